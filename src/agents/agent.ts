@@ -1,0 +1,172 @@
+/**
+ * Agent records: `.track/agents/<name>.json`, one per agent, fixed key order. Compatible with
+ * agent-track 0.1 files (its extra keys are kept as they were).
+ */
+import { usageError } from "../cli/errors.ts";
+
+/** Liveness of an agent as recorded. `stale` is set by `stale --reclaim`. */
+export type AgentStatus = "active" | "stale" | "deregistered";
+
+/** A claim this agent lost, kept so its late writes are refused with the reason. */
+export interface LostClaim {
+  ticket: string;
+  /** The claim epoch the agent held. */
+  epoch: number;
+  at: string;
+  reason: string;
+}
+
+/** An agent record as stored. */
+export interface Agent {
+  id: string;
+  status: AgentStatus;
+  registered_at: string;
+  last_heartbeat: string;
+  capabilities: string[];
+  session_id: string | null;
+  worktree: string | null;
+  lost: LostClaim[];
+  /** Keys this version does not know (from agent-track 0.1 or newer versions), kept sorted. */
+  extra: Record<string, unknown>;
+}
+
+/** Valid agent names: they become file names. */
+export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Throws a usage error unless `name` is a valid agent name. */
+export function checkAgentName(name: string): string {
+  if (!AGENT_NAME.test(name) || name.endsWith(".json") || name.includes("..")) {
+    const shown = name.length > 40 ? name.slice(0, 40) + "…" : name;
+    throw usageError(
+      `Invalid agent name ${
+        JSON.stringify(shown)
+      }: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      "track register (picks a free name)",
+    );
+  }
+  return name;
+}
+
+const KNOWN = new Set([
+  "id",
+  "status",
+  "registered_at",
+  "last_heartbeat",
+  "capabilities",
+  "session_id",
+  "worktree",
+  "lost",
+]);
+
+/** Parse failure of an agent file. */
+export class AgentFormatError extends Error {}
+
+function str(r: Record<string, unknown>, key: string, nullable: boolean): string | null {
+  const v = r[key];
+  if (v === undefined || v === null) {
+    if (nullable) return null;
+    throw new AgentFormatError(`"${key}" is missing`);
+  }
+  if (typeof v !== "string") throw new AgentFormatError(`"${key}" must be a string`);
+  return v;
+}
+
+/** Parses an agent file's JSON text. `expectedId` comes from the file name. */
+export function parseAgent(text: string, expectedId: string): Agent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new AgentFormatError(`is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new AgentFormatError("must hold a JSON object");
+  }
+  const r = raw as Record<string, unknown>;
+  const id = str(r, "id", false)!;
+  if (id !== expectedId) {
+    throw new AgentFormatError(`"id" is "${id}" but the file is named ${expectedId}.json`);
+  }
+  let status = str(r, "status", true) ?? "active";
+  // agent-track 0.1 wrote "idle"/"working"; both mean alive.
+  if (status !== "stale" && status !== "deregistered") status = "active";
+  const caps = r.capabilities ?? [];
+  if (!Array.isArray(caps) || caps.some((c) => typeof c !== "string")) {
+    throw new AgentFormatError(`"capabilities" must be a list of strings`);
+  }
+  const lostRaw = r.lost ?? [];
+  if (!Array.isArray(lostRaw)) throw new AgentFormatError(`"lost" must be a list`);
+  const lost: LostClaim[] = lostRaw.map((l) => {
+    if (
+      typeof l !== "object" || l === null || typeof l.ticket !== "string" ||
+      typeof l.epoch !== "number" || typeof l.at !== "string" || typeof l.reason !== "string"
+    ) {
+      throw new AgentFormatError(`"lost" entries need ticket, epoch, at and reason`);
+    }
+    return { ticket: l.ticket, epoch: l.epoch, at: l.at, reason: l.reason };
+  });
+  const registered = str(r, "registered_at", true);
+  const heartbeat = str(r, "last_heartbeat", true) ?? registered;
+  if (heartbeat === null) throw new AgentFormatError(`"last_heartbeat" is missing`);
+  const extra: Record<string, unknown> = {};
+  for (const k of Object.keys(r).sort()) {
+    if (!KNOWN.has(k) && k !== "__proto__") extra[k] = r[k];
+  }
+  return {
+    id,
+    status: status as AgentStatus,
+    registered_at: registered ?? heartbeat,
+    last_heartbeat: heartbeat,
+    capabilities: caps as string[],
+    session_id: str(r, "session_id", true),
+    worktree: str(r, "worktree", true),
+    lost,
+    extra,
+  };
+}
+
+/** Serialises an agent record deterministically. */
+export function serializeAgent(a: Agent): string {
+  const obj: Record<string, unknown> = {
+    id: a.id,
+    status: a.status,
+    registered_at: a.registered_at,
+    last_heartbeat: a.last_heartbeat,
+    capabilities: a.capabilities,
+    session_id: a.session_id,
+    worktree: a.worktree,
+    lost: a.lost,
+  };
+  for (const [k, v] of Object.entries(a.extra)) obj[k] = v;
+  return JSON.stringify(obj, null, 2) + "\n";
+}
+
+/** Readable names handed out by `register` without `--agent`, in order. */
+export const AGENT_NAMES = [
+  "alpha",
+  "bravo",
+  "charlie",
+  "delta",
+  "echo",
+  "foxtrot",
+  "golf",
+  "hotel",
+  "india",
+  "juliet",
+  "kilo",
+  "lima",
+  "mike",
+  "november",
+  "oscar",
+  "papa",
+  "quebec",
+  "romeo",
+  "sierra",
+  "tango",
+  "uniform",
+  "victor",
+  "whiskey",
+  "xray",
+  "yankee",
+  "zulu",
+].map((n) => `agent-${n}`);

@@ -1,0 +1,88 @@
+/** Reading and writing agent records in `.track/agents/`. */
+import { join } from "node:path";
+import { badDataError, TrackError } from "../cli/errors.ts";
+import { isoSeconds } from "../cli/time.ts";
+import { ensureDir } from "../store/atomic.ts";
+import { readTextStrict } from "../store/read.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { type Agent, AGENT_NAME, AgentFormatError, parseAgent, serializeAgent } from "./agent.ts";
+
+/** Path of an agent's record. */
+export function agentPath(store: Store, id: string): string {
+  return join(store.agentsDir, `${id}.json`);
+}
+
+/** Reads an agent record, or null when there is none. Exit 6 when unparseable. */
+export function readAgent(store: Store, id: string): Agent | null {
+  const path = agentPath(store, id);
+  const display = store.display(path);
+  const text = readTextStrict(path, display);
+  if (text === null) return null;
+  try {
+    return parseAgent(text, id);
+  } catch (e) {
+    if (e instanceof AgentFormatError) throw badDataError(display, e.message);
+    throw e;
+  }
+}
+
+/** Reads all agent records, sorted by id; unreadable ones become warnings. */
+export function readAllAgents(
+  store: Store,
+): { agents: Agent[]; problems: Array<{ file: string; error: TrackError }> } {
+  const agents: Agent[] = [];
+  const problems: Array<{ file: string; error: TrackError }> = [];
+  let names: string[] = [];
+  try {
+    names = [...Deno.readDirSync(store.agentsDir)].map((e) => e.name).filter((n) =>
+      n.endsWith(".json") && AGENT_NAME.test(n.slice(0, -5))
+    ).sort();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const name of names) {
+    try {
+      const a = readAgent(store, name.slice(0, -5));
+      if (a) agents.push(a);
+    } catch (e) {
+      if (!(e instanceof TrackError)) throw e;
+      problems.push({ file: store.display(join(store.agentsDir, name)), error: e });
+    }
+  }
+  return { agents, problems };
+}
+
+/** Writes an agent record (inside a mutation). */
+export function writeAgent(tx: Tx, agent: Agent): void {
+  ensureDir(tx.store.agentsDir, tx.store.display(tx.store.agentsDir));
+  tx.writeFile(agentPath(tx.store, agent.id), serializeAgent(agent));
+}
+
+/** A fresh record for `id`. */
+export function newAgent(id: string, now: Date, capabilities: string[] = []): Agent {
+  const at = isoSeconds(now);
+  return {
+    id,
+    status: "active",
+    registered_at: at,
+    last_heartbeat: at,
+    capabilities,
+    session_id: null,
+    worktree: null,
+    lost: [],
+    extra: {},
+  };
+}
+
+/**
+ * Records that `id` is alive now (inside a mutation): registers it on the spot when unknown,
+ * marks it active again when it was stale or deregistered. Returns the record written.
+ */
+export function touchAgent(tx: Tx, id: string, now: Date): Agent {
+  const existing = readAgent(tx.store, id);
+  const agent = existing ?? newAgent(id, now);
+  agent.last_heartbeat = isoSeconds(now);
+  agent.status = "active";
+  writeAgent(tx, agent);
+  return agent;
+}

@@ -1,0 +1,180 @@
+/**
+ * The claim rule and fencing. Only backlog tickets can be claimed; open dependencies refuse the
+ * claim; under any concurrency exactly one claimant wins because the decision is made on data
+ * read under the lock. Every claim bumps the ticket's `claim_epoch`; an agent whose claim was
+ * taken (reclaimed as stale, or forced by someone else) gets a `lost` note, and its later
+ * writes to that ticket are refused with when and why.
+ */
+import { conflictError } from "../cli/errors.ts";
+import { formatAge, isoSeconds } from "../cli/time.ts";
+import { postEntry } from "../board/board.ts";
+import { readReservations, releaseWhere } from "../files/reservations.ts";
+import { patternsOverlap } from "../files/paths.ts";
+import { readyTickets } from "../tickets/ready.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { openDependencies } from "../tickets/deps.ts";
+import type { Ticket } from "../tickets/ticket.ts";
+import { readAgent, touchAgent, writeAgent } from "./agent_store.ts";
+
+/** Result of a claim. */
+export interface ClaimResult {
+  ticket: Ticket;
+  /** True when the agent already held it (nothing changed but its heartbeat). */
+  already: boolean;
+  /** The agent it was taken from with `--force`, if any. */
+  takenFrom: string | null;
+}
+
+/**
+ * Refuses (exit 3) when `agent` lost its claim on `ticket` and someone else holds it now or it
+ * went back to the pool: a late writer cannot overwrite the new holder's work.
+ */
+export function assertNotFenced(store: Store, agent: string, ticket: Ticket, action: string): void {
+  if (ticket.claimed_by === agent) return;
+  const record = readAgent(store, agent);
+  const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
+  if (!lost) return;
+  const now = ticket.claimed_by === null
+    ? `it is in ${ticket.status}, unclaimed`
+    : `it is now held by "${ticket.claimed_by}"`;
+  throw conflictError(
+    `Cannot ${action} "${ticket.id}": "${agent}" lost its claim at ${lost.at} (${lost.reason}); ${now}`,
+    `track next --agent ${agent} (or track board --last 20 to see what happened)`,
+    { ticket: ticket.id, lost_at: lost.at, reason: lost.reason, holder: ticket.claimed_by },
+  );
+}
+
+/** Records on `agent` that it lost its claim on `ticket` (inside a mutation). */
+export function recordLostClaim(
+  tx: Tx,
+  agent: string,
+  ticket: Ticket,
+  reason: string,
+  now: Date,
+): void {
+  const record = readAgent(tx.store, agent);
+  if (!record) return;
+  record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
+  record.lost.push({ ticket: ticket.id, epoch: ticket.claim_epoch, at: isoSeconds(now), reason });
+  // Keep the notes bounded: an agent never needs more than its recent losses.
+  if (record.lost.length > 50) record.lost = record.lost.slice(-50);
+  writeAgent(tx, record);
+}
+
+/**
+ * Applies a claim to a ticket read under the lock; shared by `claim`, `update --status claimed`
+ * and `next`. Throws exit 3 on a conflict.
+ */
+export function claimLocked(
+  tx: Tx,
+  ticket: Ticket,
+  agent: string,
+  options: { force: boolean; now: Date },
+): ClaimResult {
+  const { force, now } = options;
+  if (
+    ticket.claimed_by === agent && (ticket.status === "claimed" || ticket.status === "in-progress")
+  ) {
+    touchAgent(tx, agent, now);
+    return { ticket, already: true, takenFrom: null };
+  }
+  let takenFrom: string | null = null;
+  if (ticket.status !== "backlog") {
+    const holder = ticket.claimed_by;
+    const age = ticket.claimed_at
+      ? ` ${formatAge(now.getTime() - Date.parse(ticket.claimed_at))} ago`
+      : "";
+    if (!force || ticket.status === "done") {
+      const why = holder !== null && ticket.status !== "done"
+        ? `claimed by "${holder}"${age} (status ${ticket.status})`
+        : `its status is ${ticket.status}; only backlog tickets can be claimed`;
+      throw conflictError(
+        `Cannot claim "${ticket.id}": ${why}`,
+        ticket.status === "done" ? "track ready" : "track ready (lists unclaimed tickets)",
+        { ticket: ticket.id, status: ticket.status, holder },
+      );
+    }
+    takenFrom = holder !== agent ? holder : null;
+  }
+  if (!force) {
+    const open = openDependencies(tx.store, ticket);
+    if (open.length > 0) {
+      throw conflictError(
+        `Cannot claim "${ticket.id}": it depends on open tickets ${
+          open.map((o) => `${o.id} (${o.status})`).join(", ")
+        }`,
+        `track show ${open[0].id}`,
+        { ticket: ticket.id, open: open.map((o) => o.id) },
+      );
+    }
+  }
+  if (takenFrom !== null) {
+    recordLostClaim(tx, takenFrom, ticket, `taken over by "${agent}" with --force`, now);
+    releaseWhere(tx, (r) => r.agent === takenFrom && r.ticket === ticket.id);
+  }
+  const at = isoSeconds(now);
+  const claimed: Ticket = {
+    ...ticket,
+    status: "claimed",
+    claimed_by: agent,
+    claimed_at: at,
+    claim_epoch: ticket.claim_epoch + 1,
+    updated: at,
+  };
+  tx.writeTicket(claimed);
+  const record = touchAgent(tx, agent, now);
+  if (record.lost.some((l) => l.ticket === ticket.id)) {
+    record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
+    writeAgent(tx, record);
+  }
+  postEntry(tx, {
+    at: now,
+    agent,
+    ticket: ticket.id,
+    tag: "claimed",
+    kind: "event",
+    message: takenFrom
+      ? `Claimed ${ticket.id} (taken from ${takenFrom} with --force)`
+      : `Claimed ${ticket.id}`,
+  });
+  return { ticket: claimed, already: false, takenFrom };
+}
+
+/** Claims `id` for `agent`. */
+export async function claimTicket(
+  store: Store,
+  id: string,
+  agent: string,
+  options: { force: boolean; now: Date },
+): Promise<ClaimResult> {
+  return await store.mutate(
+    `claim ${id}`,
+    (tx) => claimLocked(tx, store.readTicket(id), agent, options),
+  );
+}
+
+/**
+ * Picks the best ready ticket and claims it for `agent`, atomically: skips tickets whose files
+ * overlap another agent's exclusive reservation. Returns null when nothing is ready.
+ */
+export async function claimNext(
+  store: Store,
+  agent: string,
+  options: { label?: string; now: Date },
+): Promise<ClaimResult | null> {
+  return await store.mutate("next", (tx) => {
+    const reservations = readReservations(store).filter((r) =>
+      r.agent !== agent && r.mode === "exclusive"
+    );
+    const candidates = readyTickets(store.readAllTickets().tickets).filter((t) =>
+      (options.label === undefined || t.labels.includes(options.label)) &&
+      !t.files.some((f) => reservations.some((r) => patternsOverlap(r.path, f)))
+    );
+    const pick = candidates[0];
+    if (!pick) {
+      touchAgent(tx, agent, options.now);
+      return null;
+    }
+    return claimLocked(tx, pick, agent, { force: false, now: options.now });
+  });
+}

@@ -1,0 +1,207 @@
+/** Agent lifecycle: register, heartbeat, deregister, and stale detection with reclaim. */
+import { conflictError, notFoundError } from "../cli/errors.ts";
+import { formatAge, isoSeconds } from "../cli/time.ts";
+import { postEntry } from "../board/board.ts";
+import { releaseWhere } from "../files/reservations.ts";
+import type { Store, Tx } from "../store/store.ts";
+import type { Ticket } from "../tickets/ticket.ts";
+import { type Agent, AGENT_NAMES } from "./agent.ts";
+import { newAgent, readAgent, readAllAgents, touchAgent, writeAgent } from "./agent_store.ts";
+import { recordLostClaim } from "./claims.ts";
+
+/** Options of `register`. */
+export interface RegisterInput {
+  /** Wanted name; null picks the first free readable name. */
+  agent: string | null;
+  capabilities: string[];
+  sessionId: string | null;
+  worktree: string | null;
+  force: boolean;
+}
+
+function pickFreeName(store: Store): string {
+  for (let round = 1;; round++) {
+    for (const base of AGENT_NAMES) {
+      const name = round === 1 ? base : `${base}-${round}`;
+      if (readAgent(store, name) === null) return name;
+    }
+  }
+}
+
+/** Registers an agent. A name held by an active agent is refused unless `force`. */
+export async function registerAgent(store: Store, input: RegisterInput, now: Date): Promise<Agent> {
+  return await store.mutate("register", (tx) => {
+    const name = input.agent ?? pickFreeName(store);
+    const existing = readAgent(store, name);
+    if (existing && existing.status === "active" && !input.force) {
+      const same = input.sessionId !== null && existing.session_id === input.sessionId;
+      if (!same) {
+        const age = formatAge(now.getTime() - Date.parse(existing.last_heartbeat));
+        throw conflictError(
+          `Cannot register "${name}": an active agent already holds that name (last heartbeat ${age} ago)`,
+          "track register (without --agent, picks a free name)",
+          { agent: name, last_heartbeat: existing.last_heartbeat },
+        );
+      }
+    }
+    const agent = newAgent(name, now, [...new Set(input.capabilities)].sort());
+    if (existing) {
+      agent.registered_at = existing.status === "active"
+        ? existing.registered_at
+        : agent.registered_at;
+      agent.extra = existing.extra;
+    }
+    agent.session_id = input.sessionId;
+    agent.worktree = input.worktree;
+    writeAgent(tx, agent);
+    postEntry(tx, {
+      at: now,
+      agent: name,
+      ticket: null,
+      tag: "joined",
+      kind: "event",
+      message: `${name} registered`,
+    });
+    return agent;
+  });
+}
+
+/** Records a heartbeat (registering the agent on the spot when unknown). */
+export async function heartbeat(store: Store, agent: string, now: Date): Promise<Agent> {
+  return await store.mutate("heartbeat", (tx) => touchAgent(tx, agent, now));
+}
+
+/** Tickets `agent` holds in claimed or in-progress (what goes back on release). */
+export function releasableTickets(store: Store, agent: string): Ticket[] {
+  return store.readAllTickets().tickets.filter((t) =>
+    t.claimed_by === agent && (t.status === "claimed" || t.status === "in-progress")
+  );
+}
+
+function returnToBacklog(
+  tx: Tx,
+  t: Ticket,
+  agent: string,
+  reason: string,
+  now: Date,
+  by: string,
+): void {
+  const at = isoSeconds(now);
+  tx.writeTicket({ ...t, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
+  recordLostClaim(tx, agent, t, reason, now);
+  postEntry(tx, {
+    at: now,
+    agent: by,
+    ticket: t.id,
+    tag: "reclaimed",
+    kind: "event",
+    message: `${t.id}: ${t.status} -> backlog (${reason})`,
+  });
+}
+
+/** Result of deregistering. */
+export interface DeregisterResult {
+  agent: Agent;
+  released: string[];
+  reservationsReleased: number;
+}
+
+/** Deregisters `agent`; with `releaseTickets`, its claimed and in-progress tickets go to backlog. */
+export async function deregisterAgent(
+  store: Store,
+  id: string,
+  options: { releaseTickets: boolean; now: Date },
+): Promise<DeregisterResult> {
+  return await store.mutate("deregister", (tx) => {
+    const agent = readAgent(store, id);
+    if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
+    const released: string[] = [];
+    if (options.releaseTickets) {
+      for (const t of releasableTickets(store, id)) {
+        // Reread under the lock: releasableTickets read it moments ago in this same mutation.
+        returnToBacklog(tx, t, id, `released by ${id} on deregister`, options.now, id);
+        released.push(t.id);
+      }
+    }
+    const removed = releaseWhere(tx, (r) => r.agent === id);
+    const updated = { ...readAgent(store, id)!, status: "deregistered" as const };
+    writeAgent(tx, updated);
+    postEntry(tx, {
+      at: options.now,
+      agent: id,
+      ticket: null,
+      tag: "left",
+      kind: "event",
+      message: `${id} deregistered` + (released.length ? `; released ${released.join(", ")}` : ""),
+    });
+    return { agent: updated, released, reservationsReleased: removed.length };
+  });
+}
+
+/** One agent found stale. */
+export interface StaleAgent {
+  agent: Agent;
+  ageMs: number;
+  /** Tickets returned to backlog (only with reclaim). */
+  reclaimed: string[];
+  reservationsReleased: number;
+}
+
+/** Active agents whose last heartbeat is older than `thresholdMs`. */
+export function findStale(
+  store: Store,
+  thresholdMs: number,
+  now: Date,
+): Array<{ agent: Agent; ageMs: number }> {
+  return readAllAgents(store).agents
+    .filter((a) => a.status === "active")
+    .map((a) => ({ agent: a, ageMs: now.getTime() - Date.parse(a.last_heartbeat) }))
+    .filter((x) => !(x.ageMs <= thresholdMs));
+}
+
+/**
+ * Marks stale agents and returns their claimed/in-progress tickets to backlog, releasing their
+ * reservations. Decided under the lock on freshly read records, so an agent that heart-beat
+ * after the decision (its heartbeat needs the same lock) is never touched.
+ */
+export async function reclaimStale(
+  store: Store,
+  options: { thresholdMs: number; now: Date; by: string },
+): Promise<StaleAgent[]> {
+  return await store.mutate("stale --reclaim", (tx) => {
+    const out: StaleAgent[] = [];
+    const stale = findStale(store, options.thresholdMs, options.now);
+    if (stale.length === 0) return out;
+    const tickets = store.readAllTickets().tickets;
+    for (const { agent, ageMs } of stale) {
+      const reason = `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
+      const reclaimed: string[] = [];
+      for (const t of tickets) {
+        if (t.claimed_by === agent.id && (t.status === "claimed" || t.status === "in-progress")) {
+          returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
+          reclaimed.push(t.id);
+        }
+      }
+      const removed = releaseWhere(tx, (r) => r.agent === agent.id);
+      const record = readAgent(store, agent.id)!;
+      writeAgent(tx, { ...record, status: "stale" });
+      postEntry(tx, {
+        at: options.now,
+        agent: options.by,
+        ticket: null,
+        tag: "stale",
+        kind: "event",
+        message: `${agent.id} is stale (last heartbeat ${formatAge(ageMs)} ago)` +
+          (reclaimed.length ? `; returned ${reclaimed.join(", ")} to backlog` : "") +
+          (removed.length ? `; released ${removed.length} reservation(s)` : ""),
+      });
+      out.push({
+        agent: { ...record, status: "stale" },
+        ageMs,
+        reclaimed,
+        reservationsReleased: removed.length,
+      });
+    }
+    return out;
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * The message board: append-only, one file per message under `.track/board/<YYYY-MM-DD>/`, so
+ * two git branches merge without conflict and reading the last N opens only the newest files.
+ * A message body is stored verbatim after a small front matter.
+ */
+import { join } from "node:path";
+import { badDataError, usageError } from "../cli/errors.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { readTextStrict } from "../store/read.ts";
+import { ensureDir } from "../store/atomic.ts";
+import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
+import { isoSeconds } from "../cli/time.ts";
+
+/** `post` is written by someone; `event` by track itself (created, claimed, status, reclaim). */
+export type BoardKind = "post" | "event";
+
+/** One board message. */
+export interface BoardEntry {
+  /** `<day>/<file stem>`, unique and sortable. */
+  id: string;
+  at: string;
+  agent: string;
+  ticket: string | null;
+  tag: string;
+  kind: BoardKind;
+  message: string;
+}
+
+/** Largest message accepted, in UTF-8 bytes. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Tag pattern: short lowercase words. */
+export const TAG = /^[a-z][a-z0-9-]{0,31}$/;
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+const ENTRY_FILE = /^\d{9}-\d{4}-[a-z0-9]+\.md$/;
+let sequence = 0;
+
+/** Writes one board entry (inside a mutation). Returns it. */
+export function postEntry(
+  tx: Tx,
+  entry: {
+    at: Date;
+    agent: string;
+    ticket: string | null;
+    tag: string;
+    kind: BoardKind;
+    message: string;
+  },
+): BoardEntry {
+  if (!TAG.test(entry.tag)) {
+    throw usageError(
+      `Invalid tag ${JSON.stringify(entry.tag)}: use a short lowercase word like note or question`,
+    );
+  }
+  if (new TextEncoder().encode(entry.message).length > MAX_MESSAGE_BYTES) {
+    throw usageError(`Message is longer than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  const iso = entry.at.toISOString();
+  const day = iso.slice(0, 10);
+  const stem = iso.slice(11, 23).replace(/[:.]/g, "") + "-" +
+    String(sequence++ % 10000).padStart(4, "0") + "-" +
+    crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  const dir = join(tx.store.boardDir, day);
+  ensureDir(dir, tx.store.display(dir));
+  const at = isoSeconds(entry.at);
+  const text = formatFrontMatter([
+    ["at", at],
+    ["agent", entry.agent],
+    ["ticket", entry.ticket],
+    ["tag", entry.tag],
+    ["kind", entry.kind],
+  ]) + entry.message + "\n";
+  tx.writeFile(join(dir, `${stem}.md`), text);
+  return {
+    id: `${day}/${stem}`,
+    at,
+    agent: entry.agent,
+    ticket: entry.ticket,
+    tag: entry.tag,
+    kind: entry.kind,
+    message: entry.message,
+  };
+}
+
+function parseEntry(text: string, id: string, display: string): BoardEntry {
+  let doc;
+  try {
+    doc = parseFrontMatter(text);
+  } catch (e) {
+    if (e instanceof FrontMatterError) throw badDataError(display, e.message, { line: e.line });
+    throw e;
+  }
+  const get = (k: string): string | null => {
+    const v = doc.data.get(k);
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return null;
+    if (Array.isArray(v)) throw badDataError(display, `"${k}" must be a single value`);
+    return v;
+  };
+  const at = get("at");
+  const agent = get("agent");
+  if (at === null || agent === null) throw badDataError(display, `"at" and "agent" are required`);
+  const kind = get("kind") === "event" ? "event" : "post";
+  return {
+    id,
+    at,
+    agent,
+    ticket: get("ticket"),
+    tag: get("tag") ?? "note",
+    kind,
+    message: doc.body.endsWith("\n") ? doc.body.slice(0, -1) : doc.body,
+  };
+}
+
+function sortedNames(dir: string, pattern: RegExp): string[] {
+  const names: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) if (pattern.test(e.name)) names.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return names.sort();
+}
+
+/** Filters for reading the board. */
+export interface BoardQuery {
+  /** At most this many entries (the newest). */
+  last: number;
+  /** Only entries at or after this time (ms since epoch). */
+  since?: number;
+  ticket?: string;
+  tag?: string;
+}
+
+/**
+ * Reads the newest entries matching `query`, returned oldest first. Opens day directories from
+ * the newest and stops as soon as it has enough.
+ */
+export function readBoard(
+  store: Store,
+  query: BoardQuery,
+): { entries: BoardEntry[]; warnings: string[] } {
+  const picked: BoardEntry[] = [];
+  const warnings: string[] = [];
+  const sinceDay = query.since === undefined
+    ? null
+    : new Date(query.since).toISOString().slice(0, 10);
+  const days = sortedNames(store.boardDir, DAY_DIR).reverse();
+  outer: for (const day of days) {
+    if (sinceDay !== null && day < sinceDay) break;
+    const dir = join(store.boardDir, day);
+    const names = sortedNames(dir, ENTRY_FILE).reverse();
+    for (const name of names) {
+      if (picked.length >= query.last) break outer;
+      const path = join(dir, name);
+      const display = store.display(path);
+      let entry: BoardEntry;
+      try {
+        const text = readTextStrict(path, display);
+        if (text === null) continue;
+        entry = parseEntry(text, `${day}/${name.slice(0, -3)}`, display);
+      } catch (e) {
+        warnings.push((e as Error).message);
+        continue;
+      }
+      if (query.since !== undefined && Date.parse(entry.at) < query.since) {
+        // Entries within a day are in time order, so everything older is out too.
+        break outer;
+      }
+      if (query.ticket !== undefined && entry.ticket !== query.ticket) continue;
+      if (query.tag !== undefined && entry.tag !== query.tag) continue;
+      picked.push(entry);
+    }
+  }
+  return { entries: picked.reverse(), warnings };
+}

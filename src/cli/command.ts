@@ -1,0 +1,48 @@
+/** The shape of a command: data for help and completions, plus parse and run. */
+import type { FlagSpec, ParsedArgs } from "./args.ts";
+import type { Context } from "./context.ts";
+
+/** One subcommand. `parse` turns argv into typed options; `run` does the work. */
+export interface CommandSpec<O = unknown> {
+  name: string;
+  /** One line for the command table. */
+  summary: string;
+  /** Usage line after `track `, e.g. `claim T --agent A [--force]`. */
+  usage: string;
+  flags: readonly FlagSpec[];
+  /** Names the positional arguments take, for help and completions (`ticket`, `agent`, …). */
+  positionals?: readonly string[];
+  /** Turns parsed argv into options; throws usage errors. */
+  parse(args: ParsedArgs): O;
+  /** Runs the command; returns the exit code (0 when omitted). */
+  run(opts: O, ctx: Context): Promise<number | void>;
+}
+
+/** Helper that keeps the option type of a spec. */
+export function defineCommand<O>(spec: CommandSpec<O>): CommandSpec<O> {
+  return spec;
+}
+
+/** Flag shared by commands that act as an agent. */
+export const AGENT_FLAG: FlagSpec = {
+  name: "agent",
+  short: "a",
+  type: "string",
+  value: "NAME",
+  description: "Agent name (default: $TRACK_AGENT)",
+};
+
+/** Reads a string flag. */
+export function str(args: ParsedArgs, name: string): string | undefined {
+  return args.flags[name] as string | undefined;
+}
+
+/** Reads a boolean flag. */
+export function bool(args: ParsedArgs, name: string): boolean {
+  return args.flags[name] === true;
+}
+
+/** Reads a list flag (empty when absent). */
+export function list(args: ParsedArgs, name: string): string[] {
+  return (args.flags[name] as string[] | undefined) ?? [];
+}

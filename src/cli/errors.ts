@@ -1,0 +1,87 @@
+/**
+ * The one exit-code table. Commands throw a {@linkcode TrackError}; only `main` turns it into
+ * an exit code. Documented in README.md ("Exit codes") and tested end to end.
+ */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  conflict: 3,
+  notFound: 4,
+  lockBusy: 5,
+  badData: 6,
+  io: 7,
+} as const;
+
+/** Machine name of an error kind, as printed in `--json` errors. */
+export type ErrorKind = keyof typeof EXIT;
+
+/** An expected failure: a message for the user, an optional hint, and its exit code. */
+export class TrackError extends Error {
+  /** Which row of the exit-code table this is. */
+  readonly kind: ErrorKind;
+  /** The next command to try, without the "hint:" prefix. */
+  readonly hint: string | null;
+  /** Extra structured detail for `--json` output. */
+  readonly detail: Record<string, unknown> | null;
+
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options: { hint?: string; detail?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "TrackError";
+    this.kind = kind;
+    this.hint = options.hint ?? null;
+    this.detail = options.detail ?? null;
+  }
+
+  /** The exit code of this error. */
+  get exitCode(): number {
+    return EXIT[this.kind];
+  }
+}
+
+/** Usage error (exit 2). */
+export function usageError(message: string, hint?: string): TrackError {
+  return new TrackError("usage", message, { hint });
+}
+
+/** Conflict (exit 3): claimed, illegal transition, unmet dependency, reserved path. */
+export function conflictError(
+  message: string,
+  hint?: string,
+  detail?: Record<string, unknown>,
+): TrackError {
+  return new TrackError("conflict", message, { hint, detail });
+}
+
+/** Not found (exit 4). */
+export function notFoundError(message: string, hint?: string): TrackError {
+  return new TrackError("notFound", message, { hint });
+}
+
+/** Bad data in .track/ (exit 6): names the file and, when known, the line. */
+export function badDataError(
+  file: string,
+  reason: string,
+  options: { line?: number; hint?: string } = {},
+): TrackError {
+  const where = options.line === undefined ? file : `${file}:${options.line}`;
+  return new TrackError("badData", `Cannot read "${where}": ${reason}`, {
+    hint: options.hint ??
+      "fix or restore the file by hand (git diff .track/), then run: track doctor",
+    detail: { file, line: options.line ?? null, reason },
+  });
+}
+
+/** I/O failure (exit 7): names the file; the target stays as it was. */
+export function ioError(action: string, file: string, cause: unknown): TrackError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TrackError("io", `Cannot ${action} "${file}": ${reason}; nothing was changed`, {
+    hint: "check free disk space and permissions of the .track/ directory, then retry",
+    detail: { file, reason },
+    cause,
+  });
+}

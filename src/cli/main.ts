@@ -1,0 +1,89 @@
+/** Dispatch: argv -> command -> exit code. The only place that maps errors to exit codes. */
+import denoJson from "../../deno.json" with { type: "json" };
+import { editDistance, parseArgs } from "./args.ts";
+import type { CommandSpec } from "./command.ts";
+import { createContext, type Env } from "./context.ts";
+import { EXIT, TrackError, usageError } from "./errors.ts";
+import { commandHelp, mainHelp } from "./help.ts";
+import { denoIo, type Io } from "./io.ts";
+import { JSON_SCHEMA } from "./output.ts";
+import { COMMANDS } from "./registry.ts";
+
+/** The version in deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** The outside world `main` runs against; tests and servers pass their own. */
+export interface MainDeps {
+  io?: Io;
+  env?: Env;
+  cwd?: string;
+  now?: () => Date;
+}
+
+function findCommand(name: string): CommandSpec<unknown> {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec) return spec;
+  const near =
+    COMMANDS.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+  throw usageError(
+    `Unknown command ${JSON.stringify(name)}` +
+      (editDistance(name, near) <= 2 ? ` (did you mean "${near}"?)` : ""),
+    "track --help",
+  );
+}
+
+function reportError(io: Io, e: TrackError, json: boolean): void {
+  if (json) {
+    io.err(JSON.stringify({
+      schema: JSON_SCHEMA,
+      error: { kind: e.kind, exit: e.exitCode, message: e.message, hint: e.hint, detail: e.detail },
+    }));
+    return;
+  }
+  io.err(`track: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`);
+}
+
+/** Runs `track` with `args`; returns the exit code. Never throws. */
+export async function main(args: readonly string[], deps: MainDeps = {}): Promise<number> {
+  const io = deps.io ?? denoIo();
+  const json = args.includes("--json");
+  try {
+    const [first, ...rest] = args;
+    if (first === undefined || first === "--help" || first === "-h") {
+      io.out(mainHelp(COMMANDS, VERSION));
+      return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (first === "--version" || first === "-V") {
+      io.out(json ? JSON.stringify({ schema: JSON_SCHEMA, version: VERSION }) : `track ${VERSION}`);
+      return EXIT.ok;
+    }
+    const spec = findCommand(first);
+    const parsed = parseArgs(rest, spec.flags, spec.name);
+    if (parsed.flags.help === true) {
+      io.out(commandHelp(spec));
+      return EXIT.ok;
+    }
+    const opts = spec.parse(parsed);
+    const ctx = createContext({
+      io,
+      env: deps.env ?? { get: (k) => Deno.env.get(k) },
+      cwd: deps.cwd ?? Deno.cwd(),
+      json,
+      now: deps.now,
+    });
+    return (await spec.run(opts, ctx)) ?? EXIT.ok;
+  } catch (e) {
+    if (e instanceof TrackError) {
+      reportError(io, e, json);
+      return e.exitCode;
+    }
+    const err = e instanceof TrackError ? e : new TrackError(
+      "internal",
+      `Internal error: ${e instanceof Error ? e.message : String(e)}`,
+      { hint: "please report this with the command you ran; set TRACK_DEBUG=1 for a stack trace" },
+    );
+    reportError(io, err, json);
+    if (Deno.env.get("TRACK_DEBUG")) io.err(String((e as Error)?.stack ?? e));
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,128 @@
+/** `track board`: post with -m, read otherwise. */
+import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { textFromFlagOrStdin } from "../cli/input.ts";
+import { printJson } from "../cli/output.ts";
+import { parseTime } from "../cli/time.ts";
+import { type BoardEntry, postEntry, readBoard } from "../board/board.ts";
+import { touchAgent } from "../agents/agent_store.ts";
+import { parseId } from "../tickets/ids.ts";
+import { parseDuration } from "../cli/time.ts";
+
+function formatEntry(e: BoardEntry): string {
+  const head = `[${e.at}] ${e.agent}` + (e.ticket ? ` | ${e.ticket}` : "") + ` | ${e.tag}`;
+  return `${head}\n${e.message}\n`;
+}
+
+function parseSince(text: string, now: Date): number {
+  if (/^(\d+[smhd])+$/.test(text)) return now.getTime() - parseDuration(text, "--since");
+  const t = parseTime(text);
+  if (Number.isNaN(t)) {
+    throw usageError(
+      `Invalid --since ${
+        JSON.stringify(text)
+      }: use a timestamp like 2026-01-31T12:00:00Z or an age like 2h`,
+    );
+  }
+  return t;
+}
+
+export default defineCommand({
+  name: "board",
+  summary: "Post to the message board (-m) or read it (newest last)",
+  usage:
+    "board [--agent A -m TEXT [--ticket T] [--tag TAG]] | [--last N] [--since TIME] [--ticket T] [--tag TAG]",
+  flags: [
+    AGENT_FLAG,
+    {
+      name: "message",
+      short: "m",
+      type: "string",
+      value: "TEXT",
+      description: "Post this message (- reads stdin)",
+    },
+    {
+      name: "ticket",
+      type: "string",
+      value: "T",
+      description: "The ticket the message is about / only messages about it",
+    },
+    {
+      name: "tag",
+      type: "string",
+      value: "TAG",
+      description: "note, question, answer, blocked, conflict, … (default note)",
+    },
+    {
+      name: "last",
+      short: "n",
+      type: "string",
+      value: "N",
+      description: "Read the newest N messages (default 20)",
+    },
+    {
+      name: "since",
+      type: "string",
+      value: "TIME",
+      description: "Only messages at or after TIME (timestamp or age like 2h)",
+    },
+  ],
+  parse(args) {
+    const lastText = str(args, "last");
+    let last = 20;
+    if (lastText !== undefined) {
+      if (!/^\d{1,6}$/.test(lastText) || Number(lastText) === 0) {
+        throw usageError(`Invalid --last ${JSON.stringify(lastText)}: expected a positive number`);
+      }
+      last = Number(lastText);
+    }
+    const ticket = str(args, "ticket");
+    return {
+      agent: str(args, "agent"),
+      message: str(args, "message"),
+      ticket: ticket === undefined ? undefined : parseId(ticket),
+      tag: str(args, "tag"),
+      last,
+      since: str(args, "since"),
+    };
+  },
+  async run(opts, ctx) {
+    const store = ctx.store();
+    if (opts.message !== undefined) {
+      const agent = ctx.requireAgent(opts.agent, "board");
+      const message = await textFromFlagOrStdin(ctx, opts.message, "message");
+      if (message === null || message.trim() === "") {
+        throw usageError("The message is empty", `track board --agent ${agent} -m "..."`);
+      }
+      const now = ctx.now();
+      const entry = await store.mutate("board", (tx) => {
+        if (opts.ticket !== undefined) store.readTicket(opts.ticket);
+        const e = postEntry(tx, {
+          at: now,
+          agent,
+          ticket: opts.ticket ?? null,
+          tag: opts.tag ?? "note",
+          kind: "post",
+          message,
+        });
+        touchAgent(tx, agent, now);
+        return e;
+      });
+      if (ctx.json) printJson(ctx, { entry });
+      else ctx.io.out(`Posted ${entry.id}`);
+      return;
+    }
+    const since = opts.since === undefined ? undefined : parseSince(opts.since, ctx.now());
+    const { entries, warnings } = readBoard(store, {
+      last: opts.last,
+      since,
+      ticket: opts.ticket,
+      tag: opts.tag,
+    });
+    for (const w of warnings) ctx.io.err(`warning: skipping ${w}`);
+    if (ctx.json) printJson(ctx, { entries });
+    else if (entries.length === 0) {
+      ctx.io.err('The board is empty (hint: track board --agent A -m "...")');
+    } else ctx.io.out(entries.map(formatEntry).join("\n"));
+  },
+});

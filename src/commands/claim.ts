@@ -1,0 +1,36 @@
+/** `track claim T --agent A`: take a backlog ticket. */
+import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { printJson, ticketJson } from "../cli/output.ts";
+import { claimTicket } from "../agents/claims.ts";
+import { oneTicket } from "./show.ts";
+
+export default defineCommand({
+  name: "claim",
+  summary: "Claim a backlog ticket (checks dependencies)",
+  usage: "claim T --agent A [--force]",
+  positionals: ["ticket"],
+  flags: [AGENT_FLAG, {
+    name: "force",
+    short: "f",
+    type: "boolean",
+    description: "Override open dependencies or another holder",
+  }],
+  parse: (args) => ({
+    id: oneTicket(args.positionals, "claim"),
+    agent: str(args, "agent"),
+    force: bool(args, "force"),
+  }),
+  async run(opts, ctx) {
+    const agent = ctx.requireAgent(opts.agent, "claim");
+    const r = await claimTicket(ctx.store(), opts.id, agent, { force: opts.force, now: ctx.now() });
+    if (ctx.json) {
+      printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already, taken_from: r.takenFrom });
+    } else if (r.already) {
+      ctx.io.out(`${r.ticket.id} is already claimed by ${agent}`);
+    } else {
+      ctx.io.out(
+        `Claimed ${r.ticket.id} for ${agent}` + (r.takenFrom ? ` (taken from ${r.takenFrom})` : ""),
+      );
+    }
+  },
+});

@@ -1,0 +1,89 @@
+/** `track create`: a new backlog ticket. */
+import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { textFromFlagOrStdin } from "../cli/input.ts";
+import { printJson, ticketJson } from "../cli/output.ts";
+import { createTicket } from "../tickets/create.ts";
+import { parseId } from "../tickets/ids.ts";
+import { PRIORITIES, type Priority } from "../tickets/transitions.ts";
+
+export default defineCommand({
+  name: "create",
+  summary: "Create a ticket in backlog",
+  usage:
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--by NAME]",
+  flags: [
+    {
+      name: "title",
+      short: "t",
+      type: "string",
+      value: "TEXT",
+      description: "Title (at most 1 KB)",
+    },
+    {
+      name: "priority",
+      short: "p",
+      type: "string",
+      value: "PRIORITY",
+      description: "Priority (default medium)",
+      choices: PRIORITIES,
+    },
+    { name: "labels", short: "l", type: "list", value: "a,b", description: "Labels" },
+    {
+      name: "depends-on",
+      type: "list",
+      value: "T-1,T-2",
+      description: "Tickets that must be done first",
+    },
+    {
+      name: "body",
+      short: "b",
+      type: "string",
+      value: "TEXT",
+      description: "Description (or pipe it on stdin; - reads stdin)",
+    },
+    {
+      name: "by",
+      type: "string",
+      value: "NAME",
+      description: "Author (default: --agent, $TRACK_AGENT, or human)",
+    },
+    AGENT_FLAG,
+  ],
+  parse(args) {
+    const title = str(args, "title");
+    if (title === undefined) {
+      throw usageError(`"track create" needs --title TEXT`, `track create --title "Fix auth bug"`);
+    }
+    if (args.positionals.length > 0) {
+      throw usageError(
+        `Unexpected argument ${JSON.stringify(args.positionals[0])}`,
+        `track create --title "..."`,
+      );
+    }
+    return {
+      title,
+      priority: (str(args, "priority") ?? "medium") as Priority,
+      labels: list(args, "labels"),
+      dependsOn: list(args, "depends-on").map(parseId),
+      body: str(args, "body"),
+      by: str(args, "by"),
+      agent: str(args, "agent"),
+    };
+  },
+  async run(opts, ctx) {
+    const store = ctx.store();
+    const description = (await textFromFlagOrStdin(ctx, opts.body, "body")) ?? "";
+    const by = opts.by ?? ctx.agent(opts.agent) ?? "human";
+    const ticket = await createTicket(store, {
+      title: opts.title,
+      priority: opts.priority,
+      labels: opts.labels,
+      dependsOn: opts.dependsOn,
+      description,
+      by,
+    }, ctx.now());
+    if (ctx.json) printJson(ctx, { ticket: ticketJson(ticket) });
+    else ctx.io.out(`Created ${ticket.id}: ${ticket.title}`);
+  },
+});

@@ -1,0 +1,36 @@
+/** `track deregister`: leave, optionally handing tickets back. */
+import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { printJson } from "../cli/output.ts";
+import { deregisterAgent } from "../agents/lifecycle.ts";
+
+export default defineCommand({
+  name: "deregister",
+  summary: "Deregister an agent; --release-tickets returns its claimed and in-progress tickets",
+  usage: "deregister --agent A [--release-tickets]",
+  flags: [AGENT_FLAG, {
+    name: "release-tickets",
+    type: "boolean",
+    description: "Return claimed and in-progress tickets to backlog",
+  }],
+  parse: (args) => ({ agent: str(args, "agent"), release: bool(args, "release-tickets") }),
+  async run(opts, ctx) {
+    const agent = ctx.requireAgent(opts.agent, "deregister");
+    const r = await deregisterAgent(ctx.store(), agent, {
+      releaseTickets: opts.release,
+      now: ctx.now(),
+    });
+    if (ctx.json) {
+      printJson(ctx, {
+        agent: agent,
+        released: r.released,
+        reservations_released: r.reservationsReleased,
+      });
+    } else {
+      ctx.io.out(
+        `Deregistered ${agent}` +
+          (r.released.length ? `; returned ${r.released.join(", ")} to backlog` : "") +
+          (r.reservationsReleased ? `; released ${r.reservationsReleased} reservation(s)` : ""),
+      );
+    }
+  },
+});

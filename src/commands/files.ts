@@ -1,0 +1,173 @@
+/** `track files`: reserve, check, list and release paths. */
+import { dirname } from "node:path";
+import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { conflictError, usageError } from "../cli/errors.ts";
+import { printJson, table } from "../cli/output.ts";
+import { normalizePath, patternsOverlap } from "../files/paths.ts";
+import {
+  conflictsFor,
+  readReservations,
+  releasePaths,
+  reservePaths,
+} from "../files/reservations.ts";
+import { parseId } from "../tickets/ids.ts";
+
+export default defineCommand({
+  name: "files",
+  summary: "Reserve paths or globs for a ticket, check who holds a path, list or release",
+  usage:
+    "files --add PATH… --agent A --ticket T [--shared] | --check PATH… | --list | --release [PATH…] --agent A",
+  positionals: ["path"],
+  flags: [
+    {
+      name: "add",
+      type: "multi",
+      value: "PATH",
+      description: "Reserve these paths or globs (more may follow)",
+    },
+    {
+      name: "check",
+      type: "multi",
+      value: "PATH",
+      description: "Exit 3 if another agent holds these paths",
+    },
+    { name: "list", type: "boolean", description: "List all reservations, overlaps marked" },
+    {
+      name: "release",
+      type: "boolean",
+      description: "Release the agent's reservations (all, or the given paths)",
+    },
+    AGENT_FLAG,
+    { name: "ticket", type: "string", value: "T", description: "Ticket the reservation is for" },
+    {
+      name: "shared",
+      type: "boolean",
+      description: "Shared reservation: may overlap other shared ones",
+    },
+  ],
+  parse(args) {
+    const add = (args.flags.add as string[] | undefined) ?? [];
+    const check = (args.flags.check as string[] | undefined) ?? [];
+    const modes =
+      [add.length > 0, check.length > 0, bool(args, "list"), bool(args, "release")].filter(Boolean)
+        .length;
+    if (modes !== 1) {
+      throw usageError(
+        `"track files" needs exactly one of --add, --check, --list or --release`,
+        "track files --list",
+      );
+    }
+    const ticket = str(args, "ticket");
+    const mode = add.length > 0
+      ? "add"
+      : check.length > 0
+      ? "check"
+      : bool(args, "list")
+      ? "list"
+      : "release";
+    return {
+      mode,
+      paths: [...add, ...check, ...args.positionals],
+      agent: str(args, "agent"),
+      ticket: ticket === undefined ? undefined : parseId(ticket),
+      shared: bool(args, "shared"),
+    } as const;
+  },
+  async run(opts, ctx) {
+    const store = ctx.store();
+    const root = dirname(store.dir);
+    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root });
+    if (opts.mode === "list") {
+      const all = readReservations(store);
+      const rows = all.map((r) => ({
+        ...r,
+        overlaps: all.filter((o) =>
+          o !== r && o.agent !== r.agent && patternsOverlap(o.path, r.path)
+        )
+          .map((o) => ({ path: o.path, agent: o.agent, ticket: o.ticket })),
+      }));
+      if (ctx.json) printJson(ctx, { reservations: rows });
+      else if (rows.length === 0) ctx.io.err("No reservations");
+      else {
+        ctx.io.out(table(
+          ["PATH", "AGENT", "TICKET", "MODE", "OVERLAPS"],
+          rows.map((
+            r,
+          ) => [
+            r.path,
+            r.agent,
+            r.ticket,
+            r.mode,
+            r.overlaps.map((o) => `!${o.path} (${o.agent})`).join(", ") || "-",
+          ]),
+        ));
+      }
+      return 0;
+    }
+    if (opts.mode === "check") {
+      const me = ctx.agent(opts.agent);
+      const all = readReservations(store);
+      const results = opts.paths.map(norm).map((path) => {
+        const holders = conflictsFor(all, path, me ?? "\0", "exclusive").filter((r) =>
+          r.mode === "exclusive"
+        );
+        const shared = all.filter((r) =>
+          r.agent !== me && r.mode === "shared" && patternsOverlap(r.path, path)
+        );
+        return { path, free: holders.length === 0, holders, shared };
+      });
+      if (ctx.json) printJson(ctx, { results });
+      else {
+        for (const r of results) {
+          if (r.free) {
+            ctx.io.out(
+              `${r.path}: free` +
+                (r.shared.length
+                  ? ` (shared with ${r.shared.map((s) => s.agent).join(", ")})`
+                  : ""),
+            );
+          } else {ctx.io.out(`${r.path}: reserved by ${
+              r.holders.map((h) => `${h.agent} for ${h.ticket} (${h.path})`).join(", ")
+            }`);}
+        }
+      }
+      const busy = results.find((r) => !r.free);
+      if (busy && !ctx.json) {
+        const h = busy.holders[0];
+        throw conflictError(
+          `"${busy.path}" is reserved by "${h.agent}" for ${h.ticket}`,
+          `track board --ticket ${h.ticket} --tag conflict -m "..." (ask the holder before editing)`,
+        );
+      }
+      return busy ? 3 : 0;
+    }
+    const agent = ctx.requireAgent(opts.agent, "files");
+    if (opts.mode === "release") {
+      const removed = await releasePaths(store, { agent, paths: opts.paths.map(norm) }, ctx.now());
+      if (ctx.json) printJson(ctx, { released: removed });
+      else ctx.io.out(`Released ${removed.length} reservation(s) of ${agent}`);
+      return 0;
+    }
+    if (opts.ticket === undefined) {
+      throw usageError(
+        `"track files --add" needs --ticket T`,
+        `track files --add PATH --agent ${agent} --ticket T-0001`,
+      );
+    }
+    const added = await reservePaths(
+      store,
+      {
+        paths: [...new Set(opts.paths.map(norm))],
+        agent,
+        ticket: opts.ticket,
+        shared: opts.shared,
+      },
+      ctx.now(),
+    );
+    if (ctx.json) printJson(ctx, { reserved: added });
+    else {ctx.io.out(`Reserved ${
+        added.map((r) => r.path).join(", ")
+      } for ${agent} (${opts.ticket}, ${added[0]?.mode})`);}
+    return 0;
+  },
+});

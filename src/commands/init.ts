@@ -1,0 +1,53 @@
+/** `track init`: create the store. */
+import { join } from "node:path";
+import { defineCommand } from "../cli/command.ts";
+import { ioError } from "../cli/errors.ts";
+import { printJson } from "../cli/output.ts";
+import { initTarget } from "../store/discovery.ts";
+import { DEFAULT_CONFIG, Store } from "../store/store.ts";
+
+/** Runtime files that never belong in git. */
+export const GITIGNORE =
+  "# runtime files of track: never commit these\nlock\n*.pid\n.*.tmp\nserver.json\n";
+
+/** Git attributes: board entries are separate files, so only the reservations list can clash. */
+export const GITATTRIBUTES =
+  "# track: keep LF everywhere so files stay byte-identical\n* text eol=lf\n";
+
+export default defineCommand({
+  name: "init",
+  summary: "Create the .track/ directory here (or at $TRACK_DIR)",
+  usage: "init",
+  flags: [],
+  parse: () => ({}),
+  async run(_opts, ctx) {
+    const dir = initTarget(ctx.cwd, ctx.env);
+    let exists = false;
+    try {
+      exists = Deno.statSync(join(dir, "config.json")).isFile;
+    } catch {
+      exists = false;
+    }
+    if (exists) {
+      if (ctx.json) printJson(ctx, { created: false, path: dir });
+      else ctx.io.err(`Store already exists at "${dir}"; nothing changed`);
+      return 0;
+    }
+    const store = new Store(dir);
+    for (const sub of [dir, store.ticketsDir, store.agentsDir, store.boardDir]) {
+      try {
+        Deno.mkdirSync(sub, { recursive: true });
+      } catch (e) {
+        throw ioError("create directory", sub, e);
+      }
+    }
+    await store.mutate("init", (tx) => {
+      tx.writeFile(join(dir, ".gitignore"), GITIGNORE);
+      tx.writeFile(join(dir, ".gitattributes"), GITATTRIBUTES);
+      tx.writeFile(store.configPath, JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n");
+    });
+    if (ctx.json) printJson(ctx, { created: true, path: dir });
+    else ctx.io.out(`Created ${dir}`);
+    return 0;
+  },
+});

@@ -1,0 +1,86 @@
+/** `track list`: tickets, done excluded unless asked for. */
+import { bool, defineCommand, str } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { printJson, table, ticketJson } from "../cli/output.ts";
+import { filterTickets, sortTickets } from "../tickets/queries.ts";
+import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
+
+export default defineCommand({
+  name: "list",
+  summary: "List tickets (done excluded unless --all or --status done)",
+  usage: "list [--status S] [--agent A] [--label L] [--priority P] [--all]",
+  flags: [
+    {
+      name: "status",
+      short: "s",
+      type: "string",
+      value: "S",
+      description: "Only this status",
+      choices: STATUSES,
+    },
+    {
+      name: "agent",
+      short: "a",
+      type: "string",
+      value: "NAME",
+      description: "Only tickets claimed by this agent",
+    },
+    {
+      name: "label",
+      short: "l",
+      type: "string",
+      value: "L",
+      description: "Only tickets with this label",
+    },
+    {
+      name: "priority",
+      short: "p",
+      type: "string",
+      value: "P",
+      description: "Only this priority",
+      choices: PRIORITIES,
+    },
+    { name: "all", type: "boolean", description: "Include done tickets" },
+  ],
+  parse(args) {
+    if (args.positionals.length > 0) {
+      throw usageError(
+        `Unexpected argument ${JSON.stringify(args.positionals[0])}`,
+        "track list --help",
+      );
+    }
+    return {
+      status: str(args, "status") as Status | undefined,
+      agent: str(args, "agent"),
+      label: str(args, "label"),
+      priority: str(args, "priority") as Priority | undefined,
+      all: bool(args, "all"),
+    };
+  },
+  run(opts, ctx) {
+    const store = ctx.store();
+    const { tickets, problems } = store.readAllTickets();
+    for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
+    const shown = sortTickets(filterTickets(tickets, opts));
+    if (ctx.json) {
+      printJson(ctx, {
+        tickets: shown.map(ticketJson),
+        skipped: problems.map((p) => ({ file: p.file, message: p.error.message })),
+      });
+    } else if (shown.length === 0) {
+      ctx.io.err(
+        tickets.length === 0
+          ? 'No tickets yet (hint: track create --title "...")'
+          : "No tickets match",
+      );
+    } else {
+      ctx.io.out(table(
+        ["ID", "PRIORITY", "STATUS", "CLAIMED BY", "TITLE", "LABELS"],
+        shown.map((
+          t,
+        ) => [t.id, t.priority, t.status, t.claimed_by ?? "-", t.title, t.labels.join(",")]),
+      ));
+    }
+    return Promise.resolve(0);
+  },
+});

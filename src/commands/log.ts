@@ -1,0 +1,41 @@
+/** `track log T -m TEXT`: append to the Work Log. */
+import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { textFromFlagOrStdin } from "../cli/input.ts";
+import { printJson, ticketJson } from "../cli/output.ts";
+import { logTicket } from "../tickets/update.ts";
+import { logEntriesOf } from "../tickets/ticket.ts";
+import { oneTicket } from "./show.ts";
+
+export default defineCommand({
+  name: "log",
+  summary: "Append an entry to a ticket's Work Log",
+  usage: "log T --agent A -m TEXT (or the message on stdin)",
+  positionals: ["ticket"],
+  flags: [AGENT_FLAG, {
+    name: "message",
+    short: "m",
+    type: "string",
+    value: "TEXT",
+    description: "The entry (or pipe it on stdin)",
+  }],
+  parse: (args) => ({
+    id: oneTicket(args.positionals, "log"),
+    agent: str(args, "agent"),
+    message: str(args, "message"),
+  }),
+  async run(opts, ctx) {
+    const agent = ctx.requireAgent(opts.agent, "log");
+    const message = await textFromFlagOrStdin(ctx, opts.message, "message");
+    if (message === null) {
+      throw usageError(
+        `"track log" needs -m TEXT or the message on stdin`,
+        `track log ${opts.id} -m "what you did"`,
+      );
+    }
+    const t = await logTicket(ctx.store(), opts.id, { agent, message }, ctx.now());
+    if (ctx.json) {
+      printJson(ctx, { ticket: ticketJson(t), entry: logEntriesOf(t.body).at(-1) ?? null });
+    } else ctx.io.out(`Logged to ${t.id}`);
+  },
+});

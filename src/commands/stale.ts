@@ -1,0 +1,93 @@
+/** `track stale`: agents without a recent heartbeat; `--reclaim` returns their work. */
+import { bool, defineCommand, str } from "../cli/command.ts";
+import { printJson, table } from "../cli/output.ts";
+import { formatAge, parseDuration } from "../cli/time.ts";
+import { findStale, reclaimStale } from "../agents/lifecycle.ts";
+
+export default defineCommand({
+  name: "stale",
+  summary: "Show agents with no recent heartbeat; --reclaim returns their tickets to backlog",
+  usage: "stale [--threshold 30m] [--reclaim]",
+  flags: [
+    {
+      name: "threshold",
+      type: "string",
+      value: "DURATION",
+      description: "Heartbeat age that counts as stale (default from config.json, 30m)",
+    },
+    {
+      name: "reclaim",
+      type: "boolean",
+      description: "Mark them stale, return their tickets, release their files",
+    },
+    {
+      name: "agent",
+      short: "a",
+      type: "string",
+      value: "NAME",
+      description: "Who is reclaiming (shown on the board)",
+    },
+  ],
+  parse: (args) => ({
+    threshold: str(args, "threshold"),
+    reclaim: bool(args, "reclaim"),
+    agent: str(args, "agent"),
+  }),
+  async run(opts, ctx) {
+    const store = ctx.store();
+    const thresholdMs = parseDuration(
+      opts.threshold ?? store.readConfig().stale_threshold,
+      "threshold",
+    );
+    const now = ctx.now();
+    if (!opts.reclaim) {
+      const stale = findStale(store, thresholdMs, now);
+      if (ctx.json) {
+        printJson(ctx, {
+          threshold_s: thresholdMs / 1000,
+          stale: stale.map((s) => ({
+            agent: s.agent.id,
+            last_heartbeat: s.agent.last_heartbeat,
+            age_s: Math.floor(s.ageMs / 1000),
+          })),
+        });
+      } else if (stale.length === 0) {
+        ctx.io.err(`No stale agents (threshold ${formatAge(thresholdMs)})`);
+      } else {
+        ctx.io.out(
+          table(
+            ["AGENT", "LAST HEARTBEAT", "AGE"],
+            stale.map((s) => [s.agent.id, s.agent.last_heartbeat, formatAge(s.ageMs)]),
+          ),
+        );
+        ctx.io.err("hint: track stale --reclaim (returns their tickets to backlog)");
+      }
+      return 0;
+    }
+    const by = ctx.agent(opts.agent) ?? "track";
+    const done = await reclaimStale(store, { thresholdMs, now, by });
+    if (ctx.json) {
+      printJson(ctx, {
+        threshold_s: thresholdMs / 1000,
+        reclaimed: done.map((s) => ({
+          agent: s.agent.id,
+          age_s: Math.floor(s.ageMs / 1000),
+          tickets: s.reclaimed,
+          reservations_released: s.reservationsReleased,
+        })),
+      });
+    } else if (done.length === 0) {
+      ctx.io.err(`No stale agents (threshold ${formatAge(thresholdMs)})`);
+    } else {
+      for (const s of done) {
+        ctx.io.out(
+          `${s.agent.id}: stale ${formatAge(s.ageMs)}; returned ${
+            s.reclaimed.join(", ") || "no tickets"
+          }` +
+            `; released ${s.reservationsReleased} reservation(s)`,
+        );
+      }
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,157 @@
+/**
+ * File reservations: `.track/reservations.json`, one sorted list. Exclusive by default; shared
+ * reservations may overlap other shared ones. Reservations end with their ticket (done or
+ * backlog) and with their agent (reclaimed or deregistered).
+ */
+import { badDataError, conflictError } from "../cli/errors.ts";
+import { readTextStrict } from "../store/read.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { patternsOverlap } from "./paths.ts";
+import { assertNotFenced } from "../agents/claims.ts";
+import { touchAgent } from "../agents/agent_store.ts";
+import { isoSeconds } from "../cli/time.ts";
+
+/** One reservation. */
+export interface Reservation {
+  /** Repository-relative path or glob. */
+  path: string;
+  agent: string;
+  ticket: string;
+  mode: "exclusive" | "shared";
+  at: string;
+}
+
+/** Reads all reservations (empty when the file does not exist). */
+export function readReservations(store: Store): Reservation[] {
+  const display = store.display(store.reservationsPath);
+  const text = readTextStrict(store.reservationsPath, display);
+  if (text === null) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
+  }
+  const list = (raw as { reservations?: unknown })?.reservations;
+  if (!Array.isArray(list)) throw badDataError(display, `must hold {"reservations": [...]}`);
+  return list.map((r, i) => {
+    if (
+      typeof r !== "object" || r === null || typeof r.path !== "string" ||
+      typeof r.agent !== "string" || typeof r.ticket !== "string" ||
+      (r.mode !== "exclusive" && r.mode !== "shared") || typeof r.at !== "string"
+    ) {
+      throw badDataError(display, `reservation #${i + 1} needs path, agent, ticket, mode and at`);
+    }
+    return { path: r.path, agent: r.agent, ticket: r.ticket, mode: r.mode, at: r.at };
+  });
+}
+
+function compare(a: Reservation, b: Reservation): number {
+  return a.path < b.path
+    ? -1
+    : a.path > b.path
+    ? 1
+    : a.agent < b.agent
+    ? -1
+    : a.agent > b.agent
+    ? 1
+    : 0;
+}
+
+/** Writes all reservations, sorted (inside a mutation). */
+export function writeReservations(tx: Tx, list: Reservation[]): void {
+  const sorted = [...list].sort(compare);
+  tx.writeFile(
+    tx.store.reservationsPath,
+    JSON.stringify({ schema: 1, reservations: sorted }, null, 2) + "\n",
+  );
+}
+
+/** Reservations of other agents that conflict with `agent` taking `path` in `mode`. */
+export function conflictsFor(
+  all: readonly Reservation[],
+  path: string,
+  agent: string,
+  mode: Reservation["mode"],
+): Reservation[] {
+  return all.filter((r) =>
+    r.agent !== agent && (mode === "exclusive" || r.mode === "exclusive") &&
+    patternsOverlap(r.path, path)
+  );
+}
+
+/** Throws exit 3 naming holder and ticket when `path` is taken by someone else. */
+export function assertFree(
+  all: readonly Reservation[],
+  path: string,
+  agent: string,
+  mode: Reservation["mode"],
+): void {
+  const c = conflictsFor(all, path, agent, mode)[0];
+  if (c) {
+    throw conflictError(
+      `Cannot reserve "${path}": it overlaps "${c.path}", reserved ${c.mode} by "${c.agent}" for ${c.ticket}`,
+      `track board --agent ${agent} --ticket ${c.ticket} --tag conflict -m "..." (ask the holder)`,
+      { holder: c.agent, ticket: c.ticket, path: c.path },
+    );
+  }
+}
+
+/** Drops reservations matching `drop` (inside a mutation); returns the removed ones. */
+export function releaseWhere(tx: Tx, drop: (r: Reservation) => boolean): Reservation[] {
+  const all = readReservations(tx.store);
+  const removed = all.filter(drop);
+  if (removed.length > 0) writeReservations(tx, all.filter((r) => !drop(r)));
+  return removed;
+}
+
+/** Reserves `paths` (already normalised) for `agent` and `ticket`; all or nothing. */
+export async function reservePaths(
+  store: Store,
+  input: { paths: string[]; agent: string; ticket: string; shared: boolean },
+  now: Date,
+): Promise<Reservation[]> {
+  return await store.mutate("files --add", (tx) => {
+    const ticket = store.readTicket(input.ticket);
+    assertNotFenced(store, input.agent, ticket, "reserve files for");
+    if (ticket.status === "done") {
+      throw conflictError(
+        `Cannot reserve files for "${ticket.id}": it is done`,
+        `track list --agent ${input.agent}`,
+      );
+    }
+    const mode = input.shared ? "shared" : "exclusive";
+    const all = readReservations(store);
+    for (const p of input.paths) assertFree(all, p, input.agent, mode);
+    const at = isoSeconds(now);
+    const added: Reservation[] = input.paths.map((path) => ({
+      path,
+      agent: input.agent,
+      ticket: ticket.id,
+      mode,
+      at,
+    }));
+    const keep = all.filter((r) => !(r.agent === input.agent && input.paths.includes(r.path)));
+    writeReservations(tx, [...keep, ...added]);
+    const files = [...new Set([...ticket.files, ...input.paths])].sort();
+    if (files.length !== ticket.files.length) tx.writeTicket({ ...ticket, files, updated: at });
+    touchAgent(tx, input.agent, now);
+    return added;
+  });
+}
+
+/** Releases `agent`'s reservations (all, or those on `paths`); returns the removed ones. */
+export async function releasePaths(
+  store: Store,
+  input: { agent: string; paths: string[] },
+  now: Date,
+): Promise<Reservation[]> {
+  return await store.mutate("files --release", (tx) => {
+    const removed = releaseWhere(
+      tx,
+      (r) => r.agent === input.agent && (input.paths.length === 0 || input.paths.includes(r.path)),
+    );
+    touchAgent(tx, input.agent, now);
+    return removed;
+  });
+}

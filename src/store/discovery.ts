@@ -1,0 +1,98 @@
+/**
+ * Finding the store: `TRACK_DIR` (the .track directory itself) wins; otherwise walk up from the
+ * working directory to the first directory holding `.track/`, like git. In a linked git
+ * worktree (`.git` is a file), the main worktree's `.track/` is used, found through the `.git`
+ * file and `commondir` without spawning git.
+ */
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { notFoundError } from "../cli/errors.ts";
+
+/** Name of the store directory. */
+export const STORE_DIR_NAME = ".track";
+
+function isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function readSmall(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For a directory whose `.git` is a file (a linked worktree), the main worktree's directory;
+ * otherwise null.
+ */
+export function mainWorktreeOf(dir: string): string | null {
+  const dotGit = join(dir, ".git");
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dotGit);
+  } catch {
+    return null;
+  }
+  if (!info.isFile) return null;
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
+  if (!m) return null;
+  const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
+  const common = readSmall(join(gitDir, "commondir"))?.trim();
+  if (!common) return null;
+  const commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
+  // The common dir of a normal repository is <main worktree>/.git.
+  return commonDir.endsWith("/.git") || commonDir.endsWith("\\.git") ? dirname(commonDir) : null;
+}
+
+/** Where the store is, or null. Pure lookup: never creates anything. */
+export function locateStore(
+  cwd: string,
+  env: { get(name: string): string | undefined },
+): string | null {
+  const fromEnv = env.get("TRACK_DIR");
+  if (fromEnv) {
+    const dir = resolve(cwd, fromEnv);
+    return isDir(dir) ? dir : null;
+  }
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, STORE_DIR_NAME);
+    if (isDir(candidate)) return candidate;
+    const main = mainWorktreeOf(dir);
+    if (main !== null) {
+      const shared = join(main, STORE_DIR_NAME);
+      if (isDir(shared)) return shared;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/** Like {@linkcode locateStore} but throws exit 4 with a hint when there is none. */
+export function findStore(cwd: string, env: { get(name: string): string | undefined }): string {
+  const found = locateStore(cwd, env);
+  if (found !== null) return found;
+  const fromEnv = env.get("TRACK_DIR");
+  if (fromEnv) {
+    throw notFoundError(
+      `No store at TRACK_DIR="${fromEnv}": it is not a directory`,
+      "create it with: track init (it honours TRACK_DIR)",
+    );
+  }
+  throw notFoundError(
+    `No .track/ directory found in "${resolve(cwd)}" or any parent`,
+    "create one here with: track init",
+  );
+}
+
+/** Where `init` creates the store: `TRACK_DIR`, or `.track` in the working directory. */
+export function initTarget(cwd: string, env: { get(name: string): string | undefined }): string {
+  const fromEnv = env.get("TRACK_DIR");
+  return fromEnv ? resolve(cwd, fromEnv) : join(resolve(cwd), STORE_DIR_NAME);
+}

@@ -1,0 +1,132 @@
+/**
+ * The store lock: one dedicated file `.track/lock`, never renamed and never deleted, locked
+ * with flock through `Deno.FsFile`. The holder writes its pid and command into it so a waiter
+ * that gives up can name who holds it. After locking we check that the path still names the
+ * inode we locked (someone may have deleted or replaced the file); if not, we lock again.
+ */
+import { TrackError } from "../cli/errors.ts";
+
+/** Name of the lock file inside .track/. */
+export const LOCK_FILE = "lock";
+
+/** Default budget for waiting on the lock, in milliseconds (`TRACK_LOCK_TIMEOUT` overrides). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+/** A held lock; release it in `finally`. */
+export interface LockHandle {
+  release(): void;
+}
+
+const encoder = new TextEncoder();
+
+function sameInode(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
+}
+
+/** Reads who holds the lock, as written by the holder ("pid command"), or null. */
+export function readLockHolder(path: string): { pid: number; command: string } | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+  const m = /^(\d+) (.*)$/m.exec(text);
+  return m ? { pid: Number(m[1]), command: m[2] } : null;
+}
+
+async function lockWithin(file: Deno.FsFile, timeoutMs: number): Promise<boolean> {
+  if (file.tryLockSync(true)) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waiting = file.lock(true).then(() => true);
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const won = await Promise.race([waiting, timedOut]);
+  clearTimeout(timer);
+  if (!won) {
+    // The blocked flock() may still succeed later; give that lock back at once and close the
+    // file, so a long-lived process (the dashboard) never keeps a lock nobody uses.
+    waiting.then(() => {
+      try {
+        file.unlockSync();
+      } finally {
+        file.close();
+      }
+    }, () => file.close());
+  }
+  return won;
+}
+
+/**
+ * Takes the store lock at `path`, waiting at most `timeoutMs`; then throws exit 5 naming the
+ * holder. `command` is recorded for other waiters.
+ */
+export async function acquireLock(
+  path: string,
+  options: { timeoutMs: number; command: string },
+): Promise<LockHandle> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o644 });
+    } catch (e) {
+      throw new TrackError("io", `Cannot open the lock file "${path}": ${(e as Error).message}`, {
+        hint: "check permissions of the .track/ directory",
+        cause: e,
+      });
+    }
+    const ok = await lockWithin(file, Math.max(0, deadline - Date.now()));
+    if (!ok) {
+      const holder = readLockHolder(path);
+      const who = holder
+        ? `held by pid ${holder.pid} ("${holder.command}")`
+        : "held by another process";
+      throw new TrackError(
+        "lockBusy",
+        `Timed out after ${options.timeoutMs} ms waiting for the store lock "${path}": ${who}`,
+        {
+          hint:
+            "retry in a moment; a lock held by a killed process frees itself (track doctor shows the state)",
+          detail: { pid: holder?.pid ?? null, command: holder?.command ?? null },
+        },
+      );
+    }
+    let current: Deno.FileInfo | null = null;
+    try {
+      current = Deno.statSync(path);
+    } catch {
+      current = null; // Deleted while we waited: lock a fresh file instead.
+    }
+    if (current === null || !sameInode(current, file.statSync())) {
+      file.unlockSync();
+      file.close();
+      continue;
+    }
+    try {
+      file.truncateSync(0);
+      file.seekSync(0, Deno.SeekMode.Start);
+      file.writeSync(encoder.encode(`${Deno.pid} ${options.command}\n`));
+    } catch {
+      // Naming the holder is a courtesy for waiters; a full disk must not block the lock.
+    }
+    let released = false;
+    return {
+      release() {
+        if (released) return;
+        released = true;
+        try {
+          file.truncateSync(0);
+        } catch {
+          // Same courtesy as above.
+        }
+        try {
+          file.unlockSync();
+        } finally {
+          file.close();
+        }
+      },
+    };
+  }
+}

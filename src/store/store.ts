@@ -1,0 +1,236 @@
+/**
+ * The store: paths inside .track/, strict reads, and `mutate()`, the only way to change it
+ * (lock, re-read, validate, atomic write, release in `finally`). Readers take no lock: every
+ * file is replaced by rename, so a reader sees either the old or the new version.
+ */
+import { join, relative } from "node:path";
+import { badDataError, notFoundError, TrackError } from "../cli/errors.ts";
+import { formatId, idNumber } from "../tickets/ids.ts";
+import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
+import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
+import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
+import { readTextStrict } from "./read.ts";
+
+/** Version of the on-disk layout, recorded in config.json. */
+export const STORE_SCHEMA = 1;
+
+/** Settings in config.json. */
+export interface Config {
+  schema: number;
+  /** Default for `stale --threshold`, e.g. "30m". */
+  stale_threshold: string;
+}
+
+/** Default config for a new store. */
+export const DEFAULT_CONFIG: Config = { schema: STORE_SCHEMA, stale_threshold: "30m" };
+
+const TICKET_FILE = /^(T-\d{4,9})\.md$/;
+
+/** A ticket file that could not be read, for warnings and `doctor`. */
+export interface Problem {
+  file: string;
+  error: TrackError;
+}
+
+/** Access to one .track/ directory. */
+export class Store {
+  /** Absolute path of the .track directory. */
+  readonly dir: string;
+  readonly ticketsDir: string;
+  readonly agentsDir: string;
+  readonly boardDir: string;
+  readonly lockPath: string;
+  readonly configPath: string;
+  readonly reservationsPath: string;
+  #lockTimeoutMs: number;
+
+  constructor(dir: string, options: { lockTimeoutMs?: number } = {}) {
+    this.dir = dir;
+    this.ticketsDir = join(dir, "tickets");
+    this.agentsDir = join(dir, "agents");
+    this.boardDir = join(dir, "board");
+    this.lockPath = join(dir, LOCK_FILE);
+    this.configPath = join(dir, "config.json");
+    this.reservationsPath = join(dir, "reservations.json");
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  }
+
+  /** How a path inside the store is shown to users: `.track/tickets/T-0001.md`. */
+  display(path: string): string {
+    const rel = relative(join(this.dir, ".."), path);
+    return rel.startsWith("..") ? path : rel;
+  }
+
+  /** Path of a ticket file. `id` must be canonical. */
+  ticketPath(id: string): string {
+    if (idNumber(id) === null) throw new TrackError("internal", `Not a canonical ticket id: ${id}`);
+    return join(this.ticketsDir, `${id}.md`);
+  }
+
+  /** Reads config.json; a missing file gives the defaults. */
+  readConfig(): Config {
+    const display = this.display(this.configPath);
+    const text = readTextStrict(this.configPath, display);
+    if (text === null) return { ...DEFAULT_CONFIG };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw badDataError(display, "must hold a JSON object");
+    }
+    const r = raw as Record<string, unknown>;
+    if (typeof r.schema !== "number" || r.schema > STORE_SCHEMA) {
+      throw badDataError(
+        display,
+        `has schema ${JSON.stringify(r.schema)}; this track understands schema ${STORE_SCHEMA}`,
+        { hint: "upgrade track, or check config.json by hand" },
+      );
+    }
+    const threshold = typeof r.stale_threshold === "string"
+      ? r.stale_threshold
+      : DEFAULT_CONFIG.stale_threshold;
+    return { schema: r.schema, stale_threshold: threshold };
+  }
+
+  /** Reads one ticket; exit 4 when missing, exit 6 when unparseable. */
+  readTicket(id: string): Ticket {
+    const t = this.tryReadTicket(id);
+    if (t === null) {
+      throw notFoundError(
+        `Ticket "${id}" not found in ${this.display(this.ticketsDir)}`,
+        "track list --all",
+      );
+    }
+    return t;
+  }
+
+  /** Reads one ticket, or null when its file does not exist. */
+  tryReadTicket(id: string): Ticket | null {
+    const path = this.ticketPath(id);
+    const display = this.display(path);
+    const text = readTextStrict(path, display);
+    if (text === null) return null;
+    try {
+      return parseTicket(text, id);
+    } catch (e) {
+      if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
+      throw e;
+    }
+  }
+
+  /** Canonical ids of all ticket files, ascending. */
+  ticketIds(): string[] {
+    const ids: Array<[number, string]> = [];
+    try {
+      for (const entry of Deno.readDirSync(this.ticketsDir)) {
+        const m = TICKET_FILE.exec(entry.name);
+        if (!m) continue;
+        const n = idNumber(m[1]);
+        if (n !== null) ids.push([n, m[1]]);
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw e;
+    }
+    ids.sort((a, b) => a[0] - b[0]);
+    return ids.map((x) => x[1]);
+  }
+
+  /** Reads every ticket; unreadable ones come back as problems instead of failing the read. */
+  readAllTickets(): { tickets: Ticket[]; problems: Problem[] } {
+    const tickets: Ticket[] = [];
+    const problems: Problem[] = [];
+    for (const id of this.ticketIds()) {
+      try {
+        const t = this.tryReadTicket(id);
+        if (t !== null) tickets.push(t);
+      } catch (e) {
+        if (!(e instanceof TrackError)) throw e;
+        problems.push({ file: this.display(this.ticketPath(id)), error: e });
+      }
+    }
+    return { tickets, problems };
+  }
+
+  /** The id the next `create` gets. Only meaningful under the lock. */
+  nextTicketId(): string {
+    const ids = this.ticketIds();
+    const last = ids.length === 0 ? 0 : idNumber(ids[ids.length - 1])!;
+    return formatId(last + 1);
+  }
+
+  /**
+   * Runs `fn` holding the store lock; `fn` gets the {@linkcode Tx} through which all writes go
+   * and must re-read whatever it decides on. `command` is recorded in the lock file so a waiter
+   * that times out can name the holder. Never call `mutate` from inside `fn`.
+   */
+  async mutate<T>(command: string, fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
+    const tx = new Tx(this);
+    try {
+      return await fn(tx);
+    } finally {
+      tx.close();
+      lock.release();
+    }
+  }
+}
+
+/** Writes of one mutation; valid only while its lock is held. */
+export class Tx {
+  readonly store: Store;
+  #open = true;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /** Ends this transaction: later writes through it throw. */
+  close(): void {
+    this.#open = false;
+  }
+
+  #check(): void {
+    if (!this.#open) throw new TrackError("internal", "Store write after its lock was released");
+  }
+
+  /** Writes a ticket atomically. */
+  writeTicket(t: Ticket): void {
+    this.#check();
+    const path = this.store.ticketPath(t.id);
+    writeFileAtomic(path, serializeTicket(t), this.store.display(path));
+  }
+
+  /** Writes any file inside the store atomically. */
+  writeFile(path: string, text: string): void {
+    this.#check();
+    writeFileAtomic(path, text, this.store.display(path));
+  }
+
+  /**
+   * Removes temp files left in `dir` by killed writers. Only under the lock: every writer holds
+   * it, so any temp file seen then belongs to nobody.
+   */
+  removeDebris(dir: string): string[] {
+    this.#check();
+    const removed: string[] = [];
+    try {
+      for (const entry of Deno.readDirSync(dir)) {
+        if (entry.isFile && entry.name.startsWith(".") && entry.name.endsWith(TEMP_SUFFIX)) {
+          try {
+            Deno.removeSync(join(dir, entry.name));
+            removed.push(this.store.display(join(dir, entry.name)));
+          } catch (e) {
+            if (!(e instanceof Deno.errors.NotFound)) throw e;
+          }
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return removed;
+  }
+}

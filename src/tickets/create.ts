@@ -1,0 +1,88 @@
+/** Creating tickets: the id is allocated under the lock. */
+import { usageError } from "../cli/errors.ts";
+import { isoSeconds } from "../cli/time.ts";
+import { postEntry } from "../board/board.ts";
+import { ensureDir } from "../store/atomic.ts";
+import type { Store } from "../store/store.ts";
+import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
+import { MAX_BODY_BYTES, MAX_TITLE_BYTES, newTicketBody, type Ticket } from "./ticket.ts";
+import type { Priority } from "./transitions.ts";
+
+/** What a new ticket starts with. */
+export interface CreateInput {
+  title: string;
+  priority: Priority;
+  labels: string[];
+  dependsOn: string[];
+  description: string;
+  /** Who created it (shown as created_by and on the board). */
+  by: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Checks a title: non-empty, at most 1 KB. */
+export function checkTitle(title: string): string {
+  if (title.trim() === "") throw usageError("The title must not be empty");
+  if (encoder.encode(title).length > MAX_TITLE_BYTES) {
+    throw usageError(`The title is longer than ${MAX_TITLE_BYTES} bytes; put details in the body`);
+  }
+  return title;
+}
+
+/** Checks labels: no commas, no newlines, sorted and unique. */
+export function checkLabels(labels: readonly string[]): string[] {
+  for (const l of labels) {
+    if (!/^[^\s,][^,\n]{0,63}$/.test(l)) {
+      throw usageError(
+        `Invalid label ${JSON.stringify(l.slice(0, 70))}: 1-64 characters, no commas or newlines`,
+      );
+    }
+  }
+  return [...new Set(labels)].sort();
+}
+
+/** Creates a ticket in backlog and posts a board event. */
+export async function createTicket(store: Store, input: CreateInput, now: Date): Promise<Ticket> {
+  checkTitle(input.title);
+  const labels = checkLabels(input.labels);
+  if (encoder.encode(input.description).length > MAX_BODY_BYTES) {
+    throw usageError(`The body is longer than ${MAX_BODY_BYTES} bytes`);
+  }
+  return await store.mutate("create", (tx) => {
+    ensureDir(store.ticketsDir, store.display(store.ticketsDir));
+    const id = store.nextTicketId();
+    const deps = [...new Set(input.dependsOn)];
+    checkDependenciesExist(store, deps, id);
+    checkNoCycle(store, id, deps);
+    const at = isoSeconds(now);
+    const ticket: Ticket = {
+      id,
+      title: input.title,
+      status: "backlog",
+      priority: input.priority,
+      created: at,
+      created_by: input.by,
+      claimed_by: null,
+      claimed_at: null,
+      labels,
+      branch: null,
+      files: [],
+      depends_on: deps,
+      updated: at,
+      claim_epoch: 0,
+      extra: [],
+      body: newTicketBody(input.description),
+    };
+    tx.writeTicket(ticket);
+    postEntry(tx, {
+      at: now,
+      agent: input.by,
+      ticket: id,
+      tag: "created",
+      kind: "event",
+      message: `Created ${id} (${input.priority}): ${input.title}`,
+    });
+    return ticket;
+  });
+}

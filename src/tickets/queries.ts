@@ -1,0 +1,32 @@
+/** Pure queries over tickets: filtering and ordering. */
+import type { Ticket } from "./ticket.ts";
+import { idNumber } from "./ids.ts";
+import { type Priority, priorityRank, type Status } from "./transitions.ts";
+
+/** Filters of `list`. */
+export interface TicketFilter {
+  status?: Status;
+  agent?: string;
+  label?: string;
+  priority?: Priority;
+  /** Include done tickets (implied by `status: "done"`). */
+  all?: boolean;
+}
+
+/** Tickets matching `f`. */
+export function filterTickets(tickets: readonly Ticket[], f: TicketFilter): Ticket[] {
+  return tickets.filter((t) =>
+    (f.status !== undefined ? t.status === f.status : (f.all || t.status !== "done")) &&
+    (f.agent === undefined || t.claimed_by === f.agent) &&
+    (f.label === undefined || t.labels.includes(f.label)) &&
+    (f.priority === undefined || t.priority === f.priority)
+  );
+}
+
+/** Sorted by priority (critical first), then id. */
+export function sortTickets(tickets: readonly Ticket[]): Ticket[] {
+  return [...tickets].sort((a, b) =>
+    priorityRank(a.priority) - priorityRank(b.priority) ||
+    (idNumber(a.id) ?? 0) - (idNumber(b.id) ?? 0)
+  );
+}

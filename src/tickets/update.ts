@@ -1,0 +1,159 @@
+/** Updating tickets: status transitions, fields, dependencies, and the Work Log. */
+import { conflictError, usageError } from "../cli/errors.ts";
+import { isoSeconds } from "../cli/time.ts";
+import { postEntry } from "../board/board.ts";
+import { assertNotFenced, claimLocked } from "../agents/claims.ts";
+import { touchAgent } from "../agents/agent_store.ts";
+import { releaseWhere } from "../files/reservations.ts";
+import type { Store } from "../store/store.ts";
+import { checkLabels, checkTitle } from "./create.ts";
+import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
+import { appendLogEntry, type Ticket } from "./ticket.ts";
+import { canTransition, type Priority, type Status, TRANSITIONS } from "./transitions.ts";
+
+/** Requested changes; absent fields stay as they are. */
+export interface UpdateInput {
+  status?: Status;
+  priority?: Priority;
+  title?: string;
+  addLabels?: string[];
+  removeLabels?: string[];
+  /** New branch; empty string clears it. */
+  branch?: string;
+  addDeps?: string[];
+  removeDeps?: string[];
+  /** Acting agent, or null for a person at the terminal or dashboard. */
+  agent: string | null;
+  force: boolean;
+}
+
+/** Result of an update. */
+export interface UpdateResult {
+  ticket: Ticket;
+  /** Status before the update. */
+  from: Status;
+  changed: boolean;
+}
+
+function refuseTransition(t: Ticket, to: Status): never {
+  const allowed = TRANSITIONS[t.status];
+  const next = allowed.length === 0 ? "none (done is final)" : allowed.join(", ");
+  throw conflictError(
+    `Cannot move "${t.id}" from ${t.status} to ${to}: allowed next states are ${next}`,
+    allowed.length === 0 ? `track show ${t.id}` : `track update ${t.id} --status ${allowed[0]}`,
+    { ticket: t.id, from: t.status, to, allowed },
+  );
+}
+
+/** Applies `input` to ticket `id` under the lock. */
+export async function updateTicket(
+  store: Store,
+  id: string,
+  input: UpdateInput,
+  now: Date,
+): Promise<UpdateResult> {
+  if (input.title !== undefined) checkTitle(input.title);
+  const addLabels = checkLabels(input.addLabels ?? []);
+  return await store.mutate(`update ${id}`, (tx) => {
+    let t = store.readTicket(id);
+    // What is on disk now; a claim below writes the ticket itself and moves this forward.
+    let onDisk = t;
+    let claimed = false;
+    const from = t.status;
+    const agent = input.agent;
+    if (agent !== null) assertNotFenced(store, agent, t, "update");
+    const to = input.status;
+    if (to !== undefined && to !== t.status) {
+      if (agent !== null && t.claimed_by !== null && t.claimed_by !== agent && !input.force) {
+        throw conflictError(
+          `Cannot move "${t.id}" to ${to}: it is claimed by "${t.claimed_by}", not "${agent}"`,
+          `track board --agent ${agent} --ticket ${t.id} -m "..." (ask the holder)`,
+          { ticket: t.id, holder: t.claimed_by },
+        );
+      }
+      if (!input.force && !canTransition(t.status, to)) refuseTransition(t, to);
+      if (to === "claimed") {
+        if (agent === null) {
+          throw usageError(
+            `Moving "${t.id}" to claimed needs an agent`,
+            `track claim ${t.id} --agent NAME`,
+          );
+        }
+        t = claimLocked(tx, t, agent, { force: input.force, now }).ticket;
+        onDisk = t;
+        claimed = true;
+      } else {
+        t = { ...t, status: to };
+        if (to === "backlog") {
+          t.claimed_by = null;
+          t.claimed_at = null;
+        }
+        if (to === "backlog" || to === "done") {
+          releaseWhere(tx, (r) => r.ticket === t.id);
+        }
+        postEntry(tx, {
+          at: now,
+          agent: agent ?? "human",
+          ticket: t.id,
+          tag: "status",
+          kind: "event",
+          message: `${t.id}: ${from} -> ${to}`,
+        });
+      }
+    }
+    if (input.priority !== undefined) t = { ...t, priority: input.priority };
+    if (input.title !== undefined) t = { ...t, title: input.title };
+    if (addLabels.length > 0 || (input.removeLabels ?? []).length > 0) {
+      const drop = new Set(input.removeLabels ?? []);
+      t = {
+        ...t,
+        labels: [...new Set([...t.labels, ...addLabels])].filter((l) => !drop.has(l)).sort(),
+      };
+    }
+    if (input.branch !== undefined) t = { ...t, branch: input.branch === "" ? null : input.branch };
+    if ((input.addDeps ?? []).length > 0 || (input.removeDeps ?? []).length > 0) {
+      const add = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
+      checkDependenciesExist(store, add, t.id);
+      checkNoCycle(store, t.id, add);
+      const drop = new Set(input.removeDeps ?? []);
+      t = { ...t, depends_on: [...t.depends_on, ...add].filter((d) => !drop.has(d)) };
+    }
+    const differs =
+      JSON.stringify({ ...t, updated: null }) !== JSON.stringify({ ...onDisk, updated: null });
+    if (differs) {
+      t = { ...t, updated: isoSeconds(now) };
+      tx.writeTicket(t);
+    }
+    if (agent !== null && !claimed) touchAgent(tx, agent, now);
+    return { ticket: t, from, changed: differs || claimed };
+  });
+}
+
+/** Appends a Work Log entry to ticket `id` as `agent`. */
+export async function logTicket(
+  store: Store,
+  id: string,
+  input: { agent: string; message: string },
+  now: Date,
+): Promise<Ticket> {
+  const message = input.message.replace(/\s+$/, "");
+  if (message === "") {
+    throw usageError("The log message is empty", `track log ${id} -m "what you did"`);
+  }
+  if (new TextEncoder().encode(message).length > 1024 * 1024) {
+    throw usageError("The log message is longer than 1 MB");
+  }
+  return await store.mutate(`log ${id}`, (tx) => {
+    const t = store.readTicket(id);
+    assertNotFenced(store, input.agent, t, "log to");
+    const at = isoSeconds(now);
+    const next: Ticket = {
+      ...t,
+      updated: at,
+      body: appendLogEntry(t.body, { at, agent: input.agent, message }),
+    };
+    tx.writeTicket(next);
+    touchAgent(tx, input.agent, now);
+    return next;
+  });
+}

@@ -1,0 +1,98 @@
+/** Test helpers: real temp directories and the real CLI as a subprocess. */
+import { fromFileUrl } from "node:url";
+
+/** Absolute path of main.ts. */
+export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+
+/** Result of one CLI run. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of one CLI run. */
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Text piped to stdin; when absent stdin is /dev/null. */
+  stdin?: string | Uint8Array;
+}
+
+/** Runs `track args…` as a real subprocess. */
+export async function runTrack(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", TRACK_AGENT: "", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(
+      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
+    );
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A temp directory holding an initialised store; removed on dispose. */
+export interface TempStore extends AsyncDisposable {
+  /** The project directory (parent of .track). */
+  root: string;
+  /** The .track directory. */
+  dir: string;
+  /** Runs track in `root` (or `options.cwd`). */
+  track(args: string[], options?: RunOptions): Promise<RunResult>;
+  /** Runs track and fails the test unless it exits 0; returns parsed `--json` output. */
+  json<T = Record<string, unknown>>(args: string[], options?: RunOptions): Promise<T>;
+  /** Reads a file inside .track/ as text. */
+  read(rel: string): string;
+}
+
+/** Creates a temp project with `track init` already run (unless `init: false`). */
+export async function tempStore(options: { init?: boolean } = {}): Promise<TempStore> {
+  const root = await Deno.makeTempDir({ prefix: "track-test-" });
+  const dir = `${root}/.track`;
+  const track = (args: string[], o: RunOptions = {}) => runTrack(args, { cwd: root, ...o });
+  if (options.init !== false) {
+    const r = await track(["init"]);
+    if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
+  }
+  return {
+    root,
+    dir,
+    track,
+    async json<T>(args: string[], o: RunOptions = {}): Promise<T> {
+      const r = await track([...args, "--json"], o);
+      if (r.code !== 0) throw new Error(`track ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+    read: (rel: string) => Deno.readTextFileSync(`${dir}/${rel}`),
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+/** Every file under `dir` with its bytes, for "nothing changed" checks. */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else if (e.isFile) {
+        out.set(p.slice(dir.length + 1), Array.from(Deno.readFileSync(p)).join(","));
+      } else out.set(p.slice(dir.length + 1), "(symlink)");
+    }
+  };
+  walk(dir);
+  return out;
+}
