@@ -19,6 +19,7 @@ import agents from "../commands/agents.ts";
 import deregister from "../commands/deregister.ts";
 import stale from "../commands/stale.ts";
 import files from "../commands/files.ts";
+import doctor from "../commands/doctor.ts";
 
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandSpec<never>[] = [
@@ -39,4 +40,5 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   deregister,
   stale,
   files,
+  doctor,
 ] as CommandSpec<never>[];

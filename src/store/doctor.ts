@@ -1,0 +1,408 @@
+/**
+ * `track doctor`: a health check of one .track/ directory, and the repair of what is provably
+ * debris. It reads through the same domain readers as every command; `--fix` works under the
+ * store lock and never deletes or rewrites a ticket or a board entry.
+ */
+import { join } from "node:path";
+import { TrackError } from "../cli/errors.ts";
+import { readAllAgents } from "../agents/agent_store.ts";
+import { readBoard } from "../board/board.ts";
+import { readReservations, releaseWhere } from "../files/reservations.ts";
+import { idNumber } from "../tickets/ids.ts";
+import type { Ticket } from "../tickets/ticket.ts";
+import { TEMP_SUFFIX } from "./atomic.ts";
+import { networkFsType } from "./fs_type.ts";
+import { readLockHolder } from "./lock.ts";
+import type { Store } from "./store.ts";
+
+/** What kind of trouble a finding is. */
+export type FindingKind =
+  | "unparseable"
+  | "temp-file"
+  | "runtime-file"
+  | "missing-dependency"
+  | "duplicate-id"
+  | "stray-file"
+  | "unknown-agent-reservation"
+  | "holder-mismatch"
+  | "network-filesystem";
+
+/** One thing doctor noticed. */
+export interface Finding {
+  kind: FindingKind;
+  /** The file concerned, as shown to users (`.track/tickets/T-0001.md`), or null. */
+  file: string | null;
+  /** 1-based line when known. */
+  line: number | null;
+  message: string;
+  /** Whether `--fix` may repair it (provable debris or derived state). */
+  fixable: boolean;
+  /** Whether this run repaired it. */
+  fixed: boolean;
+  /** Whether it only informs (never makes doctor exit 6). */
+  warning: boolean;
+}
+
+/** State of the store lock as seen by doctor. */
+export interface LockState {
+  /** Whether some live process holds the lock right now. */
+  held: boolean;
+  /** Pid written by the last holder (a released or killed holder may leave it behind). */
+  pid: number | null;
+  command: string | null;
+}
+
+/** Result of a doctor run. */
+export interface DoctorReport {
+  findings: Finding[];
+  lock: LockState;
+  tickets: number;
+  agents: number;
+  /** True when nothing needs a person. */
+  healthy: boolean;
+}
+
+const TEMP_NAME = /^\..+\.tmp$/;
+const NEAR_TICKET = /^T-(\d+)\.md$/;
+
+function finding(
+  kind: FindingKind,
+  file: string | null,
+  message: string,
+  options: { line?: number | null; fixable?: boolean; warning?: boolean } = {},
+): Finding {
+  return {
+    kind,
+    file,
+    line: options.line ?? null,
+    message,
+    fixable: options.fixable ?? false,
+    fixed: false,
+    warning: options.warning ?? false,
+  };
+}
+
+/** Whether process `pid` is alive. Only Linux (/proc) can prove a process dead. */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (Deno.build.os !== "linux") return true;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    return true; // Cannot tell: never call a live process dead.
+  }
+}
+
+function listDir(dir: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+    throw e;
+  }
+}
+
+/** Every directory of the store that may hold temp files (the store, its subdirectories, board days). */
+function storeDirs(store: Store): string[] {
+  const dirs = [store.dir];
+  for (const e of listDir(store.dir)) {
+    if (!e.isDirectory) continue;
+    const sub = join(store.dir, e.name);
+    dirs.push(sub);
+    if (sub === store.boardDir) {
+      for (const d of listDir(sub)) if (d.isDirectory) dirs.push(join(sub, d.name));
+    }
+  }
+  return dirs;
+}
+
+function tempFiles(store: Store): string[] {
+  const out: string[] = [];
+  for (const dir of storeDirs(store)) {
+    for (const e of listDir(dir)) {
+      if (e.isFile && TEMP_NAME.test(e.name) && e.name.endsWith(TEMP_SUFFIX)) {
+        out.push(join(dir, e.name));
+      }
+    }
+  }
+  return out.sort();
+}
+
+/** Runtime files of servers (`server.json`, `*.pid`) whose process is gone. */
+function deadRuntimeFiles(store: Store): Array<{ path: string; pid: number | null }> {
+  const out: Array<{ path: string; pid: number | null }> = [];
+  for (const e of listDir(store.dir)) {
+    if (!e.isFile || !(e.name === "server.json" || e.name.endsWith(".pid"))) continue;
+    const path = join(store.dir, e.name);
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch {
+      continue;
+    }
+    let pid: number | null = null;
+    if (e.name === "server.json") {
+      try {
+        const v = JSON.parse(text)?.pid;
+        pid = typeof v === "number" ? v : null;
+      } catch {
+        pid = null;
+      }
+    } else {
+      const m = /^\s*(\d+)\s*$/.exec(text);
+      pid = m ? Number(m[1]) : null;
+    }
+    // A runtime file naming no pid cannot be proven dead; it is left alone.
+    if (pid !== null && !pidAlive(pid)) out.push({ path, pid });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Whether a live process holds the store lock right now (probes without waiting). */
+export function probeLock(store: Store): LockState {
+  const holder = readLockHolder(store.lockPath);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(store.lockPath, { read: true });
+  } catch {
+    return { held: false, pid: null, command: null };
+  }
+  try {
+    const free = file.tryLockSync(true);
+    if (free) file.unlockSync();
+    return free
+      ? { held: false, pid: holder?.pid ?? null, command: holder?.command ?? null }
+      : { held: true, pid: holder?.pid ?? null, command: holder?.command ?? null };
+  } finally {
+    file.close();
+  }
+}
+
+function problemFinding(file: string, error: TrackError): Finding {
+  const detail = error.detail as { line?: number | null; reason?: string } | null;
+  return finding("unparseable", file, detail?.reason ?? error.message, {
+    line: detail?.line ?? null,
+  });
+}
+
+function checkTicketFiles(store: Store, findings: Finding[]): void {
+  const canonical = new Set(store.ticketIds());
+  for (const e of listDir(store.ticketsDir)) {
+    if (TEMP_NAME.test(e.name)) continue;
+    const display = store.display(join(store.ticketsDir, e.name));
+    const m = NEAR_TICKET.exec(e.name);
+    if (m && canonical.has(e.name.slice(0, -3))) continue;
+    if (m) {
+      const twin = `T-${String(Number(m[1])).padStart(4, "0")}`;
+      if (canonical.has(twin) && idNumber(twin) !== null) {
+        findings.push(
+          finding("duplicate-id", display, `has the same number as ${twin}; one of them must go`),
+        );
+        continue;
+      }
+    }
+    findings.push(
+      finding(
+        "stray-file",
+        display,
+        e.isFile
+          ? "is not a ticket file name (T-0001.md); track ignores it"
+          : "is not a regular file; track ignores it",
+        { warning: true },
+      ),
+    );
+  }
+}
+
+function checkDependencies(store: Store, tickets: Ticket[], findings: Finding[]): void {
+  const ids = new Set(tickets.map((t) => t.id));
+  const files = new Set(store.ticketIds());
+  for (const t of tickets) {
+    for (const dep of t.depends_on) {
+      // A dependency on an unparseable ticket is already reported as unparseable.
+      if (!ids.has(dep) && !files.has(dep)) {
+        findings.push(
+          finding(
+            "missing-dependency",
+            store.display(store.ticketPath(t.id)),
+            `depends on "${dep}", which does not exist`,
+          ),
+        );
+      }
+    }
+  }
+}
+
+/** Runs every check; with `fix`, repairs provable debris under the store lock first. */
+export async function runDoctor(store: Store, options: { fix: boolean }): Promise<DoctorReport> {
+  const fixed: Finding[] = [];
+  if (options.fix) {
+    await store.mutate("doctor --fix", (tx) => {
+      // Under the lock every writer is excluded, so any temp file left is nobody's.
+      for (const dir of storeDirs(store)) {
+        for (const file of tx.removeDebris(dir)) {
+          fixed.push({
+            ...finding("temp-file", file, "leftover temp file removed"),
+            fixable: true,
+            fixed: true,
+          });
+        }
+      }
+      for (const { path, pid } of deadRuntimeFiles(store)) {
+        try {
+          Deno.removeSync(path);
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e; // Someone else removed it: fine.
+        }
+        fixed.push({
+          ...finding(
+            "runtime-file",
+            store.display(path),
+            `runtime file of dead process ${pid} removed`,
+          ),
+          fixable: true,
+          fixed: true,
+        });
+      }
+      const { agents, problems } = readAllAgents(store);
+      const known = new Map(agents.map((a) => [a.id, a.status]));
+      const unparseable = new Set(problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)));
+      const dropped = releaseWhere(tx, (r) =>
+        !unparseable.has(r.agent) &&
+        (known.get(r.agent) === undefined || known.get(r.agent) === "deregistered"));
+      for (const r of dropped) {
+        fixed.push({
+          ...finding(
+            "unknown-agent-reservation",
+            store.display(store.reservationsPath),
+            `reservation of "${r.path}" by unknown or deregistered agent "${r.agent}" released`,
+          ),
+          fixable: true,
+          fixed: true,
+        });
+      }
+    });
+  }
+
+  const findings: Finding[] = [...fixed];
+  const fsType = networkFsType(store.dir);
+  if (fsType !== null) {
+    findings.push(
+      finding(
+        "network-filesystem",
+        store.display(store.dir),
+        `is on a network filesystem (${fsType}); its locks may not exclude other machines`,
+        { warning: true },
+      ),
+    );
+  }
+  for (const path of tempFiles(store)) {
+    findings.push(
+      finding("temp-file", store.display(path), "leftover temp file of a killed writer", {
+        fixable: true,
+      }),
+    );
+  }
+  for (const { path, pid } of deadRuntimeFiles(store)) {
+    findings.push(
+      finding("runtime-file", store.display(path), `names process ${pid}, which is not running`, {
+        fixable: true,
+      }),
+    );
+  }
+
+  const { tickets, problems } = store.readAllTickets();
+  for (const p of problems) findings.push(problemFinding(p.file, p.error));
+  checkTicketFiles(store, findings);
+  checkDependencies(store, tickets, findings);
+
+  const agentsRead = readAllAgents(store);
+  for (const p of agentsRead.problems) findings.push(problemFinding(p.file, p.error));
+  const agents = new Map(agentsRead.agents.map((a) => [a.id, a]));
+  const brokenAgents = new Set(
+    agentsRead.problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)),
+  );
+
+  try {
+    store.readConfig();
+  } catch (e) {
+    if (!(e instanceof TrackError)) throw e;
+    findings.push(problemFinding(store.display(store.configPath), e));
+  }
+
+  const board = readBoard(store, { last: Number.MAX_SAFE_INTEGER });
+  for (const w of board.warnings) {
+    const m = /^Cannot read "([^"]+?)(?::(\d+))?": (.*)$/s.exec(w);
+    findings.push(
+      m
+        ? finding("unparseable", m[1], m[3], { line: m[2] ? Number(m[2]) : null })
+        : finding("unparseable", null, w),
+    );
+  }
+
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+  let reservations: ReturnType<typeof readReservations> = [];
+  try {
+    reservations = readReservations(store);
+  } catch (e) {
+    if (!(e instanceof TrackError)) throw e;
+    findings.push(problemFinding(store.display(store.reservationsPath), e));
+  }
+  const resDisplay = store.display(store.reservationsPath);
+  for (const r of reservations) {
+    if (brokenAgents.has(r.agent)) continue;
+    const a = agents.get(r.agent);
+    if (a === undefined || a.status === "deregistered") {
+      findings.push(
+        finding(
+          "unknown-agent-reservation",
+          resDisplay,
+          `"${r.path}" is reserved by ${
+            a ? "deregistered" : "unknown"
+          } agent "${r.agent}" (track doctor --fix releases it)`,
+          { fixable: true },
+        ),
+      );
+      continue;
+    }
+    const t = byId.get(r.ticket);
+    if (t !== undefined && t.claimed_by !== r.agent && t.status !== "done") {
+      findings.push(
+        finding(
+          "holder-mismatch",
+          resDisplay,
+          `"${r.agent}" reserves "${r.path}" for ${r.ticket}, but ${r.ticket} is ${
+            t.claimed_by === null ? "unclaimed" : `held by "${t.claimed_by}"`
+          }`,
+        ),
+      );
+    }
+  }
+  for (const t of tickets) {
+    if (t.claimed_by === null || !(t.status === "claimed" || t.status === "in-progress")) continue;
+    if (brokenAgents.has(t.claimed_by)) continue;
+    const a = agents.get(t.claimed_by);
+    if (a === undefined || a.status === "deregistered") {
+      findings.push(
+        finding(
+          "holder-mismatch",
+          store.display(store.ticketPath(t.id)),
+          `is ${t.status} by "${t.claimed_by}", which is ${
+            a ? "deregistered" : "not a registered agent"
+          } (hint: track update ${t.id} --status backlog --force)`,
+        ),
+      );
+    }
+  }
+
+  const lock = probeLock(store);
+  return {
+    findings,
+    lock,
+    tickets: tickets.length,
+    agents: agents.size,
+    healthy: findings.every((f) => f.fixed || f.warning),
+  };
+}

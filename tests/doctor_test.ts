@@ -1,0 +1,105 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { snapshot, tempStore } from "./helpers.ts";
+
+interface DoctorJson {
+  healthy: boolean;
+  findings: Array<
+    { kind: string; file: string | null; line: number | null; fixed: boolean; message: string }
+  >;
+  lock: { held: boolean };
+}
+
+function parse(stdout: string): DoctorJson {
+  return JSON.parse(stdout) as DoctorJson;
+}
+
+Deno.test("doctor: a fresh store is healthy (exit 0)", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const d = parse(r.stdout);
+  assertEquals(d.healthy, true);
+  assertEquals(d.findings, []);
+  assertEquals(d.lock.held, false);
+});
+
+Deno.test("doctor: reports debris and broken data; --fix removes only debris", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  await s.json(["create", "--title", "two", "--depends-on", "T-0001"]);
+  await s.json(["register", "--agent", "ann"]);
+  await s.json(["claim", "T-0001", "--agent", "ann"]);
+  await s.json(["files", "--add", "src/a.ts", "--agent", "ann", "--ticket", "T-0001"]);
+  // Debris: a temp file of a killed writer, the pid file of a dead server.
+  Deno.writeTextFileSync(`${s.dir}/tickets/.T-0001.md.999.abc.tmp`, "half");
+  Deno.writeTextFileSync(`${s.dir}/server.json`, JSON.stringify({ pid: 2 ** 22 + 17 }));
+  // Needs a person: a broken ticket, a dependency on a missing ticket, a duplicate id.
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-0003.md`, "---\nid: T-0003\ntitle: x\n");
+  const two = s.read("tickets/T-0002.md").replace("depends_on: [T-0001]", "depends_on: [T-0042]");
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-0002.md`, two);
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-00001.md`, s.read("tickets/T-0001.md"));
+  // A reservation by an agent nobody registered.
+  const res = JSON.parse(s.read("reservations.json"));
+  res.reservations.push({
+    path: "src/b.ts",
+    agent: "ghost",
+    ticket: "T-0001",
+    mode: "exclusive",
+    at: "2026-01-01T00:00:00Z",
+  });
+  Deno.writeTextFileSync(`${s.dir}/reservations.json`, JSON.stringify(res, null, 2) + "\n");
+
+  const before = snapshot(s.dir);
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  assertEquals(snapshot(s.dir), before, "doctor without --fix changed nothing");
+  const kinds = parse(r.stdout).findings.map((f) => f.kind).sort();
+  assertEquals(kinds, [
+    "duplicate-id",
+    "missing-dependency",
+    "runtime-file",
+    "temp-file",
+    "unknown-agent-reservation",
+    "unparseable",
+  ]);
+  const broken = parse(r.stdout).findings.find((f) => f.kind === "unparseable")!;
+  assertEquals(broken.file, ".track/tickets/T-0003.md");
+
+  const human = await s.track(["doctor"]);
+  assertEquals(human.code, 6);
+  assertStringIncludes(human.stdout, ".track/tickets/T-0003.md");
+  assertStringIncludes(human.stderr, "track doctor --fix");
+
+  const fixed = await s.track(["doctor", "--fix", "--json"]);
+  assertEquals(fixed.code, 6, "a person still has to fix the ticket files");
+  const f = parse(fixed.stdout).findings;
+  assertEquals(
+    f.filter((x) => x.fixed).map((x) => x.kind).sort(),
+    ["runtime-file", "temp-file", "unknown-agent-reservation"],
+  );
+  assert(!f.some((x) => x.fixed && x.file?.includes("tickets/T-")), "no ticket touched");
+  const after = snapshot(s.dir);
+  for (const [path, bytes] of before) {
+    if (path.startsWith("tickets/T-") || path.startsWith("board/")) {
+      assertEquals(after.get(path), bytes, `${path} kept byte for byte`);
+    }
+  }
+  assert(!after.has("tickets/.T-0001.md.999.abc.tmp"));
+  assert(!after.has("server.json"));
+  const left = JSON.parse(s.read("reservations.json")).reservations;
+  assertEquals(left.map((x: { agent: string }) => x.agent), ["ann"]);
+});
+
+Deno.test("doctor: a ticket held by an agent that is not registered needs a person", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  await s.json(["register", "--agent", "bob"]);
+  await s.json(["claim", "T-0001", "--agent", "bob"]);
+  await s.json(["deregister", "--agent", "bob"]);
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 6);
+  const f = parse(r.stdout).findings;
+  assertEquals(f.map((x) => x.kind), ["holder-mismatch"]);
+  assertStringIncludes(f[0].message, "bob");
+});
