@@ -36,7 +36,7 @@ Deno.test("doctor: reports debris and broken data; --fix removes only debris", a
   Deno.writeTextFileSync(`${s.dir}/server.json`, JSON.stringify({ pid: 2 ** 22 + 17 }));
   // Needs a person: a broken ticket, a dependency on a missing ticket, a duplicate id.
   Deno.writeTextFileSync(`${s.dir}/tickets/T-0003.md`, "---\nid: T-0003\ntitle: x\n");
-  const two = s.read("tickets/T-0002.md").replace("depends_on: [T-0001]", "depends_on: [T-0042]");
+  const two = s.read("tickets/T-0002.md").replace("  - T-0001", "  - T-0042");
   Deno.writeTextFileSync(`${s.dir}/tickets/T-0002.md`, two);
   Deno.writeTextFileSync(`${s.dir}/tickets/T-00001.md`, s.read("tickets/T-0001.md"));
   // A reservation by an agent nobody registered.
