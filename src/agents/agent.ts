@@ -3,6 +3,7 @@
  * agent-track 0.1 files (its extra keys are kept as they were).
  */
 import { usageError } from "../cli/errors.ts";
+import type { MonoStamp } from "./clock.ts";
 
 /** Liveness of an agent as recorded. `stale` is set by `stale --reclaim`. */
 export type AgentStatus = "active" | "stale" | "deregistered";
@@ -26,6 +27,8 @@ export interface Agent {
   session_id: string | null;
   worktree: string | null;
   lost: LostClaim[];
+  /** Boot-clock reading of the last heartbeat (src/agents/clock.ts); null when unavailable. */
+  heartbeat_clock: MonoStamp | null;
   /** Keys this version does not know (from agent-track 0.1 or newer versions), kept sorted. */
   extra: Record<string, unknown>;
 }
@@ -56,6 +59,7 @@ const KNOWN = new Set([
   "session_id",
   "worktree",
   "lost",
+  "heartbeat_clock",
 ]);
 
 /** Parse failure of an agent file. */
@@ -105,6 +109,18 @@ export function parseAgent(text: string, expectedId: string): Agent {
     }
     return { ticket: l.ticket, epoch: l.epoch, at: l.at, reason: l.reason };
   });
+  const clockRaw = r.heartbeat_clock ?? null;
+  let heartbeatClock: MonoStamp | null = null;
+  if (clockRaw !== null) {
+    const c = clockRaw as Record<string, unknown>;
+    if (
+      typeof c !== "object" || Array.isArray(c) || typeof c.boot !== "string" ||
+      typeof c.uptime_ms !== "number" || !Number.isFinite(c.uptime_ms)
+    ) {
+      throw new AgentFormatError(`"heartbeat_clock" needs boot (text) and uptime_ms (number)`);
+    }
+    heartbeatClock = { boot: c.boot, uptime_ms: c.uptime_ms };
+  }
   const registered = str(r, "registered_at", true);
   const heartbeat = str(r, "last_heartbeat", true) ?? registered;
   if (heartbeat === null) throw new AgentFormatError(`"last_heartbeat" is missing`);
@@ -121,6 +137,7 @@ export function parseAgent(text: string, expectedId: string): Agent {
     session_id: str(r, "session_id", true),
     worktree: str(r, "worktree", true),
     lost,
+    heartbeat_clock: heartbeatClock,
     extra,
   };
 }
@@ -136,6 +153,7 @@ export function serializeAgent(a: Agent): string {
     session_id: a.session_id,
     worktree: a.worktree,
     lost: a.lost,
+    heartbeat_clock: a.heartbeat_clock,
   };
   for (const [k, v] of Object.entries(a.extra)) obj[k] = v;
   return JSON.stringify(obj, null, 2) + "\n";

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { badDataError, TrackError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
+import { monotonicNow } from "./clock.ts";
 import { ensureDir } from "../store/atomic.ts";
 import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
@@ -70,6 +71,7 @@ export function newAgent(id: string, now: Date, capabilities: string[] = []): Ag
     session_id: null,
     worktree: null,
     lost: [],
+    heartbeat_clock: monotonicNow(),
     extra: {},
   };
 }
@@ -82,6 +84,7 @@ export function touchAgent(tx: Tx, id: string, now: Date): Agent {
   const existing = readAgent(tx.store, id);
   const agent = existing ?? newAgent(id, now);
   agent.last_heartbeat = isoSeconds(now);
+  agent.heartbeat_clock = monotonicNow();
   agent.status = "active";
   writeAgent(tx, agent);
   return agent;

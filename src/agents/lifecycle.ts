@@ -8,6 +8,7 @@ import type { Ticket } from "../tickets/ticket.ts";
 import { type Agent, AGENT_NAMES } from "./agent.ts";
 import { newAgent, readAgent, readAllAgents, touchAgent, writeAgent } from "./agent_store.ts";
 import { recordLostClaim } from "./claims.ts";
+import { heartbeatAge, monotonicNow } from "./clock.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {
@@ -147,15 +148,24 @@ export interface StaleAgent {
   reservationsReleased: number;
 }
 
-/** Active agents whose last heartbeat is older than `thresholdMs`. */
+/**
+ * Active agents whose last heartbeat is older than `thresholdMs` in real elapsed time: measured
+ * on the boot clock when the heartbeat came from this boot of this machine, so a wall clock
+ * stepped forward or back never makes a heart-beating agent look stale (docs/design.md, "Clock").
+ */
 export function findStale(
   store: Store,
   thresholdMs: number,
   now: Date,
 ): Array<{ agent: Agent; ageMs: number }> {
+  const mono = monotonicNow();
   return readAllAgents(store).agents
     .filter((a) => a.status === "active")
-    .map((a) => ({ agent: a, ageMs: now.getTime() - Date.parse(a.last_heartbeat) }))
+    .map((a) => ({
+      agent: a,
+      ageMs: heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, { wall: now, mono })
+        .ms,
+    }))
     .filter((x) => !(x.ageMs <= thresholdMs));
 }
 
