@@ -183,6 +183,7 @@ export class Store {
 export class Tx {
   readonly store: Store;
   #open = true;
+  #written: string[] = [];
 
   constructor(store: Store) {
     this.store = store;
@@ -199,15 +200,33 @@ export class Tx {
 
   /** Writes a ticket atomically. */
   writeTicket(t: Ticket): void {
-    this.#check();
-    const path = this.store.ticketPath(t.id);
-    writeFileAtomic(path, serializeTicket(t), this.store.display(path));
+    this.writeFile(this.store.ticketPath(t.id), serializeTicket(t));
   }
 
-  /** Writes any file inside the store atomically. */
+  /**
+   * Writes any file inside the store atomically. Each file is atomic on its own, not the set:
+   * when a later write of the same command fails, the error names the files already written.
+   */
   writeFile(path: string, text: string): void {
     this.#check();
-    writeFileAtomic(path, text, this.store.display(path));
+    const display = this.store.display(path);
+    try {
+      writeFileAtomic(path, text, display);
+    } catch (e) {
+      if (!(e instanceof TrackError) || e.kind !== "io" || this.#written.length === 0) throw e;
+      const kept = [...new Set(this.#written)].map((f) => `"${f}"`).join(", ");
+      throw new TrackError(
+        "io",
+        `${e.message.replace(/; nothing was changed$/, "")}; that file is unchanged, but ` +
+          `this command had already written ${kept}`,
+        {
+          hint: e.hint ?? undefined,
+          detail: { ...e.detail, already_written: this.#written },
+          cause: e,
+        },
+      );
+    }
+    this.#written.push(display);
   }
 
   /**
