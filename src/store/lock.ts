@@ -2,8 +2,11 @@
  * The store lock: one dedicated file `.track/lock`, never renamed and never deleted, locked
  * with flock through `Deno.FsFile`. The holder writes its pid and command into it so a waiter
  * that gives up can name who holds it. After locking we check that the path still names the
- * inode we locked (someone may have deleted or replaced the file); if not, we lock again.
+ * inode we locked (someone may have deleted or replaced the file); if not, we lock again. Then
+ * we also lock the .track directory, so a lock file deleted or replaced while held never makes
+ * a second holder (tests/suites/lock_test.ts).
  */
+import { dirname } from "node:path";
 import { TrackError } from "../cli/errors.ts";
 
 /** Name of the lock file inside .track/. */
@@ -33,6 +36,22 @@ export function readLockHolder(path: string): { pid: number; command: string } |
   }
   const m = /^(\d+) (.*)$/m.exec(text);
   return m ? { pid: Number(m[1]), command: m[2] } : null;
+}
+
+function busyError(path: string, timeoutMs: number): TrackError {
+  const holder = readLockHolder(path);
+  const who = holder
+    ? `held by pid ${holder.pid} ("${holder.command}")`
+    : "held by another process";
+  return new TrackError(
+    "lockBusy",
+    `Timed out after ${timeoutMs} ms waiting for the store lock "${path}": ${who}`,
+    {
+      hint:
+        "retry in a moment; a lock held by a killed process frees itself (track doctor shows the state)",
+      detail: { pid: holder?.pid ?? null, command: holder?.command ?? null },
+    },
+  );
 }
 
 async function lockWithin(file: Deno.FsFile, timeoutMs: number): Promise<boolean> {
@@ -78,21 +97,7 @@ export async function acquireLock(
       });
     }
     const ok = await lockWithin(file, Math.max(0, deadline - Date.now()));
-    if (!ok) {
-      const holder = readLockHolder(path);
-      const who = holder
-        ? `held by pid ${holder.pid} ("${holder.command}")`
-        : "held by another process";
-      throw new TrackError(
-        "lockBusy",
-        `Timed out after ${options.timeoutMs} ms waiting for the store lock "${path}": ${who}`,
-        {
-          hint:
-            "retry in a moment; a lock held by a killed process frees itself (track doctor shows the state)",
-          detail: { pid: holder?.pid ?? null, command: holder?.command ?? null },
-        },
-      );
-    }
+    if (!ok) throw busyError(path, options.timeoutMs);
     let current: Deno.FileInfo | null = null;
     try {
       current = Deno.statSync(path);
@@ -103,6 +108,32 @@ export async function acquireLock(
       file.unlockSync();
       file.close();
       continue;
+    }
+    // Second lock, on the .track directory itself: a lock file deleted or replaced while held
+    // lets a newcomer lock a fresh inode, but the directory cannot be swapped while it holds
+    // the store, so the newcomer waits here. Taken in the same order by everyone: no deadlock.
+    let dir: Deno.FsFile | null = null;
+    // Windows cannot open a directory as a file: there the file lock stands alone.
+    if (Deno.build.os !== "windows") {
+      try {
+        dir = Deno.openSync(dirname(path), { read: true });
+      } catch (e) {
+        file.unlockSync();
+        file.close();
+        throw new TrackError(
+          "io",
+          `Cannot open "${dirname(path)}" to lock it: ${(e as Error).message}`,
+          {
+            hint: "check permissions of the .track/ directory",
+            cause: e,
+          },
+        );
+      }
+    }
+    if (dir !== null && !(await lockWithin(dir, Math.max(0, deadline - Date.now())))) {
+      file.unlockSync();
+      file.close();
+      throw busyError(path, options.timeoutMs);
     }
     try {
       file.truncateSync(0);
@@ -120,6 +151,11 @@ export async function acquireLock(
           file.truncateSync(0);
         } catch {
           // Same courtesy as above.
+        }
+        try {
+          dir?.unlockSync();
+        } finally {
+          dir?.close();
         }
         try {
           file.unlockSync();
