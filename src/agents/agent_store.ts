@@ -39,7 +39,13 @@ export function readAllAgents(
       n.endsWith(".json") && AGENT_NAME.test(n.slice(0, -5))
     ).sort();
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (e instanceof Deno.errors.NotADirectory) {
+      const display = store.display(store.agentsDir);
+      problems.push({
+        file: display,
+        error: badDataError(display, "is a file where a directory should be"),
+      });
+    } else if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   for (const name of names) {
     try {

@@ -4,7 +4,7 @@
  * A message body is stored verbatim after a small front matter.
  */
 import { join } from "node:path";
-import { badDataError, usageError } from "../cli/errors.ts";
+import { badDataError, TrackError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
 import { ensureDir } from "../store/atomic.ts";
@@ -117,6 +117,9 @@ function sortedNames(dir: string, pattern: RegExp): string[] {
     for (const e of Deno.readDirSync(dir)) if (pattern.test(e.name)) names.push(e.name);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotADirectory) {
+      throw badDataError(dir, "is a file where a directory should be");
+    }
     throw e;
   }
   return names.sort();
@@ -149,7 +152,14 @@ export function readBoard(
   outer: for (const day of days) {
     if (sinceDay !== null && day < sinceDay) break;
     const dir = join(store.boardDir, day);
-    const names = sortedNames(dir, ENTRY_FILE).reverse();
+    let names: string[];
+    try {
+      names = sortedNames(dir, ENTRY_FILE).reverse();
+    } catch (e) {
+      if (!(e instanceof TrackError)) throw e;
+      warnings.push(`Cannot read "${store.display(dir)}": is a file where a directory should be`);
+      continue;
+    }
     for (const name of names) {
       if (picked.length >= query.last) break outer;
       const path = join(dir, name);

@@ -133,6 +133,9 @@ export class Store {
       }
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return [];
+      if (e instanceof Deno.errors.NotADirectory) {
+        throw badDataError(this.display(this.ticketsDir), "is a file where a directory should be");
+      }
       throw e;
     }
     ids.sort((a, b) => a[0] - b[0]);
