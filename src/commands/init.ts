@@ -5,6 +5,7 @@ import { ioError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { initTarget } from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
+import { networkFsType } from "../store/fs_type.ts";
 
 /** Runtime files that never belong in git. */
 export const GITIGNORE =
@@ -46,6 +47,13 @@ export default defineCommand({
       tx.writeFile(join(dir, ".gitattributes"), GITATTRIBUTES);
       tx.writeFile(store.configPath, JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n");
     });
+    const fsType = networkFsType(dir);
+    if (fsType !== null) {
+      ctx.io.err(
+        `warning: "${dir}" is on a network filesystem (${fsType}); its locks may not exclude ` +
+          "processes on other machines (track doctor repeats this check)",
+      );
+    }
     if (ctx.json) printJson(ctx, { created: true, path: dir });
     else ctx.io.out(`Created ${dir}`);
     return 0;
