@@ -1,0 +1,146 @@
+/** Shared pieces of the benchmark runners: timing a command, statistics, fixtures, reports. */
+import { fileURLToPath } from "node:url";
+import { newTicketBody, serializeTicket, type Ticket } from "../src/tickets/ticket.ts";
+import { formatId } from "../src/tickets/ids.ts";
+
+/** Absolute path of main.ts. */
+export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+
+/** One row of a results table. */
+export interface Row {
+  name: string;
+  median_ms?: number;
+  /** p10 and p90 of the samples, in ms. */
+  p10_ms?: number;
+  p90_ms?: number;
+  p95_ms?: number;
+  samples?: number;
+  value?: number;
+  unit?: string;
+  /** Target as a multiple of the startup floor, when issue 3 sets one. */
+  target_x?: number;
+  note?: string;
+}
+
+/** Quantile of sorted numbers (nearest rank). */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Summary of samples in ms. */
+export function summarize(
+  samples: number[],
+): Pick<Row, "median_ms" | "p10_ms" | "p90_ms" | "p95_ms" | "samples"> {
+  const s = [...samples].sort((a, b) => a - b);
+  return {
+    median_ms: quantile(s, 0.5),
+    p10_ms: quantile(s, 0.1),
+    p90_ms: quantile(s, 0.9),
+    p95_ms: quantile(s, 0.95),
+    samples: s.length,
+  };
+}
+
+/** Runs a command once, returning wall time in ms; throws unless it exits with `expect`. */
+export async function timeCommand(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; expect?: number[] } = {},
+): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - t0;
+  const ok = options.expect ?? [0];
+  if (!ok.includes(out.code)) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return ms;
+}
+
+/** Times `track args` as a real subprocess. */
+export function timeTrack(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; expect?: number[] },
+): Promise<number> {
+  return timeCommand(Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args], options);
+}
+
+/** Repeats `fn` `n` times (after `warmup` untimed runs) and summarizes. */
+export async function repeat(
+  n: number,
+  fn: (i: number) => Promise<number>,
+  warmup = 1,
+): Promise<ReturnType<typeof summarize>> {
+  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await fn(i));
+  return summarize(samples);
+}
+
+/**
+ * Writes `n` backlog tickets straight into `dir/.track/tickets` with the real serializer (a
+ * fixture: going through `create` 10,000 times would only measure fsync).
+ */
+export function writeTickets(root: string, n: number): void {
+  const dir = `${root}/.track/tickets`;
+  Deno.mkdirSync(dir, { recursive: true });
+  for (let i = 1; i <= n; i++) {
+    const t: Ticket = {
+      id: formatId(i),
+      title: `Benchmark ticket number ${i} with a realistic title`,
+      status: "backlog",
+      priority: (["critical", "high", "medium", "low"] as const)[i % 4],
+      created: "2026-01-01T00:00:00Z",
+      created_by: "bench",
+      claimed_by: null,
+      claimed_at: null,
+      labels: i % 3 === 0 ? ["backend"] : ["ui", "web"],
+      branch: null,
+      files: [],
+      depends_on: i > 1 && i % 10 === 0 ? [formatId(i - 1)] : [],
+      updated: "2026-01-01T00:00:00Z",
+      claim_epoch: 0,
+      extra: [],
+      body: newTicketBody(`Description of ticket ${i}.\nIt has a couple of lines.`),
+    };
+    Deno.writeTextFileSync(`${dir}/${t.id}.md`, serializeTicket(t));
+  }
+}
+
+/** A fresh project directory with `track init` done. */
+export async function freshStore(): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "track-bench-" });
+  await timeTrack(["init"], { cwd: root });
+  return root;
+}
+
+/** Machine description for the report. */
+export function machine(): string {
+  let cpu = "unknown CPU";
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"));
+    if (m) cpu = m[1].trim();
+  } catch {
+    // Not Linux.
+  }
+  const mem = Deno.systemMemoryInfo();
+  return `${cpu}, ${navigator.hardwareConcurrency} logical CPUs, ` +
+    `${
+      (mem.total / 2 ** 30).toFixed(1)
+    } GiB RAM, ${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`;
+}
+
+/** Formats a number of ms for the table. */
+export function ms(n: number | undefined): string {
+  if (n === undefined || Number.isNaN(n)) return "";
+  return n >= 100 ? n.toFixed(0) : n.toFixed(1);
+}

@@ -1,0 +1,264 @@
+/**
+ * `deno task bench`: measures track against the startup floor of the same run (an empty
+ * `deno run` of a one-line script) and writes bench/RESULTS.md. Every timed figure is a real
+ * subprocess, reported as median, p10-p90 spread and ratio to the floor. Then every module in
+ * bench/sections/*.ts is run (contract in HELPER_BRIEF: default export returning rows).
+ * TRACK_BENCH_REPS sets the repetitions (default 15).
+ */
+import { fileURLToPath } from "node:url";
+import { main } from "../src/cli/main.ts";
+import { MemoryIo } from "../src/cli/io.ts";
+import { Store } from "../src/store/store.ts";
+import { postEntry } from "../src/board/board.ts";
+import { WorkerPool } from "../tests/suites/pool.ts";
+import {
+  freshStore,
+  machine,
+  ms,
+  repeat,
+  type Row,
+  timeCommand,
+  timeTrack,
+  writeTickets,
+} from "./lib.ts";
+
+const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 15);
+const rows: Row[] = [];
+const cleanup: string[] = [];
+
+function log(text: string): void {
+  // deno-lint-ignore no-console
+  console.error(text);
+}
+
+async function storeWith(tickets: number): Promise<string> {
+  const root = await freshStore();
+  cleanup.push(root);
+  writeTickets(root, tickets);
+  return root;
+}
+
+async function floor(): Promise<Row> {
+  const dir = await Deno.makeTempDir({ prefix: "track-bench-floor-" });
+  cleanup.push(dir);
+  const script = `${dir}/floor.ts`;
+  Deno.writeTextFileSync(script, "export {};\n");
+  const s = await repeat(
+    REPS,
+    () => timeCommand(Deno.execPath(), ["run", "-A", "--quiet", script]),
+    2,
+  );
+  return { name: "startup floor (deno run of a one-line script)", ...s };
+}
+
+async function contention(): Promise<Row> {
+  const root = await storeWith(50);
+  const agents = 16;
+  const attempts = Number(Deno.env.get("TRACK_BENCH_CLAIM_ATTEMPTS") ?? 40);
+  await using pool = await WorkerPool.start(agents);
+  const plans = Array.from({ length: agents }, (_, p) => {
+    const runs: string[][] = [];
+    for (let k = 0; k < attempts; k++) {
+      const id = String(1 + ((p * 7 + k * 13) % 50));
+      runs.push(["claim", id, "--agent", `a${p}`], [
+        "update",
+        id,
+        "--status",
+        "backlog",
+        "--agent",
+        `a${p}`,
+      ]);
+    }
+    return runs;
+  });
+  const t0 = performance.now();
+  const outs = await pool.round(plans.map((runs) => ({ cwd: root, runs })));
+  const seconds = (performance.now() - t0) / 1000;
+  let won = 0;
+  for (const [p, rs] of outs.entries()) {
+    for (const [k, r] of rs!.entries()) if (plans[p][k][0] === "claim" && r.code === 0) won++;
+  }
+  return {
+    name: "claims/second, 16 agents contending on 50 tickets (fsync on)",
+    value: Math.round(won / seconds),
+    unit: "claims/s",
+    note: `${won} claims won of ${agents * attempts} attempts in ${
+      seconds.toFixed(1)
+    } s, each released again`,
+  };
+}
+
+async function boardStore(posts: number): Promise<string> {
+  const root = await storeWith(0);
+  const store = new Store(`${root}/.track`);
+  await store.mutate("bench", (tx) => {
+    const base = Date.parse("2026-01-01T00:00:00Z");
+    for (let i = 0; i < posts; i++) {
+      postEntry(tx, {
+        at: new Date(base + i * 60_000),
+        agent: `agent-${i % 8}`,
+        ticket: null,
+        tag: "note",
+        kind: "post",
+        message: `Message ${i}: something worth telling the other agents.`,
+      });
+    }
+  });
+  return root;
+}
+
+async function crashRate(): Promise<Row> {
+  const worker = fileURLToPath(new URL("../tests/suites/crash_worker.ts", import.meta.url));
+  const root = await storeWith(5);
+  const runs = Number(Deno.env.get("TRACK_BENCH_CRASH_RUNS") ?? 30);
+  const store = new Store(`${root}/.track`);
+  const t0 = performance.now();
+  for (let run = 1; run <= runs; run++) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", worker, root, String(run), "5"],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await new Promise((r) => setTimeout(r, (run * 37) % 80));
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    if (store.readAllTickets().problems.length > 0) throw new Error("crash left a broken ticket");
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const io = new MemoryIo();
+  await main(["doctor", "--fix"], { io, cwd: root });
+  return {
+    name: "crash suite: kill + check runs/second",
+    value: Number((runs / seconds).toFixed(1)),
+    unit: "runs/s",
+    note: `${runs} SIGKILLs of a write-heavy process, every ticket re-parsed after each`,
+  };
+}
+
+async function sections(): Promise<Row[]> {
+  const dir = fileURLToPath(new URL("./sections/", import.meta.url));
+  const out: Row[] = [];
+  let names: string[] = [];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".ts"))
+      .map((e) => e.name).sort();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const name of names) {
+    log(`section ${name}`);
+    try {
+      const mod = await import(new URL(`./sections/${name}`, import.meta.url).href);
+      const got = await mod.default() as Row[];
+      for (const r of got) out.push({ ...r, name: `${name.replace(/\.ts$/, "")}: ${r.name}` });
+    } catch (e) {
+      out.push({ name: `${name}: failed`, note: String((e as Error)?.message ?? e).slice(0, 200) });
+    }
+  }
+  return out;
+}
+
+function ratio(r: Row, floorMs: number): string {
+  return r.median_ms === undefined ? "" : `${(r.median_ms / floorMs).toFixed(2)}x`;
+}
+
+function verdict(r: Row, floorMs: number): string {
+  if (r.target_x === undefined || r.median_ms === undefined) return "";
+  const ok = r.median_ms / floorMs <= r.target_x;
+  return `${ok ? "met" : "MISSED"} (<= ${r.target_x}x)`;
+}
+
+function render(floorRow: Row, started: Date): string {
+  const f = floorRow.median_ms!;
+  const lines = [
+    "# Benchmark results",
+    "",
+    "Written by `deno task bench` (bench/run.ts); do not edit by hand.",
+    "",
+    `- Machine: ${machine()}`,
+    `- Deno: ${Deno.version.deno} (V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript})`,
+    `- Date: ${started.toISOString().slice(0, 19)}Z`,
+    `- Repetitions per timed figure: ${REPS} (after a warm-up run)`,
+    `- Startup floor: ${ms(f)} ms median (an empty \`deno run -A\` of a one-line script, same run)`,
+    "",
+    "Times are wall-clock milliseconds of a real `track` subprocess (start to exit). Spread is",
+    "p10-p90. Ratio is median / startup floor. Targets from issue 3.",
+    "",
+    "| Figure | Median ms | Spread (p10-p90) ms | Ratio to floor | Target | Value | Note |",
+    "| --- | ---: | ---: | ---: | --- | ---: | --- |",
+  ];
+  for (const r of rows) {
+    const spread = r.p10_ms !== undefined ? `${ms(r.p10_ms)}-${ms(r.p90_ms)}` : "";
+    const value = r.value !== undefined ? `${r.value} ${r.unit ?? ""}`.trim() : "";
+    lines.push(
+      `| ${r.name} | ${ms(r.median_ms)} | ${spread} | ${ratio(r, f)} | ${
+        verdict(r, f)
+      } | ${value} | ${(r.note ?? "").replaceAll("|", "/")} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+if (import.meta.main) {
+  const started = new Date();
+  try {
+    log("startup floor");
+    const floorRow = await floor();
+    rows.push(floorRow);
+
+    for (const n of [100, 1000, 10000]) {
+      log(`list of ${n}`);
+      const root = await storeWith(n);
+      const s = await repeat(REPS, () => timeTrack(["list"], { cwd: root }));
+      rows.push({
+        name: `list, ${n.toLocaleString("en")} tickets`,
+        ...s,
+        target_x: n === 1000 ? 2.5 : n === 10000 ? 8 : undefined,
+      });
+    }
+    {
+      log("show / create / claim");
+      const root = await storeWith(1000);
+      rows.push({
+        name: "show, 1,000 tickets",
+        ...await repeat(REPS, () => timeTrack(["show", "T-0500"], { cwd: root })),
+      });
+      rows.push({
+        name: "create, 1,000 tickets",
+        ...await repeat(REPS, () => timeTrack(["create", "--title", "bench"], { cwd: root })),
+        target_x: 3,
+      });
+      rows.push({
+        name: "claim, 1,000 tickets",
+        ...await repeat(
+          REPS,
+          (i) => timeTrack(["claim", String(201 + i * 10), "--agent", "bench"], { cwd: root }),
+        ),
+        target_x: 3,
+        note: "a different backlog ticket each run",
+      });
+    }
+    log("contention");
+    rows.push(await contention());
+    for (const posts of [100, 10000]) {
+      log(`board of ${posts}`);
+      const root = await boardStore(posts);
+      rows.push({
+        name: `board --last 20, ${posts.toLocaleString("en")} posts`,
+        ...await repeat(REPS, () => timeTrack(["board", "--last", "20"], { cwd: root })),
+      });
+    }
+    log("crash rate");
+    rows.push(await crashRate());
+    rows.push(...await sections());
+    const text = render(floorRow, started);
+    Deno.writeTextFileSync(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), text);
+    await Deno.stdout.write(new TextEncoder().encode(text));
+  } finally {
+    for (const d of cleanup) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+}
