@@ -2,7 +2,7 @@
  * Suite 1, claims: 16 real processes make claim attempts (and release half of what they win)
  * over 50 tickets, all released together. Every successful claim has a unique (ticket, epoch);
  * every epoch was won exactly once; each ticket's final holder is the process told it won last.
- * Sizes: TRACK_SUITE_CLAIMS_ATTEMPTS (per process; CI 100, full scale 300), TRACK_SUITE_SCALE.
+ * Sizes: TRACK_SUITE_CLAIMS_ATTEMPTS (per process; 300), TRACK_SUITE_SCALE.
  */
 import { assertEquals } from "../assert.ts";
 import { tempStore } from "../helpers.ts";
@@ -21,7 +21,7 @@ interface TicketOut {
 }
 
 Deno.test("suite claims: no double claim, final holder is the last told winner", async () => {
-  const attempts = size("TRACK_SUITE_CLAIMS_ATTEMPTS", 100);
+  const attempts = size("TRACK_SUITE_CLAIMS_ATTEMPTS", 300);
   const s0 = seed();
   const rand = rng(s0);
   await using s = await tempStore();

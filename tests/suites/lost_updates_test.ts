@@ -1,7 +1,7 @@
 /**
  * Suite 2, lost updates: 2, 4 and 8 real processes each change a different field of one ticket
  * (title, log, labels, priority, branch), starting 0/5/20/50 ms apart. No field may be lost.
- * Sizes: TRACK_SUITE_LOST_TRIALS (per configuration; full scale 25), TRACK_SUITE_SCALE.
+ * Sizes: TRACK_SUITE_LOST_TRIALS (per configuration; 25), TRACK_SUITE_SCALE.
  */
 import { assertEquals } from "../assert.ts";
 import { tempStore } from "../helpers.ts";
@@ -52,7 +52,7 @@ function edit(i: number, id: string, t: number): { args: string[]; kept: (s: Sho
 }
 
 Deno.test("suite lost-updates: concurrent edits of different fields all survive", async () => {
-  const trials = size("TRACK_SUITE_LOST_TRIALS", 10);
+  const trials = size("TRACK_SUITE_LOST_TRIALS", 25);
   await using s = await tempStore();
   await using pool = await WorkerPool.start(8);
   let lost = 0;
