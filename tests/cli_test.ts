@@ -158,23 +158,48 @@ Deno.test("update enforces transitions and ownership; backlog clears the claimer
   await s.json(["update", "1", "--status", "review", "--agent", "a"]);
   await s.json(["update", "1", "--status", "in-progress", "--agent", "a"]);
   const back = await s.json<{ ticket: { status: string; claimed_by: null } }>([
-    "update", "1", "--status", "backlog", "--agent", "a",
+    "update",
+    "1",
+    "--status",
+    "backlog",
+    "--agent",
+    "a",
   ]);
   assertEquals(back.ticket.status, "backlog");
   assertEquals(back.ticket.claimed_by, null);
   const forced = await s.json<{ ticket: { status: string } }>([
-    "update", "1", "--status", "done", "--force",
+    "update",
+    "1",
+    "--status",
+    "done",
+    "--force",
   ]);
   assertEquals(forced.ticket.status, "done");
   const final = await s.track(["update", "1", "--status", "review"]);
   assertEquals(final.code, 3);
   assertStringIncludes(final.stderr, "done is final");
-  const fields = await s.json<{ ticket: { priority: string; title: string; labels: string[]; branch: string } }>([
-    "update", "1", "-p", "critical", "--title", "New: title", "--add-label", "b,a", "--branch", "feat/x",
+  const fields = await s.json<
+    { ticket: { priority: string; title: string; labels: string[]; branch: string } }
+  >([
+    "update",
+    "1",
+    "-p",
+    "critical",
+    "--title",
+    "New: title",
+    "--add-label",
+    "b,a",
+    "--branch",
+    "feat/x",
   ]);
   assertEquals(fields.ticket.labels, ["a", "b"]);
   assertEquals(fields.ticket.title, "New: title");
-  const removed = await s.json<{ ticket: { labels: string[] } }>(["update", "1", "--remove-label", "a"]);
+  const removed = await s.json<{ ticket: { labels: string[] } }>([
+    "update",
+    "1",
+    "--remove-label",
+    "a",
+  ]);
   assertEquals(removed.ticket.labels, ["b"]);
   assertEquals((await s.track(["update", "1"])).code, 2);
 });
@@ -185,7 +210,9 @@ Deno.test("log appends timestamped entries, from -m or stdin", async () => {
   await s.json(["log", "1", "--agent", "a", "-m", "first"]);
   const r = await s.track(["log", "1", "--agent", "a"], { stdin: "from stdin\nsecond line\n" });
   assertEquals(r.code, 0, r.stderr);
-  const shown = await s.json<{ ticket: { log: Array<{ agent: string; message: string; at: string }> } }>(["show", "1"]);
+  const shown = await s.json<
+    { ticket: { log: Array<{ agent: string; message: string; at: string }> } }
+  >(["show", "1"]);
   assertEquals(shown.ticket.log.map((e) => e.message), ["first", "from stdin\nsecond line"]);
   assertMatch(shown.ticket.log[0].at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assertEquals((await s.track(["log", "1", "--agent", "a"])).code, 2);
@@ -200,7 +227,11 @@ Deno.test("register picks free names, refuses an active name, and --force takes 
   assertStringIncludes(dup.stderr, "already holds that name");
   assertEquals((await s.track(["register", "--agent", "agent-alpha", "--force"])).code, 0);
   const caps = await s.json<{ agent: { capabilities: string[] } }>([
-    "register", "--agent", "x", "--capabilities", "ui,python",
+    "register",
+    "--agent",
+    "x",
+    "--capabilities",
+    "ui,python",
   ]);
   assertEquals(caps.agent.capabilities, ["python", "ui"]);
   const bad = await s.track(["register", "--agent", "../evil"]);
@@ -238,7 +269,10 @@ Deno.test("usage errors: unknown flags, missing values, unknown commands exit 2 
     assertMatch(r.stderr, /^track: [A-Z"]/);
     assert(!r.stderr.includes("    at "), "no stack trace");
   }
-  assertStringIncludes((await s.track(["create", "--titel", "x"])).stderr, `did you mean "--title"`);
+  assertStringIncludes(
+    (await s.track(["create", "--titel", "x"])).stderr,
+    `did you mean "--title"`,
+  );
   assertEquals(snapshot(s.dir), before);
 });
 
@@ -254,8 +288,16 @@ Deno.test("--json on every command, errors in JSON mode are JSON", async () => {
   assertEquals(typeof err.error.hint, "string");
   for (
     const args of [
-      ["list"], ["show", "1"], ["ready"], ["blocked"], ["agents"], ["board"], ["files", "--list"],
-      ["stale"], ["register"], ["heartbeat", "--agent", "a"],
+      ["list"],
+      ["show", "1"],
+      ["ready"],
+      ["blocked"],
+      ["agents"],
+      ["board"],
+      ["files", "--list"],
+      ["stale"],
+      ["register"],
+      ["heartbeat", "--agent", "a"],
     ]
   ) {
     const out = await s.track([...args, "--json"]);
@@ -287,7 +329,20 @@ Deno.test("lock busy: a held lock makes writers wait, then exit 5 naming the hol
 Deno.test("help: track --help lists every command; each command has --help", async () => {
   const r = await runTrack(["--help"]);
   assertEquals(r.code, 0);
-  for (const c of ["init", "create", "list", "show", "claim", "update", "log", "board", "next", "files"]) {
+  for (
+    const c of [
+      "init",
+      "create",
+      "list",
+      "show",
+      "claim",
+      "update",
+      "log",
+      "board",
+      "next",
+      "files",
+    ]
+  ) {
     assertStringIncludes(r.stdout, `  ${c}`);
     const h = await runTrack([c, "--help"]);
     assertEquals(h.code, 0);
