@@ -14,7 +14,7 @@ export function commandTable(): string {
   const rows = COMMANDS.map((c) =>
     `| \`track ${c.usage.replaceAll("|", "\\|")}\` | ${c.summary.replaceAll("|", "\\|")} |`
   );
-  return ["| Command | What it does |", "|---|---|", ...rows].join("\n");
+  return ["| Command | What it does |", "| --- | --- |", ...rows].join("\n");
 }
 
 /** README text with the table block replaced. */

@@ -5,7 +5,7 @@ import { withTable } from "../scripts/readme_commands.ts";
 /** Table cells without the padding `deno fmt` adds. */
 function normalizeTables(md: string): string {
   return md.split("\n").map((l) =>
-    l.startsWith("|") ? l.replace(/ {2,}/g, " ").replace(/-{3,}/g, "---").replace(/ \|/g, "|") : l
+    l.startsWith("|") ? l.replace(/-{3,}/g, "---").replace(/ +/g, "") : l
   ).join("\n");
 }
 
