@@ -22,7 +22,8 @@ export function withTable(readme: string): string {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start === -1 || end === -1) throw new Error("README.md lacks the command table markers");
-  return readme.slice(0, start + BEGIN.length) + "\n\n" + commandTable() + "\n\n" + readme.slice(end);
+  return readme.slice(0, start + BEGIN.length) + "\n\n" + commandTable() + "\n\n" +
+    readme.slice(end);
 }
 
 if (import.meta.main) {
