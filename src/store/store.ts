@@ -4,7 +4,7 @@
  * file is replaced by rename, so a reader sees either the old or the new version.
  */
 import { basename, join, relative } from "./path.ts";
-import { badDataError, notFoundError, TrackError } from "../cli/errors.ts";
+import { badDataError, ioError, notFoundError, TrackError } from "../cli/errors.ts";
 import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
@@ -112,6 +112,14 @@ export class Store {
 
   /** Reads one ticket, or null when its file does not exist. */
   tryReadTicket(id: string, options: { knownRegular?: boolean } = {}): Ticket | null {
+    return this.tryReadTicketFile(id, options)?.ticket ?? null;
+  }
+
+  /** Reads one ticket and the exact text of its file, or null when it does not exist. */
+  tryReadTicketFile(
+    id: string,
+    options: { knownRegular?: boolean } = {},
+  ): { ticket: Ticket; text: string } | null {
     const path = this.ticketPath(id);
     const display = this.display(path);
     const text = options.knownRegular
@@ -119,7 +127,7 @@ export class Store {
       : readTextStrict(path, display);
     if (text === null) return null;
     try {
-      return parseTicket(text, id);
+      return { ticket: parseTicket(text, id), text };
     } catch (e) {
       if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
       throw e;
@@ -144,7 +152,10 @@ export class Store {
       }
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return [];
-      throw e;
+      if (e instanceof Deno.errors.NotADirectory) {
+        throw badDataError(this.display(this.ticketsDir), "is a file where a directory should be");
+      }
+      throw ioError("list", this.display(this.ticketsDir), e);
     }
     return ids.sort((a, b) => a.n - b.n);
   }
