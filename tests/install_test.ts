@@ -2,7 +2,7 @@
  * The install-from-clone path: `deno install -g` into a temporary root, then the installed
  * `track` runs the seed README's Quick Start from a directory outside the repository, with no
  * network (`unshare -n`, when running as root where unshare works; otherwise the network stays
- * and the test says so on stderr). The `serve -d`/`stop` part runs only when `track serve`
+ * and the test says so on stderr, or fails when TRACK_TEST_OFFLINE=1). The `serve -d`/`stop` part runs only when `track serve`
  * exists.
  */
 import { dirname, join } from "node:path";
@@ -60,6 +60,8 @@ Deno.test("deno install -g gives a track that runs the Quick Start offline outsi
     Deno.mkdirSync(project);
     const offline = await canUnshare();
     if (!offline) {
+      // CI runs this test as root with TRACK_TEST_OFFLINE=1: there, skipping is a failure.
+      assert(Deno.env.get("TRACK_TEST_OFFLINE") !== "1", "unshare -n is required but unavailable");
       // deno-lint-ignore no-console
       console.error(
         "install_test: unshare -n unavailable (not root or not Linux); network left on",
