@@ -59,8 +59,8 @@ async function sha256(path: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Writes dist/SHA256SUMS for every track-* binary in dist/. */
-async function writeChecksums(dist: string): Promise<string> {
+/** Writes `SHA256SUMS` (sha256sum format) for every track-* file in `dist`; returns its path. */
+export async function writeChecksums(dist: string): Promise<string> {
   const names = [...Deno.readDirSync(dist)].filter((e) => e.isFile && e.name.startsWith("track-"))
     .map((e) => e.name).sort();
   let text = "";

@@ -50,3 +50,21 @@ Deno.test("deno task compile refuses an unknown target with exit 2", async () =>
   assertEquals(r.code, 2);
   assertMatch(new TextDecoder().decode(r.stderr), /^compile: unknown target "riscv64/m);
 });
+
+Deno.test("writeChecksums() writes sha256sum -c compatible lines for every track-* file", async () => {
+  const { writeChecksums } = await import("../scripts/compile.ts");
+  const dir = await Deno.makeTempDir({ prefix: "track-sums-" });
+  try {
+    Deno.writeTextFileSync(`${dir}/track-b`, "bee\n");
+    Deno.writeTextFileSync(`${dir}/track-a`, "");
+    Deno.writeTextFileSync(`${dir}/notes.txt`, "not a binary");
+    await writeChecksums(dir);
+    assertEquals(
+      Deno.readTextFileSync(`${dir}/SHA256SUMS`),
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  track-a\n" +
+        "c150e5a8a604acebd8d15bd7bf8ea96b2874bdcc91dee6319977d353251283b0  track-b\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
