@@ -22,6 +22,8 @@ fi
 "$bin" log T-0001 --agent agent-alpha -m "Found root cause in token_refresh()"
 "$bin" board --agent agent-alpha -m "Starting work on auth module"
 "$bin" list | grep -q "T-0001"
+"$bin" export -o export.json
+mkdir copy && (cd copy && "$bin" init && "$bin" import ../export.json && "$bin" show T-0001 >/dev/null)
 if "$bin" serve --help >/dev/null 2>&1; then
   "$bin" serve -d
   "$bin" stop
