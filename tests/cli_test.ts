@@ -422,3 +422,48 @@ Deno.test("I/O failure: ENOSPC while writing a new ticket exits 7 and creates no
   assertStringIncludes(r.stderr, "T-0001.md");
   assertEquals(snapshot(s.dir), before);
 });
+
+Deno.test("the seed README Agent Protocol runs verbatim", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "Protocol ticket"]);
+  const id = (await s.track(["register", "--capabilities", "python,ui"])).stdout.trim();
+  assertEquals(id, "agent-alpha");
+  const steps = [
+    ["board", "--last", "20"],
+    ["list", "--status", "backlog"],
+    ["claim", "T-0001", "--agent", id],
+    ["log", "T-0001", "--agent", id, "-m", "what you did"],
+    ["files", "--add", "path/to/file.py", "--agent", id, "--ticket", "T-0001"],
+    ["board", "--agent", id, "--ticket", "T-0001", "-m", "message"],
+    ["heartbeat", "--agent", id],
+    ["update", "T-0001", "--status", "review", "--agent", id],
+    ["deregister", "--agent", id, "--release-tickets"],
+  ];
+  for (const args of steps) {
+    const r = await s.track(args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  }
+  const t = await s.json<{ ticket: { status: string } }>(["show", "1"]);
+  assertEquals(t.ticket.status, "review", "review stays with its ticket after deregister");
+  // "Check ownership" (files --check path/to/file.py): free again once the holder left; while
+  // held, it answers 0 for the holder itself and 3 (naming the holder) for anyone else.
+  assertEquals((await s.track(["files", "--check", "path/to/file.py"])).code, 0);
+  const events = await s.json<{ entries: Array<{ message: string }> }>([
+    "board",
+    "--tag",
+    "status",
+  ]);
+  assertEquals(events.entries.map((e) => e.message), ["T-0001: claimed -> in-progress -> review"]);
+  // Only the claimer gets the shortcut; everyone else still gets the transition rules.
+  await s.json(["create", "-t", "other"]);
+  await s.json(["claim", "2", "--agent", "x"]);
+  await s.json(["files", "--add", "a.py", "--agent", "x", "--ticket", "2"]);
+  assertEquals(
+    (await s.track(["files", "--check", "a.py"], { env: { TRACK_AGENT: "x" } })).code,
+    0,
+  );
+  const held = await s.track(["files", "--check", "a.py"]);
+  assertEquals(held.code, 3);
+  assertStringIncludes(held.stderr, `reserved by "x" for T-0002`);
+  assertEquals((await s.track(["update", "2", "--status", "review"])).code, 3);
+});
