@@ -5,7 +5,8 @@
  */
 const junit = await Deno.makeTempFile({ suffix: ".xml" });
 const args = ["test", "-A", `--junit-path=${junit}`, ...Deno.args];
-const child = new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" }).spawn();
+const child = new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })
+  .spawn();
 const status = await child.status;
 let passed = 0;
 let failed = 0;

@@ -32,8 +32,10 @@ Deno.test("claim: 16 processes racing for each of 20 tickets, exactly one wins e
 
 Deno.test("create: 8 processes x 50 creates give 400 distinct ids and 400 files", async () => {
   await using s = await tempStore();
-  const plans = Array.from({ length: 8 }, (_, p) =>
-    Array.from({ length: 50 }, (_, k) => ["create", "--title", `p${p} k${k}`, "--json"]));
+  const plans = Array.from(
+    { length: 8 },
+    (_, p) => Array.from({ length: 50 }, (_, k) => ["create", "--title", `p${p} k${k}`, "--json"]),
+  );
   const results = await race(plans, { cwd: s.root });
   const ids = new Set<string>();
   for (const rs of results) {
@@ -54,12 +56,23 @@ Deno.test("create: 8 processes x 50 creates give 400 distinct ids and 400 files"
 Deno.test("log: 8 processes logging to one ticket lose no entry", async () => {
   await using s = await tempStore();
   await s.json(["create", "--title", "Shared"]);
-  const plans = Array.from({ length: 8 }, (_, p) =>
-    Array.from({ length: 15 }, (_, k) => ["log", "1", "--agent", `w${p}`, "-m", `entry ${p}-${k}`]));
+  const plans = Array.from(
+    { length: 8 },
+    (_, p) =>
+      Array.from(
+        { length: 15 },
+        (_, k) => ["log", "1", "--agent", `w${p}`, "-m", `entry ${p}-${k}`],
+      ),
+  );
   const results = await race(plans, { cwd: s.root });
   for (const rs of results) for (const r of rs) assertEquals(r.code, 0, r.stderr);
-  const shown = await s.json<{ ticket: { log: Array<{ agent: string; message: string }> } }>(["show", "1"]);
+  const shown = await s.json<{ ticket: { log: Array<{ agent: string; message: string }> } }>([
+    "show",
+    "1",
+  ]);
   const messages = new Set(shown.ticket.log.map((e) => e.message));
   assertEquals(shown.ticket.log.length, 120);
-  for (let p = 0; p < 8; p++) for (let k = 0; k < 15; k++) assertEquals(messages.has(`entry ${p}-${k}`), true);
+  for (let p = 0; p < 8; p++) {
+    for (let k = 0; k < 15; k++) assertEquals(messages.has(`entry ${p}-${k}`), true);
+  }
 });

@@ -18,13 +18,18 @@ export interface MainDeps {
   env?: Env;
   cwd?: string;
   now?: () => Date;
+  /** Replaces the command registry (tests only). */
+  commands?: readonly CommandSpec<never>[];
 }
 
-function findCommand(name: string): CommandSpec<unknown> {
-  const spec = COMMANDS.find((c) => c.name === name);
+function findCommand(
+  name: string,
+  commands: readonly CommandSpec<never>[],
+): CommandSpec<unknown> {
+  const spec = commands.find((c) => c.name === name) as CommandSpec<unknown> | undefined;
   if (spec) return spec;
   const near =
-    COMMANDS.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+    commands.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
   throw usageError(
     `Unknown command ${JSON.stringify(name)}` +
       (editDistance(name, near) <= 2 ? ` (did you mean "${near}"?)` : ""),
@@ -57,7 +62,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       io.out(json ? JSON.stringify({ schema: JSON_SCHEMA, version: VERSION }) : `track ${VERSION}`);
       return EXIT.ok;
     }
-    const spec = findCommand(first);
+    const spec = findCommand(first, deps.commands ?? COMMANDS);
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));

@@ -19,6 +19,9 @@ import agents from "../commands/agents.ts";
 import deregister from "../commands/deregister.ts";
 import stale from "../commands/stale.ts";
 import files from "../commands/files.ts";
+import exportCommand from "../commands/export.ts";
+import importCommand from "../commands/import.ts";
+import migrate from "../commands/migrate.ts";
 import doctor from "../commands/doctor.ts";
 
 /** Every command, in help order. */
@@ -40,5 +43,8 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   deregister,
   stale,
   files,
+  exportCommand,
+  importCommand,
+  migrate,
   doctor,
 ] as CommandSpec<never>[];

@@ -3,7 +3,7 @@
  * debris. It reads through the same domain readers as every command; `--fix` works under the
  * store lock and never deletes or rewrites a ticket or a board entry.
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
 import { readAllAgents } from "../agents/agent_store.ts";
 import { readBoard } from "../board/board.ts";

@@ -6,7 +6,7 @@
  * we also lock the .track directory, so a lock file deleted or replaced while held never makes
  * a second holder (tests/suites/lock_test.ts).
  */
-import { dirname } from "node:path";
+import { dirname } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
 
 /** Name of the lock file inside .track/. */
