@@ -6,6 +6,8 @@ function ageHeartbeat(dir: string, agent: string, minutes: number): void {
   const path = `${dir}/agents/${agent}.json`;
   const rec = JSON.parse(Deno.readTextFileSync(path));
   rec.last_heartbeat = new Date(Date.now() - minutes * 60_000).toISOString().slice(0, 19) + "Z";
+  // Age is measured on the boot clock when the heartbeat has a reading (docs/design.md "Clock").
+  if (rec.heartbeat_clock) rec.heartbeat_clock.uptime_ms -= minutes * 60_000;
   Deno.writeTextFileSync(path, JSON.stringify(rec, null, 2) + "\n");
 }
 
