@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../src/cli/main.ts";
 import { MemoryIo } from "../src/cli/io.ts";
 import { Store } from "../src/store/store.ts";
+import { CACHE_MIN_TICKETS } from "../src/store/ticket_cache.ts";
 import { postEntry } from "../src/board/board.ts";
 import { WorkerPool } from "../tests/suites/pool.ts";
 import {
@@ -35,6 +36,12 @@ async function storeWith(tickets: number): Promise<string> {
   const root = await freshStore();
   cleanup.push(root);
   writeTickets(root, tickets);
+  if (tickets >= CACHE_MIN_TICKETS) {
+    // As in real use, some write has refreshed the metadata cache after the files settled
+    // (entries of files modified within 2 s of being recorded are not trusted).
+    await new Promise((r) => setTimeout(r, 2100));
+    await timeTrack(["update", "T-0001", "--priority", "low"], { cwd: root });
+  }
   return root;
 }
 
