@@ -19,6 +19,8 @@ import agents from "../commands/agents.ts";
 import deregister from "../commands/deregister.ts";
 import stale from "../commands/stale.ts";
 import files from "../commands/files.ts";
+import serve from "../commands/serve.ts";
+import stop from "../commands/stop.ts";
 
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandSpec<never>[] = [
@@ -39,4 +41,6 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   deregister,
   stale,
   files,
+  serve,
+  stop,
 ] as CommandSpec<never>[];
