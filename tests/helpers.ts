@@ -1,8 +1,8 @@
 /** Test helpers: real temp directories and the real CLI as a subprocess. */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 
 /** Absolute path of main.ts. */
-export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 /** Result of one CLI run. */
 export interface RunResult {

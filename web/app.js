@@ -196,7 +196,7 @@ function Card({ t, onOpen, pending }) {
           ? html`<span class="waiting" title=${
             "waits on " +
             t.waiting_on.map((d) => `${d.id} (${d.status})`).join(", ")
-          }>⧗ ${t.waiting_on.length}</span>`
+          }>waits on ${t.waiting_on.length}</span>`
           : null}
       </div>
       <div class="card-title">${t.title}</div>
@@ -466,7 +466,7 @@ function Detail({ id, seq, onClose }) {
             <dt>Claimed by</dt>
             <dd>${t.claimed_by ?? "–"}${t.claimed_at
               ? html`
-                <span class="muted">(${since(t.claimed_at)})</span>
+                <span class="muted">${" "}(${since(t.claimed_at)})</span>
               `
               : null}</dd>
             <dt>Created</dt>

@@ -16,7 +16,7 @@ export function safeHref(url) {
 }
 
 const INLINE =
-  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^\]\n]*)\]\(([^()\s]*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
+  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
 
 /** Inline markup of one text run, as an array of strings and vnodes. */
 export function renderInline(text, h) {

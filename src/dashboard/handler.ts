@@ -221,10 +221,6 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         unsubscribe();
       },
     });
-    req.signal?.addEventListener("abort", () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
     return respond(stream, 200, "text/event-stream; charset=utf-8");
   };
 

@@ -24,7 +24,7 @@ export interface CardJson extends TicketJson {
   waiting_on: Array<{ id: string; status: string }>;
 }
 
-/** A reservation plus the indexes of reservations it conflicts with. */
+/** A reservation plus the indexes of other agents' reservations it overlaps (as `files --list`). */
 export interface ReservationJson extends Reservation {
   overlaps: number[];
 }
@@ -66,10 +66,7 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
   const resJson: ReservationJson[] = reservations.map((r, i) => ({
     ...r,
     overlaps: reservations.flatMap((o, j) =>
-      j !== i && o.agent !== r.agent && (o.mode === "exclusive" || r.mode === "exclusive") &&
-        patternsOverlap(o.path, r.path)
-        ? [j]
-        : []
+      j !== i && o.agent !== r.agent && patternsOverlap(o.path, r.path) ? [j] : []
     ),
   }));
 
