@@ -3,7 +3,7 @@ import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { type TempStore, tempStore } from "./helpers.ts";
 
 /** A port nobody listens on right now. */
-export function freePort(): number {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();

@@ -39,6 +39,8 @@ export interface HandlerDeps {
   now?: () => Date;
   /** Called after a valid shutdown request was answered. */
   onShutdown?: () => void;
+  /** Aborted when the server stops: open event streams end so shutdown does not wait on them. */
+  closing?: AbortSignal;
   /** Milliseconds between keep-alive comments on the event stream. */
   keepAliveMs?: number;
 }
@@ -215,6 +217,17 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         unsubscribe = deps.feed?.subscribe((seq) => send(`event: change\ndata: ${seq}\n\n`)) ??
           (() => {});
         keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+        const end = () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the page going away.
+          }
+        };
+        if (deps.closing?.aborted) end();
+        else deps.closing?.addEventListener("abort", end, { once: true });
       },
       cancel() {
         clearInterval(keepAlive);

@@ -136,11 +136,13 @@ export async function startServer(
   const instance = randomHex(12);
   const stopSecret = randomHex(24);
   const feed = new ChangeFeed(store.dir);
+  const closing = new AbortController();
   let stopping: Promise<void> | null = null;
   let server: Deno.HttpServer<Deno.NetAddr>;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       feed[Symbol.dispose]();
+      closing.abort();
       await server.shutdown();
       await removeRuntime(store, instance).catch(() => false);
     })();
@@ -157,6 +159,7 @@ export async function startServer(
     instance,
     pid: Deno.pid,
     feed,
+    closing: closing.signal,
     now: options.now,
     onShutdown: () => void stop(),
   });
@@ -197,6 +200,7 @@ export async function startServer(
   });
   if (other !== null) {
     feed[Symbol.dispose]();
+    closing.abort();
     await server.shutdown();
     return { started: false, running: other };
   }
