@@ -3,7 +3,7 @@
  * two git branches merge without conflict and reading the last N opens only the newest files.
  * A message body is stored verbatim after a small front matter.
  */
-import { join } from "node:path";
+import { join } from "../store/path.ts";
 import { badDataError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";

@@ -1,5 +1,6 @@
 /** `track ready` and `track blocked`: what can start now, and what waits. */
 import { defineCommand, str } from "../cli/command.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
 import { blockedTickets, readyTickets } from "../tickets/ready.ts";
 
@@ -17,7 +18,7 @@ export const ready = defineCommand({
   }],
   parse: (args) => ({ label: str(args, "label") }),
   run(opts, ctx) {
-    const { tickets, problems } = ctx.store().readAllTickets();
+    const { tickets, problems } = readSummaries(ctx.store());
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const list = readyTickets(tickets).filter((t) =>
       opts.label === undefined || t.labels.includes(opts.label)
@@ -44,7 +45,7 @@ export const blocked = defineCommand({
   flags: [],
   parse: () => ({}),
   run(_opts, ctx) {
-    const { tickets, problems } = ctx.store().readAllTickets();
+    const { tickets, problems } = readSummaries(ctx.store());
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const list = blockedTickets(tickets);
     if (ctx.json) {
