@@ -2,13 +2,14 @@
  * Watches `.track/` and tells listeners that something changed, debounced so a burst of writes
  * (a ticket, its board event and an agent heartbeat) becomes one notification.
  */
-import { basename } from "node:path";
+import { basename, join, sep } from "node:path";
 
 /** Default quiet time before a burst of file events is reported. */
 export const DEBOUNCE_MS = 25;
 
-/** Files whose changes mean nothing to the page: the lock, temp files, our runtime files. */
-function ignored(path: string): boolean {
+/** Files whose changes mean nothing to the page: lock, temp files, runtime files, the cache. */
+function ignored(path: string, cacheDir: string): boolean {
+  if (path.startsWith(cacheDir)) return true; // derived from the tickets, which we watch
   const name = basename(path);
   return name === "lock" || name === "server.json" || name.endsWith(".pid") ||
     (name.startsWith(".") && name.endsWith(".tmp"));
@@ -21,9 +22,11 @@ export class ChangeFeed implements Disposable {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seq = 0;
   #debounceMs: number;
+  #cacheDir: string;
 
   constructor(dir: string, options: { debounceMs?: number } = {}) {
     this.#debounceMs = options.debounceMs ?? DEBOUNCE_MS;
+    this.#cacheDir = join(dir, "cache") + sep;
     this.#watcher = Deno.watchFs(dir, { recursive: true });
     this.#pump(this.#watcher);
   }
@@ -37,7 +40,9 @@ export class ChangeFeed implements Disposable {
     try {
       for await (const event of watcher) {
         if (event.kind === "access") continue;
-        if (event.paths.length > 0 && event.paths.every(ignored)) continue;
+        if (event.paths.length > 0 && event.paths.every((p) => ignored(p, this.#cacheDir))) {
+          continue;
+        }
         this.poke();
       }
     } catch (e) {
