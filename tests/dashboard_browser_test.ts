@@ -127,6 +127,44 @@ Deno.test({
         assertEquals(board.entries[0].message, "Please pick up the rate limiting next");
       });
 
+      await t.step("filters, dependency links and the theme toggle", async () => {
+        const ids = async () =>
+          (await page.locator(".card").evaluateAll((els) =>
+            els.map((e) => e.getAttribute("data-id"))
+          )).sort();
+        await page.fill('input[aria-label="text filter"]', "login");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0002", "T-0005"]);
+        await page.fill('input[aria-label="text filter"]', "");
+        await page.selectOption('select[aria-label="agent filter"]', "carol");
+        await page.waitForSelector(card("T-0002"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0001", "T-0006"]);
+        await page.selectOption('select[aria-label="agent filter"]', "");
+        await page.selectOption('select[aria-label="priority filter"]', "critical");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0002"]);
+        await page.selectOption('select[aria-label="priority filter"]', "");
+        await page.selectOption('select[aria-label="label filter"]', "docs");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0003"]);
+        await page.selectOption('select[aria-label="label filter"]', "");
+        await page.waitForSelector(card("T-0001"), WAIT);
+
+        // T-0003 depends on T-0001: the detail links to it.
+        await page.click(card("T-0003"));
+        await page.waitForSelector('.detail a.dep[href="#T-0001"]', WAIT);
+        await page.click('.detail a.dep[href="#T-0001"]');
+        await page.waitForSelector('.detail[aria-label="Ticket T-0001"] .detail-title', WAIT);
+        assertStringIncludes(await page.locator(".detail-title").innerText(), "Set up CI");
+        await page.keyboard.press("Escape");
+        await page.waitForSelector(".detail", { state: "detached", ...WAIT });
+
+        await page.waitForSelector('html[data-theme="light"]', { state: "attached", ...WAIT });
+        await page.click("button.theme");
+        await page.waitForSelector('html[data-theme="dark"]', { state: "attached", ...WAIT });
+        await page.click("button.theme");
+        await page.waitForSelector('html[data-theme="light"]', { state: "attached", ...WAIT });
+      });
       await t.step(
         "agent-written XSS payloads stay text and leave the sentinel unset",
         async () => {

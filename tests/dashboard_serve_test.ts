@@ -1,6 +1,6 @@
 // `track serve -d` / `track stop` end to end: real detached processes, real pid files.
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { type TempStore, tempStore } from "./helpers.ts";
+import { MAIN, type TempStore, tempStore } from "./helpers.ts";
 
 /** A port nobody listens on right now. */
 function freePort(): number {
@@ -183,5 +183,71 @@ Deno.test({
     } finally {
       l.close();
     }
+  },
+});
+
+Deno.test("other commands never load the dashboard: it is only a dynamic import of serve/stop", async () => {
+  const main = new URL("../main.ts", import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", main],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert(out.success);
+  type Dep = { code?: { specifier: string }; isDynamic?: boolean };
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: Array<{ specifier: string; dependencies?: Dep[] }>;
+  };
+  const bySpec = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>([main]);
+  const queue = [main];
+  while (queue.length > 0) {
+    for (const d of bySpec.get(queue.pop()!)?.dependencies ?? []) {
+      const next = d.code?.specifier;
+      if (next && !d.isDynamic && !seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  const loaded = [...seen].filter((s) => /\/src\/dashboard\/|\/web\/|preact|htm@/.test(s));
+  assertEquals(loaded, []);
+  // ...while the dashboard is still part of the program.
+  assert(graph.modules.some((m) => m.specifier.endsWith("/src/dashboard/handler.ts")));
+});
+
+Deno.test({
+  name: "serve in the foreground prints the URL and cleans up on SIGINT",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, "serve", "--port", String(port)],
+      cwd: ts.root,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("\n")) out += (await reader.read()).value ?? "";
+    assertEquals(out.trim(), `http://127.0.0.1:${port}/`);
+    // The URL is printed after server.json is written: both are there now.
+    assertEquals(JSON.parse(ts.read("server.json")).pid, child.pid);
+    assertEquals((await (await fetch(`${out.trim()}api/ping`)).json()).pid, child.pid);
+    child.kill("SIGINT");
+    const status = await child.status;
+    await reader.cancel();
+    const err = await new Response(child.stderr).text();
+    assertEquals(status.code, 0, err);
+    assertStringIncludes(err, `Dashboard running (pid ${child.pid})`);
+    let exists = true;
+    try {
+      ts.read("server.json");
+    } catch {
+      exists = false;
+    }
+    assertEquals(exists, false);
   },
 });

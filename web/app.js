@@ -525,7 +525,7 @@ function useTheme() {
     document.documentElement.dataset.theme = theme;
     localStorage.setItem("track-theme", theme);
   }, [theme]);
-  return [theme, () => setTheme(theme === "dark" ? "light" : "dark")];
+  return [theme, () => setTheme((t) => (t === "dark" ? "light" : "dark"))];
 }
 
 function useHashTicket() {
