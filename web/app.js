@@ -192,17 +192,17 @@ function Card({ t, onOpen, pending }) {
       <div class="card-head">
         <span class="tid">${t.id}</span>
         <${Priority} p=${t.priority} />
+      </div>
+      <div class="card-title">${t.title}</div>
+      <div class="card-foot">
+        ${t.claimed_by ? html`<span class="claimer">@${t.claimed_by}</span>` : null}
+        <${Labels} labels=${t.labels} />
         ${waiting
           ? html`<span class="waiting" title=${
             "waits on " +
             t.waiting_on.map((d) => `${d.id} (${d.status})`).join(", ")
           }>waits on ${t.waiting_on.length}</span>`
           : null}
-      </div>
-      <div class="card-title">${t.title}</div>
-      <div class="card-foot">
-        ${t.claimed_by ? html`<span class="claimer">@${t.claimed_by}</span>` : null}
-        <${Labels} labels=${t.labels} />
       </div>
     </article>
   `;
