@@ -19,6 +19,12 @@ import agents from "../commands/agents.ts";
 import deregister from "../commands/deregister.ts";
 import stale from "../commands/stale.ts";
 import files from "../commands/files.ts";
+import protocol from "../commands/protocol.ts";
+import prime from "../commands/prime.ts";
+import hooks from "../commands/hooks.ts";
+import hook from "../commands/hook.ts";
+import mcp from "../commands/mcp.ts";
+import completions from "../commands/completions.ts";
 
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandSpec<never>[] = [
@@ -39,4 +45,10 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   deregister,
   stale,
   files,
+  protocol,
+  prime,
+  hooks,
+  mcp,
+  completions,
+  hook,
 ] as CommandSpec<never>[];
