@@ -1,5 +1,5 @@
 /** Test helpers: real temp directories and the real CLI as a subprocess. */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** Absolute path of main.ts. */
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
@@ -94,5 +94,56 @@ export function snapshot(dir: string): Map<string, string> {
     }
   };
   walk(dir);
+  return out;
+}
+
+/** Result of one racer: the results of its commands in order. */
+export type RacerResults = RunResult[];
+
+/**
+ * Starts one real process per entry of `plans` (each a list of track argv arrays), waits until
+ * every process has loaded and says ready, releases them all at once, and returns each
+ * process's results.
+ */
+export async function race(
+  plans: string[][][],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<RacerResults[]> {
+  const worker = fromFileUrl(new URL("./race_worker.ts", import.meta.url));
+  const children = plans.map((plan) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", worker, JSON.stringify(plan)],
+      cwd: options.cwd,
+      env: { NO_COLOR: "1", TRACK_AGENT: "", ...options.env },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn()
+  );
+  const readers = children.map((c) => c.stdout.pipeThrough(new TextDecoderStream()).getReader());
+  const buffers = children.map(() => "");
+  // Barrier: wait for every "ready" line before releasing anyone.
+  await Promise.all(readers.map(async (r, i) => {
+    while (!buffers[i].includes("ready\n")) {
+      const { value, done } = await r.read();
+      if (done) throw new Error(`racer ${i} exited before it was ready`);
+      buffers[i] += value;
+    }
+    buffers[i] = buffers[i].slice(buffers[i].indexOf("ready\n") + 6);
+  }));
+  const writers = children.map((c) => c.stdin.getWriter());
+  await Promise.all(writers.map((w) => w.write(new Uint8Array([1]))));
+  const out = await Promise.all(children.map(async (c, i) => {
+    for (;;) {
+      const { value, done } = await readers[i].read();
+      if (done) break;
+      buffers[i] += value;
+    }
+    await writers[i].close().catch(() => {});
+    const status = await c.status;
+    const stderr = await new Response(c.stderr).text();
+    if (!status.success) throw new Error(`racer ${i} failed (${status.code}): ${stderr}`);
+    return JSON.parse(buffers[i].trim()) as RunResult[];
+  }));
   return out;
 }

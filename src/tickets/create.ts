@@ -1,5 +1,6 @@
 /** Creating tickets: the id is allocated under the lock. */
 import { usageError } from "../cli/errors.ts";
+import { checkText } from "../cli/input.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
 import { ensureDir } from "../store/atomic.ts";
@@ -23,6 +24,7 @@ const encoder = new TextEncoder();
 
 /** Checks a title: non-empty, at most 1 KB. */
 export function checkTitle(title: string): string {
+  checkText(title, "title");
   if (title.trim() === "") throw usageError("The title must not be empty");
   if (encoder.encode(title).length > MAX_TITLE_BYTES) {
     throw usageError(`The title is longer than ${MAX_TITLE_BYTES} bytes; put details in the body`);
@@ -46,6 +48,7 @@ export function checkLabels(labels: readonly string[]): string[] {
 export async function createTicket(store: Store, input: CreateInput, now: Date): Promise<Ticket> {
   checkTitle(input.title);
   const labels = checkLabels(input.labels);
+  checkText(input.description, "body");
   if (encoder.encode(input.description).length > MAX_BODY_BYTES) {
     throw usageError(`The body is longer than ${MAX_BODY_BYTES} bytes`);
   }

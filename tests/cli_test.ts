@@ -1,0 +1,353 @@
+/** End-to-end: the real CLI in temp directories, every command and every exit code. */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { runTrack, snapshot, tempStore } from "./helpers.ts";
+
+Deno.test("the seed README Quick Start runs verbatim", async () => {
+  await using s = await tempStore({ init: false });
+  const steps = [
+    ["init"],
+    ["create", "--title", "Fix auth bug", "--priority", "high"],
+    ["register", "--agent", "agent-alpha"],
+    ["claim", "T-0001", "--agent", "agent-alpha"],
+    ["update", "T-0001", "--status", "in-progress", "--agent", "agent-alpha"],
+    ["log", "T-0001", "--agent", "agent-alpha", "-m", "Found root cause in token_refresh()"],
+    ["board", "--agent", "agent-alpha", "-m", "Starting work on auth module"],
+    ["list"],
+  ];
+  for (const args of steps) {
+    const r = await s.track(args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  }
+  const list = await s.track(["list"]);
+  assertMatch(list.stdout, /T-0001\s+high\s+in-progress\s+agent-alpha\s+Fix auth bug/);
+  const show = await s.track(["show", "T-0001"]);
+  assertStringIncludes(show.stdout, "[agent-alpha] Found root cause in token_refresh()");
+  const board = await s.track(["board", "--last", "10"]);
+  assertStringIncludes(board.stdout, "Starting work on auth module");
+});
+
+Deno.test("init twice changes nothing and says so", async () => {
+  await using s = await tempStore();
+  const before = snapshot(s.dir);
+  const r = await s.track(["init"]);
+  assertEquals(r.code, 0);
+  assertStringIncludes(r.stderr, "already exists");
+  assertEquals(snapshot(s.dir), before);
+});
+
+Deno.test("no store: exit 4 with a hint to run track init", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runTrack(["list"], { cwd: dir });
+    assertEquals(r.code, 4);
+    assertStringIncludes(r.stderr, "track init");
+    const j = await runTrack(["list", "--json"], { cwd: dir });
+    assertEquals(JSON.parse(j.stderr).error.exit, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discovery walks up from subdirectories and honours TRACK_DIR", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "Up there"]);
+  Deno.mkdirSync(`${s.root}/a/b/c`, { recursive: true });
+  const r = await s.json<{ tickets: unknown[] }>(["list"], { cwd: `${s.root}/a/b/c` });
+  assertEquals(r.tickets.length, 1);
+  const other = await Deno.makeTempDir();
+  try {
+    const viaEnv = await runTrack(["list", "--json"], { cwd: other, env: { TRACK_DIR: s.dir } });
+    assertEquals(JSON.parse(viaEnv.stdout).tickets.length, 1);
+    const init = await runTrack(["init"], { cwd: other, env: { TRACK_DIR: `${other}/custom` } });
+    assertEquals(init.code, 0);
+    assert(Deno.statSync(`${other}/custom/config.json`).isFile);
+  } finally {
+    await Deno.remove(other, { recursive: true });
+  }
+});
+
+Deno.test("a linked git worktree uses the main worktree's .track/", async () => {
+  await using s = await tempStore();
+  const git = (args: string[], cwd = s.root) =>
+    new Deno.Command("git", { args, cwd, stdout: "null", stderr: "piped" }).outputSync();
+  git(["init", "-q", "-b", "main"]);
+  git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
+  const wt = `${s.root}-wt`;
+  const out = git(["worktree", "add", "-q", wt]);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  try {
+    await s.json(["create", "-t", "From main"]);
+    const r = await s.json<{ tickets: Array<{ title: string }> }>(["list"], { cwd: wt });
+    assertEquals(r.tickets.map((t) => t.title), ["From main"]);
+    await s.json(["create", "-t", "From worktree"], { cwd: wt });
+    assertEquals((await s.json<{ tickets: unknown[] }>(["list"])).tickets.length, 2);
+  } finally {
+    await Deno.remove(wt, { recursive: true });
+  }
+});
+
+Deno.test("ids are accepted as T-0007, t-7 or 7; invalid ids are refused before any path", async () => {
+  await using s = await tempStore();
+  for (let i = 0; i < 7; i++) await s.json(["create", "-t", `n${i}`]);
+  for (const form of ["T-0007", "t-7", "7", "0007"]) {
+    assertEquals((await s.json<{ ticket: { id: string } }>(["show", form])).ticket.id, "T-0007");
+  }
+  for (const bad of ["../x", "/", "T-0001/../../etc", "x".repeat(200), "T-", "0", "-1", "T-1.md"]) {
+    const r = await s.track(["show", bad]);
+    assertEquals(r.code, bad === "-1" ? 2 : 2, `${bad}: ${r.stderr}`);
+    assertStringIncludes(r.stderr, "track");
+  }
+  const nul = await s.track(["show", "T-0001\0x"]).catch(() => ({ code: 2, stderr: "" }));
+  assertEquals(nul.code, 2);
+  assertEquals((await s.track(["show", "99"])).code, 4);
+});
+
+Deno.test("list filters and sorts by priority then id; done only with --all", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "low one", "-p", "low", "-l", "ui"]);
+  await s.json(["create", "-t", "crit", "-p", "critical"]);
+  await s.json(["create", "-t", "med", "-l", "ui,api"]);
+  await s.json(["create", "-t", "finished", "-p", "critical"]);
+  for (const st of ["claimed", "in-progress", "review", "done"]) {
+    if (st === "claimed") await s.json(["claim", "4", "--agent", "a1"]);
+    else await s.json(["update", "4", "--status", st, "--agent", "a1"]);
+  }
+  const ids = async (args: string[]) =>
+    (await s.json<{ tickets: Array<{ id: string }> }>(["list", ...args])).tickets.map((t) => t.id);
+  assertEquals(await ids([]), ["T-0002", "T-0003", "T-0001"]);
+  assertEquals(await ids(["--all"]), ["T-0002", "T-0004", "T-0003", "T-0001"]);
+  assertEquals(await ids(["--status", "done"]), ["T-0004"]);
+  assertEquals(await ids(["--label", "ui"]), ["T-0003", "T-0001"]);
+  assertEquals(await ids(["--priority", "low"]), ["T-0001"]);
+  assertEquals(await ids(["--agent", "a1", "--all"]), ["T-0004"]);
+});
+
+Deno.test("claim: dependencies, holders, --force, and idempotent re-claim", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "base"]);
+  await s.json(["create", "-t", "after", "--depends-on", "1"]);
+  const blocked = await s.track(["claim", "2", "--agent", "a"]);
+  assertEquals(blocked.code, 3);
+  assertStringIncludes(blocked.stderr, "T-0001 (backlog)");
+  assertEquals((await s.track(["claim", "2", "--agent", "a", "--force"])).code, 0);
+  const taken = await s.track(["claim", "1", "--agent", "b"]);
+  assertEquals(taken.code, 0);
+  const again = await s.track(["claim", "1", "--agent", "c"]);
+  assertEquals(again.code, 3);
+  assertMatch(again.stderr, /claimed by "b" \d+s ago/);
+  assertStringIncludes(again.stderr, "hint:");
+  const mine = await s.json<{ already: boolean }>(["claim", "1", "--agent", "b"]);
+  assertEquals(mine.already, true);
+  const noAgent = await s.track(["claim", "1"]);
+  assertEquals(noAgent.code, 2);
+  const viaEnv = await s.track(["claim", "1"], { env: { TRACK_AGENT: "c" } });
+  assertEquals(viaEnv.code, 3);
+});
+
+Deno.test("update enforces transitions and ownership; backlog clears the claimer", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const skip = await s.track(["update", "1", "--status", "review", "--agent", "a"]);
+  assertEquals(skip.code, 3);
+  assertStringIncludes(skip.stderr, "allowed next states are claimed");
+  await s.json(["claim", "1", "--agent", "a"]);
+  const other = await s.track(["update", "1", "--status", "in-progress", "--agent", "b"]);
+  assertEquals(other.code, 3);
+  assertStringIncludes(other.stderr, `claimed by "a"`);
+  await s.json(["update", "1", "--status", "in-progress", "--agent", "a"]);
+  await s.json(["update", "1", "--status", "review", "--agent", "a"]);
+  await s.json(["update", "1", "--status", "in-progress", "--agent", "a"]);
+  const back = await s.json<{ ticket: { status: string; claimed_by: null } }>([
+    "update",
+    "1",
+    "--status",
+    "backlog",
+    "--agent",
+    "a",
+  ]);
+  assertEquals(back.ticket.status, "backlog");
+  assertEquals(back.ticket.claimed_by, null);
+  const forced = await s.json<{ ticket: { status: string } }>([
+    "update",
+    "1",
+    "--status",
+    "done",
+    "--force",
+  ]);
+  assertEquals(forced.ticket.status, "done");
+  const final = await s.track(["update", "1", "--status", "review"]);
+  assertEquals(final.code, 3);
+  assertStringIncludes(final.stderr, "done is final");
+  const fields = await s.json<
+    { ticket: { priority: string; title: string; labels: string[]; branch: string } }
+  >([
+    "update",
+    "1",
+    "-p",
+    "critical",
+    "--title",
+    "New: title",
+    "--add-label",
+    "b,a",
+    "--branch",
+    "feat/x",
+  ]);
+  assertEquals(fields.ticket.labels, ["a", "b"]);
+  assertEquals(fields.ticket.title, "New: title");
+  const removed = await s.json<{ ticket: { labels: string[] } }>([
+    "update",
+    "1",
+    "--remove-label",
+    "a",
+  ]);
+  assertEquals(removed.ticket.labels, ["b"]);
+  assertEquals((await s.track(["update", "1"])).code, 2);
+});
+
+Deno.test("log appends timestamped entries, from -m or stdin", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["log", "1", "--agent", "a", "-m", "first"]);
+  const r = await s.track(["log", "1", "--agent", "a"], { stdin: "from stdin\nsecond line\n" });
+  assertEquals(r.code, 0, r.stderr);
+  const shown = await s.json<
+    { ticket: { log: Array<{ agent: string; message: string; at: string }> } }
+  >(["show", "1"]);
+  assertEquals(shown.ticket.log.map((e) => e.message), ["first", "from stdin\nsecond line"]);
+  assertMatch(shown.ticket.log[0].at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assertEquals((await s.track(["log", "1", "--agent", "a"])).code, 2);
+});
+
+Deno.test("register picks free names, refuses an active name, and --force takes it", async () => {
+  await using s = await tempStore();
+  assertEquals((await s.track(["register"])).stdout.trim(), "agent-alpha");
+  assertEquals((await s.track(["register"])).stdout.trim(), "agent-bravo");
+  const dup = await s.track(["register", "--agent", "agent-alpha"]);
+  assertEquals(dup.code, 3);
+  assertStringIncludes(dup.stderr, "already holds that name");
+  assertEquals((await s.track(["register", "--agent", "agent-alpha", "--force"])).code, 0);
+  const caps = await s.json<{ agent: { capabilities: string[] } }>([
+    "register",
+    "--agent",
+    "x",
+    "--capabilities",
+    "ui,python",
+  ]);
+  assertEquals(caps.agent.capabilities, ["python", "ui"]);
+  const bad = await s.track(["register", "--agent", "../evil"]);
+  assertEquals(bad.code, 2);
+});
+
+Deno.test("claim, update and log register an unknown agent on the spot", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "newbie"]);
+  const agents = await s.json<{ agents: Array<{ id: string; tickets: string[] }> }>(["agents"]);
+  assertEquals(agents.agents.map((a) => [a.id, a.tickets]), [["newbie", ["T-0001"]]]);
+});
+
+Deno.test("usage errors: unknown flags, missing values, unknown commands exit 2 and change nothing", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const before = snapshot(s.dir);
+  const cases = [
+    ["create", "--titel", "x"],
+    ["create", "--title"],
+    ["create", "-p", "urgent", "-t", "x"],
+    ["list", "--status", "open"],
+    ["claim"],
+    ["claim", "1", "2", "--agent", "a"],
+    ["update", "1", "--status"],
+    ["lsit"],
+    ["board", "--last", "zero"],
+    ["create"],
+    ["create", "-t", "x", "--body"],
+  ];
+  for (const args of cases) {
+    const r = await s.track(args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assertMatch(r.stderr, /^track: [A-Z"]/);
+    assert(!r.stderr.includes("    at "), "no stack trace");
+  }
+  assertStringIncludes(
+    (await s.track(["create", "--titel", "x"])).stderr,
+    `did you mean "--title"`,
+  );
+  assertEquals(snapshot(s.dir), before);
+});
+
+Deno.test("--json on every command, errors in JSON mode are JSON", async () => {
+  await using s = await tempStore();
+  const created = await s.json<{ schema: number; ticket: { id: string } }>(["create", "-t", "t"]);
+  assertEquals(created.schema, 1);
+  const r = await s.track(["claim", "5", "--agent", "a", "--json"]);
+  assertEquals(r.code, 4);
+  const err = JSON.parse(r.stderr);
+  assertEquals(err.error.kind, "notFound");
+  assertEquals(err.error.exit, 4);
+  assertEquals(typeof err.error.hint, "string");
+  for (
+    const args of [
+      ["list"],
+      ["show", "1"],
+      ["ready"],
+      ["blocked"],
+      ["agents"],
+      ["board"],
+      ["files", "--list"],
+      ["stale"],
+      ["register"],
+      ["heartbeat", "--agent", "a"],
+    ]
+  ) {
+    const out = await s.track([...args, "--json"]);
+    assertEquals(out.code, 0, `${args.join(" ")}: ${out.stderr}`);
+    assertEquals(JSON.parse(out.stdout).schema, 1);
+  }
+});
+
+Deno.test("lock busy: a held lock makes writers wait, then exit 5 naming the holder", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const lock = await Deno.open(`${s.dir}/lock`, { read: true, write: true });
+  await lock.lock(true);
+  await lock.write(new TextEncoder().encode(`${Deno.pid} test holding the lock\n`));
+  try {
+    const r = await s.track(["claim", "1", "--agent", "a"], { env: { TRACK_LOCK_TIMEOUT: "200" } });
+    assertEquals(r.code, 5);
+    assertStringIncludes(r.stderr, `pid ${Deno.pid}`);
+    assertStringIncludes(r.stderr, "test holding the lock");
+    // Readers take no lock.
+    assertEquals((await s.track(["list"])).code, 0);
+  } finally {
+    await lock.unlock();
+    lock.close();
+  }
+  assertEquals((await s.track(["claim", "1", "--agent", "a"])).code, 0);
+});
+
+Deno.test("help: track --help lists every command; each command has --help", async () => {
+  const r = await runTrack(["--help"]);
+  assertEquals(r.code, 0);
+  for (
+    const c of [
+      "init",
+      "create",
+      "list",
+      "show",
+      "claim",
+      "update",
+      "log",
+      "board",
+      "next",
+      "files",
+    ]
+  ) {
+    assertStringIncludes(r.stdout, `  ${c}`);
+    const h = await runTrack([c, "--help"]);
+    assertEquals(h.code, 0);
+    assertStringIncludes(h.stdout, `Usage: track ${c}`);
+  }
+  const v = await runTrack(["--version"]);
+  assertMatch(v.stdout, /^track \d+\.\d+\.\d+/);
+});
