@@ -43,8 +43,8 @@ Deno.test("SessionStart registers the session's agent, exports TRACK_AGENT and p
   assertEquals(Deno.readTextFileSync(envFile), `export TRACK_AGENT=${AGENT}\n`);
   const agents = await s.json<{ agents: AgentJson[] }>(["agents"]);
   assertEquals(agents.agents.map((a) => [a.id, a.status, a.session_id]), [
-    ["lead", "active", null],
     [AGENT, "active", SESSION],
+    ["lead", "active", null],
   ]);
   // Resume: the same session registers again without a conflict; the board read marker moved.
   const again = await s.track(["hook", "claude", "session-start"], {

@@ -50,6 +50,12 @@ function readMarker(a: Agent | null): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/** When an entry was written, to the millisecond (its id holds the time; `at` only seconds). */
+function entryTime(e: BoardEntry): number {
+  const m = /^(\d{4}-\d{2}-\d{2})\/(\d{2})(\d{2})(\d{2})(\d{3})-/.exec(e.id);
+  return m ? Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`) : Date.parse(e.at);
+}
+
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
@@ -66,9 +72,8 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
     );
   const ready = readyTickets(tickets);
   const since = readMarker(record) ?? now.getTime() - DEFAULT_WINDOW_MS;
-  const posts = readBoard(store, { last: 200, since }).entries.filter((e: BoardEntry) =>
-    e.kind === "post" && e.agent !== agent
-  );
+  const posts = readBoard(store, { last: 200, since: Math.floor(since / 1000) * 1000 }).entries
+    .filter((e: BoardEntry) => e.kind === "post" && e.agent !== agent && entryTime(e) > since);
   const all = readReservations(store);
   const myFiles = held.flatMap((t) => t.files);
   const mine = all.filter((r) => r.agent === agent);
@@ -169,7 +174,11 @@ export async function markBoardRead(store: Store, agent: string, now: Date): Pro
   return await store.mutate("prime --mark-read", (tx) => {
     const record = readAgent(store, agent);
     if (record === null) return false;
-    const extra: Record<string, unknown> = { ...record.extra, [READ_MARKER_KEY]: isoSeconds(now) };
+    // Millisecond precision: posts written later in the same second still count as unread.
+    const extra: Record<string, unknown> = {
+      ...record.extra,
+      [READ_MARKER_KEY]: now.toISOString(),
+    };
     const sorted = Object.fromEntries(Object.keys(extra).sort().map((k) => [k, extra[k]]));
     writeAgent(tx, { ...record, extra: sorted });
     return true;

@@ -1,11 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import {
-  BEGIN_MARKER,
-  END_MARKER,
-  protocolBlock,
-  protocolText,
-  upsertBlock,
-} from "./protocol.ts";
+import { BEGIN_MARKER, END_MARKER, protocolBlock, protocolText, upsertBlock } from "./protocol.ts";
 
 const block = protocolBlock("claude");
 
