@@ -14,22 +14,25 @@ export const END_MARKER = "<!-- track:protocol:end -->";
 
 const BEGIN_PREFIX = "<!-- track:protocol:begin";
 
-/** The protocol text (markdown, no markers) for `format`. */
+/**
+ * The protocol text (markdown, no markers) for `format`. Wrapped the way `deno fmt` (and other
+ * 100-column markdown formatters) leave it, so formatting the file never fights `--write`.
+ */
 export function protocolText(format: ProtocolFormat): string {
   const identity = format === "claude"
     ? [
-      "- With `track hooks install --claude`, the SessionStart hook registers you under a name",
-      "  bound to your session id, puts `TRACK_AGENT` in your shell and prints your context",
-      "  (`track prime`). Without hooks: `export TRACK_AGENT=$(track register)`.",
+      "- With `track hooks install --claude`, the SessionStart hook registers you under a name bound to",
+      "  your session id, puts `TRACK_AGENT` in your shell and prints your context (`track prime`). Without",
+      "  hooks: `export TRACK_AGENT=$(track register)`.",
     ]
     : [
-      "- Register once per session and keep the name: `export TRACK_AGENT=$(track register)`.",
-      "  Every command then acts as you (or pass `--agent NAME`).",
+      "- Register once per session and keep the name: `export TRACK_AGENT=$(track register)`. Every command",
+      "  then acts as you (or pass `--agent NAME`).",
     ];
   const chores = format === "claude"
     ? [
-      "- Hooks heartbeat after every tool call, refuse edits to files another agent reserved,",
-      "  and deregister you (returning your tickets) when the session ends.",
+      "- Hooks heartbeat after every tool call, refuse edits to files another agent reserved, and",
+      "  deregister you (returning your tickets) when the session ends.",
     ]
     : [
       "- Heartbeat while you work (`track heartbeat`); any command that names you counts too.",
@@ -38,16 +41,18 @@ export function protocolText(format: ProtocolFormat): string {
   return [
     "## Agent protocol (track)",
     "",
-    "This project coordinates agents with `track`. All state lives in `.track/`: change it only",
-    "through `track` commands, never by editing the files.",
+    "This project coordinates agents with `track`. All state lives in `.track/`: change it only through",
+    "`track` commands, never by editing the files.",
     "",
     "### Start of session",
+    "",
     ...identity,
     "- See where things stand: `track prime` (your tickets, ready work, new board posts).",
-    "- Take work: `track next` claims the best ready ticket atomically (exit 4: nothing ready).",
-    "  To pick one yourself: `track ready`, then `track claim T-0001`.",
+    "- Take work: `track next` claims the best ready ticket atomically (exit 4: nothing ready). To pick",
+    "  one yourself: `track ready`, then `track claim T-0001`.",
     "",
     "### While working",
+    "",
     "- Move the ticket on: `track update T-0001 --status in-progress`.",
     "- Reserve what you will edit: `track files --add src/foo.ts --ticket T-0001`.",
     '- Log progress: `track log T-0001 -m "what changed and why"`.',
@@ -56,22 +61,24 @@ export function protocolText(format: ProtocolFormat): string {
     "- Reference the ticket in commits: `T-0001: add the parser`.",
     "",
     "### Finishing",
+    "",
     "- `track update T-0001 --status review`; a reviewer moves it to done (reservations end).",
     "- Leaving early: `track deregister --release-tickets` returns your tickets to the backlog.",
     "",
     "### Rules",
+    "",
     "- One ticket at a time. Never edit a file another agent reserved: ask on the board.",
-    "- Exit codes: 0 ok, 2 usage, 3 conflict (claimed, reserved, illegal move), 4 not found or",
-    "  nothing ready, 5 lock busy (retry), 6 bad data in .track/ (tell a human).",
+    "- Exit codes: 0 ok, 2 usage, 3 conflict (claimed, reserved, illegal move), 4 not found or nothing",
+    "  ready, 5 lock busy (retry), 6 bad data in .track/ (tell a human).",
     "- Add `--json` to any command for machine-readable output; errors then come as JSON too.",
-    "- A refused command prints a hint with the next command to run: follow it, never force",
-    "  past another agent (`--force`) without asking on the board first.",
+    "- A refused command prints a hint with the next command to run: follow it, never force past another",
+    "  agent (`--force`) without asking on the board first.",
   ].join("\n") + "\n";
 }
 
-/** The managed block: markers around the protocol text. */
+/** The managed block: markers around the protocol text (blank lines keep formatters quiet). */
 export function protocolBlock(format: ProtocolFormat): string {
-  return `${BEGIN_MARKER}\n${protocolText(format)}${END_MARKER}\n`;
+  return `${BEGIN_MARKER}\n\n${protocolText(format)}\n${END_MARKER}\n`;
 }
 
 /** Result of placing the block into a file's text. */
