@@ -73,7 +73,7 @@ Deno.test("prime shows identity, held tickets, ready work, posts and reservation
   assertStringIncludes(r.stdout, "Ready (6)");
   assertStringIncludes(r.stdout, "Heads up: API changed");
   assertStringIncludes(r.stdout, "held by bravo: src/a/shared.ts");
-  assertStringIncludes(r.stdout, "track next --agent alpha");
+  assertStringIncludes(r.stdout, "track show T-0001");
   // A read: nothing in .track/ changed.
   assertEquals(snapshot(s.dir), before);
   const j = await s.json<{ prime: { held: unknown[]; ready: unknown[]; ready_total: number } }>([

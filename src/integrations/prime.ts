@@ -113,7 +113,11 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
       })),
     },
     commands: [
-      agent === null ? "export TRACK_AGENT=$(track register)" : `track next --agent ${me}`,
+      agent === null
+        ? "export TRACK_AGENT=$(track register)"
+        : held.length > 0
+        ? `track show ${t}`
+        : `track next --agent ${me}`,
       `track update ${t} --status in-progress`,
       `track files --add PATH --ticket ${t}`,
       `track log ${t} -m "what you did"`,
