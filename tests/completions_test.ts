@@ -4,7 +4,6 @@ import { MAIN, tempStore } from "./helpers.ts";
 
 Deno.test("completions print a script for each shell that names every command", async () => {
   await using s = await tempStore();
-  const help = await s.json<{ commands?: Array<{ name: string }> }>(["help"]).catch(() => null);
   for (const shell of ["bash", "zsh", "fish"]) {
     const r = await s.track(["completions", shell]);
     assertEquals(r.code, 0, r.stderr);
@@ -14,7 +13,6 @@ Deno.test("completions print a script for each shell that names every command", 
     assertStringIncludes(r.stdout, "completions --words tickets");
     assertStringIncludes(r.stdout, "completions --words agents");
   }
-  void help;
   const bad = await s.track(["completions", "tcsh"]);
   assertEquals(bad.code, 2);
 });
