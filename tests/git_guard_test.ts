@@ -226,3 +226,15 @@ Deno.test("a guard whose track is gone warns and lets the commit through", async
   assertEquals(r.code, 0, r.stderr);
   assertStringIncludes(r.stderr, "cannot run track");
 });
+
+Deno.test("hooks install outside a git repository is exit 4 and writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "track-nogit-" });
+  try {
+    const r = await runTrack(["hooks", "install"], { cwd: dir });
+    assertEquals(r.code, 4);
+    assertStringIncludes(r.stderr, "track hooks install --claude");
+    assertEquals([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@ import { addClaudeHooks, removeClaudeHooks } from "../integrations/claude_hooks.
 import {
   git,
   type GitHookChange,
+  gitHooksDir,
   installGitHooks,
   uninstallGitHooks,
 } from "../integrations/git_hooks.ts";
@@ -39,6 +40,14 @@ function readSettings(path: string): { settings: Record<string, unknown>; text: 
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw badDataError(path, "must hold a JSON object", {
+      hint: "fix it by hand, then run: track hooks install --claude",
+    });
+  }
+  const hooks = (raw as Record<string, unknown>).hooks;
+  if (
+    hooks !== undefined && (typeof hooks !== "object" || hooks === null || Array.isArray(hooks))
+  ) {
+    throw badDataError(path, `"hooks" must be a JSON object of events`, {
       hint: "fix it by hand, then run: track hooks install --claude",
     });
   }
@@ -112,6 +121,8 @@ export default defineCommand({
       claude: { path: string; action: string; removed: number } | null;
       git: GitHookChange[] | null;
     } = { claude: null, git: null };
+    // Outside a git repository, fail before touching settings.json (all or nothing).
+    if (opts.git) gitHooksDir(ctx.cwd);
     if (opts.claude) {
       const path = opts.settings !== undefined
         ? resolve(ctx.cwd, opts.settings)

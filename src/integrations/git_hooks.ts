@@ -39,7 +39,16 @@ export function git(args: string[], cwd: string): string {
 
 /** The hooks directory git uses for the repository at `cwd` (shared by all its worktrees). */
 export function gitHooksDir(cwd: string): string {
-  return git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], cwd).trim();
+  try {
+    return git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], cwd).trim();
+  } catch (e) {
+    if (!(e instanceof TrackError) || e.kind !== "notFound") throw e;
+    throw new TrackError(
+      "notFound",
+      `Cannot find the git hooks of "${cwd}": ${e.message.replace(/^.*?failed in "[^"]*": /, "")}`,
+      { hint: "run it inside a git repository, or install only: track hooks install --claude" },
+    );
+  }
 }
 
 /** The script for `name`, calling `command` (a shell command prefix that runs track). */
