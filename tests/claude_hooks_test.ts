@@ -252,3 +252,16 @@ Deno.test("the installed hook commands run track from a clone", async () => {
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
   assertStringIncludes(new TextDecoder().decode(out.stdout), AGENT);
 });
+
+Deno.test("PostToolUse leaves a heartbeat younger than 10 s alone (no lock, no write)", async () => {
+  await using s = await tempStore();
+  await s.track(["hook", "claude", "session-start"], {
+    stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
+  });
+  const before = s.read(`agents/${AGENT}.json`);
+  const r = await s.track(["hook", "claude", "post-tool-use"], {
+    stdin: hookInput(s.root, "PostToolUse", { tool_name: "Read", tool_input: { file_path: "x" } }),
+  });
+  assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
+  assertEquals(s.read(`agents/${AGENT}.json`), before);
+});

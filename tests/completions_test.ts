@@ -73,3 +73,55 @@ Deno.test("the bash script completes commands, choices, ticket ids and agent nam
   assertEquals(await complete(["track", "hooks", ""]), ["install", "uninstall"]);
   assert((await complete(["track", "update", "T-0001", "--pri"])).includes("--priority"));
 });
+
+function has(cmd: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "the zsh script parses (zsh -n)",
+  ignore: !has("zsh"),
+  async fn() {
+    await using s = await tempStore();
+    Deno.writeTextFileSync(`${s.root}/_track`, (await s.track(["completions", "zsh"])).stdout);
+    const out = await new Deno.Command("zsh", { args: ["-n", `${s.root}/_track`] }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  },
+});
+
+Deno.test({
+  name: "the fish script completes commands, choices and ticket ids",
+  ignore: !has("fish"),
+  async fn() {
+    await using s = await tempStore();
+    await s.track(["create", "--title", "A"]);
+    const bin = `${s.root}/bin`;
+    Deno.mkdirSync(bin);
+    Deno.writeTextFileSync(
+      `${bin}/track`,
+      `#!/bin/sh\nexec '${Deno.execPath()}' run -A --quiet '${MAIN}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    Deno.writeTextFileSync(`${s.root}/track.fish`, (await s.track(["completions", "fish"])).stdout);
+    const complete = async (line: string) => {
+      const out = await new Deno.Command("fish", {
+        args: ["--no-config", "-c", `source '${s.root}/track.fish'; complete -C '${line}'`],
+        cwd: s.root,
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}`, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l !== "")
+        .map((l) => l.split("\t")[0]);
+    };
+    assertEquals(await complete("track claim "), ["T-0001"]);
+    assert((await complete("track list --status ")).includes("in-progress"));
+    assert((await complete("track pro")).includes("protocol"));
+  },
+});

@@ -148,23 +148,33 @@ function rootOf(store: Store): string {
   return dirname(store.dir);
 }
 
+/** PostToolUse skips the write when the last heartbeat is younger than this. */
+export const HEARTBEAT_THROTTLE_MS = 10_000;
+
 /**
  * PostToolUse: heartbeat for the session's agent (registering it on the spot when the session
- * started before the hooks were installed).
+ * started before the hooks were installed). Agents call tools many times a minute; a heartbeat
+ * younger than {@linkcode HEARTBEAT_THROTTLE_MS} is left alone, so most calls take no lock.
  */
 export async function postToolUse(
   store: Store,
   input: ClaudeHookInput,
   now: Date,
-): Promise<null> {
+): Promise<"written" | "fresh" | null> {
   if (!input.session_id) return null;
   const sessionId = input.session_id;
+  const current = readAgent(store, resolveSessionAgent(store, sessionId));
+  if (
+    current !== null && current.status === "active" && current.session_id === sessionId &&
+    now.getTime() - Date.parse(current.last_heartbeat) < HEARTBEAT_THROTTLE_MS
+  ) return "fresh";
   await store.mutate("hook post-tool-use", (tx) => {
+    // Decided again under the lock: the record may have changed since the read above.
     const agent = resolveSessionAgent(store, sessionId);
     const record = touchAgent(tx, agent, now);
     if (record.session_id === null) writeAgent(tx, { ...record, session_id: sessionId });
   });
-  return null;
+  return "written";
 }
 
 /** The deny decision of PreToolUse, in Claude Code's hook output format. */
