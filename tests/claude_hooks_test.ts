@@ -258,7 +258,11 @@ Deno.test("PostToolUse leaves a heartbeat younger than 10 s alone (no lock, no w
   await s.track(["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
-  const before = s.read(`agents/${AGENT}.json`);
+  // A heartbeat stamped in the future is always "younger than 10 s", whatever the test's pace.
+  const record = JSON.parse(s.read(`agents/${AGENT}.json`));
+  record.last_heartbeat = "2999-01-01T00:00:00Z";
+  const before = JSON.stringify(record, null, 2) + "\n";
+  Deno.writeTextFileSync(`${s.dir}/agents/${AGENT}.json`, before);
   const r = await s.track(["hook", "claude", "post-tool-use"], {
     stdin: hookInput(s.root, "PostToolUse", { tool_name: "Read", tool_input: { file_path: "x" } }),
   });
