@@ -269,3 +269,19 @@ Deno.test("PostToolUse leaves a heartbeat younger than 10 s alone (no lock, no w
   assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
   assertEquals(s.read(`agents/${AGENT}.json`), before);
 });
+
+Deno.test("PreToolUse denies editing track's own state files", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  const r = await s.track(["hook", "claude", "pre-tool-use"], {
+    stdin: hookInput(s.root, "PreToolUse", {
+      tool_name: "Edit",
+      tool_input: { file_path: ".track/tickets/T-0001.md", old_string: "a", new_string: "b" },
+    }),
+  });
+  assertEquals(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout).hookSpecificOutput;
+  assertEquals(out.permissionDecision, "deny");
+  assertStringIncludes(out.permissionDecisionReason, ".track/tickets/T-0001.md");
+  assertStringIncludes(out.permissionDecisionReason, "only through track commands");
+});

@@ -7,7 +7,7 @@
  * deterministically (`claude-<first 8 characters>`), and the record stores the full id. This
  * module is on the PostToolUse path, so it imports only what the heartbeat needs.
  */
-import { dirname } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { readAgent, touchAgent, writeAgent } from "../agents/agent_store.ts";
 import { deregisterAgent, registerAgent } from "../agents/lifecycle.ts";
 import { TrackError } from "../cli/errors.ts";
@@ -186,6 +186,16 @@ export interface PreToolUseDeny {
   };
 }
 
+function deny(reason: string): PreToolUseDeny {
+  return {
+    hookSpecificOutput: {
+      hookEventName: "PreToolUse",
+      permissionDecision: "deny",
+      permissionDecisionReason: reason,
+    },
+  };
+}
+
 /** Paths a file-editing tool call targets (Edit, MultiEdit, Write, NotebookEdit). */
 export function targetPaths(input: ClaudeHookInput): string[] {
   const ti = input.tool_input ?? {};
@@ -201,10 +211,19 @@ export function targetPaths(input: ClaudeHookInput): string[] {
 export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny | null {
   const paths = targetPaths(input);
   if (paths.length === 0) return null;
+  const root = rootOf(store);
+  for (const p of paths) {
+    const abs = resolve(input.cwd ?? root, p);
+    if (abs === store.dir || abs.startsWith(store.dir + sep)) {
+      return deny(
+        `"${store.display(abs)}" is track's state: it changes only through track commands, ` +
+          `never by editing files (run: track --help; e.g. track update T-0001 --status review)`,
+      );
+    }
+  }
   const me = input.session_id ? resolveSessionAgent(store, input.session_id) : "\0";
   const all = readReservations(store);
   if (all.length === 0) return null;
-  const root = rootOf(store);
   for (const p of paths) {
     let rel: string;
     try {
@@ -214,16 +233,11 @@ export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny
     }
     const holder = conflictsFor(all, rel, me, "exclusive").find((r) => r.mode === "exclusive");
     if (holder) {
-      return {
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "deny",
-          permissionDecisionReason:
-            `"${rel}" is reserved by "${holder.agent}" for ${holder.ticket} (reservation "${holder.path}"). ` +
-            `Do not edit it; ask the holder: track board --ticket ${holder.ticket} --tag conflict -m "..." ` +
-            `or pick other work: track next`,
-        },
-      };
+      return deny(
+        `"${rel}" is reserved by "${holder.agent}" for ${holder.ticket} (reservation "${holder.path}"). ` +
+          `Do not edit it; ask the holder: track board --ticket ${holder.ticket} --tag conflict -m "..." ` +
+          `or pick other work: track next`,
+      );
     }
   }
   return null;
