@@ -1,5 +1,5 @@
 /** Reading and writing agent records in `.track/agents/`. */
-import { join } from "node:path";
+import { join } from "../store/path.ts";
 import { badDataError, TrackError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { ensureDir } from "../store/atomic.ts";

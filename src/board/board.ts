@@ -3,7 +3,7 @@
  * two git branches merge without conflict and reading the last N opens only the newest files.
  * A message body is stored verbatim after a small front matter.
  */
-import { join } from "node:path";
+import { dirname, join } from "../store/path.ts";
 import { badDataError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
@@ -35,7 +35,30 @@ const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 const ENTRY_FILE = /^\d{9}-\d{4}-[a-z0-9]+\.md$/;
 let sequence = 0;
 
-/** Writes one board entry (inside a mutation). Returns it. */
+/** The file text of a board entry: small front matter, then the message verbatim. */
+export function serializeEntry(e: Omit<BoardEntry, "id">): string {
+  return formatFrontMatter([
+    ["at", e.at],
+    ["agent", e.agent],
+    ["ticket", e.ticket],
+    ["tag", e.tag],
+    ["kind", e.kind],
+  ]) + e.message + "\n";
+}
+
+/** Path of the file holding board entry `id` (`<day>/<stem>`); null when `id` is not one. */
+export function entryPath(store: Store, id: string): string | null {
+  const slash = id.indexOf("/");
+  const day = id.slice(0, slash);
+  const name = id.slice(slash + 1) + ".md";
+  if (slash === -1 || !DAY_DIR.test(day) || !ENTRY_FILE.test(name)) return null;
+  return join(store.boardDir, day, name);
+}
+
+/**
+ * Writes one board entry (inside a mutation). Returns it. `keep` (import and migrate only)
+ * writes the entry under a given id with its timestamp text exactly as recorded.
+ */
 export function postEntry(
   tx: Tx,
   entry: {
@@ -45,6 +68,7 @@ export function postEntry(
     tag: string;
     kind: BoardKind;
     message: string;
+    keep?: { id: string; at: string };
   },
 ): BoardEntry {
   if (!TAG.test(entry.tag)) {
@@ -55,24 +79,29 @@ export function postEntry(
   if (new TextEncoder().encode(entry.message).length > MAX_MESSAGE_BYTES) {
     throw usageError(`Message is longer than ${MAX_MESSAGE_BYTES} bytes`);
   }
-  const iso = entry.at.toISOString();
-  const day = iso.slice(0, 10);
-  const stem = iso.slice(11, 23).replace(/[:.]/g, "") + "-" +
-    String(sequence++ % 10000).padStart(4, "0") + "-" +
-    crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const dir = join(tx.store.boardDir, day);
+  let id: string;
+  let path: string;
+  let at: string;
+  if (entry.keep) {
+    const kept = entryPath(tx.store, entry.keep.id);
+    if (kept === null) throw usageError(`Invalid board entry id ${JSON.stringify(entry.keep.id)}`);
+    id = entry.keep.id;
+    path = kept;
+    at = entry.keep.at;
+  } else {
+    const iso = entry.at.toISOString();
+    const day = iso.slice(0, 10);
+    const stem = iso.slice(11, 23).replace(/[:.]/g, "") + "-" +
+      String(sequence++ % 10000).padStart(4, "0") + "-" +
+      crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+    id = `${day}/${stem}`;
+    path = join(tx.store.boardDir, day, `${stem}.md`);
+    at = isoSeconds(entry.at);
+  }
+  const dir = dirname(path);
   ensureDir(dir, tx.store.display(dir));
-  const at = isoSeconds(entry.at);
-  const text = formatFrontMatter([
-    ["at", at],
-    ["agent", entry.agent],
-    ["ticket", entry.ticket],
-    ["tag", entry.tag],
-    ["kind", entry.kind],
-  ]) + entry.message + "\n";
-  tx.writeFile(join(dir, `${stem}.md`), text);
-  return {
-    id: `${day}/${stem}`,
+  const e: BoardEntry = {
+    id,
     at,
     agent: entry.agent,
     ticket: entry.ticket,
@@ -80,6 +109,8 @@ export function postEntry(
     kind: entry.kind,
     message: entry.message,
   };
+  tx.writeFile(path, serializeEntry(e));
+  return e;
 }
 
 function parseEntry(text: string, id: string, display: string): BoardEntry {

@@ -1,6 +1,6 @@
 /** Shared rendering: JSON shapes (versioned) and plain aligned tables. */
 import type { Context } from "./context.ts";
-import { descriptionOf, logEntriesOf, type Ticket } from "../tickets/ticket.ts";
+import { descriptionOf, logEntriesOf, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
 export const JSON_SCHEMA = 1;
@@ -24,7 +24,7 @@ export interface TicketJson {
 }
 
 /** Metadata of a ticket for `--json`. */
-export function ticketJson(t: Ticket): TicketJson {
+export function ticketJson(t: TicketSummary): TicketJson {
   return {
     id: t.id,
     title: t.title,

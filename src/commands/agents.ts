@@ -1,5 +1,6 @@
 /** `track agents`: who is here, how alive, what they hold. */
 import { bool, defineCommand } from "../cli/command.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../cli/time.ts";
 import type { Agent } from "../agents/agent.ts";
@@ -34,7 +35,7 @@ export default defineCommand({
     const thresholdMs = parseDuration(store.readConfig().stale_threshold, "stale_threshold");
     const { agents, problems } = readAllAgents(store);
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
-    const { tickets } = store.readAllTickets();
+    const { tickets } = readSummaries(store);
     const reservations = readReservations(store);
     const rows = agents.filter((a) => opts.all || a.status !== "deregistered").map((a) => {
       const held = tickets.filter((t) =>

@@ -46,8 +46,8 @@ export default defineCommand({
       else if (words.length > 0) ctx.io.out(words.join("\n"));
       return;
     }
-    const { COMMANDS } = await import("../cli/registry.ts");
-    const script = completionScript(opts.shell, COMMANDS as never);
+    const { loadCommands } = await import("../cli/registry.ts");
+    const script = completionScript(opts.shell, (await loadCommands()) as never);
     if (ctx.json) printJson(ctx, { shell: opts.shell, script });
     else ctx.io.out(script);
   },

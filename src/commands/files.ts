@@ -1,5 +1,5 @@
 /** `track files`: reserve, check, list and release paths. */
-import { dirname } from "node:path";
+import { dirname } from "../store/path.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { conflictError, usageError } from "../cli/errors.ts";
 import { printJson, table } from "../cli/output.ts";

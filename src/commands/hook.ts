@@ -3,7 +3,7 @@
  * Claude Code hooks read the event JSON on stdin and never block the session on our own
  * failure: errors are reported on stderr with exit 1 (a non-blocking error for Claude Code).
  */
-import { resolve } from "node:path";
+import { resolve } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { conflictError, TrackError, usageError } from "../cli/errors.ts";
 import type { Context } from "../cli/context.ts";

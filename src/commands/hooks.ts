@@ -1,5 +1,5 @@
 /** `track hooks install|uninstall [--claude] [--git]`: make the protocol automatic. */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { badDataError, ioError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";

@@ -1,5 +1,5 @@
 /** `track init`: create the store. */
-import { join } from "node:path";
+import { join } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { ioError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 
 /** Runtime files that never belong in git. */
 export const GITIGNORE =
-  "# runtime files of track: never commit these\nlock\n*.pid\n.*.tmp\nserver.json\n";
+  "# runtime files and caches of track: never commit these\nlock\n*.pid\n.*.tmp\nserver.json\ncache/\n";
 
 /** Git attributes: board entries are separate files, so only the reservations list can clash. */
 export const GITATTRIBUTES =

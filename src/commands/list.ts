@@ -1,6 +1,7 @@
 /** `track list`: tickets, done excluded unless asked for. */
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
 import { filterTickets, sortTickets } from "../tickets/queries.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
@@ -59,7 +60,7 @@ export default defineCommand({
   },
   run(opts, ctx) {
     const store = ctx.store();
-    const { tickets, problems } = store.readAllTickets();
+    const { tickets, problems } = readSummaries(store);
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const shown = sortTickets(filterTickets(tickets, opts));
     if (ctx.json) {

@@ -1,5 +1,5 @@
 /** `track protocol [--format claude|agents] [--write FILE]`: the agent protocol. */
-import { resolve } from "node:path";
+import { resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { ioError, TrackError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";

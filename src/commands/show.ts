@@ -2,7 +2,6 @@
 import { defineCommand } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { printJson, ticketDetailJson } from "../cli/output.ts";
-import { serializeTicket } from "../tickets/ticket.ts";
 import { parseId } from "../tickets/ids.ts";
 
 /** Takes exactly one ticket id positional. */
@@ -27,9 +26,11 @@ export default defineCommand({
   flags: [],
   parse: (args) => ({ id: oneTicket(args.positionals, "show") }),
   run(opts, ctx) {
-    const t = ctx.store().readTicket(opts.id);
-    if (ctx.json) printJson(ctx, { ticket: ticketDetailJson(t) });
-    else ctx.io.out(serializeTicket(t));
+    const store = ctx.store();
+    const found = store.tryReadTicketFile(opts.id);
+    if (found === null) store.readTicket(opts.id); // Throws the not-found error.
+    if (ctx.json) printJson(ctx, { ticket: ticketDetailJson(found!.ticket) });
+    else ctx.io.out(found!.text);
     return Promise.resolve(0);
   },
 });

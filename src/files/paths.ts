@@ -3,7 +3,7 @@
  * A plain path covers itself and everything below it (a directory reservation); `*` and `?`
  * match within one segment, `**` matches any number of segments.
  */
-import { isAbsolute, posix, relative, resolve } from "node:path";
+import { isAbsolute, normalize, relative, resolve } from "../store/path.ts";
 import { usageError } from "../cli/errors.ts";
 
 const GLOB_CHARS = /[*?]/;
@@ -17,8 +17,8 @@ export function normalizePath(input: string, options: { cwd: string; root: strin
     throw usageError(`Unsupported glob in ${JSON.stringify(input)}: use *, ? and ** only`);
   }
   const abs = isAbsolute(input) ? input : resolve(options.cwd, input);
-  let rel = relative(options.root, abs).split("\\").join("/");
-  rel = posix.normalize(rel).replace(/\/+$/, "");
+  let rel = relative(options.root, abs);
+  rel = normalize(rel).replace(/\/+$/, "");
   if (rel === "" || rel === ".") rel = "**";
   if (rel === ".." || rel.startsWith("../")) {
     throw usageError(

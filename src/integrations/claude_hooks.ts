@@ -7,7 +7,7 @@
  * deterministically (`claude-<first 8 characters>`), and the record stores the full id. This
  * module is on the PostToolUse path, so it imports only what the heartbeat needs.
  */
-import { dirname, resolve, sep } from "node:path";
+import { dirname, resolve } from "../store/path.ts";
 import { readAgent, touchAgent, writeAgent } from "../agents/agent_store.ts";
 import { deregisterAgent, registerAgent } from "../agents/lifecycle.ts";
 import { TrackError } from "../cli/errors.ts";
@@ -214,7 +214,7 @@ export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny
   const root = rootOf(store);
   for (const p of paths) {
     const abs = resolve(input.cwd ?? root, p);
-    if (abs === store.dir || abs.startsWith(store.dir + sep)) {
+    if (abs === store.dir || abs.startsWith(store.dir + "/")) {
       return deny(
         `"${store.display(abs)}" is track's state: it changes only through track commands, ` +
           `never by editing files (run: track --help; e.g. track update T-0001 --status review)`,

@@ -5,7 +5,7 @@
  * worktrees share it; `core.hooksPath` is honoured). A hook already there is kept as
  * `<hook>.local` and called first; uninstall puts it back.
  */
-import { join } from "node:path";
+import { join } from "../store/path.ts";
 import { conflictError, TrackError } from "../cli/errors.ts";
 import { conflictsFor, readReservations, type Reservation } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";

@@ -3,8 +3,6 @@
  * deno executable plus this checkout's main.ts; `--command` overrides (e.g. `track` on PATH, for
  * a settings file shared through git).
  */
-import { fileURLToPath } from "node:url";
-
 /** Quotes a word for POSIX sh. */
 export function shQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
@@ -16,7 +14,7 @@ export function selfArgv(): string[] {
   const main = Deno.mainModule;
   const isDeno = /(^|[/\\])deno(\.exe)?$/.test(exec);
   if (isDeno && main.startsWith("file:")) {
-    return [exec, "run", "-A", "--quiet", fileURLToPath(main)];
+    return [exec, "run", "-A", "--quiet", decodeURIComponent(new URL(main).pathname)];
   }
   return [exec];
 }

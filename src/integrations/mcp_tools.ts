@@ -3,7 +3,7 @@
  * same domain functions, under the same lock, as the CLI. A refused action is a tool error whose
  * text is the CLI's message and hint. No SDK here, so the definitions can be measured cheaply.
  */
-import { dirname } from "node:path";
+import { dirname } from "../store/path.ts";
 import { claimNext, claimTicket } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { postEntry, readBoard } from "../board/board.ts";

@@ -4,7 +4,7 @@
  * byte-identical to before and the temp file is removed. fsync is never retried after a failure
  * (the kernel may have dropped the dirty pages; a retry would report a false success).
  */
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "./path.ts";
 import { ioError } from "../cli/errors.ts";
 
 const encoder = new TextEncoder();
@@ -41,9 +41,16 @@ export function syncDir(dir: string, display: string): void {
 
 /**
  * Atomically replaces `path` with `data` (or creates it). `display` names the file in errors.
- * Throws an exit-7 error on any I/O failure, with the target unchanged.
+ * Throws an exit-7 error on any I/O failure, with the target unchanged. `durable: false` skips
+ * the fsyncs (only for derived caches, whose loss costs nothing).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, display = path): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  display = path,
+  options: { durable?: boolean } = {},
+): void {
+  const durable = options.durable ?? true;
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   const tmp = tempPathFor(path);
   let file: Deno.FsFile;
@@ -55,7 +62,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, display
   try {
     let off = 0;
     while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
-    file.syncSync();
+    if (durable) file.syncSync();
   } catch (e) {
     file.close();
     tryRemove(tmp);
@@ -84,7 +91,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, display
     throw ioError("replace", display, e);
   }
   try {
-    syncDir(dirname(path), display);
+    if (durable) syncDir(dirname(path), display);
   } catch (e) {
     try {
       if (hadOld) Deno.renameSync(backup, path);

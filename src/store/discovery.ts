@@ -4,7 +4,7 @@
  * worktree (`.git` is a file), the main worktree's `.track/` is used, found through the `.git`
  * file and `commondir` without spawning git.
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 import { notFoundError } from "../cli/errors.ts";
 
 /** Name of the store directory. */

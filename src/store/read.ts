@@ -85,3 +85,23 @@ export function readTextStrict(path: string, display: string): string | null {
   }
   return decodeStrict(bytes, display);
 }
+
+/**
+ * Reads a file that a directory listing just reported as a regular file, without a separate
+ * lstat. Returns null when it vanished meanwhile.
+ */
+export function readKnownFile(path: string, display: string): string | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    // Replaced by a directory or a symlink since the listing: take the careful path.
+    if (e instanceof Deno.errors.IsADirectory) return readTextStrict(path, display);
+    throw ioError("read", display, e);
+  }
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw badDataError(display, `is ${bytes.length} bytes, over the ${MAX_FILE_BYTES}-byte limit`);
+  }
+  return decodeStrict(bytes, display);
+}

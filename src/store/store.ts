@@ -3,13 +3,13 @@
  * (lock, re-read, validate, atomic write, release in `finally`). Readers take no lock: every
  * file is replaced by rename, so a reader sees either the old or the new version.
  */
-import { join, relative } from "node:path";
-import { badDataError, notFoundError, TrackError } from "../cli/errors.ts";
-import { formatId, idNumber } from "../tickets/ids.ts";
+import { basename, join, relative } from "./path.ts";
+import { badDataError, ioError, notFoundError, TrackError } from "../cli/errors.ts";
+import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
-import { readTextStrict } from "./read.ts";
+import { readKnownFile, readTextStrict } from "./read.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -24,7 +24,7 @@ export interface Config {
 /** Default config for a new store. */
 export const DEFAULT_CONFIG: Config = { schema: STORE_SCHEMA, stale_threshold: "30m" };
 
-const TICKET_FILE = /^(T-\d{4,9})\.md$/;
+const TICKET_FILE = /^T-\d{4,9}\.md$/;
 
 /** A ticket file that could not be read, for warnings and `doctor`. */
 export interface Problem {
@@ -43,6 +43,7 @@ export class Store {
   readonly configPath: string;
   readonly reservationsPath: string;
   #lockTimeoutMs: number;
+  #displayPrefix: string;
 
   constructor(dir: string, options: { lockTimeoutMs?: number } = {}) {
     this.dir = dir;
@@ -53,18 +54,20 @@ export class Store {
     this.configPath = join(dir, "config.json");
     this.reservationsPath = join(dir, "reservations.json");
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#displayPrefix = basename(dir);
   }
 
   /** How a path inside the store is shown to users: `.track/tickets/T-0001.md`. */
   display(path: string): string {
+    if (path.startsWith(this.dir + "/")) return this.#displayPrefix + path.slice(this.dir.length);
     const rel = relative(join(this.dir, ".."), path);
     return rel.startsWith("..") ? path : rel;
   }
 
   /** Path of a ticket file. `id` must be canonical. */
   ticketPath(id: string): string {
-    if (idNumber(id) === null) throw new TrackError("internal", `Not a canonical ticket id: ${id}`);
-    return join(this.ticketsDir, `${id}.md`);
+    if (!TICKET_ID.test(id)) throw new TrackError("internal", `Not a canonical ticket id: ${id}`);
+    return `${this.ticketsDir}/${id}.md`;
   }
 
   /** Reads config.json; a missing file gives the defaults. */
@@ -108,13 +111,23 @@ export class Store {
   }
 
   /** Reads one ticket, or null when its file does not exist. */
-  tryReadTicket(id: string): Ticket | null {
+  tryReadTicket(id: string, options: { knownRegular?: boolean } = {}): Ticket | null {
+    return this.tryReadTicketFile(id, options)?.ticket ?? null;
+  }
+
+  /** Reads one ticket and the exact text of its file, or null when it does not exist. */
+  tryReadTicketFile(
+    id: string,
+    options: { knownRegular?: boolean } = {},
+  ): { ticket: Ticket; text: string } | null {
     const path = this.ticketPath(id);
     const display = this.display(path);
-    const text = readTextStrict(path, display);
+    const text = options.knownRegular
+      ? readKnownFile(path, display)
+      : readTextStrict(path, display);
     if (text === null) return null;
     try {
-      return parseTicket(text, id);
+      return { ticket: parseTicket(text, id), text };
     } catch (e) {
       if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
       throw e;
@@ -123,29 +136,38 @@ export class Store {
 
   /** Canonical ids of all ticket files, ascending. */
   ticketIds(): string[] {
-    const ids: Array<[number, string]> = [];
+    return this.#ticketEntries().map((x) => x.id);
+  }
+
+  #ticketEntries(): Array<{ n: number; id: string; regular: boolean }> {
+    const ids: Array<{ n: number; id: string; regular: boolean }> = [];
     try {
       for (const entry of Deno.readDirSync(this.ticketsDir)) {
-        const m = TICKET_FILE.exec(entry.name);
-        if (!m) continue;
-        const n = idNumber(m[1]);
-        if (n !== null) ids.push([n, m[1]]);
+        const name = entry.name;
+        if (!TICKET_FILE.test(name)) continue;
+        const id = name.slice(0, -3);
+        const n = Number(id.slice(2));
+        // "T-00001.md" is not canonical (two files could name one ticket): skip it.
+        if (id.length === 6 || id[2] !== "0") ids.push({ n, id, regular: entry.isFile });
       }
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return [];
-      throw e;
+      if (e instanceof Deno.errors.NotADirectory) {
+        throw badDataError(this.display(this.ticketsDir), "is a file where a directory should be");
+      }
+      throw ioError("list", this.display(this.ticketsDir), e);
     }
-    ids.sort((a, b) => a[0] - b[0]);
-    return ids.map((x) => x[1]);
+    return ids.sort((a, b) => a.n - b.n);
   }
 
   /** Reads every ticket; unreadable ones come back as problems instead of failing the read. */
   readAllTickets(): { tickets: Ticket[]; problems: Problem[] } {
     const tickets: Ticket[] = [];
     const problems: Problem[] = [];
-    for (const id of this.ticketIds()) {
+    for (const { id, regular } of this.#ticketEntries()) {
       try {
-        const t = this.tryReadTicket(id);
+        // readDir already told us it is a regular file: skip the extra lstat per ticket.
+        const t = this.tryReadTicket(id, { knownRegular: regular });
         if (t !== null) tickets.push(t);
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
@@ -171,7 +193,12 @@ export class Store {
     const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
     const tx = new Tx(this);
     try {
-      return await fn(tx);
+      const result = await fn(tx);
+      if (tx.writtenTickets.size > 0) {
+        const { refreshCache } = await import("./ticket_cache.ts");
+        refreshCache(tx, tx.writtenTickets);
+      }
+      return result;
     } finally {
       tx.close();
       lock.release();
@@ -182,6 +209,8 @@ export class Store {
 /** Writes of one mutation; valid only while its lock is held. */
 export class Tx {
   readonly store: Store;
+  /** Tickets written in this mutation, by id (the last version written). */
+  readonly writtenTickets: Map<string, Ticket> = new Map();
   #open = true;
 
   constructor(store: Store) {
@@ -202,6 +231,7 @@ export class Tx {
     this.#check();
     const path = this.store.ticketPath(t.id);
     writeFileAtomic(path, serializeTicket(t), this.store.display(path));
+    this.writtenTickets.set(t.id, t);
   }
 
   /** Writes any file inside the store atomically. */

@@ -25,7 +25,14 @@ export interface FrontMatterDoc {
   body: string;
 }
 
-const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*))?$/;
+const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Plain values that need no further parsing: timestamps, ids, words, simple sentences. */
+const SIMPLE_PLAIN = /^[A-Za-z0-9_./+()=](?:[A-Za-z0-9_./+()= -]|:(?=[^ ]))*$/;
+const RESERVED_NULL = new Set(["null", "Null", "NULL", "~"]);
+
+function isKeyStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 function unescapeDouble(src: string, line: number): { value: string; rest: string } {
@@ -223,8 +230,53 @@ export function parseFrontMatter(text: string): FrontMatterDoc {
       if (nl === -1 && line === "---") return { data, body: "" };
       return { data, body: text.slice(pos) };
     }
+    const first = line.charCodeAt(0);
+    // Fast path for the common "key: plain value" line: no regex match objects.
+    if (isKeyStart(first)) {
+      const colon = line.indexOf(":");
+      if (colon > 0 && KEY_NAME.test(line.slice(0, colon))) {
+        const after = line.charCodeAt(colon + 1);
+        if (colon + 1 === line.length || after === 32 || after === 9) {
+          const key = line.slice(0, colon);
+          if (FORBIDDEN_KEYS.has(key)) {
+            throw new FrontMatterError(`the key "${key}" is not allowed`, lineNo);
+          }
+          if (data.has(key)) throw new FrontMatterError(`duplicate key "${key}"`, lineNo);
+          const raw = line.slice(colon + 1).trim();
+          if (raw === "" || raw.startsWith("#")) {
+            // Either null or the start of a block list; the list form wins if items follow.
+            data.set(key, []);
+            listKey = key;
+            continue;
+          }
+          listKey = null;
+          if (RESERVED_NULL.has(raw)) {
+            data.set(key, null);
+            continue;
+          }
+          if (raw === "[]") {
+            data.set(key, []);
+            continue;
+          }
+          if (SIMPLE_PLAIN.test(raw)) {
+            data.set(key, raw);
+            continue;
+          }
+          refuseSpecial(raw, lineNo);
+          data.set(key, raw[0] === "[" ? parseInlineList(raw, lineNo) : parseScalar(raw, lineNo));
+          continue;
+        }
+      }
+    }
+    if (listKey !== null && line.startsWith("  - ")) {
+      const raw = line.slice(4).trim();
+      if (SIMPLE_PLAIN.test(raw) && !RESERVED_NULL.has(raw)) {
+        (data.get(listKey) as string[]).push(raw);
+        continue;
+      }
+    }
     if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    if (line.includes("\t") && /^\s*\t/.test(line)) {
+    if (/^\s*\t/.test(line)) {
       throw new FrontMatterError("tabs are not allowed for indentation", lineNo);
     }
     const item = /^(\s*)-(?:\s+(.*)|\s*)$/.exec(line);
@@ -240,26 +292,8 @@ export function parseFrontMatter(text: string): FrontMatterDoc {
     if (/^\s/.test(line)) {
       throw new FrontMatterError("nested mappings and multi-line values are not allowed", lineNo);
     }
-    const m = KEY.exec(line);
-    if (!m) {
-      if (line.startsWith("? ")) throw new FrontMatterError("complex keys are not allowed", lineNo);
-      throw new FrontMatterError(`expected "key: value", got "${line.slice(0, 40)}"`, lineNo);
-    }
-    const key = m[1];
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new FrontMatterError(`the key "${key}" is not allowed`, lineNo);
-    }
-    if (data.has(key)) throw new FrontMatterError(`duplicate key "${key}"`, lineNo);
-    const raw = (m[2] ?? "").trim();
-    if (raw === "" || raw.startsWith("#")) {
-      // Either null or the start of a block list; the list form wins if items follow.
-      data.set(key, []);
-      listKey = key;
-      continue;
-    }
-    listKey = null;
-    refuseSpecial(raw, lineNo);
-    data.set(key, raw[0] === "[" ? parseInlineList(raw, lineNo) : parseScalar(raw, lineNo));
+    if (line.startsWith("? ")) throw new FrontMatterError("complex keys are not allowed", lineNo);
+    throw new FrontMatterError(`expected "key: value", got "${line.slice(0, 40)}"`, lineNo);
   }
 }
 

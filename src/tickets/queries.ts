@@ -1,5 +1,5 @@
 /** Pure queries over tickets: filtering and ordering. */
-import type { Ticket } from "./ticket.ts";
+import type { TicketSummary } from "./ticket.ts";
 import { idNumber } from "./ids.ts";
 import { type Priority, priorityRank, type Status } from "./transitions.ts";
 
@@ -14,7 +14,10 @@ export interface TicketFilter {
 }
 
 /** Tickets matching `f`. */
-export function filterTickets(tickets: readonly Ticket[], f: TicketFilter): Ticket[] {
+export function filterTickets<T extends TicketSummary>(
+  tickets: readonly T[],
+  f: TicketFilter,
+): T[] {
   return tickets.filter((t) =>
     (f.status !== undefined ? t.status === f.status : (f.all || t.status !== "done")) &&
     (f.agent === undefined || t.claimed_by === f.agent) &&
@@ -24,7 +27,7 @@ export function filterTickets(tickets: readonly Ticket[], f: TicketFilter): Tick
 }
 
 /** Sorted by priority (critical first), then id. */
-export function sortTickets(tickets: readonly Ticket[]): Ticket[] {
+export function sortTickets<T extends TicketSummary>(tickets: readonly T[]): T[] {
   return [...tickets].sort((a, b) =>
     priorityRank(a.priority) - priorityRank(b.priority) ||
     (idNumber(a.id) ?? 0) - (idNumber(b.id) ?? 0)

@@ -37,6 +37,9 @@ export interface Ticket {
   body: string;
 }
 
+/** Ticket metadata without the body: what listings need. Never written back to a file. */
+export type TicketSummary = Omit<Ticket, "body">;
+
 /** Front matter keys in file order. */
 export const TICKET_KEYS = [
   "id",
@@ -61,6 +64,7 @@ export const MAX_TITLE_BYTES = 1024;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const KNOWN = new Set<string>(TICKET_KEYS);
+const ENCODER = new TextEncoder();
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Invalid ticket content; `line` is 1-based within the file when known. */
@@ -122,7 +126,8 @@ export function parseTicket(text: string, expectedId?: string): Ticket {
     fail("id", `is ${JSON.stringify(id)} but the file is named ${expectedId}.md`);
   }
   const title = scalar("title", true)!;
-  if (new TextEncoder().encode(title).length > MAX_TITLE_BYTES) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long titles need encoding to measure.
+  if (title.length * 3 > MAX_TITLE_BYTES && ENCODER.encode(title).length > MAX_TITLE_BYTES) {
     fail("title", `is longer than ${MAX_TITLE_BYTES} bytes`);
   }
   const status = scalar("status", true);

@@ -1,0 +1,68 @@
+/** The derived ticket cache never changes what listings show. */
+import { assert, assertEquals } from "./assert.ts";
+import { snapshot, tempStore } from "./helpers.ts";
+import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
+import { formatId } from "../src/tickets/ids.ts";
+import { CACHE_MIN_TICKETS } from "../src/store/ticket_cache.ts";
+
+function writeTickets(dir: string, n: number): void {
+  for (let i = 1; i <= n; i++) {
+    const id = formatId(i);
+    Deno.writeTextFileSync(
+      `${dir}/tickets/${id}.md`,
+      serializeTicket({
+        id,
+        title: `Ticket ${String(i).padStart(5, "0")}`,
+        status: "backlog",
+        priority: "medium",
+        created: "2026-01-01T00:00:00Z",
+        created_by: "gen",
+        claimed_by: null,
+        claimed_at: null,
+        labels: [],
+        branch: null,
+        files: [],
+        depends_on: [],
+        updated: null,
+        claim_epoch: 0,
+        extra: [],
+        body: newTicketBody("x"),
+      }),
+    );
+  }
+}
+
+Deno.test("cache: built by writers, ignored when stale or broken, never by readers", async () => {
+  await using s = await tempStore();
+  const n = CACHE_MIN_TICKETS + 5;
+  writeTickets(s.dir, n);
+  // Old mtimes, so entries are trusted (not "racy").
+  const old = new Date(Date.now() - 60_000);
+  for (let i = 1; i <= n; i++) Deno.utimeSync(`${s.dir}/tickets/${formatId(i)}.md`, old, old);
+  const before = snapshot(s.dir);
+  await s.json(["list"]);
+  assertEquals(snapshot(s.dir), before, "a read never builds the cache");
+  await s.json(["create", "-t", "trigger"]);
+  assert(Deno.statSync(`${s.dir}/cache/tickets.json`).isFile, "the writer built the cache");
+  const titles = async () =>
+    (await s.json<{ tickets: Array<{ id: string; title: string }> }>(["list"])).tickets.map((t) =>
+      `${t.id}:${t.title}`
+    );
+  const full = await titles();
+  assertEquals(full.length, n + 1);
+  // A hand edit that keeps the size and even the mtime is still seen (ctime changes).
+  const path = `${s.dir}/tickets/${formatId(7)}.md`;
+  Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace("Ticket 00007", "Ticket 0000X"));
+  Deno.utimeSync(path, old, old);
+  const edited = await titles();
+  assertEquals(edited.find((t) => t.startsWith("T-0007")), "T-0007:Ticket 0000X");
+  // A broken cache is ignored.
+  Deno.writeTextFileSync(`${s.dir}/cache/tickets.json`, "{not json");
+  assertEquals((await titles()).length, n + 1);
+  // A deleted ticket disappears even though the cache still lists it.
+  await s.json(["create", "-t", "rebuild"]);
+  Deno.removeSync(`${s.dir}/tickets/${formatId(3)}.md`);
+  const after = await titles();
+  assertEquals(after.length, n + 1);
+  assert(!after.some((t) => t.startsWith("T-0003:")));
+});
