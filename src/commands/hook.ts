@@ -9,25 +9,21 @@ import { conflictError, TrackError, usageError } from "../cli/errors.ts";
 import type { Context } from "../cli/context.ts";
 import { locateStore } from "../store/discovery.ts";
 import type { Store } from "../store/store.ts";
-import {
-  CLAUDE_EVENTS,
-  type ClaudeEventArg,
-  parseHookInput,
-  postToolUse,
-  preToolUse,
-  sessionEnd,
-  sessionStart,
-} from "../integrations/claude_hooks.ts";
-import {
-  describeConflicts,
-  GIT_HOOKS,
-  type GitHookName,
-  guardConflicts,
-  stagedPaths,
-  ticketsInMessage,
-} from "../integrations/git_hooks.ts";
+import { parseHookInput, postToolUse } from "../integrations/claude_session.ts";
 
-const CLAUDE_ARGS: readonly string[] = CLAUDE_EVENTS.map((e) => e.arg);
+/** Mirrors CLAUDE_EVENTS and GIT_HOOKS (tested); listed here so parsing loads neither module. */
+export const CLAUDE_EVENT_ARGS = [
+  "session-start",
+  "pre-tool-use",
+  "post-tool-use",
+  "session-end",
+] as const;
+type ClaudeEventArg = typeof CLAUDE_EVENT_ARGS[number];
+/** The git hooks `track hook git` runs. */
+export const GIT_HOOK_NAMES = ["pre-commit", "commit-msg"] as const;
+type GitHookName = typeof GIT_HOOK_NAMES[number];
+
+const CLAUDE_ARGS: readonly string[] = CLAUDE_EVENT_ARGS;
 
 type HookOpts =
   | { kind: "claude"; event: ClaudeEventArg }
@@ -45,8 +41,15 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
   const input = parseHookInput(raw);
   const now = ctx.now();
   try {
-    if (event === "post-tool-use") await postToolUse(store, input, now);
-    else if (event === "pre-tool-use") {
+    if (event === "post-tool-use") {
+      await postToolUse(store, input, now);
+      return 0;
+    }
+    // The other events run once per session or per edit: load the rest only for them.
+    const { preToolUse, sessionEnd, sessionStart } = await import(
+      "../integrations/claude_hooks.ts"
+    );
+    if (event === "pre-tool-use") {
       const deny = preToolUse(store, input);
       if (deny) ctx.io.out(JSON.stringify(deny));
     } else if (event === "session-start") {
@@ -69,12 +72,15 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
   }
 }
 
-function runGit(hook: GitHookName, args: string[], ctx: Context): number {
+async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<number> {
   const mode = ctx.env.get("TRACK_GUARD") ?? "";
   if (mode === "off") return 0;
   const store = storeOrNull(ctx);
   if (store === null) return 0;
   const agent = ctx.agent(undefined);
+  const { describeConflicts, guardConflicts, stagedPaths, ticketsInMessage } = await import(
+    "../integrations/git_hooks.ts"
+  );
   if (hook === "pre-commit") {
     const conflicts = guardConflicts(store, stagedPaths(ctx.cwd), agent);
     if (conflicts.length === 0) return 0;
@@ -118,7 +124,7 @@ function runGit(hook: GitHookName, args: string[], ctx: Context): number {
 export default defineCommand<HookOpts>({
   name: "hook",
   summary: "Run an installed hook: claude <event> (JSON on stdin) or git <hook> (internal)",
-  usage: `hook claude ${CLAUDE_ARGS.join("|")} | hook git ${GIT_HOOKS.join("|")} [ARGS]`,
+  usage: `hook claude ${CLAUDE_ARGS.join("|")} | hook git ${GIT_HOOK_NAMES.join("|")} [ARGS]`,
   positionals: ["kind", "event"],
   flags: [],
   parse(args) {
@@ -126,17 +132,17 @@ export default defineCommand<HookOpts>({
     if (kind === "claude" && CLAUDE_ARGS.includes(event)) {
       return { kind, event: event as ClaudeEventArg };
     }
-    if (kind === "git" && (GIT_HOOKS as readonly string[]).includes(event)) {
+    if (kind === "git" && (GIT_HOOK_NAMES as readonly string[]).includes(event)) {
       return { kind, hook: event as GitHookName, args: rest };
     }
     throw usageError(
       `Unknown hook ${JSON.stringify([kind, event].filter(Boolean).join(" "))}: expected ` +
-        `"claude ${CLAUDE_ARGS.join("|")}" or "git ${GIT_HOOKS.join("|")}"`,
+        `"claude ${CLAUDE_ARGS.join("|")}" or "git ${GIT_HOOK_NAMES.join("|")}"`,
       "track hooks install --claude --git (installs the hooks that call this)",
     );
   },
   run(opts, ctx) {
     if (opts.kind === "claude") return runClaude(opts.event, ctx);
-    return Promise.resolve(runGit(opts.hook, opts.args, ctx));
+    return runGit(opts.hook, opts.args, ctx);
   },
 });

@@ -41,3 +41,11 @@ Deno.test("addClaudeHooks() replaces an entry installed with another command", (
   assertEquals(removeClaudeHooks(s), 4);
   assertEquals(s, {});
 });
+
+Deno.test("the hook runner's event lists mirror the installed hooks", async () => {
+  const { CLAUDE_EVENT_ARGS, GIT_HOOK_NAMES } = await import("../commands/hook.ts");
+  const { CLAUDE_EVENTS } = await import("./claude_hooks.ts");
+  const { GIT_HOOKS } = await import("./git_hooks.ts");
+  assertEquals([...CLAUDE_EVENT_ARGS], CLAUDE_EVENTS.map((e) => e.arg));
+  assertEquals([...GIT_HOOK_NAMES], [...GIT_HOOKS]);
+});
