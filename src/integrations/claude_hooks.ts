@@ -213,8 +213,15 @@ export async function sessionStart(
   await markBoardRead(store, agent, options.now);
   let envNote = `Pass --agent ${agent} to track commands (or export TRACK_AGENT=${agent}).`;
   if (options.envFile) {
-    await Deno.writeTextFile(options.envFile, `export TRACK_AGENT=${agent}\n`, { append: true });
-    envNote = `TRACK_AGENT=${agent} is set in your shell; track commands act as you.`;
+    try {
+      await Deno.writeTextFile(options.envFile, `export TRACK_AGENT=${agent}\n`, { append: true });
+      envNote = `TRACK_AGENT=${agent} is set in your shell; track commands act as you.`;
+    } catch (e) {
+      // The session still works with --agent; say so instead of failing the hook.
+      if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied)) {
+        throw e;
+      }
+    }
   }
   return {
     hookSpecificOutput: {
