@@ -31,13 +31,16 @@ export function protocolText(format: ProtocolFormat): string {
     ];
   const chores = format === "claude"
     ? [
-      "- Hooks heartbeat after every tool call, refuse edits to files another agent reserved, and",
-      "  deregister you (returning your tickets) when the session ends.",
+      "- Hooks heartbeat after tool calls and refuse Edit/Write on files another agent reserved. Before",
+      "  changing a file any other way (a shell command): `track files --check PATH` (exit 3 = held).",
     ]
     : [
       "- Heartbeat while you work (`track heartbeat`); any command that names you counts too.",
       "- Before editing a file: `track files --check PATH` (exit 3 = someone else holds it).",
     ];
+  const leaving = format === "claude"
+    ? "- When the session ends, the SessionEnd hook deregisters you and returns unfinished tickets."
+    : "- End of session: `track deregister --release-tickets` returns unfinished tickets to the backlog.";
   return [
     "## Agent protocol (track)",
     "",
@@ -63,7 +66,7 @@ export function protocolText(format: ProtocolFormat): string {
     "### Finishing",
     "",
     "- `track update T-0001 --status review`; a reviewer moves it to done (reservations end).",
-    "- Leaving early: `track deregister --release-tickets` returns your tickets to the backlog.",
+    leaving,
     "",
     "### Rules",
     "",

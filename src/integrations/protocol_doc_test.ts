@@ -6,7 +6,7 @@ Deno.test("docs/protocol.md holds the protocol text exactly as track prints it",
   for (const format of ["claude", "agents"] as const) {
     assert(
       doc.includes("```markdown\n" + protocolText(format) + "```"),
-      `docs/protocol.md is out of date for ${format}: regenerate it from protocolText()`,
+      `docs/protocol.md is out of date for ${format}: run deno run -A scripts/protocol_doc.ts`,
     );
   }
 });
