@@ -1,6 +1,6 @@
 /** Claude Code hooks end to end: the JSON Claude Code sends on stdin, the output and the store. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { tempStore } from "./helpers.ts";
+import { MAIN, tempStore } from "./helpers.ts";
 
 const SESSION = "5c1f0e2a-93b4-4d7e-8a61-0f2b9c3d4e5f";
 const AGENT = "claude-5c1f0e2a";
@@ -284,4 +284,43 @@ Deno.test("PreToolUse denies editing track's own state files", async () => {
   assertEquals(out.permissionDecision, "deny");
   assertStringIncludes(out.permissionDecisionReason, ".track/tickets/T-0001.md");
   assertStringIncludes(out.permissionDecisionReason, "only through track commands");
+});
+
+Deno.test("sessions starting at once get distinct identities, even with a shared id prefix", async () => {
+  await using s = await tempStore();
+  const ids = [
+    "abcdef01-0000-4000-8000-000000000001",
+    "abcdef01-0000-4000-8000-000000000002",
+    "12345678-0000-4000-8000-000000000003",
+  ];
+  // Every hook process blocks on stdin until all are spawned; then all inputs go out together.
+  const children = ids.map(() =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, "hook", "claude", "session-start"],
+      cwd: s.root,
+      env: { NO_COLOR: "1", TRACK_AGENT: "" },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn()
+  );
+  await Promise.all(children.map(async (c, i) => {
+    const w = c.stdin.getWriter();
+    await w.write(new TextEncoder().encode(JSON.stringify({
+      session_id: ids[i],
+      cwd: s.root,
+      hook_event_name: "SessionStart",
+      source: "startup",
+    })));
+    await w.close();
+  }));
+  const outs = await Promise.all(children.map((c) => c.output()));
+  for (const o of outs) assertEquals(o.code, 0, new TextDecoder().decode(o.stderr));
+  const agents = await s.json<{ agents: AgentJson[] }>(["agents"]);
+  assertEquals(agents.agents.length, 3);
+  assertEquals(new Set(agents.agents.map((a) => a.session_id)), new Set(ids));
+  for (const a of agents.agents) {
+    const clean = a.session_id!.replace(/-/g, "");
+    assert(a.id === `claude-${clean.slice(0, 8)}` || a.id === `claude-${clean.slice(0, 16)}`);
+  }
 });
