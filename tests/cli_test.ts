@@ -351,3 +351,119 @@ Deno.test("help: track --help lists every command; each command has --help", asy
   const v = await runTrack(["--version"]);
   assertMatch(v.stdout, /^track \d+\.\d+\.\d+/);
 });
+
+/** Runs `track args` under strace with one fault injected; null when strace is unavailable. */
+async function withFault(
+  root: string,
+  inject: string,
+  args: string[],
+): Promise<{ code: number; stderr: string } | null> {
+  const { MAIN } = await import("./helpers.ts");
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("strace", {
+      args: [
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        `inject=${inject}`,
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        MAIN,
+        ...args,
+      ],
+      cwd: root,
+      env: { NO_COLOR: "1", TRACK_AGENT: "" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("I/O failure: a failed fsync exits 7 naming the file, and the ticket stays as it was", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const before = snapshot(s.dir);
+  const r = await withFault(s.root, "fsync:error=EIO:when=1", ["claim", "1", "--agent", "a"]);
+  if (r === null) {
+    if (Deno.env.get("CI")) throw new Error("strace is required in CI (apt-get install strace)");
+    return; // strace missing on a developer machine: .ci/run installs it.
+  }
+  assertEquals(r.code, 7, r.stderr);
+  assertStringIncludes(r.stderr, ".track/tickets/T-0001.md");
+  assertStringIncludes(r.stderr, "nothing was changed");
+  assert(!r.stderr.includes("    at "), "no stack trace");
+  const after = snapshot(s.dir);
+  assertEquals(after, before, "no file changed and no temp file left");
+  assertEquals(
+    (await s.track(["claim", "1", "--agent", "a"])).code,
+    0,
+    "works once the fault is gone",
+  );
+});
+
+Deno.test("I/O failure: ENOSPC while writing a new ticket exits 7 and creates nothing", async () => {
+  await using s = await tempStore();
+  const before = snapshot(s.dir);
+  const r = await withFault(s.root, "fsync:error=ENOSPC:when=1", ["create", "-t", "full disk"]);
+  if (r === null) {
+    if (Deno.env.get("CI")) throw new Error("strace is required in CI (apt-get install strace)");
+    return;
+  }
+  assertEquals(r.code, 7, r.stderr);
+  assertStringIncludes(r.stderr, "T-0001.md");
+  assertEquals(snapshot(s.dir), before);
+});
+
+Deno.test("the seed README Agent Protocol runs verbatim", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "Protocol ticket"]);
+  const id = (await s.track(["register", "--capabilities", "python,ui"])).stdout.trim();
+  assertEquals(id, "agent-alpha");
+  const steps = [
+    ["board", "--last", "20"],
+    ["list", "--status", "backlog"],
+    ["claim", "T-0001", "--agent", id],
+    ["log", "T-0001", "--agent", id, "-m", "what you did"],
+    ["files", "--add", "path/to/file.py", "--agent", id, "--ticket", "T-0001"],
+    ["board", "--agent", id, "--ticket", "T-0001", "-m", "message"],
+    ["heartbeat", "--agent", id],
+    ["update", "T-0001", "--status", "review", "--agent", id],
+    ["deregister", "--agent", id, "--release-tickets"],
+  ];
+  for (const args of steps) {
+    const r = await s.track(args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  }
+  const t = await s.json<{ ticket: { status: string } }>(["show", "1"]);
+  assertEquals(t.ticket.status, "review", "review stays with its ticket after deregister");
+  // "Check ownership" (files --check path/to/file.py): free again once the holder left; while
+  // held, it answers 0 for the holder itself and 3 (naming the holder) for anyone else.
+  assertEquals((await s.track(["files", "--check", "path/to/file.py"])).code, 0);
+  const events = await s.json<{ entries: Array<{ message: string }> }>([
+    "board",
+    "--tag",
+    "status",
+  ]);
+  assertEquals(events.entries.map((e) => e.message), ["T-0001: claimed -> in-progress -> review"]);
+  // Only the claimer gets the shortcut; everyone else still gets the transition rules.
+  await s.json(["create", "-t", "other"]);
+  await s.json(["claim", "2", "--agent", "x"]);
+  await s.json(["files", "--add", "a.py", "--agent", "x", "--ticket", "2"]);
+  assertEquals(
+    (await s.track(["files", "--check", "a.py"], { env: { TRACK_AGENT: "x" } })).code,
+    0,
+  );
+  const held = await s.track(["files", "--check", "a.py"]);
+  assertEquals(held.code, 3);
+  assertStringIncludes(held.stderr, `reserved by "x" for T-0002`);
+  assertEquals((await s.track(["update", "2", "--status", "review"])).code, 3);
+});

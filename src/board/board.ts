@@ -3,11 +3,12 @@
  * two git branches merge without conflict and reading the last N opens only the newest files.
  * A message body is stored verbatim after a small front matter.
  */
-import { join } from "../store/path.ts";
+import { dirname, join } from "../store/path.ts";
 import { badDataError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
 import { ensureDir } from "../store/atomic.ts";
+import { cachedTail, dirMtime, recordPost } from "./tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
 import { isoSeconds } from "../cli/time.ts";
 
@@ -35,7 +36,30 @@ const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 const ENTRY_FILE = /^\d{9}-\d{4}-[a-z0-9]+\.md$/;
 let sequence = 0;
 
-/** Writes one board entry (inside a mutation). Returns it. */
+/** The file text of a board entry: small front matter, then the message verbatim. */
+export function serializeEntry(e: Omit<BoardEntry, "id">): string {
+  return formatFrontMatter([
+    ["at", e.at],
+    ["agent", e.agent],
+    ["ticket", e.ticket],
+    ["tag", e.tag],
+    ["kind", e.kind],
+  ]) + e.message + "\n";
+}
+
+/** Path of the file holding board entry `id` (`<day>/<stem>`); null when `id` is not one. */
+export function entryPath(store: Store, id: string): string | null {
+  const slash = id.indexOf("/");
+  const day = id.slice(0, slash);
+  const name = id.slice(slash + 1) + ".md";
+  if (slash === -1 || !DAY_DIR.test(day) || !ENTRY_FILE.test(name)) return null;
+  return join(store.boardDir, day, name);
+}
+
+/**
+ * Writes one board entry (inside a mutation). Returns it. `keep` (import and migrate only)
+ * writes the entry under a given id with its timestamp text exactly as recorded.
+ */
 export function postEntry(
   tx: Tx,
   entry: {
@@ -45,6 +69,7 @@ export function postEntry(
     tag: string;
     kind: BoardKind;
     message: string;
+    keep?: { id: string; at: string };
   },
 ): BoardEntry {
   if (!TAG.test(entry.tag)) {
@@ -55,24 +80,30 @@ export function postEntry(
   if (new TextEncoder().encode(entry.message).length > MAX_MESSAGE_BYTES) {
     throw usageError(`Message is longer than ${MAX_MESSAGE_BYTES} bytes`);
   }
-  const iso = entry.at.toISOString();
-  const day = iso.slice(0, 10);
-  const stem = iso.slice(11, 23).replace(/[:.]/g, "") + "-" +
-    String(sequence++ % 10000).padStart(4, "0") + "-" +
-    crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const dir = join(tx.store.boardDir, day);
+  let id: string;
+  let path: string;
+  let at: string;
+  if (entry.keep) {
+    const kept = entryPath(tx.store, entry.keep.id);
+    if (kept === null) throw usageError(`Invalid board entry id ${JSON.stringify(entry.keep.id)}`);
+    id = entry.keep.id;
+    path = kept;
+    at = entry.keep.at;
+  } else {
+    const iso = entry.at.toISOString();
+    const day = iso.slice(0, 10);
+    const stem = iso.slice(11, 23).replace(/[:.]/g, "") + "-" +
+      String(sequence++ % 10000).padStart(4, "0") + "-" +
+      crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+    id = `${day}/${stem}`;
+    path = join(tx.store.boardDir, day, `${stem}.md`);
+    at = isoSeconds(entry.at);
+  }
+  const dir = dirname(path);
   ensureDir(dir, tx.store.display(dir));
-  const at = isoSeconds(entry.at);
-  const text = formatFrontMatter([
-    ["at", at],
-    ["agent", entry.agent],
-    ["ticket", entry.ticket],
-    ["tag", entry.tag],
-    ["kind", entry.kind],
-  ]) + entry.message + "\n";
-  tx.writeFile(join(dir, `${stem}.md`), text);
-  return {
-    id: `${day}/${stem}`,
+  const before = dirMtime(dir);
+  const e: BoardEntry = {
+    id,
     at,
     agent: entry.agent,
     ticket: entry.ticket,
@@ -80,6 +111,17 @@ export function postEntry(
     kind: entry.kind,
     message: entry.message,
   };
+  tx.writeFile(path, serializeEntry(e));
+  const day = id.slice(0, id.indexOf("/"));
+  recordPost(
+    tx.store,
+    day,
+    dir,
+    id.slice(day.length + 1) + ".md",
+    before,
+    () => sortedNames(dir, ENTRY_FILE),
+  );
+  return e;
 }
 
 function parseEntry(text: string, id: string, display: string): BoardEntry {
@@ -109,6 +151,21 @@ function parseEntry(text: string, id: string, display: string): BoardEntry {
     kind,
     message: doc.body.endsWith("\n") ? doc.body.slice(0, -1) : doc.body,
   };
+}
+
+/** Names of a day directory, newest first; a partial tail is followed by the older names. */
+function* newestFirst(
+  dir: string,
+  tail: { names: string[]; complete: boolean } | null,
+): Generator<string> {
+  if (tail === null) {
+    yield* sortedNames(dir, ENTRY_FILE).reverse();
+    return;
+  }
+  yield* tail.names.slice().reverse();
+  if (tail.complete || tail.names.length === 0) return;
+  const oldest = tail.names[0];
+  yield* sortedNames(dir, ENTRY_FILE).filter((n) => n < oldest).reverse();
 }
 
 function sortedNames(dir: string, pattern: RegExp): string[] {
@@ -149,8 +206,10 @@ export function readBoard(
   outer: for (const day of days) {
     if (sinceDay !== null && day < sinceDay) break;
     const dir = join(store.boardDir, day);
-    const names = sortedNames(dir, ENTRY_FILE).reverse();
-    for (const name of names) {
+    // The newest day may hold thousands of messages: its newest names come from the tail cache
+    // while that provably matches the directory, and from listing it otherwise.
+    const tail = day === days[0] ? cachedTail(store, day, dir) : null;
+    for (const name of newestFirst(dir, tail)) {
       if (picked.length >= query.last) break outer;
       const path = join(dir, name);
       const display = store.display(path);

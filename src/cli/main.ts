@@ -7,7 +7,7 @@ import { EXIT, TrackError, usageError } from "./errors.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
 import { JSON_SCHEMA } from "./output.ts";
-import { COMMANDS } from "./registry.ts";
+import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
 
 /** The version in deno.json. */
 export const VERSION: string = denoJson.version;
@@ -18,13 +18,18 @@ export interface MainDeps {
   env?: Env;
   cwd?: string;
   now?: () => Date;
+  /** Replaces the command registry (tests only). */
+  commands?: readonly CommandEntry[];
 }
 
-function findCommand(name: string): CommandSpec<unknown> {
-  const spec = COMMANDS.find((c) => c.name === name);
-  if (spec) return spec;
+async function findCommand(
+  name: string,
+  commands: readonly CommandEntry[],
+): Promise<CommandSpec<unknown>> {
+  const found = commands.find((c) => c.name === name);
+  if (found) return (await found.load()) as CommandSpec<unknown>;
   const near =
-    COMMANDS.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+    commands.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
   throw usageError(
     `Unknown command ${JSON.stringify(name)}` +
       (editDistance(name, near) <= 2 ? ` (did you mean "${near}"?)` : ""),
@@ -50,14 +55,14 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
   try {
     const [first, ...rest] = args;
     if (first === undefined || first === "--help" || first === "-h") {
-      io.out(mainHelp(COMMANDS, VERSION));
+      io.out(mainHelp(await loadCommands(deps.commands ?? COMMANDS), VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
     }
     if (first === "--version" || first === "-V") {
       io.out(json ? JSON.stringify({ schema: JSON_SCHEMA, version: VERSION }) : `track ${VERSION}`);
       return EXIT.ok;
     }
-    const spec = findCommand(first);
+    const spec = await findCommand(first, deps.commands ?? COMMANDS);
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));

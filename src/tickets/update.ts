@@ -71,7 +71,11 @@ export async function updateTicket(
           { ticket: t.id, holder: t.claimed_by },
         );
       }
-      if (!input.force && !canTransition(t.status, to)) refuseTransition(t, to);
+      // The seed's agent protocol goes straight from claim to review: for the claimer itself
+      // that is two legal steps (claimed -> in-progress -> review), both recorded on the board.
+      const passThrough = !input.force && t.status === "claimed" && to === "review" &&
+        agent !== null && t.claimed_by === agent;
+      if (!input.force && !passThrough && !canTransition(t.status, to)) refuseTransition(t, to);
       if (to === "claimed") {
         if (agent === null) {
           throw usageError(
@@ -91,13 +95,14 @@ export async function updateTicket(
         if (to === "backlog" || to === "done") {
           releaseWhere(tx, (r) => r.ticket === t.id);
         }
+        const steps = passThrough ? [from, "in-progress", to] : [from, to];
         postEntry(tx, {
           at: now,
           agent: agent ?? "human",
           ticket: t.id,
           tag: "status",
           kind: "event",
-          message: `${t.id}: ${from} -> ${to}`,
+          message: `${t.id}: ${steps.join(" -> ")}`,
         });
       }
     }
