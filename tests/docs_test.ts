@@ -9,11 +9,11 @@ function normalizeTables(md: string): string {
   ).join("\n");
 }
 
-Deno.test("README command table matches the command registry", () => {
+Deno.test("README command table matches the command registry", async () => {
   const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
   assertEquals(
     normalizeTables(readme),
-    normalizeTables(withTable(readme)),
+    normalizeTables(await withTable(readme)),
     "run: deno run -A scripts/readme_commands.ts && deno fmt README.md",
   );
 });

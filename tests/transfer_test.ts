@@ -11,7 +11,9 @@ const FIXTURE = fileURLToPath(new URL("./fixtures/agent-track-0.1", import.meta.
 /** Files that make up the store's data (runtime files like the lock are not data). */
 function dataFiles(dir: string): Map<string, string> {
   const all = snapshot(dir);
-  for (const k of [...all.keys()]) if (k === "lock" || k.endsWith(".tmp")) all.delete(k);
+  for (const k of [...all.keys()]) {
+    if (k === "lock" || k.endsWith(".tmp") || k.startsWith("cache/")) all.delete(k);
+  }
   return all;
 }
 

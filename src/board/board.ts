@@ -8,6 +8,7 @@ import { badDataError, TrackError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
 import { ensureDir } from "../store/atomic.ts";
+import { cachedTail, dirMtime, recordPost } from "./tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
 import { isoSeconds } from "../cli/time.ts";
 
@@ -100,6 +101,7 @@ export function postEntry(
   }
   const dir = dirname(path);
   ensureDir(dir, tx.store.display(dir));
+  const before = dirMtime(dir);
   const e: BoardEntry = {
     id,
     at,
@@ -110,6 +112,15 @@ export function postEntry(
     message: entry.message,
   };
   tx.writeFile(path, serializeEntry(e));
+  const day = id.slice(0, id.indexOf("/"));
+  recordPost(
+    tx.store,
+    day,
+    dir,
+    id.slice(day.length + 1) + ".md",
+    before,
+    () => sortedNames(dir, ENTRY_FILE),
+  );
   return e;
 }
 
@@ -140,6 +151,21 @@ function parseEntry(text: string, id: string, display: string): BoardEntry {
     kind,
     message: doc.body.endsWith("\n") ? doc.body.slice(0, -1) : doc.body,
   };
+}
+
+/** Names of a day directory, newest first; a partial tail is followed by the older names. */
+function* newestFirst(
+  dir: string,
+  tail: { names: string[]; complete: boolean } | null,
+): Generator<string> {
+  if (tail === null) {
+    yield* sortedNames(dir, ENTRY_FILE).reverse();
+    return;
+  }
+  yield* tail.names.slice().reverse();
+  if (tail.complete || tail.names.length === 0) return;
+  const oldest = tail.names[0];
+  yield* sortedNames(dir, ENTRY_FILE).filter((n) => n < oldest).reverse();
 }
 
 function sortedNames(dir: string, pattern: RegExp): string[] {
@@ -183,15 +209,22 @@ export function readBoard(
   outer: for (const day of days) {
     if (sinceDay !== null && day < sinceDay) break;
     const dir = join(store.boardDir, day);
-    let names: string[];
-    try {
-      names = sortedNames(dir, ENTRY_FILE).reverse();
-    } catch (e) {
-      if (!(e instanceof TrackError)) throw e;
-      warnings.push(`Cannot read "${store.display(dir)}": is a file where a directory should be`);
-      continue;
-    }
-    for (const name of names) {
+    // The newest day may hold thousands of messages: its newest names come from the tail cache
+    // while that provably matches the directory, and from listing it otherwise.
+    const tail = day === days[0] ? cachedTail(store, day, dir) : null;
+    const names = newestFirst(dir, tail);
+    for (;;) {
+      let next: IteratorResult<string>;
+      try {
+        next = names.next();
+      } catch (e) {
+        // A file where a day directory should be: report it, read the other days.
+        if (!(e instanceof TrackError)) throw e;
+        warnings.push(e.message);
+        break;
+      }
+      if (next.done) break;
+      const name = next.value;
       if (picked.length >= query.last) break outer;
       const path = join(dir, name);
       const display = store.display(path);

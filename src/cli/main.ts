@@ -7,7 +7,7 @@ import { EXIT, TrackError, usageError } from "./errors.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
 import { JSON_SCHEMA } from "./output.ts";
-import { COMMANDS } from "./registry.ts";
+import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
 
 /** The version in deno.json. */
 export const VERSION: string = denoJson.version;
@@ -19,15 +19,15 @@ export interface MainDeps {
   cwd?: string;
   now?: () => Date;
   /** Replaces the command registry (tests only). */
-  commands?: readonly CommandSpec<never>[];
+  commands?: readonly CommandEntry[];
 }
 
-function findCommand(
+async function findCommand(
   name: string,
-  commands: readonly CommandSpec<never>[],
-): CommandSpec<unknown> {
-  const spec = commands.find((c) => c.name === name) as CommandSpec<unknown> | undefined;
-  if (spec) return spec;
+  commands: readonly CommandEntry[],
+): Promise<CommandSpec<unknown>> {
+  const found = commands.find((c) => c.name === name);
+  if (found) return (await found.load()) as CommandSpec<unknown>;
   const near =
     commands.map((c) => c.name).sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
   throw usageError(
@@ -55,14 +55,14 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
   try {
     const [first, ...rest] = args;
     if (first === undefined || first === "--help" || first === "-h") {
-      io.out(mainHelp(COMMANDS, VERSION));
+      io.out(mainHelp(await loadCommands(deps.commands ?? COMMANDS), VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
     }
     if (first === "--version" || first === "-V") {
       io.out(json ? JSON.stringify({ schema: JSON_SCHEMA, version: VERSION }) : `track ${VERSION}`);
       return EXIT.ok;
     }
-    const spec = findCommand(first, deps.commands ?? COMMANDS);
+    const spec = await findCommand(first, deps.commands ?? COMMANDS);
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));

@@ -13,13 +13,25 @@ Deno.test("main() turns an unexpected exception into exit 1 with a one-line mess
     run: () => Promise.reject(new RangeError("kaboom")),
   });
   const io = new MemoryIo();
-  const code = await main(["boom"], { io, commands: [boom as unknown as CommandSpec<never>] });
+  const code = await main(["boom"], {
+    io,
+    commands: [{
+      name: "boom",
+      load: () => Promise.resolve(boom as unknown as CommandSpec<never>),
+    }],
+  });
   assertEquals(code, 1);
   assertStringIncludes(io.stderr, "track: Internal error: kaboom");
   assertEquals(io.stderr.includes("    at "), false);
   const json = new MemoryIo();
   assertEquals(
-    await main(["boom", "--json"], { io: json, commands: [boom as unknown as CommandSpec<never>] }),
+    await main(["boom", "--json"], {
+      io: json,
+      commands: [{
+        name: "boom",
+        load: () => Promise.resolve(boom as unknown as CommandSpec<never>),
+      }],
+    }),
     1,
   );
   assertEquals(JSON.parse(json.stderr).error.kind, "internal");

@@ -6,22 +6,7 @@ import { descriptionOf, logEntriesOf, type Ticket, type TicketSummary } from "..
 export const JSON_SCHEMA = 1;
 
 /** The JSON form of a ticket's metadata (stable key order, explicit nulls). */
-export interface TicketJson {
-  id: string;
-  title: string;
-  status: string;
-  priority: string;
-  created: string;
-  created_by: string | null;
-  claimed_by: string | null;
-  claimed_at: string | null;
-  labels: string[];
-  branch: string | null;
-  files: string[];
-  depends_on: string[];
-  updated: string | null;
-  claim_epoch: number;
-}
+export type TicketJson = Omit<TicketSummary, "extra">;
 
 /** Metadata of a ticket for `--json`. */
 export function ticketJson(t: TicketSummary): TicketJson {

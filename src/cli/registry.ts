@@ -1,50 +1,59 @@
 /**
- * The ordered command registry. `--help`, `help --json`, the README command table and shell
- * completions are generated from it.
+ * The ordered command registry. Each entry names a command and loads its spec on demand, so
+ * `track list` loads only what `list` needs. `--help`, the README command table and shell
+ * completions load every spec through {@linkcode loadCommands}, so they cannot drift.
  */
 import type { CommandSpec } from "./command.ts";
-import init from "../commands/init.ts";
-import create from "../commands/create.ts";
-import list from "../commands/list.ts";
-import show from "../commands/show.ts";
-import claim from "../commands/claim.ts";
-import next from "../commands/next.ts";
-import update from "../commands/update.ts";
-import log from "../commands/log.ts";
-import { blocked, ready } from "../commands/ready.ts";
-import board from "../commands/board.ts";
-import register from "../commands/register.ts";
-import heartbeat from "../commands/heartbeat.ts";
-import agents from "../commands/agents.ts";
-import deregister from "../commands/deregister.ts";
-import stale from "../commands/stale.ts";
-import files from "../commands/files.ts";
-import exportCommand from "../commands/export.ts";
-import importCommand from "../commands/import.ts";
-import migrate from "../commands/migrate.ts";
-import doctor from "../commands/doctor.ts";
+
+/** A command spec with its option type erased, as the registry holds it. */
+export type AnyCommand = CommandSpec<never>;
+
+/** One registry entry: the command's name and how to load its spec. */
+export interface CommandEntry {
+  readonly name: string;
+  load(): Promise<AnyCommand>;
+}
+
+function entry(name: string, load: () => Promise<{ default: unknown }>): CommandEntry {
+  return { name, load: async () => (await load()).default as AnyCommand };
+}
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec<never>[] = [
-  init,
-  create,
-  list,
-  show,
-  ready,
-  blocked,
-  next,
-  claim,
-  update,
-  log,
-  board,
-  register,
-  heartbeat,
-  agents,
-  deregister,
-  stale,
-  files,
-  exportCommand,
-  importCommand,
-  migrate,
-  doctor,
-] as CommandSpec<never>[];
+export const COMMANDS: readonly CommandEntry[] = [
+  entry("init", () => import("../commands/init.ts")),
+  entry("create", () => import("../commands/create.ts")),
+  entry("list", () => import("../commands/list.ts")),
+  entry("show", () => import("../commands/show.ts")),
+  entry("ready", () => import("../commands/ready.ts")),
+  entry("blocked", () => import("../commands/blocked.ts")),
+  entry("next", () => import("../commands/next.ts")),
+  entry("claim", () => import("../commands/claim.ts")),
+  entry("update", () => import("../commands/update.ts")),
+  entry("log", () => import("../commands/log.ts")),
+  entry("board", () => import("../commands/board.ts")),
+  entry("register", () => import("../commands/register.ts")),
+  entry("heartbeat", () => import("../commands/heartbeat.ts")),
+  entry("agents", () => import("../commands/agents.ts")),
+  entry("deregister", () => import("../commands/deregister.ts")),
+  entry("stale", () => import("../commands/stale.ts")),
+  entry("files", () => import("../commands/files.ts")),
+  entry("serve", () => import("../commands/serve.ts")),
+  entry("stop", () => import("../commands/stop.ts")),
+  entry("export", () => import("../commands/export.ts")),
+  entry("import", () => import("../commands/import.ts")),
+  entry("migrate", () => import("../commands/migrate.ts")),
+  entry("doctor", () => import("../commands/doctor.ts")),
+  entry("protocol", () => import("../commands/protocol.ts")),
+  entry("prime", () => import("../commands/prime.ts")),
+  entry("hooks", () => import("../commands/hooks.ts")),
+  entry("mcp", () => import("../commands/mcp.ts")),
+  entry("completions", () => import("../commands/completions.ts")),
+  entry("hook", () => import("../commands/hook.ts")),
+];
+
+/** Loads every command's spec, in registry order. */
+export async function loadCommands(
+  entries: readonly CommandEntry[] = COMMANDS,
+): Promise<AnyCommand[]> {
+  return await Promise.all(entries.map((e) => e.load()));
+}

@@ -1,11 +1,11 @@
-/** `track ready` and `track blocked`: what can start now, and what waits. */
+/** `track ready`: what can start now, best first. */
 import { defineCommand, str } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
-import { blockedTickets, readyTickets } from "../tickets/ready.ts";
+import { readyTickets } from "../tickets/ready.ts";
 
 /** `track ready`. */
-export const ready = defineCommand({
+export default defineCommand({
   name: "ready",
   summary: "Backlog tickets whose dependencies are all done, best first",
   usage: "ready [--label L]",
@@ -32,39 +32,6 @@ export const ready = defineCommand({
           list.map((t) => [t.id, t.priority, t.title, t.labels.join(",")]),
         ),
       );
-    }
-    return Promise.resolve(0);
-  },
-});
-
-/** `track blocked`. */
-export const blocked = defineCommand({
-  name: "blocked",
-  summary: "Backlog tickets waiting on open dependencies, with what they wait on",
-  usage: "blocked",
-  flags: [],
-  parse: () => ({}),
-  run(_opts, ctx) {
-    const { tickets, problems } = readSummaries(ctx.store());
-    for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
-    const list = blockedTickets(tickets);
-    if (ctx.json) {
-      printJson(ctx, {
-        tickets: list.map((b) => ({ ...ticketJson(b.ticket), waiting_on: b.waitingOn })),
-      });
-    } else if (list.length === 0) ctx.io.err("Nothing is blocked");
-    else {
-      ctx.io.out(table(
-        ["ID", "PRIORITY", "TITLE", "WAITING ON"],
-        list.map((
-          b,
-        ) => [
-          b.ticket.id,
-          b.ticket.priority,
-          b.ticket.title,
-          b.waitingOn.map((w) => `${w.id} (${w.status})`).join(", "),
-        ]),
-      ));
     }
     return Promise.resolve(0);
   },

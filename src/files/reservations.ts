@@ -4,7 +4,7 @@
  * backlog) and with their agent (reclaimed or deregistered).
  */
 import { badDataError, conflictError } from "../cli/errors.ts";
-import { readTextStrict } from "../store/read.ts";
+import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { patternsOverlap } from "./paths.ts";
 import { assertNotFenced } from "../agents/claims.ts";
@@ -26,13 +26,7 @@ export function readReservations(store: Store): Reservation[] {
   const display = store.display(store.reservationsPath);
   const text = readTextStrict(store.reservationsPath, display);
   if (text === null) return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
-  }
-  const list = (raw as { reservations?: unknown })?.reservations;
+  const list = parseJsonObject(text, display).reservations;
   if (!Array.isArray(list)) throw badDataError(display, `must hold {"reservations": [...]}`);
   return list.map((r, i) => {
     if (

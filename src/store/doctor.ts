@@ -95,6 +95,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Start time of a process (field 22 of /proc/<pid>/stat), as the dashboard records it. */
+function procStartTime(pid: number): string | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function listDir(dir: string): Deno.DirEntry[] {
   try {
     return [...Deno.readDirSync(dir)];
@@ -143,10 +153,12 @@ function deadRuntimeFiles(store: Store): Array<{ path: string; pid: number | nul
       continue;
     }
     let pid: number | null = null;
+    let procStart: string | null = null;
     if (e.name === "server.json") {
       try {
-        const v = JSON.parse(text)?.pid;
-        pid = typeof v === "number" ? v : null;
+        const r = JSON.parse(text);
+        pid = typeof r?.pid === "number" ? r.pid : null;
+        procStart = typeof r?.proc_start === "string" ? r.proc_start : null;
       } catch {
         pid = null;
       }
@@ -155,7 +167,10 @@ function deadRuntimeFiles(store: Store): Array<{ path: string; pid: number | nul
       pid = m ? Number(m[1]) : null;
     }
     // A runtime file naming no pid cannot be proven dead; it is left alone.
-    if (pid !== null && !pidAlive(pid)) out.push({ path, pid });
+    // A live pid with another start time is a reused pid: the server that wrote the file is gone.
+    const reused = pid !== null && procStart !== null && pidAlive(pid) &&
+      Deno.build.os === "linux" && procStartTime(pid) !== null && procStartTime(pid) !== procStart;
+    if (pid !== null && (!pidAlive(pid) || reused)) out.push({ path, pid });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : 1));
 }

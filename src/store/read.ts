@@ -105,3 +105,17 @@ export function readKnownFile(path: string, display: string): string | null {
   }
   return decodeStrict(bytes, display);
 }
+
+/** Parses `text` of file `display` as a JSON object; anything else is bad data (exit 6). */
+export function parseJsonObject(text: string, display: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw badDataError(display, "must hold a JSON object");
+  }
+  return raw as Record<string, unknown>;
+}

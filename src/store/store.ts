@@ -9,7 +9,7 @@ import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
-import { readKnownFile, readTextStrict } from "./read.ts";
+import { parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -75,16 +75,7 @@ export class Store {
     const display = this.display(this.configPath);
     const text = readTextStrict(this.configPath, display);
     if (text === null) return { ...DEFAULT_CONFIG };
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
-    }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      throw badDataError(display, "must hold a JSON object");
-    }
-    const r = raw as Record<string, unknown>;
+    const r = parseJsonObject(text, display);
     if (typeof r.schema !== "number" || r.schema > STORE_SCHEMA) {
       throw badDataError(
         display,

@@ -14,6 +14,7 @@
  * Planning reads everything first; nothing is written when any file cannot be converted.
  */
 import { join } from "../store/path.ts";
+import { parseJsonObject } from "../store/read.ts";
 import { badDataError, TrackError } from "../cli/errors.ts";
 import {
   type Agent,
@@ -173,16 +174,7 @@ function isoFromEpoch(v: unknown): unknown {
 
 /** Our record for a 0.1 (or already converted) agent file. */
 export function convertAgent(text: string, id: string, display: string): Agent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw badDataError(display, "must hold a JSON object");
-  }
-  const r = { ...(raw as Record<string, unknown>) };
+  const r = { ...parseJsonObject(text, display) };
   r.registered_at = isoFromEpoch(r.registered_at);
   r.last_heartbeat = isoFromEpoch(r.last_heartbeat);
   if (

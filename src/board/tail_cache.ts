@@ -1,0 +1,108 @@
+/**
+ * A derived, git-ignored list of the newest board entry names of the newest day
+ * (`.track/cache/board-tail.json`), so `board --last 20` does not list a day directory holding
+ * thousands of messages. Writers keep it under the lock as they post; readers use it only while
+ * the day directory's mtime is exactly the one recorded, so any file added by someone else (a
+ * git pull) sends them back to listing the directory.
+ */
+import { join } from "../store/path.ts";
+import { writeFileAtomic } from "../store/atomic.ts";
+import type { Store } from "../store/store.ts";
+
+/** Most names kept. */
+export const TAIL_CAP = 256;
+
+interface Tail {
+  v: number;
+  day: string;
+  /** mtime (ms) of the day directory when the names were recorded. */
+  mtime: number;
+  /** Newest names of the day, ascending. */
+  names: string[];
+  /** Whether `names` holds every entry of the day. */
+  complete: boolean;
+}
+
+function tailPath(store: Store): string {
+  return join(store.dir, "cache", "board-tail.json");
+}
+
+function load(store: Store): Tail | null {
+  try {
+    const t = JSON.parse(Deno.readTextFileSync(tailPath(store)));
+    if (t?.v !== 1 || typeof t.day !== "string" || !Array.isArray(t.names)) return null;
+    return t as Tail;
+  } catch {
+    return null; // Missing, torn or hand-edited: list the directory instead.
+  }
+}
+
+/** mtime (ms) of a directory, or null. */
+export function dirMtime(dir: string): number | null {
+  try {
+    return Deno.statSync(dir).mtime?.getTime() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The newest names of `day` when the cache provably matches the directory, else null.
+ * `complete` says whether they are all of the day's names.
+ */
+export function cachedTail(
+  store: Store,
+  day: string,
+  dir: string,
+): { names: string[]; complete: boolean } | null {
+  const t = load(store);
+  if (t === null || t.day !== day) return null;
+  const m = dirMtime(dir);
+  return m !== null && m === t.mtime ? { names: t.names, complete: t.complete === true } : null;
+}
+
+/**
+ * Records that `name` was just written into `day`'s directory (inside a mutation). `before` is
+ * the directory's mtime before the write. Never fails the post: on error the cache is dropped.
+ */
+export function recordPost(
+  store: Store,
+  day: string,
+  dir: string,
+  name: string,
+  before: number | null,
+  listAll: () => string[],
+): void {
+  const path = tailPath(store);
+  try {
+    const t = load(store);
+    let names: string[];
+    let complete: boolean;
+    if (t !== null && t.day === day && before !== null && t.mtime === before) {
+      names = [...t.names, name].sort();
+      complete = t.complete === true;
+    } else {
+      names = listAll();
+      complete = true;
+    }
+    if (names.length > TAIL_CAP) {
+      names = names.slice(-TAIL_CAP);
+      complete = false;
+    }
+    const after = dirMtime(dir);
+    if (after === null) throw new Error("day directory vanished");
+    Deno.mkdirSync(join(store.dir, "cache"), { recursive: true });
+    writeFileAtomic(
+      path,
+      JSON.stringify({ v: 1, day, mtime: after, names, complete }),
+      store.display(path),
+      { durable: false },
+    );
+  } catch {
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // Nothing to remove: readers list the directory when the cache is missing.
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { COMMANDS, loadCommands } from "./registry.ts";
+
+Deno.test("registry entries load specs of the same name, each with usage and flags", async () => {
+  const specs = await loadCommands();
+  assertEquals(specs.map((s) => s.name), COMMANDS.map((e) => e.name));
+  for (const s of specs) {
+    assertEquals(s.usage.split(" ")[0], s.name, `usage of ${s.name}`);
+    assertEquals(typeof s.summary, "string");
+  }
+  assertEquals(new Set(specs.map((s) => s.name)).size, specs.length, "names are unique");
+});

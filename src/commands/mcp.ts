@@ -1,0 +1,25 @@
+/** `track mcp`: a Model Context Protocol server over stdio (the SDK loads only here). */
+import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+
+export default defineCommand({
+  name: "mcp",
+  summary: "Serve track's tools over MCP on stdio (for agents that speak MCP)",
+  usage: "mcp [--agent A]",
+  flags: [AGENT_FLAG],
+  parse(args) {
+    if (args.positionals.length > 0) {
+      throw usageError(`Unexpected argument "${args.positionals[0]}"`, "track mcp --help");
+    }
+    return { agent: str(args, "agent") };
+  },
+  async run(opts, ctx) {
+    const defaultAgent = ctx.agent(opts.agent);
+    const store = ctx.store(); // fail fast (exit 4) when there is no store
+    const [{ serveMcp }, { VERSION }] = await Promise.all([
+      import("../integrations/mcp_server.ts"),
+      import("../cli/main.ts"),
+    ]);
+    await serveMcp({ store: () => store, defaultAgent, cwd: ctx.cwd, now: ctx.now }, VERSION);
+  },
+});

@@ -1,0 +1,358 @@
+/**
+ * The dashboard's request handler: `createHandler(deps)` gives `(Request) => Response`, so every
+ * route and every security rule is testable without a socket.
+ *
+ * Security, in the order applied:
+ * - Host must be 127.0.0.1, localhost or [::1] with our port (421 otherwise; 400 when missing
+ *   or malformed), which defeats DNS rebinding.
+ * - Paths with `..`, encoded dots, NUL, backslashes or `//` get 404; static files come only from
+ *   the fixed set in assets.ts.
+ * - Writes need POST, a JSON content type, an Origin equal to our own and the per-run token the
+ *   page received; no CORS header is ever sent, so other sites can neither read nor write.
+ * - The event stream refuses a foreign Origin or a cross-site fetch.
+ * - Every response carries CSP `default-src 'self'` and nosniff.
+ */
+import { TrackError } from "../cli/errors.ts";
+import { type BoardEntry, postEntry, TAG } from "../board/board.ts";
+import type { Store } from "../store/store.ts";
+import { parseId } from "../tickets/ids.ts";
+import { isStatus, STATUSES } from "../tickets/transitions.ts";
+import { updateTicket } from "../tickets/update.ts";
+import { ASSETS, indexPage } from "./assets.ts";
+import { API_SCHEMA, buildSnapshot, ticketDetail } from "./snapshot.ts";
+
+/** What the handler needs from the outside world. */
+export interface HandlerDeps {
+  store: Store;
+  /** The port we listen on (part of every allowed Host). */
+  port: number;
+  /** Per-run token handed to the page; every write must carry it. */
+  token: string;
+  /** Secret for `track stop` (never given to the page); null disables /api/shutdown. */
+  stopSecret?: string | null;
+  /** Identifies this run in /api/ping, so `stop` can tell our server from another process. */
+  instance?: string;
+  /** Process id reported by /api/ping. */
+  pid?: number;
+  /** Change notifications for the event stream; absent means no live updates. */
+  feed?: ChangeSource;
+  now?: () => Date;
+  /** Called after a valid shutdown request was answered. */
+  onShutdown?: () => void;
+  /** Aborted when the server stops: open event streams end so shutdown does not wait on them. */
+  closing?: AbortSignal;
+  /** Milliseconds between keep-alive comments on the event stream. */
+  keepAliveMs?: number;
+}
+
+/** Source of change notifications (see watch.ts). */
+export interface ChangeSource {
+  subscribe(fn: (seq: number) => void): () => void;
+  poke(): void;
+}
+
+/** Largest JSON body accepted by the write routes. */
+export const MAX_BODY_BYTES = 1024 * 1024 + 16 * 1024;
+
+/** Header that carries the per-run token on writes. */
+export const TOKEN_HEADER = "x-track-token";
+/** Header that carries the stop secret. */
+export const STOP_HEADER = "x-track-stop";
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+function respond(
+  body: BodyInit | null,
+  status: number,
+  type: string | null,
+  extra: Record<string, string> = {},
+): Response {
+  const headers = new Headers(SECURITY_HEADERS);
+  if (type !== null) headers.set("content-type", type);
+  headers.set("cache-control", "no-store");
+  for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+  return new Response(body, { status, headers });
+}
+
+function json(payload: Record<string, unknown>, status = 200): Response {
+  return respond(
+    JSON.stringify({ schema: API_SCHEMA, ...payload }),
+    status,
+    "application/json; charset=utf-8",
+  );
+}
+
+function fail(status: number, kind: string, message: string, hint: string | null = null) {
+  return json({ error: { kind, message, hint } }, status);
+}
+
+const HTTP_STATUS: Record<TrackError["kind"], number> = {
+  ok: 200,
+  internal: 500,
+  usage: 400,
+  conflict: 409,
+  notFound: 404,
+  lockBusy: 503,
+  badData: 500,
+  io: 500,
+};
+
+function trackFailure(e: TrackError): Response {
+  return json({ error: { kind: e.kind, message: e.message, hint: e.hint } }, HTTP_STATUS[e.kind]);
+}
+
+const HOST_SYNTAX = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+/** Checks the Host header: null when allowed, otherwise the response to send. */
+export function checkHost(host: string | null, port: number): Response | null {
+  if (host === null || host === "") return fail(400, "usage", "Missing Host header");
+  if (!HOST_SYNTAX.test(host)) return fail(400, "usage", "Malformed Host header");
+  const allowed = ["127.0.0.1", "localhost", "[::1]"].flatMap((h) =>
+    port === 80 ? [`${h}:${port}`, h] : [`${h}:${port}`]
+  );
+  if (!allowed.includes(host.toLowerCase())) {
+    return fail(
+      421,
+      "usage",
+      `This server answers only to 127.0.0.1, localhost or [::1] on port ${port}`,
+      `open http://127.0.0.1:${port}/`,
+    );
+  }
+  return null;
+}
+
+/** Whether a raw request path tries to leave the fixed set (dot segments, NUL, absolute). */
+export function suspiciousPath(rawPath: string): boolean {
+  return /\.\.|%2e|%00|\0|%5c|\\|%2f|\/\//i.test(rawPath);
+}
+
+/** The path part of a request URL exactly as sent (before URL normalisation). */
+function rawPathOf(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(url);
+  return m ? (m[1] || "/") : url;
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+async function readJsonBody(req: Request): Promise<Record<string, unknown> | Response> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") {
+    return fail(415, "usage", "Writes need Content-Type: application/json");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return fail(413, "usage", "Request body is too large");
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length > MAX_BODY_BYTES) return fail(413, "usage", "Request body is too large");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return fail(400, "usage", "Request body is not valid UTF-8 JSON");
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return fail(400, "usage", "Request body must be a JSON object");
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Builds the request handler. Never throws: unexpected errors become a 500 without details. */
+export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
+  const now = deps.now ?? (() => new Date());
+  const keepAliveMs = deps.keepAliveMs ?? 15_000;
+
+  const checkWrite = (req: Request, host: string): Response | null => {
+    const origin = req.headers.get("origin");
+    if (origin === null || origin !== `http://${host}`) {
+      return fail(403, "usage", "Writes must come from this dashboard's own page (Origin)");
+    }
+    const token = req.headers.get(TOKEN_HEADER) ?? "";
+    if (!timingSafeEqual(token, deps.token)) {
+      return fail(
+        403,
+        "usage",
+        "Missing or wrong dashboard token",
+        "reload the page (the server was restarted)",
+      );
+    }
+    return null;
+  };
+
+  const events = (req: Request, host: string): Response => {
+    const origin = req.headers.get("origin");
+    if (origin !== null && origin !== `http://${host}`) {
+      return fail(403, "usage", "The event stream is only for this dashboard's own page");
+    }
+    const site = req.headers.get("sec-fetch-site");
+    if (site !== null && site !== "same-origin" && site !== "none") {
+      return fail(403, "usage", "The event stream is only for this dashboard's own page");
+    }
+    const enc = new TextEncoder();
+    let unsubscribe = () => {};
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (text: string) => {
+          try {
+            controller.enqueue(enc.encode(text));
+          } catch {
+            // The page went away between the change and this write; cancel() cleans up.
+          }
+        };
+        // The token travels here too, so a page that reconnects to a restarted server can write.
+        const hello = JSON.stringify({ schema: API_SCHEMA, token: deps.token });
+        send(`retry: 500\nevent: hello\ndata: ${hello}\n\n`);
+        unsubscribe = deps.feed?.subscribe((seq) => send(`event: change\ndata: ${seq}\n\n`)) ??
+          (() => {});
+        keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+        const end = () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the page going away.
+          }
+        };
+        if (deps.closing?.aborted) end();
+        else deps.closing?.addEventListener("abort", end, { once: true });
+      },
+      cancel() {
+        clearInterval(keepAlive);
+        unsubscribe();
+      },
+    });
+    return respond(stream, 200, "text/event-stream; charset=utf-8");
+  };
+
+  const move = async (body: Record<string, unknown>): Promise<Response> => {
+    const { id, status } = body;
+    if (typeof id !== "string" || typeof status !== "string") {
+      return fail(400, "usage", 'Expected {"id": "T-0001", "status": "review"}');
+    }
+    if (!isStatus(status)) {
+      return fail(
+        400,
+        "usage",
+        `Invalid status ${JSON.stringify(status)}: use ${STATUSES.join(", ")}`,
+      );
+    }
+    // A person at the dashboard: agent null, never forced, same lock and rules as the CLI.
+    const r = await updateTicket(
+      deps.store,
+      parseId(id),
+      { status, agent: null, force: false },
+      now(),
+    );
+    deps.feed?.poke();
+    return json({
+      ticket: { id: r.ticket.id, status: r.ticket.status },
+      from: r.from,
+      changed: r.changed,
+    });
+  };
+
+  const post = async (body: Record<string, unknown>): Promise<Response> => {
+    const { message, ticket, tag } = body;
+    if (typeof message !== "string" || message.trim() === "") {
+      return fail(400, "usage", "The message is empty");
+    }
+    if (ticket !== undefined && ticket !== null && typeof ticket !== "string") {
+      return fail(400, "usage", '"ticket" must be a ticket id or null');
+    }
+    if (tag !== undefined && (typeof tag !== "string" || !TAG.test(tag))) {
+      return fail(400, "usage", "Invalid tag: use a short lowercase word like note or question");
+    }
+    const ticketId = typeof ticket === "string" && ticket !== "" ? parseId(ticket) : null;
+    const at = now();
+    const entry: BoardEntry = await deps.store.mutate("board", (tx) => {
+      if (ticketId !== null) deps.store.readTicket(ticketId);
+      return postEntry(tx, {
+        at,
+        agent: "human",
+        ticket: ticketId,
+        tag: (tag as string | undefined) ?? "note",
+        kind: "post",
+        message,
+      });
+    });
+    deps.feed?.poke();
+    return json({ entry });
+  };
+
+  const route = async (req: Request): Promise<Response> => {
+    const host = req.headers.get("host");
+    const bad = checkHost(host, deps.port);
+    if (bad) return bad;
+    const rawPath = rawPathOf(req.url);
+    if (suspiciousPath(rawPath)) return fail(404, "notFound", "Not found");
+    const path = new URL(req.url).pathname;
+    const method = req.method;
+
+    if (path.startsWith("/api/")) {
+      if (method === "GET" || method === "HEAD") {
+        if (path === "/api/ping") {
+          return json({
+            app: "track-dashboard",
+            pid: deps.pid ?? null,
+            instance: deps.instance ?? null,
+          });
+        }
+        if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
+        const m = /^\/api\/tickets\/([A-Za-z0-9-]{1,20})$/.exec(path);
+        if (m) return json(ticketDetail(deps.store, parseId(m[1])));
+        if (path === "/api/events") return events(req, host!);
+      }
+      if (method === "POST") {
+        if (path === "/api/shutdown" && deps.stopSecret) {
+          const given = req.headers.get(STOP_HEADER) ?? "";
+          if (req.headers.get("origin") !== null || !timingSafeEqual(given, deps.stopSecret)) {
+            return fail(403, "usage", "Only `track stop` may stop this server");
+          }
+          queueMicrotask(() => deps.onShutdown?.());
+          return json({ stopping: true, pid: deps.pid ?? null });
+        }
+        if (path === "/api/move" || path === "/api/board") {
+          const denied = checkWrite(req, host!);
+          if (denied) return denied;
+          const body = await readJsonBody(req);
+          if (body instanceof Response) return body;
+          return path === "/api/move" ? await move(body) : await post(body);
+        }
+      }
+      const known = ["/api/ping", "/api/snapshot", "/api/events", "/api/move", "/api/board"];
+      if (known.includes(path) || path.startsWith("/api/tickets/")) {
+        return fail(405, "usage", `Method ${method} is not allowed on ${path}`);
+      }
+      return fail(404, "notFound", "Not found");
+    }
+
+    if (method !== "GET" && method !== "HEAD") {
+      return fail(405, "usage", `Method ${method} is not allowed`);
+    }
+    const asset = path === "/" || path === "/index.html" ? indexPage(deps.token) : ASSETS.get(path);
+    if (!asset) return fail(404, "notFound", "Not found");
+    return respond(method === "HEAD" ? null : asset.body, 200, asset.type);
+  };
+
+  return async (req: Request): Promise<Response> => {
+    try {
+      return await route(req);
+    } catch (e) {
+      if (e instanceof TrackError) return trackFailure(e);
+      return fail(500, "internal", "Internal error");
+    }
+  };
+}

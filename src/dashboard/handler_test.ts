@@ -1,0 +1,439 @@
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
+import { type TempStore, tempStore } from "../../tests/helpers.ts";
+import { Store } from "../store/store.ts";
+import { createTicket } from "../tickets/create.ts";
+import { ASSETS } from "./assets.ts";
+import { type ChangeSource, createHandler, type HandlerDeps, suspiciousPath } from "./handler.ts";
+
+const PORT = 7777;
+const BASE = `http://127.0.0.1:${PORT}`;
+const TOKEN = "ab".repeat(24);
+const STOP = "cd".repeat(24);
+
+/** A change source the test fires by hand. */
+class ManualFeed implements ChangeSource {
+  fns = new Set<(seq: number) => void>();
+  pokes = 0;
+  subscribe(fn: (seq: number) => void) {
+    this.fns.add(fn);
+    return () => this.fns.delete(fn);
+  }
+  poke() {
+    this.pokes++;
+  }
+  fire(seq: number) {
+    for (const fn of this.fns) fn(seq);
+  }
+}
+
+interface Fixture extends AsyncDisposable {
+  ts: TempStore;
+  store: Store;
+  feed: ManualFeed;
+  shutdowns: number;
+  handle(req: Request): Promise<Response>;
+}
+
+async function fixture(extra: Partial<HandlerDeps> = {}): Promise<Fixture> {
+  const ts = await tempStore();
+  const store = new Store(ts.dir);
+  const now = new Date("2026-05-01T12:00:00Z");
+  await createTicket(store, {
+    title: "First",
+    priority: "high",
+    labels: ["ui"],
+    dependsOn: [],
+    description: "Hello",
+    by: "human",
+  }, now);
+  await createTicket(store, {
+    title: "Second",
+    priority: "low",
+    labels: [],
+    dependsOn: ["T-0001"],
+    description: "",
+    by: "human",
+  }, now);
+  const feed = new ManualFeed();
+  const fx: Fixture = {
+    ts,
+    store,
+    feed,
+    shutdowns: 0,
+    handle: createHandler({
+      store,
+      port: PORT,
+      token: TOKEN,
+      stopSecret: STOP,
+      instance: "inst1",
+      pid: 42,
+      feed,
+      now: () => now,
+      onShutdown: () => fx.shutdowns++,
+      ...extra,
+    }),
+    async [Symbol.asyncDispose]() {
+      await ts[Symbol.asyncDispose]();
+    },
+  };
+  return fx;
+}
+
+function get(path: string, headers: Record<string, string> = {}): Request {
+  return new Request(BASE + path, { headers: { host: `127.0.0.1:${PORT}`, ...headers } });
+}
+
+function write(
+  path: string,
+  body: unknown,
+  headers: Record<string, string | null> = {},
+): Request {
+  const h: Record<string, string> = {
+    host: `127.0.0.1:${PORT}`,
+    origin: BASE,
+    "content-type": "application/json",
+    "x-track-token": TOKEN,
+  };
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === null) delete h[k];
+    else h[k] = v;
+  }
+  return new Request(BASE + path, {
+    method: "POST",
+    headers: h,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+function assertNoCors(res: Response): void {
+  for (const [k] of res.headers) {
+    assert(!k.toLowerCase().startsWith("access-control-"), `unexpected CORS header ${k}`);
+  }
+}
+
+async function errorOf(res: Response): Promise<{ kind: string; message: string; hint: string }> {
+  return (await res.json()).error;
+}
+
+Deno.test("handler serves the page with the token, CSP and no CORS headers", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/"));
+  assertEquals(res.status, 200);
+  assertMatch(res.headers.get("content-type")!, /^text\/html/);
+  assertStringIncludes(res.headers.get("content-security-policy")!, "default-src 'self'");
+  assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+  assertNoCors(res);
+  const html = await res.text();
+  assertStringIncludes(html, `<meta name="track-token" content="${TOKEN}"`);
+  assert(!/<script>|<script [^>]*>[^<]/.test(html), "no inline script in the page");
+});
+
+Deno.test("handler accepts 127.0.0.1, localhost and [::1] with our port", async () => {
+  await using fx = await fixture();
+  for (
+    const host of [`127.0.0.1:${PORT}`, `localhost:${PORT}`, `[::1]:${PORT}`, `LOCALHOST:${PORT}`]
+  ) {
+    const res = await fx.handle(get("/api/ping", { host }));
+    assertEquals(res.status, 200, host);
+    assertEquals((await res.json()).instance, "inst1");
+  }
+});
+
+Deno.test("handler answers 421 to any other Host (DNS rebinding)", async () => {
+  await using fx = await fixture();
+  for (
+    const host of [
+      "evil.example",
+      `evil.example:${PORT}`,
+      `127.0.0.1:${PORT + 1}`,
+      "127.0.0.1",
+      `localhost.evil.example:${PORT}`,
+      `127.0.0.2:${PORT}`,
+      `0.0.0.0:${PORT}`,
+    ]
+  ) {
+    const res = await fx.handle(get("/", { host }));
+    assertEquals(res.status, 421, host);
+    assertNoCors(res);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("handler answers 400 to a missing or malformed Host", async () => {
+  await using fx = await fixture();
+  const missing = await fx.handle(new Request(BASE + "/"));
+  assertEquals(missing.status, 400);
+  assertStringIncludes((await errorOf(missing)).message, "Missing Host");
+  for (const host of ["a b", "@evil", `127.0.0.1:${PORT}:1`, "[::1", "x".repeat(300), "h:123456"]) {
+    const res = await fx.handle(get("/", { host }));
+    assertEquals(res.status, 400, host);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("handler serves exactly the fixed static set, with the hooks import rewritten", async () => {
+  await using fx = await fixture();
+  for (const [path, asset] of ASSETS) {
+    const res = await fx.handle(get(path));
+    assertEquals(res.status, 200, path);
+    assertEquals(res.headers.get("content-type"), asset.type);
+    assertNoCors(res);
+    await res.body?.cancel();
+  }
+  const hooks = await (await fx.handle(get("/vendor/hooks.mjs"))).text();
+  assertStringIncludes(hooks, 'from"/vendor/preact.mjs"');
+  assert(!/from\s*["']preact["']/.test(hooks));
+  const app = await (await fx.handle(get("/app.js"))).text();
+  assert(!app.includes(".innerHTML") && !app.includes("dangerouslySetInnerHTML"));
+});
+
+// `new Request` normalises `..` away; server_test.ts sends the same paths raw over a socket.
+Deno.test("handler answers 404 to traversal, encoded dots, NUL and absolute paths", async () => {
+  await using fx = await fixture();
+  const raw = [
+    "/../deno.json",
+    "/%2e%2e/deno.json",
+    "/%2E%2E%2Fdeno.json",
+    "/..%2fdeno.json",
+    "/app.js%00",
+    "/app.js%00.png",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/web/app.js",
+    "/src/dashboard/handler.ts",
+    "/vendor/%2e%2e/x.js",
+    "/%5c..%5cdeno.json",
+    "/.track/config.json",
+    "/file:///etc/passwd",
+    "/vendor/",
+    "/index.htm",
+  ];
+  for (const path of raw) {
+    const res = await fx.handle(get(path));
+    assertEquals(res.status, 404, path);
+    await res.body?.cancel();
+  }
+  for (const path of ["/../x", "/%2e%2e/x", "/a\0b", "//x", "/a%00", "/%2F/x", "/a\\b"]) {
+    assert(suspiciousPath(path), path);
+  }
+  for (const path of ["/", "/app.js", "/vendor/preact.mjs", "/api/tickets/T-0001"]) {
+    assert(!suspiciousPath(path), path);
+  }
+});
+
+Deno.test("handler snapshot lists tickets with open dependencies, agents and board", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/api/snapshot"));
+  assertEquals(res.status, 200);
+  assertEquals(res.headers.get("cache-control"), "no-store");
+  const snap = await res.json();
+  assertEquals(snap.schema, 1);
+  assertEquals(snap.tickets.map((t: { id: string }) => t.id), ["T-0001", "T-0002"]);
+  assertEquals(snap.tickets[1].waiting_on, [{ id: "T-0001", status: "backlog" }]);
+  assertEquals(snap.tickets[0].waiting_on, []);
+  assertEquals(snap.agents, []);
+  assertEquals(snap.reservations, []);
+  assertEquals(snap.board.length, 2);
+  assertEquals(snap.problems, []);
+});
+
+Deno.test("handler ticket detail: body, log, dependency states; 404 and 400 as JSON", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/api/tickets/T-0002"));
+  assertEquals(res.status, 200);
+  const { ticket } = await res.json();
+  assertEquals(ticket.id, "T-0002");
+  assertEquals(ticket.deps, [{ id: "T-0001", status: "backlog" }]);
+  assertEquals(typeof ticket.body, "string");
+  assertEquals(ticket.log, []);
+  const missing = await fx.handle(get("/api/tickets/T-0099"));
+  assertEquals(missing.status, 404);
+  assertStringIncludes((await errorOf(missing)).message, "T-0099");
+  const bad = await fx.handle(get("/api/tickets/nope"));
+  assertEquals(bad.status, 400);
+  await bad.body?.cancel();
+  const unknown = await fx.handle(get("/api/nothing"));
+  assertEquals(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+Deno.test("handler refuses writes without our Origin, token or JSON content type", async () => {
+  await using fx = await fixture();
+  const before = fx.ts.read("tickets/T-0001.md");
+  const cases: Array<[Record<string, string | null>, number]> = [
+    [{ origin: null }, 403],
+    [{ origin: "http://evil.example" }, 403],
+    [{ origin: `http://127.0.0.1:${PORT + 1}` }, 403],
+    [{ origin: "null" }, 403],
+    [{ "x-track-token": null }, 403],
+    [{ "x-track-token": "00".repeat(24) }, 403],
+    [{ "x-track-token": TOKEN.slice(1) }, 403],
+    [{ "content-type": "text/plain" }, 415],
+    [{ "content-type": "application/x-www-form-urlencoded" }, 415],
+    [{ "content-type": null }, 415],
+  ];
+  for (const [headers, status] of cases) {
+    for (const path of ["/api/move", "/api/board"]) {
+      const res = await fx.handle(
+        write(path, { id: "T-0001", status: "claimed", message: "hi" }, headers),
+      );
+      assertEquals(res.status, status, `${path} ${JSON.stringify(headers)}`);
+      assertNoCors(res);
+      await res.body?.cancel();
+    }
+  }
+  assertEquals(fx.ts.read("tickets/T-0001.md"), before);
+  const bad = await fx.handle(write("/api/move", "{not json"));
+  assertEquals(bad.status, 400);
+  await bad.body?.cancel();
+  const arr = await fx.handle(write("/api/move", "[]"));
+  assertEquals(arr.status, 400);
+  await arr.body?.cancel();
+  const big = await fx.handle(write("/api/board", { message: "x".repeat(2 * 1024 * 1024) }));
+  assertEquals(big.status, 413);
+  await big.body?.cancel();
+  for (const method of ["GET", "PUT", "DELETE", "OPTIONS"]) {
+    const res = await fx.handle(
+      new Request(BASE + "/api/move", {
+        method,
+        headers: { host: `127.0.0.1:${PORT}`, origin: "http://evil.example" },
+      }),
+    );
+    assertEquals(res.status, 405, method);
+    assertNoCors(res);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("handler move goes through updateTicket: legal move written, illegal refused with the CLI message", async () => {
+  await using fx = await fixture();
+  // backlog -> done is not a legal transition: same message as `track update --status done`.
+  const refused = await fx.handle(write("/api/move", { id: "T-0001", status: "done" }));
+  assertEquals(refused.status, 409);
+  const err = await errorOf(refused);
+  assertEquals(
+    err.message,
+    'Cannot move "T-0001" from backlog to done: allowed next states are claimed',
+  );
+  assertEquals(err.hint, "track update T-0001 --status claimed");
+  const cli = await fx.ts.track(["update", "T-0001", "--status", "done"]);
+  assertEquals(cli.code, 3);
+  assertStringIncludes(cli.stderr, err.message);
+  assertMatch(fx.ts.read("tickets/T-0001.md"), /^status: backlog$/m);
+
+  // Claiming needs an agent; the dashboard acts as a person and never forces.
+  const claim = await fx.handle(write("/api/move", { id: "T-0001", status: "claimed" }));
+  assertEquals(claim.status, 400);
+  assertStringIncludes((await errorOf(claim)).message, "needs an agent");
+
+  await fx.ts.track(["claim", "T-0001", "--agent", "alice"]);
+  const ok = await fx.handle(write("/api/move", { id: "t-1", status: "in-progress" }));
+  assertEquals(ok.status, 200);
+  assertEquals((await ok.json()).ticket, { id: "T-0001", status: "in-progress" });
+  assertMatch(fx.ts.read("tickets/T-0001.md"), /^status: in-progress$/m);
+  assertEquals(fx.feed.pokes, 1);
+
+  const badStatus = await fx.handle(write("/api/move", { id: "T-0001", status: "gone" }));
+  assertEquals(badStatus.status, 400);
+  await badStatus.body?.cancel();
+  const missing = await fx.handle(write("/api/move", { id: "T-0042", status: "review" }));
+  assertEquals(missing.status, 404);
+  await missing.body?.cancel();
+});
+
+Deno.test("handler board post writes an entry as human through postEntry", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(
+    write("/api/board", { message: "<b>hi</b>", ticket: "T-0002", tag: "question" }),
+  );
+  assertEquals(res.status, 200);
+  const { entry } = await res.json();
+  assertEquals(
+    [entry.agent, entry.ticket, entry.tag, entry.kind, entry.message],
+    ["human", "T-0002", "question", "post", "<b>hi</b>"],
+  );
+  const board = await fx.ts.json<{ entries: Array<{ message: string; agent: string }> }>([
+    "board",
+  ]);
+  assertEquals(board.entries.at(-1), { ...entry });
+  for (
+    const [body, status] of [
+      [{ message: "   " }, 400],
+      [{ message: "x", tag: "Not A Tag" }, 400],
+      [{ message: "x", ticket: 7 }, 400],
+      [{ message: "x", ticket: "T-0099" }, 404],
+    ] as Array<[unknown, number]>
+  ) {
+    const r = await fx.handle(write("/api/board", body));
+    assertEquals(r.status, status, JSON.stringify(body));
+    await r.body?.cancel();
+  }
+});
+
+Deno.test("handler event stream: hello with token, change on feed, foreign Origin refused", async () => {
+  await using fx = await fixture();
+  const foreign = await fx.handle(get("/api/events", { origin: "http://evil.example" }));
+  assertEquals(foreign.status, 403);
+  await foreign.body?.cancel();
+  const crossSite = await fx.handle(get("/api/events", { "sec-fetch-site": "cross-site" }));
+  assertEquals(crossSite.status, 403);
+  await crossSite.body?.cancel();
+
+  const res = await fx.handle(
+    get("/api/events", { origin: BASE, "sec-fetch-site": "same-origin" }),
+  );
+  assertEquals(res.status, 200);
+  assertEquals(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  assertNoCors(res);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const first = (await reader.read()).value!;
+  assertStringIncludes(first, "event: hello");
+  assertStringIncludes(first, TOKEN);
+  assertEquals(fx.feed.fns.size, 1);
+  fx.feed.fire(7);
+  assertEquals((await reader.read()).value, "event: change\ndata: 7\n\n");
+  await reader.cancel();
+  assertEquals(fx.feed.fns.size, 0);
+});
+
+Deno.test("handler shutdown needs the stop secret and no browser Origin", async () => {
+  await using fx = await fixture();
+  const shut = (headers: Record<string, string>) =>
+    fx.handle(
+      new Request(BASE + "/api/shutdown", {
+        method: "POST",
+        headers: { host: `127.0.0.1:${PORT}`, "content-type": "application/json", ...headers },
+        body: "{}",
+      }),
+    );
+  for (
+    const headers of [{}, { "x-track-stop": TOKEN }, {
+      "x-track-stop": STOP,
+      origin: BASE,
+    }] as Array<
+      Record<string, string>
+    >
+  ) {
+    const r = await shut(headers);
+    assertEquals(r.status, 403, JSON.stringify(headers));
+    await r.body?.cancel();
+  }
+  assertEquals(fx.shutdowns, 0);
+  const ok = await shut({ "x-track-stop": STOP });
+  assertEquals(ok.status, 200);
+  await ok.body?.cancel();
+  await Promise.resolve();
+  assertEquals(fx.shutdowns, 1);
+});
+
+Deno.test("handler reports an unreadable ticket as a problem instead of failing", async () => {
+  await using fx = await fixture();
+  Deno.writeTextFileSync(`${fx.ts.dir}/tickets/T-0003.md`, "---\nid: T-0003\n---\n");
+  const snap = await (await fx.handle(get("/api/snapshot"))).json();
+  assertEquals(snap.tickets.length, 2);
+  assertEquals(snap.problems.length, 1);
+  assertStringIncludes(snap.problems[0], "T-0003.md");
+  const detail = await fx.handle(get("/api/tickets/T-0003"));
+  assertEquals(detail.status, 500);
+  assertEquals((await errorOf(detail)).kind, "badData");
+});

@@ -1,0 +1,348 @@
+/**
+ * Running the dashboard: the HTTP server on 127.0.0.1, the runtime file `.track/server.json`
+ * (git-ignored) that says where a server runs, and the checks that tell our server from any
+ * other process before `stop` touches it.
+ */
+import { join } from "node:path";
+import { conflictError } from "../cli/errors.ts";
+import type { Store } from "../store/store.ts";
+import { createHandler } from "./handler.ts";
+import { ChangeFeed } from "./watch.ts";
+
+/** Default port of `track serve`. */
+export const DEFAULT_PORT = 7777;
+
+/** What `.track/server.json` records about a running server. */
+export interface RuntimeInfo {
+  schema: 1;
+  pid: number;
+  port: number;
+  url: string;
+  /** Random id of this run, answered by /api/ping. */
+  instance: string;
+  /** Secret `track stop` sends to /api/shutdown; never given to the page. */
+  stop_secret: string;
+  started_at: string;
+  /** Start time of the process from /proc/<pid>/stat (Linux), to recognise a reused pid. */
+  proc_start: string | null;
+}
+
+/** Path of the runtime file. */
+export function runtimePath(store: Store): string {
+  return join(store.dir, "server.json");
+}
+
+/** Reads the runtime file; null when it is missing or not ours to understand. */
+export function readRuntime(store: Store): RuntimeInfo | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(runtimePath(store));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    const r = JSON.parse(text);
+    if (
+      typeof r === "object" && r !== null && typeof r.pid === "number" &&
+      typeof r.port === "number" && typeof r.instance === "string" &&
+      typeof r.stop_secret === "string" && typeof r.url === "string"
+    ) {
+      return r as RuntimeInfo;
+    }
+  } catch {
+    // A torn or hand-edited file: treated like a stale one and replaced.
+  }
+  return null;
+}
+
+/** Removes the runtime file under the lock, but only while it still describes `instance`. */
+export async function removeRuntime(store: Store, instance: string | null): Promise<boolean> {
+  return await store.mutate("serve", () => {
+    const cur = readRuntime(store);
+    if (instance !== null && cur !== null && cur.instance !== instance) return false;
+    try {
+      Deno.removeSync(runtimePath(store));
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  });
+}
+
+/** Start time of a process (field 22 of /proc/<pid>/stat), or null when unknown. */
+export function procStartTime(pid: number): string | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** What answers at the address a runtime file names. */
+export type Probe = "ours" | "other" | "none";
+
+/** Asks the recorded address who it is; "ours" only when the instance id matches. */
+export async function probe(info: RuntimeInfo, timeoutMs = 2000): Promise<Probe> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${info.port}/api/ping`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = await res.json().catch(() => null);
+    return body?.app === "track-dashboard" && body.instance === info.instance ? "ours" : "other";
+  } catch {
+    return "none";
+  }
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/** A running dashboard. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  info: RuntimeInfo;
+  /** Resolves once the server has stopped and cleaned up. */
+  finished: Promise<void>;
+  /** Stops the server (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Outcome of {@linkcode startServer}: started, or another server of ours already runs. */
+export type StartResult =
+  | { started: true; server: RunningServer }
+  | { started: false; running: RuntimeInfo };
+
+/**
+ * Starts the dashboard for `store` on 127.0.0.1:`port` unless one of ours already runs (then
+ * nothing changes). A runtime file left by a dead server is replaced.
+ */
+export async function startServer(
+  store: Store,
+  options: { port: number; now?: () => Date },
+): Promise<StartResult> {
+  const existing = readRuntime(store);
+  if (existing !== null && await probe(existing) === "ours") {
+    return { started: false, running: existing };
+  }
+  const token = randomHex(24);
+  const instance = randomHex(12);
+  const stopSecret = randomHex(24);
+  const feed = new ChangeFeed(store.dir);
+  const closing = new AbortController();
+  let stopping: Promise<void> | null = null;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      feed[Symbol.dispose]();
+      closing.abort();
+      await server.shutdown();
+      await removeRuntime(store, instance).catch(() => false);
+    })();
+    return stopping;
+  };
+  let port = options.port;
+  const handler = createHandler({
+    store,
+    get port() {
+      return port;
+    },
+    token,
+    stopSecret,
+    instance,
+    pid: Deno.pid,
+    feed,
+    closing: closing.signal,
+    now: options.now,
+    onShutdown: () => void stop(),
+  });
+  try {
+    server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: options.port,
+      onListen: () => {},
+    }, handler);
+  } catch (e) {
+    feed[Symbol.dispose]();
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw conflictError(
+        `Cannot serve the dashboard on port ${options.port}: another program is listening there`,
+        `track serve --port ${options.port + 1}`,
+      );
+    }
+    throw e;
+  }
+  port = server.addr.port;
+  const url = `http://127.0.0.1:${port}/`;
+  const info: RuntimeInfo = {
+    schema: 1,
+    pid: Deno.pid,
+    port,
+    url,
+    instance,
+    stop_secret: stopSecret,
+    started_at: new Date().toISOString(),
+    proc_start: procStartTime(Deno.pid),
+  };
+  // Two `serve` started at once: the lock makes one of them see the other and step back.
+  const other = await store.mutate("serve", async (tx) => {
+    const cur = readRuntime(store);
+    if (cur !== null && cur.instance !== instance && await probe(cur) === "ours") return cur;
+    tx.writeFile(runtimePath(store), JSON.stringify(info, null, 2) + "\n");
+    return null;
+  });
+  if (other !== null) {
+    feed[Symbol.dispose]();
+    closing.abort();
+    await server.shutdown();
+    return { started: false, running: other };
+  }
+  return {
+    started: true,
+    server: { url, port, info, finished: server.finished.then(() => stopping ?? undefined), stop },
+  };
+}
+
+/** What `track stop` found and did. */
+export interface StopResult {
+  outcome: "stopped" | "stale" | "none";
+  pid: number | null;
+  url: string | null;
+}
+
+function cmdlineOf(pid: number): string | null {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").join(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process recorded in `info` is still the very process that wrote it. */
+function sameProcess(info: RuntimeInfo): boolean {
+  if (info.proc_start === null) return false; // cannot tell, so never signal it
+  return procStartTime(info.pid) === info.proc_start &&
+    (cmdlineOf(info.pid) ?? "").includes("serve");
+}
+
+async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return await check();
+}
+
+/**
+ * Stops the server `.track/server.json` names. It is asked over HTTP with the stop secret; a
+ * signal is sent only when the process does not answer but is provably the one that wrote the
+ * file (same pid, same start time, a `serve` command line). Anything else is a stale file,
+ * which is removed; no other process is ever signalled.
+ */
+export async function stopRunning(store: Store): Promise<StopResult> {
+  const info = readRuntime(store);
+  if (info === null) {
+    const removed = await removeRuntime(store, null);
+    return { outcome: removed ? "stale" : "none", pid: null, url: null };
+  }
+  const found = await probe(info);
+  const gone = async () =>
+    await probe(info, 500) === "none" &&
+    (info.proc_start === null || procStartTime(info.pid) !== info.proc_start);
+  if (found === "ours") {
+    await fetch(`http://127.0.0.1:${info.port}/api/shutdown`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-track-stop": info.stop_secret },
+      body: "{}",
+    }).then((r) => r.body?.cancel()).catch(() => {});
+    await waitUntil(gone, 10_000);
+    await removeRuntime(store, info.instance);
+    return { outcome: "stopped", pid: info.pid, url: info.url };
+  }
+  if (found === "none" && sameProcess(info)) {
+    Deno.kill(info.pid, "SIGTERM");
+    await waitUntil(() => procStartTime(info.pid) !== info.proc_start, 10_000);
+    await removeRuntime(store, info.instance);
+    return { outcome: "stopped", pid: info.pid, url: info.url };
+  }
+  await removeRuntime(store, info.instance);
+  return { outcome: "stale", pid: info.pid, url: info.url };
+}
+
+/** How to start this same program again: the deno binary with the script, or the compiled binary. */
+export function selfCommand(): { exe: string; args: string[] } {
+  const exe = Deno.execPath();
+  const name = exe.split(/[\\/]/).pop() ?? "";
+  if (/^deno(\.exe)?$/i.test(name)) {
+    return { exe, args: ["run", "-A", "--unstable-raw-imports", "--quiet", Deno.mainModule] };
+  }
+  return { exe, args: [] };
+}
+
+/**
+ * Starts the server as a detached child of this same program and resolves once it listens
+ * (it has written `.track/server.json` and answers /api/ping). Deno has no fork.
+ */
+export async function startDetached(
+  store: Store,
+  options: { port: number; cwd: string },
+): Promise<{ started: boolean; info: RuntimeInfo }> {
+  const existing = readRuntime(store);
+  if (existing !== null && await probe(existing) === "ours") {
+    return { started: false, info: existing };
+  }
+  if (options.port !== 0) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port: options.port }).close();
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) {
+        throw conflictError(
+          `Cannot serve the dashboard on port ${options.port}: another program is listening there`,
+          `track serve -d --port ${options.port + 1}`,
+        );
+      }
+      throw e;
+    }
+  }
+  const self = selfCommand();
+  const child = new Deno.Command(self.exe, {
+    args: [...self.args, "serve", "--port", String(options.port)],
+    cwd: options.cwd,
+    env: { TRACK_DIR: store.dir, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  let exited: Deno.CommandStatus | null = null;
+  child.status.then((s) => (exited = s));
+  child.unref();
+  let result: { started: boolean; info: RuntimeInfo } | null = null;
+  await waitUntil(async () => {
+    // A child that lost a race with another `serve` exits after that one is up: check first.
+    const info = readRuntime(store);
+    if (info !== null && await probe(info, 500) === "ours") {
+      result = { started: info.pid === child.pid, info };
+      return true;
+    }
+    return exited !== null;
+  }, 20_000);
+  if (result === null) {
+    const why = exited === null
+      ? "it did not start listening within 20 s"
+      : `it exited with code ${(exited as Deno.CommandStatus).code}`;
+    throw conflictError(
+      `Cannot start the dashboard in the background: ${why}`,
+      `track serve --port ${options.port} (in the foreground, to see its messages)`,
+    );
+  }
+  return result;
+}

@@ -1,0 +1,117 @@
+/**
+ * What the page shows, built from the same read functions the CLI uses: tickets (metadata
+ * only), agents, reservations with their overlaps, and the newest board entries.
+ */
+import { agentJson } from "../commands/agents.ts";
+import { readAllAgents } from "../agents/agent_store.ts";
+import { type BoardEntry, readBoard } from "../board/board.ts";
+import { ticketDetailJson, type TicketJson, ticketJson } from "../cli/output.ts";
+import { parseDuration } from "../cli/time.ts";
+import { patternsOverlap } from "../files/paths.ts";
+import { readReservations, type Reservation } from "../files/reservations.ts";
+import type { Store } from "../store/store.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
+import { openDeps } from "../tickets/ready.ts";
+import { STATUSES } from "../tickets/transitions.ts";
+
+/** Version of the dashboard API shapes. */
+export const API_SCHEMA = 1;
+
+/** How many board entries a snapshot carries. */
+export const BOARD_LAST = 60;
+
+/** A ticket on the board: its metadata plus the dependencies it still waits on. */
+export interface CardJson extends TicketJson {
+  waiting_on: Array<{ id: string; status: string }>;
+}
+
+/** A reservation plus the indexes of other agents' reservations it overlaps (as `files --list`). */
+export interface ReservationJson extends Reservation {
+  overlaps: number[];
+}
+
+/** Everything the page renders, in one response. */
+export interface Snapshot {
+  schema: number;
+  generated_at: string;
+  statuses: readonly string[];
+  stale_threshold_s: number;
+  tickets: CardJson[];
+  agents: Array<ReturnType<typeof agentJson> & { stale: boolean }>;
+  reservations: ReservationJson[];
+  board: BoardEntry[];
+  /** Files that could not be read, as messages. */
+  problems: string[];
+}
+
+/** Reads the whole store into a {@linkcode Snapshot}. Takes no lock and writes nothing. */
+export function buildSnapshot(store: Store, now: Date): Snapshot {
+  const problems: string[] = [];
+  // Metadata only, through the cache the CLI keeps: 2,000 tickets cost a stat each, not a parse.
+  const { tickets, problems: ticketProblems } = readSummaries(store);
+  for (const p of ticketProblems) problems.push(p.error.message);
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+
+  let thresholdMs = 30 * 60_000;
+  try {
+    thresholdMs = parseDuration(store.readConfig().stale_threshold, "stale_threshold");
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+
+  let reservations: Reservation[] = [];
+  try {
+    reservations = readReservations(store);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const resJson: ReservationJson[] = reservations.map((r, i) => ({
+    ...r,
+    overlaps: reservations.flatMap((o, j) =>
+      j !== i && o.agent !== r.agent && patternsOverlap(o.path, r.path) ? [j] : []
+    ),
+  }));
+
+  const { agents, problems: agentProblems } = readAllAgents(store);
+  for (const p of agentProblems) problems.push(p.error.message);
+  const agentRows = agents.filter((a) => a.status !== "deregistered").map((a) => {
+    const held = tickets.filter((t) =>
+      t.claimed_by === a.id && t.status !== "done" && t.status !== "backlog"
+    ).map((t) => t.id);
+    const row = agentJson(a, now, held, reservations.filter((r) => r.agent === a.id).length);
+    return {
+      ...row,
+      stale: a.status === "stale" || row.heartbeat_age_s * 1000 > thresholdMs,
+    };
+  });
+
+  const { entries, warnings } = readBoard(store, { last: BOARD_LAST });
+  problems.push(...warnings);
+
+  return {
+    schema: API_SCHEMA,
+    generated_at: now.toISOString(),
+    statuses: STATUSES,
+    stale_threshold_s: Math.floor(thresholdMs / 1000),
+    tickets: tickets.map((t) => ({ ...ticketJson(t), waiting_on: openDeps(t, byId) })),
+    agents: agentRows,
+    reservations: resJson,
+    board: entries,
+    problems,
+  };
+}
+
+/** One ticket with body, description, Work Log and the state of each dependency. */
+export function ticketDetail(store: Store, id: string) {
+  const t = store.readTicket(id);
+  const deps = t.depends_on.map((d) => {
+    let status = "missing";
+    try {
+      status = store.tryReadTicket(d)?.status ?? "missing";
+    } catch {
+      status = "unreadable"; // shown as such; `track doctor` reports the file
+    }
+    return { id: d, status };
+  });
+  return { schema: API_SCHEMA, ticket: { ...ticketDetailJson(t), deps } };
+}

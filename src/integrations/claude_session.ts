@@ -1,0 +1,84 @@
+/**
+ * The light part of the Claude Code hooks: hook input, the agent bound to a session id, and the
+ * PostToolUse heartbeat. Kept apart from claude_hooks.ts so the hook Claude Code runs after every
+ * tool call loads only the agent store.
+ */
+import { readAgent, touchAgent, writeAgent } from "../agents/agent_store.ts";
+import type { Store } from "../store/store.ts";
+
+/** The part of Claude Code's hook input we read. */
+export interface ClaudeHookInput {
+  session_id?: string;
+  cwd?: string;
+  hook_event_name?: string;
+  source?: string;
+  reason?: string;
+  tool_name?: string;
+  tool_input?: Record<string, unknown>;
+}
+
+/** Parses the hook input; anything malformed becomes an empty object. */
+export function parseHookInput(text: string): ClaudeHookInput {
+  try {
+    const v = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v as ClaudeHookInput : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The agent name bound to a Claude Code session id (`length` grows only on a collision). */
+export function agentForSession(sessionId: string, length = 8): string {
+  const clean = sessionId.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (clean.length > 0) return `claude-${clean.slice(0, Math.min(length, 56))}`;
+  // Session ids are UUIDs; anything else still gets a stable name (FNV-1a).
+  let h = 0x811c9dc5;
+  for (const ch of sessionId) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
+  return `claude-${h.toString(36)}`;
+}
+
+/** Name lengths tried, shortest first, when a different session holds the shorter name. */
+export const NAME_LENGTHS = [8, 16, 64];
+
+/**
+ * The agent registered for `sessionId`: the short name unless a collision made SessionStart use
+ * a longer one (then the record whose session_id matches). Falls back to the short name.
+ */
+export function resolveSessionAgent(store: Store, sessionId: string): string {
+  for (const length of NAME_LENGTHS) {
+    const name = agentForSession(sessionId, length);
+    const record = readAgent(store, name);
+    if (record === null) break;
+    if (record.session_id === sessionId || record.session_id === null) return name;
+  }
+  return agentForSession(sessionId);
+}
+
+/** PostToolUse skips the write when the last heartbeat is younger than this. */
+export const HEARTBEAT_THROTTLE_MS = 10_000;
+
+/**
+ * PostToolUse: heartbeat for the session's agent (registering it on the spot when the session
+ * started before the hooks were installed). Agents call tools many times a minute; a heartbeat
+ * younger than {@linkcode HEARTBEAT_THROTTLE_MS} is left alone, so most calls take no lock.
+ */
+export async function postToolUse(
+  store: Store,
+  input: ClaudeHookInput,
+  now: Date,
+): Promise<"written" | "fresh" | null> {
+  if (!input.session_id) return null;
+  const sessionId = input.session_id;
+  const current = readAgent(store, resolveSessionAgent(store, sessionId));
+  if (
+    current !== null && current.status === "active" && current.session_id === sessionId &&
+    now.getTime() - Date.parse(current.last_heartbeat) < HEARTBEAT_THROTTLE_MS
+  ) return "fresh";
+  await store.mutate("hook post-tool-use", (tx) => {
+    // Decided again under the lock: the record may have changed since the read above.
+    const agent = resolveSessionAgent(store, sessionId);
+    const record = touchAgent(tx, agent, now);
+    if (record.session_id === null) writeAgent(tx, { ...record, session_id: sessionId });
+  });
+  return "written";
+}

@@ -1,0 +1,359 @@
+/**
+ * The MCP tools of `track mcp`: compact definitions (JSON Schema) and handlers that call the
+ * same domain functions, under the same lock, as the CLI. A refused action is a tool error whose
+ * text is the CLI's message and hint. No SDK here, so the definitions can be measured cheaply.
+ */
+import { dirname } from "../store/path.ts";
+import { claimNext, claimTicket } from "../agents/claims.ts";
+import { touchAgent } from "../agents/agent_store.ts";
+import { postEntry, readBoard } from "../board/board.ts";
+import { notFoundError, TrackError, usageError } from "../cli/errors.ts";
+import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../cli/output.ts";
+import { checkText } from "../cli/input.ts";
+import { checkAgentName } from "../agents/agent.ts";
+import { normalizePath, patternsOverlap } from "../files/paths.ts";
+import { conflictsFor, readReservations, reservePaths } from "../files/reservations.ts";
+import type { Store } from "../store/store.ts";
+import { parseId } from "../tickets/ids.ts";
+import { filterTickets, sortTickets } from "../tickets/queries.ts";
+import { readyTickets } from "../tickets/ready.ts";
+import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
+import { logTicket, updateTicket } from "../tickets/update.ts";
+
+/** One tool as listed by tools/list. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: {
+    type: "object";
+    properties: Record<string, unknown>;
+    required?: string[];
+  };
+}
+
+const S = { type: "string" } as const;
+const ID = { type: "string", description: "T-0001" } as const;
+const AGENT = { type: "string", description: "default $TRACK_AGENT" } as const;
+const PATHS = { type: "array", items: S } as const;
+
+/** Every tool, in list order (at most 10; see bench/sections/integrations.ts for the size). */
+export const TOOLS: readonly ToolDefinition[] = [
+  {
+    name: "ready",
+    description: "Backlog tickets whose deps are done, best first",
+    inputSchema: { type: "object", properties: { label: S } },
+  },
+  {
+    name: "next",
+    description: "Claim the best ready ticket atomically",
+    inputSchema: { type: "object", properties: { agent: AGENT, label: S } },
+  },
+  {
+    name: "claim",
+    description: "Claim a backlog ticket",
+    inputSchema: { type: "object", properties: { id: ID, agent: AGENT }, required: ["id"] },
+  },
+  {
+    name: "update",
+    description: "Change status/priority/title (valid transitions only)",
+    inputSchema: {
+      type: "object",
+      properties: {
+        id: ID,
+        status: { type: "string", enum: [...STATUSES] },
+        priority: { type: "string", enum: [...PRIORITIES] },
+        title: S,
+        agent: AGENT,
+      },
+      required: ["id"],
+    },
+  },
+  {
+    name: "log",
+    description: "Append to a ticket's Work Log",
+    inputSchema: {
+      type: "object",
+      properties: { id: ID, message: S, agent: AGENT },
+      required: ["id", "message"],
+    },
+  },
+  {
+    name: "tickets",
+    description: "Show one ticket (id) or list tickets (filters)",
+    inputSchema: {
+      type: "object",
+      properties: {
+        id: ID,
+        status: { type: "string", enum: [...STATUSES] },
+        agent: S,
+        label: S,
+        all: { type: "boolean", description: "include done" },
+      },
+    },
+  },
+  {
+    name: "board_read",
+    description: "Read board messages, newest last",
+    inputSchema: {
+      type: "object",
+      properties: { last: { type: "integer", description: "default 20" }, ticket: S, tag: S },
+    },
+  },
+  {
+    name: "board_post",
+    description: "Post to the board",
+    inputSchema: {
+      type: "object",
+      properties: {
+        message: S,
+        ticket: S,
+        tag: { type: "string", description: "default note" },
+        agent: AGENT,
+      },
+      required: ["message"],
+    },
+  },
+  {
+    name: "files_check",
+    description: "Who holds these paths (others' reservations)",
+    inputSchema: {
+      type: "object",
+      properties: { paths: PATHS, agent: AGENT },
+      required: ["paths"],
+    },
+  },
+  {
+    name: "files_reserve",
+    description: "Reserve paths/globs for a ticket (exclusive unless shared)",
+    inputSchema: {
+      type: "object",
+      properties: { paths: PATHS, ticket: ID, shared: { type: "boolean" }, agent: AGENT },
+      required: ["paths", "ticket"],
+    },
+  },
+];
+
+/** What a tool call needs from the outside. */
+export interface ToolContext {
+  store(): Store;
+  /** Agent from the server's `--agent` or TRACK_AGENT; null when unset. */
+  defaultAgent: string | null;
+  cwd: string;
+  now(): Date;
+}
+
+/** Result of a tool call, in MCP's shape. */
+export interface ToolResult {
+  content: Array<{ type: "text"; text: string }>;
+  isError?: boolean;
+  [k: string]: unknown;
+}
+
+type Args = Record<string, unknown>;
+
+function optStr(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw usageError(`"${key}" must be a string`);
+  return v;
+}
+
+function reqStr(args: Args, key: string): string {
+  const v = optStr(args, key);
+  if (v === undefined || v === "") throw usageError(`"${key}" is required`);
+  return v;
+}
+
+function paths(args: Args): string[] {
+  const v = args.paths;
+  if (!Array.isArray(v) || v.length === 0 || v.some((p) => typeof p !== "string")) {
+    throw usageError(`"paths" must be a non-empty list of strings`);
+  }
+  return v as string[];
+}
+
+function agentOf(args: Args, ctx: ToolContext, tool: string): string {
+  const a = optStr(args, "agent") ?? ctx.defaultAgent;
+  if (a === null || a === "") {
+    throw usageError(
+      `"${tool}" needs an agent: pass "agent" or start the server with TRACK_AGENT set`,
+      "track register (prints a free agent name)",
+    );
+  }
+  return checkAgentName(a);
+}
+
+function ok(payload: Record<string, unknown>): ToolResult {
+  return { content: [{ type: "text", text: JSON.stringify({ schema: JSON_SCHEMA, ...payload }) }] };
+}
+
+/** The text of a refused call: the CLI's message and hint, without the "track: " prefix. */
+export function errorText(e: TrackError): string {
+  return `${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`;
+}
+
+async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<ToolResult> {
+  const store = ctx.store();
+  const now = ctx.now();
+  switch (name) {
+    case "ready": {
+      const label = optStr(args, "label");
+      const list = readyTickets(store.readAllTickets().tickets).filter((t) =>
+        label === undefined || t.labels.includes(label)
+      );
+      return ok({ tickets: list.map(ticketJson) });
+    }
+    case "next": {
+      const agent = agentOf(args, ctx, name);
+      const label = optStr(args, "label");
+      const r = await claimNext(store, agent, { label, now });
+      if (r === null) {
+        throw notFoundError(
+          "Nothing is ready to claim" + (label ? ` with label "${label}"` : "") +
+            ": every backlog ticket is blocked, reserved, or there are none",
+          "track blocked (shows what waits on what)",
+        );
+      }
+      return ok({ ticket: ticketJson(r.ticket), already: r.already });
+    }
+    case "claim": {
+      const agent = agentOf(args, ctx, name);
+      const r = await claimTicket(store, parseId(reqStr(args, "id")), agent, {
+        force: false,
+        now,
+      });
+      return ok({ ticket: ticketJson(r.ticket), already: r.already, taken_from: r.takenFrom });
+    }
+    case "update": {
+      const agent = agentOf(args, ctx, name);
+      const status = optStr(args, "status");
+      const priority = optStr(args, "priority");
+      const title = optStr(args, "title");
+      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+        throw usageError(`Invalid status "${status}": expected one of ${STATUSES.join(", ")}`);
+      }
+      if (priority !== undefined && !(PRIORITIES as readonly string[]).includes(priority)) {
+        throw usageError(
+          `Invalid priority "${priority}": expected one of ${PRIORITIES.join(", ")}`,
+        );
+      }
+      if (status === undefined && priority === undefined && title === undefined) {
+        throw usageError(`"update" needs status, priority or title`);
+      }
+      if (title !== undefined) checkText(title, "title");
+      const r = await updateTicket(store, parseId(reqStr(args, "id")), {
+        status: status as Status | undefined,
+        priority: priority as Priority | undefined,
+        title,
+        agent,
+        force: false,
+      }, now);
+      return ok({ ticket: ticketJson(r.ticket), from: r.from, changed: r.changed });
+    }
+    case "log": {
+      const agent = agentOf(args, ctx, name);
+      const message = checkText(reqStr(args, "message"), "message");
+      const t = await logTicket(store, parseId(reqStr(args, "id")), { agent, message }, now);
+      return ok({ ticket: ticketJson(t) });
+    }
+    case "tickets": {
+      const id = optStr(args, "id");
+      if (id !== undefined) return ok({ ticket: ticketDetailJson(store.readTicket(parseId(id))) });
+      const status = optStr(args, "status");
+      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+        throw usageError(`Invalid status "${status}": expected one of ${STATUSES.join(", ")}`);
+      }
+      const list = sortTickets(filterTickets(store.readAllTickets().tickets, {
+        status: status as Status | undefined,
+        agent: optStr(args, "agent"),
+        label: optStr(args, "label"),
+        all: args.all === true,
+      }));
+      return ok({ tickets: list.map(ticketJson) });
+    }
+    case "board_read": {
+      const last = args.last === undefined ? 20 : Number(args.last);
+      if (!Number.isInteger(last) || last < 1) {
+        throw usageError(`"last" must be a positive integer`);
+      }
+      const ticket = optStr(args, "ticket");
+      const { entries } = readBoard(store, {
+        last,
+        ticket: ticket === undefined ? undefined : parseId(ticket),
+        tag: optStr(args, "tag"),
+      });
+      return ok({ entries });
+    }
+    case "board_post": {
+      const agent = agentOf(args, ctx, name);
+      const message = checkText(reqStr(args, "message"), "message");
+      const ticketArg = optStr(args, "ticket");
+      const ticket = ticketArg === undefined ? undefined : parseId(ticketArg);
+      const entry = await store.mutate("board", (tx) => {
+        if (ticket !== undefined) store.readTicket(ticket);
+        const e = postEntry(tx, {
+          at: now,
+          agent,
+          ticket: ticket ?? null,
+          tag: optStr(args, "tag") ?? "note",
+          kind: "post",
+          message,
+        });
+        touchAgent(tx, agent, now);
+        return e;
+      });
+      return ok({ entry });
+    }
+    case "files_check": {
+      const me = optStr(args, "agent") ?? ctx.defaultAgent;
+      const root = dirname(store.dir);
+      const all = readReservations(store);
+      const results = paths(args).map((p) => normalizePath(p, { cwd: ctx.cwd, root })).map(
+        (path) => {
+          const holders = conflictsFor(all, path, me ?? "\0", "exclusive").filter((r) =>
+            r.mode === "exclusive"
+          );
+          const shared = all.filter((r) =>
+            r.agent !== me && r.mode === "shared" && patternsOverlap(r.path, path)
+          );
+          return { path, free: holders.length === 0, holders, shared };
+        },
+      );
+      return ok({ results });
+    }
+    case "files_reserve": {
+      const agent = agentOf(args, ctx, name);
+      const root = dirname(store.dir);
+      const list = [...new Set(paths(args).map((p) => normalizePath(p, { cwd: ctx.cwd, root })))];
+      const reserved = await reservePaths(store, {
+        paths: list,
+        agent,
+        ticket: parseId(reqStr(args, "ticket")),
+        shared: args.shared === true,
+      }, now);
+      return ok({ reserved });
+    }
+    default:
+      throw usageError(`Unknown tool "${name}"`, `tools/list shows the ${TOOLS.length} tools`);
+  }
+}
+
+/** Runs tool `name`; a TrackError becomes a tool error with the CLI's message. */
+export async function callTool(name: string, args: Args, ctx: ToolContext): Promise<ToolResult> {
+  try {
+    return await dispatch(name, args ?? {}, ctx);
+  } catch (e) {
+    if (!(e instanceof TrackError)) throw e;
+    return {
+      content: [{ type: "text", text: errorText(e) }],
+      isError: true,
+      _meta: { kind: e.kind, exit: e.exitCode },
+    };
+  }
+}
+
+/** Size of the tool definitions as tools/list sends them: characters and a token estimate. */
+export function toolDefinitionSize(): { tools: number; chars: number; tokens: number } {
+  const chars = JSON.stringify(TOOLS).length;
+  return { tools: TOOLS.length, chars, tokens: Math.ceil(chars / 4) };
+}

@@ -1,0 +1,190 @@
+/**
+ * `prime`: what an agent needs at session start, in at most 40 lines. Reading it never writes;
+ * the board read marker (`board_read_at` on the agent record) moves only through
+ * {@linkcode markBoardRead}, which the SessionStart hook and `prime --mark-read` call.
+ */
+import { readAgent, writeAgent } from "../agents/agent_store.ts";
+import type { Agent } from "../agents/agent.ts";
+import { type BoardEntry, readBoard } from "../board/board.ts";
+import { isoSeconds } from "../cli/time.ts";
+import { readReservations, type Reservation } from "../files/reservations.ts";
+import { patternsOverlap } from "../files/paths.ts";
+import type { Store } from "../store/store.ts";
+import { readyTickets } from "../tickets/ready.ts";
+import type { Ticket } from "../tickets/ticket.ts";
+
+/** Key on the agent record that holds when it last read the board through prime. */
+export const READ_MARKER_KEY = "board_read_at";
+/** Most lines `renderPrime` prints. */
+export const PRIME_MAX_LINES = 40;
+
+const READY_SHOWN = 5;
+const POSTS_SHOWN = 6;
+/** Without a marker, posts from this far back are "new". */
+const DEFAULT_WINDOW_MS = 24 * 3_600_000;
+
+/** Everything prime shows; also the `--json` payload. */
+export interface PrimeData {
+  agent: string | null;
+  registered: boolean;
+  session_id: string | null;
+  held: Array<{ id: string; title: string; status: string }>;
+  ready: Array<{ id: string; title: string; priority: string }>;
+  ready_total: number;
+  /** Posts since `posts_since` (newest last), at most a few. */
+  posts: Array<{ at: string; agent: string; ticket: string | null; tag: string; message: string }>;
+  posts_total: number;
+  posts_since: string;
+  /** The agent's own reservations, and others' that overlap files of its tickets. */
+  reservations: {
+    mine: Array<{ path: string; ticket: string; mode: string }>;
+    others: Array<{ path: string; agent: string; ticket: string; mode: string }>;
+  };
+  commands: string[];
+}
+
+function readMarker(a: Agent | null): number | null {
+  const v = a?.extra[READ_MARKER_KEY];
+  if (typeof v !== "string") return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** When an entry was written, to the millisecond (its id holds the time; `at` only seconds). */
+function entryTime(e: BoardEntry): number {
+  const m = /^(\d{4}-\d{2}-\d{2})\/(\d{2})(\d{2})(\d{2})(\d{3})-/.exec(e.id);
+  return m ? Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`) : Date.parse(e.at);
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
+}
+
+/** Collects prime data for `agent` (null: no identity yet). Pure read. */
+export function buildPrime(store: Store, agent: string | null, now: Date): PrimeData {
+  const record = agent === null ? null : readAgent(store, agent);
+  const tickets = store.readAllTickets().tickets;
+  const held: Ticket[] = agent === null
+    ? []
+    : tickets.filter((t) =>
+      t.claimed_by === agent && t.status !== "done" && t.status !== "backlog"
+    );
+  const ready = readyTickets(tickets);
+  const since = readMarker(record) ?? now.getTime() - DEFAULT_WINDOW_MS;
+  const posts = readBoard(store, { last: 200, since: Math.floor(since / 1000) * 1000 }).entries
+    .filter((e: BoardEntry) => e.kind === "post" && e.agent !== agent && entryTime(e) > since);
+  const all = readReservations(store);
+  const myFiles = held.flatMap((t) => t.files);
+  const mine = all.filter((r) => r.agent === agent);
+  const others = all.filter((r: Reservation) =>
+    r.agent !== agent && (mine.some((m) => patternsOverlap(m.path, r.path)) ||
+      myFiles.some((f) => patternsOverlap(f, r.path)))
+  );
+  const me = agent ?? "A";
+  const t = held[0]?.id ?? ready[0]?.id ?? "T-0001";
+  return {
+    agent,
+    registered: record !== null && record.status === "active",
+    session_id: record?.session_id ?? null,
+    held: held.map((x) => ({ id: x.id, title: x.title, status: x.status })),
+    ready: ready.slice(0, READY_SHOWN).map((x) => ({
+      id: x.id,
+      title: x.title,
+      priority: x.priority,
+    })),
+    ready_total: ready.length,
+    posts: posts.slice(-POSTS_SHOWN).map((e) => ({
+      at: e.at,
+      agent: e.agent,
+      ticket: e.ticket,
+      tag: e.tag,
+      message: e.message,
+    })),
+    posts_total: posts.length,
+    posts_since: isoSeconds(new Date(since)),
+    reservations: {
+      mine: mine.map((r) => ({ path: r.path, ticket: r.ticket, mode: r.mode })),
+      others: others.map((r) => ({
+        path: r.path,
+        agent: r.agent,
+        ticket: r.ticket,
+        mode: r.mode,
+      })),
+    },
+    commands: [
+      agent === null
+        ? "export TRACK_AGENT=$(track register)"
+        : held.length > 0
+        ? `track show ${t}`
+        : `track next --agent ${me}`,
+      `track update ${t} --status in-progress`,
+      `track files --add PATH --ticket ${t}`,
+      `track log ${t} -m "what you did"`,
+      `track board --ticket ${t} -m "question or note"`,
+    ],
+  };
+}
+
+/** Renders prime data as at most {@linkcode PRIME_MAX_LINES} lines. */
+export function renderPrime(p: PrimeData): string {
+  const lines: string[] = [];
+  lines.push(
+    p.agent === null
+      ? "track: you have no agent identity yet (set TRACK_AGENT or pass --agent)"
+      : `track: you are ${p.agent}` + (p.session_id ? ` (session ${p.session_id})` : "") +
+        (p.registered ? "" : " (not registered: track register --agent " + p.agent + ")"),
+  );
+  lines.push(
+    p.held.length === 0
+      ? "Your tickets: none"
+      : `Your tickets: ${
+        p.held.map((h) => `${h.id} [${h.status}] ${oneLine(h.title, 50)}`).join("; ")
+      }`,
+  );
+  lines.push(`Ready (${p.ready_total}):` + (p.ready.length === 0 ? " none" : ""));
+  for (const r of p.ready) lines.push(`  ${r.id} ${r.priority.padEnd(8)} ${oneLine(r.title, 60)}`);
+  lines.push(
+    `Board posts since ${p.posts_since} (${p.posts_total}):` +
+      (p.posts.length === 0 ? " none" : ""),
+  );
+  if (p.posts_total > p.posts.length) {
+    lines.push(`  (${p.posts_total - p.posts.length} older: track board --since ${p.posts_since})`);
+  }
+  for (const e of p.posts) {
+    lines.push(
+      `  ${e.at.slice(11, 16)} ${e.agent}${e.ticket ? ` ${e.ticket}` : ""} [${e.tag}] ${
+        oneLine(e.message, 70)
+      }`,
+    );
+  }
+  const { mine, others } = p.reservations;
+  if (mine.length + others.length > 0) {
+    lines.push("Reservations:");
+    for (const r of mine.slice(0, 4)) lines.push(`  yours: ${r.path} (${r.ticket}, ${r.mode})`);
+    if (mine.length > 4) lines.push(`  … ${mine.length - 4} more: track files --list`);
+    for (const r of others.slice(0, 4)) {
+      lines.push(`  held by ${r.agent}: ${r.path} (${r.ticket}, ${r.mode})`);
+    }
+    if (others.length > 4) lines.push(`  … ${others.length - 4} more: track files --list`);
+  }
+  lines.push("Commands:");
+  for (const c of p.commands) lines.push(`  ${c}`);
+  return lines.slice(0, PRIME_MAX_LINES).join("\n");
+}
+
+/** Records that `agent` read the board up to `now` (a mutation; unknown agents are skipped). */
+export async function markBoardRead(store: Store, agent: string, now: Date): Promise<boolean> {
+  return await store.mutate("prime --mark-read", (tx) => {
+    const record = readAgent(store, agent);
+    if (record === null) return false;
+    // Millisecond precision: posts written later in the same second still count as unread.
+    const extra: Record<string, unknown> = {
+      ...record.extra,
+      [READ_MARKER_KEY]: now.toISOString(),
+    };
+    const sorted = Object.fromEntries(Object.keys(extra).sort().map((k) => [k, extra[k]]));
+    writeAgent(tx, { ...record, extra: sorted });
+    return true;
+  });
+}

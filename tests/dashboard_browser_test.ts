@@ -1,0 +1,246 @@
+// The dashboard in a real browser: Debian's Chromium driven by playwright-core, against a real
+// `track serve -d`, with changes made by the real CLI. Set TRACK_UPDATE_SCREENSHOT=1 to
+// rewrite docs/dashboard.png from this run.
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { tempStore } from "./helpers.ts";
+import { freePort, launchBrowser, seedDemo } from "./dashboard_helpers.ts";
+
+const SCREENSHOT = fileURLToPath(new URL("../docs/dashboard.png", import.meta.url));
+
+/** Waits for an event without a clock: the page reports it and we await that. */
+const WAIT = { timeout: 20_000 };
+
+Deno.test({
+  name: "dashboard in Chromium: live board, drag and drop, XSS-safe, survives a restart",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using ts = await tempStore();
+    await seedDemo(ts.dir);
+    const port = freePort();
+    const serve = await ts.track(["serve", "-d", "--port", String(port)]);
+    assertEquals(serve.code, 0, serve.stderr);
+    const url = serve.stdout.trim();
+    try {
+      await using browser = await launchBrowser();
+      const page = browser.page;
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      const card = (id: string) => `.card[data-id="${id}"]`;
+      const inColumn = (status: string, id: string) =>
+        `.column[data-status="${status}"] .card[data-id="${id}"]`;
+      const statusOnDisk = (id: string) => /^status: (.*)$/m.exec(ts.read(`tickets/${id}.md`))![1];
+
+      await t.step(
+        "the page shows every ticket in its column, agents and reservations",
+        async () => {
+          await page.goto(url);
+          await page.waitForSelector(".conn-live", WAIT);
+          await page.waitForSelector(card("T-0010"), WAIT);
+          assertEquals(await page.locator(".column").count(), 5);
+          assertEquals(await page.locator(".card").count(), 10);
+          assertEquals(await page.locator(inColumn("in-progress", "T-0002")).count(), 1);
+          assertEquals(await page.locator(inColumn("done", "T-0006")).count(), 1);
+          // T-0003 waits on T-0001 (in review): the card carries the mark.
+          assertStringIncludes(await page.locator(`${card("T-0003")} .waiting`).innerText(), "1");
+          assertEquals(await page.locator("#agents tr.stale").count(), 1);
+          assertStringIncludes(await page.locator("#agents tr.stale").innerText(), "erin");
+          assertEquals(await page.locator("#reservations li.overlap").count(), 2);
+          assertEquals(await page.locator("#board .tag-question").count(), 1);
+        },
+      );
+
+      await t.step("screenshot", async () => {
+        await page.waitForSelector("#board .entries li", WAIT);
+        const path = Deno.env.get("TRACK_UPDATE_SCREENSHOT") === "1"
+          ? SCREENSHOT
+          : await Deno.makeTempFile({ suffix: ".png" });
+        await page.screenshot({ path });
+        assert(Deno.statSync(path).size > 10_000);
+      });
+
+      await t.step("a ticket created with the CLI appears without a reload", async () => {
+        await page.evaluate(() => Object.assign(globalThis, { noReloadMarker: 1 }));
+        const r = await ts.track(["create", "--title", "Created from the CLI", "-p", "high"]);
+        assertEquals(r.code, 0, r.stderr);
+        await page.waitForSelector(inColumn("backlog", "T-0011"), WAIT);
+        assertEquals(
+          await page.evaluate(() => (globalThis as { noReloadMarker?: number }).noReloadMarker),
+          1,
+        );
+        assertStringIncludes(
+          await page.locator(card("T-0011")).innerText(),
+          "Created from the CLI",
+        );
+      });
+
+      await t.step("dragging a card to a legal column changes the file on disk", async () => {
+        assertEquals(statusOnDisk("T-0004"), "claimed");
+        await page.dragAndDrop(card("T-0004"), '.column[data-status="in-progress"]');
+        await page.waitForSelector(`${inColumn("in-progress", "T-0004")}:not(.pending)`, WAIT);
+        assertEquals(statusOnDisk("T-0004"), "in-progress");
+        const board = await ts.json<{ entries: Array<{ message: string; agent: string }> }>([
+          "board",
+          "--ticket",
+          "T-0004",
+        ]);
+        assertEquals(board.entries.at(-1)!.message, "T-0004: claimed -> in-progress");
+        assertEquals(board.entries.at(-1)!.agent, "human");
+      });
+
+      await t.step(
+        "an illegal drag is refused with the CLI's message and the card goes back",
+        async () => {
+          const before = ts.read("tickets/T-0007.md");
+          await page.dragAndDrop(card("T-0007"), '.column[data-status="done"]');
+          await page.waitForSelector("#toast", WAIT);
+          const toast = await page.locator("#toast").innerText();
+          assertStringIncludes(
+            toast,
+            'Cannot move "T-0007" from backlog to done: allowed next states are claimed',
+          );
+          assertStringIncludes(toast, "hint: track update T-0007 --status claimed");
+          await page.waitForSelector(inColumn("backlog", "T-0007"), WAIT);
+          assertEquals(await page.locator(inColumn("done", "T-0007")).count(), 0);
+          assertEquals(ts.read("tickets/T-0007.md"), before);
+        },
+      );
+
+      await t.step("posting to the board as a human", async () => {
+        await page.fill("#board textarea", "Please pick up the rate limiting next");
+        await page.selectOption("#board select", "note");
+        await page.click('#board button[type="submit"]');
+        await page.waitForSelector(
+          '#board .entries li:has-text("Please pick up the rate limiting next")',
+          WAIT,
+        );
+        const board = await ts.json<{ entries: Array<{ message: string; agent: string }> }>([
+          "board",
+          "--last",
+          "1",
+        ]);
+        assertEquals(board.entries[0].agent, "human");
+        assertEquals(board.entries[0].message, "Please pick up the rate limiting next");
+      });
+
+      await t.step("filters, dependency links and the theme toggle", async () => {
+        const ids = async () =>
+          (await page.locator(".card").evaluateAll((els) =>
+            els.map((e) => e.getAttribute("data-id"))
+          )).sort();
+        await page.fill('input[aria-label="text filter"]', "login");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0002", "T-0005"]);
+        await page.fill('input[aria-label="text filter"]', "");
+        await page.selectOption('select[aria-label="agent filter"]', "carol");
+        await page.waitForSelector(card("T-0002"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0001", "T-0006"]);
+        await page.selectOption('select[aria-label="agent filter"]', "");
+        await page.selectOption('select[aria-label="priority filter"]', "critical");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0002"]);
+        await page.selectOption('select[aria-label="priority filter"]', "");
+        await page.selectOption('select[aria-label="label filter"]', "docs");
+        await page.waitForSelector(card("T-0001"), { state: "detached", ...WAIT });
+        assertEquals(await ids(), ["T-0003"]);
+        await page.selectOption('select[aria-label="label filter"]', "");
+        await page.waitForSelector(card("T-0001"), WAIT);
+
+        // T-0003 depends on T-0001: the detail links to it.
+        await page.click(card("T-0003"));
+        await page.waitForSelector('.detail a.dep[href="#T-0001"]', WAIT);
+        await page.click('.detail a.dep[href="#T-0001"]');
+        await page.waitForSelector('.detail[aria-label="Ticket T-0001"] .detail-title', WAIT);
+        assertStringIncludes(await page.locator(".detail-title").innerText(), "Set up CI");
+        await page.keyboard.press("Escape");
+        await page.waitForSelector(".detail", { state: "detached", ...WAIT });
+
+        await page.waitForSelector('html[data-theme="light"]', { state: "attached", ...WAIT });
+        await page.click("button.theme");
+        await page.waitForSelector('html[data-theme="dark"]', { state: "attached", ...WAIT });
+        await page.click("button.theme");
+        await page.waitForSelector('html[data-theme="light"]', { state: "attached", ...WAIT });
+      });
+      await t.step(
+        "agent-written XSS payloads stay text and leave the sentinel unset",
+        async () => {
+          const title = `<img src=x onerror="globalThis.xssSentinel=1">`;
+          const body = "[click me](javascript:globalThis.xssSentinel=2)\n\n" +
+            "<script>globalThis.xssSentinel=3</script>\n\n[data](data:text/html,<script>x</script>)";
+          let r = await ts.track(["create", "--title", title, "--body", body]);
+          assertEquals(r.code, 0, r.stderr);
+          r = await ts.track(["register", "--agent", "mallory"]);
+          assertEquals(r.code, 0, r.stderr);
+          r = await ts.track(["claim", "T-0012", "--agent", "mallory"]);
+          assertEquals(r.code, 0, r.stderr);
+          r = await ts.track([
+            "log",
+            "T-0012",
+            "--agent",
+            "mallory",
+            "-m",
+            `</script><script>globalThis.xssSentinel=4</script><img src=x onerror="globalThis.xssSentinel=5">`,
+          ]);
+          assertEquals(r.code, 0, r.stderr);
+          r = await ts.track([
+            "board",
+            "--agent",
+            "mallory",
+            "--tag",
+            "note",
+            "-m",
+            `<img src=x onerror="globalThis.xssSentinel=6">`,
+          ]);
+          assertEquals(r.code, 0, r.stderr);
+          await page.waitForSelector(card("T-0012"), WAIT);
+          assertEquals(await page.locator(`${card("T-0012")} .card-title`).innerText(), title);
+          await page.click(card("T-0012"));
+          await page.waitForSelector(".detail .log li", WAIT);
+          assertEquals(await page.locator(".detail-title").innerText(), title);
+          assertStringIncludes(await page.locator(".detail .log").innerText(), "</script><script>");
+          assertEquals(await page.locator(".detail .unsafe-link").count(), 2);
+          await page.click(".detail .unsafe-link >> nth=0");
+          assertEquals(
+            await page.locator('a[href^="javascript:" i], a[href^="data:" i]').count(),
+            0,
+          );
+          assertEquals(await page.locator("img, script:not([src])").count(), 0);
+          assertEquals(
+            await page.evaluate(() => (globalThis as { xssSentinel?: number }).xssSentinel),
+            undefined,
+          );
+          await page.keyboard.press("Escape");
+          await page.waitForSelector(".detail", { state: "detached", ...WAIT });
+        },
+      );
+
+      await t.step("the page keeps working after track stop + track serve -d", async () => {
+        const stop = await ts.track(["stop"]);
+        assertEquals(stop.code, 0, stop.stderr);
+        await page.waitForSelector(".conn-reconnecting", WAIT);
+        const again = await ts.track(["serve", "-d", "--port", String(port)]);
+        assertEquals(again.code, 0, again.stderr);
+        await page.waitForSelector(".conn-live", WAIT);
+        const r = await ts.track(["create", "--title", "After the restart"]);
+        assertEquals(r.code, 0, r.stderr);
+        await page.waitForSelector(card("T-0013"), WAIT);
+        // Writes work too: the page picked up the new server's token.
+        await page.dragAndDrop(card("T-0008"), '.column[data-status="review"]');
+        await page.waitForSelector(`${inColumn("review", "T-0008")}:not(.pending)`, WAIT);
+        assertMatch(ts.read("tickets/T-0008.md"), /^status: review$/m);
+      });
+
+      // Expected noise: the refused move (409) and the restart (connection refused).
+      assertEquals(
+        errors.filter((e) => !/status of 409|net::ERR_CONNECTION_REFUSED/.test(e)),
+        [],
+      );
+    } finally {
+      await ts.track(["stop"]);
+    }
+  },
+});

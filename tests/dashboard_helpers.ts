@@ -1,0 +1,229 @@
+/** Helpers for dashboard tests and the dashboard benchmark: ports, Chromium, demo data. */
+import { chromium } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { registerAgent } from "../src/agents/lifecycle.ts";
+import { claimTicket } from "../src/agents/claims.ts";
+import { postEntry } from "../src/board/board.ts";
+import { reservePaths } from "../src/files/reservations.ts";
+import { Store } from "../src/store/store.ts";
+import { createTicket } from "../src/tickets/create.ts";
+import type { Priority, Status } from "../src/tickets/transitions.ts";
+import { logTicket, updateTicket } from "../src/tickets/update.ts";
+
+/** Debian's Chromium, driven by playwright-core. */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** A port nobody listens on right now. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes sure Chromium is installed: installs it when we are root, otherwise says how. */
+export async function ensureChromium(): Promise<string> {
+  if (exists(CHROMIUM)) return CHROMIUM;
+  if (Deno.uid() === 0) {
+    const out = await new Deno.Command("apt-get", {
+      args: ["install", "-y", "chromium"],
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.success && exists(CHROMIUM)) return CHROMIUM;
+    throw new Error(
+      `apt-get install -y chromium failed: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
+    );
+  }
+  throw new Error(
+    `Chromium is missing at ${CHROMIUM}: install it with "sudo apt-get install -y chromium"`,
+  );
+}
+
+/** A fresh headless Chromium profile with one page. */
+export interface Browser extends AsyncDisposable {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Launches Chromium with a fresh --user-data-dir (removed on dispose). */
+export async function launchBrowser(
+  options: { width?: number; height?: number; colorScheme?: "light" | "dark" } = {},
+): Promise<Browser> {
+  const executablePath = await ensureChromium();
+  const profile = await Deno.makeTempDir({ prefix: "track-chromium-" });
+  // playwright passes the profile as --user-data-dir itself (it refuses it in args).
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
+    colorScheme: options.colorScheme ?? "light",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    context,
+    page,
+    async [Symbol.asyncDispose]() {
+      await context.close();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Fills a store with a small, realistic team: the data behind docs/dashboard.png. */
+export async function seedDemo(dir: string): Promise<void> {
+  const store = new Store(dir);
+  const now = new Date();
+  const t = async (
+    title: string,
+    priority: Priority,
+    labels: string[],
+    extra: { deps?: string[]; body?: string } = {},
+  ) =>
+    (await createTicket(store, {
+      title,
+      priority,
+      labels,
+      dependsOn: extra.deps ?? [],
+      description: extra.body ?? "",
+      by: "human",
+    }, now)).id;
+  const move = async (id: string, agent: string, path: Status[]) => {
+    await claimTicket(store, id, agent, { force: false, now });
+    for (const status of path) await updateTicket(store, id, { status, agent, force: false }, now);
+  };
+  for (const agent of ["alice", "bob", "carol", "dave"]) {
+    await registerAgent(store, {
+      agent,
+      capabilities: [],
+      sessionId: null,
+      worktree: null,
+      force: false,
+    }, now);
+  }
+  const ci = await t("Set up CI pipeline for the monorepo", "high", ["ci", "infra"]);
+  const login = await t(
+    "Login page returns 500 on an empty password",
+    "critical",
+    ["auth", "bug"],
+    {
+      body: [
+        "Steps to reproduce:",
+        "",
+        "1. open `/login`",
+        "2. submit the form with an **empty** password",
+        "",
+        "The handler calls `bcrypt.compare` with `undefined`. See the [bcrypt docs](https://www.npmjs.com/package/bcrypt).",
+        "",
+        "```ts",
+        "TypeError: data and hash arguments required",
+        "    at login (src/auth/login.ts:42)",
+        "```",
+      ].join("\n"),
+    },
+  );
+  await t("Write API reference docs", "low", ["docs"], { deps: [ci] });
+  const session = await t("Refactor the session store behind an interface", "medium", [
+    "auth",
+    "refactor",
+  ]);
+  await t("Add rate limiting to /login", "high", ["auth", "security"], { deps: [login] });
+  const dark = await t("Dark mode for the settings page", "medium", ["ui"]);
+  await t("Flaky test: upload spec times out on CI", "medium", ["bug", "ci"]);
+  const cache = await t("Cache the ticket index between runs", "medium", ["perf"]);
+  await t("Translate onboarding emails", "low", ["i18n"]);
+  const bump = await t("Bump Deno to 2.9 in the toolchain file", "low", ["infra"]);
+  await move(login, "alice", ["in-progress"]);
+  await move(session, "bob", []);
+  await move(ci, "carol", ["in-progress", "review"]);
+  await move(dark, "carol", ["in-progress", "review", "done"]);
+  await move(bump, "dave", ["in-progress", "review", "done"]);
+  await move(cache, "dave", ["in-progress"]);
+  await reservePaths(store, {
+    paths: ["src/auth"],
+    agent: "alice",
+    ticket: login,
+    shared: true,
+  }, now);
+  await reservePaths(store, {
+    paths: ["src/auth/**/*.ts"],
+    agent: "bob",
+    ticket: session,
+    shared: true,
+  }, now);
+  await reservePaths(store, {
+    paths: [".github/workflows"],
+    agent: "carol",
+    ticket: ci,
+    shared: false,
+  }, now);
+  await logTicket(store, login, {
+    agent: "alice",
+    message: "Reproduced; the guard in validate() is missing",
+  }, now);
+  await store.mutate("board", (tx) => {
+    postEntry(tx, {
+      at: now,
+      agent: "bob",
+      ticket: session,
+      tag: "question",
+      kind: "post",
+      message: "Does anyone own src/auth/session.ts right now?",
+    });
+    postEntry(tx, {
+      at: now,
+      agent: "alice",
+      ticket: null,
+      tag: "answer",
+      kind: "post",
+      message: "I touch login.ts only; session.ts is yours",
+    });
+    postEntry(tx, {
+      at: now,
+      agent: "dave",
+      ticket: cache,
+      tag: "blocked",
+      kind: "post",
+      message: "Need a decision on the cache location (.track/ or ~/.cache)",
+    });
+  });
+  // An agent whose heartbeat is two hours old: the agents panel must show it as stale.
+  const old = new Date(now.getTime() - 2 * 3600_000).toISOString().slice(0, 19) + "Z";
+  Deno.writeTextFileSync(
+    `${dir}/agents/erin.json`,
+    JSON.stringify(
+      {
+        id: "erin",
+        status: "active",
+        registered_at: old,
+        last_heartbeat: old,
+        capabilities: [],
+        session_id: null,
+        worktree: null,
+        lost: [],
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+}

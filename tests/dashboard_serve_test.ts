@@ -1,0 +1,262 @@
+// `track serve -d` / `track stop` end to end: real detached processes, real pid files.
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { MAIN, type TempStore, tempStore } from "./helpers.ts";
+
+/** A port nobody listens on right now. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+interface ServerJson {
+  pid: number;
+  port: number;
+  url: string;
+  instance: string;
+}
+
+async function serveD(ts: TempStore, port: number) {
+  const r = await ts.track(["serve", "-d", "--port", String(port), "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as { url: string; pid: number; already: boolean; detached: boolean };
+}
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test({
+  name: "serve -d returns once it listens; a second serve changes nothing; stop ends it",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    const port = freePort();
+    const first = await serveD(ts, port);
+    try {
+      assertEquals(first.url, `http://127.0.0.1:${port}/`);
+      assertEquals(first.already, false);
+      const info = JSON.parse(ts.read("server.json")) as ServerJson;
+      assertEquals([info.pid, info.port], [first.pid, port]);
+      assert(alive(first.pid));
+      // It listens when serve -d returns: no retry needed.
+      const ping = await (await fetch(`${first.url}api/ping`)).json();
+      assertEquals(ping.instance, info.instance);
+      const page = await fetch(first.url);
+      assertStringIncludes(await page.text(), "track-token");
+
+      const before = ts.read("server.json");
+      const second = await ts.track(["serve", "-d", "--port", String(port)]);
+      assertEquals(second.code, 0);
+      assertEquals(second.stdout.trim(), first.url);
+      assertStringIncludes(second.stderr, `already running at ${first.url} (pid ${first.pid}`);
+      assertEquals(ts.read("server.json"), before);
+      // Also in the foreground, and on another port: it points at the running one.
+      const third = await ts.track(["serve", "--port", String(freePort())]);
+      assertEquals(third.code, 0);
+      assertStringIncludes(third.stderr, "already running");
+      assertEquals(ts.read("server.json"), before);
+    } finally {
+      const stop = await ts.track(["stop"]);
+      assertEquals(stop.code, 0, stop.stderr);
+      assertStringIncludes(stop.stdout, `Stopped the dashboard at ${first.url} (pid ${first.pid})`);
+    }
+    assert(!alive(first.pid), "server process ended");
+    let exists = true;
+    try {
+      ts.read("server.json");
+    } catch {
+      exists = false;
+    }
+    assertEquals(exists, false);
+    const again = await ts.track(["stop"]);
+    assertEquals(again.code, 4);
+    assertStringIncludes(again.stderr, "no server is running");
+  },
+});
+
+Deno.test({
+  name: "stop never signals a live process named by a stale pid file; serve -d replaces it",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    const sleeper = new Deno.Command("sleep", { args: ["300"], stdout: "null", stderr: "null" })
+      .spawn();
+    try {
+      const stale = {
+        schema: 1,
+        pid: sleeper.pid,
+        port: freePort(),
+        url: "http://127.0.0.1:1/",
+        instance: "old",
+        stop_secret: "x",
+        started_at: "2026-01-01T00:00:00Z",
+        proc_start: "1",
+      };
+      Deno.writeTextFileSync(`${ts.dir}/server.json`, JSON.stringify(stale));
+      const stop = await ts.track(["stop", "--json"]);
+      assertEquals(stop.code, 0, stop.stderr);
+      assertEquals(JSON.parse(stop.stdout).outcome, "stale");
+      assert(alive(sleeper.pid), "the unrelated process is still running");
+
+      // A pid file naming a live process that is not ours is replaced by a new serve.
+      Deno.writeTextFileSync(`${ts.dir}/server.json`, JSON.stringify(stale));
+      const port = freePort();
+      const s = await serveD(ts, port);
+      try {
+        assertEquals(s.already, false);
+        const info = JSON.parse(ts.read("server.json")) as ServerJson;
+        assertEquals(info.pid, s.pid);
+        assert(info.pid !== sleeper.pid);
+        assert(alive(sleeper.pid));
+      } finally {
+        assertEquals((await ts.track(["stop"])).code, 0);
+      }
+      assert(alive(sleeper.pid), "stop left the unrelated process alone");
+    } finally {
+      sleeper.kill("SIGKILL");
+      await sleeper.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "stop does not touch another program answering on the recorded port",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    // Some other local web server now owns the port the dead dashboard had.
+    const other = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => Response.json({ app: "something-else" }),
+    );
+    try {
+      const stale = {
+        schema: 1,
+        pid: Deno.pid,
+        port: other.addr.port,
+        url: `http://127.0.0.1:${other.addr.port}/`,
+        instance: "gone",
+        stop_secret: "secret",
+        started_at: "2026-01-01T00:00:00Z",
+        proc_start: null,
+      };
+      Deno.writeTextFileSync(`${ts.dir}/server.json`, JSON.stringify(stale));
+      const stop = await ts.track(["stop"]);
+      assertEquals(stop.code, 0, stop.stderr);
+      assertStringIncludes(stop.stdout, "stale");
+      // We are that pid and we are still here; the other server still answers.
+      assertEquals(
+        (await (await fetch(`http://127.0.0.1:${other.addr.port}/`)).json()).app,
+        "something-else",
+      );
+    } finally {
+      await other.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve refuses a port in use by another program with a hint",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = (l.addr as Deno.NetAddr).port;
+      for (const args of [["serve", "-d"], ["serve"]]) {
+        const r = await ts.track([...args, "--port", String(port)]);
+        assertEquals(r.code, 3, args.join(" "));
+        assertStringIncludes(r.stderr, `port ${port}: another program is listening there`);
+        assertStringIncludes(r.stderr, "hint: track serve");
+      }
+      const bad = await ts.track(["serve", "--port", "99999"]);
+      assertEquals(bad.code, 2);
+    } finally {
+      l.close();
+    }
+  },
+});
+
+Deno.test("other commands never load the dashboard: it is only a dynamic import of serve/stop", async () => {
+  const main = new URL("../main.ts", import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", main],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert(out.success);
+  type Dep = { code?: { specifier: string }; isDynamic?: boolean };
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: Array<{ specifier: string; dependencies?: Dep[] }>;
+  };
+  const bySpec = new Map(graph.modules.map((m) => [m.specifier, m]));
+  /** Modules loaded when `root` is: its static imports, transitively. */
+  const staticClosure = (root: string) => {
+    const seen = new Set<string>([root]);
+    const queue = [root];
+    while (queue.length > 0) {
+      for (const d of bySpec.get(queue.pop()!)?.dependencies ?? []) {
+        const next = d.code?.specifier;
+        if (next && !d.isDynamic && !seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    return [...seen].filter((s) => /\/src\/dashboard\/|\/web\/|preact|htm@/.test(s));
+  };
+  assertEquals(staticClosure(main), []);
+  // Even loading the serve and stop commands (for --help or completions) loads no server code.
+  for (const cmd of ["serve", "stop"]) {
+    const spec = new URL(`../src/commands/${cmd}.ts`, import.meta.url).href;
+    assert(bySpec.has(spec), spec);
+    assertEquals(staticClosure(spec), [], cmd);
+  }
+  // ...while the dashboard is still part of the program.
+  assert(graph.modules.some((m) => m.specifier.endsWith("/src/dashboard/handler.ts")));
+});
+
+Deno.test({
+  name: "serve in the foreground prints the URL and cleans up on SIGINT",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, "serve", "--port", String(port)],
+      cwd: ts.root,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("\n")) out += (await reader.read()).value ?? "";
+    assertEquals(out.trim(), `http://127.0.0.1:${port}/`);
+    // The URL is printed after server.json is written: both are there now.
+    assertEquals(JSON.parse(ts.read("server.json")).pid, child.pid);
+    assertEquals((await (await fetch(`${out.trim()}api/ping`)).json()).pid, child.pid);
+    child.kill("SIGINT");
+    const status = await child.status;
+    await reader.cancel();
+    const err = await new Response(child.stderr).text();
+    assertEquals(status.code, 0, err);
+    assertStringIncludes(err, `Dashboard running (pid ${child.pid})`);
+    let exists = true;
+    try {
+      ts.read("server.json");
+    } catch {
+      exists = false;
+    }
+    assertEquals(exists, false);
+  },
+});

@@ -1,0 +1,197 @@
+/** `track mcp` end to end: a real server process spoken to over stdio with JSON-RPC. */
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { MAIN, tempStore } from "./helpers.ts";
+
+/** A JSON-RPC client over a spawned `track mcp`. */
+class McpClient implements AsyncDisposable {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #pending = new Map<number, (msg: Record<string, unknown>) => void>();
+  #nextId = 1;
+  #done: Promise<void>;
+  stderr = "";
+
+  constructor(cwd: string, env: Record<string, string>) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, "mcp"],
+      cwd,
+      env: { NO_COLOR: "1", TRACK_AGENT: "", ...env },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#done = this.#read();
+  }
+
+  async #read(): Promise<void> {
+    const errText = new Response(this.#child.stderr).text().then((t) => {
+      this.stderr = t;
+    });
+    let buf = "";
+    const dec = new TextDecoder();
+    for await (const chunk of this.#child.stdout) {
+      buf += dec.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim() === "") continue;
+        const msg = JSON.parse(line);
+        this.#pending.get(msg.id)?.(msg);
+        this.#pending.delete(msg.id);
+      }
+    }
+    await errText;
+  }
+
+  async send(msg: Record<string, unknown>): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
+  }
+
+  request(method: string, params: unknown = {}): Promise<Record<string, unknown>> {
+    const id = this.#nextId++;
+    const p = new Promise<Record<string, unknown>>((resolve) => this.#pending.set(id, resolve));
+    return this.send({ jsonrpc: "2.0", id, method, params }).then(() => p);
+  }
+
+  async initialize(): Promise<Record<string, unknown>> {
+    const r = await this.request("initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "test", version: "1" },
+    });
+    await this.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    return r;
+  }
+
+  async call(name: string, args: Record<string, unknown> = {}) {
+    const r = await this.request("tools/call", { name, arguments: args });
+    const result = r.result as { content: Array<{ text: string }>; isError?: boolean };
+    return { isError: result.isError === true, text: result.content[0].text };
+  }
+
+  async close(): Promise<number> {
+    await this.#writer.close();
+    await this.#done;
+    return (await this.#child.status).code;
+  }
+
+  async [Symbol.asyncDispose]() {
+    try {
+      await this.#writer.close();
+    } catch { /* already closed */ }
+    await this.#done;
+    await this.#child.status;
+  }
+}
+
+Deno.test("track mcp initializes and lists at most 10 compact tools", async () => {
+  await using s = await tempStore();
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  const init = await c.initialize();
+  const result = init.result as { serverInfo: { name: string }; capabilities: { tools: unknown } };
+  assertEquals(result.serverInfo.name, "track");
+  assert(result.capabilities.tools);
+  const list = await c.request("tools/list");
+  const tools = (list.result as { tools: Array<{ name: string; inputSchema: unknown }> }).tools;
+  assert(tools.length <= 10);
+  assertEquals(tools.map((t) => t.name), [
+    "ready",
+    "next",
+    "claim",
+    "update",
+    "log",
+    "tickets",
+    "board_read",
+    "board_post",
+    "files_check",
+    "files_reserve",
+  ]);
+  assert(JSON.stringify(tools).length / 4 < 2500, "tool definitions under 2,500 tokens");
+});
+
+Deno.test("MCP tools act through the same domain functions as the CLI", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  await s.track(["create", "--title", "Parser"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const ready = JSON.parse((await c.call("ready")).text);
+  assertEquals(ready.tickets.map((t: { id: string }) => t.id), ["T-0001", "T-0002"]);
+  const next = JSON.parse((await c.call("next")).text);
+  assertEquals([next.ticket.id, next.ticket.claimed_by], ["T-0001", "alpha"]);
+  const upd = JSON.parse((await c.call("update", { id: "T-0001", status: "in-progress" })).text);
+  assertEquals(upd.ticket.status, "in-progress");
+  assert(!(await c.call("log", { id: "T-0001", message: "scanner done" })).isError);
+  const res = await c.call("files_reserve", { paths: ["src/lexer"], ticket: "T-0001" });
+  assert(!res.isError, res.text);
+  const check = JSON.parse(
+    (await c.call("files_check", { paths: ["src/lexer/a.ts"], agent: "bravo" })).text,
+  );
+  assertEquals(check.results[0].free, false);
+  assertEquals(check.results[0].holders[0].agent, "alpha");
+  assert(!(await c.call("board_post", { message: "lexer halfway", ticket: "T-0001" })).isError);
+  const board = JSON.parse((await c.call("board_read", { last: 50 })).text);
+  assert(board.entries.some((e: { message: string }) => e.message === "lexer halfway"));
+  const show = JSON.parse((await c.call("tickets", { id: "T-0001" })).text);
+  assertEquals(show.ticket.log.length, 1);
+  // The CLI sees the same state.
+  const cli = await s.json<{ ticket: { status: string; files: string[] } }>(["show", "T-0001"]);
+  assertEquals([cli.ticket.status, cli.ticket.files], ["in-progress", ["src/lexer"]]);
+  const list = JSON.parse((await c.call("tickets", { agent: "alpha" })).text);
+  assertEquals(list.tickets.map((t: { id: string }) => t.id), ["T-0001"]);
+});
+
+Deno.test("a refused MCP call is a tool error with the CLI's message", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  await s.track(["claim", "T-0001", "--agent", "bravo"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const r = await c.call("claim", { id: "T-0001" });
+  assert(r.isError);
+  const cli = await s.track(["claim", "T-0001", "--agent", "alpha"]);
+  assertEquals(cli.code, 3);
+  const ages = (t: string) => t.trim().replace(/\d+[smhd] ago/g, "N ago");
+  assertEquals(ages("track: " + r.text), ages(cli.stderr));
+  const missing = await c.call("tickets", { id: "T-0099" });
+  assert(missing.isError);
+  assertStringIncludes(missing.text, "T-0099");
+  const noAgent = new McpClient(s.root, {});
+  await noAgent.initialize();
+  const na = await noAgent.call("next");
+  assert(na.isError);
+  assertStringIncludes(na.text, "needs an agent");
+  await noAgent.close();
+});
+
+Deno.test("two MCP clients race for one claim: exactly one wins", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Contested"]);
+  await using a = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await using b = new McpClient(s.root, { TRACK_AGENT: "bravo" });
+  // Barrier: both servers are up and initialized before either call is sent.
+  await Promise.all([a.initialize(), b.initialize()]);
+  const [ra, rb] = await Promise.all([
+    a.call("claim", { id: "T-0001" }),
+    b.call("claim", { id: "T-0001" }),
+  ]);
+  assertEquals([ra.isError, rb.isError].filter((e) => !e).length, 1, `${ra.text}\n${rb.text}`);
+  const loser = ra.isError ? ra : rb;
+  const winner = ra.isError ? "bravo" : "alpha";
+  assertStringIncludes(loser.text, `Cannot claim "T-0001": claimed by "${winner}"`);
+  const t = await s.json<{ ticket: { claimed_by: string } }>(["show", "T-0001"]);
+  assertEquals(t.ticket.claimed_by, winner);
+});
+
+Deno.test("track mcp exits 0 when the client closes stdin, after answering", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  const c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const pending = c.call("claim", { id: "T-0001" });
+  const r = await pending;
+  assert(!r.isError, r.text);
+  assertEquals(await c.close(), 0, c.stderr);
+});
