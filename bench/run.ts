@@ -161,7 +161,10 @@ async function sections(): Promise<Row[]> {
     try {
       const mod = await import(new URL(`./sections/${name}`, import.meta.url).href);
       const got = await mod.default() as Row[];
-      for (const r of got) out.push({ ...r, name: `${name.replace(/\.ts$/, "")}: ${r.name}` });
+      const base = name.replace(/\.ts$/, "");
+      for (const r of got) {
+        out.push({ ...r, name: r.name.startsWith(`${base}:`) ? r.name : `${base}: ${r.name}` });
+      }
     } catch (e) {
       out.push({ name: `${name}: failed`, note: String((e as Error)?.message ?? e).slice(0, 200) });
     }
@@ -199,7 +202,11 @@ function render(floorRow: Row, started: Date): string {
     "| --- | ---: | ---: | ---: | --- | ---: | --- |",
   ];
   for (const r of rows) {
-    const spread = r.p10_ms !== undefined ? `${ms(r.p10_ms)}-${ms(r.p90_ms)}` : "";
+    const spread = r.p10_ms !== undefined
+      ? `${ms(r.p10_ms)}-${ms(r.p90_ms)}`
+      : r.p95_ms !== undefined
+      ? `p95 ${ms(r.p95_ms)}`
+      : "";
     const value = r.value !== undefined ? `${r.value} ${r.unit ?? ""}`.trim() : "";
     lines.push(
       `| ${r.name} | ${ms(r.median_ms)} | ${spread} | ${ratio(r, f)} | ${
