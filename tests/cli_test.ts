@@ -86,6 +86,38 @@ Deno.test("a linked git worktree uses the main worktree's .track/", async () => 
   }
 });
 
+Deno.test("files in a linked git worktree: paths are relative to that worktree", async () => {
+  await using s = await tempStore();
+  const git = (args: string[], cwd = s.root) =>
+    new Deno.Command("git", { args, cwd, stdout: "null", stderr: "piped" }).outputSync();
+  git(["init", "-q", "-b", "main"]);
+  git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
+  const wt = `${s.root}-wt`;
+  const out = git(["worktree", "add", "-q", wt]);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  try {
+    Deno.mkdirSync(`${wt}/src/auth`, { recursive: true });
+    await s.json(["create", "-t", "auth"]);
+    await s.json(["create", "-t", "other"]);
+    const added = await s.json<{ reserved: Array<{ path: string }> }>(
+      ["files", "--add", "token.ts", "../../README.md", "--agent", "a", "--ticket", "1"],
+      { cwd: `${wt}/src/auth` },
+    );
+    assertEquals(added.reserved.map((r) => r.path), ["src/auth/token.ts", "README.md"]);
+    // The same repository path, named from the main worktree, is the same reservation.
+    const check = await s.track(["files", "--check", "src/auth/token.ts", "--agent", "b"]);
+    assertEquals(check.code, 3, check.stderr);
+    const clash = await s.track(
+      ["files", "--add", "src/auth", "--agent", "b", "--ticket", "2"],
+      { cwd: wt },
+    );
+    assertEquals(clash.code, 3, clash.stderr);
+    assertStringIncludes(clash.stderr, `"a" for T-0001`);
+  } finally {
+    await Deno.remove(wt, { recursive: true });
+  }
+});
+
 Deno.test("ids are accepted as T-0007, t-7 or 7; invalid ids are refused before any path", async () => {
   await using s = await tempStore();
   for (let i = 0; i < 7; i++) await s.json(["create", "-t", `n${i}`]);

@@ -1,5 +1,5 @@
 /** `track files`: reserve, check, list and release paths. */
-import { dirname } from "../store/path.ts";
+import { projectRoot } from "../store/discovery.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { conflictError, usageError } from "../cli/errors.ts";
 import { printJson, table } from "../cli/output.ts";
@@ -75,7 +75,7 @@ export default defineCommand({
   },
   async run(opts, ctx) {
     const store = ctx.store();
-    const root = dirname(store.dir);
+    const root = projectRoot(store.dir, ctx.cwd);
     const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root });
     if (opts.mode === "list") {
       const all = readReservations(store);

@@ -74,6 +74,23 @@ export function locateStore(
   }
 }
 
+/**
+ * The directory that repository paths (file reservations) are relative to: the linked worktree
+ * holding `cwd` when the store is its main worktree's, otherwise the directory holding the store.
+ * Every worktree of a repository has the same tree, so `src/a.ts` means the same file in each.
+ */
+export function projectRoot(storeDir: string, cwd: string): string {
+  const owner = dirname(storeDir);
+  let dir = resolve(cwd);
+  for (;;) {
+    if (join(dir, STORE_DIR_NAME) === storeDir) return dir;
+    if (mainWorktreeOf(dir) === owner) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return owner;
+    dir = parent;
+  }
+}
+
 /** Like {@linkcode locateStore} but throws exit 4 with a hint when there is none. */
 export function findStore(cwd: string, env: { get(name: string): string | undefined }): string {
   const found = locateStore(cwd, env);
