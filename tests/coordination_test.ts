@@ -129,6 +129,32 @@ Deno.test("stale --reclaim: an old heartbeat loses its tickets, a fresh one keep
   for (const [k, v] of frozen) if (!k.startsWith("agents/")) assertEquals(after.get(k), v, k);
 });
 
+Deno.test("registering again does not lift the fence on a lost claim", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  // The slow session wakes up and re-runs the protocol's first step: it is free to do so ...
+  await s.json(["register", "--agent", "old"]);
+  const before = s.read("tickets/T-0001.md");
+  // ... but its late writes to the ticket it lost are still refused.
+  for (
+    const args of [
+      ["log", "1", "--agent", "old", "-m", "late"],
+      ["files", "--add", "src/x.ts", "--agent", "old", "--ticket", "1"],
+    ]
+  ) {
+    const late = await s.track(args);
+    assertEquals(late.code, 3, `${args.join(" ")}: ${late.stderr}`);
+    assertStringIncludes(late.stderr, "lost its claim");
+  }
+  assertEquals(s.read("tickets/T-0001.md"), before);
+  // Claiming it again is the way back.
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["log", "1", "--agent", "old", "-m", "mine again"]);
+});
+
 Deno.test("a forced claim fences the previous holder", async () => {
   await using s = await tempStore();
   await s.json(["create", "-t", "t"]);

@@ -50,6 +50,8 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
         ? existing.registered_at
         : agent.registered_at;
       agent.extra = existing.extra;
+      // Lost claims stay fenced: registering again is not a way back to a reclaimed ticket.
+      agent.lost = existing.lost;
     }
     agent.session_id = input.sessionId;
     agent.worktree = input.worktree;
