@@ -294,11 +294,21 @@ Deno.test("usage errors: unknown flags, missing values, unknown commands exit 2 
     ["board", "--last", "zero"],
     ["create"],
     ["create", "-t", "x", "--body"],
+    ["create", "-t", "   "],
+    ["create", "-t", "x", "-l", "a,b\nc"],
+    ["board", "--last", "0"],
+    ["board", "--since", "garbage"],
+    ["board", "--agent", "a", "-m", "x", "--tag", "Not A Tag"],
+    ["stale", "--threshold", "5"],
+    ["files", "--add", "/etc/passwd", "--agent", "a", "--ticket", "1"],
+    ["files", "--add", "src/{a,b}.ts", "--agent", "a", "--ticket", "1"],
   ];
   for (const args of cases) {
     const r = await s.track(args);
     assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assertMatch(r.stderr, /^track: [A-Z"]/);
+    // Every error names the next command to try.
+    assertMatch(r.stderr, /\(hint: [^)]*track [a-z-]/, `${args.join(" ")}: ${r.stderr}`);
     assert(!r.stderr.includes("    at "), "no stack trace");
   }
   assertStringIncludes(

@@ -48,10 +48,21 @@ function reportError(io: Io, e: TrackError, json: boolean): void {
   io.err(`track: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`);
 }
 
+/** A usage error that names no next command points at the command's help. */
+function withUsageHint(e: TrackError, command: string | undefined): TrackError {
+  if (e.kind !== "usage" || e.hint !== null || command === undefined) return e;
+  return new TrackError(e.kind, e.message, {
+    hint: `track ${command} --help`,
+    detail: e.detail ?? undefined,
+    cause: e,
+  });
+}
+
 /** Runs `track` with `args`; returns the exit code. Never throws. */
 export async function main(args: readonly string[], deps: MainDeps = {}): Promise<number> {
   const io = deps.io ?? denoIo();
   const json = args.includes("--json");
+  let command: string | undefined;
   try {
     const [first, ...rest] = args;
     if (first === undefined || first === "--help" || first === "-h") {
@@ -63,6 +74,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       return EXIT.ok;
     }
     const spec = await findCommand(first, deps.commands ?? COMMANDS);
+    command = spec.name;
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));
@@ -79,7 +91,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     return (await spec.run(opts, ctx)) ?? EXIT.ok;
   } catch (e) {
     if (e instanceof TrackError) {
-      reportError(io, e, json);
+      reportError(io, withUsageHint(e, command), json);
       return e.exitCode;
     }
     const err = e instanceof TrackError ? e : new TrackError(

@@ -23,7 +23,7 @@ export function normalizePath(input: string, options: { cwd: string; root: strin
   if (rel === ".." || rel.startsWith("../")) {
     throw usageError(
       `Path ${JSON.stringify(input)} is outside the repository "${options.root}"`,
-      "reserve paths inside the repository that holds .track/",
+      `track files --list (paths are relative to "${options.root}")`,
     );
   }
   return rel;
