@@ -1,6 +1,6 @@
 /** Bad input gets a clear error and changes nothing; tricky text round-trips byte for byte. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { snapshot, tempStore } from "./helpers.ts";
+import { MAIN, snapshot, tempStore } from "./helpers.ts";
 
 const VALID = (id: string, extra = "") =>
   `---\nid: ${id}\ntitle: Hand made\nstatus: backlog\npriority: medium\ncreated: 2026-01-01T00:00:00Z\n${extra}---\n\n## Description\n\nx\n`;
@@ -117,6 +117,23 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
   const bin = await s.track(["create", "-t", "ok"], { stdin: new Uint8Array([0x66, 0xff, 0x0a]) });
   assertEquals(bin.code, 2);
   assertStringIncludes(bin.stderr, "not valid UTF-8");
+  // Invalid UTF-8 in an argument: Deno.args would hand over U+FFFD in its place.
+  const argv = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `exec "$0" run -A --quiet "$1" create -t "$(printf 'ok\\377')"`,
+      Deno.execPath(),
+      MAIN,
+    ],
+    cwd: s.root,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const argvErr = new TextDecoder().decode(argv.stderr);
+  assertEquals(argv.code, 2, argvErr);
+  assertStringIncludes(argvErr, "not valid UTF-8");
   assertEquals(snapshot(s.dir), before);
 });
 

@@ -75,6 +75,15 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     }
     const spec = await findCommand(first, deps.commands ?? COMMANDS);
     command = spec.name;
+    // The OS hands Deno raw bytes; Deno.args decodes them lossily, so U+FFFD marks bytes that
+    // were not UTF-8. Storing it would silently change what the caller passed.
+    const lossy = rest.findIndex((a) => a.includes("\uFFFD"));
+    if (lossy !== -1) {
+      throw usageError(
+        `Cannot run "track ${spec.name}": argument ${lossy + 2} is not valid UTF-8`,
+        `track ${spec.name} --help`,
+      );
+    }
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));
