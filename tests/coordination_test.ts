@@ -82,9 +82,9 @@ Deno.test("stale --reclaim: an old heartbeat loses its tickets, a fresh one keep
   }
   await s.json(["claim", "2", "--agent", "fresh"]);
   ageHeartbeat(s.dir, "old", 45);
+  const before = snapshot(s.dir);
   const listed = await s.json<{ stale: Array<{ agent: string }> }>(["stale"]);
   assertEquals(listed.stale.map((x) => x.agent), ["old"]);
-  const before = snapshot(s.dir);
   assertEquals(snapshot(s.dir), before, "stale without --reclaim writes nothing");
   const r = await s.json<
     { reclaimed: Array<{ agent: string; tickets: string[]; reservations_released: number }> }
