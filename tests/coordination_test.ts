@@ -367,4 +367,13 @@ Deno.test("every command run with an agent counts as a heartbeat", async () => {
     0,
   );
   assertEquals((await s.track(["stale", "--threshold", "soon"])).code, 2);
+  // create and stale --reclaim are writes too: run with an agent, they count as its heartbeat.
+  ageHeartbeat(s.dir, "hb", 50);
+  await s.json(["create", "-t", "by hb"], { env: { TRACK_AGENT: "hb" } });
+  assertEquals((await s.json<{ stale: unknown[] }>(["stale"])).stale.length, 0, "create");
+  ageHeartbeat(s.dir, "hb", 50);
+  const r = await s.json<{ reclaimed: unknown[] }>(["stale", "--reclaim", "--agent", "hb"]);
+  assertEquals(r.reclaimed, [], "the agent running the reclaim is alive, not stale");
+  const hb = JSON.parse(s.read("agents/hb.json"));
+  assertEquals(hb.status, "active");
 });

@@ -168,10 +168,12 @@ export function findStale(
  */
 export async function reclaimStale(
   store: Store,
-  options: { thresholdMs: number; now: Date; by: string },
+  options: { thresholdMs: number; now: Date; by: string; agent?: string | null },
 ): Promise<StaleAgent[]> {
   return await store.mutate("stale --reclaim", (tx) => {
     const out: StaleAgent[] = [];
+    // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
+    if (options.agent) touchAgent(tx, options.agent, options.now);
     const stale = findStale(store, options.thresholdMs, options.now);
     if (stale.length === 0) return out;
     const tickets = store.readAllTickets().tickets;

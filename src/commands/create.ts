@@ -74,7 +74,8 @@ export default defineCommand({
   async run(opts, ctx) {
     const store = ctx.store();
     const description = (await textFromFlagOrStdin(ctx, opts.body, "body")) ?? "";
-    const by = opts.by ?? ctx.agent(opts.agent) ?? "human";
+    const agent = ctx.agent(opts.agent);
+    const by = opts.by ?? agent ?? "human";
     const ticket = await createTicket(store, {
       title: opts.title,
       priority: opts.priority,
@@ -82,6 +83,7 @@ export default defineCommand({
       dependsOn: opts.dependsOn,
       description,
       by,
+      agent,
     }, ctx.now());
     if (ctx.json) printJson(ctx, { ticket: ticketJson(ticket) });
     else ctx.io.out(`Created ${ticket.id}: ${ticket.title}`);

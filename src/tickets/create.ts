@@ -3,6 +3,7 @@ import { usageError } from "../cli/errors.ts";
 import { checkText } from "../cli/input.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
+import { touchAgent } from "../agents/agent_store.ts";
 import { ensureDir } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
@@ -18,6 +19,8 @@ export interface CreateInput {
   description: string;
   /** Who created it (shown as created_by and on the board). */
   by: string;
+  /** The agent running the command, if any: creating counts as its heartbeat. */
+  agent?: string | null;
 }
 
 const encoder = new TextEncoder();
@@ -86,6 +89,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       kind: "event",
       message: `Created ${id} (${input.priority}): ${input.title}`,
     });
+    if (input.agent) touchAgent(tx, input.agent, now);
     return ticket;
   });
 }
