@@ -301,6 +301,25 @@ Deno.test("dependencies: missing refused, cycles refused with the cycle, remove-
   assertEquals(ready2.tickets.map((t) => t.id), ["T-0004", "T-0003", "T-0001"]);
 });
 
+Deno.test("update with a bad --depends-on changes nothing, even with --status", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "a"]);
+  await s.json(["create", "-t", "b", "--depends-on", "1"]);
+  await s.json(["claim", "1", "--agent", "x"]);
+  const before = snapshot(s.dir);
+  for (
+    const [args, code] of [
+      [["update", "1", "--status", "in-progress", "--agent", "x", "--depends-on", "99"], 4],
+      [["update", "1", "--status", "backlog", "--agent", "x", "--depends-on", "2"], 3],
+      [["update", "2", "--status", "claimed", "--agent", "y", "--depends-on", "2", "--force"], 3],
+    ] as const
+  ) {
+    const r = await s.track([...args]);
+    assertEquals(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    assertEquals(snapshot(s.dir), before, `${args.join(" ")} changed files`);
+  }
+});
+
 Deno.test("next skips tickets whose files another agent reserved, and honours --label", async () => {
   await using s = await tempStore();
   await s.json(["create", "-t", "touches auth", "-p", "critical"]);

@@ -62,6 +62,11 @@ export async function updateTicket(
     const from = t.status;
     const agent = input.agent;
     if (agent !== null) assertNotFenced(store, agent, t, "update");
+    // Dependencies are checked before anything is written (a claim or a board event below
+    // writes at once), so a refused --depends-on changes nothing.
+    const addDeps = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
+    checkDependenciesExist(store, addDeps, t.id);
+    checkNoCycle(store, t.id, addDeps);
     const to = input.status;
     if (to !== undefined && to !== t.status) {
       if (agent !== null && t.claimed_by !== null && t.claimed_by !== agent && !input.force) {
@@ -116,12 +121,9 @@ export async function updateTicket(
       };
     }
     if (input.branch !== undefined) t = { ...t, branch: input.branch === "" ? null : input.branch };
-    if ((input.addDeps ?? []).length > 0 || (input.removeDeps ?? []).length > 0) {
-      const add = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
-      checkDependenciesExist(store, add, t.id);
-      checkNoCycle(store, t.id, add);
+    if (addDeps.length > 0 || (input.removeDeps ?? []).length > 0) {
       const drop = new Set(input.removeDeps ?? []);
-      t = { ...t, depends_on: [...t.depends_on, ...add].filter((d) => !drop.has(d)) };
+      t = { ...t, depends_on: [...t.depends_on, ...addDeps].filter((d) => !drop.has(d)) };
     }
     const differs =
       JSON.stringify({ ...t, updated: null }) !== JSON.stringify({ ...onDisk, updated: null });
