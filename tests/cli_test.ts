@@ -2,6 +2,15 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { runTrack, snapshot, tempStore } from "./helpers.ts";
 
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 Deno.test("the seed README Quick Start runs verbatim", async () => {
   await using s = await tempStore({ init: false });
   const steps = [
@@ -81,6 +90,11 @@ Deno.test("a linked git worktree uses the main worktree's .track/", async () => 
     assertEquals(r.tickets.map((t) => t.title), ["From main"]);
     await s.json(["create", "-t", "From worktree"], { cwd: wt });
     assertEquals((await s.json<{ tickets: unknown[] }>(["list"])).tickets.length, 2);
+    // The Quick Start's first step, run in the worktree, must not fork the board.
+    Deno.mkdirSync(`${wt}/sub`);
+    const init = await s.json<{ created: boolean; path: string }>(["init"], { cwd: `${wt}/sub` });
+    assertEquals([init.created, init.path], [false, s.dir]);
+    assert(!existsSync(`${wt}/sub/.track`) && !existsSync(`${wt}/.track`));
   } finally {
     await Deno.remove(wt, { recursive: true });
   }

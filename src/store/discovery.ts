@@ -108,6 +108,22 @@ export function findStore(cwd: string, env: { get(name: string): string | undefi
   );
 }
 
+/**
+ * The main worktree's store when `cwd` is inside a linked git worktree that has no store of its
+ * own on the way up, else null: `init` there must not fork the board every worktree shares.
+ */
+export function sharedWorktreeStore(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (isDir(join(dir, STORE_DIR_NAME))) return null;
+    const main = mainWorktreeOf(dir);
+    if (main !== null) return isDir(join(main, STORE_DIR_NAME)) ? join(main, STORE_DIR_NAME) : null;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
 /** Where `init` creates the store: `TRACK_DIR`, or `.track` in the working directory. */
 export function initTarget(cwd: string, env: { get(name: string): string | undefined }): string {
   const fromEnv = env.get("TRACK_DIR");
