@@ -366,6 +366,9 @@ Deno.test("board: 64 KB with --- and markdown reads back identical; filters; tic
   assertEquals(since.entries.length, 3);
   const future = await s.json<{ entries: unknown[] }>(["board", "--since", "2999-01-01T00:00:00Z"]);
   assertEquals(future.entries.length, 0);
+  const none = await s.track(["board", "--tag", "no-such-tag"]);
+  assertEquals(none.code, 0);
+  assertStringIncludes(none.stderr, "No board messages match", "the board is not empty");
   assertEquals((await s.track(["board", "--agent", "a", "-m", "x", "--tag", "Bad Tag"])).code, 2);
   assertEquals((await s.track(["board", "--agent", "a", "-m", "x", "--ticket", "9"])).code, 4);
   assertEquals((await s.track(["board", "-m", "no agent"])).code, 2);

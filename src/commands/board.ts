@@ -122,7 +122,12 @@ export default defineCommand({
     for (const w of warnings) ctx.io.err(`warning: skipping ${w}`);
     if (ctx.json) printJson(ctx, { entries });
     else if (entries.length === 0) {
-      ctx.io.err('The board is empty (hint: track board --agent A -m "...")');
+      const filtered = since !== undefined || opts.ticket !== undefined || opts.tag !== undefined;
+      ctx.io.err(
+        filtered
+          ? "No board messages match these filters (hint: track board --last 20)"
+          : 'The board is empty (hint: track board --agent A -m "...")',
+      );
     } else ctx.io.out(entries.map(formatEntry).join("\n"));
   },
 });
