@@ -249,6 +249,22 @@ Deno.test("reservations end on done, on backlog, on deregister", async () => {
   );
 });
 
+Deno.test("a ticket returned to backlog by reclaim or deregister ends every reservation on it", async () => {
+  await using s = await tempStore();
+  for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["claim", "2", "--agent", "leaving"]);
+  // A helper reserves files for each ticket alongside its holder.
+  await s.json(["files", "--add", "h1.ts", "--agent", "helper", "--ticket", "1"]);
+  await s.json(["files", "--add", "h2.ts", "--agent", "helper", "--ticket", "2"]);
+  await s.json(["files", "--add", "keep.ts", "--agent", "helper", "--ticket", "2", "--shared"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  await s.json(["deregister", "--agent", "leaving", "--release-tickets"]);
+  const left = await s.json<{ reservations: Array<{ path: string }> }>(["files", "--list"]);
+  assertEquals(left.reservations.map((r) => r.path), [], "backlog ends reservations");
+});
+
 Deno.test("deregister --release-tickets returns claimed and in-progress, keeps review", async () => {
   await using s = await tempStore();
   for (const t of ["a", "b", "c"]) await s.json(["create", "-t", t]);

@@ -87,9 +87,11 @@ function returnToBacklog(
   reason: string,
   now: Date,
   by: string,
-): void {
+): number {
   const at = isoSeconds(now);
   tx.writeTicket({ ...t, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
+  // A ticket back in backlog ends every reservation made for it, whoever made it.
+  const removed = releaseWhere(tx, (r) => r.ticket === t.id);
   recordLostClaim(tx, agent, t, reason, now);
   postEntry(tx, {
     at: now,
@@ -99,6 +101,8 @@ function returnToBacklog(
     kind: "event",
     message: `${t.id}: ${t.status} -> backlog (${reason})`,
   });
+  // How many of the released reservations were the agent's own.
+  return removed.filter((r) => r.agent === agent).length;
 }
 
 /** Result of deregistering. */
@@ -118,10 +122,18 @@ export async function deregisterAgent(
     const agent = readAgent(store, id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
     const released: string[] = [];
+    let ownReleased = 0;
     if (options.releaseTickets) {
       for (const t of releasableTickets(store, id)) {
         // Reread under the lock: releasableTickets read it moments ago in this same mutation.
-        returnToBacklog(tx, t, id, `released by ${id} on deregister`, options.now, id);
+        ownReleased += returnToBacklog(
+          tx,
+          t,
+          id,
+          `released by ${id} on deregister`,
+          options.now,
+          id,
+        );
         released.push(t.id);
       }
     }
@@ -136,7 +148,7 @@ export async function deregisterAgent(
       kind: "event",
       message: `${id} deregistered` + (released.length ? `; released ${released.join(", ")}` : ""),
     });
-    return { agent: updated, released, reservationsReleased: removed.length };
+    return { agent: updated, released, reservationsReleased: ownReleased + removed.length };
   });
 }
 
@@ -180,13 +192,14 @@ export async function reclaimStale(
     for (const { agent, ageMs } of stale) {
       const reason = `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
       const reclaimed: string[] = [];
+      let ownReleased = 0;
       for (const t of tickets) {
         if (t.claimed_by === agent.id && (t.status === "claimed" || t.status === "in-progress")) {
-          returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
+          ownReleased += returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
           reclaimed.push(t.id);
         }
       }
-      const removed = releaseWhere(tx, (r) => r.agent === agent.id);
+      const released = ownReleased + releaseWhere(tx, (r) => r.agent === agent.id).length;
       const record = readAgent(store, agent.id)!;
       writeAgent(tx, { ...record, status: "stale" });
       postEntry(tx, {
@@ -197,13 +210,13 @@ export async function reclaimStale(
         kind: "event",
         message: `${agent.id} is stale (last heartbeat ${formatAge(ageMs)} ago)` +
           (reclaimed.length ? `; returned ${reclaimed.join(", ")} to backlog` : "") +
-          (removed.length ? `; released ${removed.length} reservation(s)` : ""),
+          (released ? `; released ${released} reservation(s)` : ""),
       });
       out.push({
         agent: { ...record, status: "stale" },
         ageMs,
         reclaimed,
-        reservationsReleased: removed.length,
+        reservationsReleased: released,
       });
     }
     return out;
