@@ -1,6 +1,6 @@
 /** End-to-end: the real CLI in temp directories, every command and every exit code. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runTrack, snapshot, tempStore } from "./helpers.ts";
+import { MAIN, runTrack, snapshot, tempStore } from "./helpers.ts";
 
 function existsSync(path: string): boolean {
   try {
@@ -522,4 +522,35 @@ Deno.test("the seed README Agent Protocol runs verbatim", async () => {
   assertEquals(held.code, 3);
   assertStringIncludes(held.stderr, `reserved by "x" for T-0002`);
   assertEquals((await s.track(["update", "2", "--status", "review"])).code, 3);
+});
+
+Deno.test("a reader that stops early (track list | head -1) is not an internal error", async () => {
+  await using s = await tempStore();
+  // Enough rows to overflow a pipe buffer, so track is still writing when the reader leaves.
+  for (let i = 1; i <= 2000; i++) {
+    const id = `T-${String(i).padStart(4, "0")}`;
+    Deno.writeTextFileSync(
+      `${s.dir}/tickets/${id}.md`,
+      `---\nid: ${id}\ntitle: ticket number ${i} ${
+        "x".repeat(60)
+      }\nstatus: backlog\npriority: medium\ncreated: 2026-01-01T00:00:00Z\n---\n`,
+    );
+  }
+  for (const args of [["list"], ["list", "--json"]]) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, ...args],
+      cwd: s.root,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await reader.cancel();
+    const status = await child.status;
+    const stderr = await new Response(child.stderr).text();
+    assert(!stderr.includes("Internal error"), `${args.join(" ")}: ${stderr}`);
+    assertEquals(status.code, 0, `${args.join(" ")}: ${stderr}`);
+  }
 });
