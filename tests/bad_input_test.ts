@@ -249,3 +249,18 @@ Deno.test("read commands never modify a file", async () => {
   }
   assertEquals(snapshot(s.dir), before);
 });
+
+Deno.test("log refuses to grow a ticket past what a reader accepts, and the ticket stays readable", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "long story"]);
+  const path = `${s.dir}/tickets/T-0001.md`;
+  // A work log already near the 16 MB a reader accepts.
+  const line = `- 2026-01-01T00:00:00Z [a] ${"x".repeat(1000)}\n`;
+  Deno.writeTextFileSync(path, s.read("tickets/T-0001.md") + "\n" + line.repeat(16_000));
+  const before = snapshot(s.dir);
+  const r = await s.track(["log", "1", "--agent", "a"], { stdin: "y".repeat(1024 * 1024 - 1) });
+  assertEquals(r.code, 2, r.stderr);
+  assertStringIncludes(r.stderr, "T-0001");
+  assertEquals(snapshot(s.dir), before);
+  assertEquals((await s.track(["show", "1"])).code, 0);
+});
