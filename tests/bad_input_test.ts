@@ -109,6 +109,9 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
     [["create", "-t", "ok"], "x".repeat(1024 * 1024 + 1)],
     [["create", "-t", "ok"], "bad \r\n body"],
     [["create", "-t", "ok", "-l", "a b,c\nd"], undefined],
+    [["create", "-t", "ok", "--by", "a\nb"], undefined],
+    [["create", "-t", "ok", "--by", ""], undefined],
+    [["create", "-t", "ok", "--by", "b".repeat(200)], undefined],
   ];
   for (const [args, stdin] of cases) {
     const r = await s.track(args, stdin === undefined ? {} : { stdin });
