@@ -267,3 +267,25 @@ Deno.test("log refuses to grow a ticket past what a reader accepts, and the tick
   assertEquals(snapshot(s.dir), before);
   assertEquals((await s.track(["show", "1"])).code, 0);
 });
+
+Deno.test("update --branch and register's fields refuse control characters and huge values", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const before = snapshot(s.dir);
+  for (
+    const args of [
+      ["update", "1", "--branch", "feat\nx"],
+      ["update", "1", "--branch", "feat x"],
+      ["update", "1", "--branch", "b".repeat(300)],
+      ["register", "--agent", "q", "--capabilities", "a\nb"],
+      ["register", "--agent", "q", "--session-id", "s\ns"],
+      ["register", "--agent", "q", "--worktree", "/x\u0001y"],
+    ]
+  ) {
+    const r = await s.track(args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  }
+  assertEquals(snapshot(s.dir), before);
+  await s.json(["update", "1", "--branch", "feat/login-2"]);
+  await s.json(["update", "1", "--branch", ""]);
+});

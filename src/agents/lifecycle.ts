@@ -8,6 +8,7 @@ import type { Ticket } from "../tickets/ticket.ts";
 import { type Agent, AGENT_NAMES } from "./agent.ts";
 import { newAgent, readAgent, readAllAgents, touchAgent, writeAgent } from "./agent_store.ts";
 import { recordLostClaim } from "./claims.ts";
+import { checkLabels, checkLine } from "../tickets/create.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {
@@ -30,6 +31,9 @@ function pickFreeName(store: Store): string {
 
 /** Registers an agent. A name held by an active agent is refused unless `force`. */
 export async function registerAgent(store: Store, input: RegisterInput, now: Date): Promise<Agent> {
+  checkLabels(input.capabilities);
+  if (input.sessionId !== null) checkLine(input.sessionId, "session id");
+  if (input.worktree !== null) checkLine(input.worktree, "worktree");
   return await store.mutate("register", (tx) => {
     const name = input.agent ?? pickFreeName(store);
     const existing = readAgent(store, name);

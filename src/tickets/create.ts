@@ -47,6 +47,28 @@ export function checkLabels(labels: readonly string[]): string[] {
   return [...new Set(labels)].sort();
 }
 
+/** Checks a branch name: no whitespace or control characters, at most 255 characters. */
+export function checkBranch(branch: string): string {
+  if (branch !== "" && !/^[^\s\x00-\x1f\x7f]{1,255}$/.test(branch)) {
+    throw usageError(
+      `Invalid branch ${
+        JSON.stringify(branch.slice(0, 70))
+      }: up to 255 characters, no spaces or control characters`,
+    );
+  }
+  return branch;
+}
+
+/** Checks a free-text field (a session id, a path): one line, no control characters. */
+export function checkLine(value: string, what: string): string {
+  if (!/^[^\x00-\x1f\x7f]{1,1024}$/.test(value)) {
+    throw usageError(
+      `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, 1-1024 characters`,
+    );
+  }
+  return value;
+}
+
 /** Creates a ticket in backlog and posts a board event. */
 export async function createTicket(store: Store, input: CreateInput, now: Date): Promise<Ticket> {
   checkTitle(input.title);

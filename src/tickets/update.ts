@@ -6,7 +6,7 @@ import { assertNotFenced, claimLocked } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { releaseWhere } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
-import { checkLabels, checkTitle } from "./create.ts";
+import { checkBranch, checkLabels, checkTitle } from "./create.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
 import { appendLogEntry, type Ticket } from "./ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "./transitions.ts";
@@ -54,6 +54,7 @@ export async function updateTicket(
 ): Promise<UpdateResult> {
   if (input.title !== undefined) checkTitle(input.title);
   const addLabels = checkLabels(input.addLabels ?? []);
+  if (input.branch !== undefined) checkBranch(input.branch);
   return await store.mutate(`update ${id}`, (tx) => {
     let t = store.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
