@@ -65,6 +65,19 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/** Whether `arg` names one of the flags (`--name`, `--name=…`, `-x`). */
+function isFlag(
+  arg: string,
+  byLong: ReadonlyMap<string, FlagSpec>,
+  byShort: ReadonlyMap<string, FlagSpec>,
+): boolean {
+  if (arg.startsWith("--")) {
+    const eq = arg.indexOf("=");
+    return byLong.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+  }
+  return arg.length === 2 && arg[0] === "-" && byShort.has(arg[1]);
+}
+
 /** Parses `argv` against `specs` (global flags are added). */
 export function parseArgs(
   argv: readonly string[],
@@ -128,6 +141,13 @@ export function parseArgs(
         throw usageError(`Flag "${shown}" needs a value (${spec.value ?? "VALUE"})`, help);
       }
       value = argv[++i];
+      // "--title --force": the value is missing, not "--force" (pass --title=--force for that).
+      if (isFlag(value, byLong, byShort)) {
+        throw usageError(
+          `Flag "${shown}" needs a value (${spec.value ?? "VALUE"}), got the flag "${value}"`,
+          help,
+        );
+      }
     }
     if (spec.choices && spec.type === "string" && !spec.choices.includes(value)) {
       throw usageError(

@@ -51,11 +51,21 @@ Deno.test("parseArgs() refuses unknown flags, missing values, repeats and bad ch
       ["-p", "mid"],
       ["--force=yes"],
       ["-x"],
+      ["--title", "--force"],
+      ["-t", "-f"],
+      ["--add", "--title=x"],
+      ["--title", "--json"],
     ]
   ) {
     const e = assertThrows(() => parseArgs(argv, SPECS, "t"), argv.join(" "));
     assertEquals(e instanceof TrackError && e.exitCode, 2, argv.join(" "));
   }
+  // A value that merely looks like a flag is still a value; inline form passes a flag's name.
+  assertEquals(parseArgs(["-t", "--- x", "--add", "-5"], SPECS, "t").flags, {
+    title: "--- x",
+    add: ["-5"],
+  });
+  assertEquals(parseArgs(["--title=--force"], SPECS, "t").flags, { title: "--force" });
   const near = assertThrows(() => parseArgs(["--titel"], SPECS, "t"));
   assertEquals(near.message.includes(`did you mean "--title"`), true);
 });
