@@ -289,3 +289,20 @@ Deno.test("update --branch and register's fields refuse control characters and h
   await s.json(["update", "1", "--branch", "feat/login-2"]);
   await s.json(["update", "1", "--branch", ""]);
 });
+
+Deno.test("a bad stale_threshold in config.json is bad data (exit 6 naming the file and line)", async () => {
+  await using s = await tempStore();
+  for (const value of [`"soon"`, "5", "null"]) {
+    Deno.writeTextFileSync(
+      `${s.dir}/config.json`,
+      `{\n  "schema": 1,\n  "stale_threshold": ${value}\n}\n`,
+    );
+    for (const args of [["stale"], ["agents"]]) {
+      const r = await s.track(args);
+      assertEquals(r.code, 6, `${value} ${args}: ${r.stderr}`);
+      assertStringIncludes(r.stderr, ".track/config.json:3");
+    }
+    // An explicit --threshold does not need the config value.
+    assertEquals((await s.track(["stale", "--threshold", "1h"])).code, 0);
+  }
+});

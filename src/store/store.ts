@@ -83,9 +83,19 @@ export class Store {
         { hint: "upgrade track, or check config.json by hand" },
       );
     }
-    const threshold = typeof r.stale_threshold === "string"
-      ? r.stale_threshold
-      : DEFAULT_CONFIG.stale_threshold;
+    const threshold = r.stale_threshold === undefined
+      ? DEFAULT_CONFIG.stale_threshold
+      : r.stale_threshold;
+    if (typeof threshold !== "string" || !/^(\d+[smhd])+$/.test(threshold.trim())) {
+      const at = text.indexOf('"stale_threshold"');
+      throw badDataError(
+        display,
+        `"stale_threshold" must be a duration like "30m", "4h" or "90s", not ${
+          JSON.stringify(threshold)
+        }`,
+        { line: at === -1 ? undefined : text.slice(0, at).split("\n").length },
+      );
+    }
     return { schema: r.schema, stale_threshold: threshold };
   }
 
