@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { type FlagSpec, parseArgs } from "./args.ts";
+import { editDistance, type FlagSpec, parseArgs } from "./args.ts";
 import { TrackError } from "./errors.ts";
 
 const SPECS: FlagSpec[] = [
@@ -68,4 +68,11 @@ Deno.test("parseArgs() refuses unknown flags, missing values, repeats and bad ch
   assertEquals(parseArgs(["--title=--force"], SPECS, "t").flags, { title: "--force" });
   const near = assertThrows(() => parseArgs(["--titel"], SPECS, "t"));
   assertEquals(near.message.includes(`did you mean "--title"`), true);
+});
+
+Deno.test("editDistance() counts a swap of neighbours as one edit", () => {
+  assertEquals(editDistance("lsit", "list"), 1);
+  assertEquals(editDistance("lsit", "init"), 2);
+  assertEquals(editDistance("", "abc"), 3);
+  assertEquals(editDistance("kitten", "sitting"), 3);
 });
