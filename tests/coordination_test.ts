@@ -382,6 +382,17 @@ Deno.test("board: 64 KB with --- and markdown reads back identical; filters; tic
   assertEquals(since.entries.length, 3);
   const future = await s.json<{ entries: unknown[] }>(["board", "--since", "2999-01-01T00:00:00Z"]);
   assertEquals(future.entries.length, 0);
+  // --since takes an age or a UTC timestamp; anything else is refused, not guessed at.
+  for (const bad of ["5", "1", "Nov 25 2026", "yesterday"]) {
+    assertEquals((await s.track(["board", "--since", bad])).code, 2, bad);
+  }
+  const inAnHour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19);
+  const utc = await s.json<{ entries: unknown[] }>(["board", "--since", inAnHour], {
+    env: { TZ: "Asia/Tokyo" },
+  });
+  assertEquals(utc.entries.length, 0, "a timestamp without an offset is UTC, not local time");
+  const day = await s.json<{ entries: unknown[] }>(["board", "--since", "2000-01-01"]);
+  assertEquals(day.entries.length, 3);
   const none = await s.track(["board", "--tag", "no-such-tag"]);
   assertEquals(none.code, 0);
   assertStringIncludes(none.stderr, "No board messages match", "the board is not empty");
