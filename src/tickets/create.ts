@@ -49,7 +49,7 @@ export function checkLabels(labels: readonly string[]): string[] {
 
 /** Checks a branch name: no whitespace or control characters, at most 255 characters. */
 export function checkBranch(branch: string): string {
-  if (branch !== "" && !/^[^\s\x00-\x1f\x7f]{1,255}$/.test(branch)) {
+  if (branch !== "" && !/^[^\s\p{Cc}]{1,255}$/u.test(branch)) {
     throw usageError(
       `Invalid branch ${
         JSON.stringify(branch.slice(0, 70))
@@ -61,7 +61,7 @@ export function checkBranch(branch: string): string {
 
 /** Checks a free-text field (a session id, a path): one line, no control characters. */
 export function checkLine(value: string, what: string): string {
-  if (!/^[^\x00-\x1f\x7f]{1,1024}$/.test(value)) {
+  if (!/^[^\p{Cc}]{1,1024}$/u.test(value)) {
     throw usageError(
       `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, 1-1024 characters`,
     );
