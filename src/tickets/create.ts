@@ -61,9 +61,9 @@ export function checkBranch(branch: string): string {
 
 /** Checks a free-text field (a session id, a path): one line, no control characters. */
 export function checkLine(value: string, what: string): string {
-  if (!/^[^\p{Cc}]{1,1024}$/u.test(value)) {
+  if (!/^[^\p{Cc}]{0,4096}$/u.test(value)) {
     throw usageError(
-      `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, 1-1024 characters`,
+      `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, at most 4096 characters`,
     );
   }
   return value;
