@@ -426,3 +426,53 @@ Deno.test("every command run with an agent counts as a heartbeat", async () => {
   const hb = JSON.parse(s.read("agents/hb.json"));
   assertEquals(hb.status, "active");
 });
+
+Deno.test("board: posts on two git branches merge without conflict and read back in time order", async () => {
+  await using s = await tempStore();
+  const git = (...args: string[]) => {
+    const out = new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
+      cwd: s.root,
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    assertEquals(out.code, 0, `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  };
+  git("init", "-q", "-b", "main");
+  await s.json(["board", "--agent", "base", "-m", "before the split"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "base");
+  git("checkout", "-q", "-b", "feature");
+  await s.json(["board", "--agent", "on-feature", "-m", "from feature\n---\nsecond line"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "feature");
+  git("checkout", "-q", "main");
+  await s.json(["board", "--agent", "on-main", "-m", "from main"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "main");
+  git("merge", "-q", "--no-edit", "feature");
+  const board = await s.json<{ entries: Array<{ agent: string; message: string }> }>(["board"]);
+  assertEquals(board.entries.map((e) => [e.agent, e.message]), [
+    ["base", "before the split"],
+    ["on-feature", "from feature\n---\nsecond line"],
+    ["on-main", "from main"],
+  ]);
+});
+
+Deno.test("ticket events on the board: created, claimed, status changes and reclaims", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["update", "1", "--status", "in-progress", "--agent", "old"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  const board = await s.json<{ entries: Array<{ tag: string; kind: string; ticket: string }> }>(
+    ["board", "--ticket", "1"],
+  );
+  assertEquals(board.entries.map((e) => [e.tag, e.kind, e.ticket]), [
+    ["created", "event", "T-0001"],
+    ["claimed", "event", "T-0001"],
+    ["status", "event", "T-0001"],
+    ["reclaimed", "event", "T-0001"],
+  ]);
+});
