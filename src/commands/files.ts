@@ -76,7 +76,15 @@ export default defineCommand({
   async run(opts, ctx) {
     const store = ctx.store();
     const root = projectRoot(store.dir, ctx.cwd);
-    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root });
+    const exists = (abs: string) => {
+      try {
+        Deno.lstatSync(abs);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root, exists });
     if (opts.mode === "list") {
       const all = readReservations(store);
       const rows = all.map((r) => ({
