@@ -155,6 +155,26 @@ Deno.test("registering again does not lift the fence on a lost claim", async () 
   await s.json(["log", "1", "--agent", "old", "-m", "mine again"]);
 });
 
+Deno.test("a ticket moved to backlog by someone else fences its holder", async () => {
+  await using s = await tempStore();
+  for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "1", "--agent", "holder"]);
+  await s.json(["claim", "2", "--agent", "holder"]);
+  await s.json(["update", "1", "--status", "backlog"]); // a person at the terminal
+  await s.json(["update", "2", "--status", "backlog", "--agent", "lead", "--force"]);
+  for (const [id, by] of [["1", "human"], ["2", "lead"]]) {
+    const before = s.read(`tickets/T-000${id}.md`);
+    const late = await s.track(["log", id, "--agent", "holder", "-m", "late"]);
+    assertEquals(late.code, 3, late.stderr);
+    assertStringIncludes(late.stderr, `moved to backlog by "${by}"`);
+    assertEquals(s.read(`tickets/T-000${id}.md`), before);
+  }
+  // Giving a ticket back yourself is not losing it.
+  await s.json(["claim", "1", "--agent", "holder"]);
+  await s.json(["update", "1", "--status", "backlog", "--agent", "holder"]);
+  await s.json(["log", "1", "--agent", "holder", "-m", "notes for the next one"]);
+});
+
 Deno.test("a forced claim fences the previous holder", async () => {
   await using s = await tempStore();
   await s.json(["create", "-t", "t"]);

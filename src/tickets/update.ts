@@ -2,7 +2,7 @@
 import { conflictError, usageError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
-import { assertNotFenced, claimLocked } from "../agents/claims.ts";
+import { assertNotFenced, claimLocked, recordLostClaim } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { releaseWhere } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
@@ -93,10 +93,15 @@ export async function updateTicket(
         onDisk = t;
         claimed = true;
       } else {
+        const holder = t.claimed_by;
         t = { ...t, status: to };
         if (to === "backlog") {
           t.claimed_by = null;
           t.claimed_at = null;
+          // Taken back by someone else: the holder's late writes are fenced, as after a reclaim.
+          if (holder !== null && holder !== agent) {
+            recordLostClaim(tx, holder, onDisk, `moved to backlog by "${agent ?? "human"}"`, now);
+          }
         }
         if (to === "backlog" || to === "done") {
           releaseWhere(tx, (r) => r.ticket === t.id);
