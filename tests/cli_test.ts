@@ -316,6 +316,14 @@ Deno.test("usage errors: unknown flags, missing values, unknown commands exit 2 
     ["stale", "--threshold", "5"],
     ["files", "--add", "/etc/passwd", "--agent", "a", "--ticket", "1"],
     ["files", "--add", "src/{a,b}.ts", "--agent", "a", "--ticket", "1"],
+    // A stray argument is refused, not silently dropped (register myname would pick a name).
+    ["register", "myname"],
+    ["board", "hello"],
+    ["stale", "30m", "--reclaim"],
+    ["heartbeat", "--agent", "a", "extra"],
+    ["next", "--agent", "a", "1"],
+    ["files", "--list", "src/a.ts"],
+    ["init", "here"],
   ];
   for (const args of cases) {
     const r = await s.track(args);

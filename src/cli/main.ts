@@ -89,6 +89,12 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       io.out(commandHelp(spec));
       return EXIT.ok;
     }
+    if (!spec.positionals?.length && parsed.positionals.length > 0) {
+      throw usageError(
+        `Unexpected argument ${JSON.stringify(parsed.positionals[0])} for "track ${spec.name}"`,
+        `track ${spec.name} --help`,
+      );
+    }
     const opts = spec.parse(parsed);
     const ctx = createContext({
       io,

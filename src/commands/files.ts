@@ -57,6 +57,12 @@ export default defineCommand({
         "track files --list",
       );
     }
+    if (bool(args, "list") && args.positionals.length > 0) {
+      throw usageError(
+        `"track files --list" takes no paths, got ${JSON.stringify(args.positionals[0])}`,
+        `track files --check ${args.positionals[0]}`,
+      );
+    }
     const ticket = str(args, "ticket");
     const mode = add.length > 0
       ? "add"
