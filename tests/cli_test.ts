@@ -344,6 +344,8 @@ Deno.test("--json on every command, errors in JSON mode are JSON", async () => {
   await using s = await tempStore();
   const created = await s.json<{ schema: number; ticket: { id: string } }>(["create", "-t", "t"]);
   assertEquals(created.schema, 1);
+  const leading = await s.track(["--json", "list"]);
+  assertEquals(JSON.parse(leading.stdout).tickets.length, 1, "--json may come before the command");
   const r = await s.track(["claim", "5", "--agent", "a", "--json"]);
   assertEquals(r.code, 4);
   const err = JSON.parse(r.stderr);

@@ -64,7 +64,11 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
   const json = args.includes("--json");
   let command: string | undefined;
   try {
-    const [first, ...rest] = args;
+    // Global flags may come before the command: `track --json list` = `track list --json`.
+    const lead = args.findIndex((a) => a !== "--json");
+    const [first, ...rest] = lead <= 0
+      ? args
+      : [args[lead], ...args.slice(0, lead), ...args.slice(lead + 1)];
     if (first === undefined || first === "--help" || first === "-h") {
       io.out(mainHelp(await loadCommands(deps.commands ?? COMMANDS), VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
