@@ -1,6 +1,6 @@
 /** Bad input gets a clear error and changes nothing; tricky text round-trips byte for byte. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { snapshot, tempStore } from "./helpers.ts";
+import { MAIN, snapshot, tempStore } from "./helpers.ts";
 
 const VALID = (id: string, extra = "") =>
   `---\nid: ${id}\ntitle: Hand made\nstatus: backlog\npriority: medium\ncreated: 2026-01-01T00:00:00Z\n${extra}---\n\n## Description\n\nx\n`;
@@ -109,6 +109,9 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
     [["create", "-t", "ok"], "x".repeat(1024 * 1024 + 1)],
     [["create", "-t", "ok"], "bad \r\n body"],
     [["create", "-t", "ok", "-l", "a b,c\nd"], undefined],
+    [["create", "-t", "ok", "--by", "a\nb"], undefined],
+    [["create", "-t", "ok", "--by", ""], undefined],
+    [["create", "-t", "ok", "--by", "b".repeat(200)], undefined],
   ];
   for (const [args, stdin] of cases) {
     const r = await s.track(args, stdin === undefined ? {} : { stdin });
@@ -117,6 +120,23 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
   const bin = await s.track(["create", "-t", "ok"], { stdin: new Uint8Array([0x66, 0xff, 0x0a]) });
   assertEquals(bin.code, 2);
   assertStringIncludes(bin.stderr, "not valid UTF-8");
+  // Invalid UTF-8 in an argument: Deno.args would hand over U+FFFD in its place.
+  const argv = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `exec "$0" run -A --quiet "$1" create -t "$(printf 'ok\\377')"`,
+      Deno.execPath(),
+      MAIN,
+    ],
+    cwd: s.root,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const argvErr = new TextDecoder().decode(argv.stderr);
+  assertEquals(argv.code, 2, argvErr);
+  assertStringIncludes(argvErr, "not valid UTF-8");
   assertEquals(snapshot(s.dir), before);
 });
 
@@ -231,4 +251,58 @@ Deno.test("read commands never modify a file", async () => {
     }
   }
   assertEquals(snapshot(s.dir), before);
+});
+
+Deno.test("log refuses to grow a ticket past what a reader accepts, and the ticket stays readable", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "long story"]);
+  const path = `${s.dir}/tickets/T-0001.md`;
+  // A work log already near the 16 MB a reader accepts.
+  const line = `- 2026-01-01T00:00:00Z [a] ${"x".repeat(1000)}\n`;
+  Deno.writeTextFileSync(path, s.read("tickets/T-0001.md") + "\n" + line.repeat(16_000));
+  const before = snapshot(s.dir);
+  const r = await s.track(["log", "1", "--agent", "a"], { stdin: "y".repeat(1024 * 1024 - 1) });
+  assertEquals(r.code, 2, r.stderr);
+  assertStringIncludes(r.stderr, "T-0001");
+  assertEquals(snapshot(s.dir), before);
+  assertEquals((await s.track(["show", "1"])).code, 0);
+});
+
+Deno.test("update --branch and register's fields refuse control characters and huge values", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const before = snapshot(s.dir);
+  for (
+    const args of [
+      ["update", "1", "--branch", "feat\nx"],
+      ["update", "1", "--branch", "feat x"],
+      ["update", "1", "--branch", "b".repeat(300)],
+      ["register", "--agent", "q", "--capabilities", "a\nb"],
+      ["register", "--agent", "q", "--session-id", "s\ns"],
+      ["register", "--agent", "q", "--worktree", "/x\u0001y"],
+    ]
+  ) {
+    const r = await s.track(args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  }
+  assertEquals(snapshot(s.dir), before);
+  await s.json(["update", "1", "--branch", "feat/login-2"]);
+  await s.json(["update", "1", "--branch", ""]);
+});
+
+Deno.test("a bad stale_threshold in config.json is bad data (exit 6 naming the file and line)", async () => {
+  await using s = await tempStore();
+  for (const value of [`"soon"`, "5", "null"]) {
+    Deno.writeTextFileSync(
+      `${s.dir}/config.json`,
+      `{\n  "schema": 1,\n  "stale_threshold": ${value}\n}\n`,
+    );
+    for (const args of [["stale"], ["agents"]]) {
+      const r = await s.track(args);
+      assertEquals(r.code, 6, `${value} ${args}: ${r.stderr}`);
+      assertStringIncludes(r.stderr, ".track/config.json:3");
+    }
+    // An explicit --threshold does not need the config value.
+    assertEquals((await s.track(["stale", "--threshold", "1h"])).code, 0);
+  }
 });

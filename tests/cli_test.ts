@@ -1,6 +1,15 @@
 /** End-to-end: the real CLI in temp directories, every command and every exit code. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runTrack, snapshot, tempStore } from "./helpers.ts";
+import { MAIN, runTrack, snapshot, tempStore } from "./helpers.ts";
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("the seed README Quick Start runs verbatim", async () => {
   await using s = await tempStore({ init: false });
@@ -81,6 +90,43 @@ Deno.test("a linked git worktree uses the main worktree's .track/", async () => 
     assertEquals(r.tickets.map((t) => t.title), ["From main"]);
     await s.json(["create", "-t", "From worktree"], { cwd: wt });
     assertEquals((await s.json<{ tickets: unknown[] }>(["list"])).tickets.length, 2);
+    // The Quick Start's first step, run in the worktree, must not fork the board.
+    Deno.mkdirSync(`${wt}/sub`);
+    const init = await s.json<{ created: boolean; path: string }>(["init"], { cwd: `${wt}/sub` });
+    assertEquals([init.created, init.path], [false, s.dir]);
+    assert(!existsSync(`${wt}/sub/.track`) && !existsSync(`${wt}/.track`));
+  } finally {
+    await Deno.remove(wt, { recursive: true });
+  }
+});
+
+Deno.test("files in a linked git worktree: paths are relative to that worktree", async () => {
+  await using s = await tempStore();
+  const git = (args: string[], cwd = s.root) =>
+    new Deno.Command("git", { args, cwd, stdout: "null", stderr: "piped" }).outputSync();
+  git(["init", "-q", "-b", "main"]);
+  git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
+  const wt = `${s.root}-wt`;
+  const out = git(["worktree", "add", "-q", wt]);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  try {
+    Deno.mkdirSync(`${wt}/src/auth`, { recursive: true });
+    await s.json(["create", "-t", "auth"]);
+    await s.json(["create", "-t", "other"]);
+    const added = await s.json<{ reserved: Array<{ path: string }> }>(
+      ["files", "--add", "token.ts", "../../README.md", "--agent", "a", "--ticket", "1"],
+      { cwd: `${wt}/src/auth` },
+    );
+    assertEquals(added.reserved.map((r) => r.path), ["src/auth/token.ts", "README.md"]);
+    // The same repository path, named from the main worktree, is the same reservation.
+    const check = await s.track(["files", "--check", "src/auth/token.ts", "--agent", "b"]);
+    assertEquals(check.code, 3, check.stderr);
+    const clash = await s.track(
+      ["files", "--add", "src/auth", "--agent", "b", "--ticket", "2"],
+      { cwd: wt },
+    );
+    assertEquals(clash.code, 3, clash.stderr);
+    assertStringIncludes(clash.stderr, `"a" for T-0001`);
   } finally {
     await Deno.remove(wt, { recursive: true });
   }
@@ -262,11 +308,29 @@ Deno.test("usage errors: unknown flags, missing values, unknown commands exit 2 
     ["board", "--last", "zero"],
     ["create"],
     ["create", "-t", "x", "--body"],
+    ["create", "-t", "   "],
+    ["create", "-t", "x", "-l", "a,b\nc"],
+    ["board", "--last", "0"],
+    ["board", "--since", "garbage"],
+    ["board", "--agent", "a", "-m", "x", "--tag", "Not A Tag"],
+    ["stale", "--threshold", "5"],
+    ["files", "--add", "/etc/passwd", "--agent", "a", "--ticket", "1"],
+    ["files", "--add", "src/{a,b}.ts", "--agent", "a", "--ticket", "1"],
+    // A stray argument is refused, not silently dropped (register myname would pick a name).
+    ["register", "myname"],
+    ["board", "hello"],
+    ["stale", "30m", "--reclaim"],
+    ["heartbeat", "--agent", "a", "extra"],
+    ["next", "--agent", "a", "1"],
+    ["files", "--list", "src/a.ts"],
+    ["init", "here"],
   ];
   for (const args of cases) {
     const r = await s.track(args);
     assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assertMatch(r.stderr, /^track: [A-Z"]/);
+    // Every error names the next command to try.
+    assertMatch(r.stderr, /\(hint: [^)]*track [a-z-]/, `${args.join(" ")}: ${r.stderr}`);
     assert(!r.stderr.includes("    at "), "no stack trace");
   }
   assertStringIncludes(
@@ -280,6 +344,8 @@ Deno.test("--json on every command, errors in JSON mode are JSON", async () => {
   await using s = await tempStore();
   const created = await s.json<{ schema: number; ticket: { id: string } }>(["create", "-t", "t"]);
   assertEquals(created.schema, 1);
+  const leading = await s.track(["--json", "list"]);
+  assertEquals(JSON.parse(leading.stdout).tickets.length, 1, "--json may come before the command");
   const r = await s.track(["claim", "5", "--agent", "a", "--json"]);
   assertEquals(r.code, 4);
   const err = JSON.parse(r.stderr);
@@ -466,4 +532,35 @@ Deno.test("the seed README Agent Protocol runs verbatim", async () => {
   assertEquals(held.code, 3);
   assertStringIncludes(held.stderr, `reserved by "x" for T-0002`);
   assertEquals((await s.track(["update", "2", "--status", "review"])).code, 3);
+});
+
+Deno.test("a reader that stops early (track list | head -1) is not an internal error", async () => {
+  await using s = await tempStore();
+  // Enough rows to overflow a pipe buffer, so track is still writing when the reader leaves.
+  for (let i = 1; i <= 2000; i++) {
+    const id = `T-${String(i).padStart(4, "0")}`;
+    Deno.writeTextFileSync(
+      `${s.dir}/tickets/${id}.md`,
+      `---\nid: ${id}\ntitle: ticket number ${i} ${
+        "x".repeat(60)
+      }\nstatus: backlog\npriority: medium\ncreated: 2026-01-01T00:00:00Z\n---\n`,
+    );
+  }
+  for (const args of [["list"], ["list", "--json"]]) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, ...args],
+      cwd: s.root,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await reader.cancel();
+    const status = await child.status;
+    const stderr = await new Response(child.stderr).text();
+    assert(!stderr.includes("Internal error"), `${args.join(" ")}: ${stderr}`);
+    assertEquals(status.code, 0, `${args.join(" ")}: ${stderr}`);
+  }
 });

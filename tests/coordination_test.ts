@@ -84,9 +84,9 @@ Deno.test("stale --reclaim: an old heartbeat loses its tickets, a fresh one keep
   }
   await s.json(["claim", "2", "--agent", "fresh"]);
   ageHeartbeat(s.dir, "old", 45);
+  const before = snapshot(s.dir);
   const listed = await s.json<{ stale: Array<{ agent: string }> }>(["stale"]);
   assertEquals(listed.stale.map((x) => x.agent), ["old"]);
-  const before = snapshot(s.dir);
   assertEquals(snapshot(s.dir), before, "stale without --reclaim writes nothing");
   const r = await s.json<
     { reclaimed: Array<{ agent: string; tickets: string[]; reservations_released: number }> }
@@ -129,6 +129,52 @@ Deno.test("stale --reclaim: an old heartbeat loses its tickets, a fresh one keep
   }
   const after = snapshot(s.dir);
   for (const [k, v] of frozen) if (!k.startsWith("agents/")) assertEquals(after.get(k), v, k);
+});
+
+Deno.test("registering again does not lift the fence on a lost claim", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  // The slow session wakes up and re-runs the protocol's first step: it is free to do so ...
+  await s.json(["register", "--agent", "old"]);
+  const before = s.read("tickets/T-0001.md");
+  // ... but its late writes to the ticket it lost are still refused.
+  for (
+    const args of [
+      ["log", "1", "--agent", "old", "-m", "late"],
+      ["files", "--add", "src/x.ts", "--agent", "old", "--ticket", "1"],
+    ]
+  ) {
+    const late = await s.track(args);
+    assertEquals(late.code, 3, `${args.join(" ")}: ${late.stderr}`);
+    assertStringIncludes(late.stderr, "lost its claim");
+  }
+  assertEquals(s.read("tickets/T-0001.md"), before);
+  // Claiming it again is the way back.
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["log", "1", "--agent", "old", "-m", "mine again"]);
+});
+
+Deno.test("a ticket moved to backlog by someone else fences its holder", async () => {
+  await using s = await tempStore();
+  for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "1", "--agent", "holder"]);
+  await s.json(["claim", "2", "--agent", "holder"]);
+  await s.json(["update", "1", "--status", "backlog"]); // a person at the terminal
+  await s.json(["update", "2", "--status", "backlog", "--agent", "lead", "--force"]);
+  for (const [id, by] of [["1", "human"], ["2", "lead"]]) {
+    const before = s.read(`tickets/T-000${id}.md`);
+    const late = await s.track(["log", id, "--agent", "holder", "-m", "late"]);
+    assertEquals(late.code, 3, late.stderr);
+    assertStringIncludes(late.stderr, `moved to backlog by "${by}"`);
+    assertEquals(s.read(`tickets/T-000${id}.md`), before);
+  }
+  // Giving a ticket back yourself is not losing it.
+  await s.json(["claim", "1", "--agent", "holder"]);
+  await s.json(["update", "1", "--status", "backlog", "--agent", "holder"]);
+  await s.json(["log", "1", "--agent", "holder", "-m", "notes for the next one"]);
 });
 
 Deno.test("a forced claim fences the previous holder", async () => {
@@ -225,6 +271,22 @@ Deno.test("reservations end on done, on backlog, on deregister", async () => {
   );
 });
 
+Deno.test("a ticket returned to backlog by reclaim or deregister ends every reservation on it", async () => {
+  await using s = await tempStore();
+  for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["claim", "2", "--agent", "leaving"]);
+  // A helper reserves files for each ticket alongside its holder.
+  await s.json(["files", "--add", "h1.ts", "--agent", "helper", "--ticket", "1"]);
+  await s.json(["files", "--add", "h2.ts", "--agent", "helper", "--ticket", "2"]);
+  await s.json(["files", "--add", "keep.ts", "--agent", "helper", "--ticket", "2", "--shared"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  await s.json(["deregister", "--agent", "leaving", "--release-tickets"]);
+  const left = await s.json<{ reservations: Array<{ path: string }> }>(["files", "--list"]);
+  assertEquals(left.reservations.map((r) => r.path), [], "backlog ends reservations");
+});
+
 Deno.test("deregister --release-tickets returns claimed and in-progress, keeps review", async () => {
   await using s = await tempStore();
   for (const t of ["a", "b", "c"]) await s.json(["create", "-t", t]);
@@ -277,6 +339,25 @@ Deno.test("dependencies: missing refused, cycles refused with the cycle, remove-
   assertEquals(ready2.tickets.map((t) => t.id), ["T-0004", "T-0003", "T-0001"]);
 });
 
+Deno.test("update with a bad --depends-on changes nothing, even with --status", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "a"]);
+  await s.json(["create", "-t", "b", "--depends-on", "1"]);
+  await s.json(["claim", "1", "--agent", "x"]);
+  const before = snapshot(s.dir);
+  for (
+    const [args, code] of [
+      [["update", "1", "--status", "in-progress", "--agent", "x", "--depends-on", "99"], 4],
+      [["update", "1", "--status", "backlog", "--agent", "x", "--depends-on", "2"], 3],
+      [["update", "2", "--status", "claimed", "--agent", "y", "--depends-on", "2", "--force"], 3],
+    ] as const
+  ) {
+    const r = await s.track([...args]);
+    assertEquals(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    assertEquals(snapshot(s.dir), before, `${args.join(" ")} changed files`);
+  }
+});
+
 Deno.test("next skips tickets whose files another agent reserved, and honours --label", async () => {
   await using s = await tempStore();
   await s.json(["create", "-t", "touches auth", "-p", "critical"]);
@@ -323,6 +404,20 @@ Deno.test("board: 64 KB with --- and markdown reads back identical; filters; tic
   assertEquals(since.entries.length, 3);
   const future = await s.json<{ entries: unknown[] }>(["board", "--since", "2999-01-01T00:00:00Z"]);
   assertEquals(future.entries.length, 0);
+  // --since takes an age or a UTC timestamp; anything else is refused, not guessed at.
+  for (const bad of ["5", "1", "Nov 25 2026", "yesterday"]) {
+    assertEquals((await s.track(["board", "--since", bad])).code, 2, bad);
+  }
+  const inAnHour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19);
+  const utc = await s.json<{ entries: unknown[] }>(["board", "--since", inAnHour], {
+    env: { TZ: "Asia/Tokyo" },
+  });
+  assertEquals(utc.entries.length, 0, "a timestamp without an offset is UTC, not local time");
+  const day = await s.json<{ entries: unknown[] }>(["board", "--since", "2000-01-01"]);
+  assertEquals(day.entries.length, 3);
+  const none = await s.track(["board", "--tag", "no-such-tag"]);
+  assertEquals(none.code, 0);
+  assertStringIncludes(none.stderr, "No board messages match", "the board is not empty");
   assertEquals((await s.track(["board", "--agent", "a", "-m", "x", "--tag", "Bad Tag"])).code, 2);
   assertEquals((await s.track(["board", "--agent", "a", "-m", "x", "--ticket", "9"])).code, 4);
   assertEquals((await s.track(["board", "-m", "no agent"])).code, 2);
@@ -343,4 +438,63 @@ Deno.test("every command run with an agent counts as a heartbeat", async () => {
     0,
   );
   assertEquals((await s.track(["stale", "--threshold", "soon"])).code, 2);
+  // create and stale --reclaim are writes too: run with an agent, they count as its heartbeat.
+  ageHeartbeat(s.dir, "hb", 50);
+  await s.json(["create", "-t", "by hb"], { env: { TRACK_AGENT: "hb" } });
+  assertEquals((await s.json<{ stale: unknown[] }>(["stale"])).stale.length, 0, "create");
+  ageHeartbeat(s.dir, "hb", 50);
+  const r = await s.json<{ reclaimed: unknown[] }>(["stale", "--reclaim", "--agent", "hb"]);
+  assertEquals(r.reclaimed, [], "the agent running the reclaim is alive, not stale");
+  const hb = JSON.parse(s.read("agents/hb.json"));
+  assertEquals(hb.status, "active");
+});
+
+Deno.test("board: posts on two git branches merge without conflict and read back in time order", async () => {
+  await using s = await tempStore();
+  const git = (...args: string[]) => {
+    const out = new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
+      cwd: s.root,
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    assertEquals(out.code, 0, `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  };
+  git("init", "-q", "-b", "main");
+  await s.json(["board", "--agent", "base", "-m", "before the split"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "base");
+  git("checkout", "-q", "-b", "feature");
+  await s.json(["board", "--agent", "on-feature", "-m", "from feature\n---\nsecond line"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "feature");
+  git("checkout", "-q", "main");
+  await s.json(["board", "--agent", "on-main", "-m", "from main"]);
+  git("add", "-A");
+  git("commit", "-q", "-m", "main");
+  git("merge", "-q", "--no-edit", "feature");
+  const board = await s.json<{ entries: Array<{ agent: string; message: string }> }>(["board"]);
+  assertEquals(board.entries.map((e) => [e.agent, e.message]), [
+    ["base", "before the split"],
+    ["on-feature", "from feature\n---\nsecond line"],
+    ["on-main", "from main"],
+  ]);
+});
+
+Deno.test("ticket events on the board: created, claimed, status changes and reclaims", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "old"]);
+  await s.json(["update", "1", "--status", "in-progress", "--agent", "old"]);
+  ageHeartbeat(s.dir, "old", 45);
+  await s.json(["stale", "--reclaim"]);
+  const board = await s.json<{ entries: Array<{ tag: string; kind: string; ticket: string }> }>(
+    ["board", "--ticket", "1"],
+  );
+  assertEquals(board.entries.map((e) => [e.tag, e.kind, e.ticket]), [
+    ["created", "event", "T-0001"],
+    ["claimed", "event", "T-0001"],
+    ["status", "event", "T-0001"],
+    ["reclaimed", "event", "T-0001"],
+  ]);
 });

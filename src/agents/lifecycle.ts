@@ -9,6 +9,7 @@ import { type Agent, AGENT_NAMES } from "./agent.ts";
 import { newAgent, readAgent, readAllAgents, touchAgent, writeAgent } from "./agent_store.ts";
 import { recordLostClaim } from "./claims.ts";
 import { heartbeatAge, monotonicNow } from "./clock.ts";
+import { checkLabels, checkLine } from "../tickets/create.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {
@@ -31,6 +32,9 @@ function pickFreeName(store: Store): string {
 
 /** Registers an agent. A name held by an active agent is refused unless `force`. */
 export async function registerAgent(store: Store, input: RegisterInput, now: Date): Promise<Agent> {
+  checkLabels(input.capabilities);
+  if (input.sessionId !== null) checkLine(input.sessionId, "session id");
+  if (input.worktree !== null) checkLine(input.worktree, "worktree");
   return await store.mutate("register", (tx) => {
     const name = input.agent ?? pickFreeName(store);
     const existing = readAgent(store, name);
@@ -51,6 +55,8 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
         ? existing.registered_at
         : agent.registered_at;
       agent.extra = existing.extra;
+      // Lost claims stay fenced: registering again is not a way back to a reclaimed ticket.
+      agent.lost = existing.lost;
     }
     agent.session_id = input.sessionId;
     agent.worktree = input.worktree;
@@ -86,9 +92,11 @@ function returnToBacklog(
   reason: string,
   now: Date,
   by: string,
-): void {
+): number {
   const at = isoSeconds(now);
   tx.writeTicket({ ...t, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
+  // A ticket back in backlog ends every reservation made for it, whoever made it.
+  const removed = releaseWhere(tx, (r) => r.ticket === t.id);
   recordLostClaim(tx, agent, t, reason, now);
   postEntry(tx, {
     at: now,
@@ -98,6 +106,8 @@ function returnToBacklog(
     kind: "event",
     message: `${t.id}: ${t.status} -> backlog (${reason})`,
   });
+  // How many of the released reservations were the agent's own.
+  return removed.filter((r) => r.agent === agent).length;
 }
 
 /** Result of deregistering. */
@@ -117,10 +127,18 @@ export async function deregisterAgent(
     const agent = readAgent(store, id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
     const released: string[] = [];
+    let ownReleased = 0;
     if (options.releaseTickets) {
       for (const t of releasableTickets(store, id)) {
         // Reread under the lock: releasableTickets read it moments ago in this same mutation.
-        returnToBacklog(tx, t, id, `released by ${id} on deregister`, options.now, id);
+        ownReleased += returnToBacklog(
+          tx,
+          t,
+          id,
+          `released by ${id} on deregister`,
+          options.now,
+          id,
+        );
         released.push(t.id);
       }
     }
@@ -135,7 +153,7 @@ export async function deregisterAgent(
       kind: "event",
       message: `${id} deregistered` + (released.length ? `; released ${released.join(", ")}` : ""),
     });
-    return { agent: updated, released, reservationsReleased: removed.length };
+    return { agent: updated, released, reservationsReleased: ownReleased + removed.length };
   });
 }
 
@@ -176,23 +194,26 @@ export function findStale(
  */
 export async function reclaimStale(
   store: Store,
-  options: { thresholdMs: number; now: Date; by: string },
+  options: { thresholdMs: number; now: Date; by: string; agent?: string | null },
 ): Promise<StaleAgent[]> {
   return await store.mutate("stale --reclaim", (tx) => {
     const out: StaleAgent[] = [];
+    // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
+    if (options.agent) touchAgent(tx, options.agent, options.now);
     const stale = findStale(store, options.thresholdMs, options.now);
     if (stale.length === 0) return out;
     const tickets = store.readAllTickets().tickets;
     for (const { agent, ageMs } of stale) {
       const reason = `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
       const reclaimed: string[] = [];
+      let ownReleased = 0;
       for (const t of tickets) {
         if (t.claimed_by === agent.id && (t.status === "claimed" || t.status === "in-progress")) {
-          returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
+          ownReleased += returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
           reclaimed.push(t.id);
         }
       }
-      const removed = releaseWhere(tx, (r) => r.agent === agent.id);
+      const released = ownReleased + releaseWhere(tx, (r) => r.agent === agent.id).length;
       const record = readAgent(store, agent.id)!;
       writeAgent(tx, { ...record, status: "stale" });
       postEntry(tx, {
@@ -203,13 +224,13 @@ export async function reclaimStale(
         kind: "event",
         message: `${agent.id} is stale (last heartbeat ${formatAge(ageMs)} ago)` +
           (reclaimed.length ? `; returned ${reclaimed.join(", ")} to backlog` : "") +
-          (removed.length ? `; released ${removed.length} reservation(s)` : ""),
+          (released ? `; released ${released} reservation(s)` : ""),
       });
       out.push({
         agent: { ...record, status: "stale" },
         ageMs,
         reclaimed,
-        reservationsReleased: removed.length,
+        reservationsReleased: released,
       });
     }
     return out;

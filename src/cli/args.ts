@@ -50,19 +50,36 @@ function closest(name: string, specs: readonly FlagSpec[]): string | null {
   return best !== null && bestScore <= 2 ? best : null;
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
+/** Edit distance counting a swap of two neighbours as one edit, for "did you mean" hints. */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Optimal string alignment: Levenshtein plus adjacent transpositions ("lsit" -> "list" is 1).
+  const d: number[][] = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
+}
+
+/** Whether `arg` names one of the flags (`--name`, `--name=…`, `-x`). */
+function isFlag(
+  arg: string,
+  byLong: ReadonlyMap<string, FlagSpec>,
+  byShort: ReadonlyMap<string, FlagSpec>,
+): boolean {
+  if (arg.startsWith("--")) {
+    const eq = arg.indexOf("=");
+    return byLong.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+  }
+  return arg.length === 2 && arg[0] === "-" && byShort.has(arg[1]);
 }
 
 /** Parses `argv` against `specs` (global flags are added). */
@@ -128,6 +145,13 @@ export function parseArgs(
         throw usageError(`Flag "${shown}" needs a value (${spec.value ?? "VALUE"})`, help);
       }
       value = argv[++i];
+      // "--title --force": the value is missing, not "--force" (pass --title=--force for that).
+      if (isFlag(value, byLong, byShort)) {
+        throw usageError(
+          `Flag "${shown}" needs a value (${spec.value ?? "VALUE"}), got the flag "${value}"`,
+          help,
+        );
+      }
     }
     if (spec.choices && spec.type === "string" && !spec.choices.includes(value)) {
       throw usageError(

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { type FlagSpec, parseArgs } from "./args.ts";
+import { editDistance, type FlagSpec, parseArgs } from "./args.ts";
 import { TrackError } from "./errors.ts";
 
 const SPECS: FlagSpec[] = [
@@ -51,11 +51,28 @@ Deno.test("parseArgs() refuses unknown flags, missing values, repeats and bad ch
       ["-p", "mid"],
       ["--force=yes"],
       ["-x"],
+      ["--title", "--force"],
+      ["-t", "-f"],
+      ["--add", "--title=x"],
+      ["--title", "--json"],
     ]
   ) {
     const e = assertThrows(() => parseArgs(argv, SPECS, "t"), argv.join(" "));
     assertEquals(e instanceof TrackError && e.exitCode, 2, argv.join(" "));
   }
+  // A value that merely looks like a flag is still a value; inline form passes a flag's name.
+  assertEquals(parseArgs(["-t", "--- x", "--add", "-5"], SPECS, "t").flags, {
+    title: "--- x",
+    add: ["-5"],
+  });
+  assertEquals(parseArgs(["--title=--force"], SPECS, "t").flags, { title: "--force" });
   const near = assertThrows(() => parseArgs(["--titel"], SPECS, "t"));
   assertEquals(near.message.includes(`did you mean "--title"`), true);
+});
+
+Deno.test("editDistance() counts a swap of neighbours as one edit", () => {
+  assertEquals(editDistance("lsit", "list"), 1);
+  assertEquals(editDistance("lsit", "init"), 2);
+  assertEquals(editDistance("", "abc"), 3);
+  assertEquals(editDistance("kitten", "sitting"), 3);
 });

@@ -25,11 +25,28 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, text: string): v
   while (off < bytes.length) off += target.writeSync(bytes.subarray(off));
 }
 
+/**
+ * Writes to a stream whose reader may leave early (`track list | head -1`): once the pipe is
+ * closed, the rest is dropped quietly, as git and ripgrep do; it is not an error of the command.
+ */
+function stream(target: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    try {
+      writeAll(target, text);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      closed = true;
+    }
+  };
+}
+
 /** The real console. */
 export function denoIo(): Io {
   return {
-    out: (text) => writeAll(Deno.stdout, text),
-    err: (text) => writeAll(Deno.stderr, text),
+    out: stream(Deno.stdout),
+    err: stream(Deno.stderr),
     get isTty() {
       return Deno.stdout.isTerminal();
     },

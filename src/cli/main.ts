@@ -48,12 +48,27 @@ function reportError(io: Io, e: TrackError, json: boolean): void {
   io.err(`track: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`);
 }
 
+/** A usage error that names no next command points at the command's help. */
+function withUsageHint(e: TrackError, command: string | undefined): TrackError {
+  if (e.kind !== "usage" || e.hint !== null || command === undefined) return e;
+  return new TrackError(e.kind, e.message, {
+    hint: `track ${command} --help`,
+    detail: e.detail ?? undefined,
+    cause: e,
+  });
+}
+
 /** Runs `track` with `args`; returns the exit code. Never throws. */
 export async function main(args: readonly string[], deps: MainDeps = {}): Promise<number> {
   const io = deps.io ?? denoIo();
   const json = args.includes("--json");
+  let command: string | undefined;
   try {
-    const [first, ...rest] = args;
+    // Global flags may come before the command: `track --json list` = `track list --json`.
+    const lead = args.findIndex((a) => a !== "--json");
+    const [first, ...rest] = lead <= 0
+      ? args
+      : [args[lead], ...args.slice(0, lead), ...args.slice(lead + 1)];
     if (first === undefined || first === "--help" || first === "-h") {
       io.out(mainHelp(await loadCommands(deps.commands ?? COMMANDS), VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
@@ -63,10 +78,26 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       return EXIT.ok;
     }
     const spec = await findCommand(first, deps.commands ?? COMMANDS);
+    command = spec.name;
+    // The OS hands Deno raw bytes; Deno.args decodes them lossily, so U+FFFD marks bytes that
+    // were not UTF-8. Storing it would silently change what the caller passed.
+    const lossy = rest.findIndex((a) => a.includes("\uFFFD"));
+    if (lossy !== -1) {
+      throw usageError(
+        `Cannot run "track ${spec.name}": argument ${lossy + 2} is not valid UTF-8`,
+        `track ${spec.name} --help`,
+      );
+    }
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
       io.out(commandHelp(spec));
       return EXIT.ok;
+    }
+    if (!spec.positionals?.length && parsed.positionals.length > 0) {
+      throw usageError(
+        `Unexpected argument ${JSON.stringify(parsed.positionals[0])} for "track ${spec.name}"`,
+        `track ${spec.name} --help`,
+      );
     }
     const opts = spec.parse(parsed);
     const ctx = createContext({
@@ -79,7 +110,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     return (await spec.run(opts, ctx)) ?? EXIT.ok;
   } catch (e) {
     if (e instanceof TrackError) {
-      reportError(io, e, json);
+      reportError(io, withUsageHint(e, command), json);
       return e.exitCode;
     }
     const err = e instanceof TrackError ? e : new TrackError(

@@ -14,9 +14,14 @@ function formatEntry(e: BoardEntry): string {
   return `${head}\n${e.message}\n`;
 }
 
+/** An ISO date or UTC date-time; without an offset it is UTC, like every stored timestamp. */
+const SINCE_TIME =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function parseSince(text: string, now: Date): number {
   if (/^(\d+[smhd])+$/.test(text)) return now.getTime() - parseDuration(text, "--since");
-  const t = parseTime(text);
+  const m = SINCE_TIME.exec(text);
+  const t = m === null ? NaN : parseTime(m[2] ? `${m[1]}T${m[2]}${m[3] ?? "Z"}` : m[1]);
   if (Number.isNaN(t)) {
     throw usageError(
       `Invalid --since ${
@@ -122,7 +127,12 @@ export default defineCommand({
     for (const w of warnings) ctx.io.err(`warning: skipping ${w}`);
     if (ctx.json) printJson(ctx, { entries });
     else if (entries.length === 0) {
-      ctx.io.err('The board is empty (hint: track board --agent A -m "...")');
+      const filtered = since !== undefined || opts.ticket !== undefined || opts.tag !== undefined;
+      ctx.io.err(
+        filtered
+          ? "No board messages match these filters (hint: track board --last 20)"
+          : 'The board is empty (hint: track board --agent A -m "...")',
+      );
     } else ctx.io.out(entries.map(formatEntry).join("\n"));
   },
 });

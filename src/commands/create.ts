@@ -3,6 +3,7 @@ import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
+import { checkAgentName } from "../agents/agent.ts";
 import { createTicket } from "../tickets/create.ts";
 import { parseId } from "../tickets/ids.ts";
 import { PRIORITIES, type Priority } from "../tickets/transitions.ts";
@@ -61,20 +62,22 @@ export default defineCommand({
         `track create --title "..."`,
       );
     }
+    const by = str(args, "by");
     return {
       title,
       priority: (str(args, "priority") ?? "medium") as Priority,
       labels: list(args, "labels"),
       dependsOn: list(args, "depends-on").map(parseId),
       body: str(args, "body"),
-      by: str(args, "by"),
+      by: by === undefined ? undefined : checkAgentName(by),
       agent: str(args, "agent"),
     };
   },
   async run(opts, ctx) {
     const store = ctx.store();
     const description = (await textFromFlagOrStdin(ctx, opts.body, "body")) ?? "";
-    const by = opts.by ?? ctx.agent(opts.agent) ?? "human";
+    const agent = ctx.agent(opts.agent);
+    const by = opts.by ?? agent ?? "human";
     const ticket = await createTicket(store, {
       title: opts.title,
       priority: opts.priority,
@@ -82,6 +85,7 @@ export default defineCommand({
       dependsOn: opts.dependsOn,
       description,
       by,
+      agent,
     }, ctx.now());
     if (ctx.json) printJson(ctx, { ticket: ticketJson(ticket) });
     else ctx.io.out(`Created ${ticket.id}: ${ticket.title}`);

@@ -1,5 +1,5 @@
 /** `track files`: reserve, check, list and release paths. */
-import { dirname } from "../store/path.ts";
+import { projectRoot } from "../store/discovery.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { conflictError, usageError } from "../cli/errors.ts";
 import { printJson, table } from "../cli/output.ts";
@@ -57,6 +57,12 @@ export default defineCommand({
         "track files --list",
       );
     }
+    if (bool(args, "list") && args.positionals.length > 0) {
+      throw usageError(
+        `"track files --list" takes no paths, got ${JSON.stringify(args.positionals[0])}`,
+        `track files --check ${args.positionals[0]}`,
+      );
+    }
     const ticket = str(args, "ticket");
     const mode = add.length > 0
       ? "add"
@@ -75,8 +81,16 @@ export default defineCommand({
   },
   async run(opts, ctx) {
     const store = ctx.store();
-    const root = dirname(store.dir);
-    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root });
+    const root = projectRoot(store.dir, ctx.cwd);
+    const exists = (abs: string) => {
+      try {
+        Deno.lstatSync(abs);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root, exists });
     if (opts.mode === "list") {
       const all = readReservations(store);
       const rows = all.map((r) => ({

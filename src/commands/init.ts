@@ -3,7 +3,7 @@ import { join } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { ioError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { initTarget } from "../store/discovery.ts";
+import { initTarget, sharedWorktreeStore } from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
 
@@ -22,6 +22,16 @@ export default defineCommand({
   flags: [],
   parse: () => ({}),
   async run(_opts, ctx) {
+    const shared = ctx.env.get("TRACK_DIR") ? null : sharedWorktreeStore(ctx.cwd);
+    if (shared !== null) {
+      if (ctx.json) printJson(ctx, { created: false, path: shared });
+      else {
+        ctx.io.err(
+          `Store already exists at "${shared}" (this linked git worktree shares the main worktree's store); nothing changed`,
+        );
+      }
+      return 0;
+    }
     const dir = initTarget(ctx.cwd, ctx.env);
     let exists = false;
     try {

@@ -64,8 +64,9 @@ export default defineCommand({
       }
       return 0;
     }
-    const by = ctx.agent(opts.agent) ?? "track";
-    const done = await reclaimStale(store, { thresholdMs, now, by });
+    const agent = ctx.agent(opts.agent);
+    const by = agent ?? "track";
+    const done = await reclaimStale(store, { thresholdMs, now, by, agent });
     if (ctx.json) {
       printJson(ctx, {
         threshold_s: thresholdMs / 1000,

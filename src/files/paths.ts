@@ -8,22 +8,32 @@ import { usageError } from "../cli/errors.ts";
 
 const GLOB_CHARS = /[*?]/;
 
-/** Normalises `input` (relative to `cwd`, or absolute) to a path relative to `root`. */
-export function normalizePath(input: string, options: { cwd: string; root: string }): string {
+/**
+ * Normalises `input` (relative to `cwd`, or absolute) to a path relative to `root`. `exists`
+ * tells whether a path is on disk: brackets and braces in an existing path are part of its name.
+ */
+export function normalizePath(
+  input: string,
+  options: { cwd: string; root: string; exists?: (abs: string) => boolean },
+): string {
   if (input === "" || input.includes("\0")) {
     throw usageError(`Invalid path ${JSON.stringify(input)}`);
   }
-  if (/[[\]{}]/.test(input)) {
-    throw usageError(`Unsupported glob in ${JSON.stringify(input)}: use *, ? and ** only`);
-  }
   const abs = isAbsolute(input) ? input : resolve(options.cwd, input);
+  if (/[[\]{}]/.test(input) && !(options.exists?.(abs) ?? false)) {
+    throw usageError(
+      `Unsupported glob in ${
+        JSON.stringify(input)
+      }: use *, ? and ** only (brackets and braces are taken literally only in a path that exists)`,
+    );
+  }
   let rel = relative(options.root, abs);
   rel = normalize(rel).replace(/\/+$/, "");
   if (rel === "" || rel === ".") rel = "**";
   if (rel === ".." || rel.startsWith("../")) {
     throw usageError(
       `Path ${JSON.stringify(input)} is outside the repository "${options.root}"`,
-      "reserve paths inside the repository that holds .track/",
+      `track files --list (paths are relative to "${options.root}")`,
     );
   }
   return rel;

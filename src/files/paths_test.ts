@@ -9,6 +9,13 @@ Deno.test("normalizePath() makes paths repository-relative", () => {
   assertEquals(normalizePath("auth/**", opts), "src/auth/**");
   assertThrows(() => normalizePath("../../etc/passwd", opts));
   assertThrows(() => normalizePath("a{b,c}", opts));
+  // Brackets in a path that exists are part of its name (Next.js routes: app/[slug]/page.tsx).
+  const exists = (abs: string) => abs === "/repo/src/app/[slug]/page.tsx";
+  assertEquals(
+    normalizePath("app/[slug]/page.tsx", { ...opts, exists }),
+    "src/app/[slug]/page.tsx",
+  );
+  assertThrows(() => normalizePath("app/[id]/page.tsx", { ...opts, exists }));
 });
 
 Deno.test("patternsOverlap() matches globs with paths and globs, both directions", () => {

@@ -74,6 +74,23 @@ export function locateStore(
   }
 }
 
+/**
+ * The directory that repository paths (file reservations) are relative to: the linked worktree
+ * holding `cwd` when the store is its main worktree's, otherwise the directory holding the store.
+ * Every worktree of a repository has the same tree, so `src/a.ts` means the same file in each.
+ */
+export function projectRoot(storeDir: string, cwd: string): string {
+  const owner = dirname(storeDir);
+  let dir = resolve(cwd);
+  for (;;) {
+    if (join(dir, STORE_DIR_NAME) === storeDir) return dir;
+    if (mainWorktreeOf(dir) === owner) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return owner;
+    dir = parent;
+  }
+}
+
 /** Like {@linkcode locateStore} but throws exit 4 with a hint when there is none. */
 export function findStore(cwd: string, env: { get(name: string): string | undefined }): string {
   const found = locateStore(cwd, env);
@@ -89,6 +106,22 @@ export function findStore(cwd: string, env: { get(name: string): string | undefi
     `No .track/ directory found in "${resolve(cwd)}" or any parent`,
     "create one here with: track init",
   );
+}
+
+/**
+ * The main worktree's store when `cwd` is inside a linked git worktree that has no store of its
+ * own on the way up, else null: `init` there must not fork the board every worktree shares.
+ */
+export function sharedWorktreeStore(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (isDir(join(dir, STORE_DIR_NAME))) return null;
+    const main = mainWorktreeOf(dir);
+    if (main !== null) return isDir(join(main, STORE_DIR_NAME)) ? join(main, STORE_DIR_NAME) : null;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }
 
 /** Where `init` creates the store: `TRACK_DIR`, or `.track` in the working directory. */

@@ -4,12 +4,12 @@
  * file is replaced by rename, so a reader sees either the old or the new version.
  */
 import { basename, join, relative } from "./path.ts";
-import { badDataError, ioError, notFoundError, TrackError } from "../cli/errors.ts";
+import { badDataError, ioError, notFoundError, TrackError, usageError } from "../cli/errors.ts";
 import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
-import { parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
+import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -83,9 +83,19 @@ export class Store {
         { hint: "upgrade track, or check config.json by hand" },
       );
     }
-    const threshold = typeof r.stale_threshold === "string"
-      ? r.stale_threshold
-      : DEFAULT_CONFIG.stale_threshold;
+    const threshold = r.stale_threshold === undefined
+      ? DEFAULT_CONFIG.stale_threshold
+      : r.stale_threshold;
+    if (typeof threshold !== "string" || !/^(\d+[smhd])+$/.test(threshold.trim())) {
+      const at = text.indexOf('"stale_threshold"');
+      throw badDataError(
+        display,
+        `"stale_threshold" must be a duration like "30m", "4h" or "90s", not ${
+          JSON.stringify(threshold)
+        }`,
+        { line: at === -1 ? undefined : text.slice(0, at).split("\n").length },
+      );
+    }
     return { schema: r.schema, stale_threshold: threshold };
   }
 
@@ -197,6 +207,8 @@ export class Store {
   }
 }
 
+const ENCODER = new TextEncoder();
+
 /** Writes of one mutation; valid only while its lock is held. */
 export class Tx {
   readonly store: Store;
@@ -220,7 +232,17 @@ export class Tx {
 
   /** Writes a ticket atomically. */
   writeTicket(t: Ticket): void {
-    this.writeFile(this.store.ticketPath(t.id), serializeTicket(t));
+    this.#check();
+    const path = this.store.ticketPath(t.id);
+    const bytes = ENCODER.encode(serializeTicket(t));
+    // Never write a ticket that readers would then refuse as too large.
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw usageError(
+        `Cannot write "${t.id}": it would be ${bytes.length} bytes, over the ${MAX_FILE_BYTES} bytes a ticket file may hold; nothing was changed`,
+        `track create --title "..." (continue in a new ticket)`,
+      );
+    }
+    this.writeFile(path, bytes);
     this.writtenTickets.set(t.id, t);
   }
 
@@ -228,11 +250,11 @@ export class Tx {
    * Writes any file inside the store atomically. Each file is atomic on its own, not the set:
    * when a later write of the same command fails, the error names the files already written.
    */
-  writeFile(path: string, text: string): void {
+  writeFile(path: string, data: string | Uint8Array): void {
     this.#check();
     const display = this.store.display(path);
     try {
-      writeFileAtomic(path, text, display);
+      writeFileAtomic(path, data, display);
     } catch (e) {
       if (!(e instanceof TrackError) || e.kind !== "io" || this.#written.length === 0) throw e;
       const kept = [...new Set(this.#written)].map((f) => `"${f}"`).join(", ");

@@ -3,6 +3,7 @@ import { usageError } from "../cli/errors.ts";
 import { checkText } from "../cli/input.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
+import { touchAgent } from "../agents/agent_store.ts";
 import { ensureDir } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
@@ -18,6 +19,8 @@ export interface CreateInput {
   description: string;
   /** Who created it (shown as created_by and on the board). */
   by: string;
+  /** The agent running the command, if any: creating counts as its heartbeat. */
+  agent?: string | null;
 }
 
 const encoder = new TextEncoder();
@@ -42,6 +45,28 @@ export function checkLabels(labels: readonly string[]): string[] {
     }
   }
   return [...new Set(labels)].sort();
+}
+
+/** Checks a branch name: no whitespace or control characters, at most 255 characters. */
+export function checkBranch(branch: string): string {
+  if (branch !== "" && !/^[^\s\p{Cc}]{1,255}$/u.test(branch)) {
+    throw usageError(
+      `Invalid branch ${
+        JSON.stringify(branch.slice(0, 70))
+      }: up to 255 characters, no spaces or control characters`,
+    );
+  }
+  return branch;
+}
+
+/** Checks a free-text field (a session id, a path): one line, no control characters. */
+export function checkLine(value: string, what: string): string {
+  if (!/^[^\p{Cc}]{0,4096}$/u.test(value)) {
+    throw usageError(
+      `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, at most 4096 characters`,
+    );
+  }
+  return value;
 }
 
 /** Creates a ticket in backlog and posts a board event. */
@@ -86,6 +111,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       kind: "event",
       message: `Created ${id} (${input.priority}): ${input.title}`,
     });
+    if (input.agent) touchAgent(tx, input.agent, now);
     return ticket;
   });
 }

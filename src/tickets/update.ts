@@ -2,11 +2,11 @@
 import { conflictError, usageError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
-import { assertNotFenced, claimLocked } from "../agents/claims.ts";
+import { assertNotFenced, claimLocked, recordLostClaim } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { releaseWhere } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
-import { checkLabels, checkTitle } from "./create.ts";
+import { checkBranch, checkLabels, checkTitle } from "./create.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
 import { appendLogEntry, type Ticket } from "./ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "./transitions.ts";
@@ -54,6 +54,7 @@ export async function updateTicket(
 ): Promise<UpdateResult> {
   if (input.title !== undefined) checkTitle(input.title);
   const addLabels = checkLabels(input.addLabels ?? []);
+  if (input.branch !== undefined) checkBranch(input.branch);
   return await store.mutate(`update ${id}`, (tx) => {
     let t = store.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
@@ -62,6 +63,11 @@ export async function updateTicket(
     const from = t.status;
     const agent = input.agent;
     if (agent !== null) assertNotFenced(store, agent, t, "update");
+    // Dependencies are checked before anything is written (a claim or a board event below
+    // writes at once), so a refused --depends-on changes nothing.
+    const addDeps = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
+    checkDependenciesExist(store, addDeps, t.id);
+    checkNoCycle(store, t.id, addDeps);
     const to = input.status;
     if (to !== undefined && to !== t.status) {
       if (agent !== null && t.claimed_by !== null && t.claimed_by !== agent && !input.force) {
@@ -87,10 +93,15 @@ export async function updateTicket(
         onDisk = t;
         claimed = true;
       } else {
+        const holder = t.claimed_by;
         t = { ...t, status: to };
         if (to === "backlog") {
           t.claimed_by = null;
           t.claimed_at = null;
+          // Taken back by someone else: the holder's late writes are fenced, as after a reclaim.
+          if (holder !== null && holder !== agent) {
+            recordLostClaim(tx, holder, onDisk, `moved to backlog by "${agent ?? "human"}"`, now);
+          }
         }
         if (to === "backlog" || to === "done") {
           releaseWhere(tx, (r) => r.ticket === t.id);
@@ -116,12 +127,9 @@ export async function updateTicket(
       };
     }
     if (input.branch !== undefined) t = { ...t, branch: input.branch === "" ? null : input.branch };
-    if ((input.addDeps ?? []).length > 0 || (input.removeDeps ?? []).length > 0) {
-      const add = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
-      checkDependenciesExist(store, add, t.id);
-      checkNoCycle(store, t.id, add);
+    if (addDeps.length > 0 || (input.removeDeps ?? []).length > 0) {
       const drop = new Set(input.removeDeps ?? []);
-      t = { ...t, depends_on: [...t.depends_on, ...add].filter((d) => !drop.has(d)) };
+      t = { ...t, depends_on: [...t.depends_on, ...addDeps].filter((d) => !drop.has(d)) };
     }
     const differs =
       JSON.stringify({ ...t, updated: null }) !== JSON.stringify({ ...onDisk, updated: null });
