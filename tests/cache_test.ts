@@ -56,6 +56,14 @@ Deno.test("cache: built by writers, ignored when stale or broken, never by reade
   Deno.utimeSync(path, old, old);
   const edited = await titles();
   assertEquals(edited.find((t) => t.startsWith("T-0007")), "T-0007:Ticket 0000X");
+  // Later writes append to the log instead of rewriting the snapshot; a torn line is ignored.
+  await s.json(["update", "8", "--title", "Renamed eight"]);
+  const log = Deno.readTextFileSync(`${s.dir}/cache/tickets.log`);
+  assert(log.includes("Renamed eight"), "the write was appended to the cache log");
+  Deno.writeTextFileSync(`${s.dir}/cache/tickets.log`, log + '["T-0009", 1, 2');
+  const renamed = await titles();
+  assertEquals(renamed.find((t) => t.startsWith("T-0008")), "T-0008:Renamed eight");
+  assertEquals(renamed.length, n + 1);
   // A broken cache is ignored.
   Deno.writeTextFileSync(`${s.dir}/cache/tickets.json`, "{not json");
   assertEquals((await titles()).length, n + 1);

@@ -43,18 +43,36 @@ export function printJson(ctx: Context, payload: Record<string, unknown>): void 
   ctx.io.out(JSON.stringify({ schema: JSON_SCHEMA, ...payload }, null, 2));
 }
 
+const NON_ASCII = /[^ -~]/;
+const LINE_BREAKS = /[\n\t\r]+/g;
+
+/** Display width in code points (ASCII, the common case, needs no iteration). */
 function width(s: string): number {
-  return [...s].length;
+  return NON_ASCII.test(s) ? [...s].length : s.length;
 }
 
 /** Renders rows as an aligned table with a header; cells are made single-line. */
 export function table(headers: string[], rows: string[][]): string {
-  const clean = rows.map((r) => r.map((c) => c.replace(/[\n\t\r]+/g, " ")));
-  const widths = headers.map((h, i) => Math.max(width(h), ...clean.map((r) => width(r[i] ?? ""))));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c)))).join(
-      "  ",
+  const all = [headers, ...rows].map((r) =>
+    r.map((
+      c,
+    ) => (c.includes("\n") || c.includes("\t") || c.includes("\r")
+      ? c.replace(LINE_BREAKS, " ")
+      : c)
     )
-      .trimEnd();
-  return [line(headers), ...clean.map(line)].join("\n");
+  );
+  const widths = headers.map(() => 0);
+  for (const r of all) {
+    for (let i = 0; i < r.length - 1; i++) widths[i] = Math.max(widths[i], width(r[i] ?? ""));
+  }
+  const out: string[] = [];
+  for (const r of all) {
+    let line = "";
+    for (let i = 0; i < r.length; i++) {
+      const c = r[i] ?? "";
+      line += i === r.length - 1 ? c : c + " ".repeat(widths[i] - width(c)) + "  ";
+    }
+    out.push(line.trimEnd());
+  }
+  return out.join("\n");
 }
