@@ -498,3 +498,31 @@ Deno.test("ticket events on the board: created, claimed, status changes and recl
     ["reclaimed", "event", "T-0001"],
   ]);
 });
+
+Deno.test("stale --reclaim returns work an agent kept when it deregistered without releasing", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "kept"]);
+  await s.json(["create", "-t", "fresh"]);
+  await s.json(["claim", "1", "--agent", "leaver"]);
+  await s.json(["deregister", "--agent", "leaver"]);
+  await s.json(["claim", "2", "--agent", "quitter"]);
+  await s.json(["deregister", "--agent", "quitter"]);
+  // Left recently: its claim stands until the threshold passes.
+  assertEquals((await s.json<{ stale: unknown[] }>(["stale"])).stale, []);
+  ageHeartbeat(s.dir, "leaver", 45);
+  const listed = await s.json<{ stale: Array<{ agent: string }> }>(["stale"]);
+  assertEquals(listed.stale.map((x) => x.agent), ["leaver"]);
+  const r = await s.json<{ reclaimed: Array<{ agent: string; tickets: string[] }> }>([
+    "stale",
+    "--reclaim",
+  ]);
+  assertEquals(r.reclaimed.map((x) => [x.agent, x.tickets]), [["leaver", ["T-0001"]]]);
+  const t = await s.json<{ ticket: { status: string; claimed_by: null } }>(["show", "1"]);
+  assertEquals([t.ticket.status, t.ticket.claimed_by], ["backlog", null]);
+  const all = await s.json<{ agents: Array<{ id: string; status: string }> }>(["agents", "--all"]);
+  assertEquals(all.agents.find((a) => a.id === "leaver")?.status, "deregistered");
+  assertEquals(
+    (await s.json<{ ticket: { claimed_by: string } }>(["show", "2"])).ticket.claimed_by,
+    "quitter",
+  );
+});

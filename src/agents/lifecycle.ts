@@ -175,10 +175,15 @@ export function findStale(
   store: Store,
   thresholdMs: number,
   now: Date,
+  options: { holders?: ReadonlySet<string> } = {},
 ): Array<{ agent: Agent; ageMs: number }> {
   const mono = monotonicNow();
   return readAllAgents(store).agents
-    .filter((a) => a.status === "active")
+    // Deregistered agents that still hold tickets (they left without --release-tickets) count
+    // too, so their work does not stay claimed forever.
+    .filter((a) =>
+      a.status === "active" || (a.status === "deregistered" && options.holders?.has(a.id))
+    )
     .map((a) => ({
       agent: a,
       ageMs: heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, { wall: now, mono })
@@ -200,9 +205,13 @@ export async function reclaimStale(
     const out: StaleAgent[] = [];
     // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
     if (options.agent) touchAgent(tx, options.agent, options.now);
-    const stale = findStale(store, options.thresholdMs, options.now);
-    if (stale.length === 0) return out;
     const tickets = store.readAllTickets().tickets;
+    const holders = new Set(
+      tickets.filter((t) => t.status === "claimed" || t.status === "in-progress")
+        .map((t) => t.claimed_by).filter((h): h is string => h !== null),
+    );
+    const stale = findStale(store, options.thresholdMs, options.now, { holders });
+    if (stale.length === 0) return out;
     for (const { agent, ageMs } of stale) {
       const reason = `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
       const reclaimed: string[] = [];
@@ -215,19 +224,21 @@ export async function reclaimStale(
       }
       const released = ownReleased + releaseWhere(tx, (r) => r.agent === agent.id).length;
       const record = readAgent(store, agent.id)!;
-      writeAgent(tx, { ...record, status: "stale" });
+      // A deregistered agent stays deregistered; only its orphaned work goes back.
+      const status = record.status === "deregistered" ? "deregistered" : "stale";
+      writeAgent(tx, { ...record, status });
       postEntry(tx, {
         at: options.now,
         agent: options.by,
         ticket: null,
         tag: "stale",
         kind: "event",
-        message: `${agent.id} is stale (last heartbeat ${formatAge(ageMs)} ago)` +
+        message: `${agent.id} is ${status} (last heartbeat ${formatAge(ageMs)} ago)` +
           (reclaimed.length ? `; returned ${reclaimed.join(", ")} to backlog` : "") +
           (released ? `; released ${released} reservation(s)` : ""),
       });
       out.push({
-        agent: { ...record, status: "stale" },
+        agent: { ...record, status },
         ageMs,
         reclaimed,
         reservationsReleased: released,

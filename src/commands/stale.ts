@@ -3,6 +3,7 @@ import { bool, defineCommand, str } from "../cli/command.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../cli/time.ts";
 import { findStale, reclaimStale } from "../agents/lifecycle.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
 
 export default defineCommand({
   name: "stale",
@@ -41,7 +42,12 @@ export default defineCommand({
     );
     const now = ctx.now();
     if (!opts.reclaim) {
-      const stale = findStale(store, thresholdMs, now);
+      const holders = new Set(
+        readSummaries(store).tickets
+          .filter((t) => t.status === "claimed" || t.status === "in-progress")
+          .map((t) => t.claimed_by).filter((h): h is string => h !== null),
+      );
+      const stale = findStale(store, thresholdMs, now, { holders });
       if (ctx.json) {
         printJson(ctx, {
           threshold_s: thresholdMs / 1000,
