@@ -564,3 +564,32 @@ Deno.test("a reader that stops early (track list | head -1) is not an internal e
     assertEquals(status.code, 0, `${args.join(" ")}: ${stderr}`);
   }
 });
+
+Deno.test("a stdin pipe left open and silent does not hang create, log or board", async () => {
+  await using s = await tempStore();
+  const { MAIN } = await import("./helpers.ts");
+  const run = async (args: string[]) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, ...args],
+      cwd: s.root,
+      env: { NO_COLOR: "1", TRACK_AGENT: "a" },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The pipe stays open until the command has finished on its own. The watchdog only turns a
+    // regression (a hang) into a failure instead of a stuck CI run; it measures no speed.
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const out = await child.output();
+    clearTimeout(watchdog);
+    await child.stdin.close().catch(() => {});
+    assert(out.signal === null, "the command hung on an open, silent stdin");
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  assertEquals((await run(["create", "-t", "no body"])).code, 0);
+  const shown = await s.json<{ ticket: { description: string } }>(["show", "1"]);
+  assertEquals(shown.ticket.description, "");
+  const log = await run(["log", "1"]);
+  assertEquals(log.code, 2, "log without -m and without stdin text is a usage error");
+  assertStringIncludes(log.stderr, "-m TEXT");
+});

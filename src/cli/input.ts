@@ -4,14 +4,17 @@ import type { Context } from "./context.ts";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Whether stdin is a pipe or a redirected file (never a terminal or /dev/null). */
-function stdinHasData(ctx: Context): boolean {
-  if (ctx.io.stdinIsTty) return false;
+/** How long a pipe on stdin may stay silent before a command goes on without it. */
+export const STDIN_WAIT_MS = 250;
+
+/** What stdin is: a redirected file, a pipe, or anything else (terminal, /dev/null, socket). */
+function stdinKind(ctx: Context): "file" | "pipe" | "other" {
+  if (ctx.io.stdinIsTty) return "other";
   try {
     const s = Deno.statSync("/dev/stdin");
-    return s.isFile || s.isFifo === true;
+    return s.isFile ? "file" : s.isFifo === true ? "pipe" : "other";
   } catch {
-    return false;
+    return "other";
   }
 }
 
@@ -29,7 +32,8 @@ export function checkText(text: string, what: string): string {
 
 /**
  * The value of `flag`, or stdin when the flag is absent (or "-") and stdin is a pipe or file.
- * Returns null when neither gives anything.
+ * Returns null when neither gives anything. Without "-", a pipe that stays silent for
+ * {@linkcode STDIN_WAIT_MS} counts as no input (agent harnesses often leave stdin open).
  */
 export async function textFromFlagOrStdin(
   ctx: Context,
@@ -37,8 +41,12 @@ export async function textFromFlagOrStdin(
   what: string,
 ): Promise<string | null> {
   if (flag !== undefined && flag !== "-") return checkText(flag, what);
-  if (flag !== "-" && !stdinHasData(ctx)) return null;
-  const bytes = await ctx.io.readStdin();
+  const kind = flag === "-" ? "file" : stdinKind(ctx);
+  if (kind === "other") return null;
+  const bytes = kind === "pipe"
+    ? await ctx.io.readStdinWithin(STDIN_WAIT_MS)
+    : await ctx.io.readStdin();
+  if (bytes === null) return null;
   let text: string;
   try {
     text = fatal.decode(bytes);

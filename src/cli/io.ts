@@ -15,6 +15,11 @@ export interface Io {
   readonly stdinIsTty: boolean;
   /** Reads all of stdin as bytes. */
   readStdin(): Promise<Uint8Array>;
+  /**
+   * Reads all of stdin, but gives up (null) when nothing, not even end-of-file, arrives within
+   * `ms`: a pipe that a harness left open and never writes must not hang a command.
+   */
+  readStdinWithin(ms: number): Promise<Uint8Array | null>;
 }
 
 const encoder = new TextEncoder();
@@ -42,6 +47,24 @@ function stream(target: { writeSync(p: Uint8Array): number }): (text: string) =>
   };
 }
 
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  chunks: Uint8Array[],
+): Promise<Uint8Array> {
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return all;
+}
+
 /** The real console. */
 export function denoIo(): Io {
   return {
@@ -54,19 +77,21 @@ export function denoIo(): Io {
       return Deno.stdin.isTerminal();
     },
     async readStdin() {
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of Deno.stdin.readable) {
-        chunks.push(chunk);
-        size += chunk.length;
-      }
-      const all = new Uint8Array(size);
-      let off = 0;
-      for (const c of chunks) {
-        all.set(c, off);
-        off += c.length;
-      }
-      return all;
+      return await readAll(Deno.stdin.readable.getReader(), []);
+    },
+    async readStdinWithin(ms: number) {
+      const reader = Deno.stdin.readable.getReader();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const first = await Promise.race([
+        reader.read(),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), ms);
+        }),
+      ]);
+      clearTimeout(timer);
+      // Nothing came: leave the read pending; the process exits without waiting for it.
+      if (first === null) return null;
+      return first.done ? new Uint8Array() : await readAll(reader, [first.value]);
     },
   };
 }
@@ -91,5 +116,8 @@ export class MemoryIo implements Io {
   }
   readStdin(): Promise<Uint8Array> {
     return Promise.resolve(this.#stdin ?? new Uint8Array());
+  }
+  readStdinWithin(_ms: number): Promise<Uint8Array | null> {
+    return this.readStdin();
   }
 }
