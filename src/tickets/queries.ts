@@ -28,8 +28,11 @@ export function filterTickets<T extends TicketSummary>(
 
 /** Sorted by priority (critical first), then id. */
 export function sortTickets<T extends TicketSummary>(tickets: readonly T[]): T[] {
-  return [...tickets].sort((a, b) =>
-    priorityRank(a.priority) - priorityRank(b.priority) ||
-    (idNumber(a.id) ?? 0) - (idNumber(b.id) ?? 0)
-  );
+  // One sort key per ticket, not two regex matches per comparison (10,000 tickets).
+  const keyed = tickets.map((t) => ({
+    t,
+    key: priorityRank(t.priority) * 1e10 + (idNumber(t.id) ?? 0),
+  }));
+  keyed.sort((a, b) => a.key - b.key);
+  return keyed.map((k) => k.t);
 }
