@@ -75,15 +75,21 @@ Deno.test("discovery walks up from subdirectories and honours TRACK_DIR", async 
   }
 });
 
-Deno.test("a linked git worktree uses the main worktree's .track/", async () => {
-  await using s = await tempStore();
-  const git = (args: string[], cwd = s.root) =>
-    new Deno.Command("git", { args, cwd, stdout: "null", stderr: "piped" }).outputSync();
+/** Makes `root` a git repository with one commit and adds a linked worktree beside it. */
+function linkedWorktree(root: string): string {
+  const git = (args: string[]) =>
+    new Deno.Command("git", { args, cwd: root, stdout: "null", stderr: "piped" }).outputSync();
   git(["init", "-q", "-b", "main"]);
   git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
-  const wt = `${s.root}-wt`;
+  const wt = `${root}-wt`;
   const out = git(["worktree", "add", "-q", wt]);
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return wt;
+}
+
+Deno.test("a linked git worktree uses the main worktree's .track/", async () => {
+  await using s = await tempStore();
+  const wt = linkedWorktree(s.root);
   try {
     await s.json(["create", "-t", "From main"]);
     const r = await s.json<{ tickets: Array<{ title: string }> }>(["list"], { cwd: wt });
@@ -102,13 +108,7 @@ Deno.test("a linked git worktree uses the main worktree's .track/", async () => 
 
 Deno.test("files in a linked git worktree: paths are relative to that worktree", async () => {
   await using s = await tempStore();
-  const git = (args: string[], cwd = s.root) =>
-    new Deno.Command("git", { args, cwd, stdout: "null", stderr: "piped" }).outputSync();
-  git(["init", "-q", "-b", "main"]);
-  git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
-  const wt = `${s.root}-wt`;
-  const out = git(["worktree", "add", "-q", wt]);
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const wt = linkedWorktree(s.root);
   try {
     Deno.mkdirSync(`${wt}/src/auth`, { recursive: true });
     await s.json(["create", "-t", "auth"]);
