@@ -11,7 +11,7 @@ export const END = "<!-- commands:end -->";
 
 /** The markdown table of every command. */
 export async function commandTable(): Promise<string> {
-  const rows = (await loadCommands()).map((c) =>
+  const rows = (await loadCommands()).filter((c) => !c.hidden).map((c) =>
     `| \`track ${c.usage.replaceAll("|", "\\|")}\` | ${c.summary.replaceAll("|", "\\|")} |`
   );
   return ["| Command | What it does |", "| --- | --- |", ...rows].join("\n");

@@ -10,6 +10,8 @@ export interface CommandSpec<O = unknown> {
   /** Usage line after `track `, e.g. `claim T --agent A [--force]`. */
   usage: string;
   flags: readonly FlagSpec[];
+  /** Left out of `--help`, the README table and completions (run by installed hooks only). */
+  hidden?: boolean;
   /** Names the positional arguments take, for help and completions (`ticket`, `agent`, …). */
   positionals?: readonly string[];
   /** Turns parsed argv into options; throws usage errors. */

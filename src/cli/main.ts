@@ -70,7 +70,8 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       ? args
       : [args[lead], ...args.slice(0, lead), ...args.slice(lead + 1)];
     if (first === undefined || first === "--help" || first === "-h") {
-      io.out(mainHelp(await loadCommands(deps.commands ?? COMMANDS), VERSION));
+      const visible = (await loadCommands(deps.commands ?? COMMANDS)).filter((c) => !c.hidden);
+      io.out(mainHelp(visible, VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
     }
     if (first === "--version" || first === "-V") {

@@ -10,3 +10,14 @@ Deno.test("registry entries load specs of the same name, each with usage and fla
   }
   assertEquals(new Set(specs.map((s) => s.name)).size, specs.length, "names are unique");
 });
+
+Deno.test("hidden commands (run by installed hooks) stay out of help but still run", async () => {
+  const { main } = await import("./main.ts");
+  const { MemoryIo } = await import("./io.ts");
+  const help = new MemoryIo();
+  await main(["--help"], { io: help });
+  assertEquals(/^ {2}hook /m.test(help.stdout), false);
+  assertEquals(/^ {2}hooks /m.test(help.stdout), true);
+  const own = new MemoryIo();
+  assertEquals(await main(["hook", "--help"], { io: own }), 0);
+});

@@ -47,7 +47,8 @@ export default defineCommand({
       return;
     }
     const { loadCommands } = await import("../cli/registry.ts");
-    const script = completionScript(opts.shell, (await loadCommands()) as never);
+    const visible = (await loadCommands()).filter((c) => !c.hidden);
+    const script = completionScript(opts.shell, visible as never);
     if (ctx.json) printJson(ctx, { shell: opts.shell, script });
     else ctx.io.out(script);
   },

@@ -124,6 +124,7 @@ async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<
 export default defineCommand<HookOpts>({
   name: "hook",
   summary: "Run an installed hook: claude <event> (JSON on stdin) or git <hook> (internal)",
+  hidden: true,
   usage: `hook claude ${CLAUDE_ARGS.join("|")} | hook git ${GIT_HOOK_NAMES.join("|")} [ARGS]`,
   positionals: ["kind", "event"],
   flags: [],
