@@ -5,31 +5,16 @@
  * - time to first render of a 2,000-ticket board: navigation start to the kanban with cards
  *   (the page's own performance clock).
  */
-import { fileURLToPath } from "node:url";
+import { MAIN, quantile, type Row } from "../lib.ts";
 import { freePort, launchBrowser } from "../../tests/dashboard_helpers.ts";
 import { Store } from "../../src/store/store.ts";
 import { createTicket } from "../../src/tickets/create.ts";
 import { updateTicket } from "../../src/tickets/update.ts";
 import { STATUSES } from "../../src/tickets/transitions.ts";
 
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const LATENCY_RUNS = 15;
 const RENDER_RUNS = 5;
 const BIG = 2000;
-
-interface Row {
-  name: string;
-  median_ms?: number;
-  p95_ms?: number;
-  value?: number;
-  unit?: string;
-  note?: string;
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
@@ -78,6 +63,10 @@ async function fillBig(root: string): Promise<void> {
 }
 
 /** Runs the dashboard benchmarks. */
+function sortedCopy(values: number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
 export default async function dashboardBench(): Promise<Row[]> {
   const rows: Row[] = [];
   await using browser = await launchBrowser();
@@ -118,8 +107,8 @@ export default async function dashboardBench(): Promise<Row[]> {
     }
     rows.push({
       name: "dashboard: CLI change -> open page updated",
-      median_ms: round(pct(latencies, 0.5)),
-      p95_ms: round(pct(latencies, 0.95)),
+      median_ms: round(quantile(sortedCopy(latencies), 0.5)),
+      p95_ms: round(quantile(sortedCopy(latencies), 0.95)),
       note: `${LATENCY_RUNS} runs; from \`track create\` exiting to the card in the DOM (SSE)`,
     });
   } finally {
@@ -153,8 +142,8 @@ export default async function dashboardBench(): Promise<Row[]> {
     }
     rows.push({
       name: `dashboard: first render of a ${BIG}-ticket board (Chromium)`,
-      median_ms: round(pct(renders, 0.5)),
-      p95_ms: round(pct(renders, 0.95)),
+      median_ms: round(quantile(sortedCopy(renders), 0.5)),
+      p95_ms: round(quantile(sortedCopy(renders), 0.95)),
       note: `${RENDER_RUNS} loads; navigation start to cards on screen; ${cards} cards drawn ` +
         `(done collapsed)`,
     });

@@ -3,25 +3,11 @@
  * bare startup floor (target: under 30 ms), the PreToolUse check, and the size of the MCP tool
  * definitions an agent pays for in its context window (target: under 2,500 tokens).
  */
-import { fileURLToPath } from "node:url";
+import { MAIN, quantile, type Row } from "../lib.ts";
 import { toolDefinitionSize } from "../../src/integrations/mcp_tools.ts";
 
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const RUNS = 15;
 const SESSION = "0b7e3c7a-1d2f-4c3b-9a8e-5f6d7c8b9a0e";
-
-interface Row {
-  name: string;
-  median_ms?: number;
-  p95_ms?: number;
-  value?: number;
-  unit?: string;
-  note?: string;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 async function run(args: string[], cwd: string, stdin?: string): Promise<number> {
   const t0 = performance.now();
@@ -144,7 +130,7 @@ export default async function (): Promise<Row[]> {
     }
     const stat = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
-      return { median: pct(sorted, 0.5), p95: pct(sorted, 0.95) };
+      return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
     };
     const floor = stat(times.floor);
     const post = stat(times.post);
@@ -185,8 +171,8 @@ export default async function (): Promise<Row[]> {
       },
       {
         name: "track mcp: spawn to initialize answer",
-        median_ms: round(pct(mcp, 0.5)),
-        p95_ms: round(pct(mcp, 0.95)),
+        median_ms: round(quantile(mcp, 0.5)),
+        p95_ms: round(quantile(mcp, 0.95)),
         note: "includes loading the MCP SDK",
       },
       { name: "MCP tools", value: size.tools, unit: "tools", note: "limit 10" },
