@@ -24,7 +24,25 @@ export interface Config {
 /** Default config for a new store. */
 export const DEFAULT_CONFIG: Config = { schema: STORE_SCHEMA, stale_threshold: "30m" };
 
-const TICKET_FILE = /^T-\d{4,9}\.md$/;
+/**
+ * The number of a canonical ticket file name (`T-0007.md`: "T-", four to nine digits without
+ * a leading zero beyond the fourth, ".md"), or -1 for any other name. `T-00007.md` is not
+ * canonical: two files could otherwise name one ticket.
+ */
+export function canonicalTicketNumber(name: string): number {
+  const len = name.length;
+  if (len < 9 || len > 14 || name.charCodeAt(0) !== 84 || name.charCodeAt(1) !== 45) return -1;
+  if (!name.endsWith(".md")) return -1;
+  let n = 0;
+  for (let i = 2; i < len - 3; i++) {
+    const d = name.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  // More than four digits must not start with a zero.
+  if (len > 9 && name.charCodeAt(2) === 48) return -1;
+  return n;
+}
 
 /** A ticket file that could not be read, for warnings and `doctor`. */
 export interface Problem {
@@ -137,38 +155,50 @@ export class Store {
 
   /** Canonical ids of all ticket files, ascending. */
   ticketIds(): string[] {
-    return this.#ticketEntries().map((x) => x.id);
+    return this.listTicketFiles().ids;
   }
 
-  #ticketEntries(): Array<{ n: number; id: string; regular: boolean }> {
-    const ids: Array<{ n: number; id: string; regular: boolean }> = [];
+  /**
+   * The canonical ticket files in tickets/, ascending by number, and whether the listing saw
+   * each as a regular file. One pass over the names, no regular expression per name and a
+   * numeric sort: on 10,000 tickets this is most of what a cached `list` costs besides lstat.
+   */
+  listTicketFiles(): { ids: string[]; numbers: number[]; regular: boolean[] } {
+    // Each entry packed as number * 2 + (regular ? 1 : 0), sorted as numbers.
+    const packed: number[] = [];
     try {
       for (const entry of Deno.readDirSync(this.ticketsDir)) {
-        const name = entry.name;
-        if (!TICKET_FILE.test(name)) continue;
-        const id = name.slice(0, -3);
-        const n = Number(id.slice(2));
-        // "T-00001.md" is not canonical (two files could name one ticket): skip it.
-        if (id.length === 6 || id[2] !== "0") ids.push({ n, id, regular: entry.isFile });
+        const n = canonicalTicketNumber(entry.name);
+        if (n >= 0) packed.push(n * 2 + (entry.isFile ? 1 : 0));
       }
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return [];
+      if (e instanceof Deno.errors.NotFound) return { ids: [], numbers: [], regular: [] };
       if (e instanceof Deno.errors.NotADirectory) {
         throw badDataError(this.display(this.ticketsDir), "is a file where a directory should be");
       }
       throw ioError("list", this.display(this.ticketsDir), e);
     }
-    return ids.sort((a, b) => a.n - b.n);
+    const sorted = Float64Array.from(packed).sort();
+    const ids = new Array<string>(sorted.length);
+    const numbers = new Array<number>(sorted.length);
+    const regular = new Array<boolean>(sorted.length);
+    for (let i = 0; i < sorted.length; i++) {
+      numbers[i] = Math.floor(sorted[i] / 2);
+      ids[i] = formatId(numbers[i]);
+      regular[i] = sorted[i] % 2 === 1;
+    }
+    return { ids, numbers, regular };
   }
 
   /** Reads every ticket; unreadable ones come back as problems instead of failing the read. */
   readAllTickets(): { tickets: Ticket[]; problems: Problem[] } {
     const tickets: Ticket[] = [];
     const problems: Problem[] = [];
-    for (const { id, regular } of this.#ticketEntries()) {
+    const { ids, regular } = this.listTicketFiles();
+    for (const [i, id] of ids.entries()) {
       try {
         // readDir already told us it is a regular file: skip the extra lstat per ticket.
-        const t = this.tryReadTicket(id, { knownRegular: regular });
+        const t = this.tryReadTicket(id, { knownRegular: regular[i] });
         if (t !== null) tickets.push(t);
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;

@@ -3,33 +3,71 @@
  * thousands of tickets stat files instead of reading and parsing each one: a snapshot
  * (`.track/cache/tickets.json`) plus an append-only log of later writes (`tickets.log`), so a
  * write costs one appended line, not a rewrite; the log is folded into the snapshot once it
- * grows past an eighth of it. Only writers maintain it, under the lock (a read never writes). Readers trust an entry only when the file's inode, size, mtime and ctime match
- * and the file was last modified well before the entry was recorded (the "racy git" rule: an
- * edit within the same clock tick could keep the stat identical). Anything else is read from the
- * file itself, so a stale, missing or broken cache costs speed, never correctness.
+ * grows past an eighth of it. Only writers maintain it, under the lock (a read never writes).
+ * Readers trust an entry only when the file's inode, size, mtime and ctime match and the file was
+ * last modified well before the entry was recorded (the "racy git" rule: an edit within the same
+ * clock tick could keep the stat identical). Anything else is read from the file itself, so a
+ * stale, missing or broken cache costs speed, never correctness.
+ *
+ * The layout is chosen for the reader of 10,000 tickets, where parsing and garbage collection
+ * cost as much as the 10,000 lstat calls:
+ *
+ * ```
+ * {"v":3,
+ *  "nums":[1,2,…],                       ticket numbers, ascending
+ *  "stat":[ino,size,mtime,ctime,seen,…],  five numbers per ticket (one flat array of doubles)
+ *  "meta":[[title,status,…],…]}           Meta per ticket, in the same order
+ * ```
+ *
+ * A log line is `[num, ino, size, mtime, ctime, seen, ...Meta]`; the last line for a ticket wins.
  */
 import { TrackError } from "../cli/errors.ts";
 import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
+import { PRIORITIES, STATUSES } from "../tickets/transitions.ts";
 import { join } from "./path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
 
-/** One cache row: stat of the file when recorded, when, and the ticket's metadata. */
-interface Entry {
-  ino: number;
-  size: number;
-  mtime: number;
-  ctime: number;
-  /** When this stat was recorded (ms). */
-  seen: number;
-  t: TicketSummary;
-}
-
-const VERSION = 2;
+const VERSION = 3;
 /** Files modified less than this before their entry was recorded are re-read. */
 const RACY_MS = 2000;
 /** Below this many tickets, reading every file is fast enough: no cache is kept. */
 export const CACHE_MIN_TICKETS = 200;
+/** ino, size, mtime, ctime (ms) and seen (ms, when the stat was recorded). */
+const STAT_FIELDS = 5;
+/** Length of a Meta row. */
+const META_FIELDS = 14;
+
+/**
+ * A ticket's metadata without its id, as the cache stores it. An empty list is stored as 0:
+ * most tickets have no files, dependencies or unknown keys, and tens of thousands of empty
+ * arrays are a measurable part of parsing a big snapshot.
+ */
+type Meta = [
+  title: string,
+  status: TicketSummary["status"],
+  priority: TicketSummary["priority"],
+  created: string,
+  created_by: string | null,
+  claimed_by: string | null,
+  claimed_at: string | null,
+  labels: string[] | 0,
+  branch: string | null,
+  files: string[] | 0,
+  depends_on: string[] | 0,
+  updated: string | null,
+  claim_epoch: number,
+  extra: TicketSummary["extra"] | 0,
+];
+
+/** The snapshot and the log, as read. */
+interface Cache {
+  nums: number[];
+  stat: number[];
+  meta: unknown[];
+  /** Log lines by ticket number (the last line for a ticket wins). */
+  log: Map<number, unknown[]>;
+}
 
 /** Path of the cache snapshot. */
 export function cachePath(store: Store): string {
@@ -40,39 +78,11 @@ function logPath(store: Store): string {
   return join(store.dir, "cache", "tickets.log");
 }
 
-// Rows are arrays, not objects: parsing 10,000 of them is about twice as fast without keys.
-type Row = [
-  id: string,
-  ino: number,
-  size: number,
-  mtime: number,
-  ctime: number,
-  seen: number,
-  title: string,
-  status: TicketSummary["status"],
-  priority: TicketSummary["priority"],
-  created: string,
-  created_by: string | null,
-  claimed_by: string | null,
-  claimed_at: string | null,
-  labels: string[],
-  branch: string | null,
-  files: string[],
-  depends_on: string[],
-  updated: string | null,
-  claim_epoch: number,
-  extra: TicketSummary["extra"],
-];
+const STATUS_SET: ReadonlySet<unknown> = new Set(STATUSES);
+const PRIORITY_SET: ReadonlySet<unknown> = new Set(PRIORITIES);
 
-function toRow(e: Entry): Row {
-  const t = e.t;
+function toMeta(t: TicketSummary): Meta {
   return [
-    t.id,
-    e.ino,
-    e.size,
-    e.mtime,
-    e.ctime,
-    e.seen,
     t.title,
     t.status,
     t.priority,
@@ -80,64 +90,81 @@ function toRow(e: Entry): Row {
     t.created_by,
     t.claimed_by,
     t.claimed_at,
-    t.labels,
+    t.labels.length === 0 ? 0 : t.labels,
     t.branch,
-    t.files,
-    t.depends_on,
+    t.files.length === 0 ? 0 : t.files,
+    t.depends_on.length === 0 ? 0 : t.depends_on,
     t.updated,
     t.claim_epoch,
-    t.extra,
+    t.extra.length === 0 ? 0 : t.extra,
   ];
 }
 
-function fromRow(r: Row): Entry | null {
-  if (!Array.isArray(r) || r.length !== 20 || typeof r[0] !== "string") return null;
-  const [id, ino, size, mtime, ctime, seen, title, status, priority, created, created_by] = r;
-  const [, , , , , , , , , , , claimed_by, claimed_at, labels, branch, files, depends_on] = r;
+function isText(v: unknown): v is string | null {
+  return v === null || typeof v === "string";
+}
+
+function isList(v: unknown): v is unknown[] | 0 {
+  return v === 0 || Array.isArray(v);
+}
+
+/**
+ * The summary stored at `m[at…]`, or null when the row is not what this version writes (a
+ * hand-edited or foreign cache): then the ticket is read from its file.
+ */
+function summaryOf(id: string, m: unknown[], at: number): TicketSummary | null {
+  const title = m[at], status = m[at + 1], priority = m[at + 2], created = m[at + 3];
+  const createdBy = m[at + 4], claimedBy = m[at + 5], claimedAt = m[at + 6];
+  const labels = m[at + 7], branch = m[at + 8], files = m[at + 9], dependsOn = m[at + 10];
+  const updated = m[at + 11], epoch = m[at + 12], extra = m[at + 13];
+  if (
+    typeof title !== "string" || !STATUS_SET.has(status) || !PRIORITY_SET.has(priority) ||
+    typeof created !== "string" || !isText(createdBy) || !isText(claimedBy) ||
+    !isText(claimedAt) || !isList(labels) || !isText(branch) || !isList(files) ||
+    !isList(dependsOn) || !isText(updated) || typeof epoch !== "number" || !isList(extra)
+  ) {
+    return null;
+  }
   return {
-    ino,
-    size,
-    mtime,
-    ctime,
-    seen,
-    t: {
-      id,
-      title,
-      status,
-      priority,
-      created,
-      created_by,
-      claimed_by,
-      claimed_at,
-      labels,
-      branch,
-      files,
-      depends_on,
-      updated: r[17],
-      claim_epoch: r[18],
-      extra: r[19],
-    },
+    id,
+    title,
+    status: status as TicketSummary["status"],
+    priority: priority as TicketSummary["priority"],
+    created,
+    created_by: createdBy,
+    claimed_by: claimedBy,
+    claimed_at: claimedAt,
+    labels: labels === 0 ? [] : labels as string[],
+    branch,
+    files: files === 0 ? [] : files as string[],
+    depends_on: dependsOn === 0 ? [] : dependsOn as string[],
+    updated,
+    claim_epoch: epoch,
+    extra: extra === 0 ? [] : extra as TicketSummary["extra"],
   };
 }
 
-/** The snapshot and the log folded together, or null when there is no usable snapshot. */
-function load(store: Store): Map<string, Entry> | null {
+/** The snapshot and the log, or null when there is no usable snapshot. */
+function load(store: Store): Cache | null {
   let text: string;
   try {
     text = Deno.readTextFileSync(cachePath(store));
   } catch {
     return null;
   }
-  const entries = new Map<string, Entry>();
+  let cache: Cache;
   try {
     const c = JSON.parse(text);
-    if (c?.v !== VERSION || !Array.isArray(c.rows)) return null;
-    for (const r of c.rows) {
-      const e = fromRow(r);
-      if (e) entries.set(e.t.id, e);
+    const n = Array.isArray(c?.nums) ? c.nums.length : -1;
+    if (
+      c.v !== VERSION || n < 0 || !Array.isArray(c.stat) || c.stat.length !== n * STAT_FIELDS ||
+      !Array.isArray(c.meta) || c.meta.length !== n
+    ) {
+      return null;
     }
+    cache = { nums: c.nums, stat: c.stat, meta: c.meta, log: new Map() };
   } catch {
-    return null; // A torn or hand-edited cache is simply ignored.
+    return null; // A hand-edited cache is simply ignored.
   }
   let log = "";
   try {
@@ -148,13 +175,18 @@ function load(store: Store): Map<string, Entry> | null {
   for (const line of log.split("\n")) {
     if (line === "") continue;
     try {
-      const e = fromRow(JSON.parse(line));
-      if (e) entries.set(e.t.id, e);
+      const row = JSON.parse(line);
+      if (
+        Array.isArray(row) && row.length === 1 + STAT_FIELDS + META_FIELDS &&
+        typeof row[0] === "number"
+      ) {
+        cache.log.set(row[0], row);
+      }
     } catch {
       // A line torn by a crash: that ticket is read from its file.
     }
   }
-  return entries;
+  return cache;
 }
 
 function statOf(path: string): Deno.FileInfo | null {
@@ -166,20 +198,19 @@ function statOf(path: string): Deno.FileInfo | null {
 }
 
 /**
- * Whether the file was last changed well before the entry was recorded. mtime can be set by
- * anyone and ctime has one-second granularity here, so both must be old.
+ * Whether the recorded stat at `s[at…]` still describes the file and was recorded well after
+ * the file last changed. mtime can be set by anyone and ctime has one-second granularity here,
+ * so both must match and both must be old.
  */
-function settled(e: Entry): boolean {
-  return Math.max(e.mtime, e.ctime) < e.seen - RACY_MS;
+function trusted(s: readonly unknown[], at: number, st: Deno.FileInfo): boolean {
+  const mtime = s[at + 2] as number, ctime = s[at + 3] as number;
+  return st.isFile && s[at] === st.ino && s[at + 1] === st.size &&
+    mtime === (st.mtime?.getTime() ?? -1) && ctime === (st.ctime?.getTime() ?? -1) &&
+    Math.max(mtime, ctime) < (s[at + 4] as number) - RACY_MS;
 }
 
-function sameStat(e: Entry, st: Deno.FileInfo): boolean {
-  return st.isFile && e.ino === st.ino && e.size === st.size &&
-    e.mtime === (st.mtime?.getTime() ?? -1) && e.ctime === (st.ctime?.getTime() ?? -1);
-}
-
-function matches(e: Entry | undefined, st: Deno.FileInfo | null): e is Entry {
-  return e !== undefined && st !== null && sameStat(e, st) && settled(e);
+function settled(s: readonly unknown[], at: number): boolean {
+  return Math.max(s[at + 2] as number, s[at + 3] as number) < (s[at + 4] as number) - RACY_MS;
 }
 
 function summary(t: Ticket): TicketSummary {
@@ -187,33 +218,46 @@ function summary(t: Ticket): TicketSummary {
   return rest;
 }
 
-function entryFor(t: TicketSummary, st: Deno.FileInfo, now: number): Entry {
-  return {
-    ino: st.ino ?? 0,
-    size: st.size,
-    mtime: st.mtime?.getTime() ?? -1,
-    ctime: st.ctime?.getTime() ?? -1,
-    seen: now,
-    t,
-  };
+function statRow(st: Deno.FileInfo, now: number): number[] {
+  return [st.ino ?? 0, st.size, st.mtime?.getTime() ?? -1, st.ctime?.getTime() ?? -1, now];
 }
 
-/** Every ticket's metadata, from the cache where it is provably current. */
+/**
+ * Every ticket's metadata, ascending by id, from the cache where it is provably current and
+ * from the file otherwise.
+ */
 export function readSummaries(store: Store): { tickets: TicketSummary[]; problems: Problem[] } {
   const cache = load(store);
   if (cache === null) return store.readAllTickets();
   const tickets: TicketSummary[] = [];
   const problems: Problem[] = [];
-  for (const id of store.ticketIds()) {
-    const path = store.ticketPath(id);
-    const e = cache.get(id);
-    if (matches(e, statOf(path))) {
-      tickets.push(e.t);
+  const { ids, numbers } = store.listTicketFiles();
+  const { nums, stat, meta, log } = cache;
+  const prefix = store.ticketsDir + "/";
+  let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i], n = numbers[i];
+    const path = prefix + id + ".md";
+    const st = statOf(path);
+    if (st === null) continue; // Removed since the listing.
+    let t: TicketSummary | null = null;
+    const logged = log.get(n);
+    if (logged !== undefined) {
+      if (trusted(logged, 1, st)) t = summaryOf(id, logged, 1 + STAT_FIELDS);
+    } else {
+      while (j < nums.length && nums[j] < n) j++;
+      if (nums[j] === n && trusted(stat, j * STAT_FIELDS, st)) {
+        const m = meta[j];
+        if (Array.isArray(m) && m.length === META_FIELDS) t = summaryOf(id, m, 0);
+      }
+    }
+    if (t !== null) {
+      tickets.push(t);
       continue;
     }
     try {
-      const t = store.tryReadTicket(id);
-      if (t !== null) tickets.push(summary(t));
+      const full = store.tryReadTicket(id, { knownRegular: st.isFile });
+      if (full !== null) tickets.push(summary(full));
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
       problems.push({ file: store.display(path), error: err });
@@ -232,33 +276,48 @@ function dropCache(store: Store): void {
   }
 }
 
-/** Rebuilds the snapshot from `old` (trusted rows kept, others re-read) and empties the log. */
-function compact(store: Store, old: Map<string, Entry> | null, ids: string[]): void {
+/** Rebuilds the snapshot from `old` (settled entries kept, others re-read) and empties the log. */
+function compact(store: Store, old: Cache | null, ids: string[], numbers: number[]): void {
   const now = Date.now();
-  const rows: Row[] = [];
-  for (const id of ids) {
-    const prev = old?.get(id);
-    // Cheap path: keep settled rows without a stat; readers check the stat anyway.
-    if (prev !== undefined && settled(prev)) {
-      rows.push(toRow(prev));
-      continue;
+  const out = { v: VERSION, nums: [] as number[], stat: [] as number[], meta: [] as unknown[] };
+  let j = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const n = numbers[i];
+    if (old !== null) {
+      // Cheap path: keep settled entries without a stat; readers check the stat anyway.
+      const logged = old.log.get(n);
+      while (j < old.nums.length && old.nums[j] < n) j++;
+      if (logged !== undefined) {
+        if (settled(logged, 1)) {
+          out.nums.push(n);
+          out.stat.push(...(logged.slice(1, 1 + STAT_FIELDS) as number[]));
+          out.meta.push(logged.slice(1 + STAT_FIELDS));
+          continue;
+        }
+      } else if (old.nums[j] === n && settled(old.stat, j * STAT_FIELDS)) {
+        out.nums.push(n);
+        out.stat.push(...old.stat.slice(j * STAT_FIELDS, (j + 1) * STAT_FIELDS));
+        out.meta.push(old.meta[j]);
+        continue;
+      }
     }
-    const st = statOf(store.ticketPath(id));
+    const st = statOf(store.ticketPath(ids[i]));
     if (st === null || !st.isFile) continue;
-    // Unknown or racy row: read the file itself (an edit in the same clock tick can keep the
-    // stat identical, so a racy row's content is never carried forward).
+    // Unknown or racy entry: read the file itself (an edit in the same clock tick can keep the
+    // stat identical, so a racy entry's content is never carried forward).
     try {
-      const full = store.tryReadTicket(id);
-      if (full !== null) rows.push(toRow(entryFor(summary(full), st, now)));
+      const full = store.tryReadTicket(ids[i]);
+      if (full === null) continue;
+      out.nums.push(n);
+      out.stat.push(...statRow(st, now));
+      out.meta.push(toMeta(full));
     } catch {
       // Unparseable: readers read it and report it.
     }
   }
   Deno.mkdirSync(join(store.dir, "cache"), { recursive: true });
   const path = cachePath(store);
-  writeFileAtomic(path, JSON.stringify({ v: VERSION, rows }), store.display(path), {
-    durable: false,
-  });
+  writeFileAtomic(path, JSON.stringify(out), store.display(path), { durable: false });
   try {
     Deno.removeSync(logPath(store));
   } catch (e) {
@@ -282,8 +341,8 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
       snapshotSize = -1;
     }
     if (snapshotSize < 0) {
-      const ids = store.ticketIds();
-      if (ids.length >= CACHE_MIN_TICKETS) compact(store, null, ids);
+      const { ids, numbers } = store.listTicketFiles();
+      if (ids.length >= CACHE_MIN_TICKETS) compact(store, null, ids, numbers);
       return;
     }
     let logSize = 0;
@@ -293,9 +352,9 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
       logSize = 0;
     }
     if (logSize > Math.max(64 * 1024, snapshotSize / 8)) {
-      const ids = store.ticketIds();
+      const { ids, numbers } = store.listTicketFiles();
       if (ids.length < CACHE_MIN_TICKETS) dropCache(store);
-      else compact(store, load(store), ids);
+      else compact(store, load(store), ids, numbers);
       return;
     }
     const now = Date.now();
@@ -303,7 +362,7 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
     for (const t of written.values()) {
       const st = statOf(store.ticketPath(t.id));
       if (st !== null && st.isFile) {
-        lines += JSON.stringify(toRow(entryFor(summary(t), st, now))) + "\n";
+        lines += JSON.stringify([Number(t.id.slice(2)), ...statRow(st, now), ...toMeta(t)]) + "\n";
       }
     }
     const f = Deno.openSync(logPath(store), { append: true, create: true });
