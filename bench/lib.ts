@@ -19,6 +19,8 @@ export interface Row {
   unit?: string;
   /** Target as a multiple of the startup floor, when issue 3 sets one. */
   target_x?: number;
+  /** Median of the startup floor runs interleaved with this figure's runs, when measured so. */
+  floor_ms?: number;
   note?: string;
 }
 
@@ -84,6 +86,46 @@ export async function repeat(
   const samples: number[] = [];
   for (let i = 0; i < n; i++) samples.push(await fn(i));
   return summarize(samples);
+}
+
+/** A one-line script whose `deno run` is the startup floor; returns its path. */
+export function floorScript(dir: string): string {
+  const script = `${dir}/floor.ts`;
+  Deno.writeTextFileSync(script, "export {};\n");
+  return script;
+}
+
+/** Times one `deno run` of the floor script. */
+export function timeFloor(script: string): Promise<number> {
+  return timeCommand(Deno.execPath(), ["run", "-A", "--quiet", script]);
+}
+
+/**
+ * Like {@linkcode repeat}, but each run of `fn` follows a run of the startup floor, and the row
+ * carries the floor's median of those runs: a ratio then compares runs made moments apart, so a
+ * machine that slows down or speeds up during the benchmark moves both sides.
+ */
+export async function repeatAgainstFloor(
+  n: number,
+  floor: string,
+  fn: (i: number) => Promise<number>,
+  warmup = 1,
+): Promise<ReturnType<typeof summarize> & { floor_ms: number; floor_samples: number[] }> {
+  for (let i = 0; i < warmup; i++) {
+    await timeFloor(floor);
+    await fn(-1 - i);
+  }
+  const samples: number[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < n; i++) {
+    floors.push(await timeFloor(floor));
+    samples.push(await fn(i));
+  }
+  return {
+    ...summarize(samples),
+    floor_ms: summarize(floors).median_ms!,
+    floor_samples: floors,
+  };
 }
 
 /**

@@ -74,3 +74,55 @@ Deno.test("cache: built by writers, ignored when stale or broken, never by reade
   assertEquals(after.length, n + 1);
   assert(!after.some((t) => t.startsWith("T-0003:")));
 });
+
+Deno.test("cache: settled entries are served from it, checked against the file's stat", async () => {
+  await using s = await tempStore();
+  const n = CACHE_MIN_TICKETS + 5;
+  writeTickets(s.dir, n);
+  // Entries recorded less than two seconds after their file changed are never trusted (the
+  // "racy git" rule), so let the files settle before a writer records them.
+  await new Promise((r) => setTimeout(r, 2100));
+  await s.json(["create", "-t", "trigger"]);
+  const cacheFile = `${s.dir}/cache/tickets.json`;
+  const built = JSON.parse(Deno.readTextFileSync(cacheFile));
+  assertEquals(built.v, 3);
+  assertEquals(built.nums.length, n + 1);
+  const title = async (id: string) =>
+    (await s.json<{ tickets: Array<{ id: string; title: string }> }>(["list"])).tickets
+      .find((t) => t.id === id)?.title;
+  const rewrite = (edit: (c: { nums: number[]; meta: unknown[][] }) => void) => {
+    const c = JSON.parse(JSON.stringify(built));
+    edit(c);
+    Deno.writeTextFileSync(cacheFile, JSON.stringify(c));
+  };
+  const at = built.nums.indexOf(7);
+  // Proof that the cache is what list reads: a title changed only in the cache shows.
+  rewrite((c) => c.meta[at][0] = "From the cache");
+  assertEquals(await title("T-0007"), "From the cache");
+  // A row this version does not write is not trusted: the file is read.
+  rewrite((c) => c.meta[at][1] = "bogus");
+  assertEquals(await title("T-0007"), "Ticket 00007");
+  rewrite((c) => c.meta[at] = c.meta[at].slice(1));
+  assertEquals(await title("T-0007"), "Ticket 00007");
+  // An older layout is ignored as a whole.
+  rewrite((c) => Object.assign(c, { v: 2 }));
+  assertEquals((await s.json<{ tickets: unknown[] }>(["list"])).tickets.length, n + 1);
+  // Out-of-order numbers cost speed, never correctness.
+  rewrite((c) => {
+    c.nums.reverse();
+    c.meta.reverse();
+  });
+  assertEquals((await s.json<{ tickets: unknown[] }>(["list"])).tickets.length, n + 1);
+  rewrite(() => {});
+  // An in-place edit of a settled ticket that keeps its size and mtime changes its ctime.
+  const path = `${s.dir}/tickets/${formatId(9)}.md`;
+  const { mtime } = Deno.statSync(path);
+  const f = Deno.openSync(path, { write: true });
+  f.writeSync(new TextEncoder().encode(
+    Deno.readTextFileSync(path).replace("Ticket 00009", "Ticket 0000Y"),
+  ));
+  f.close();
+  Deno.utimeSync(path, mtime!, mtime!);
+  assertEquals(await title("T-0009"), "Ticket 0000Y");
+  assertEquals(await title("T-0010"), "Ticket 00010");
+});

@@ -27,6 +27,7 @@ import { PRIORITIES, STATUSES } from "../tickets/transitions.ts";
 import { join } from "./path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { type Dir, lstatPath, type Stat } from "./native_fs.ts";
 
 const VERSION = 3;
 /** Files modified less than this before their entry was recorded are re-read. */
@@ -189,24 +190,15 @@ function load(store: Store): Cache | null {
   return cache;
 }
 
-function statOf(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Whether the recorded stat at `s[at…]` still describes the file and was recorded well after
  * the file last changed. mtime can be set by anyone and ctime has one-second granularity here,
  * so both must match and both must be old.
  */
-function trusted(s: readonly unknown[], at: number, st: Deno.FileInfo): boolean {
+function trusted(s: readonly unknown[], at: number, st: Stat): boolean {
   const mtime = s[at + 2] as number, ctime = s[at + 3] as number;
-  return st.isFile && s[at] === st.ino && s[at + 1] === st.size &&
-    mtime === (st.mtime?.getTime() ?? -1) && ctime === (st.ctime?.getTime() ?? -1) &&
-    Math.max(mtime, ctime) < (s[at + 4] as number) - RACY_MS;
+  return st.isFile && s[at] === st.ino && s[at + 1] === st.size && mtime === st.mtime &&
+    ctime === st.ctime && Math.max(mtime, ctime) < (s[at + 4] as number) - RACY_MS;
 }
 
 function settled(s: readonly unknown[], at: number): boolean {
@@ -218,8 +210,8 @@ function summary(t: Ticket): TicketSummary {
   return rest;
 }
 
-function statRow(st: Deno.FileInfo, now: number): number[] {
-  return [st.ino ?? 0, st.size, st.mtime?.getTime() ?? -1, st.ctime?.getTime() ?? -1, now];
+function statRow(st: Stat, now: number): number[] {
+  return [st.ino, st.size, st.mtime, st.ctime, now];
 }
 
 /**
@@ -231,14 +223,29 @@ export function readSummaries(store: Store): { tickets: TicketSummary[]; problem
   if (cache === null) return store.readAllTickets();
   const tickets: TicketSummary[] = [];
   const problems: Problem[] = [];
-  const { ids, numbers } = store.listTicketFiles();
+  const dir = store.openTicketsDir();
+  if (dir === null) return { tickets, problems };
+  try {
+    readThrough(store, cache, dir, tickets, problems);
+  } finally {
+    dir.close();
+  }
+  return { tickets, problems };
+}
+
+function readThrough(
+  store: Store,
+  cache: Cache,
+  dir: Dir,
+  tickets: TicketSummary[],
+  problems: Problem[],
+): void {
+  const { ids, numbers } = store.listTicketFiles(dir);
   const { nums, stat, meta, log } = cache;
-  const prefix = store.ticketsDir + "/";
   let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i], n = numbers[i];
-    const path = prefix + id + ".md";
-    const st = statOf(path);
+    const st = dir.lstat(id + ".md");
     if (st === null) continue; // Removed since the listing.
     let t: TicketSummary | null = null;
     const logged = log.get(n);
@@ -260,10 +267,9 @@ export function readSummaries(store: Store): { tickets: TicketSummary[]; problem
       if (full !== null) tickets.push(summary(full));
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
-      problems.push({ file: store.display(path), error: err });
+      problems.push({ file: store.display(store.ticketPath(id)), error: err });
     }
   }
-  return { tickets, problems };
 }
 
 function dropCache(store: Store): void {
@@ -301,7 +307,7 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
         continue;
       }
     }
-    const st = statOf(store.ticketPath(ids[i]));
+    const st = lstatPath(store.ticketPath(ids[i]));
     if (st === null || !st.isFile) continue;
     // Unknown or racy entry: read the file itself (an edit in the same clock tick can keep the
     // stat identical, so a racy entry's content is never carried forward).
@@ -360,7 +366,7 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
     const now = Date.now();
     let lines = "";
     for (const t of written.values()) {
-      const st = statOf(store.ticketPath(t.id));
+      const st = lstatPath(store.ticketPath(t.id));
       if (st !== null && st.isFile) {
         lines += JSON.stringify([Number(t.id.slice(2)), ...statRow(st, now), ...toMeta(t)]) + "\n";
       }

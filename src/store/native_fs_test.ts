@@ -1,0 +1,91 @@
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { lstatPath, openDir, type Stat } from "./native_fs.ts";
+
+/** A directory holding every kind of entry a tickets/ directory may meet. */
+function fixture(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "track-native-" });
+  Deno.writeTextFileSync(`${dir}/T-0001.md`, "one\n");
+  Deno.writeTextFileSync(`${dir}/T-0002.md`, "two, a little longer\n");
+  Deno.writeTextFileSync(`${dir}/.T-0003.md.1.abc.tmp`, "");
+  Deno.writeTextFileSync(`${dir}/ünïcode – ticket.md`, "x");
+  Deno.writeTextFileSync(`${dir}/${"n".repeat(250)}`, "long name");
+  Deno.mkdirSync(`${dir}/T-0004.md`);
+  Deno.symlinkSync(`${dir}/T-0001.md`, `${dir}/T-0005.md`);
+  Deno.symlinkSync(`${dir}/nowhere`, `${dir}/dangling`);
+  // Timestamps far in the past and with sub-millisecond parts.
+  Deno.utimeSync(`${dir}/T-0002.md`, new Date(1e12 + 0.5), new Date(1234567890123));
+  return dir;
+}
+
+function describe(dir: { entries: readonly { name: string; isFile: boolean }[] }) {
+  return [...dir.entries].sort((a, b) => a.name < b.name ? -1 : 1);
+}
+
+Deno.test("openDir: the native listing and lstat agree with Deno's on every kind of entry", () => {
+  const path = fixture();
+  try {
+    const native = openDir(path);
+    const deno = openDir(path, { native: false });
+    try {
+      if (Deno.build.os === "linux" && ["x86_64", "aarch64"].includes(Deno.build.arch)) {
+        assert(native.native, "libc is used here");
+      }
+      assert(!deno.native);
+      assertEquals(describe(native), describe(deno));
+      assertEquals(native.entries.length, 8);
+      for (const { name } of deno.entries) {
+        assertEquals(native.lstat(name), deno.lstat(name), name);
+      }
+      const st = deno.lstat("T-0002.md") as Stat;
+      assertEquals(st.mtime, 1234567890123);
+      assertEquals(st.ctime % 1000, 0, "ctime in whole seconds");
+      assertEquals(deno.lstat("T-0004.md")?.isFile, false);
+      assertEquals(deno.lstat("T-0005.md")?.isFile, false, "a symlink is not followed");
+      for (const d of [native, deno]) {
+        assertEquals(d.lstat("missing.md"), null);
+        assertEquals(d.lstat("a/../T-0001.md"), null, "no path walks through a name");
+      }
+    } finally {
+      native.close();
+      deno.close();
+    }
+    assertEquals(native.lstat("T-0001.md"), null, "closed");
+  } finally {
+    Deno.removeSync(path, { recursive: true });
+  }
+});
+
+Deno.test("openDir: a missing directory or a file throws what readDirSync throws", () => {
+  const path = Deno.makeTempDirSync({ prefix: "track-native-" });
+  try {
+    Deno.writeTextFileSync(`${path}/file`, "");
+    for (const native of [true, false]) {
+      assert(
+        assertThrows(() => openDir(`${path}/missing`, { native })) instanceof
+          Deno.errors.NotFound,
+      );
+      assert(
+        assertThrows(() => openDir(`${path}/file`, { native })) instanceof
+          Deno.errors.NotADirectory,
+      );
+    }
+    assertEquals(openDir(path).entries.map((e) => e.name), ["file"], "and still works after");
+  } finally {
+    Deno.removeSync(path, { recursive: true });
+  }
+});
+
+Deno.test("lstatPath: null for a missing path; the same Stat as a listing gives", () => {
+  const path = fixture();
+  try {
+    assertEquals(lstatPath(`${path}/missing`), null);
+    const dir = openDir(path);
+    try {
+      assertEquals(lstatPath(`${path}/T-0001.md`), dir.lstat("T-0001.md"));
+    } finally {
+      dir.close();
+    }
+  } finally {
+    Deno.removeSync(path, { recursive: true });
+  }
+});
