@@ -3,7 +3,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { snapshot, tempStore } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
 import { formatId } from "../src/tickets/ids.ts";
-import { CACHE_MIN_TICKETS } from "../src/store/ticket_cache.ts";
+import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
 
 function writeTickets(dir: string, n: number): void {
   for (let i = 1; i <= n; i++) {
@@ -125,4 +125,41 @@ Deno.test("cache: settled entries are served from it, checked against the file's
   Deno.utimeSync(path, mtime!, mtime!);
   assertEquals(await title("T-0009"), "Ticket 0000Y");
   assertEquals(await title("T-0010"), "Ticket 00010");
+});
+
+Deno.test("cache: a ticket written moments ago is checked by its text, not trusted on its stat", async () => {
+  await using s = await tempStore();
+  const n = CACHE_MIN_TICKETS + 5;
+  writeTickets(s.dir, n);
+  await new Promise((r) => setTimeout(r, 2100));
+  await s.json(["create", "-t", "trigger"]);
+  await s.json(["update", "8", "--title", "Ticket eight"]);
+  const logFile = `${s.dir}/cache/tickets.log`;
+  const lines = Deno.readTextFileSync(logFile).trim().split("\n").map((l) => JSON.parse(l));
+  const line = lines.findLast((l) => l[0] === 8);
+  assert(line, "the update appended a line for T-0008");
+  const title = async () =>
+    (await s.json<{ tickets: Array<{ id: string; title: string }> }>(["list"])).tickets
+      .find((t) => t.id === "T-0008")?.title;
+  // Recorded within two seconds of the write, so only its text hash can vouch for it: a title
+  // changed only in the log line shows, proving the line was used.
+  const stat = 1, meta = 7; // [num, ino, size, mtime, ctime, seen, hash, ...meta]
+  const write = (l: unknown[]) => Deno.writeTextFileSync(logFile, JSON.stringify(l) + "\n");
+  write([...line.slice(0, meta), "From the log", ...line.slice(meta + 1)]);
+  assertEquals(await title(), "From the log");
+  // An edit in the same clock tick: same size, and (as the tick would leave it) the same stat
+  // recorded. The hash no longer matches, so the file is read.
+  const path = `${s.dir}/tickets/T-0008.md`;
+  Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace("Ticket eight", "Ticket EIGHT"));
+  const st = Deno.lstatSync(path);
+  const now = [st.ino, st.size, st.mtime!.getTime(), Math.floor(st.ctime!.getTime() / 1000) * 1000];
+  write([8, ...now, line[stat + 4], line[stat + 5], ...line.slice(meta)]);
+  assertEquals(await title(), "Ticket EIGHT");
+  // No hash: never trusted while racy.
+  write([8, ...now, line[stat + 4], -1, "From the log", ...line.slice(meta + 1)]);
+  assertEquals(await title(), "Ticket EIGHT");
+  // The hash of the text now on disk vouches for the line again.
+  const hash = textHash(Deno.readTextFileSync(path));
+  write([8, ...now, line[stat + 4], hash, "From the log", ...line.slice(meta + 1)]);
+  assertEquals(await title(), "From the log");
 });

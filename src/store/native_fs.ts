@@ -29,7 +29,10 @@ export interface Entry {
   isFile: boolean;
 }
 
-/** An open directory: its entries, and lstat of a name inside it. */
+/**
+ * An open directory: its entries, and lstat of a name inside it. A name holding "/" or NUL is
+ * never looked up (it could reach another file): its lstat is null.
+ */
 export interface Dir {
   /** Whether this listing went through libc (for tests and diagnostics). */
   readonly native: boolean;
@@ -60,11 +63,20 @@ export function lstatPath(path: string): Stat | null {
   }
 }
 
+function plainName(name: string): boolean {
+  return name !== "" && !name.includes("/") && !name.includes("\0");
+}
+
 function denoDir(path: string): Dir {
   const entries: Entry[] = [];
   for (const e of Deno.readDirSync(path)) entries.push({ name: e.name, isFile: e.isFile });
   const prefix = path.endsWith("/") ? path : path + "/";
-  return { native: false, entries, lstat: (name) => lstatPath(prefix + name), close() {} };
+  return {
+    native: false,
+    entries,
+    lstat: (name) => plainName(name) ? lstatPath(prefix + name) : null,
+    close() {},
+  };
 }
 
 const SYMBOLS = {
@@ -144,6 +156,7 @@ class NativeDir implements Dir {
   }
 
   lstat(name: string): Stat | null {
+    if (!plainName(name)) return null;
     // A name is at most 255 bytes on Linux; anything longer cannot exist here.
     const { read, written } = encoder.encodeInto(name, this.#name);
     if (read !== name.length || written >= this.#name.length) return null;

@@ -44,6 +44,9 @@ Deno.test("openDir: the native listing and lstat agree with Deno's on every kind
       for (const d of [native, deno]) {
         assertEquals(d.lstat("missing.md"), null);
         assertEquals(d.lstat("a/../T-0001.md"), null, "no path walks through a name");
+        assertEquals(d.lstat("../" + path.split("/").pop() + "/T-0001.md"), null);
+        assertEquals(d.lstat("T-0001.md\0.tmp"), null, "no NUL cuts a name short");
+        assertEquals(d.lstat(""), null);
       }
     } finally {
       native.close();

@@ -4,10 +4,12 @@
  * (`.track/cache/tickets.json`) plus an append-only log of later writes (`tickets.log`), so a
  * write costs one appended line, not a rewrite; the log is folded into the snapshot once it
  * grows past an eighth of it. Only writers maintain it, under the lock (a read never writes).
- * Readers trust an entry only when the file's inode, size, mtime and ctime match and the file was
- * last modified well before the entry was recorded (the "racy git" rule: an edit within the same
- * clock tick could keep the stat identical). Anything else is read from the file itself, so a
- * stale, missing or broken cache costs speed, never correctness.
+ * Readers trust an entry only when the file's inode, size, mtime and ctime match and either the
+ * file was last modified well before the entry was recorded, or its text still has the recorded
+ * hash (the "racy git" rule: an edit within the same clock tick could keep the stat identical,
+ * so a recently written file is checked by content, which is still much cheaper than parsing
+ * it). Anything else is read from the file itself, so a stale, missing or broken cache costs
+ * speed, never correctness.
  *
  * The layout is chosen for the reader of 10,000 tickets, where parsing and garbage collection
  * cost as much as the 10,000 lstat calls:
@@ -15,27 +17,31 @@
  * ```
  * {"v":3,
  *  "nums":[1,2,…],                       ticket numbers, ascending
- *  "stat":[ino,size,mtime,ctime,seen,…],  five numbers per ticket (one flat array of doubles)
+ *  "stat":[ino,size,mtime,ctime,seen,hash,…]  six numbers per ticket (one flat array of doubles)
  *  "meta":[[title,status,…],…]}           Meta per ticket, in the same order
  * ```
  *
  * A log line is `[num, ino, size, mtime, ctime, seen, ...Meta]`; the last line for a ticket wins.
  */
 import { TrackError } from "../cli/errors.ts";
-import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
+import { serializeTicket, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
 import { PRIORITIES, STATUSES } from "../tickets/transitions.ts";
 import { join } from "./path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { type Dir, lstatPath, type Stat } from "./native_fs.ts";
+import { readKnownFile } from "./read.ts";
 
 const VERSION = 3;
 /** Files modified less than this before their entry was recorded are re-read. */
 const RACY_MS = 2000;
 /** Below this many tickets, reading every file is fast enough: no cache is kept. */
 export const CACHE_MIN_TICKETS = 200;
-/** ino, size, mtime, ctime (ms) and seen (ms, when the stat was recorded). */
-const STAT_FIELDS = 5;
+/**
+ * ino, size, mtime, ctime (ms), seen (ms, when the stat was recorded) and hash (of the file's
+ * text, see {@linkcode textHash}; -1 when unknown).
+ */
+const STAT_FIELDS = 6;
 /** Length of a Meta row. */
 const META_FIELDS = 14;
 
@@ -191,18 +197,53 @@ function load(store: Store): Cache | null {
 }
 
 /**
- * Whether the recorded stat at `s[at…]` still describes the file and was recorded well after
- * the file last changed. mtime can be set by anyone and ctime has one-second granularity here,
- * so both must match and both must be old.
+ * Whether the recorded stat at `s[at…]` still describes the file. mtime can be set by anyone
+ * and ctime has one-second granularity here, so both must match.
  */
-function trusted(s: readonly unknown[], at: number, st: Stat): boolean {
-  const mtime = s[at + 2] as number, ctime = s[at + 3] as number;
-  return st.isFile && s[at] === st.ino && s[at + 1] === st.size && mtime === st.mtime &&
-    ctime === st.ctime && Math.max(mtime, ctime) < (s[at + 4] as number) - RACY_MS;
+function sameStat(s: readonly unknown[], at: number, st: Stat): boolean {
+  return st.isFile && s[at] === st.ino && s[at + 1] === st.size && s[at + 2] === st.mtime &&
+    s[at + 3] === st.ctime;
 }
 
+/** Whether the file had been unchanged for a while (both mtime and ctime) when recorded. */
 function settled(s: readonly unknown[], at: number): boolean {
   return Math.max(s[at + 2] as number, s[at + 3] as number) < (s[at + 4] as number) - RACY_MS;
+}
+
+/**
+ * A 53-bit hash of a ticket file's text (two 32-bit multiplicative hashes over its UTF-16 code
+ * units). It only has to tell a file apart from an edit of the same size made in the same clock
+ * tick; it is no defence against anyone who wants a collision, and needs to be none: whoever
+ * can write the cache can write the tickets.
+ */
+export function textHash(text: string): number {
+  let h1 = 0x811c9dc5, h2 = 0x27d4eb2f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) >>> 11);
+}
+
+/**
+ * Whether the entry recorded at `s[at…]` still describes the file `name` in `dir` (ending in
+ * "/"), whose stat is `st`:
+ * same stat, and settled when recorded or (a file written moments before its entry) the same
+ * text hash now.
+ */
+function trusted(s: readonly unknown[], at: number, st: Stat, dir: string, name: string): boolean {
+  if (!sameStat(s, at, st)) return false;
+  if (settled(s, at)) return true;
+  const hash = s[at + 5];
+  if (typeof hash !== "number" || hash < 0) return false;
+  try {
+    const text = readKnownFile(dir + name, name);
+    return text !== null && textHash(text) === hash;
+  } catch {
+    return false; // The careful read that follows reports what is wrong with it.
+  }
 }
 
 function summary(t: Ticket): TicketSummary {
@@ -210,8 +251,8 @@ function summary(t: Ticket): TicketSummary {
   return rest;
 }
 
-function statRow(st: Stat, now: number): number[] {
-  return [st.ino, st.size, st.mtime, st.ctime, now];
+function statRow(st: Stat, now: number, text: string): number[] {
+  return [st.ino, st.size, st.mtime, st.ctime, now, textHash(text)];
 }
 
 /**
@@ -242,18 +283,23 @@ function readThrough(
 ): void {
   const { ids, numbers } = store.listTicketFiles(dir);
   const { nums, stat, meta, log } = cache;
+  const prefix = store.ticketsDir + "/";
   let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i], n = numbers[i];
-    const st = dir.lstat(id + ".md");
-    if (st === null) continue; // Removed since the listing.
+    // null when it vanished since the listing, or cannot be stat-ed: the careful read below
+    // tells the two apart (skipped, or reported as a problem).
+    const name = id + ".md";
+    const st = dir.lstat(name);
     let t: TicketSummary | null = null;
     const logged = log.get(n);
-    if (logged !== undefined) {
-      if (trusted(logged, 1, st)) t = summaryOf(id, logged, 1 + STAT_FIELDS);
+    if (st === null) {
+      // Read below.
+    } else if (logged !== undefined) {
+      if (trusted(logged, 1, st, prefix, name)) t = summaryOf(id, logged, 1 + STAT_FIELDS);
     } else {
       while (j < nums.length && nums[j] < n) j++;
-      if (nums[j] === n && trusted(stat, j * STAT_FIELDS, st)) {
+      if (nums[j] === n && trusted(stat, j * STAT_FIELDS, st, prefix, name)) {
         const m = meta[j];
         if (Array.isArray(m) && m.length === META_FIELDS) t = summaryOf(id, m, 0);
       }
@@ -263,11 +309,11 @@ function readThrough(
       continue;
     }
     try {
-      const full = store.tryReadTicket(id, { knownRegular: st.isFile });
+      const full = store.tryReadTicket(id, { knownRegular: st?.isFile === true });
       if (full !== null) tickets.push(summary(full));
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
-      problems.push({ file: store.display(store.ticketPath(id)), error: err });
+      problems.push({ file: store.display(prefix + name), error: err });
     }
   }
 }
@@ -312,11 +358,11 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
     // Unknown or racy entry: read the file itself (an edit in the same clock tick can keep the
     // stat identical, so a racy entry's content is never carried forward).
     try {
-      const full = store.tryReadTicket(ids[i]);
+      const full = store.tryReadTicketFile(ids[i]);
       if (full === null) continue;
       out.nums.push(n);
-      out.stat.push(...statRow(st, now));
-      out.meta.push(toMeta(full));
+      out.stat.push(...statRow(st, now, full.text));
+      out.meta.push(toMeta(full.ticket));
     } catch {
       // Unparseable: readers read it and report it.
     }
@@ -324,11 +370,10 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
   Deno.mkdirSync(join(store.dir, "cache"), { recursive: true });
   const path = cachePath(store);
   writeFileAtomic(path, JSON.stringify(out), store.display(path), { durable: false });
-  try {
-    Deno.removeSync(logPath(store));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  // Emptied rather than removed: readers then read an empty file instead of meeting NotFound,
+  // an exception that costs more than the read. A reader that still sees the old lines checks
+  // them against the files like any other entry.
+  Deno.writeTextFileSync(logPath(store), "");
 }
 
 /**
@@ -368,7 +413,8 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
     for (const t of written.values()) {
       const st = lstatPath(store.ticketPath(t.id));
       if (st !== null && st.isFile) {
-        lines += JSON.stringify([Number(t.id.slice(2)), ...statRow(st, now), ...toMeta(t)]) + "\n";
+        const row = [Number(t.id.slice(2)), ...statRow(st, now, serializeTicket(t)), ...toMeta(t)];
+        lines += JSON.stringify(row) + "\n";
       }
     }
     const f = Deno.openSync(logPath(store), { append: true, create: true });

@@ -34,8 +34,9 @@ export function sortTickets<T extends TicketSummary>(tickets: readonly T[]): T[]
   let ascending = true;
   let last = -1;
   for (const t of tickets) {
-    const n = idNumber(t.id) ?? 0;
-    if (n <= last) ascending = false;
+    // Ids of read tickets are canonical ("T-" and digits): no regex needed for the number.
+    const n = Number(t.id.slice(2));
+    if (!(n > last)) ascending = false;
     last = n;
     buckets[priorityRank(t.priority)].push(t);
   }
