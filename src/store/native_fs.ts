@@ -98,8 +98,12 @@ const DT_REG = 8;
 /** Offsets in glibc's `struct dirent` (64-bit Linux). */
 const DIRENT_TYPE = 18;
 const DIRENT_NAME = 19;
-/** Offsets in `struct statx`, the same on every Linux architecture. */
-const STX_MODE = 28, STX_INO = 32, STX_SIZE = 40, STX_CTIME = 96, STX_MTIME = 112;
+/**
+ * `struct statx` (the same on every Linux architecture) as 32-bit words, little-endian as
+ * x86_64 and aarch64 are: stx_mode is the low half of word 7; ino, size and the seconds of
+ * ctime and mtime are 64-bit (low word first), each followed by a 32-bit nanoseconds word.
+ */
+const W_MODE = 7, W_INO = 8, W_SIZE = 10, W_CTIME = 24, W_MTIME = 28;
 
 let libc: Libc | null | undefined;
 
@@ -125,7 +129,8 @@ class NativeDir implements Dir {
   #dir: Deno.PointerObject | null;
   #fd: number;
   #stat = new Uint8Array(256);
-  #view = new DataView(this.#stat.buffer);
+  #words = new Uint32Array(this.#stat.buffer);
+  #signed = new Int32Array(this.#stat.buffer);
   #name = new Uint8Array(1024);
 
   constructor(lib: Libc, dir: Deno.PointerObject) {
@@ -157,28 +162,40 @@ class NativeDir implements Dir {
 
   lstat(name: string): Stat | null {
     if (!plainName(name)) return null;
+    const buf = this.#name;
     // A name is at most 255 bytes on Linux; anything longer cannot exist here.
-    const { read, written } = encoder.encodeInto(name, this.#name);
-    if (read !== name.length || written >= this.#name.length) return null;
-    this.#name[written] = 0;
+    if (name.length >= buf.length) return null;
+    // Ticket names are ASCII: written byte by byte, which costs less than TextEncoder's
+    // argument checks on every call; anything else goes through the encoder.
+    let len = 0;
+    for (; len < name.length; len++) {
+      const c = name.charCodeAt(len);
+      if (c > 0x7f) break;
+      buf[len] = c;
+    }
+    if (len < name.length) {
+      const { read, written } = encoder.encodeInto(name, buf);
+      if (read !== name.length || written >= buf.length) return null;
+      len = written;
+    }
+    buf[len] = 0;
     if (this.#dir === null) return null;
     const s = this.#lib.symbols.statx(
       this.#fd,
-      this.#name,
+      buf,
       AT_SYMLINK_NOFOLLOW,
       STATX_BASIC_STATS,
       this.#stat,
     );
     if (s !== 0) return null;
-    const v = this.#view;
+    const w = this.#words, i = this.#signed;
     // 64-bit fields as two 32-bit halves: exact below 2^53, and no BigInt per call.
     return {
-      isFile: (v.getUint16(STX_MODE, true) & S_IFMT) === S_IFREG,
-      ino: v.getUint32(STX_INO, true) + v.getUint32(STX_INO + 4, true) * 2 ** 32,
-      size: v.getUint32(STX_SIZE, true) + v.getUint32(STX_SIZE + 4, true) * 2 ** 32,
-      mtime: (v.getUint32(STX_MTIME, true) + v.getInt32(STX_MTIME + 4, true) * 2 ** 32) * 1000 +
-        Math.floor(v.getUint32(STX_MTIME + 8, true) / 1e6),
-      ctime: (v.getUint32(STX_CTIME, true) + v.getInt32(STX_CTIME + 4, true) * 2 ** 32) * 1000,
+      isFile: (w[W_MODE] & S_IFMT) === S_IFREG,
+      ino: w[W_INO] + w[W_INO + 1] * 2 ** 32,
+      size: w[W_SIZE] + w[W_SIZE + 1] * 2 ** 32,
+      mtime: (w[W_MTIME] + i[W_MTIME + 1] * 2 ** 32) * 1000 + Math.floor(w[W_MTIME + 2] / 1e6),
+      ctime: (w[W_CTIME] + i[W_CTIME + 1] * 2 ** 32) * 1000,
     };
   }
 

@@ -25,24 +25,17 @@ export interface Config {
 /** Default config for a new store. */
 export const DEFAULT_CONFIG: Config = { schema: STORE_SCHEMA, stale_threshold: "30m" };
 
+const TICKET_FILE = /^T-\d{4,9}\.md$/;
+
 /**
  * The number of a canonical ticket file name (`T-0007.md`: "T-", four to nine digits without
  * a leading zero beyond the fourth, ".md"), or -1 for any other name. `T-00007.md` is not
- * canonical: two files could otherwise name one ticket.
+ * canonical: two files could otherwise name one ticket. (A regular expression: on a cold
+ * start it beats a loop over the characters.)
  */
 export function canonicalTicketNumber(name: string): number {
-  const len = name.length;
-  if (len < 9 || len > 14 || name.charCodeAt(0) !== 84 || name.charCodeAt(1) !== 45) return -1;
-  if (!name.endsWith(".md")) return -1;
-  let n = 0;
-  for (let i = 2; i < len - 3; i++) {
-    const d = name.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  // More than four digits must not start with a zero.
-  if (len > 9 && name.charCodeAt(2) === 48) return -1;
-  return n;
+  if (!TICKET_FILE.test(name) || (name.length > 9 && name.charCodeAt(2) === 48)) return -1;
+  return Number(name.slice(2, -3));
 }
 
 /** A ticket file that could not be read, for warnings and `doctor`. */
@@ -183,7 +176,7 @@ export class Store {
       const n = canonicalTicketNumber(entry.name);
       if (n >= 0) packed.push(n * 2 + (entry.isFile ? 1 : 0));
     }
-    const sorted = Float64Array.from(packed).sort();
+    const sorted = new Float64Array(packed).sort();
     const ids = new Array<string>(sorted.length);
     const numbers = new Array<number>(sorted.length);
     const regular = new Array<boolean>(sorted.length);

@@ -292,7 +292,7 @@ function readThrough(
     const name = id + ".md";
     const st = dir.lstat(name);
     let t: TicketSummary | null = null;
-    const logged = log.get(n);
+    const logged = log.size === 0 ? undefined : log.get(n);
     if (st === null) {
       // Read below.
     } else if (logged !== undefined) {
