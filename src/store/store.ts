@@ -154,9 +154,9 @@ export class Store {
 
   /**
    * The canonical ticket files in tickets/ (or in `dir`, an open listing of it), ascending by
-   * number, and whether the listing saw each as a regular file. One pass over the names, no
-   * regular expression per name and a numeric sort: on 10,000 tickets the listing is a good
-   * part of what a cached `list` costs.
+   * number, and whether the listing saw each as a regular file. One pass over the names and a
+   * sort of plain numbers: on 10,000 tickets the listing is a good part of what a cached
+   * `list` costs.
    */
   listTicketFiles(dir?: Dir): { ids: string[]; numbers: number[]; regular: boolean[] } {
     let entries: Iterable<{ name: string; isFile: boolean }>;

@@ -16,12 +16,13 @@
  *
  * ```
  * {"v":3,
- *  "nums":[1,2,…],                       ticket numbers, ascending
- *  "stat":[ino,size,mtime,ctime,seen,hash,…]  six numbers per ticket (one flat array of doubles)
- *  "meta":[[title,status,…],…]}           Meta per ticket, in the same order
+ *  "nums":[1,2,…],                             ticket numbers, ascending
+ *  "stat":[ino,size,mtime,ctime,seen,hash,…],  six numbers per ticket, one flat array of doubles
+ *  "meta":[[title,status,…],…]}                 Meta per ticket, in the same order
  * ```
  *
- * A log line is `[num, ino, size, mtime, ctime, seen, ...Meta]`; the last line for a ticket wins.
+ * A log line is `[num, ino, size, mtime, ctime, seen, hash, ...Meta]`; the last line for a
+ * ticket wins.
  */
 import { TrackError } from "../cli/errors.ts";
 import { serializeTicket, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
@@ -229,9 +230,8 @@ export function textHash(text: string): number {
 
 /**
  * Whether the entry recorded at `s[at…]` still describes the file `name` in `dir` (ending in
- * "/"), whose stat is `st`:
- * same stat, and settled when recorded or (a file written moments before its entry) the same
- * text hash now.
+ * "/"), whose stat is `st`: the same stat, and either settled when recorded or (a file written
+ * moments before its entry) the same text hash now.
  */
 function trusted(s: readonly unknown[], at: number, st: Stat, dir: string, name: string): boolean {
   if (!sameStat(s, at, st)) return false;
