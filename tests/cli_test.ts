@@ -44,6 +44,22 @@ Deno.test("init twice changes nothing and says so", async () => {
   assertEquals(snapshot(s.dir), before);
 });
 
+Deno.test("init below an existing store warns that the new one hides it", async () => {
+  await using s = await tempStore();
+  const sub = `${s.root}/packages/app`;
+  Deno.mkdirSync(sub, { recursive: true });
+  const r = await s.track(["init"], { cwd: sub });
+  assertEquals(r.code, 0);
+  assertStringIncludes(r.stderr, `nested inside the project of "${s.dir}"`);
+  assert(Deno.statSync(`${sub}/.track/config.json`).isFile);
+  const plain = await s.track(["init"], { cwd: `${s.root}/packages` });
+  assertEquals(plain.code, 0);
+  assertStringIncludes(plain.stderr, "warning: this store is nested");
+  // A first store warns about nothing.
+  await using fresh = await tempStore({ init: false });
+  assertEquals((await fresh.track(["init"])).stderr, "");
+});
+
 Deno.test("no store: exit 4 with a hint to run track init", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -3,7 +3,8 @@ import { join } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { ioError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { initTarget, sharedWorktreeStore } from "../store/discovery.ts";
+import { initTarget, locateStore, sharedWorktreeStore } from "../store/discovery.ts";
+import { dirname } from "../store/path.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
 
@@ -57,6 +58,15 @@ export default defineCommand({
       tx.writeFile(join(dir, ".gitattributes"), GITATTRIBUTES);
       tx.writeFile(store.configPath, JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n");
     });
+    // A store further up is legal (a sub-project may want its own) but easy to make by mistake:
+    // from here down, commands now use the new store and no longer see the outer one.
+    const outer = ctx.env.get("TRACK_DIR") ? null : locateStore(dirname(dirname(dir)), ctx.env);
+    if (outer !== null) {
+      ctx.io.err(
+        `warning: this store is nested inside the project of "${outer}"; commands run in ` +
+          `"${dirname(dir)}" or below now use the new store, not that one`,
+      );
+    }
     const fsType = networkFsType(dir);
     if (fsType !== null) {
       ctx.io.err(
