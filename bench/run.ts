@@ -3,7 +3,7 @@
  * `deno run` of a one-line script) and writes bench/RESULTS.md. Every timed figure is a real
  * subprocess, reported as median, p10-p90 spread and ratio to the floor. Then every module in
  * bench/sections/*.ts is run (contract in HELPER_BRIEF: default export returning rows).
- * TRACK_BENCH_REPS sets the repetitions (default 15).
+ * TRACK_BENCH_REPS sets the repetitions (default 21).
  */
 import { fileURLToPath } from "node:url";
 import { main } from "../src/cli/main.ts";
@@ -26,7 +26,7 @@ import {
   writeTickets,
 } from "./lib.ts";
 
-const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 15);
+const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
 const FLOOR_DIR = Deno.makeTempDirSync({ prefix: "track-bench-floor-" });
 const FLOOR = floorScript(FLOOR_DIR);
 const rows: Row[] = [];
