@@ -1,6 +1,6 @@
 /** The derived ticket cache never changes what listings show. */
 import { assert, assertEquals } from "./assert.ts";
-import { snapshot, tempStore } from "./helpers.ts";
+import { MAIN, snapshot, tempStore } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
 import { formatId } from "../src/tickets/ids.ts";
 import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
@@ -125,6 +125,18 @@ Deno.test("cache: settled entries are served from it, checked against the file's
   Deno.utimeSync(path, mtime!, mtime!);
   assertEquals(await title("T-0009"), "Ticket 0000Y");
   assertEquals(await title("T-0010"), "Ticket 00010");
+  // Without FFI permission the listing and lstat go through Deno's API: same answer, no prompt.
+  const full = await s.track(["list", "--json"]);
+  const limited = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--quiet", MAIN, "list", "--json"],
+    cwd: s.root,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(new TextDecoder().decode(limited.stderr), "");
+  assertEquals(new TextDecoder().decode(limited.stdout), full.stdout);
 });
 
 Deno.test("cache: a ticket written moments ago is checked by its text, not trusted on its stat", async () => {
