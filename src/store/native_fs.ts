@@ -225,7 +225,8 @@ function agrees(dir: NativeDir, path: string): boolean {
  * cannot be read. `native: false` forces Deno's API (tests compare the two).
  */
 export function openDir(path: string, options: { native?: boolean } = {}): Dir {
-  const lib = options.native === false ? null : nativeLibc();
+  // A NUL would cut the path short for libc; Deno's API refuses such a path outright.
+  const lib = options.native === false || path.includes("\0") ? null : nativeLibc();
   const handle = lib?.symbols.opendir(encoder.encode(path + "\0")) ?? null;
   if (lib !== null && handle !== null) {
     const dir = new NativeDir(lib, handle);

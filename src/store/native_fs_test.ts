@@ -72,6 +72,7 @@ Deno.test("openDir: a missing directory or a file throws what readDirSync throws
           Deno.errors.NotADirectory,
       );
     }
+    assertThrows(() => openDir(`${path}\0/elsewhere`), "a NUL never shortens the path");
     assertEquals(openDir(path).entries.map((e) => e.name), ["file"], "and still works after");
   } finally {
     Deno.removeSync(path, { recursive: true });
