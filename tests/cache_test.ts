@@ -128,7 +128,16 @@ Deno.test("cache: settled entries are served from it, checked against the file's
   // Without FFI permission the listing and lstat go through Deno's API: same answer, no prompt.
   const full = await s.track(["list", "--json"]);
   const limited = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--quiet", MAIN, "list", "--json"],
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--quiet",
+      MAIN,
+      "list",
+      "--json",
+    ],
     cwd: s.root,
     env: { NO_COLOR: "1" },
     stdin: "null",
