@@ -7,6 +7,8 @@ class McpClient implements AsyncDisposable {
   #child: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #pending = new Map<number, (msg: Record<string, unknown>) => void>();
+  /** Waiting raw() calls: they get the next line, whatever its id. */
+  #raw: Array<(msg: unknown) => void> = [];
   #nextId = 1;
   #done: Promise<void>;
   stderr = "";
@@ -38,6 +40,11 @@ class McpClient implements AsyncDisposable {
         buf = buf.slice(nl + 1);
         if (line.trim() === "") continue;
         const msg = JSON.parse(line);
+        const raw = this.#raw.shift();
+        if (raw) {
+          raw(msg);
+          continue;
+        }
         this.#pending.get(msg.id)?.(msg);
         this.#pending.delete(msg.id);
       }
@@ -47,6 +54,13 @@ class McpClient implements AsyncDisposable {
 
   async send(msg: Record<string, unknown>): Promise<void> {
     await this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
+  }
+
+  /** Writes `text` as is and resolves with the next line the server sends, parsed. */
+  async raw(text: string): Promise<unknown[]> {
+    const next = new Promise<unknown>((resolve) => this.#raw.push(resolve));
+    await this.#writer.write(new TextEncoder().encode(text));
+    return [await next];
   }
 
   request(method: string, params: unknown = {}): Promise<Record<string, unknown>> {
@@ -193,5 +207,57 @@ Deno.test("track mcp exits 0 when the client closes stdin, after answering", asy
   const pending = c.call("claim", { id: "T-0001" });
   const r = await pending;
   assert(!r.isError, r.text);
+  assertEquals(await c.close(), 0, c.stderr);
+});
+
+Deno.test("track mcp speaks JSON-RPC as the MCP specification asks", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  // The client's version when known, else the newest; tools only.
+  const init = (await c.request("initialize", {
+    protocolVersion: "2025-03-26",
+    capabilities: {},
+    clientInfo: { name: "old", version: "1" },
+  })).result as Record<string, unknown>;
+  assertEquals(init.protocolVersion, "2025-03-26");
+  assertEquals(init.capabilities, { tools: { listChanged: false } });
+  assertStringIncludes(String(init.instructions), "reserve files");
+  const future = (await c.request("initialize", { protocolVersion: "2099-01-01" })).result as {
+    protocolVersion: string;
+  };
+  assertEquals(future.protocolVersion, "2025-11-25");
+  assertEquals((await c.request("ping")).result, {});
+  const unknown = await c.request("resources/list");
+  assertEquals((unknown.error as { code: number }).code, -32601);
+  const noName = await c.request("tools/call", { arguments: {} });
+  assertEquals((noName.error as { code: number }).code, -32602);
+  const badArgs = await c.request("tools/call", { name: "ready", arguments: [1] });
+  assertEquals((badArgs.error as { code: number }).code, -32602);
+  // Notifications get no answer: the next answer on the wire is the ping's (id 99).
+  await c.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+  await c.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  const raw = await c.raw(
+    '{"jsonrpc":"2.0","id":99,"method":"ping"}\n',
+  );
+  assertEquals(raw, [{ jsonrpc: "2.0", id: 99, result: {} }]);
+  // A line that is not JSON, and a batch.
+  assertEquals(await c.raw("{not json\n"), [{
+    jsonrpc: "2.0",
+    id: null,
+    error: { code: -32700, message: "Parse error: a line is not JSON" },
+  }]);
+  const notRequest = (await c.raw("42\n"))[0] as { id: null; error: { code: number } };
+  assertEquals([notRequest.id, notRequest.error.code], [null, -32600]);
+  const batch = await c.raw(
+    JSON.stringify([
+      { jsonrpc: "2.0", id: 7, method: "ping" },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      { jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "ready" } },
+    ]) + "\n",
+  );
+  const replies = batch[0] as Array<{ id: number; result: { content: Array<{ text: string }> } }>;
+  assertEquals(replies.map((r) => r.id), [7, 8]);
+  assertEquals(JSON.parse(replies[1].result.content[0].text).tickets[0].id, "T-0001");
   assertEquals(await c.close(), 0, c.stderr);
 });

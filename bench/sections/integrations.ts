@@ -173,7 +173,7 @@ export default async function (): Promise<Row[]> {
         name: "track mcp: spawn to initialize answer",
         median_ms: round(quantile(mcp, 0.5)),
         p95_ms: round(quantile(mcp, 0.95)),
-        note: "includes loading the MCP SDK",
+        note: "spawn, load, answer initialize",
       },
       { name: "MCP tools", value: size.tools, unit: "tools", note: "limit 10" },
       { name: "MCP tool definitions", value: size.chars, unit: "chars" },

@@ -1,4 +1,4 @@
-/** `track mcp`: a Model Context Protocol server over stdio (the SDK loads only here). */
+/** `track mcp`: a Model Context Protocol server over stdio (its code loads only here). */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 

@@ -1,49 +1,159 @@
 /**
- * The MCP server over stdio, on the official TypeScript SDK. Imported only by `track mcp`
- * (dynamically), so the SDK's load cost never touches other commands.
+ * The MCP server over stdio: newline-delimited JSON-RPC 2.0, tools only. Written here rather
+ * than on the official SDK: a tools-only server needs `initialize`, `ping`, `tools/list` and
+ * `tools/call`, while the SDK brought 98 npm packages into deno.lock, and resolving that lock
+ * cost every `track` command about a millisecond of startup (and `track mcp` about 100 ms).
+ * Imported only by `track mcp` (dynamically).
+ *
+ * What a client gets, per the MCP specification:
+ * - `initialize`: the client's protocol version when we know it, else our newest; capabilities
+ *   `{tools: {listChanged: false}}`; serverInfo; instructions.
+ * - `ping`: `{}`. `tools/list`: every tool, one page. `tools/call`: a CallToolResult; a refused
+ *   call is a result with `isError: true` and the CLI's message, as the specification asks.
+ * - Notifications (`notifications/initialized`, `notifications/cancelled`, …) get no answer.
+ * - JSON-RPC errors: -32700 for a line that is not JSON (id null), -32600 for a message that is
+ *   not a request, -32601 for an unknown method, -32602 for bad `tools/call` params, -32603 when
+ *   a tool fails unexpectedly. A batch (an array, protocol 2025-03-26) is answered with an array.
+ * - At end of input, calls in flight still finish and answer before the server stops.
+ * Only JSON-RPC messages go to stdout, one per line.
  */
-import process from "node:process";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { callTool, type ToolContext, TOOLS } from "./mcp_tools.ts";
 
-/** Serves `track`'s tools on stdin/stdout until the client closes the stream. */
-export async function serveMcp(ctx: ToolContext, version: string): Promise<void> {
-  const server = new Server(
-    { name: "track", version },
-    {
-      capabilities: { tools: {} },
-      instructions:
-        "Ticket tracker and coordination for coding agents. Claim work with next/claim, " +
-        "reserve files before editing, log progress, talk on the board.",
-    },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...TOOLS] }));
-  // Calls in flight: at end of input they still finish and answer before the server stops.
-  const inFlight = new Set<Promise<unknown>>();
-  server.setRequestHandler(
-    CallToolRequestSchema,
-    (req: { params: { name: string; arguments?: Record<string, unknown> } }) => {
-      const p = callTool(req.params.name, req.params.arguments ?? {}, ctx);
-      inFlight.add(p);
-      p.finally(() => inFlight.delete(p)).catch(() => {});
-      return p;
-    },
-  );
-  const transport = new StdioServerTransport();
-  // The SDK's stdio transport does not report end of input; watch stdin ourselves.
-  const ended = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once("end", () => resolve());
-    process.stdin.once("close", () => resolve());
-  });
-  await server.connect(transport);
-  await ended;
-  // Requests parsed from the last chunk of input are dispatched asynchronously: let them start.
-  await new Promise((resolve) => setTimeout(resolve, 0));
+/** Protocol versions this server speaks, newest first. */
+export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+const INSTRUCTIONS = "Ticket tracker and coordination for coding agents. Claim work with " +
+  "next/claim, reserve files before editing, log progress, talk on the board.";
+
+type Id = string | number | null;
+type Message = Record<string, unknown>;
+
+/** A JSON-RPC error response. */
+function failure(id: Id, code: number, message: string): Message {
+  return { jsonrpc: "2.0", id, error: { code, message } };
+}
+
+function isId(v: unknown): v is string | number {
+  return typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+}
+
+/**
+ * Answers one message: a response, or null for a notification or a response from the client.
+ * Never throws.
+ */
+export async function answer(
+  msg: unknown,
+  ctx: ToolContext,
+  version: string,
+): Promise<Message | null> {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+    return failure(null, -32600, "Invalid Request: expected a JSON-RPC object");
+  }
+  const m = msg as Message;
+  const hasId = "id" in m;
+  if (hasId && !isId(m.id)) return failure(null, -32600, "Invalid Request: bad id");
+  const id = hasId ? m.id as string | number : null;
+  if (typeof m.method !== "string") {
+    // A response to a request of ours (we send none), or garbage with an id.
+    return "result" in m || "error" in m ? null : failure(id, -32600, "Invalid Request");
+  }
+  if (m.jsonrpc !== "2.0") return hasId ? failure(id, -32600, 'Invalid Request: not "2.0"') : null;
+  if (!hasId) return null; // Notifications: initialized, cancelled, progress, roots…
+  const params = (typeof m.params === "object" && m.params !== null ? m.params : {}) as Message;
+  const ok = (result: unknown): Message => ({ jsonrpc: "2.0", id, result });
+  switch (m.method) {
+    case "initialize": {
+      const asked = params.protocolVersion;
+      return ok({
+        protocolVersion: typeof asked === "string" && PROTOCOL_VERSIONS.includes(asked)
+          ? asked
+          : PROTOCOL_VERSIONS[0],
+        capabilities: { tools: { listChanged: false } },
+        serverInfo: { name: "track", version },
+        instructions: INSTRUCTIONS,
+      });
+    }
+    case "ping":
+      return ok({});
+    case "tools/list":
+      return ok({ tools: TOOLS });
+    case "tools/call": {
+      const args = params.arguments;
+      if (typeof params.name !== "string") {
+        return failure(id, -32602, "Invalid params: tools/call needs a tool name");
+      }
+      if (
+        args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))
+      ) {
+        return failure(id, -32602, "Invalid params: arguments must be an object");
+      }
+      try {
+        return ok(await callTool(params.name, (args ?? {}) as Record<string, unknown>, ctx));
+      } catch (e) {
+        return failure(id, -32603, `Internal error: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    default:
+      return failure(id, -32601, `Method not found: ${m.method}`);
+  }
+}
+
+/** Answers one line of input (a message or a batch); null when nothing is to be sent. */
+async function answerLine(
+  line: string,
+  ctx: ToolContext,
+  version: string,
+): Promise<Message | Message[] | null> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return failure(null, -32700, "Parse error: a line is not JSON");
+  }
+  if (!Array.isArray(parsed)) return await answer(parsed, ctx, version);
+  if (parsed.length === 0) return failure(null, -32600, "Invalid Request: empty batch");
+  const all = await Promise.all(parsed.map((m) => answer(m, ctx, version)));
+  const replies = all.filter((r): r is Message => r !== null);
+  return replies.length === 0 ? null : replies;
+}
+
+/**
+ * Serves `track`'s tools on `input`/`output` (stdin/stdout by default) until the input ends.
+ * Calls run concurrently, as the protocol allows; each answer is written as one line.
+ */
+export async function serveMcp(
+  ctx: ToolContext,
+  version: string,
+  io: { input?: ReadableStream<Uint8Array>; output?: { writeSync(p: Uint8Array): number } } = {},
+): Promise<void> {
+  const input = io.input ?? Deno.stdin.readable;
+  const output = io.output ?? Deno.stdout;
+  const encoder = new TextEncoder();
+  const send = (reply: Message | Message[]) => {
+    const bytes = encoder.encode(JSON.stringify(reply) + "\n");
+    let off = 0;
+    while (off < bytes.length) off += output.writeSync(bytes.subarray(off));
+  };
+  const inFlight = new Set<Promise<void>>();
+  const handle = (line: string) => {
+    if (line.trim() === "") return;
+    const p = answerLine(line, ctx, version).then((reply) => {
+      if (reply !== null) send(reply);
+    });
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p)).catch(() => {});
+  };
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of input) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) !== -1) {
+      handle(buffered.slice(0, nl).replace(/\r$/, ""));
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+  buffered += decoder.decode();
+  handle(buffered);
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  // Let the answers of the last calls reach stdout before closing.
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  await server.close();
 }

@@ -1,7 +1,8 @@
 /**
  * The MCP tools of `track mcp`: compact definitions (JSON Schema) and handlers that call the
  * same domain functions, under the same lock, as the CLI. A refused action is a tool error whose
- * text is the CLI's message and hint. No SDK here, so the definitions can be measured cheaply.
+ * text is the CLI's message and hint. No protocol code here, so the definitions can be measured
+ * cheaply.
  */
 import { dirname } from "../store/path.ts";
 import { claimNext, claimTicket } from "../agents/claims.ts";
