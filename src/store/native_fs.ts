@@ -153,10 +153,15 @@ class NativeDir implements Dir {
         if (errno[0] !== 0) throw new Error(`readdir failed (errno ${errno[0]})`);
         break;
       }
-      const view = new Deno.UnsafePointerView(e);
-      const name = view.getCString(DIRENT_NAME);
+      // d_type is the byte right before d_name, so one C-string read from it returns both: the
+      // type as the first character, then the name. (d_type 0, "unknown", ends the string at
+      // once: then the name is read on its own.) Half the calls of a view per entry.
+      const typed = Deno.UnsafePointerView.getCString(e, DIRENT_TYPE);
+      const name = typed === ""
+        ? Deno.UnsafePointerView.getCString(e, DIRENT_NAME)
+        : typed.slice(1);
       if (name === "." || name === "..") continue;
-      this.entries.push({ name, isFile: view.getUint8(DIRENT_TYPE) === DT_REG });
+      this.entries.push({ name, isFile: typed.charCodeAt(0) === DT_REG });
     }
   }
 

@@ -287,9 +287,9 @@ function readThrough(
   let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i], n = numbers[i];
+    const name = id + ".md";
     // null when it vanished since the listing, or cannot be stat-ed: the careful read below
     // tells the two apart (skipped, or reported as a problem).
-    const name = id + ".md";
     const st = dir.lstat(name);
     let t: TicketSummary | null = null;
     const logged = log.size === 0 ? undefined : log.get(n);
