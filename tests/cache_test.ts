@@ -1,6 +1,6 @@
 /** The derived ticket cache never changes what listings show. */
 import { assert, assertEquals } from "./assert.ts";
-import { MAIN, snapshot, tempStore } from "./helpers.ts";
+import { MAIN, race, snapshot, tempStore } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
 import { formatId } from "../src/tickets/ids.ts";
 import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
@@ -183,4 +183,43 @@ Deno.test("cache: a ticket written moments ago is checked by its text, not trust
   const hash = textHash(Deno.readTextFileSync(path));
   write([8, ...now, line[stat + 4], hash, "From the log", ...line.slice(meta + 1)]);
   assertEquals(await title(), "From the log");
+});
+
+Deno.test("cache: readers racing writers on a big store see every ticket once, never a torn one", async () => {
+  await using s = await tempStore();
+  const n = CACHE_MIN_TICKETS + 50;
+  writeTickets(s.dir, n);
+  await new Promise((r) => setTimeout(r, 2100));
+  await s.json(["create", "-t", "trigger"]); // builds the snapshot
+  const writes = (w: number) =>
+    Array.from({ length: 15 }, (_, k) => {
+      const id = 1 + ((w * 37 + k * 11) % n);
+      return ["update", String(id), "--title", `Written by ${w} round ${k}`];
+    });
+  const reads = Array.from({ length: 15 }, () => ["list", "--all", "--json"]);
+  const results = await race([writes(0), writes(1), reads, reads], { cwd: s.root });
+  for (const r of results.slice(0, 2).flat()) assertEquals(r.code, 0, r.stderr);
+  for (const r of results.slice(2).flat()) {
+    assertEquals([r.code, r.stderr], [0, ""]);
+    const tickets = JSON.parse(r.stdout).tickets as Array<{ id: string; title: string }>;
+    assertEquals(new Set(tickets.map((t) => t.id)).size, n + 1);
+    for (const t of tickets) {
+      assert(/^(Ticket \d{5}|trigger|Written by [01] round \d+)$/.test(t.title), t.title);
+    }
+  }
+  // Afterwards every ticket shows one of the titles written to it, or its own if none was.
+  const written = new Map<string, Set<string>>();
+  for (const [, id, , title] of [...writes(0), ...writes(1)]) {
+    const key = formatId(Number(id));
+    written.set(key, (written.get(key) ?? new Set()).add(title));
+  }
+  const final = (await s.json<{ tickets: Array<{ id: string; title: string }> }>(["list"]))
+    .tickets;
+  for (const t of final) {
+    const titles = written.get(t.id);
+    if (titles) assert(titles.has(t.title), `${t.id}: ${t.title}`);
+    else if (t.title !== "trigger") {
+      assertEquals(t.title, `Ticket ${t.id.slice(2).padStart(5, "0")}`);
+    }
+  }
 });
