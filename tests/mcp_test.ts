@@ -56,10 +56,15 @@ class McpClient implements AsyncDisposable {
     await this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
   }
 
-  /** Writes `text` as is and resolves with the next line the server sends, parsed. */
-  async raw(text: string): Promise<unknown[]> {
-    const next = new Promise<unknown>((resolve) => this.#raw.push(resolve));
+  /** Writes `text` as is. */
+  async write(text: string): Promise<void> {
     await this.#writer.write(new TextEncoder().encode(text));
+  }
+
+  /** Writes `text` as is and resolves with the next line the server sends, parsed. */
+  async raw(text: string | Uint8Array): Promise<unknown[]> {
+    const next = new Promise<unknown>((resolve) => this.#raw.push(resolve));
+    await this.#writer.write(typeof text === "string" ? new TextEncoder().encode(text) : text);
     return [await next];
   }
 
@@ -245,8 +250,19 @@ Deno.test("track mcp speaks JSON-RPC as the MCP specification asks", async () =>
   assertEquals(await c.raw("{not json\n"), [{
     jsonrpc: "2.0",
     id: null,
-    error: { code: -32700, message: "Parse error: a line is not JSON" },
+    error: { code: -32700, message: "Parse error: a line is not UTF-8 JSON" },
   }]);
+  // Invalid UTF-8 is refused, never replaced (the replacement would reach a ticket).
+  const latin1 = new Uint8Array([
+    ...new TextEncoder().encode('{"jsonrpc":"2.0","id":5,"method":"ping","x":"caf'),
+    0xe9,
+    ...new TextEncoder().encode('"}\n'),
+  ]);
+  const refused = (await c.raw(latin1))[0] as { id: null; error: { code: number } };
+  assertEquals([refused.id, refused.error.code], [null, -32700]);
+  // A message split across writes, with a CRLF line end, still arrives whole.
+  await c.write('{"jsonrpc":"2.0","id":6,"met');
+  assertEquals(await c.raw('hod":"ping"}\r\n'), [{ jsonrpc: "2.0", id: 6, result: {} }]);
   const notRequest = (await c.raw("42\n"))[0] as { id: null; error: { code: number } };
   assertEquals([notRequest.id, notRequest.error.code], [null, -32600]);
   const batch = await c.raw(

@@ -11,9 +11,10 @@
  * - `ping`: `{}`. `tools/list`: every tool, one page. `tools/call`: a CallToolResult; a refused
  *   call is a result with `isError: true` and the CLI's message, as the specification asks.
  * - Notifications (`notifications/initialized`, `notifications/cancelled`, …) get no answer.
- * - JSON-RPC errors: -32700 for a line that is not JSON (id null), -32600 for a message that is
- *   not a request, -32601 for an unknown method, -32602 for bad `tools/call` params, -32603 when
- *   a tool fails unexpectedly. A batch (an array, protocol 2025-03-26) is answered with an array.
+ * - JSON-RPC errors: -32700 for a line that is not UTF-8 JSON (id null), -32600 for a message
+ *   that is not a request, -32601 for an unknown method, -32602 for bad `tools/call` params,
+ *   -32603 when a tool fails unexpectedly. A batch (an array, protocol 2025-03-26) is answered
+ *   with an array.
  * - At end of input, calls in flight still finish and answer before the server stops.
  * Only JSON-RPC messages go to stdout, one per line.
  */
@@ -98,17 +99,20 @@ export async function answer(
   }
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Answers one line of input (a message or a batch); null when nothing is to be sent. */
 async function answerLine(
-  line: string,
+  bytes: Uint8Array,
   ctx: ToolContext,
   version: string,
 ): Promise<Message | Message[] | null> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    // Invalid UTF-8 is refused, not replaced: the replacement would end up in a ticket.
+    parsed = JSON.parse(strictUtf8.decode(bytes));
   } catch {
-    return failure(null, -32700, "Parse error: a line is not JSON");
+    return failure(null, -32700, "Parse error: a line is not UTF-8 JSON");
   }
   if (!Array.isArray(parsed)) return await answer(parsed, ctx, version);
   if (parsed.length === 0) return failure(null, -32600, "Invalid Request: empty batch");
@@ -135,25 +139,28 @@ export async function serveMcp(
     while (off < bytes.length) off += output.writeSync(bytes.subarray(off));
   };
   const inFlight = new Set<Promise<void>>();
-  const handle = (line: string) => {
-    if (line.trim() === "") return;
+  const handle = (line: Uint8Array) => {
+    // A line of only blanks (or a CR before the LF) carries no message.
+    if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) return;
     const p = answerLine(line, ctx, version).then((reply) => {
       if (reply !== null) send(reply);
     });
     inFlight.add(p);
     p.finally(() => inFlight.delete(p)).catch(() => {});
   };
-  const decoder = new TextDecoder();
-  let buffered = "";
+  // Lines are split on LF in bytes, so each is decoded whole (and strictly).
+  let buffered = new Uint8Array(0);
   for await (const chunk of input) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) !== -1) {
-      handle(buffered.slice(0, nl).replace(/\r$/, ""));
-      buffered = buffered.slice(nl + 1);
+    const joined = new Uint8Array(buffered.length + chunk.length);
+    joined.set(buffered);
+    joined.set(chunk, buffered.length);
+    let start = 0;
+    for (let nl = joined.indexOf(0x0a); nl !== -1; nl = joined.indexOf(0x0a, start)) {
+      handle(joined.subarray(start, nl));
+      start = nl + 1;
     }
+    buffered = joined.slice(start);
   }
-  buffered += decoder.decode();
   handle(buffered);
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
