@@ -1,10 +1,9 @@
 /** `track init`: create the store. */
-import { join } from "../store/path.ts";
+import { dirname, join } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { ioError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { initTarget, locateStore, sharedWorktreeStore } from "../store/discovery.ts";
-import { dirname } from "../store/path.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
 
