@@ -1,15 +1,6 @@
 /** End-to-end: the real CLI in temp directories, every command and every exit code. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { MAIN, runTrack, snapshot, tempStore } from "./helpers.ts";
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists, MAIN, runTrack, snapshot, tempStore } from "./helpers.ts";
 
 Deno.test("the seed README Quick Start runs verbatim", async () => {
   await using s = await tempStore({ init: false });
@@ -116,7 +107,7 @@ Deno.test("a linked git worktree uses the main worktree's .track/", async () => 
     Deno.mkdirSync(`${wt}/sub`);
     const init = await s.json<{ created: boolean; path: string }>(["init"], { cwd: `${wt}/sub` });
     assertEquals([init.created, init.path], [false, s.dir]);
-    assert(!existsSync(`${wt}/sub/.track`) && !existsSync(`${wt}/.track`));
+    assert(!exists(`${wt}/sub/.track`) && !exists(`${wt}/.track`));
   } finally {
     await Deno.remove(wt, { recursive: true });
   }

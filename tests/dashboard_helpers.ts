@@ -9,6 +9,7 @@ import { Store } from "../src/store/store.ts";
 import { createTicket } from "../src/tickets/create.ts";
 import type { Priority, Status } from "../src/tickets/transitions.ts";
 import { logTicket, updateTicket } from "../src/tickets/update.ts";
+import { exists } from "./helpers.ts";
 
 /** Debian's Chromium, driven by playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -19,15 +20,6 @@ export function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Makes sure Chromium is installed: installs it when we are root, otherwise says how. */

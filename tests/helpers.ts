@@ -81,6 +81,16 @@ export async function tempStore(options: { init?: boolean } = {}): Promise<TempS
   };
 }
 
+/** Whether anything exists at `path` (a dangling symlink counts as nothing). */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every file under `dir` with its bytes, for "nothing changed" checks. */
 export function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { snapshot, tempStore } from "./helpers.ts";
+import type { TicketJson } from "../src/cli/output.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent-track-0.1", import.meta.url));
 
@@ -29,21 +30,8 @@ function backups(root: string): string[] {
   );
 }
 
-interface TicketOut {
-  id: string;
-  title: string;
-  status: string;
-  priority: string;
-  created: string;
-  created_by: string | null;
-  claimed_by: string | null;
-  claimed_at: string | null;
-  labels: string[];
-  branch: string | null;
-  files: string[];
-  depends_on: string[];
-  body: string;
-}
+/** What `show --json` prints of a ticket (the fields these tests read). */
+type TicketOut = TicketJson & { body: string };
 
 Deno.test("migrate --dry-run lists every change and writes nothing", async () => {
   await using p = await legacyProject();

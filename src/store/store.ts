@@ -245,7 +245,7 @@ export class Store {
       const result = await fn(tx);
       if (tx.writtenTickets.size > 0) {
         const { refreshCache } = await import("./ticket_cache.ts");
-        refreshCache(tx, tx.writtenTickets);
+        refreshCache(tx);
       }
       return result;
     } finally {
@@ -260,8 +260,11 @@ const ENCODER = new TextEncoder();
 /** Writes of one mutation; valid only while its lock is held. */
 export class Tx {
   readonly store: Store;
-  /** Tickets written in this mutation, by id (the last version written). */
-  readonly writtenTickets: Map<string, Ticket> = new Map();
+  /**
+   * Tickets written in this mutation, by id: the last version written and its exact file text
+   * (the cache records a hash of it, without serializing the ticket again).
+   */
+  readonly writtenTickets: Map<string, { ticket: Ticket; text: string }> = new Map();
   #open = true;
   #written: string[] = [];
 
@@ -282,7 +285,8 @@ export class Tx {
   writeTicket(t: Ticket): void {
     this.#check();
     const path = this.store.ticketPath(t.id);
-    const bytes = ENCODER.encode(serializeTicket(t));
+    const text = serializeTicket(t);
+    const bytes = ENCODER.encode(text);
     // Never write a ticket that readers would then refuse as too large.
     if (bytes.length > MAX_FILE_BYTES) {
       throw usageError(
@@ -291,7 +295,7 @@ export class Tx {
       );
     }
     this.writeFile(path, bytes);
-    this.writtenTickets.set(t.id, t);
+    this.writtenTickets.set(t.id, { ticket: t, text });
   }
 
   /**

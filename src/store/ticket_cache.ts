@@ -25,7 +25,7 @@
  * ticket wins.
  */
 import { TrackError } from "../cli/errors.ts";
-import { serializeTicket, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
+import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
 import { PRIORITIES, STATUSES } from "../tickets/transitions.ts";
 import { join } from "./path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
@@ -358,7 +358,7 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
     // Unknown or racy entry: read the file itself (an edit in the same clock tick can keep the
     // stat identical, so a racy entry's content is never carried forward).
     try {
-      const full = store.tryReadTicketFile(ids[i]);
+      const full = store.tryReadTicketFile(ids[i], { knownRegular: true });
       if (full === null) continue;
       out.nums.push(n);
       out.stat.push(...statRow(st, now, full.text));
@@ -377,12 +377,12 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
 }
 
 /**
- * Brings the cache up to date after a mutation wrote `written` tickets (inside the lock): one
- * appended log line per ticket, and a compaction when the log has grown past an eighth of the
- * snapshot. Never fails the mutation: on any error the cache is dropped and readers fall back
+ * Brings the cache up to date after a mutation wrote tickets (`tx.writtenTickets`, inside the
+ * lock): one appended log line per ticket, and a compaction when the log has grown past an
+ * eighth of the snapshot. Never fails the mutation: on any error the cache is dropped and readers fall back
  * to the files.
  */
-export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void {
+export function refreshCache(tx: Tx): void {
   const store = tx.store;
   try {
     let snapshotSize = -1;
@@ -410,10 +410,10 @@ export function refreshCache(tx: Tx, written: ReadonlyMap<string, Ticket>): void
     }
     const now = Date.now();
     let lines = "";
-    for (const t of written.values()) {
+    for (const { ticket: t, text } of tx.writtenTickets.values()) {
       const st = lstatPath(store.ticketPath(t.id));
       if (st !== null && st.isFile) {
-        const row = [Number(t.id.slice(2)), ...statRow(st, now, serializeTicket(t)), ...toMeta(t)];
+        const row = [Number(t.id.slice(2)), ...statRow(st, now, text), ...toMeta(t)];
         lines += JSON.stringify(row) + "\n";
       }
     }
