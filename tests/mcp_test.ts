@@ -277,3 +277,21 @@ Deno.test("track mcp speaks JSON-RPC as the MCP specification asks", async () =>
   assertEquals(JSON.parse(replies[1].result.content[0].text).tickets[0].id, "T-0001");
   assertEquals(await c.close(), 0, c.stderr);
 });
+
+Deno.test("track mcp refuses a 10 MB line with a JSON-RPC error and answers the next request", async () => {
+  await using s = await tempStore();
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  // A well-formed request, only too long: without the limit it would be answered as a ping.
+  const big = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 500,
+    method: "ping",
+    params: { pad: "x".repeat(10 * 1024 * 1024) },
+  });
+  const [refused] = await c.raw(big + "\n") as Array<{ id: null; error: { code: number } }>;
+  assertEquals([refused.id, refused.error.code], [null, -32600]);
+  assertStringIncludes(JSON.stringify(refused), "longer than 4194304 bytes");
+  assertEquals((await c.request("ping")).result, {});
+  assertEquals(await c.close(), 0, c.stderr);
+});

@@ -15,6 +15,8 @@
  *   that is not a request, -32601 for an unknown method, -32602 for bad `tools/call` params,
  *   -32603 when a tool fails unexpectedly. A batch (an array, protocol 2025-03-26) is answered
  *   with an array.
+ * - A line longer than {@linkcode MAX_LINE_BYTES} (4 MiB) gets -32600 with id null; the rest
+ *   of that line is skipped and the next lines are served.
  * - At end of input, calls in flight still finish and answer before the server stops.
  * Only JSON-RPC messages go to stdout, one per line.
  */
@@ -122,16 +124,43 @@ async function answerLine(
 }
 
 /**
+ * Longest line accepted, in bytes. The largest honest message carries a 1 MiB ticket body
+ * (MAX_BODY_BYTES); written with every character `\u`-escaped that is at most 3 MiB of JSON,
+ * so 4 MiB leaves room for the rest of the request. A longer line gets a -32600 error with id
+ * null (its id cannot be known without reading it all), its remaining bytes are skipped up to
+ * the next LF, and the lines after it are served as usual.
+ */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/** Joins the pieces of one line into one buffer (one copy, whatever the number of pieces). */
+function concat(pieces: Uint8Array[], length: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(length);
+  let off = 0;
+  for (const p of pieces) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
  * Serves `track`'s tools on `input`/`output` (stdin/stdout by default) until the input ends.
  * Calls run concurrently, as the protocol allows; each answer is written as one line.
  */
 export async function serveMcp(
   ctx: ToolContext,
   version: string,
-  io: { input?: ReadableStream<Uint8Array>; output?: { writeSync(p: Uint8Array): number } } = {},
+  io: {
+    input?: ReadableStream<Uint8Array>;
+    output?: { writeSync(p: Uint8Array): number };
+    /** Longest line accepted (tests make it small); {@linkcode MAX_LINE_BYTES} by default. */
+    maxLineBytes?: number;
+  } = {},
 ): Promise<void> {
   const input = io.input ?? Deno.stdin.readable;
   const output = io.output ?? Deno.stdout;
+  const maxLine = io.maxLineBytes ?? MAX_LINE_BYTES;
   const encoder = new TextEncoder();
   const send = (reply: Message | Message[]) => {
     const bytes = encoder.encode(JSON.stringify(reply) + "\n");
@@ -148,19 +177,42 @@ export async function serveMcp(
     inFlight.add(p);
     p.finally(() => inFlight.delete(p)).catch(() => {});
   };
-  // Lines are split on LF in bytes, so each is decoded whole (and strictly).
-  let buffered = new Uint8Array(0);
+  const tooLong = () =>
+    send(failure(
+      null,
+      -32600,
+      `Invalid Request: a line is longer than ${maxLine} bytes; it was skipped up to its end`,
+    ));
+  // Lines are split on LF in bytes, so each is decoded whole (and strictly). The pieces of an
+  // unfinished line are kept apart and joined once at its LF: reading stays linear in the input.
+  let pieces: Uint8Array[] = [];
+  let length = 0;
+  let skipping = false; // inside a line that was already refused as too long
+  const add = (piece: Uint8Array) => {
+    if (skipping || piece.length === 0) return;
+    if (length + piece.length > maxLine) {
+      tooLong();
+      pieces = [];
+      length = 0;
+      skipping = true;
+      return;
+    }
+    pieces.push(piece);
+    length += piece.length;
+  };
   for await (const chunk of input) {
-    const joined = new Uint8Array(buffered.length + chunk.length);
-    joined.set(buffered);
-    joined.set(chunk, buffered.length);
     let start = 0;
-    for (let nl = joined.indexOf(0x0a); nl !== -1; nl = joined.indexOf(0x0a, start)) {
-      handle(joined.subarray(start, nl));
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      add(chunk.subarray(start, nl));
+      if (!skipping) handle(concat(pieces, length));
+      pieces = [];
+      length = 0;
+      skipping = false;
       start = nl + 1;
     }
-    buffered = joined.slice(start);
+    // The stream may reuse its buffer: keep a copy of the unfinished part.
+    add(chunk.slice(start));
   }
-  handle(buffered);
+  if (!skipping) handle(concat(pieces, length));
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
