@@ -120,7 +120,8 @@ export function parseArgs(
       }
     } else if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
       const letter = arg[1];
-      if (arg.length > 2) inline = arg.slice(2);
+      // "-tx" and "-t=x" both give "x" (like "--title=x"); "-t==x" gives "=x".
+      if (arg.length > 2) inline = arg.slice(arg[2] === "=" ? 3 : 2);
       shown = `-${letter}`;
       spec = byShort.get(letter);
       if (!spec) throw usageError(`Unknown flag "-${letter}" for "track ${command}"`, help);

@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { editDistance, type FlagSpec, parseArgs } from "./args.ts";
+import { editDistance, type FlagSpec, GLOBAL_FLAGS, parseArgs } from "./args.ts";
 import { TrackError } from "./errors.ts";
+import { loadCommands } from "./registry.ts";
 
 const SPECS: FlagSpec[] = [
   { name: "title", short: "t", type: "string", description: "" },
@@ -75,4 +76,36 @@ Deno.test("editDistance() counts a swap of neighbours as one edit", () => {
   assertEquals(editDistance("lsit", "init"), 2);
   assertEquals(editDistance("", "abc"), 3);
   assertEquals(editDistance("kitten", "sitting"), 3);
+});
+
+Deno.test("parseArgs() reads a short flag's value after '=' like a long flag's", () => {
+  assertEquals(parseArgs(["-t=x", "-l=a,b", "-p=low"], SPECS, "t").flags, {
+    title: "x",
+    labels: ["a", "b"],
+    priority: "low",
+  });
+  // Only the first "=" separates: the rest is the value, as with "--title==x".
+  assertEquals(parseArgs(["-t==x"], SPECS, "t").flags, { title: "=x" });
+  assertEquals(parseArgs(["-t=a=b"], SPECS, "t").flags, { title: "a=b" });
+  assertEquals(parseArgs(["-t="], SPECS, "t").flags, { title: "" });
+  assertEquals(parseArgs(["-tx"], SPECS, "t").flags, { title: "x" });
+  const e = assertThrows(() => parseArgs(["-f=yes"], SPECS, "t"));
+  assertEquals(e instanceof TrackError && e.exitCode, 2);
+});
+
+Deno.test("parseArgs() reads '-x=value' for every short flag of every command", async () => {
+  for (const spec of await loadCommands()) {
+    for (const f of [...spec.flags, ...GLOBAL_FLAGS]) {
+      if (!f.short) continue;
+      const what = `track ${spec.name} -${f.short}=v`;
+      if (f.type === "boolean") {
+        const e = assertThrows(() => parseArgs([`-${f.short}=v`], spec.flags, spec.name), what);
+        assertEquals(e instanceof TrackError && e.exitCode, 2, what);
+        continue;
+      }
+      const value = f.choices?.[0] ?? "v";
+      const got = parseArgs([`-${f.short}=${value}`], spec.flags, spec.name).flags[f.name];
+      assertEquals(got, f.type === "string" ? value : [value], what);
+    }
+  }
 });

@@ -30,6 +30,7 @@ export function mainHelp(commands: readonly CommandSpec<unknown>[], version: str
     `track ${version}: tickets, agents, file reservations and a message board for coding agents`,
     "",
     "Usage: track <command> [flags]   (every command takes --json and --help)",
+    "       track help <command>      (the same as track <command> --help)",
     "",
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
@@ -39,4 +40,42 @@ export function mainHelp(commands: readonly CommandSpec<unknown>[], version: str
     "Environment: TRACK_DIR (the .track directory), TRACK_AGENT (default --agent),",
     "             TRACK_LOCK_TIMEOUT (lock wait in ms, default 10000)",
   ].join("\n");
+}
+
+/** One flag in the `--help --json` output. */
+export interface FlagHelpJson {
+  name: string;
+  short: string | null;
+  type: FlagSpec["type"];
+  value: string | null;
+  description: string;
+  choices: string[] | null;
+}
+
+/** One command in the `--help --json` output. */
+export interface CommandHelpJson {
+  name: string;
+  summary: string;
+  usage: string;
+  positionals: string[];
+  /** The command's flags, then the global ones (`--json`, `--help`). */
+  flags: FlagHelpJson[];
+}
+
+/** The JSON form of {@linkcode commandHelp}. */
+export function commandHelpJson(spec: CommandSpec<unknown>): CommandHelpJson {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: `track ${spec.usage}`,
+    positionals: [...(spec.positionals ?? [])],
+    flags: [...spec.flags, ...GLOBAL_FLAGS].map((f) => ({
+      name: f.name,
+      short: f.short ?? null,
+      type: f.type,
+      value: f.type === "boolean" ? null : f.value ?? "VALUE",
+      description: f.description,
+      choices: f.choices ? [...f.choices] : null,
+    })),
+  };
 }

@@ -4,7 +4,7 @@ import { editDistance, parseArgs } from "./args.ts";
 import type { CommandSpec } from "./command.ts";
 import { createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "./errors.ts";
-import { commandHelp, mainHelp } from "./help.ts";
+import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
 import { JSON_SCHEMA } from "./output.ts";
 import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
@@ -34,6 +34,14 @@ async function findCommand(
     `Unknown command ${JSON.stringify(name)}` +
       (editDistance(name, near) <= 2 ? ` (did you mean "${near}"?)` : ""),
     "track --help",
+  );
+}
+
+function printCommandHelp(io: Io, spec: CommandSpec<unknown>, json: boolean): void {
+  io.out(
+    json
+      ? JSON.stringify({ schema: JSON_SCHEMA, command: commandHelpJson(spec) })
+      : commandHelp(spec),
   );
 }
 
@@ -69,9 +77,30 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     const [first, ...rest] = lead <= 0
       ? args
       : [args[lead], ...args.slice(0, lead), ...args.slice(lead + 1)];
-    if (first === undefined || first === "--help" || first === "-h") {
+    if (first === "help") {
+      // `track help [command]`: the same text (or JSON) as `track [command] --help`.
+      const [name, ...extra] = rest.filter((a) => a !== "--json" && a !== "--help" && a !== "-h");
+      if (extra.length > 0) {
+        throw usageError(
+          `Unexpected argument ${JSON.stringify(extra[0])} for "track help"`,
+          "track help COMMAND",
+        );
+      }
+      if (name !== undefined) {
+        const spec = await findCommand(name, deps.commands ?? COMMANDS);
+        printCommandHelp(io, spec, json);
+        return EXIT.ok;
+      }
+    }
+    if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       const visible = (await loadCommands(deps.commands ?? COMMANDS)).filter((c) => !c.hidden);
-      io.out(mainHelp(visible, VERSION));
+      if (json) {
+        io.out(JSON.stringify({
+          schema: JSON_SCHEMA,
+          version: VERSION,
+          commands: visible.map(commandHelpJson),
+        }));
+      } else io.out(mainHelp(visible, VERSION));
       return first === undefined ? EXIT.usage : EXIT.ok;
     }
     if (first === "--version" || first === "-V") {
@@ -91,7 +120,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     }
     const parsed = parseArgs(rest, spec.flags, spec.name);
     if (parsed.flags.help === true) {
-      io.out(commandHelp(spec));
+      printCommandHelp(io, spec, json);
       return EXIT.ok;
     }
     if (!spec.positionals?.length && parsed.positionals.length > 0) {

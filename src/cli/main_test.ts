@@ -42,3 +42,47 @@ Deno.test("main() with no arguments prints help and exits 2", async () => {
   assertEquals(await main([], { io }), 2);
   assertStringIncludes(io.stdout, "Usage: track <command>");
 });
+
+Deno.test("main() prints a command's help for `help COMMAND`, the same as `COMMAND --help`", async () => {
+  const viaFlag = new MemoryIo();
+  assertEquals(await main(["list", "--help"], { io: viaFlag }), 0);
+  const viaHelp = new MemoryIo();
+  assertEquals(await main(["help", "list"], { io: viaHelp }), 0);
+  assertEquals(viaHelp.stdout, viaFlag.stdout);
+  assertStringIncludes(viaHelp.stdout, "Usage: track list");
+  const overview = new MemoryIo();
+  assertEquals(await main(["help"], { io: overview }), 0);
+  assertStringIncludes(overview.stdout, "Usage: track <command>");
+  const unknown = new MemoryIo();
+  assertEquals(await main(["help", "lsit"], { io: unknown }), 2);
+  assertStringIncludes(unknown.stderr, `did you mean "list"`);
+  assertEquals(await main(["help", "list", "extra"], { io: new MemoryIo() }), 2);
+});
+
+Deno.test("main() prints help as JSON with --json: the overview and one command", async () => {
+  for (const args of [["--help", "--json"], ["help", "--json"], ["--json", "--help"]]) {
+    const io = new MemoryIo();
+    assertEquals(await main(args, { io }), 0, args.join(" "));
+    const all = JSON.parse(io.stdout);
+    assertEquals(all.schema, 1);
+    assertEquals(all.commands.some((c: { name: string }) => c.name === "create"), true);
+  }
+  for (const args of [["create", "--help", "--json"], ["help", "create", "--json"]]) {
+    const io = new MemoryIo();
+    assertEquals(await main(args, { io }), 0, args.join(" "));
+    const { schema, command } = JSON.parse(io.stdout);
+    assertEquals(schema, 1);
+    assertEquals(command.name, "create");
+    assertEquals(command.usage.startsWith("track create"), true);
+    const { description: _, ...title } = command.flags.find((f: { name: string }) =>
+      f.name === "title"
+    );
+    assertEquals(title, {
+      name: "title",
+      short: "t",
+      type: "string",
+      value: "TEXT",
+      choices: null,
+    });
+  }
+});
