@@ -140,12 +140,11 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
   assertEquals(snapshot(s.dir), before);
 });
 
-Deno.test("titles and bodies with quotes, colons, #, [, newlines and --- round-trip byte for byte", async () => {
+Deno.test("titles and bodies with quotes, colons, #, [ and --- round-trip byte for byte (newlines in bodies)", async () => {
   await using s = await tempStore();
   const titles = [
     `He said "hi": it's #1`,
     "[leading bracket] and {brace}",
-    "multi\nline\ttitle",
     "- dash start",
     "null",
     "123",

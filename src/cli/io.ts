@@ -1,7 +1,10 @@
 /**
  * The only place that writes to the console. stdout carries data; stderr carries status,
- * warnings and hints. Tests construct a {@linkcode MemoryIo} instead.
+ * warnings and hints. Tests construct a {@linkcode MemoryIo} instead. Everything written passes
+ * through {@linkcode escapeControls}: titles, bodies and board posts (even hand-edited ones) can
+ * hold escape sequences, and no output may drive the terminal; JSON stays exact.
  */
+import { escapeControls } from "./control_chars.ts";
 
 /** Console streams as seen by commands. */
 export interface Io {
@@ -25,7 +28,8 @@ export interface Io {
 const encoder = new TextEncoder();
 
 function writeAll(target: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text.endsWith("\n") ? text : text + "\n");
+  const safe = escapeControls(text);
+  const bytes = encoder.encode(safe.endsWith("\n") ? safe : safe + "\n");
   let off = 0;
   while (off < bytes.length) off += target.writeSync(bytes.subarray(off));
 }
@@ -109,10 +113,12 @@ export class MemoryIo implements Io {
     this.stdinIsTty = stdin === null;
   }
   out(text: string): void {
-    this.stdout += text.endsWith("\n") ? text : text + "\n";
+    const safe = escapeControls(text);
+    this.stdout += safe.endsWith("\n") ? safe : safe + "\n";
   }
   err(text: string): void {
-    this.stderr += text.endsWith("\n") ? text : text + "\n";
+    const safe = escapeControls(text);
+    this.stderr += safe.endsWith("\n") ? safe : safe + "\n";
   }
   readStdin(): Promise<Uint8Array> {
     return Promise.resolve(this.#stdin ?? new Uint8Array());

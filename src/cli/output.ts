@@ -1,5 +1,6 @@
 /** Shared rendering: JSON shapes (versioned) and plain aligned tables. */
 import type { Context } from "./context.ts";
+import { escapeControls } from "./control_chars.ts";
 import { descriptionOf, logEntriesOf, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
@@ -52,8 +53,8 @@ function codePoints(s: string): number {
 }
 
 /**
- * Renders rows as an aligned table with a header; cells are made single-line. Widths count
- * code points.
+ * Renders rows as an aligned table with a header; cells are made single-line and their control
+ * characters escaped here (so the columns stay aligned). Widths count code points.
  */
 export function table(headers: string[], rows: string[][]): string {
   // Nearly every table is printable ASCII: measure cells by length, and check the result once
@@ -62,7 +63,10 @@ export function table(headers: string[], rows: string[][]): string {
   const fast = render(all, (c) => c.length);
   if (!NOT_PLAIN_LINES.test(fast) && lineCount(fast) === all.length) return fast;
   const clean = all.map((r) =>
-    Array.from({ length: headers.length }, (_, i) => (r[i] ?? "").replace(LINE_BREAKS, " "))
+    Array.from(
+      { length: headers.length },
+      (_, i) => escapeControls((r[i] ?? "").replace(LINE_BREAKS, " ")),
+    )
   );
   return render(clean, codePoints);
 }

@@ -33,3 +33,9 @@ Deno.test("table: widths count code points, not UTF-16 units", () => {
 Deno.test("table: short rows are padded with empty cells", () => {
   assertEquals(table(H, [["T-0001"]]), "ID      TITLE  LABELS\nT-0001");
 });
+
+Deno.test("table: control characters are escaped inside cells and columns stay aligned", () => {
+  const out = table(H, [["T-0001", "a\x1b[2Jb\u202Ec", "x"], ["T-0002", "plain", "y"]]);
+  assertEquals(out.split("\n")[1], "T-0001  a\\u001b[2Jb\\u202ec  x");
+  assertEquals(out.split("\n")[2], "T-0002  " + "plain".padEnd(18 + 2) + "y");
+});

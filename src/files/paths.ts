@@ -3,6 +3,7 @@
  * A plain path covers itself and everything below it (a directory reservation); `*` and `?`
  * match within one segment, `**` matches any number of segments.
  */
+import { checkNoControls } from "../cli/control_chars.ts";
 import { isAbsolute, normalize, relative, resolve } from "../store/path.ts";
 import { usageError } from "../cli/errors.ts";
 
@@ -19,6 +20,7 @@ export function normalizePath(
   if (input === "" || input.includes("\0")) {
     throw usageError(`Invalid path ${JSON.stringify(input)}`);
   }
+  checkNoControls(input, "path");
   const abs = isAbsolute(input) ? input : resolve(options.cwd, input);
   if (/[[\]{}]/.test(input) && !(options.exists?.(abs) ?? false)) {
     throw usageError(

@@ -1,6 +1,7 @@
 /** Creating tickets: the id is allocated under the lock. */
 import { usageError } from "../cli/errors.ts";
 import { checkText } from "../cli/input.ts";
+import { checkNoControls } from "../cli/control_chars.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
 import { touchAgent } from "../agents/agent_store.ts";
@@ -25,9 +26,10 @@ export interface CreateInput {
 
 const encoder = new TextEncoder();
 
-/** Checks a title: non-empty, at most 1 KB. */
+/** Checks a title: one line without control or invisible format characters, at most 1 KB. */
 export function checkTitle(title: string): string {
   checkText(title, "title");
+  checkNoControls(title, "title");
   if (title.trim() === "") throw usageError("The title must not be empty");
   if (encoder.encode(title).length > MAX_TITLE_BYTES) {
     throw usageError(`The title is longer than ${MAX_TITLE_BYTES} bytes; put details in the body`);
@@ -35,9 +37,10 @@ export function checkTitle(title: string): string {
   return title;
 }
 
-/** Checks labels: no commas, no newlines, sorted and unique. */
+/** Checks labels: no commas, no control characters, sorted and unique. */
 export function checkLabels(labels: readonly string[]): string[] {
   for (const l of labels) {
+    checkNoControls(l, "label");
     if (!/^[^\s,][^,\n]{0,63}$/.test(l)) {
       throw usageError(
         `Invalid label ${JSON.stringify(l.slice(0, 70))}: 1-64 characters, no commas or newlines`,
@@ -49,6 +52,7 @@ export function checkLabels(labels: readonly string[]): string[] {
 
 /** Checks a branch name: no whitespace or control characters, at most 255 characters. */
 export function checkBranch(branch: string): string {
+  checkNoControls(branch, "branch");
   if (branch !== "" && !/^[^\s\p{Cc}]{1,255}$/u.test(branch)) {
     throw usageError(
       `Invalid branch ${
@@ -61,6 +65,7 @@ export function checkBranch(branch: string): string {
 
 /** Checks a free-text field (a session id, a path): one line, no control characters. */
 export function checkLine(value: string, what: string): string {
+  checkNoControls(value, what);
   if (!/^[^\p{Cc}]{0,4096}$/u.test(value)) {
     throw usageError(
       `Invalid ${what} ${JSON.stringify(value.slice(0, 70))}: one line, at most 4096 characters`,
