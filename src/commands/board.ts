@@ -9,6 +9,9 @@ import { touchAgent } from "../agents/agent_store.ts";
 import { parseId } from "../tickets/ids.ts";
 import { parseDuration } from "../cli/time.ts";
 
+/** How many messages `board` reads without --last or --since. */
+const DEFAULT_LAST = 20;
+
 function formatEntry(e: BoardEntry): string {
   const head = `[${e.at}] ${e.agent}` + (e.ticket ? ` | ${e.ticket}` : "") + ` | ${e.tag}`;
   return `${head}\n${e.message}\n`;
@@ -63,7 +66,7 @@ export default defineCommand({
       short: "n",
       type: "string",
       value: "N",
-      description: "Read the newest N messages (default 20)",
+      description: "Read the newest N messages (default 20; with --since, all since TIME)",
     },
     {
       name: "since",
@@ -74,7 +77,7 @@ export default defineCommand({
   ],
   parse(args) {
     const lastText = str(args, "last");
-    let last = 20;
+    let last: number | undefined;
     if (lastText !== undefined) {
       if (!/^\d{1,6}$/.test(lastText) || Number(lastText) === 0) {
         throw usageError(`Invalid --last ${JSON.stringify(lastText)}: expected a positive number`);
@@ -119,7 +122,8 @@ export default defineCommand({
     }
     const since = opts.since === undefined ? undefined : parseSince(opts.since, ctx.now());
     const { entries, warnings } = readBoard(store, {
-      last: opts.last,
+      // --since asks for everything since then: the default cap would silently drop the rest.
+      last: opts.last ?? (since === undefined ? DEFAULT_LAST : Infinity),
       since,
       ticket: opts.ticket,
       tag: opts.tag,
