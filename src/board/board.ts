@@ -32,6 +32,21 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Tag pattern: short lowercase words. */
 export const TAG = /^[a-z][a-z0-9-]{0,31}$/;
 
+/**
+ * Tags of the events track writes itself (`kind: "event"`); a post may not use them, so a
+ * "claimed" entry on the board is always a real claim. Every event tag in src/ must be listed
+ * here (tests/board_test.ts checks).
+ */
+export const EVENT_TAGS: ReadonlySet<string> = new Set([
+  "claimed",
+  "created",
+  "joined",
+  "left",
+  "reclaimed",
+  "stale",
+  "status",
+]);
+
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 const ENTRY_FILE = /^\d{9}-\d{4}-[a-z0-9]+\.md$/;
 let sequence = 0;
@@ -75,6 +90,15 @@ export function postEntry(
   if (!TAG.test(entry.tag)) {
     throw usageError(
       `Invalid tag ${JSON.stringify(entry.tag)}: use a short lowercase word like note or question`,
+    );
+  }
+  // Imported and migrated entries (keep) stay as they were recorded.
+  if (entry.kind === "post" && !entry.keep && EVENT_TAGS.has(entry.tag)) {
+    throw usageError(
+      `Cannot post with tag ${JSON.stringify(entry.tag)}: the tags ${
+        [...EVENT_TAGS].join(", ")
+      } are reserved for the events track records itself`,
+      `track board --agent ${entry.agent} --tag note -m "..."`,
     );
   }
   if (new TextEncoder().encode(entry.message).length > MAX_MESSAGE_BYTES) {
