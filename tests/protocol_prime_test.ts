@@ -103,3 +103,29 @@ Deno.test("prime without an identity says how to get one", async () => {
   assertStringIncludes(r.stdout, "no agent identity");
   assertStringIncludes(r.stdout, "track register");
 });
+
+Deno.test("prime suggests work commands only on a ticket the agent holds; otherwise next or claim", async () => {
+  await using s = await tempStore();
+  for (let i = 1; i <= 3; i++) await s.track(["create", "--title", `Ticket ${i}`]);
+  await s.track(["claim", "T-0001", "--agent", "alpha"]);
+  const commands = async (agent: string) =>
+    (await s.json<{ prime: { commands: string[] } }>(["prime", "--agent", agent])).prime.commands;
+  // carol holds nothing: no update, files or log on anyone's ticket, ready or not.
+  const carol = await commands("carol");
+  assertEquals(carol.filter((c) => /track (update|files|log) /.test(c)), [], carol.join("; "));
+  assertEquals(carol.filter((c) => c.includes("T-0001")), [], "alpha's ticket is not suggested");
+  assert(carol.includes("track next --agent carol"), carol.join("; "));
+  assert(carol.includes("track claim T-0002 --agent carol"), carol.join("; "));
+  // alpha holds T-0001: every ticket command is about T-0001 and acts as alpha.
+  const alpha = await commands("alpha");
+  assert(
+    alpha.includes("track update T-0001 --status in-progress --agent alpha"),
+    alpha.join("; "),
+  );
+  for (const c of alpha) {
+    for (const id of c.match(/T-\d{4}/g) ?? []) assertEquals(id, "T-0001", c);
+    if (/track (update|files|log|board) /.test(c)) assertStringIncludes(c, "--agent alpha");
+  }
+  await s.track(["update", "T-0001", "--status", "in-progress", "--agent", "alpha"]);
+  assert((await commands("alpha")).includes("track update T-0001 --status review --agent alpha"));
+});

@@ -61,6 +61,38 @@ function oneLine(text: string, max: number): string {
   return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
 }
 
+/**
+ * The next commands to suggest. Only a ticket the agent holds gets work commands (update, files,
+ * log); any other ticket is only to look at or claim, so prime never leads an agent to act on
+ * someone else's ticket.
+ */
+function primeCommands(agent: string | null, held: Ticket | null, ready: Ticket | null): string[] {
+  if (agent === null) {
+    return [
+      "export TRACK_AGENT=$(track register)",
+      "track next --agent $TRACK_AGENT",
+    ];
+  }
+  const as = `--agent ${agent}`;
+  if (held === null) {
+    return [
+      `track next ${as}`,
+      ...(ready === null ? [] : [`track show ${ready.id}`, `track claim ${ready.id} ${as}`]),
+      `track board ${as} -m "question or note"`,
+    ];
+  }
+  const t = held.id;
+  return [
+    `track show ${t}`,
+    held.status === "claimed"
+      ? `track update ${t} --status in-progress ${as}`
+      : `track update ${t} --status review ${as}`,
+    `track files --add PATH --ticket ${t} ${as}`,
+    `track log ${t} ${as} -m "what you did"`,
+    `track board --ticket ${t} ${as} -m "question or note"`,
+  ];
+}
+
 /** Collects prime data for `agent` (null: no identity yet). Pure read. */
 export function buildPrime(store: Store, agent: string | null, now: Date): PrimeData {
   const record = agent === null ? null : readAgent(store, agent);
@@ -81,8 +113,6 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
     r.agent !== agent && (mine.some((m) => patternsOverlap(m.path, r.path)) ||
       myFiles.some((f) => patternsOverlap(f, r.path)))
   );
-  const me = agent ?? "A";
-  const t = held[0]?.id ?? ready[0]?.id ?? "T-0001";
   return {
     agent,
     registered: record !== null && record.status === "active",
@@ -112,17 +142,7 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
         mode: r.mode,
       })),
     },
-    commands: [
-      agent === null
-        ? "export TRACK_AGENT=$(track register)"
-        : held.length > 0
-        ? `track show ${t}`
-        : `track next --agent ${me}`,
-      `track update ${t} --status in-progress`,
-      `track files --add PATH --ticket ${t}`,
-      `track log ${t} -m "what you did"`,
-      `track board --ticket ${t} -m "question or note"`,
-    ],
+    commands: primeCommands(agent, held[0] ?? null, ready[0] ?? null),
   };
 }
 
