@@ -3,7 +3,7 @@ import { join } from "../store/path.ts";
 import { badDataError, TrackError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { monotonicNow } from "./clock.ts";
-import { ensureDir } from "../store/atomic.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { type Agent, AGENT_NAME, AgentFormatError, parseAgent, serializeAgent } from "./agent.ts";
@@ -61,7 +61,7 @@ export function readAllAgents(
 
 /** Writes an agent record (inside a mutation). */
 export function writeAgent(tx: Tx, agent: Agent): void {
-  ensureDir(tx.store.agentsDir, tx.store.display(tx.store.agentsDir));
+  ensureDirInside(tx.store.dir, tx.store.agentsDir);
   tx.writeFile(agentPath(tx.store, agent.id), serializeAgent(agent));
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from "../store/path.ts";
 import { badDataError, TrackError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
-import { ensureDir } from "../store/atomic.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 import { cachedTail, dirMtime, recordPost } from "./tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
 import { isoSeconds } from "../cli/time.ts";
@@ -124,7 +124,7 @@ export function postEntry(
     at = isoSeconds(entry.at);
   }
   const dir = dirname(path);
-  ensureDir(dir, tx.store.display(dir));
+  ensureDirInside(tx.store.dir, dir);
   const before = dirMtime(dir);
   const e: BoardEntry = {
     id,

@@ -7,6 +7,7 @@
  */
 import { join } from "../store/path.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
+import { ensureDirInside, removeInside } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
 
 /** Most names kept. */
@@ -29,6 +30,8 @@ function tailPath(store: Store): string {
 
 function load(store: Store): Tail | null {
   try {
+    // Never through a link (no_follow.ts): a cache/board-tail.json -> /dev/zero would never end.
+    if (!Deno.lstatSync(tailPath(store)).isFile) return null;
     const t = JSON.parse(Deno.readTextFileSync(tailPath(store)));
     if (t?.v !== 1 || typeof t.day !== "string" || !Array.isArray(t.names)) return null;
     return t as Tail;
@@ -91,16 +94,16 @@ export function recordPost(
     }
     const after = dirMtime(dir);
     if (after === null) throw new Error("day directory vanished");
-    Deno.mkdirSync(join(store.dir, "cache"), { recursive: true });
+    ensureDirInside(store.dir, join(store.dir, "cache"));
     writeFileAtomic(
       path,
       JSON.stringify({ v: 1, day, mtime: after, names, complete }),
       store.display(path),
-      { durable: false },
+      { durable: false, inside: store.dir },
     );
   } catch {
     try {
-      Deno.removeSync(path);
+      removeInside(store.dir, path);
     } catch {
       // Nothing to remove: readers list the directory when the cache is missing.
     }

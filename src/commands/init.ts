@@ -6,6 +6,7 @@ import { printJson } from "../cli/output.ts";
 import { initTarget, locateStore, sharedWorktreeStore } from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 
 /** Runtime files that never belong in git. */
 export const GITIGNORE =
@@ -45,12 +46,14 @@ export default defineCommand({
       return 0;
     }
     const store = new Store(dir);
-    for (const sub of [dir, store.ticketsDir, store.agentsDir, store.boardDir]) {
-      try {
-        Deno.mkdirSync(sub, { recursive: true });
-      } catch (e) {
-        throw ioError("create directory", sub, e);
-      }
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw ioError("create directory", dir, e);
+    }
+    // Inside the store, never through a link (no_follow.ts).
+    for (const sub of [store.ticketsDir, store.agentsDir, store.boardDir]) {
+      ensureDirInside(dir, sub);
     }
     await store.mutate("init", (tx) => {
       tx.writeFile(join(dir, ".gitignore"), GITIGNORE);

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { conflictError } from "../cli/errors.ts";
 import type { Store } from "../store/store.ts";
+import { linkError, removeInside } from "../store/no_follow.ts";
 import { createHandler } from "./handler.ts";
 import { ChangeFeed } from "./watch.ts";
 
@@ -32,10 +33,16 @@ export function runtimePath(store: Store): string {
   return join(store.dir, "server.json");
 }
 
-/** Reads the runtime file; null when it is missing or not ours to understand. */
+/**
+ * Reads the runtime file; null when it is missing or not ours to understand. A link there is
+ * exit 6, never read: `stop` acts on the pid it names.
+ */
 export function readRuntime(store: Store): RuntimeInfo | null {
   let text: string;
   try {
+    if (Deno.lstatSync(runtimePath(store)).isSymlink) {
+      throw linkError(store.dir, runtimePath(store), { action: "read" });
+    }
     text = Deno.readTextFileSync(runtimePath(store));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
@@ -61,13 +68,7 @@ export async function removeRuntime(store: Store, instance: string | null): Prom
   return await store.mutate("serve", () => {
     const cur = readRuntime(store);
     if (instance !== null && cur !== null && cur.instance !== instance) return false;
-    try {
-      Deno.removeSync(runtimePath(store));
-      return true;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
-      throw e;
-    }
+    return removeInside(store.dir, runtimePath(store));
   });
 }
 

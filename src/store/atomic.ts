@@ -3,9 +3,11 @@
  * fsync, rename over the target, fsync the directory. On any failure the target is left
  * byte-identical to before and the temp file is removed. fsync is never retried after a failure
  * (the kernel may have dropped the dirty pages; a retry would report a false success).
+ * Inside the store (`inside`), nothing is written through a symbolic link: see no_follow.ts.
  */
 import { basename, dirname } from "./path.ts";
 import { ioError } from "../cli/errors.ts";
+import { lstatInside } from "./no_follow.ts";
 
 const encoder = new TextEncoder();
 
@@ -42,16 +44,20 @@ export function syncDir(dir: string, display: string): void {
 /**
  * Atomically replaces `path` with `data` (or creates it). `display` names the file in errors.
  * Throws an exit-7 error on any I/O failure, with the target unchanged. `durable: false` skips
- * the fsyncs (only for derived caches, whose loss costs nothing).
+ * the fsyncs (only for derived caches, whose loss costs nothing). `inside` is the .track
+ * directory when `path` is in the store: then a symbolic link at `path` or on the way to it is
+ * exit 6 and nothing is written (the temp file is made with createNew, which never follows a
+ * link, and the rename replaces whatever name it lands on, never a link's target).
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   display = path,
-  options: { durable?: boolean } = {},
+  options: { durable?: boolean; inside?: string } = {},
 ): void {
   const durable = options.durable ?? true;
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  if (options.inside !== undefined) lstatInside(options.inside, path);
   const tmp = tempPathFor(path);
   let file: Deno.FsFile;
   try {

@@ -8,6 +8,7 @@
  */
 import { dirname } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
+import { lstatInside, openInside } from "./no_follow.ts";
 
 /** Name of the lock file inside .track/. */
 export const LOCK_FILE = "lock";
@@ -26,10 +27,14 @@ function sameInode(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.ino === b.ino && a.dev === b.dev;
 }
 
-/** Reads who holds the lock, as written by the holder ("pid command"), or null. */
+/**
+ * Reads who holds the lock, as written by the holder ("pid command"), or null. A link at the
+ * lock's path is not read (see no_follow.ts).
+ */
 export function readLockHolder(path: string): { pid: number; command: string } | null {
   let text: string;
   try {
+    if (Deno.lstatSync(path).isSymlink) return null;
     text = Deno.readTextFileSync(path);
   } catch {
     return null;
@@ -87,23 +92,21 @@ export async function acquireLock(
 ): Promise<LockHandle> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o644 });
-    } catch (e) {
-      throw new TrackError("io", `Cannot open the lock file "${path}": ${(e as Error).message}`, {
-        hint: "check permissions of the .track/ directory",
-        cause: e,
-      });
-    }
+    // Never through a link: a committed `.track/lock` -> `~/.bashrc` would otherwise be
+    // truncated below. openInside refuses links (exit 6), never truncates, and checks that the
+    // file opened is the one lstat saw.
+    const file = openInside(dirname(path), path, { read: true, create: true, mode: 0o644 })!;
     const ok = await lockWithin(file, Math.max(0, deadline - Date.now()));
     if (!ok) throw busyError(path, options.timeoutMs);
     let current: Deno.FileInfo | null = null;
     try {
-      current = Deno.statSync(path);
-    } catch {
-      current = null; // Deleted while we waited: lock a fresh file instead.
+      current = lstatInside(dirname(path), path, { action: "lock" });
+    } catch (e) {
+      file.unlockSync();
+      file.close();
+      throw e;
     }
+    // Deleted or replaced while we waited: lock the file now there instead.
     if (current === null || !sameInode(current, file.statSync())) {
       file.unlockSync();
       file.close();

@@ -11,6 +11,7 @@ import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
+import { refuseLinks } from "./no_follow.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -242,6 +243,9 @@ export class Store {
     const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
     const tx = new Tx(this);
     try {
+      // A link in the store (committed by a cloned repository) is refused before anything is
+      // written; each write checks its own path again (no_follow.ts).
+      refuseLinks(this.dir, [join(this.dir, "cache")]);
       const result = await fn(tx);
       if (tx.writtenTickets.size > 0) {
         const { refreshCache } = await import("./ticket_cache.ts");
@@ -306,7 +310,7 @@ export class Tx {
     this.#check();
     const display = this.store.display(path);
     try {
-      writeFileAtomic(path, data, display);
+      writeFileAtomic(path, data, display, { inside: this.store.dir });
     } catch (e) {
       if (!(e instanceof TrackError) || e.kind !== "io" || this.#written.length === 0) throw e;
       const kept = [...new Set(this.#written)].map((f) => `"${f}"`).join(", ");

@@ -31,6 +31,7 @@ import { join } from "./path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { type Dir, lstatPath, type Stat } from "./native_fs.ts";
+import { ensureDirInside, openInside, removeInside } from "./no_follow.ts";
 import { readKnownFile } from "./read.ts";
 
 const VERSION = 3;
@@ -152,10 +153,20 @@ function summaryOf(id: string, m: unknown[], at: number): TicketSummary | null {
   };
 }
 
+function regularFile(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** The snapshot and the log, or null when there is no usable snapshot. */
 function load(store: Store): Cache | null {
   let text: string;
   try {
+    // Never through a link (no_follow.ts): a cache/tickets.json -> /dev/zero would never end.
+    if (!regularFile(cachePath(store))) return null;
     text = Deno.readTextFileSync(cachePath(store));
   } catch {
     return null;
@@ -176,7 +187,7 @@ function load(store: Store): Cache | null {
   }
   let log = "";
   try {
-    log = Deno.readTextFileSync(logPath(store));
+    if (regularFile(logPath(store))) log = Deno.readTextFileSync(logPath(store));
   } catch {
     // No writes since the snapshot.
   }
@@ -321,7 +332,7 @@ function readThrough(
 function dropCache(store: Store): void {
   for (const p of [cachePath(store), logPath(store)]) {
     try {
-      Deno.removeSync(p);
+      removeInside(store.dir, p);
     } catch {
       // Nothing to remove, or we cannot: readers still verify every entry against the file.
     }
@@ -367,13 +378,14 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
       // Unparseable: readers read it and report it.
     }
   }
-  Deno.mkdirSync(join(store.dir, "cache"), { recursive: true });
+  ensureDirInside(store.dir, join(store.dir, "cache"));
   const path = cachePath(store);
-  writeFileAtomic(path, JSON.stringify(out), store.display(path), { durable: false });
+  const inside = store.dir;
+  writeFileAtomic(path, JSON.stringify(out), store.display(path), { durable: false, inside });
   // Emptied rather than removed: readers then read an empty file instead of meeting NotFound,
   // an exception that costs more than the read. A reader that still sees the old lines checks
-  // them against the files like any other entry.
-  Deno.writeTextFileSync(logPath(store), "");
+  // them against the files like any other entry. Replaced, never truncated through a link.
+  writeFileAtomic(logPath(store), "", store.display(logPath(store)), { durable: false, inside });
 }
 
 /**
@@ -387,7 +399,7 @@ export function refreshCache(tx: Tx): void {
   try {
     let snapshotSize = -1;
     try {
-      snapshotSize = Deno.statSync(cachePath(store)).size;
+      snapshotSize = Deno.lstatSync(cachePath(store)).size;
     } catch {
       snapshotSize = -1;
     }
@@ -398,7 +410,7 @@ export function refreshCache(tx: Tx): void {
     }
     let logSize = 0;
     try {
-      logSize = Deno.statSync(logPath(store)).size;
+      logSize = Deno.lstatSync(logPath(store)).size;
     } catch {
       logSize = 0;
     }
@@ -417,7 +429,8 @@ export function refreshCache(tx: Tx): void {
         lines += JSON.stringify(row) + "\n";
       }
     }
-    const f = Deno.openSync(logPath(store), { append: true, create: true });
+    // Appended only to the file itself, never through a link (no_follow.ts).
+    const f = openInside(store.dir, logPath(store), { append: true, create: true })!;
     try {
       const bytes = new TextEncoder().encode(lines);
       let off = 0;

@@ -5,7 +5,7 @@ import { checkNoControls } from "../cli/control_chars.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
 import { touchAgent } from "../agents/agent_store.ts";
-import { ensureDir } from "../store/atomic.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
 import { MAX_BODY_BYTES, MAX_TITLE_BYTES, newTicketBody, type Ticket } from "./ticket.ts";
@@ -83,7 +83,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
     throw usageError(`The body is longer than ${MAX_BODY_BYTES} bytes`);
   }
   return await store.mutate("create", (tx) => {
-    ensureDir(store.ticketsDir, store.display(store.ticketsDir));
+    ensureDirInside(store.dir, store.ticketsDir);
     const id = store.nextTicketId();
     const deps = [...new Set(input.dependsOn)];
     checkDependenciesExist(store, deps, id);

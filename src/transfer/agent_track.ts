@@ -27,6 +27,7 @@ import { agentPath, writeAgent } from "../agents/agent_store.ts";
 import { entryPath, postEntry, serializeEntry, TAG } from "../board/board.ts";
 import { GITATTRIBUTES, GITIGNORE } from "../commands/init.ts";
 import { ensureDir, writeFileAtomic } from "../store/atomic.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 import { LOCK_FILE } from "../store/lock.ts";
 import { readTextStrict } from "../store/read.ts";
 import { DEFAULT_CONFIG, type Store, type Tx } from "../store/store.ts";
@@ -338,7 +339,7 @@ export function planMigration(store: Store): MigrationPlan {
 
   for (const dir of [store.ticketsDir, store.agentsDir, store.boardDir]) {
     if (!isDir(dir)) {
-      add(dir + "/", "store", true, (tx) => ensureDir(dir, tx.store.display(dir)));
+      add(dir + "/", "store", true, (tx) => ensureDirInside(tx.store.dir, dir));
     }
   }
   const simple: Array<[string, string, string]> = [

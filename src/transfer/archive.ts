@@ -23,7 +23,7 @@ import {
 } from "../agents/agent.ts";
 import { agentPath, readAllAgents, writeAgent } from "../agents/agent_store.ts";
 import { readReservations, type Reservation, writeReservations } from "../files/reservations.ts";
-import { ensureDir } from "../store/atomic.ts";
+import { ensureDirInside } from "../store/no_follow.ts";
 import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { FrontValue } from "../tickets/front_matter.ts";
@@ -409,7 +409,7 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
         tx.writeFile(store.configPath, want);
       }
     }
-    ensureDir(store.ticketsDir, store.display(store.ticketsDir));
+    ensureDirInside(store.dir, store.ticketsDir);
     for (const t of tickets.values()) {
       if (presentTickets.has(t.id)) unchanged.tickets++;
       else {
