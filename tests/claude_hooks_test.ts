@@ -102,7 +102,7 @@ Deno.test("PreToolUse denies an edit of a path another agent reserved, naming ho
   await using s = await tempStore();
   await s.track(["create", "--title", "Lexer"]);
   await s.track(["claim", "T-0001", "--agent", "agent-bravo"]);
-  await s.track(["files", "--add", "src/lexer", "--agent", "agent-bravo", "--ticket", "T-0001"]);
+  await s.track(["files", "--add", "src/lexer/", "--agent", "agent-bravo", "--ticket", "T-0001"]);
   const deny = await s.track(["hook", "claude", "pre-tool-use"], {
     stdin: hookInput(s.root, "PreToolUse", {
       tool_name: "Edit",
@@ -134,7 +134,7 @@ Deno.test("PreToolUse allows the holder itself to edit its reserved path", async
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
   await s.track(["claim", "T-0001", "--agent", AGENT]);
-  await s.track(["files", "--add", "src/lexer", "--agent", AGENT, "--ticket", "T-0001"]);
+  await s.track(["files", "--add", "src/lexer/", "--agent", AGENT, "--ticket", "T-0001"]);
   const r = await s.track(["hook", "claude", "pre-tool-use"], {
     stdin: hookInput(s.root, "PreToolUse", {
       tool_name: "MultiEdit",

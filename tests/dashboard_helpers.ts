@@ -152,7 +152,7 @@ export async function seedDemo(dir: string): Promise<void> {
   await move(bump, "dave", ["in-progress", "review", "done"]);
   await move(cache, "dave", ["in-progress"]);
   await reservePaths(store, {
-    paths: ["src/auth"],
+    paths: ["src/auth/**"],
     agent: "alice",
     ticket: login,
     shared: true,

@@ -103,3 +103,36 @@ Deno.test("doctor: a ticket held by an agent that is not registered needs a pers
   assertEquals(f.map((x) => x.kind), ["holder-mismatch"]);
   assertStringIncludes(f[0].message, "bob");
 });
+
+Deno.test("doctor: a hand-edited reservation outside the repository is reported; --fix releases it", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  await s.json(["register", "--agent", "ann"]);
+  await s.json(["claim", "T-0001", "--agent", "ann"]);
+  await s.json(["files", "--add", "src/a.ts", "--agent", "ann", "--ticket", "T-0001"]);
+  Deno.mkdirSync(`${s.root}/lib`);
+  const res = JSON.parse(s.read("reservations.json"));
+  for (const path of ["../../etc/passwd", "/etc/passwd", "lib"]) {
+    res.reservations.push({
+      path,
+      agent: "ann",
+      ticket: "T-0001",
+      mode: "exclusive",
+      at: "2026-01-01T00:00:00Z",
+    });
+  }
+  Deno.writeTextFileSync(`${s.dir}/reservations.json`, JSON.stringify(res, null, 2) + "\n");
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  const f = parse(r.stdout).findings;
+  assertEquals(f.map((x) => x.kind), Array(3).fill("bad-reservation-path"));
+  assertStringIncludes(f[0].message, `"../../etc/passwd" (reserved by "ann" for T-0001)`);
+  assertStringIncludes(f[1].message, `"/etc/passwd"`);
+  assertStringIncludes(f[2].message, "track files --add 'lib/**'");
+  // The outside paths hold nothing in the repository meanwhile.
+  assertEquals((await s.track(["files", "--check", "etc/passwd", "--agent", "bob"])).code, 0);
+  const fix = await s.track(["doctor", "--fix", "--json"]);
+  assertEquals(fix.code, 0, fix.stdout);
+  const left = JSON.parse(s.read("reservations.json")).reservations;
+  assertEquals(left.map((x: { path: string }) => x.path), ["lib", "src/a.ts"]);
+});

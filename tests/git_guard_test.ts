@@ -59,7 +59,7 @@ async function reserveLexer(repo: Repo): Promise<void> {
   const r = await repo.track([
     "files",
     "--add",
-    "src/lexer",
+    "src/lexer/",
     "--agent",
     "bravo",
     "--ticket",
@@ -118,6 +118,25 @@ Deno.test("pre-commit only warns without TRACK_AGENT; TRACK_GUARD=off overrides"
     env: { TRACK_AGENT: "alpha" },
   });
   assertEquals([free.code, free.stderr], [0, ""]);
+});
+
+Deno.test("pre-commit: a **/*.md reservation guards Markdown files only", async () => {
+  await using repo = await tempRepo();
+  await repo.track(["create", "--title", "Docs"]);
+  await repo.track(["claim", "T-0001", "--agent", "bravo"]);
+  const r = await repo.track(["files", "--add", "**/*.md", "--agent", "bravo", "--ticket", "1"]);
+  assertEquals(r.code, 0, r.stderr);
+  await repo.track(["hooks", "install", "--git"]);
+  const alpha = { env: { TRACK_AGENT: "alpha" } };
+  write(repo.root, "src/app.ts", "a\n");
+  await repo.git(["add", "src"]);
+  const code = await repo.git(["commit", "-q", "-m", "T-0002: app"], alpha);
+  assertEquals([code.code, code.stderr], [0, ""], "src/app.ts is not Markdown");
+  write(repo.root, "docs/x.md", "x\n");
+  await repo.git(["add", "docs"]);
+  const docs = await repo.git(["commit", "-q", "-m", "T-0002: docs"], alpha);
+  assert(docs.code !== 0, "docs/x.md matches **/*.md");
+  assertStringIncludes(docs.stderr, `"docs/x.md" (reserved by "bravo" for T-0001)`);
 });
 
 Deno.test("pre-commit guards deletions and renames out of a reserved directory", async () => {

@@ -143,7 +143,7 @@ Deno.test("MCP tools act through the same domain functions as the CLI", async ()
   const upd = JSON.parse((await c.call("update", { id: "T-0001", status: "in-progress" })).text);
   assertEquals(upd.ticket.status, "in-progress");
   assert(!(await c.call("log", { id: "T-0001", message: "scanner done" })).isError);
-  const res = await c.call("files_reserve", { paths: ["src/lexer"], ticket: "T-0001" });
+  const res = await c.call("files_reserve", { paths: ["src/lexer/"], ticket: "T-0001" });
   assert(!res.isError, res.text);
   const check = JSON.parse(
     (await c.call("files_check", { paths: ["src/lexer/a.ts"], agent: "bravo" })).text,
@@ -157,7 +157,7 @@ Deno.test("MCP tools act through the same domain functions as the CLI", async ()
   assertEquals(show.ticket.log.length, 1);
   // The CLI sees the same state.
   const cli = await s.json<{ ticket: { status: string; files: string[] } }>(["show", "T-0001"]);
-  assertEquals([cli.ticket.status, cli.ticket.files], ["in-progress", ["src/lexer"]]);
+  assertEquals([cli.ticket.status, cli.ticket.files], ["in-progress", ["src/lexer/**"]]);
   const list = JSON.parse((await c.call("tickets", { agent: "alpha" })).text);
   assertEquals(list.tickets.map((t: { id: string }) => t.id), ["T-0001"]);
 });

@@ -50,7 +50,7 @@ Deno.test("prime shows identity, held tickets, ready work, posts and reservation
   for (let i = 1; i <= 8; i++) await s.track(["create", "--title", `Ticket ${i}`]);
   await s.track(["register", "--agent", "alpha"]);
   await s.track(["claim", "T-0001", "--agent", "alpha"]);
-  await s.track(["files", "--add", "src/a", "--shared", "--agent", "alpha", "--ticket", "T-0001"]);
+  await s.track(["files", "--add", "src/a/", "--shared", "--agent", "alpha", "--ticket", "T-0001"]);
   await s.track(["claim", "T-0002", "--agent", "bravo"]);
   await s.track([
     "files",

@@ -3,11 +3,12 @@ import { projectRoot } from "../store/discovery.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { conflictError, usageError } from "../cli/errors.ts";
 import { printJson, table } from "../cli/output.ts";
-import { normalizePath, patternsOverlap } from "../files/paths.ts";
+import { patternsOverlap } from "../files/paths.ts";
 import {
   conflictsFor,
   readReservations,
   releasePaths,
+  reservationPath,
   reservePaths,
 } from "../files/reservations.ts";
 import { parseId } from "../tickets/ids.ts";
@@ -82,15 +83,7 @@ export default defineCommand({
   async run(opts, ctx) {
     const store = ctx.store();
     const root = projectRoot(store.dir, ctx.cwd);
-    const exists = (abs: string) => {
-      try {
-        Deno.lstatSync(abs);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const norm = (p: string) => normalizePath(p, { cwd: ctx.cwd, root, exists });
+    const norm = (p: string) => reservationPath(p, { cwd: ctx.cwd, root });
     if (opts.mode === "list") {
       const all = readReservations(store);
       const rows = all.map((r) => ({

@@ -6,7 +6,7 @@
 import { badDataError, conflictError } from "../cli/errors.ts";
 import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
-import { patternsOverlap } from "./paths.ts";
+import { normalizePath, patternsOverlap } from "./paths.ts";
 import { assertNotFenced } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { isoSeconds } from "../cli/time.ts";
@@ -19,6 +19,31 @@ export interface Reservation {
   ticket: string;
   mode: "exclusive" | "shared";
   at: string;
+}
+
+function probe(abs: string, follow: boolean): Deno.FileInfo | null {
+  try {
+    return follow ? Deno.statSync(abs) : Deno.lstatSync(abs);
+  } catch (e) {
+    if (
+      e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+      e instanceof Deno.errors.PermissionDenied
+    ) return null;
+    throw e;
+  }
+}
+
+/**
+ * Normalises a path a user names (relative to `cwd`) for reservations in the repository at
+ * `root`, asking the working tree whether it exists and whether it is a directory (then it is
+ * reserved as `dir/**`). Every surface that reserves or checks paths uses this one rule.
+ */
+export function reservationPath(input: string, options: { cwd: string; root: string }): string {
+  return normalizePath(input, {
+    ...options,
+    exists: (abs) => probe(abs, false) !== null,
+    isDir: (abs) => probe(abs, true)?.isDirectory ?? false,
+  });
 }
 
 /** Reads all reservations (empty when the file does not exist). */

@@ -4,7 +4,7 @@
  * text is the CLI's message and hint. No protocol code here, so the definitions can be measured
  * cheaply.
  */
-import { dirname } from "../store/path.ts";
+import { projectRoot } from "../store/discovery.ts";
 import { claimNext, claimTicket } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { postEntry, readBoard } from "../board/board.ts";
@@ -12,8 +12,13 @@ import { notFoundError, TrackError, usageError } from "../cli/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../cli/output.ts";
 import { checkText } from "../cli/input.ts";
 import { checkAgentName } from "../agents/agent.ts";
-import { normalizePath, patternsOverlap } from "../files/paths.ts";
-import { conflictsFor, readReservations, reservePaths } from "../files/reservations.ts";
+import { patternsOverlap } from "../files/paths.ts";
+import {
+  conflictsFor,
+  readReservations,
+  reservationPath,
+  reservePaths,
+} from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../tickets/ids.ts";
 import { filterTickets, sortTickets } from "../tickets/queries.ts";
@@ -307,9 +312,9 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     }
     case "files_check": {
       const me = optStr(args, "agent") ?? ctx.defaultAgent;
-      const root = dirname(store.dir);
+      const root = projectRoot(store.dir, ctx.cwd);
       const all = readReservations(store);
-      const results = paths(args).map((p) => normalizePath(p, { cwd: ctx.cwd, root })).map(
+      const results = paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root })).map(
         (path) => {
           const holders = conflictsFor(all, path, me ?? "\0", "exclusive").filter((r) =>
             r.mode === "exclusive"
@@ -324,8 +329,8 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     }
     case "files_reserve": {
       const agent = agentOf(args, ctx, name);
-      const root = dirname(store.dir);
-      const list = [...new Set(paths(args).map((p) => normalizePath(p, { cwd: ctx.cwd, root })))];
+      const root = projectRoot(store.dir, ctx.cwd);
+      const list = [...new Set(paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root })))];
       const reserved = await reservePaths(store, {
         paths: list,
         agent,

@@ -3,11 +3,12 @@
  * debris. It reads through the same domain readers as every command; `--fix` works under the
  * store lock and never deletes or rewrites a ticket or a board entry.
  */
-import { join } from "./path.ts";
+import { dirname, join } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
 import { readAllAgents } from "../agents/agent_store.ts";
 import { readBoard } from "../board/board.ts";
 import { readReservations, releaseWhere } from "../files/reservations.ts";
+import { isGlob, isRepoPattern } from "../files/paths.ts";
 import { idNumber } from "../tickets/ids.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX } from "./atomic.ts";
@@ -24,6 +25,7 @@ export type FindingKind =
   | "duplicate-id"
   | "stray-file"
   | "unknown-agent-reservation"
+  | "bad-reservation-path"
   | "holder-mismatch"
   | "network-filesystem";
 
@@ -110,6 +112,18 @@ function listDir(dir: string): Deno.DirEntry[] {
     return [...Deno.readDirSync(dir)];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+    throw e;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch (e) {
+    if (
+      e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+      e instanceof Deno.errors.PermissionDenied
+    ) return false;
     throw e;
   }
 }
@@ -284,6 +298,19 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
       const { agents, problems } = readAllAgents(store);
       const known = new Map(agents.map((a) => [a.id, a.status]));
       const unparseable = new Set(problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)));
+      // A path outside the repository protects nothing and no command can release it.
+      for (const r of releaseWhere(tx, (r) => !isRepoPattern(r.path))) {
+        fixed.push({
+          ...finding(
+            "bad-reservation-path",
+            store.display(store.reservationsPath),
+            `reservation of ${JSON.stringify(r.path)} by "${r.agent}", not a path in the ` +
+              `repository, released`,
+          ),
+          fixable: true,
+          fixed: true,
+        });
+      }
       const dropped = releaseWhere(tx, (r) =>
         !unparseable.has(r.agent) &&
         (known.get(r.agent) === undefined || known.get(r.agent) === "deregistered"));
@@ -367,6 +394,31 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
   }
   const resDisplay = store.display(store.reservationsPath);
   for (const r of reservations) {
+    if (!isRepoPattern(r.path)) {
+      findings.push(
+        finding(
+          "bad-reservation-path",
+          resDisplay,
+          `${JSON.stringify(r.path)} (reserved by "${r.agent}" for ${r.ticket}) is not a path in ` +
+            `the repository: absolute, outside it or not normalised; it protects nothing ` +
+            `(track doctor --fix releases it)`,
+          { fixable: true },
+        ),
+      );
+      continue;
+    }
+    if (!isGlob(r.path) && isDirectory(join(dirname(store.dir), r.path))) {
+      findings.push(
+        finding(
+          "bad-reservation-path",
+          resDisplay,
+          `"${r.path}" (reserved by "${r.agent}" for ${r.ticket}) names a directory but covers ` +
+            `only that name (hint: track files --add '${r.path}/**' --agent ${r.agent} --ticket ` +
+            `${r.ticket})`,
+          { warning: true },
+        ),
+      );
+    }
     if (brokenAgents.has(r.agent)) continue;
     const a = agents.get(r.agent);
     if (a === undefined || a.status === "deregistered") {
