@@ -23,6 +23,9 @@ export interface RunOutcome {
   code: number;
   stdout: string;
   stderr: string;
+  /** When the command started and ended, in ms on one clock shared by all workers. */
+  startMs: number;
+  endMs: number;
 }
 
 if (import.meta.main) {
@@ -46,8 +49,10 @@ if (import.meta.main) {
       const out: RunOutcome[] = [];
       for (const args of round.runs) {
         const io = new MemoryIo();
+        const startMs = performance.timeOrigin + performance.now();
         const code = await main(args, { io, cwd: round.cwd });
-        out.push({ code, stdout: io.stdout, stderr: io.stderr });
+        const endMs = performance.timeOrigin + performance.now();
+        out.push({ code, stdout: io.stdout, stderr: io.stderr, startMs, endMs });
         if (code !== 0 && round.stopOnError) break;
       }
       write(JSON.stringify(out));
