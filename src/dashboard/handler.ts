@@ -8,7 +8,8 @@
  * - Paths with `..`, encoded dots, NUL, backslashes or `//` get 404; static files come only from
  *   the fixed set in assets.ts.
  * - Writes need POST, a JSON content type, an Origin equal to our own and the per-run token the
- *   page received; no CORS header is ever sent, so other sites can neither read nor write.
+ *   page received; no CORS header is ever sent, so other sites can neither read nor write. Their
+ *   body is read up to MAX_BODY_BYTES (413) within bodyTimeoutMs (408).
  * - The event stream refuses a foreign Origin or a cross-site fetch.
  * - Every response carries CSP `default-src 'self'` and nosniff.
  */
@@ -43,6 +44,11 @@ export interface HandlerDeps {
   closing?: AbortSignal;
   /** Milliseconds between keep-alive comments on the event stream. */
   keepAliveMs?: number;
+  /**
+   * Milliseconds a client has to send a whole write's body ({@linkcode BODY_TIMEOUT_MS} by
+   * default); a slower one gets 408.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** Source of change notifications (see watch.ts). */
@@ -53,6 +59,13 @@ export interface ChangeSource {
 
 /** Largest JSON body accepted by the write routes. */
 export const MAX_BODY_BYTES = 1024 * 1024 + 16 * 1024;
+
+/**
+ * Time to receive a write's body. The page sends at most about 1 MiB over loopback, which takes
+ * milliseconds; a client that declares a Content-Length and then stalls would otherwise hold its
+ * connection (and a read) open for as long as it likes.
+ */
+export const BODY_TIMEOUT_MS = 10_000;
 
 /** Header that carries the per-run token on writes. */
 export const TOKEN_HEADER = "x-track-token";
@@ -147,15 +160,68 @@ function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function readJsonBody(req: Request): Promise<Record<string, unknown> | Response> {
+/**
+ * Reads at most `limit` bytes of the body within `timeoutMs`: the bytes, or the response to send
+ * (413 when longer, 408 when too slow). Read as a stream, so a chunked body without a
+ * Content-Length is cut off at the limit too, never buffered whole.
+ */
+async function readBodyBytes(
+  req: Request,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array | Response> {
+  if (req.body === null) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const r = await Promise.race([reader.read(), timedOut]);
+      if (r === "timeout") {
+        return fail(
+          408,
+          "usage",
+          `The request body did not arrive within ${timeoutMs / 1000} s`,
+          "send the whole body at once",
+        );
+      }
+      if (r.done) break;
+      length += r.value.length;
+      if (length > limit) return fail(413, "usage", "Request body is too large");
+      chunks.push(r.value);
+    }
+  } finally {
+    clearTimeout(timer);
+    // Stops reading what is left (too slow or too big). Deno.serve gives a handler no way to
+    // close the connection (denoland/deno#3515): a stalled client keeps its socket until it
+    // goes away, but no read, handler or lock is held for it any more.
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(length);
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  return bytes;
+}
+
+async function readJsonBody(
+  req: Request,
+  timeoutMs: number,
+): Promise<Record<string, unknown> | Response> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json") {
     return fail(415, "usage", "Writes need Content-Type: application/json");
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return fail(413, "usage", "Request body is too large");
-  const bytes = new Uint8Array(await req.arrayBuffer());
-  if (bytes.length > MAX_BODY_BYTES) return fail(413, "usage", "Request body is too large");
+  const bytes = await readBodyBytes(req, MAX_BODY_BYTES, timeoutMs);
+  if (bytes instanceof Response) return bytes;
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -168,10 +234,22 @@ async function readJsonBody(req: Request): Promise<Record<string, unknown> | Res
   return raw as Record<string, unknown>;
 }
 
+/** The ticket id part of `/api/tickets/<id>`, decoded; null when the path is not that route. */
+function ticketSegment(path: string): string | null {
+  const m = /^\/api\/tickets\/([^/]+)$/.exec(path);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1]; // a malformed escape: parseId refuses it as it is
+  }
+}
+
 /** Builds the request handler. Never throws: unexpected errors become a 500 without details. */
 export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => new Date());
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const bodyTimeoutMs = deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
 
   const checkWrite = (req: Request, host: string): Response | null => {
     const origin = req.headers.get("origin");
@@ -300,6 +378,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (suspiciousPath(rawPath)) return fail(404, "notFound", "Not found");
     const path = new URL(req.url).pathname;
     const method = req.method;
+    const ticketId = ticketSegment(path);
 
     if (path.startsWith("/api/")) {
       if (method === "GET" || method === "HEAD") {
@@ -311,8 +390,9 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           });
         }
         if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
-        const m = /^\/api\/tickets\/([A-Za-z0-9-]{1,20})$/.exec(path);
-        if (m) return json(ticketDetail(deps.store, parseId(m[1])));
+        // Any one segment is an id: a malformed one is 400 (as the CLI's exit 2), an unknown
+        // one 404; never 405, which would say that another method could work.
+        if (ticketId !== null) return json(ticketDetail(deps.store, parseId(ticketId)));
         if (path === "/api/events") return events(req, host!);
       }
       if (method === "POST") {
@@ -327,13 +407,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         if (path === "/api/move" || path === "/api/board") {
           const denied = checkWrite(req, host!);
           if (denied) return denied;
-          const body = await readJsonBody(req);
+          const body = await readJsonBody(req, bodyTimeoutMs);
           if (body instanceof Response) return body;
           return path === "/api/move" ? await move(body) : await post(body);
         }
       }
       const known = ["/api/ping", "/api/snapshot", "/api/events", "/api/move", "/api/board"];
-      if (known.includes(path) || path.startsWith("/api/tickets/")) {
+      if (known.includes(path) || ticketId !== null) {
         return fail(405, "usage", `Method ${method} is not allowed on ${path}`);
       }
       return fail(404, "notFound", "Not found");

@@ -257,6 +257,26 @@ Deno.test("handler ticket detail: body, log, dependency states; 404 and 400 as J
   await unknown.body?.cancel();
 });
 
+Deno.test("handler ticket detail: an odd id is 400 as JSON, a path that is no id 404, never 405", async () => {
+  await using fx = await fixture();
+  for (const path of ["T-x", "T%20x", "a.b", "T-0001x", "%zz", "x".repeat(30), "T-0001%0Ax"]) {
+    const res = await fx.handle(get(`/api/tickets/${path}`));
+    assertEquals(res.status, 400, path);
+    const err = await errorOf(res);
+    assertEquals(err.kind, "usage");
+    assertStringIncludes(err.message, "Invalid ticket id");
+  }
+  for (const path of ["/api/tickets/", "/api/tickets/T-0001/x", "/api/tickets/T-0001/"]) {
+    const res = await fx.handle(get(path));
+    assertEquals(res.status, 404, path);
+    assertEquals((await errorOf(res)).kind, "notFound");
+  }
+  // 405 stays for a real route asked with the wrong method.
+  const post = await fx.handle(write("/api/tickets/T-0001", {}));
+  assertEquals(post.status, 405);
+  await post.body?.cancel();
+});
+
 Deno.test("handler refuses writes without our Origin, token or JSON content type", async () => {
   await using fx = await fixture();
   const before = fx.ts.read("tickets/T-0001.md");
@@ -436,4 +456,137 @@ Deno.test("handler reports an unreadable ticket as a problem instead of failing"
   const detail = await fx.handle(get("/api/tickets/T-0003"));
   assertEquals(detail.status, 500);
   assertEquals((await errorOf(detail)).kind, "badData");
+});
+
+/** Resolves with `p`, or fails the test when it takes longer than a generous ceiling. */
+async function within<T>(p: Promise<T>, what: string, ceilingMs = 30_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ceiling = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${ceilingMs} ms`)),
+      ceilingMs,
+    );
+  });
+  try {
+    return await Promise.race([p, ceiling]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A body that sends `first` and then never another byte (and never ends). */
+function stalledBody(first: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(first));
+    },
+  });
+}
+
+Deno.test("handler answers 408 to a write whose body stops arriving, and writes nothing", async () => {
+  await using fx = await fixture({ bodyTimeoutMs: 50 });
+  const before = fx.ts.read("tickets/T-0001.md");
+  for (const path of ["/api/move", "/api/board"]) {
+    const req = new Request(BASE + path, {
+      method: "POST",
+      headers: {
+        host: `127.0.0.1:${PORT}`,
+        origin: BASE,
+        "content-type": "application/json",
+        "content-length": "1000",
+        "x-track-token": TOKEN,
+      },
+      body: stalledBody('{"id": "T-'),
+    });
+    const res = await within(fx.handle(req), path);
+    assertEquals(res.status, 408, path);
+    assertStringIncludes((await errorOf(res)).message, "did not arrive within 0.05 s");
+  }
+  assertEquals(fx.ts.read("tickets/T-0001.md"), before);
+  assertEquals(fx.feed.pokes, 0);
+});
+
+Deno.test("handler stops reading a body without Content-Length at the size limit", async () => {
+  await using fx = await fixture();
+  let pulled = 0;
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.length;
+      if (pulled > 32 * 1024 * 1024) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const res = await fx.handle(
+    new Request(BASE + "/api/board", {
+      method: "POST",
+      headers: {
+        host: `127.0.0.1:${PORT}`,
+        origin: BASE,
+        "content-type": "application/json",
+        "x-track-token": TOKEN,
+      },
+      body: endless,
+    }),
+  );
+  assertEquals(res.status, 413);
+  await res.body?.cancel();
+  assert(pulled < 4 * 1024 * 1024, `read ${pulled} bytes of a body refused at 1 MiB`);
+});
+
+Deno.test({
+  name: "handler over a real socket: a half-sent body gets 408 within the body timeout",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using fx = await fixture();
+    const closing = new AbortController();
+    let port = 0;
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {}, signal: closing.signal },
+      createHandler({
+        store: fx.store,
+        get port() {
+          return port;
+        },
+        token: TOKEN,
+        bodyTimeoutMs: 200,
+      }),
+    );
+    try {
+      port = server.addr.port;
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      const host = `127.0.0.1:${port}`;
+      // Headers of a 1000-byte body, then 10 bytes of it, then silence.
+      await conn.write(new TextEncoder().encode(
+        `POST /api/board HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+          `Content-Type: application/json\r\nX-Track-Token: ${TOKEN}\r\n` +
+          `Content-Length: 1000\r\n\r\n{"message"`,
+      ));
+      // Reads until the whole 408 response is in (Content-Length says when).
+      const readAnswer = async () => {
+        let text = "";
+        const buf = new Uint8Array(4096);
+        for (;;) {
+          const n = await conn.read(buf);
+          if (n === null) return text;
+          text += new TextDecoder().decode(buf.subarray(0, n));
+          const end = text.indexOf("\r\n\r\n");
+          const length = /^content-length: (\d+)$/im.exec(text);
+          if (end !== -1 && length && text.length >= end + 4 + Number(length[1])) return text;
+        }
+      };
+      const text = await within(readAnswer(), "half-sent body");
+      conn.close();
+      assertStringIncludes(text.split("\r\n")[0], "408");
+      assertStringIncludes(text, "did not arrive within 0.2 s");
+      // The server still serves others.
+      const ping = await fetch(`http://${host}/api/ping`);
+      assertEquals(ping.status, 200);
+      await ping.body?.cancel();
+    } finally {
+      closing.abort();
+      await server.finished;
+    }
+  },
 });
