@@ -1,5 +1,5 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
-import { findStore } from "../store/discovery.ts";
+import { findStore, firstCopyNote } from "../store/discovery.ts";
 import { Store } from "../store/store.ts";
 import { usageError } from "./errors.ts";
 import type { Io } from "./io.ts";
@@ -18,8 +18,12 @@ export interface Context {
   /** Whether `--json` was given. */
   json: boolean;
   now(): Date;
-  /** The store, found on first use (exit 4 when there is none). */
-  store(): Store;
+  /**
+   * The store, found and its config.json checked on first use (exit 4 when there is none, 6 when
+   * config.json is missing or unreadable). `check: false` skips the config check, for commands
+   * that report or repair it (`doctor`, `migrate`).
+   */
+  store(options?: { check?: boolean }): Store;
   /** `--agent` value or `TRACK_AGENT`, validated; null when neither is set. */
   agent(flag: string | undefined): string | null;
   /** Like {@linkcode agent} but a usage error when neither is set. */
@@ -55,16 +59,33 @@ export function createContext(
   options: { io: Io; env: Env; cwd: string; json: boolean; now?: () => Date; store?: Store },
 ): Context {
   let store: Store | undefined = options.store;
+  // A store handed in (tests, the dashboard) was opened by its owner.
+  let checked = store !== undefined;
   const ctx: Context = {
     io: options.io,
     env: options.env,
     cwd: options.cwd,
     json: options.json,
     now: options.now ?? fakeNow(options.env) ?? (() => new Date()),
-    store() {
-      store ??= new Store(findStore(options.cwd, options.env), {
-        lockTimeoutMs: lockTimeout(options.env),
-      });
+    store(open = {}) {
+      if (store === undefined) {
+        const found = findStore(options.cwd, options.env, { legacy: open.check === false });
+        if (
+          found.ignoredCopy !== null && found.worktree !== null && firstCopyNote(found.worktree)
+        ) {
+          options.io.err(
+            `note: using the main worktree's store "${found.dir}"; the ".track/" checked out in ` +
+              `this linked worktree ("${found.ignoredCopy}") is a copy and is ignored ` +
+              "(shown once per worktree)",
+          );
+        }
+        store = new Store(found.dir!, { lockTimeoutMs: lockTimeout(options.env) });
+        checked = false;
+      }
+      if (!checked && open.check !== false) {
+        store.checkConfig();
+        checked = true;
+      }
       return store;
     },
     agent(flag) {

@@ -1,9 +1,9 @@
 /** `track init`: create the store. */
-import { dirname, join } from "../store/path.ts";
+import { basename, dirname, join } from "../store/path.ts";
 import { defineCommand } from "../cli/command.ts";
-import { ioError } from "../cli/errors.ts";
+import { conflictError, ioError, notFoundError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { initTarget, locateStore, sharedWorktreeStore } from "../store/discovery.ts";
+import { initPlan, locateStore, STORE_DIR_NAME, storeKind } from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
@@ -16,6 +16,14 @@ export const GITIGNORE =
 export const GITATTRIBUTES =
   "# track: keep LF everywhere so files stay byte-identical\n* text eol=lf\n";
 
+function isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 export default defineCommand({
   name: "init",
   summary: "Create the .track/ directory here (or at $TRACK_DIR)",
@@ -23,17 +31,22 @@ export default defineCommand({
   flags: [],
   parse: () => ({}),
   async run(_opts, ctx) {
-    const shared = ctx.env.get("TRACK_DIR") ? null : sharedWorktreeStore(ctx.cwd);
-    if (shared !== null) {
-      if (ctx.json) printJson(ctx, { created: false, path: shared });
+    const plan = initPlan(ctx.cwd, ctx.env);
+    const main = plan.worktree === null ? "" : ` in the main worktree "${plan.worktree.main}"`;
+    const copyNote = plan.ignoredCopy === null
+      ? ""
+      : `; the ".track/" checked out here ("${plan.ignoredCopy}") is a copy and is ignored`;
+    if (plan.shared !== null) {
+      if (ctx.json) printJson(ctx, { created: false, path: plan.shared });
       else {
         ctx.io.err(
-          `Store already exists at "${shared}" (this linked git worktree shares the main worktree's store); nothing changed`,
+          `Store already exists at "${plan.shared}" (this linked git worktree shares the main ` +
+            `worktree's store${copyNote}); nothing changed`,
         );
       }
       return 0;
     }
-    const dir = initTarget(ctx.cwd, ctx.env);
+    const dir = plan.target;
     let exists = false;
     try {
       exists = Deno.statSync(join(dir, "config.json")).isFile;
@@ -42,8 +55,55 @@ export default defineCommand({
     }
     if (exists) {
       if (ctx.json) printJson(ctx, { created: false, path: dir });
-      else ctx.io.err(`Store already exists at "${dir}"; nothing changed`);
+      else ctx.io.err(`Store already exists at "${dir}"${main}${copyNote}; nothing changed`);
       return 0;
+    }
+    const fromEnv = ctx.env.get("TRACK_DIR");
+    let info: Deno.FileInfo | null = null;
+    try {
+      info = Deno.statSync(dir);
+    } catch {
+      info = null;
+    }
+    if (info !== null && !info.isDirectory) {
+      throw usageError(
+        `Cannot create a store at "${dir}": it is a file; nothing was changed`,
+        fromEnv ? "point TRACK_DIR at a directory (or unset it), then run: track init" : undefined,
+      );
+    }
+    const kind = info === null ? "empty" : storeKind(dir);
+    if (kind === "legacy") {
+      throw conflictError(
+        `Cannot create a store at "${dir}": it holds a store without config.json (agent-track ` +
+          "0.1, or one whose config.json was lost); nothing was changed",
+        "track migrate --dry-run (converts it in place, writing config.json)",
+      );
+    }
+    // TRACK_DIR at a folder holding other things (the project root, by a typo) is not a store.
+    if (kind === "other" && fromEnv && basename(dir) !== STORE_DIR_NAME) {
+      throw usageError(
+        `Cannot create a store in "${dir}": it already holds other files and is not a .track ` +
+          "directory; nothing was changed",
+        `TRACK_DIR="${join(dir, STORE_DIR_NAME)}" track init`,
+      );
+    }
+    if (plan.worktree !== null) {
+      if (plan.ignoredCopy !== null) {
+        // An empty shared store would hide the tickets of that copy: let the user choose.
+        throw conflictError(
+          `Cannot create the store in this linked worktree: every worktree uses the main ` +
+            `worktree's store, "${dir}" does not exist yet, and "${plan.ignoredCopy}" here is a ` +
+            "checked-out copy that track does not use; nothing was changed",
+          `start the shared store from that copy: cp -R "${plan.ignoredCopy}" "${dir}"`,
+        );
+      }
+      if (!isDir(dirname(dir))) {
+        throw notFoundError(
+          `Cannot create the store "${dir}"${main}: "${dirname(dir)}" does not exist there; ` +
+            "nothing was changed",
+          `cd "${plan.worktree.main}" && track init`,
+        );
+      }
     }
     const store = new Store(dir);
     try {
@@ -78,6 +138,9 @@ export default defineCommand({
     }
     if (ctx.json) printJson(ctx, { created: true, path: dir });
     else ctx.io.out(`Created ${dir}`);
+    if (plan.worktree !== null && !ctx.json) {
+      ctx.io.err(`(the main worktree's store: every worktree of this repository shares it)`);
+    }
     return 0;
   },
 });

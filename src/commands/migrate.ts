@@ -3,7 +3,7 @@ import { join, resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { notFoundError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { STORE_DIR_NAME } from "../store/discovery.ts";
+import { STORE_DIR_NAME, storeKind } from "../store/discovery.ts";
 import { Store } from "../store/store.ts";
 import { migrateStore } from "../transfer/agent_track.ts";
 
@@ -37,7 +37,8 @@ export default defineCommand({
   parse: (args) => ({ from: str(args, "from"), dryRun: bool(args, "dry-run") }),
   async run(opts, ctx) {
     let store: Store;
-    if (opts.from === undefined) store = ctx.store();
+    // config.json is what migrate writes: the store is not checked for it.
+    if (opts.from === undefined) store = ctx.store({ check: false });
     else {
       const path = resolve(ctx.cwd, opts.from);
       const dir = isDir(join(path, STORE_DIR_NAME)) ? join(path, STORE_DIR_NAME) : path;
@@ -45,6 +46,15 @@ export default defineCommand({
         throw notFoundError(
           `Cannot migrate "${opts.from}": no such directory`,
           "track migrate --from PATH/TO/.track --dry-run",
+        );
+      }
+      // Anything else would be "migrated" by copying it whole as a backup and adding a store.
+      const kind = storeKind(dir);
+      if (kind !== "store" && kind !== "legacy") {
+        throw notFoundError(
+          `Cannot migrate "${opts.from}": "${dir}" is not an agent-track store (no config.json, ` +
+            "tickets/, agents/ or BOARD.md); nothing was changed",
+          "track migrate --from PATH/TO/.track --dry-run (the .track directory, or the project holding it)",
         );
       }
       store = new Store(dir);

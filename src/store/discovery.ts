@@ -1,18 +1,38 @@
 /**
  * Finding the store: `TRACK_DIR` (the .track directory itself) wins; otherwise walk up from the
- * working directory to the first directory holding `.track/`, like git. In a linked git
- * worktree (`.git` is a file), the main worktree's `.track/` is used, found through the `.git`
+ * working directory to the first directory holding `.track/`, like git. A store is recognised by
+ * its `config.json`.
+ *
+ * Inside a linked git worktree (its `.git` is a file naming a directory with a `commondir`), the
+ * main worktree's store is always the one used: the walk continues from the same directory of
+ * the main worktree. A `.track/` checked out in the linked worktree (once `.track/` is committed)
+ * is a copy and is ignored, so every worktree claims from one board. Found through the `.git`
  * file and `commondir` without spawning git.
  */
-import { dirname, isAbsolute, join, resolve } from "./path.ts";
-import { notFoundError } from "../cli/errors.ts";
+import { dirname, isAbsolute, join, relative, resolve } from "./path.ts";
+import { badDataError, notFoundError, type TrackError } from "../cli/errors.ts";
 
 /** Name of the store directory. */
 export const STORE_DIR_NAME = ".track";
 
+/** Name of the file that makes a directory a store. */
+export const CONFIG_FILE = "config.json";
+
+/** Read-only environment lookup. */
+type Env = { get(name: string): string | undefined };
+
 function isDir(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
   } catch {
     return false;
   }
@@ -26,11 +46,20 @@ function readSmall(path: string): string | null {
   }
 }
 
+/** A linked git worktree: its top directory, the main worktree's, and git's admin directory. */
+export interface LinkedWorktree {
+  root: string;
+  main: string;
+  /** The worktree's own directory under the common git dir (`.git/worktrees/<name>`). */
+  gitDir: string;
+}
+
 /**
- * For a directory whose `.git` is a file (a linked worktree), the main worktree's directory;
- * otherwise null.
+ * What `dir/.git` says: null when there is none, "repo" for a repository of its own (a `.git`
+ * directory, a submodule, a bare repository's worktree), or the linked worktree `dir` is the top
+ * of.
  */
-export function mainWorktreeOf(dir: string): string | null {
+function gitMark(dir: string): null | "repo" | LinkedWorktree {
   const dotGit = join(dir, ".git");
   let info: Deno.FileInfo;
   try {
@@ -38,94 +67,267 @@ export function mainWorktreeOf(dir: string): string | null {
   } catch {
     return null;
   }
-  if (!info.isFile) return null;
+  if (!info.isFile) return "repo";
   const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
-  if (!m) return null;
+  if (!m) return "repo";
   const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
   const common = readSmall(join(gitDir, "commondir"))?.trim();
-  if (!common) return null;
+  if (!common) return "repo";
   const commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
-  // The common dir of a normal repository is <main worktree>/.git.
-  return commonDir.endsWith("/.git") || commonDir.endsWith("\\.git") ? dirname(commonDir) : null;
+  // The common dir of a repository with a main worktree is <main worktree>/.git.
+  if (!commonDir.endsWith("/.git")) return "repo";
+  const main = dirname(commonDir);
+  return main === dir ? "repo" : { root: dir, main, gitDir };
 }
 
-/** Where the store is, or null. Pure lookup: never creates anything. */
-export function locateStore(
-  cwd: string,
-  env: { get(name: string): string | undefined },
-): string | null {
-  const fromEnv = env.get("TRACK_DIR");
-  if (fromEnv) {
-    const dir = resolve(cwd, fromEnv);
-    return isDir(dir) ? dir : null;
-  }
-  let dir = resolve(cwd);
+/**
+ * For a directory whose `.git` is a file (a linked worktree), the main worktree's directory;
+ * otherwise null.
+ */
+export function mainWorktreeOf(dir: string): string | null {
+  const mark = gitMark(dir);
+  return typeof mark === "object" && mark !== null ? mark.main : null;
+}
+
+/**
+ * The linked worktree holding `path` (a directory or a path below one), or null: walks up to the
+ * first `.git`, so a repository nested in a worktree is its own.
+ */
+export function linkedWorktreeOf(path: string): LinkedWorktree | null {
+  let dir = resolve(path);
   for (;;) {
-    const candidate = join(dir, STORE_DIR_NAME);
-    if (isDir(candidate)) return candidate;
-    const main = mainWorktreeOf(dir);
-    if (main !== null) {
-      const shared = join(main, STORE_DIR_NAME);
-      if (isDir(shared)) return shared;
-    }
+    const mark = gitMark(dir);
+    if (mark === "repo") return null;
+    if (mark !== null) return mark;
     const parent = dirname(dir);
     if (parent === dir) return null;
     dir = parent;
   }
 }
 
-/**
- * The directory that repository paths (file reservations) are relative to: the linked worktree
- * holding `cwd` when the store is its main worktree's, otherwise the directory holding the store.
- * Every worktree of a repository has the same tree, so `src/a.ts` means the same file in each.
- */
-export function projectRoot(storeDir: string, cwd: string): string {
-  const owner = dirname(storeDir);
-  let dir = resolve(cwd);
+/** Where `path` (inside linked worktree `wt`) is in the main worktree. */
+export function inMainWorktree(path: string, wt: LinkedWorktree): string {
+  return join(wt.main, relative(wt.root, resolve(path)));
+}
+
+/** What discovery found. */
+export interface Discovery {
+  /** The store directory, or null when there is none. */
+  dir: string | null;
+  /**
+   * A `.track/` checked out in a linked worktree and passed over for the main worktree's store
+   * (or, when `dir` is null, for want of one), or null.
+   */
+  ignoredCopy: string | null;
+  /** The linked worktree holding that copy, or null. */
+  worktree: LinkedWorktree | null;
+}
+
+const MAX_NESTING = 8;
+
+function walk(start: string, depth: number): Discovery {
+  let candidate: string | null = null;
+  let copy: Discovery = { dir: null, ignoredCopy: null, worktree: null };
+  let dir = start;
   for (;;) {
-    if (join(dir, STORE_DIR_NAME) === storeDir) return dir;
-    if (mainWorktreeOf(dir) === owner) return dir;
+    if (candidate === null && isDir(join(dir, STORE_DIR_NAME))) {
+      candidate = join(dir, STORE_DIR_NAME);
+    }
+    const mark = gitMark(dir);
+    if (mark === "repo" && candidate !== null) return { ...copy, dir: candidate };
+    if (typeof mark === "object" && mark !== null) {
+      // Whatever was found so far is checked out in this linked worktree: not the store.
+      if (candidate !== null && copy.ignoredCopy === null) {
+        copy = { dir: null, ignoredCopy: candidate, worktree: mark };
+      }
+      candidate = null;
+      if (depth < MAX_NESTING) {
+        const main = walk(join(mark.main, relative(dir, start)), depth + 1);
+        if (main.dir !== null) {
+          return copy.ignoredCopy === null ? main : { ...copy, dir: main.dir };
+        }
+      }
+    }
     const parent = dirname(dir);
-    if (parent === dir) return owner;
+    if (parent === dir) return { ...copy, dir: candidate };
     dir = parent;
   }
 }
 
-/** Like {@linkcode locateStore} but throws exit 4 with a hint when there is none. */
-export function findStore(cwd: string, env: { get(name: string): string | undefined }): string {
-  const found = locateStore(cwd, env);
-  if (found !== null) return found;
+/**
+ * Where the store is, with what was passed over on the way. Pure lookup: never creates
+ * anything, and does not check that the directory is a valid store.
+ */
+export function discoverStore(cwd: string, env: Env): Discovery {
   const fromEnv = env.get("TRACK_DIR");
   if (fromEnv) {
+    const dir = resolve(cwd, fromEnv);
+    const wt = linkedWorktreeOf(dir);
+    if (wt === null) return { dir: isDir(dir) ? dir : null, ignoredCopy: null, worktree: null };
+    // TRACK_DIR inside a linked worktree names a checked-out copy: use the main worktree's.
+    const main = inMainWorktree(dir, wt);
+    return {
+      dir: isDir(main) ? main : null,
+      ignoredCopy: isDir(dir) ? dir : null,
+      worktree: wt,
+    };
+  }
+  return walk(resolve(cwd), 0);
+}
+
+/** Where the store is, or null. Pure lookup: never creates anything. */
+export function locateStore(cwd: string, env: Env): string | null {
+  return discoverStore(cwd, env).dir;
+}
+
+/**
+ * The directory that repository paths (file reservations) are relative to: the directory holding
+ * the store, or, inside a linked worktree whose main worktree holds the store, the same directory
+ * of this worktree. Every worktree of a repository has the same tree, so `src/a.ts` means the
+ * same file in each.
+ */
+export function projectRoot(storeDir: string, cwd: string): string {
+  const owner = dirname(storeDir);
+  const wt = linkedWorktreeOf(cwd);
+  if (wt !== null && (owner === wt.main || owner.startsWith(wt.main + "/"))) {
+    return join(wt.root, relative(wt.main, owner));
+  }
+  return owner;
+}
+
+/**
+ * What sort of directory a would-be store is: a store (its config.json), an agent-track 0.1
+ * store (or one that lost its config.json), an empty directory, or something else.
+ */
+export function storeKind(dir: string): "store" | "legacy" | "empty" | "other" {
+  if (exists(join(dir, CONFIG_FILE))) return "store";
+  // agent-track 0.1 wrote no config.json; its tickets/, agents/ and BOARD.md make it a store.
+  if (["tickets", "agents", "BOARD.md"].some((n) => exists(join(dir, n)))) return "legacy";
+  try {
+    for (const _ of Deno.readDirSync(dir)) return "other";
+  } catch {
+    return "other";
+  }
+  return "empty";
+}
+
+/** The error for a store whose config.json is missing, with the command that repairs it. */
+export function missingConfigError(dir: string, display: string): TrackError {
+  const kind = storeKind(dir);
+  return badDataError(display, "is missing: a store of this track always has one", {
+    hint: kind === "empty"
+      ? "track init (it writes config.json)"
+      : kind === "legacy"
+      ? `restore it if it was committed (git checkout -- ${display}); for an agent-track 0.1 store: track migrate --dry-run`
+      : `restore it if it was committed (git checkout -- ${display}), or point TRACK_DIR at the store`,
+  });
+}
+
+/**
+ * Like {@linkcode discoverStore} but throws exit 4 with a hint when there is no store. A
+ * directory named by `TRACK_DIR` must be recognisable as a store: its `config.json`, or with
+ * `legacy` an agent-track 0.1 store's files (for `migrate`).
+ */
+export function findStore(cwd: string, env: Env, options: { legacy?: boolean } = {}): Discovery {
+  const found = discoverStore(cwd, env);
+  const fromEnv = env.get("TRACK_DIR");
+  if (found.dir === null) throw noStoreError(cwd, fromEnv, found);
+  if (fromEnv) {
+    const kind = storeKind(found.dir);
+    if (kind === "store" || (kind === "legacy" && options.legacy)) return found;
+    const shown = `TRACK_DIR="${fromEnv}"`;
+    if (kind === "legacy") {
+      throw notFoundError(
+        `${shown} is not a store of this track: it has no ${CONFIG_FILE} (an agent-track 0.1 store?)`,
+        "track migrate --dry-run (it honours TRACK_DIR)",
+      );
+    }
+    const inner = join(found.dir, STORE_DIR_NAME);
     throw notFoundError(
-      `No store at TRACK_DIR="${fromEnv}": it is not a directory`,
+      `${shown} is not a .track directory: "${found.dir}" has no ${CONFIG_FILE}; nothing was changed`,
+      isDir(inner)
+        ? `point TRACK_DIR at the store itself: TRACK_DIR="${inner}"`
+        : kind === "empty"
+        ? "create a store there with: track init (it honours TRACK_DIR)"
+        : "point TRACK_DIR at a .track directory, or unset it to find .track/ from here",
+    );
+  }
+  return found;
+}
+
+function noStoreError(cwd: string, fromEnv: string | undefined, found: Discovery): TrackError {
+  if (found.ignoredCopy !== null && found.worktree !== null) {
+    const wanted = inMainWorktree(found.ignoredCopy, found.worktree);
+    return notFoundError(
+      `No store in the main worktree "${found.worktree.main}": "${found.ignoredCopy}" is a copy ` +
+        "checked out in this linked worktree, and every worktree uses the main worktree's store",
+      `start the shared store from that copy: cp -R "${found.ignoredCopy}" "${wanted}"`,
+    );
+  }
+  if (fromEnv) {
+    const dir = resolve(cwd, fromEnv);
+    if (exists(dir)) {
+      return notFoundError(
+        `No store at TRACK_DIR="${fromEnv}": it is a file, not a .track directory`,
+        "point TRACK_DIR at a .track directory, or unset it to find .track/ from here",
+      );
+    }
+    return notFoundError(
+      `No store at TRACK_DIR="${fromEnv}": no such directory`,
       "create it with: track init (it honours TRACK_DIR)",
     );
   }
-  throw notFoundError(
+  return notFoundError(
     `No .track/ directory found in "${resolve(cwd)}" or any parent`,
     "create one here with: track init",
   );
 }
 
+/** Name of the marker, in a linked worktree's git admin directory, that the note was shown. */
+const NOTED = "track-copy-ignored";
+
 /**
- * The main worktree's store when `cwd` is inside a linked git worktree that has no store of its
- * own on the way up, else null: `init` there must not fork the board every worktree shares.
+ * Whether the "checked-out copy ignored" note is due for this worktree: true the first time
+ * only. Remembered in git's own directory for the worktree (never committed, removed with the
+ * worktree); when that cannot be written the note is simply shown again.
  */
-export function sharedWorktreeStore(cwd: string): string | null {
-  let dir = resolve(cwd);
-  for (;;) {
-    if (isDir(join(dir, STORE_DIR_NAME))) return null;
-    const main = mainWorktreeOf(dir);
-    if (main !== null) return isDir(join(main, STORE_DIR_NAME)) ? join(main, STORE_DIR_NAME) : null;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
+export function firstCopyNote(wt: LinkedWorktree): boolean {
+  try {
+    Deno.writeTextFileSync(join(wt.gitDir, NOTED), "", { createNew: true });
+    return true;
+  } catch (e) {
+    return !(e instanceof Deno.errors.AlreadyExists);
   }
 }
 
-/** Where `init` creates the store: `TRACK_DIR`, or `.track` in the working directory. */
-export function initTarget(cwd: string, env: { get(name: string): string | undefined }): string {
+/** Where `init` creates the store, or the store it reports instead. */
+export interface InitPlan {
+  /** The directory to create. */
+  target: string;
+  /** An existing store in the main worktree that `init` reports instead, or null. */
+  shared: string | null;
+  /** A checked-out copy of `.track/` in this linked worktree, or null. */
+  ignoredCopy: string | null;
+  /** The linked worktree `init` runs in, or null. */
+  worktree: LinkedWorktree | null;
+}
+
+/**
+ * Where `init` creates the store: `TRACK_DIR`, or `.track` in the working directory; inside a
+ * linked worktree the same place in the main worktree, or that worktree's existing store.
+ */
+export function initPlan(cwd: string, env: Env): InitPlan {
   const fromEnv = env.get("TRACK_DIR");
-  return fromEnv ? resolve(cwd, fromEnv) : join(resolve(cwd), STORE_DIR_NAME);
+  const plain = fromEnv ? resolve(cwd, fromEnv) : join(resolve(cwd), STORE_DIR_NAME);
+  const wt = linkedWorktreeOf(plain);
+  if (wt === null) return { target: plain, shared: null, ignoredCopy: null, worktree: null };
+  // What the same command run in the main worktree would find: the store every worktree shares.
+  const shared = fromEnv ? null : walk(inMainWorktree(cwd, wt), 0).dir;
+  const copy = fromEnv ? plain : walk(resolve(cwd), 0).ignoredCopy;
+  return {
+    target: inMainWorktree(plain, wt),
+    shared,
+    ignoredCopy: copy !== null && isDir(copy) ? copy : null,
+    worktree: wt,
+  };
 }

@@ -112,7 +112,19 @@ export function parseJsonObject(text: string, display: string): Record<string, u
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw badDataError(display, `is not valid JSON (${(e as Error).message})`);
+    const message = (e as Error).message;
+    // V8 names the offset ("... at position 12") for most errors; the end of input is the last
+    // line; a one-line file has only line 1.
+    const at = /at position (\d+)/.exec(message);
+    const upTo = at
+      ? Number(at[1])
+      : /end of JSON input/.test(message)
+      ? text.trimEnd().length
+      : -1;
+    const lines = text.trimEnd().split("\n").length;
+    throw badDataError(display, `is not valid JSON (${message})`, {
+      line: upTo !== -1 ? text.slice(0, upTo).split("\n").length : lines === 1 ? 1 : undefined,
+    });
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw badDataError(display, "must hold a JSON object");

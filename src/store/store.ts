@@ -12,6 +12,7 @@ import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
 import { refuseLinks } from "./no_follow.ts";
+import { missingConfigError } from "./discovery.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -37,6 +38,12 @@ const TICKET_FILE = /^T-\d{4,9}\.md$/;
 export function canonicalTicketNumber(name: string): number {
   if (!TICKET_FILE.test(name) || (name.length > 9 && name.charCodeAt(2) === 48)) return -1;
   return Number(name.slice(2, -3));
+}
+
+/** The 1-based line where `"key"` first appears in `text`, if it does. */
+function lineOf(text: string, key: string): number | undefined {
+  const at = text.indexOf(`"${key}"`);
+  return at === -1 ? undefined : text.slice(0, at).split("\n").length;
 }
 
 /** A ticket file that could not be read, for warnings and `doctor`. */
@@ -83,33 +90,52 @@ export class Store {
     return `${this.ticketsDir}/${id}.md`;
   }
 
-  /** Reads config.json; a missing file gives the defaults. */
-  readConfig(): Config {
+  /**
+   * Checks that config.json says this is a store this track can read: a missing file, one that
+   * is not a JSON object, or another schema is bad data (exit 6). Every command that opens the
+   * store runs it (`ctx.store()`); settings are checked where they are used ({@linkcode readConfig}).
+   */
+  checkConfig(): { raw: Record<string, unknown>; text: string; display: string } {
     const display = this.display(this.configPath);
     const text = readTextStrict(this.configPath, display);
-    if (text === null) return { ...DEFAULT_CONFIG };
+    if (text === null) throw missingConfigError(this.dir, display);
     const r = parseJsonObject(text, display);
-    if (typeof r.schema !== "number" || r.schema > STORE_SCHEMA) {
+    const line = lineOf(text, "schema");
+    if (typeof r.schema !== "number" || !Number.isInteger(r.schema) || r.schema < 1) {
       throw badDataError(
         display,
-        `has schema ${JSON.stringify(r.schema)}; this track understands schema ${STORE_SCHEMA}`,
-        { hint: "upgrade track, or check config.json by hand" },
+        r.schema === undefined
+          ? `has no "schema" (the layout version, ${STORE_SCHEMA})`
+          : `"schema" must be the layout version ${STORE_SCHEMA}, not ${JSON.stringify(r.schema)}`,
+        { line },
       );
     }
+    if (r.schema > STORE_SCHEMA) {
+      throw badDataError(
+        display,
+        `has schema ${r.schema}, newer than this track understands (schema ${STORE_SCHEMA})`,
+        { line, hint: "upgrade track (track --version shows this one)" },
+      );
+    }
+    return { raw: r, text, display };
+  }
+
+  /** Reads config.json with its settings checked (exit 6 naming the line of a bad one). */
+  readConfig(): Config {
+    const { raw: r, text, display } = this.checkConfig();
     const threshold = r.stale_threshold === undefined
       ? DEFAULT_CONFIG.stale_threshold
       : r.stale_threshold;
     if (typeof threshold !== "string" || !/^(\d+[smhd])+$/.test(threshold.trim())) {
-      const at = text.indexOf('"stale_threshold"');
       throw badDataError(
         display,
         `"stale_threshold" must be a duration like "30m", "4h" or "90s", not ${
           JSON.stringify(threshold)
         }`,
-        { line: at === -1 ? undefined : text.slice(0, at).split("\n").length },
+        { line: lineOf(text, "stale_threshold") },
       );
     }
-    return { schema: r.schema, stale_threshold: threshold };
+    return { schema: r.schema as number, stale_threshold: threshold };
   }
 
   /** Reads one ticket; exit 4 when missing, exit 6 when unparseable. */
