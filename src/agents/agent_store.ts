@@ -3,7 +3,7 @@ import { join } from "../store/path.ts";
 import { badDataError, TrackError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { monotonicNow } from "./clock.ts";
-import { ensureDirInside } from "../store/no_follow.ts";
+import { ensureDirInside, linkError } from "../store/no_follow.ts";
 import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { type Agent, AGENT_NAME, AgentFormatError, parseAgent, serializeAgent } from "./agent.ts";
@@ -17,7 +17,7 @@ export function agentPath(store: Store, id: string): string {
 export function readAgent(store: Store, id: string): Agent | null {
   const path = agentPath(store, id);
   const display = store.display(path);
-  const text = readTextStrict(path, display);
+  const text = readTextStrict(path, display, store.dir);
   if (text === null) return null;
   try {
     return parseAgent(text, id);
@@ -35,11 +35,17 @@ export function readAllAgents(
   const problems: Array<{ file: string; error: TrackError }> = [];
   let names: string[] = [];
   try {
+    // Never listed through a link out of the store (no_follow.ts): reported like a file here.
+    if (Deno.lstatSync(store.agentsDir).isSymlink) {
+      throw linkError(store.dir, store.agentsDir, { action: "read", expected: "directory" });
+    }
     names = [...Deno.readDirSync(store.agentsDir)].map((e) => e.name).filter((n) =>
       n.endsWith(".json") && AGENT_NAME.test(n.slice(0, -5))
     ).sort();
   } catch (e) {
-    if (e instanceof Deno.errors.NotADirectory) {
+    if (e instanceof TrackError) {
+      problems.push({ file: store.display(store.agentsDir), error: e });
+    } else if (e instanceof Deno.errors.NotADirectory) {
       const display = store.display(store.agentsDir);
       problems.push({
         file: display,

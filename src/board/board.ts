@@ -7,7 +7,7 @@ import { dirname, join } from "../store/path.ts";
 import { badDataError, TrackError, usageError } from "../cli/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
-import { ensureDirInside } from "../store/no_follow.ts";
+import { ensureDirInside, linkError } from "../store/no_follow.ts";
 import { cachedTail, dirMtime, recordPost } from "./tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
 import { isoSeconds } from "../cli/time.ts";
@@ -206,6 +206,16 @@ function sortedNames(dir: string, pattern: RegExp): string[] {
   return names.sort();
 }
 
+const linkRead = { action: "read", expected: "directory" } as const;
+
+function isLink(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSymlink;
+  } catch {
+    return false; // Missing: the listing says so.
+  }
+}
+
 /** Filters for reading the board. */
 export interface BoardQuery {
   /** At most this many entries (the newest). */
@@ -229,10 +239,20 @@ export function readBoard(
   const sinceDay = query.since === undefined
     ? null
     : new Date(query.since).toISOString().slice(0, 10);
+  // Never read through a link out of the store (no_follow.ts): a linked board/ or day
+  // directory is reported and skipped.
+  if (isLink(store.boardDir)) {
+    warnings.push(linkError(store.dir, store.boardDir, linkRead).message);
+    return { entries: [], warnings };
+  }
   const days = sortedNames(store.boardDir, DAY_DIR).reverse();
   outer: for (const day of days) {
     if (sinceDay !== null && day < sinceDay) break;
     const dir = join(store.boardDir, day);
+    if (isLink(dir)) {
+      warnings.push(linkError(store.dir, dir, linkRead).message);
+      continue;
+    }
     // The newest day may hold thousands of messages: its newest names come from the tail cache
     // while that provably matches the directory, and from listing it otherwise.
     const tail = day === days[0] ? cachedTail(store, day, dir) : null;

@@ -49,7 +49,7 @@ export function reservationPath(input: string, options: { cwd: string; root: str
 /** Reads all reservations (empty when the file does not exist). */
 export function readReservations(store: Store): Reservation[] {
   const display = store.display(store.reservationsPath);
-  const text = readTextStrict(store.reservationsPath, display);
+  const text = readTextStrict(store.reservationsPath, display, store.dir);
   if (text === null) return [];
   const list = parseJsonObject(text, display).reservations;
   if (!Array.isArray(list)) throw badDataError(display, `must hold {"reservations": [...]}`);

@@ -1,7 +1,9 @@
 /**
  * `track doctor`: a health check of one .track/ directory, and the repair of what is provably
  * debris. It reads through the same domain readers as every command; `--fix` works under the
- * store lock and never deletes or rewrites a ticket or a board entry.
+ * store lock and never deletes or rewrites a ticket or a board entry. A symbolic link anywhere
+ * in the store is reported (and never followed); while one is there `--fix` changes nothing,
+ * as every writer refuses such a store (no_follow.ts).
  */
 import { dirname, join } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
@@ -14,6 +16,7 @@ import type { Ticket } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX } from "./atomic.ts";
 import { networkFsType } from "./fs_type.ts";
 import { readLockHolder } from "./lock.ts";
+import { findLinks } from "./no_follow.ts";
 import type { Store } from "./store.ts";
 
 /** What kind of trouble a finding is. */
@@ -27,7 +30,8 @@ export type FindingKind =
   | "unknown-agent-reservation"
   | "bad-reservation-path"
   | "holder-mismatch"
-  | "network-filesystem";
+  | "network-filesystem"
+  | "symlink";
 
 /** One thing doctor noticed. */
 export interface Finding {
@@ -194,6 +198,8 @@ export function probeLock(store: Store): LockState {
   const holder = readLockHolder(store.lockPath);
   let file: Deno.FsFile;
   try {
+    // A link is never opened (no_follow.ts); doctor reports it as a finding.
+    if (Deno.lstatSync(store.lockPath).isSymlink) return { held: false, pid: null, command: null };
     file = Deno.openSync(store.lockPath, { read: true });
   } catch {
     return { held: false, pid: null, command: null };
@@ -264,10 +270,31 @@ function checkDependencies(store: Store, tickets: Ticket[], findings: Finding[])
   }
 }
 
+/** One finding per symbolic link in the store, with what to do about it. */
+function linkFindings(store: Store): Finding[] {
+  return findLinks(store.dir).map(({ path, target, isDir }) => {
+    const shown = store.display(path);
+    const kind = isDir ? "directory" : "file";
+    return finding(
+      "symlink",
+      shown,
+      `is a symbolic link${target === null ? "" : ` to "${target}"`}; track never reads or ` +
+        `writes through links inside the store and refuses to write while one is there ` +
+        `(hint: replace it with a real ${kind}, a copy of what it points to if that is yours, ` +
+        `or remove only the link: rm "${shown}" removes the link, not its target; ` +
+        `a committed link: git rm --cached "${shown}")`,
+    );
+  });
+}
+
 /** Runs every check; with `fix`, repairs provable debris under the store lock first. */
 export async function runDoctor(store: Store, options: { fix: boolean }): Promise<DoctorReport> {
   const fixed: Finding[] = [];
-  if (options.fix) {
+  const links = linkFindings(store);
+  // Findings that readers report about a link (or a path below one) are that link's finding.
+  const linked = (file: string | null) =>
+    file !== null && links.some((l) => file === l.file || file.startsWith(l.file + "/"));
+  if (options.fix && links.length === 0) {
     await store.mutate("doctor --fix", (tx) => {
       // Under the lock every writer is excluded, so any temp file left is nobody's.
       for (const dir of storeDirs(store)) {
@@ -328,7 +355,7 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
     });
   }
 
-  const findings: Finding[] = [...fixed];
+  const findings: Finding[] = [...fixed, ...links];
   const fsType = networkFsType(store.dir);
   if (fsType !== null) {
     findings.push(
@@ -355,10 +382,15 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
     );
   }
 
-  const { tickets, problems } = store.readAllTickets();
+  const ticketsLinked = linked(store.display(store.ticketsDir));
+  const { tickets, problems } = ticketsLinked
+    ? { tickets: [], problems: [] }
+    : store.readAllTickets();
   for (const p of problems) findings.push(problemFinding(p.file, p.error));
-  checkTicketFiles(store, findings);
-  checkDependencies(store, tickets, findings);
+  if (!ticketsLinked) {
+    checkTicketFiles(store, findings);
+    checkDependencies(store, tickets, findings);
+  }
 
   const agentsRead = readAllAgents(store);
   for (const p of agentsRead.problems) findings.push(problemFinding(p.file, p.error));
@@ -465,11 +497,12 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
   }
 
   const lock = probeLock(store);
+  const shown = findings.filter((f) => f.kind === "symlink" || !linked(f.file));
   return {
-    findings,
+    findings: shown,
     lock,
     tickets: tickets.length,
     agents: agents.size,
-    healthy: findings.every((f) => f.fixed || f.warning),
+    healthy: shown.every((f) => f.fixed || f.warning),
   };
 }

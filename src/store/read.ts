@@ -3,6 +3,7 @@
  * bad data (exit 6) naming the file and line, never silently "fixed".
  */
 import { badDataError, ioError } from "../cli/errors.ts";
+import { lstatInside } from "./no_follow.ts";
 
 /** Largest file in .track/ we agree to parse (a ticket with a long work log stays far below). */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -58,15 +59,22 @@ export function decodeStrict(bytes: Uint8Array, file: string): string {
 
 /**
  * Reads `path` as strict text; `display` names it in errors. Returns null when it does not
- * exist. A directory or symlink where a file should be is bad data.
+ * exist. A directory or symlink where a file should be is bad data. `inside` (the .track
+ * directory) also refuses a link on any directory between it and `path` (no_follow.ts).
  */
-export function readTextStrict(path: string, display: string): string | null {
+export function readTextStrict(path: string, display: string, inside?: string): string | null {
   let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw ioError("read", display, e);
+  if (inside !== undefined) {
+    const found = lstatInside(inside, path, { action: "read" });
+    if (found === null) return null;
+    info = found;
+  } else {
+    try {
+      info = Deno.lstatSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw ioError("read", display, e);
+    }
   }
   if (info.isSymlink) {
     throw badDataError(display, "is a symbolic link; .track/ holds only regular files");

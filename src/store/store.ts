@@ -11,7 +11,7 @@ import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
-import { refuseLinks } from "./no_follow.ts";
+import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
@@ -97,7 +97,7 @@ export class Store {
    */
   checkConfig(): { raw: Record<string, unknown>; text: string; display: string } {
     const display = this.display(this.configPath);
-    const text = readTextStrict(this.configPath, display);
+    const text = readTextStrict(this.configPath, display, this.dir);
     if (text === null) throw missingConfigError(this.dir, display);
     const r = parseJsonObject(text, display);
     const line = lineOf(text, "schema");
@@ -164,7 +164,7 @@ export class Store {
     const display = this.display(path);
     const text = options.knownRegular
       ? readKnownFile(path, display)
-      : readTextStrict(path, display);
+      : readTextStrict(path, display, this.dir);
     if (text === null) return null;
     try {
       return { ticket: parseTicket(text, id), text };
@@ -190,6 +190,7 @@ export class Store {
     if (dir !== undefined) {
       entries = dir.entries;
     } else {
+      this.#refuseLinkedTicketsDir();
       try {
         entries = Deno.readDirSync(this.ticketsDir);
       } catch (e) {
@@ -220,11 +221,25 @@ export class Store {
    * when it does not exist. The caller closes it.
    */
   openTicketsDir(): Dir | null {
+    this.#refuseLinkedTicketsDir();
     try {
       return openDir(this.ticketsDir);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw this.#listingError(e);
+    }
+  }
+
+  /** A reader never lists tickets through a link out of the store (no_follow.ts). */
+  #refuseLinkedTicketsDir(): void {
+    let linked = false;
+    try {
+      linked = Deno.lstatSync(this.ticketsDir).isSymlink;
+    } catch {
+      return; // Missing or unreadable: the listing reports it.
+    }
+    if (linked) {
+      throw linkError(this.dir, this.ticketsDir, { action: "read", expected: "directory" });
     }
   }
 

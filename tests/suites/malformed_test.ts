@@ -221,6 +221,32 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "tickets directory is a symlink outside .track",
+    apply: (dir) => {
+      Deno.removeSync(`${dir}/tickets`, { recursive: true });
+      Deno.symlinkSync("/etc", `${dir}/tickets`);
+    },
+    expect: { args: ["show", "1"], file: ".track/tickets" },
+  },
+  {
+    name: "board day directory is a symlink outside .track",
+    apply: (dir) => Deno.symlinkSync("/etc", `${dir}/board/2099-01-01`),
+  },
+  {
+    name: "cache files are symlinks to /dev/zero",
+    apply: (dir) => {
+      Deno.mkdirSync(`${dir}/cache`, { recursive: true });
+      for (const f of ["tickets.json", "tickets.log", "board-tail.json"]) {
+        try {
+          Deno.removeSync(`${dir}/cache/${f}`);
+        } catch {
+          // Not written yet.
+        }
+        Deno.symlinkSync("/dev/zero", `${dir}/cache/${f}`);
+      }
+    },
+  },
+  {
     name: "board entry without front matter",
     apply: (dir) => {
       const day = [...Deno.readDirSync(`${dir}/board`)][0].name;
