@@ -1,6 +1,6 @@
 /** Bad input gets a clear error and changes nothing; tricky text round-trips byte for byte. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { MAIN, snapshot, tempStore } from "./helpers.ts";
+import { MAIN, snapshot, tempStore, testCommand } from "./helpers.ts";
 
 const VALID = (id: string, extra = "") =>
   `---\nid: ${id}\ntitle: Hand made\nstatus: backlog\npriority: medium\ncreated: 2026-01-01T00:00:00Z\n${extra}---\n\n## Description\n\nx\n`;
@@ -121,7 +121,7 @@ Deno.test("create refuses bad titles and bodies and changes nothing", async () =
   assertEquals(bin.code, 2);
   assertStringIncludes(bin.stderr, "not valid UTF-8");
   // Invalid UTF-8 in an argument: Deno.args would hand over U+FFFD in its place.
-  const argv = new Deno.Command("bash", {
+  const argv = testCommand("bash", {
     args: [
       "-c",
       `exec "$0" run -A --quiet "$1" create -t "$(printf 'ok\\377')"`,

@@ -1,6 +1,6 @@
 /** The derived ticket cache never changes what listings show. */
 import { assert, assertEquals } from "./assert.ts";
-import { MAIN, race, snapshot, tempStore } from "./helpers.ts";
+import { MAIN, race, snapshot, tempStore, testCommand } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
 import { formatId } from "../src/tickets/ids.ts";
 import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
@@ -127,7 +127,7 @@ Deno.test("cache: settled entries are served from it, checked against the file's
   assertEquals(await title("T-0010"), "Ticket 00010");
   // Without FFI permission the listing and lstat go through Deno's API: same answer, no prompt.
   const full = await s.track(["list", "--json"]);
-  const limited = await new Deno.Command(Deno.execPath(), {
+  const limited = await testCommand(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",

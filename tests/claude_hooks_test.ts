@@ -1,6 +1,20 @@
 /** Claude Code hooks end to end: the JSON Claude Code sends on stdin, the output and the store. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { MAIN, tempStore } from "./helpers.ts";
+import {
+  MAIN,
+  type RunOptions,
+  type RunResult,
+  type TempStore,
+  tempStore,
+  testCommand,
+} from "./helpers.ts";
+
+/** Runs a setup step and fails the test unless it worked: a failed setup must not pass vacuously. */
+async function must(s: TempStore, args: string[], options?: RunOptions): Promise<RunResult> {
+  const r = await s.track(args, options);
+  assertEquals(r.code, 0, `setup: track ${args.join(" ")}: ${r.stderr}`);
+  return r;
+}
 
 const SESSION = "5c1f0e2a-93b4-4d7e-8a61-0f2b9c3d4e5f";
 const AGENT = "claude-5c1f0e2a";
@@ -25,8 +39,8 @@ interface AgentJson {
 
 Deno.test("SessionStart registers the session's agent, exports TRACK_AGENT and prints prime", async () => {
   await using s = await tempStore();
-  await s.track(["create", "--title", "Parser"]);
-  await s.track(["board", "--agent", "lead", "-m", "Welcome, read docs/agents.md"]);
+  await must(s, ["create", "--title", "Parser"]);
+  await must(s, ["board", "--agent", "lead", "-m", "Welcome, read docs/agents.md"]);
   const envFile = `${s.root}/claude-env.sh`;
   const r = await s.track(["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup", model: "claude-sonnet-4-5" }),
@@ -58,14 +72,14 @@ Deno.test("SessionStart registers the session's agent, exports TRACK_AGENT and p
 
 Deno.test("SessionStart picks a longer name when another live session holds the short one", async () => {
   await using s = await tempStore();
-  await s.track(["register", "--agent", AGENT, "--session-id", "someone-else"]);
+  await must(s, ["register", "--agent", AGENT, "--session-id", "someone-else"]);
   const r = await s.track(["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
   assertEquals(r.code, 0, r.stderr);
   assertStringIncludes(r.stdout, "claude-5c1f0e2a93b44d7e");
   // Later hooks of this session resolve to the same longer name.
-  await s.track(["hook", "claude", "post-tool-use"], {
+  await must(s, ["hook", "claude", "post-tool-use"], {
     stdin: hookInput(s.root, "PostToolUse", { tool_name: "Bash", tool_input: { command: "ls" } }),
   });
   const end = await s.track(["hook", "claude", "session-end"], {
@@ -78,7 +92,7 @@ Deno.test("SessionStart picks a longer name when another live session holds the 
 
 Deno.test("PostToolUse heartbeats the session's agent and prints nothing", async () => {
   await using s = await tempStore();
-  await s.track(["hook", "claude", "session-start"], {
+  await must(s, ["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
   const before = JSON.parse(s.read(`agents/${AGENT}.json`));
@@ -100,9 +114,9 @@ Deno.test("PostToolUse heartbeats the session's agent and prints nothing", async
 
 Deno.test("PreToolUse denies an edit of a path another agent reserved, naming holder and ticket", async () => {
   await using s = await tempStore();
-  await s.track(["create", "--title", "Lexer"]);
-  await s.track(["claim", "T-0001", "--agent", "agent-bravo"]);
-  await s.track(["files", "--add", "src/lexer/", "--agent", "agent-bravo", "--ticket", "T-0001"]);
+  await must(s, ["create", "--title", "Lexer"]);
+  await must(s, ["claim", "T-0001", "--agent", "agent-bravo"]);
+  await must(s, ["files", "--add", "src/lexer/", "--agent", "agent-bravo", "--ticket", "T-0001"]);
   const deny = await s.track(["hook", "claude", "pre-tool-use"], {
     stdin: hookInput(s.root, "PreToolUse", {
       tool_name: "Edit",
@@ -129,12 +143,12 @@ Deno.test("PreToolUse denies an edit of a path another agent reserved, naming ho
 
 Deno.test("PreToolUse allows the holder itself to edit its reserved path", async () => {
   await using s = await tempStore();
-  await s.track(["create", "--title", "Lexer"]);
-  await s.track(["hook", "claude", "session-start"], {
+  await must(s, ["create", "--title", "Lexer"]);
+  await must(s, ["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
-  await s.track(["claim", "T-0001", "--agent", AGENT]);
-  await s.track(["files", "--add", "src/lexer/", "--agent", AGENT, "--ticket", "T-0001"]);
+  await must(s, ["claim", "T-0001", "--agent", AGENT]);
+  await must(s, ["files", "--add", "src/lexer/", "--agent", AGENT, "--ticket", "T-0001"]);
   const r = await s.track(["hook", "claude", "pre-tool-use"], {
     stdin: hookInput(s.root, "PreToolUse", {
       tool_name: "MultiEdit",
@@ -146,12 +160,12 @@ Deno.test("PreToolUse allows the holder itself to edit its reserved path", async
 
 Deno.test("SessionEnd deregisters the agent and returns its tickets to the backlog", async () => {
   await using s = await tempStore();
-  await s.track(["create", "--title", "Lexer"]);
-  await s.track(["hook", "claude", "session-start"], {
+  await must(s, ["create", "--title", "Lexer"]);
+  await must(s, ["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
-  await s.track(["claim", "T-0001", "--agent", AGENT]);
-  await s.track(["files", "--add", "src", "--agent", AGENT, "--ticket", "T-0001"]);
+  await must(s, ["claim", "T-0001", "--agent", AGENT]);
+  await must(s, ["files", "--add", "src", "--agent", AGENT, "--ticket", "T-0001"]);
   const r = await s.track(["hook", "claude", "session-end"], {
     stdin: hookInput(s.root, "SessionEnd", { reason: "prompt_input_exit" }),
   });
@@ -234,10 +248,10 @@ Deno.test("hooks install refuses a settings.json that is not JSON and leaves it 
 
 Deno.test("the installed hook commands run track from a clone", async () => {
   await using s = await tempStore();
-  await s.track(["hooks", "install", "--claude"]);
+  await must(s, ["hooks", "install", "--claude"]);
   const settings = JSON.parse(Deno.readTextFileSync(`${s.root}/.claude/settings.json`));
   const command: string = settings.hooks.SessionStart[0].hooks[0].command;
-  const r = await new Deno.Command("sh", {
+  const r = await testCommand("sh", {
     args: ["-c", command],
     cwd: s.root,
     stdin: "piped",
@@ -255,12 +269,13 @@ Deno.test("the installed hook commands run track from a clone", async () => {
 
 Deno.test("PostToolUse leaves a heartbeat younger than 10 s alone (no lock, no write)", async () => {
   await using s = await tempStore();
-  await s.track(["hook", "claude", "session-start"], {
+  await must(s, ["hook", "claude", "session-start"], {
     stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
   });
-  // A heartbeat stamped in the future is always "younger than 10 s", whatever the test's pace.
+  // A heartbeat stamped a minute ahead (within the tolerance for clock skew) is "younger than
+  // 10 s" for the next minute, whatever the test's pace.
   const record = JSON.parse(s.read(`agents/${AGENT}.json`));
-  record.last_heartbeat = "2999-01-01T00:00:00Z";
+  record.last_heartbeat = new Date(Date.now() + 60_000).toISOString().slice(0, 19) + "Z";
   const before = JSON.stringify(record, null, 2) + "\n";
   Deno.writeTextFileSync(`${s.dir}/agents/${AGENT}.json`, before);
   const r = await s.track(["hook", "claude", "post-tool-use"], {
@@ -270,9 +285,26 @@ Deno.test("PostToolUse leaves a heartbeat younger than 10 s alone (no lock, no w
   assertEquals(s.read(`agents/${AGENT}.json`), before);
 });
 
+Deno.test("PostToolUse rewrites a heartbeat dated far in the future (it would pin the agent)", async () => {
+  await using s = await tempStore();
+  const start = await s.track(["hook", "claude", "session-start"], {
+    stdin: hookInput(s.root, "SessionStart", { source: "startup" }),
+  });
+  assertEquals(start.code, 0, start.stderr);
+  const record = JSON.parse(s.read(`agents/${AGENT}.json`));
+  record.last_heartbeat = "2999-01-01T00:00:00Z";
+  Deno.writeTextFileSync(`${s.dir}/agents/${AGENT}.json`, JSON.stringify(record, null, 2) + "\n");
+  const r = await s.track(["hook", "claude", "post-tool-use"], {
+    stdin: hookInput(s.root, "PostToolUse", { tool_name: "Read", tool_input: { file_path: "x" } }),
+  });
+  assertEquals(r.code, 0, r.stderr);
+  const after = JSON.parse(s.read(`agents/${AGENT}.json`));
+  assertEquals(Number(after.last_heartbeat.slice(0, 4)), new Date().getUTCFullYear());
+});
+
 Deno.test("PreToolUse denies editing track's own state files", async () => {
   await using s = await tempStore();
-  await s.track(["create", "--title", "Lexer"]);
+  await must(s, ["create", "--title", "Lexer"]);
   const r = await s.track(["hook", "claude", "pre-tool-use"], {
     stdin: hookInput(s.root, "PreToolUse", {
       tool_name: "Edit",
@@ -295,7 +327,7 @@ Deno.test("sessions starting at once get distinct identities, even with a shared
   ];
   // Every hook process blocks on stdin until all are spawned; then all inputs go out together.
   const children = ids.map(() =>
-    new Deno.Command(Deno.execPath(), {
+    testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, "hook", "claude", "session-start"],
       cwd: s.root,
       env: { NO_COLOR: "1", TRACK_AGENT: "" },

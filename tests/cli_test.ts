@@ -1,6 +1,6 @@
 /** End-to-end: the real CLI in temp directories, every command and every exit code. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { exists, MAIN, runTrack, snapshot, tempStore } from "./helpers.ts";
+import { exists, MAIN, runTrack, snapshot, tempStore, testCommand } from "./helpers.ts";
 
 Deno.test("the seed README Quick Start runs verbatim", async () => {
   await using s = await tempStore({ init: false });
@@ -85,7 +85,7 @@ Deno.test("discovery walks up from subdirectories and honours TRACK_DIR", async 
 /** Makes `root` a git repository with one commit and adds a linked worktree beside it. */
 function linkedWorktree(root: string): string {
   const git = (args: string[]) =>
-    new Deno.Command("git", { args, cwd: root, stdout: "null", stderr: "piped" }).outputSync();
+    testCommand("git", { args, cwd: root, stdout: "null", stderr: "piped" }).outputSync();
   git(["init", "-q", "-b", "main"]);
   git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
   const wt = `${root}-wt`;
@@ -434,7 +434,7 @@ async function withFault(
   const { MAIN } = await import("./helpers.ts");
   let out: Deno.CommandOutput;
   try {
-    out = await new Deno.Command("strace", {
+    out = await testCommand("strace", {
       args: [
         "-f",
         "-qq",
@@ -554,7 +554,7 @@ Deno.test("a reader that stops early (track list | head -1) is not an internal e
     );
   }
   for (const args of [["list"], ["list", "--json"]]) {
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, ...args],
       cwd: s.root,
       env: { NO_COLOR: "1" },
@@ -576,7 +576,7 @@ Deno.test("a stdin pipe left open and silent does not hang create, log or board"
   await using s = await tempStore();
   const { MAIN } = await import("./helpers.ts");
   const run = async (args: string[]) => {
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, ...args],
       cwd: s.root,
       env: { NO_COLOR: "1", TRACK_AGENT: "a" },

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { testCommand } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TARGET = "x86_64-unknown-linux-gnu";
@@ -11,7 +12,7 @@ const TARGET = "x86_64-unknown-linux-gnu";
 Deno.test("deno task compile fails with one clear line when the runtime cannot be downloaded", async () => {
   const out = await Deno.makeTempDir({ prefix: "track-compile-" });
   try {
-    const r = await new Deno.Command(Deno.execPath(), {
+    const r = await testCommand(Deno.execPath(), {
       args: ["task", "-q", "compile", "--target", TARGET, "--out", out],
       cwd: ROOT,
       env: { NO_COLOR: "1" },
@@ -40,7 +41,7 @@ Deno.test("deno task compile fails with one clear line when the runtime cannot b
 });
 
 Deno.test("deno task compile refuses an unknown target with exit 2", async () => {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await testCommand(Deno.execPath(), {
     args: ["task", "-q", "compile", "--target", "riscv64-unknown-linux-gnu"],
     cwd: ROOT,
     env: { NO_COLOR: "1" },

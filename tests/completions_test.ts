@@ -1,6 +1,6 @@
 /** `track completions`: scripts generated from the registry, with live ticket ids and agents. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { MAIN, tempStore } from "./helpers.ts";
+import { MAIN, tempStore, testCommand } from "./helpers.ts";
 
 Deno.test("completions print a script for each shell that names every command", async () => {
   await using s = await tempStore();
@@ -55,7 +55,7 @@ Deno.test("the bash script completes commands, choices, ticket ids and agent nam
       "_track",
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join("\n");
-    const out = await new Deno.Command("bash", {
+    const out = await testCommand("bash", {
       args: ["-c", program],
       cwd: s.root,
       env: { PATH: `${bin}:${Deno.env.get("PATH")}`, NO_COLOR: "1" },
@@ -76,7 +76,7 @@ Deno.test("the bash script completes commands, choices, ticket ids and agent nam
 
 function has(cmd: string): boolean {
   try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
+    return testCommand("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
       .outputSync().success;
   } catch {
     return false;
@@ -89,7 +89,7 @@ Deno.test({
   async fn() {
     await using s = await tempStore();
     Deno.writeTextFileSync(`${s.root}/_track`, (await s.track(["completions", "zsh"])).stdout);
-    const out = await new Deno.Command("zsh", { args: ["-n", `${s.root}/_track`] }).output();
+    const out = await testCommand("zsh", { args: ["-n", `${s.root}/_track`] }).output();
     assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
   },
 });
@@ -109,7 +109,7 @@ Deno.test({
     );
     Deno.writeTextFileSync(`${s.root}/track.fish`, (await s.track(["completions", "fish"])).stdout);
     const complete = async (line: string) => {
-      const out = await new Deno.Command("fish", {
+      const out = await testCommand("fish", {
         args: ["--no-config", "-c", `source '${s.root}/track.fish'; complete -C '${line}'`],
         cwd: s.root,
         env: { PATH: `${bin}:${Deno.env.get("PATH")}`, NO_COLOR: "1" },

@@ -1,6 +1,6 @@
 /** Agents, board, reservations, stale reclaim, fencing, dependencies, ready/blocked/next. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { race, snapshot, tempStore } from "./helpers.ts";
+import { race, snapshot, tempStore, testCommand } from "./helpers.ts";
 
 function ageHeartbeat(dir: string, agent: string, minutes: number): void {
   const path = `${dir}/agents/${agent}.json`;
@@ -452,7 +452,7 @@ Deno.test("every command run with an agent counts as a heartbeat", async () => {
 Deno.test("board: posts on two git branches merge without conflict and read back in time order", async () => {
   await using s = await tempStore();
   const git = (...args: string[]) => {
-    const out = new Deno.Command("git", {
+    const out = testCommand("git", {
       args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
       cwd: s.root,
       stdout: "piped",

@@ -9,7 +9,7 @@ import { Store } from "../src/store/store.ts";
 import { createTicket } from "../src/tickets/create.ts";
 import type { Priority, Status } from "../src/tickets/transitions.ts";
 import { logTicket, updateTicket } from "../src/tickets/update.ts";
-import { exists } from "./helpers.ts";
+import { exists, testCommand } from "./helpers.ts";
 
 /** Debian's Chromium, driven by playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -26,7 +26,7 @@ export function freePort(): number {
 export async function ensureChromium(): Promise<string> {
   if (exists(CHROMIUM)) return CHROMIUM;
   if (Deno.uid() === 0) {
-    const out = await new Deno.Command("apt-get", {
+    const out = await testCommand("apt-get", {
       args: ["install", "-y", "chromium"],
       env: { DEBIAN_FRONTEND: "noninteractive" },
       stdout: "piped",

@@ -1,6 +1,6 @@
 // `track serve -d` / `track stop` end to end: real detached processes, real pid files.
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { MAIN, type TempStore, tempStore } from "./helpers.ts";
+import { MAIN, type TempStore, tempStore, testCommand } from "./helpers.ts";
 
 /** A port nobody listens on right now. */
 function freePort(): number {
@@ -88,7 +88,7 @@ Deno.test({
   ...opts,
   async fn() {
     await using ts = await tempStore();
-    const sleeper = new Deno.Command("sleep", { args: ["300"], stdout: "null", stderr: "null" })
+    const sleeper = testCommand("sleep", { args: ["300"], stdout: "null", stderr: "null" })
       .spawn();
     try {
       const stale = {
@@ -188,7 +188,7 @@ Deno.test({
 
 Deno.test("other commands never load the dashboard: it is only a dynamic import of serve/stop", async () => {
   const main = new URL("../main.ts", import.meta.url).href;
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await testCommand(Deno.execPath(), {
     args: ["info", "--json", main],
     stdout: "piped",
     stderr: "null",
@@ -231,10 +231,9 @@ Deno.test({
   async fn() {
     await using ts = await tempStore();
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, "serve", "--port", String(port)],
       cwd: ts.root,
-      env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -1,6 +1,6 @@
 /** The git guard end to end: real repositories, linked worktrees, chained hooks. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { runTrack } from "./helpers.ts";
+import { runTrack, testCommand } from "./helpers.ts";
 
 interface Repo extends AsyncDisposable {
   root: string;
@@ -17,7 +17,7 @@ interface Repo extends AsyncDisposable {
 async function tempRepo(): Promise<Repo> {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "track-git-" }));
   const git: Repo["git"] = async (args, o = {}) => {
-    const out = await new Deno.Command("git", {
+    const out = await testCommand("git", {
       args,
       cwd: o.cwd ?? root,
       env: { NO_COLOR: "1", TRACK_AGENT: "", GIT_TERMINAL_PROMPT: "0", ...o.env },

@@ -1,8 +1,87 @@
-/** Test helpers: real temp directories and the real CLI as a subprocess. */
+/**
+ * Test helpers: real temp directories and the real CLI as a subprocess, every process started
+ * with a clean, explicit environment ({@linkcode testEnv}) so that nothing the developer has
+ * exported (`TRACK_DIR` above all) reaches a test.
+ */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import type { Env } from "../src/cli/context.ts";
+import type { FakeClock } from "./track_test_main.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+
+/** main.ts with a fake clock injected (tests/track_test_main.ts); used for RunOptions.clock. */
+const TEST_MAIN = fromFileUrl(new URL("./track_test_main.ts", import.meta.url));
+
+/**
+ * Variables of this process's environment that change what track or git does. Removed from the
+ * test process itself on import, so that even a process started without {@linkcode testCommand}
+ * or a `main()` call without `env` cannot reach the developer's store. Test knobs
+ * (TRACK_SUITE_*, TRACK_TEST_*, TRACK_NEXT_ROUNDS, TRACK_UPDATE_SCREENSHOT) stay.
+ */
+const PRODUCT_VAR = /^(TRACK_(?!SUITE_|TEST_|NEXT_ROUNDS$|UPDATE_SCREENSHOT$)|GIT_|CLAUDE_)/;
+for (const name of Object.keys(Deno.env.toObject())) {
+  if (PRODUCT_VAR.test(name)) Deno.env.delete(name);
+}
+
+/** Deno's cache directory as this process sees it, so children with another HOME share it. */
+function denoDir(): string {
+  const set = Deno.env.get("DENO_DIR");
+  if (set) return set;
+  const home = Deno.env.get("HOME") ?? "";
+  if (Deno.build.os === "darwin") return `${home}/Library/Caches/deno`;
+  return `${Deno.env.get("XDG_CACHE_HOME") || `${home}/.cache`}/deno`;
+}
+
+let home: string | undefined;
+/** An empty HOME for child processes (git, the shells, deno), removed when this module unloads. */
+function testHome(): string {
+  if (home === undefined) {
+    home = Deno.makeTempDirSync({ prefix: "track-test-home-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(home!, { recursive: true });
+      } catch {
+        // Already gone: nothing to clean.
+      }
+    });
+  }
+  return home;
+}
+
+/**
+ * The whole environment of a process a test starts: the toolchain's own variables (PATH, TMPDIR,
+ * DENO_*, NPM_CONFIG_*, and DENO_DIR so the module cache is shared), an empty temp HOME with no
+ * XDG dirs (no user config is read or written), NO_COLOR, then `extra`. Nothing else of the
+ * parent's: no TRACK_*, no GIT_*, no CLAUDE_*.
+ */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(Deno.env.toObject())) {
+    if (name === "PATH" || name === "TMPDIR" || /^(DENO_|NPM_CONFIG_)/.test(name)) {
+      env[name] = value;
+    }
+  }
+  return { ...env, DENO_DIR: denoDir(), HOME: testHome(), NO_COLOR: "1", ...extra };
+}
+
+/** {@linkcode testEnv} as the `env` of an in-process `main()` call. */
+export function mainEnv(extra: Record<string, string> = {}): Env {
+  const vars: Record<string, string> = { NO_COLOR: "1", ...extra };
+  return { get: (name) => Object.hasOwn(vars, name) ? vars[name] : undefined };
+}
+
+/**
+ * `new Deno.Command` for tests: the child gets exactly {@linkcode testEnv} plus `options.env`
+ * (`clearEnv`), never the parent's environment. Every process a test starts goes through here
+ * (tests/env_isolation_test.ts checks the sources).
+ */
+export function testCommand(
+  command: string | URL,
+  options: Deno.CommandOptions = {},
+): Deno.Command {
+  return new Deno.Command(command, { ...options, clearEnv: true, env: testEnv(options.env) });
+}
 
 /** Result of one CLI run. */
 export interface RunResult {
@@ -14,17 +93,25 @@ export interface RunResult {
 /** Options of one CLI run. */
 export interface RunOptions {
   cwd?: string;
+  /** Variables for the child on top of {@linkcode testEnv}; nothing else is inherited. */
   env?: Record<string, string>;
+  /**
+   * Runs tests/track_test_main.ts with this fake clock instead of main.ts: `now` an ISO time or
+   * `+N` / `-N` ms on the wall clock, `uptime` `+N` / `-N` ms on the boot clock or `none`.
+   */
+  clock?: FakeClock;
   /** Text piped to stdin; when absent stdin is /dev/null. */
   stdin?: string | Uint8Array;
 }
 
 /** Runs `track args…` as a real subprocess. */
 export async function runTrack(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+  const cmd = testCommand(Deno.execPath(), {
+    args: options.clock === undefined
+      ? ["run", "-A", "--quiet", MAIN, ...args]
+      : ["run", "-A", "--quiet", TEST_MAIN, JSON.stringify(options.clock), ...args],
     cwd: options.cwd,
-    env: { NO_COLOR: "1", TRACK_AGENT: "", ...options.env },
+    env: options.env,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -121,10 +208,10 @@ export async function race(
 ): Promise<RacerResults[]> {
   const worker = fromFileUrl(new URL("./race_worker.ts", import.meta.url));
   const children = plans.map((plan) =>
-    new Deno.Command(Deno.execPath(), {
+    testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", worker, JSON.stringify(plan)],
       cwd: options.cwd,
-      env: { NO_COLOR: "1", TRACK_AGENT: "", ...options.env },
+      env: options.env,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

@@ -8,6 +8,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { testCommand } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dec = new TextDecoder();
@@ -19,7 +20,7 @@ interface Run {
 }
 
 async function exec(cmd: string, args: string[], options: Deno.CommandOptions = {}): Promise<Run> {
-  const r = await new Deno.Command(cmd, { stdout: "piped", stderr: "piped", ...options, args })
+  const r = await testCommand(cmd, { stdout: "piped", stderr: "piped", ...options, args })
     .output();
   return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
 }

@@ -1,6 +1,6 @@
 /** `track mcp` end to end: a real server process spoken to over stdio with JSON-RPC. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { MAIN, tempStore } from "./helpers.ts";
+import { MAIN, tempStore, testCommand } from "./helpers.ts";
 
 /** A JSON-RPC client over a spawned `track mcp`. */
 class McpClient implements AsyncDisposable {
@@ -14,7 +14,7 @@ class McpClient implements AsyncDisposable {
   stderr = "";
 
   constructor(cwd: string, env: Record<string, string>) {
-    this.#child = new Deno.Command(Deno.execPath(), {
+    this.#child = testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, "mcp"],
       cwd,
       env: { NO_COLOR: "1", TRACK_AGENT: "", ...env },

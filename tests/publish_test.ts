@@ -1,11 +1,12 @@
 /** The JSR package: `deno publish --dry-run` passes offline and ships only what it should. */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { testCommand } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 Deno.test("deno publish --dry-run passes and the package holds no tests", async () => {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await testCommand(Deno.execPath(), {
     args: ["publish", "--dry-run", "--allow-dirty"],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
@@ -32,7 +33,7 @@ Deno.test("deno.json names the package and its version matches track --version",
   assert(/^@[a-z0-9-]+\/[a-z0-9-]+$/.test(config.name), config.name);
   assert(/^\d+\.\d+\.\d+/.test(config.version), config.version);
   assertEquals(config.exports["."], "./main.ts");
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await testCommand(Deno.execPath(), {
     args: ["run", "-A", "--quiet", `${ROOT}main.ts`, "--version"],
     env: { NO_COLOR: "1" },
     stdout: "piped",

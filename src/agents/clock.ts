@@ -5,8 +5,8 @@
  * time including suspend and never moves with the wall clock. Only when that cannot be compared
  * (another machine, a reboot, no /proc) does the wall clock decide. See docs/design.md.
  *
- * Test hook (documented there): `TRACK_FAKE_UPTIME=+N` / `-N` shifts the boot clock by N ms and
- * `TRACK_FAKE_UPTIME=none` behaves as a machine without one.
+ * No environment variable moves this clock: tests shift it through {@linkcode shiftBootClock},
+ * called only by their own entry point (tests/track_test_main.ts).
  */
 
 /** A reading of the boot clock: which boot, and milliseconds since it. */
@@ -27,22 +27,20 @@ function readBootId(): string | null {
   return bootId;
 }
 
-function fakeOffset(): number | "none" {
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get("TRACK_FAKE_UPTIME");
-  } catch {
-    return 0; // No env permission: no test hook.
-  }
-  if (raw === undefined || raw === "") return 0;
-  if (raw === "none") return "none";
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : 0;
+let shift: number | "none" = 0;
+
+/**
+ * Test entry points only: shifts every later boot-clock reading of this process by `ms`
+ * milliseconds, or `"none"` behaves as a machine without a boot clock. track itself never calls
+ * it, so nothing a user sets can pin a heartbeat in the future.
+ */
+export function shiftBootClock(ms: number | "none"): void {
+  shift = ms;
 }
 
 /** Reads the boot clock now, or null where there is none. */
 export function monotonicNow(): MonoStamp | null {
-  const offset = fakeOffset();
+  const offset = shift;
   if (offset === "none" || Deno.build.os !== "linux") return null;
   const boot = readBootId();
   if (boot === null) return null;
@@ -58,15 +56,25 @@ export function monotonicNow(): MonoStamp | null {
 }
 
 /**
+ * How far in the future a heartbeat may be before it is suspect: covers readings racing the
+ * check and wall clocks of machines that share a store disagreeing a little, nothing more.
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
  * Real time elapsed since a heartbeat: on the boot clock when both readings come from the same
- * boot, else on the wall clock. `source` says which one decided.
+ * boot, else on the wall clock. `source` says which one decided. `future` marks a heartbeat
+ * dated more than {@linkcode FUTURE_TOLERANCE_MS} ahead of that clock (a fake or wrong clock,
+ * a hand-edited record): its age is unknown, and callers treat it as stale, never as fresh.
  */
 export function heartbeatAge(
   heartbeat: { wall: string; mono: MonoStamp | null },
   now: { wall: Date; mono: MonoStamp | null },
-): { ms: number; source: "boot-clock" | "wall-clock" } {
+): { ms: number; source: "boot-clock" | "wall-clock"; future: boolean } {
   if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === now.mono.boot) {
-    return { ms: now.mono.uptime_ms - heartbeat.mono.uptime_ms, source: "boot-clock" };
+    const ms = now.mono.uptime_ms - heartbeat.mono.uptime_ms;
+    return { ms, source: "boot-clock", future: ms < -FUTURE_TOLERANCE_MS };
   }
-  return { ms: now.wall.getTime() - Date.parse(heartbeat.wall), source: "wall-clock" };
+  const ms = now.wall.getTime() - Date.parse(heartbeat.wall);
+  return { ms, source: "wall-clock", future: ms < -FUTURE_TOLERANCE_MS };
 }

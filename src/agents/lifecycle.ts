@@ -161,6 +161,8 @@ export async function deregisterAgent(
 export interface StaleAgent {
   agent: Agent;
   ageMs: number;
+  /** The heartbeat is dated in the future (its age is unknown): stale whatever the threshold. */
+  future: boolean;
   /** Tickets returned to backlog (only with reclaim). */
   reclaimed: string[];
   reservationsReleased: number;
@@ -170,13 +172,15 @@ export interface StaleAgent {
  * Active agents whose last heartbeat is older than `thresholdMs` in real elapsed time: measured
  * on the boot clock when the heartbeat came from this boot of this machine, so a wall clock
  * stepped forward or back never makes a heart-beating agent look stale (docs/design.md, "Clock").
+ * A heartbeat dated in the future (`future`) counts as stale: a live agent's next heartbeat
+ * replaces it, a dead one's never would.
  */
 export function findStale(
   store: Store,
   thresholdMs: number,
   now: Date,
   options: { holders?: ReadonlySet<string> } = {},
-): Array<{ agent: Agent; ageMs: number }> {
+): Array<{ agent: Agent; ageMs: number; future: boolean }> {
   const mono = monotonicNow();
   return readAllAgents(store).agents
     // Deregistered agents that still hold tickets (they left without --release-tickets) count
@@ -184,12 +188,14 @@ export function findStale(
     .filter((a) =>
       a.status === "active" || (a.status === "deregistered" && options.holders?.has(a.id))
     )
-    .map((a) => ({
-      agent: a,
-      ageMs: heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, { wall: now, mono })
-        .ms,
-    }))
-    .filter((x) => !(x.ageMs <= thresholdMs));
+    .map((a) => {
+      const age = heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, {
+        wall: now,
+        mono,
+      });
+      return { agent: a, ageMs: age.ms, future: age.future };
+    })
+    .filter((x) => x.future || !(x.ageMs <= thresholdMs));
 }
 
 /**
@@ -212,8 +218,10 @@ export async function reclaimStale(
     );
     const stale = findStale(store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
-    for (const { agent, ageMs } of stale) {
-      const reason = `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
+    for (const { agent, ageMs, future } of stale) {
+      const reason = future
+        ? "reclaimed: its last heartbeat is dated in the future"
+        : `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
       const reclaimed: string[] = [];
       let ownReleased = 0;
       for (const t of tickets) {
@@ -233,13 +241,17 @@ export async function reclaimStale(
         ticket: null,
         tag: "stale",
         kind: "event",
-        message: `${agent.id} is ${status} (last heartbeat ${formatAge(ageMs)} ago)` +
+        message:
+          `${agent.id} is ${status} (last heartbeat ${
+            future ? "dated in the future" : `${formatAge(ageMs)} ago`
+          })` +
           (reclaimed.length ? `; returned ${reclaimed.join(", ")} to backlog` : "") +
           (released ? `; released ${released} reservation(s)` : ""),
       });
       out.push({
         agent: { ...record, status },
         ageMs,
+        future,
         reclaimed,
         reservationsReleased: released,
       });

@@ -41,19 +41,6 @@ function lockTimeout(env: Env): number | undefined {
   return n;
 }
 
-/**
- * Test hook `TRACK_FAKE_NOW`: an ISO timestamp (a stopped clock) or `+N` / `-N` milliseconds
- * added to the real clock (a stepped one). Lets tests jump a subprocess's wall clock.
- */
-function fakeNow(env: Env): (() => Date) | undefined {
-  const raw = env.get("TRACK_FAKE_NOW");
-  if (raw === undefined || raw === "") return undefined;
-  if (/^[+-]\d+$/.test(raw)) return () => new Date(Date.now() + Number(raw));
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) throw usageError(`Invalid TRACK_FAKE_NOW ${JSON.stringify(raw)}`);
-  return () => new Date(at);
-}
-
 /** Builds a context over the given outside world. */
 export function createContext(
   options: { io: Io; env: Env; cwd: string; json: boolean; now?: () => Date; store?: Store },
@@ -66,7 +53,7 @@ export function createContext(
     env: options.env,
     cwd: options.cwd,
     json: options.json,
-    now: options.now ?? fakeNow(options.env) ?? (() => new Date()),
+    now: options.now ?? (() => new Date()),
     store(open = {}) {
       if (store === undefined) {
         const found = findStore(options.cwd, options.env, { legacy: open.check === false });

@@ -69,6 +69,7 @@ function withUsageHint(e: TrackError, command: string | undefined): TrackError {
 /** Runs `track` with `args`; returns the exit code. Never throws. */
 export async function main(args: readonly string[], deps: MainDeps = {}): Promise<number> {
   const io = deps.io ?? denoIo();
+  const env: Env = deps.env ?? { get: (k) => Deno.env.get(k) };
   const json = args.includes("--json");
   let command: string | undefined;
   try {
@@ -132,7 +133,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     const opts = spec.parse(parsed);
     const ctx = createContext({
       io,
-      env: deps.env ?? { get: (k) => Deno.env.get(k) },
+      env,
       cwd: deps.cwd ?? Deno.cwd(),
       json,
       now: deps.now,
@@ -149,7 +150,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       { hint: "please report this with the command you ran; set TRACK_DEBUG=1 for a stack trace" },
     );
     reportError(io, err, json);
-    if (Deno.env.get("TRACK_DEBUG")) io.err(String((e as Error)?.stack ?? e));
+    if (env.get("TRACK_DEBUG")) io.err(String((e as Error)?.stack ?? e));
     return EXIT.internal;
   }
 }

@@ -13,8 +13,10 @@ Deno.test("main() turns an unexpected exception into exit 1 with a one-line mess
     run: () => Promise.reject(new RangeError("kaboom")),
   });
   const io = new MemoryIo();
+  const noEnv = { get: () => undefined };
   const code = await main(["boom"], {
     io,
+    env: noEnv,
     commands: [{
       name: "boom",
       load: () => Promise.resolve(boom as unknown as CommandSpec<never>),
@@ -27,6 +29,7 @@ Deno.test("main() turns an unexpected exception into exit 1 with a one-line mess
   assertEquals(
     await main(["boom", "--json"], {
       io: json,
+      env: noEnv,
       commands: [{
         name: "boom",
         load: () => Promise.resolve(boom as unknown as CommandSpec<never>),
@@ -37,9 +40,38 @@ Deno.test("main() turns an unexpected exception into exit 1 with a one-line mess
   assertEquals(JSON.parse(json.stderr).error.kind, "internal");
 });
 
+Deno.test("main() reads TRACK_DEBUG from the env it is given, never from the process", async () => {
+  const boom = defineCommand({
+    name: "boom",
+    summary: "test",
+    usage: "boom",
+    flags: [],
+    parse: () => ({}),
+    run: () => Promise.reject(new RangeError("kaboom")),
+  });
+  const commands = [{
+    name: "boom",
+    load: () => Promise.resolve(boom as unknown as CommandSpec<never>),
+  }];
+  const debug = new MemoryIo();
+  const vars: Record<string, string> = { TRACK_DEBUG: "1" };
+  await main(["boom"], { io: debug, commands, env: { get: (k) => vars[k] } });
+  assertStringIncludes(debug.stderr, "    at ");
+  const previous = Deno.env.get("TRACK_DEBUG");
+  Deno.env.set("TRACK_DEBUG", "1");
+  try {
+    const quiet = new MemoryIo();
+    await main(["boom"], { io: quiet, commands, env: { get: () => undefined } });
+    assertEquals(quiet.stderr.includes("    at "), false);
+  } finally {
+    if (previous === undefined) Deno.env.delete("TRACK_DEBUG");
+    else Deno.env.set("TRACK_DEBUG", previous);
+  }
+});
+
 Deno.test("main() with no arguments prints help and exits 2", async () => {
   const io = new MemoryIo();
-  assertEquals(await main([], { io }), 2);
+  assertEquals(await main([], { io, env: { get: () => undefined } }), 2);
   assertStringIncludes(io.stdout, "Usage: track <command>");
 });
 

@@ -15,9 +15,10 @@ Deno.test("hidden commands (run by installed hooks) stay out of help but still r
   const { main } = await import("./main.ts");
   const { MemoryIo } = await import("./io.ts");
   const help = new MemoryIo();
-  await main(["--help"], { io: help });
+  const env = { get: () => undefined };
+  await main(["--help"], { io: help, env });
   assertEquals(/^ {2}hook /m.test(help.stdout), false);
   assertEquals(/^ {2}hooks /m.test(help.stdout), true);
   const own = new MemoryIo();
-  assertEquals(await main(["hook", "--help"], { io: own }), 0);
+  assertEquals(await main(["hook", "--help"], { io: own, env }), 0);
 });

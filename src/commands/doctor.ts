@@ -16,7 +16,7 @@ export default defineCommand({
   parse: (args) => ({ fix: bool(args, "fix") }),
   async run(opts, ctx) {
     const store = ctx.store({ check: false }); // a bad config.json is one of the findings
-    const r = await runDoctor(store, { fix: opts.fix });
+    const r = await runDoctor(store, { fix: opts.fix, now: ctx.now() });
     if (ctx.json) {
       printJson(ctx, {
         healthy: r.healthy,

@@ -55,6 +55,7 @@ export default defineCommand({
             agent: s.agent.id,
             last_heartbeat: s.agent.last_heartbeat,
             age_s: Math.floor(s.ageMs / 1000),
+            future: s.future,
           })),
         });
       } else if (stale.length === 0) {
@@ -63,7 +64,11 @@ export default defineCommand({
         ctx.io.out(
           table(
             ["AGENT", "LAST HEARTBEAT", "AGE"],
-            stale.map((s) => [s.agent.id, s.agent.last_heartbeat, formatAge(s.ageMs)]),
+            stale.map((s) => [
+              s.agent.id,
+              s.agent.last_heartbeat,
+              s.future ? "in the future" : formatAge(s.ageMs),
+            ]),
           ),
         );
         ctx.io.err("hint: track stale --reclaim (returns their tickets to backlog)");
@@ -79,6 +84,7 @@ export default defineCommand({
         reclaimed: done.map((s) => ({
           agent: s.agent.id,
           age_s: Math.floor(s.ageMs / 1000),
+          future: s.future,
           tickets: s.reclaimed,
           reservations_released: s.reservationsReleased,
         })),
@@ -88,9 +94,9 @@ export default defineCommand({
     } else {
       for (const s of done) {
         ctx.io.out(
-          `${s.agent.id}: stale ${formatAge(s.ageMs)}; returned ${
-            s.reclaimed.join(", ") || "no tickets"
-          }` +
+          `${s.agent.id}: ${
+            s.future ? "heartbeat in the future" : `stale ${formatAge(s.ageMs)}`
+          }; returned ${s.reclaimed.join(", ") || "no tickets"}` +
             `; released ${s.reservationsReleased} reservation(s)`,
         );
       }

@@ -4,6 +4,7 @@
  * tool call loads only the agent store.
  */
 import { readAgent, touchAgent, writeAgent } from "../agents/agent_store.ts";
+import { FUTURE_TOLERANCE_MS } from "../agents/clock.ts";
 import type { Store } from "../store/store.ts";
 
 /** The part of Claude Code's hook input we read. */
@@ -57,6 +58,11 @@ export function resolveSessionAgent(store: Store, sessionId: string): string {
 /** PostToolUse skips the write when the last heartbeat is younger than this. */
 export const HEARTBEAT_THROTTLE_MS = 10_000;
 
+/** Young enough to skip; a heartbeat dated in the future is suspect and gets rewritten. */
+function fresh(ageMs: number): boolean {
+  return ageMs < HEARTBEAT_THROTTLE_MS && ageMs >= -FUTURE_TOLERANCE_MS;
+}
+
 /**
  * PostToolUse: heartbeat for the session's agent (registering it on the spot when the session
  * started before the hooks were installed). Agents call tools many times a minute; a heartbeat
@@ -72,7 +78,7 @@ export async function postToolUse(
   const current = readAgent(store, resolveSessionAgent(store, sessionId));
   if (
     current !== null && current.status === "active" && current.session_id === sessionId &&
-    now.getTime() - Date.parse(current.last_heartbeat) < HEARTBEAT_THROTTLE_MS
+    fresh(now.getTime() - Date.parse(current.last_heartbeat))
   ) return "fresh";
   await store.mutate("hook post-tool-use", (tx) => {
     // Decided again under the lock: the record may have changed since the read above.

@@ -7,7 +7,9 @@
  */
 import { dirname, join } from "./path.ts";
 import { TrackError } from "../cli/errors.ts";
-import { readAllAgents } from "../agents/agent_store.ts";
+import { agentPath, readAllAgents } from "../agents/agent_store.ts";
+import { FUTURE_TOLERANCE_MS, heartbeatAge, monotonicNow } from "../agents/clock.ts";
+import { formatAge } from "../cli/time.ts";
 import { readBoard } from "../board/board.ts";
 import { readReservations, releaseWhere } from "../files/reservations.ts";
 import { isGlob, isRepoPattern } from "../files/paths.ts";
@@ -30,6 +32,7 @@ export type FindingKind =
   | "unknown-agent-reservation"
   | "bad-reservation-path"
   | "holder-mismatch"
+  | "future-heartbeat"
   | "network-filesystem"
   | "symlink";
 
@@ -287,8 +290,14 @@ function linkFindings(store: Store): Finding[] {
   });
 }
 
-/** Runs every check; with `fix`, repairs provable debris under the store lock first. */
-export async function runDoctor(store: Store, options: { fix: boolean }): Promise<DoctorReport> {
+/**
+ * Runs every check; with `fix`, repairs provable debris under the store lock first. `now` is the
+ * wall clock heartbeats are compared with.
+ */
+export async function runDoctor(
+  store: Store,
+  options: { fix: boolean; now: Date },
+): Promise<DoctorReport> {
   const fixed: Finding[] = [];
   const links = linkFindings(store);
   // Findings that readers report about a link (or a path below one) are that link's finding.
@@ -398,6 +407,27 @@ export async function runDoctor(store: Store, options: { fix: boolean }): Promis
   const brokenAgents = new Set(
     agentsRead.problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)),
   );
+  const mono = monotonicNow();
+  for (const a of agentsRead.agents) {
+    if (a.status !== "active") continue;
+    const age = heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, {
+      wall: options.now,
+      mono,
+    });
+    if (!age.future) continue;
+    findings.push(
+      finding(
+        "future-heartbeat",
+        store.display(agentPath(store, a.id)),
+        `agent "${a.id}" has a heartbeat dated in the future (last_heartbeat ${a.last_heartbeat}, ` +
+          `${age.source} ahead by more than ${
+            formatAge(FUTURE_TOLERANCE_MS)
+          }): a fake or wrong clock wrote it, so track stale ` +
+          `counts it as stale (hint: track stale --reclaim; a live agent repairs it with ` +
+          `track heartbeat --agent ${a.id})`,
+      ),
+    );
+  }
 
   try {
     store.readConfig();

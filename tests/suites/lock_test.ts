@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../assert.ts";
-import { tempStore } from "../helpers.ts";
+import { mainEnv, tempStore, testCommand } from "../helpers.ts";
 import { acquireLock } from "../../src/store/lock.ts";
 import { TrackError } from "../../src/cli/errors.ts";
 import { main } from "../../src/cli/main.ts";
@@ -28,7 +28,7 @@ async function tryNow(path: string): Promise<"got" | "busy"> {
 }
 
 async function holder(path: string) {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = testCommand(Deno.execPath(), {
     args: ["run", "-A", "--quiet", HOLDER, path],
     stdin: "piped",
     stdout: "piped",
@@ -85,7 +85,12 @@ Deno.test("suite lock: lock file deleted and replaced in a loop during writes lo
   const procs = 8;
   const each = size("TRACK_SUITE_LOCK_WRITES", 30);
   await using s = await tempStore();
-  assertEquals(await main(["create", "--title", "shared"], { io: new MemoryIo(), cwd: s.root }), 0);
+  const created = await main(["create", "--title", "shared"], {
+    io: new MemoryIo(),
+    cwd: s.root,
+    env: mainEnv(),
+  });
+  assertEquals(created, 0);
   await using pool = await WorkerPool.start(procs);
   let vandalism = 0;
   let done = false;
@@ -115,7 +120,7 @@ Deno.test("suite lock: lock file deleted and replaced in a loop during writes lo
   await vandal;
   for (const rs of outs) for (const r of rs!) assertEquals(r.code, 0, r.stderr);
   const io = new MemoryIo();
-  assertEquals(await main(["show", "1", "--json"], { io, cwd: s.root }), 0);
+  assertEquals(await main(["show", "1", "--json"], { io, cwd: s.root, env: mainEnv() }), 0);
   const log = JSON.parse(io.stdout).ticket.log as Array<{ message: string }>;
   const lost = procs * each - new Set(log.map((e) => e.message)).size;
   report("lock", {

@@ -4,7 +4,7 @@
  * Sizes: TRACK_SUITE_LOST_TRIALS (per configuration; 25), TRACK_SUITE_SCALE.
  */
 import { assertEquals } from "../assert.ts";
-import { tempStore } from "../helpers.ts";
+import { mainEnv, tempStore } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { report, size, WorkerPool } from "./pool.ts";
@@ -65,7 +65,11 @@ Deno.test("suite lost-updates: concurrent edits of different fields all survive"
         n++;
         const io = new MemoryIo();
         assertEquals(
-          await main(["create", "--title", `trial ${n}`, "--json"], { io, cwd: s.root }),
+          await main(["create", "--title", `trial ${n}`, "--json"], {
+            io,
+            cwd: s.root,
+            env: mainEnv(),
+          }),
           0,
         );
         const id = JSON.parse(io.stdout).ticket.id as string;
@@ -77,7 +81,10 @@ Deno.test("suite lost-updates: concurrent edits of different fields all survive"
         );
         for (const o of outs) if (o !== null) assertEquals(o[0].code, 0, o[0].stderr);
         const shown = new MemoryIo();
-        assertEquals(await main(["show", id, "--json"], { io: shown, cwd: s.root }), 0);
+        assertEquals(
+          await main(["show", id, "--json"], { io: shown, cwd: s.root, env: mainEnv() }),
+          0,
+        );
         const after = JSON.parse(shown.stdout) as Shown;
         for (const p of plan) {
           if (p === null) continue;

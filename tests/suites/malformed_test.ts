@@ -7,7 +7,7 @@
  * Sizes: TRACK_SUITE_MUTATIONS (CI 2000).
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { runTrack, snapshot, tempStore } from "../helpers.ts";
+import { mainEnv, runTrack, snapshot, tempStore } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { report, rng, seed, size } from "./pool.ts";
@@ -278,7 +278,7 @@ interface Outcome {
 async function run(root: string, args: string[]): Promise<Outcome> {
   const io = new MemoryIo();
   const t0 = performance.now();
-  const code = await main(args, { io, cwd: root, env: { get: () => undefined } });
+  const code = await main(args, { io, cwd: root, env: mainEnv() });
   return { code, stdout: io.stdout, stderr: io.stderr, ms: performance.now() - t0 };
 }
 
@@ -324,7 +324,7 @@ function restore(dir: string, files: Files): void {
 
 async function pristine() {
   const s = await tempStore();
-  const io = () => ({ io: new MemoryIo(), cwd: s.root });
+  const io = () => ({ io: new MemoryIo(), cwd: s.root, env: mainEnv() });
   assertEquals(await main(["create", "--title", "first"], io()), 0);
   assertEquals(await main(["create", "--title", "second", "--depends-on", "1"], io()), 0);
   assertEquals(await main(["register", "--agent", "ann"], io()), 0);

@@ -1,6 +1,7 @@
 /** Parent side of tests/suites/worker.ts: a pool of real processes released together per round. */
 import { fileURLToPath } from "node:url";
 import type { Round, RunOutcome } from "./worker.ts";
+import { testCommand } from "../helpers.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
@@ -40,9 +41,9 @@ export class WorkerPool implements AsyncDisposable {
   /** Starts `n` workers and waits until every one has loaded track. */
   static async start(n: number, env: Record<string, string> = {}): Promise<WorkerPool> {
     const children = Array.from({ length: n }, () =>
-      new Deno.Command(Deno.execPath(), {
+      testCommand(Deno.execPath(), {
         args: ["run", "-A", "--quiet", WORKER],
-        env: { NO_COLOR: "1", TRACK_AGENT: "", ...env },
+        env,
         stdin: "piped",
         stdout: "piped",
         stderr: "inherit",
