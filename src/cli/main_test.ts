@@ -3,6 +3,9 @@ import { type CommandSpec, defineCommand } from "./command.ts";
 import { MemoryIo } from "./io.ts";
 import { main } from "./main.ts";
 
+/** An empty environment: these tests must not see the developer's TRACK_* variables. */
+const NO_ENV = { get: () => undefined };
+
 Deno.test("main() turns an unexpected exception into exit 1 with a one-line message", async () => {
   const boom = defineCommand({
     name: "boom",
@@ -77,31 +80,31 @@ Deno.test("main() with no arguments prints help and exits 2", async () => {
 
 Deno.test("main() prints a command's help for `help COMMAND`, the same as `COMMAND --help`", async () => {
   const viaFlag = new MemoryIo();
-  assertEquals(await main(["list", "--help"], { io: viaFlag }), 0);
+  assertEquals(await main(["list", "--help"], { io: viaFlag, env: NO_ENV }), 0);
   const viaHelp = new MemoryIo();
-  assertEquals(await main(["help", "list"], { io: viaHelp }), 0);
+  assertEquals(await main(["help", "list"], { io: viaHelp, env: NO_ENV }), 0);
   assertEquals(viaHelp.stdout, viaFlag.stdout);
   assertStringIncludes(viaHelp.stdout, "Usage: track list");
   const overview = new MemoryIo();
-  assertEquals(await main(["help"], { io: overview }), 0);
+  assertEquals(await main(["help"], { io: overview, env: NO_ENV }), 0);
   assertStringIncludes(overview.stdout, "Usage: track <command>");
   const unknown = new MemoryIo();
-  assertEquals(await main(["help", "lsit"], { io: unknown }), 2);
+  assertEquals(await main(["help", "lsit"], { io: unknown, env: NO_ENV }), 2);
   assertStringIncludes(unknown.stderr, `did you mean "list"`);
-  assertEquals(await main(["help", "list", "extra"], { io: new MemoryIo() }), 2);
+  assertEquals(await main(["help", "list", "extra"], { io: new MemoryIo(), env: NO_ENV }), 2);
 });
 
 Deno.test("main() prints help as JSON with --json: the overview and one command", async () => {
   for (const args of [["--help", "--json"], ["help", "--json"], ["--json", "--help"]]) {
     const io = new MemoryIo();
-    assertEquals(await main(args, { io }), 0, args.join(" "));
+    assertEquals(await main(args, { io, env: NO_ENV }), 0, args.join(" "));
     const all = JSON.parse(io.stdout);
     assertEquals(all.schema, 1);
     assertEquals(all.commands.some((c: { name: string }) => c.name === "create"), true);
   }
   for (const args of [["create", "--help", "--json"], ["help", "create", "--json"]]) {
     const io = new MemoryIo();
-    assertEquals(await main(args, { io }), 0, args.join(" "));
+    assertEquals(await main(args, { io, env: NO_ENV }), 0, args.join(" "));
     const { schema, command } = JSON.parse(io.stdout);
     assertEquals(schema, 1);
     assertEquals(command.name, "create");

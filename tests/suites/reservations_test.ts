@@ -8,7 +8,7 @@
  * Sizes: TRACK_SUITE_RESERVATION_ROUNDS (40), TRACK_SUITE_SCALE.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { tempStore } from "../helpers.ts";
+import { mainEnv, tempStore } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { report, rng, seed, size, WorkerPool } from "./pool.ts";
@@ -45,7 +45,7 @@ function overlaps(a: number, b: number): boolean {
 
 async function cli(args: string[], cwd: string): Promise<string> {
   const io = new MemoryIo();
-  const code = await main(args, { io, cwd });
+  const code = await main(args, { io, cwd, env: mainEnv() });
   assertEquals(code, 0, `track ${args.join(" ")}: ${io.stderr}`);
   return io.stdout;
 }
