@@ -4,7 +4,7 @@
  * and `TRACK_DIR` or `migrate --from` at anything else is refused without writing.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { exists, runTrack, snapshot, tempStore } from "./helpers.ts";
+import { exists, runTrack, snapshot, tempStore, testCommand } from "./helpers.ts";
 
 const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: "1",
@@ -16,7 +16,7 @@ const GIT_ENV = {
 };
 
 function git(cwd: string, args: string[]): void {
-  const out = new Deno.Command("git", { args, cwd, env: GIT_ENV, stdout: "null", stderr: "piped" })
+  const out = testCommand("git", { args, cwd, env: GIT_ENV, stdout: "null", stderr: "piped" })
     .outputSync();
   assertEquals(out.code, 0, `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
 }
@@ -94,7 +94,7 @@ Deno.test("a worktree whose main worktree has no store refuses its checked-out c
   assert(!exists(s.dir), "init created no empty store that would hide the copy's tickets");
   assertEquals(snapshot(`${wt}/.track`), copy);
   // Following the hint makes one shared store again.
-  const cp = new Deno.Command("cp", { args: ["-R", `${wt}/.track`, s.dir] }).outputSync();
+  const cp = testCommand("cp", { args: ["-R", `${wt}/.track`, s.dir] }).outputSync();
   assertEquals(cp.code, 0);
   assertEquals((await s.json<{ tickets: unknown[] }>(["list"], { cwd: wt })).tickets.length, 1);
 });
