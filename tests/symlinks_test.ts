@@ -229,3 +229,34 @@ Deno.test("symlinks: init does not create store directories through a link", asy
   assertRefused(await s.track(["init"]), "board");
   assertEquals([...Deno.readDirSync(o.dir)].map((e) => e.name), ["victim"]);
 });
+
+Deno.test("symlinks: hooks install --claude never writes through a link at a temp name", async () => {
+  await using s = await tempStore();
+  await using o = await outside();
+  Deno.mkdirSync(`${s.root}/.claude`);
+  Deno.symlinkSync(o.victim, `${s.root}/.claude/settings.json.track.tmp`);
+  const r = await s.track(["hooks", "install", "--claude", "--command", "track"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(Deno.readTextFileSync(o.victim), VICTIM_TEXT);
+  const settings = JSON.parse(Deno.readTextFileSync(`${s.root}/.claude/settings.json`));
+  assertEquals(settings.hooks.PostToolUse[0].hooks[0].command, "track hook claude post-tool-use");
+});
+
+Deno.test("symlinks: hooks install --git never writes through a link in a committed hooks directory", async () => {
+  await using s = await tempStore();
+  await using o = await outside();
+  const git = (...args: string[]) =>
+    new Deno.Command("git", { args, cwd: s.root, stdout: "null", stderr: "null" }).outputSync();
+  assertEquals(git("init", "-q").code, 0);
+  assertEquals(git("config", "core.hooksPath", ".githooks").code, 0);
+  Deno.mkdirSync(`${s.root}/.githooks`);
+  for (const hook of ["pre-commit", "commit-msg"]) {
+    Deno.symlinkSync(o.victim, `${s.root}/.githooks/${hook}.track.tmp`);
+  }
+  const r = await s.track(["hooks", "install", "--git", "--command", "track"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(Deno.readTextFileSync(o.victim), VICTIM_TEXT);
+  const hook = Deno.statSync(`${s.root}/.githooks/pre-commit`);
+  assert(hook.isFile && (hook.mode! & 0o111) !== 0, "an executable hook");
+  assertStringIncludes(Deno.readTextFileSync(`${s.root}/.githooks/pre-commit`), "hook git");
+});

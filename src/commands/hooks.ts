@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { badDataError, ioError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
+import { writeFileAtomic } from "../store/atomic.ts";
 import { addClaudeHooks, removeClaudeHooks } from "../integrations/claude_hooks.ts";
 import {
   git,
@@ -57,12 +58,12 @@ function readSettings(path: string): { settings: Record<string, unknown>; text: 
 function writeSettings(path: string, text: string): void {
   try {
     Deno.mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.track.tmp`;
-    Deno.writeTextFileSync(tmp, text);
-    Deno.renameSync(tmp, path);
   } catch (e) {
     throw ioError("write", path, e);
   }
+  // A fresh temp name created with createNew, then a rename: a link committed at a fixed temp
+  // name (`settings.json.track.tmp` -> ~/.bashrc) was written through before.
+  writeFileAtomic(path, text, path);
 }
 
 export default defineCommand({

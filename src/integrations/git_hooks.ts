@@ -6,6 +6,7 @@
  * `<hook>.local` and called first; uninstall puts it back.
  */
 import { join } from "../store/path.ts";
+import { tempPathFor } from "../store/atomic.ts";
 import { conflictError, TrackError } from "../cli/errors.ts";
 import { conflictsFor, readReservations, type Reservation } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
@@ -122,10 +123,23 @@ export function installGitHooks(cwd: string, command: string): GitHookChange[] {
       Deno.renameSync(path, `${path}.local`);
       action = "chained";
     }
-    const tmp = `${path}.track.tmp`;
-    Deno.writeTextFileSync(tmp, script, { mode: 0o755 });
-    Deno.chmodSync(tmp, 0o755);
-    Deno.renameSync(tmp, path);
+    // A fresh temp name created with createNew (never through a link: a committed hooks
+    // directory, core.hooksPath, could hold one at a fixed name), then a rename.
+    const tmp = tempPathFor(path);
+    const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o755 });
+    try {
+      try {
+        const bytes = new TextEncoder().encode(script);
+        for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
+      } finally {
+        file.close();
+      }
+      Deno.chmodSync(tmp, 0o755);
+      Deno.renameSync(tmp, path);
+    } catch (e) {
+      Deno.removeSync(tmp);
+      throw e;
+    }
     return { hook, path, action };
   });
 }
