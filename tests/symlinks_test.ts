@@ -120,14 +120,14 @@ Deno.test("symlinks: a linked cache/tickets.log gets no line appended to its tar
 Deno.test("symlinks: a linked board day directory gets no post written into it", async () => {
   await using s = await tempStore();
   await using o = await outside();
-  const env = { TRACK_FAKE_NOW: "2026-03-01T10:00:00Z" };
+  const clock = { now: "2026-03-01T10:00:00Z" };
   await s.json(["board", "--agent", "ann", "-m", "first"], {
-    env: { TRACK_FAKE_NOW: "2026-02-28T10:00:00Z" },
+    clock: { now: "2026-02-28T10:00:00Z" },
   });
   Deno.mkdirSync(`${o.dir}/day`);
   Deno.symlinkSync(`${o.dir}/day`, `${s.dir}/board/2026-03-01`);
   assertRefused(
-    await s.track(["board", "--agent", "ann", "-m", "hi"], { env }),
+    await s.track(["board", "--agent", "ann", "-m", "hi"], { clock }),
     "board/2026-03-01",
   );
   assertEquals([...Deno.readDirSync(`${o.dir}/day`)], []);
@@ -136,7 +136,7 @@ Deno.test("symlinks: a linked board day directory gets no post written into it",
     `${o.dir}/day/100000000-0000-abc.md`,
     "---\nat: 2026-03-01T10:00:00Z\nagent: mallory\n---\nfrom outside\n",
   );
-  const r = await s.track(["board", "--json"], { env });
+  const r = await s.track(["board", "--json"], { clock });
   assertEquals(r.code, 0, r.stderr);
   const messages = (JSON.parse(r.stdout).entries as Array<{ message: string }>).map((e) =>
     e.message
