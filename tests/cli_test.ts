@@ -206,7 +206,7 @@ Deno.test("update enforces transitions and ownership; backlog clears the claimer
   await s.json(["claim", "1", "--agent", "a"]);
   const other = await s.track(["update", "1", "--status", "in-progress", "--agent", "b"]);
   assertEquals(other.code, 3);
-  assertStringIncludes(other.stderr, `claimed by "a"`);
+  assertStringIncludes(other.stderr, `"a" is working on it (claimed)`);
   await s.json(["update", "1", "--status", "in-progress", "--agent", "a"]);
   await s.json(["update", "1", "--status", "review", "--agent", "a"]);
   await s.json(["update", "1", "--status", "in-progress", "--agent", "a"]);

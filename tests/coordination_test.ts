@@ -162,19 +162,77 @@ Deno.test("a ticket moved to backlog by someone else fences its holder", async (
   for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
   await s.json(["claim", "1", "--agent", "holder"]);
   await s.json(["claim", "2", "--agent", "holder"]);
-  await s.json(["update", "1", "--status", "backlog"]); // a person at the terminal
+  await s.json(["update", "1", "--status", "backlog", "--force"]); // a person at the terminal
   await s.json(["update", "2", "--status", "backlog", "--agent", "lead", "--force"]);
   for (const [id, by] of [["1", "human"], ["2", "lead"]]) {
     const before = s.read(`tickets/T-000${id}.md`);
     const late = await s.track(["log", id, "--agent", "holder", "-m", "late"]);
     assertEquals(late.code, 3, late.stderr);
-    assertStringIncludes(late.stderr, `moved to backlog by "${by}"`);
+    assertStringIncludes(late.stderr, `moved to backlog by "${by}" with --force`);
     assertEquals(s.read(`tickets/T-000${id}.md`), before);
   }
   // Giving a ticket back yourself is not losing it.
   await s.json(["claim", "1", "--agent", "holder"]);
   await s.json(["update", "1", "--status", "backlog", "--agent", "holder"]);
   await s.json(["log", "1", "--agent", "holder", "-m", "notes for the next one"]);
+});
+
+Deno.test("moving another agent's ticket needs --force for everyone; forced, the holder is fenced and told", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "holder"]);
+  await s.json(["update", "1", "--status", "in-progress", "--agent", "holder"]);
+  const before = snapshot(s.dir);
+  // A person (no --agent, no TRACK_AGENT) and another agent, to every status, CLI and JSON.
+  for (const to of ["review", "done", "backlog", "claimed"]) {
+    for (const who of [[], ["--agent", "other"]]) {
+      const r = await s.track(["update", "1", "--status", to, ...who, "--json"]);
+      assertEquals(r.code, 3, `${to} ${who}: ${r.stderr}`);
+      const err = JSON.parse(r.stderr).error;
+      assertStringIncludes(err.message, `"holder" is working on it (in-progress)`);
+      assertEquals(err.detail.needs_force, true);
+      assertEquals(err.detail.holder, "holder");
+    }
+  }
+  assertEquals(snapshot(s.dir), before, "refused moves change nothing");
+  // Fields other than the status stay open to everyone.
+  await s.json(["update", "1", "--priority", "high"]);
+  // With --force the move happens, the board names the holder, and the holder is fenced.
+  const forced = await s.json<{ ticket: { status: string; claimed_by: string } }>([
+    "update",
+    "1",
+    "--status",
+    "review",
+    "--force",
+  ]);
+  assertEquals([forced.ticket.status, forced.ticket.claimed_by], ["review", "holder"]);
+  const board = await s.json<{ entries: Array<{ agent: string; message: string }> }>([
+    "board",
+    "--ticket",
+    "1",
+    "--last",
+    "1",
+  ]);
+  assertEquals(board.entries[0].agent, "human");
+  assertEquals(
+    board.entries[0].message,
+    'T-0001: in-progress -> review (taken from "holder" with --force)',
+  );
+  const frozen = s.read("tickets/T-0001.md");
+  for (
+    const args of [
+      ["update", "1", "--status", "in-progress", "--agent", "holder"],
+      ["log", "1", "--agent", "holder", "-m", "late"],
+      ["files", "--add", "src/x.ts", "--agent", "holder", "--ticket", "1"],
+    ]
+  ) {
+    const late = await s.track(args);
+    assertEquals(late.code, 3, `${args.join(" ")}: ${late.stderr}`);
+    assertStringIncludes(late.stderr, `moved to review by "human" with --force`);
+  }
+  assertEquals(s.read("tickets/T-0001.md"), frozen);
+  // A reviewer moves a ticket in review on without force: it is no longer in the holder's hands.
+  await s.json(["update", "1", "--status", "done", "--agent", "reviewer"]);
 });
 
 Deno.test("a forced claim fences the previous holder", async () => {

@@ -174,6 +174,11 @@ Deno.test("a refused MCP call is a tool error with the CLI's message", async () 
   assertEquals(cli.code, 3);
   const ages = (t: string) => t.trim().replace(/\d+[smhd] ago/g, "N ago");
   assertEquals(ages("track: " + r.text), ages(cli.stderr));
+  // Moving another agent's ticket: the same rule as the CLI, and MCP never forces.
+  const move = await c.call("update", { id: "T-0001", status: "backlog" });
+  assert(move.isError);
+  assertStringIncludes(move.text, `"bravo" is working on it (claimed)`);
+  assertStringIncludes(s.read("tickets/T-0001.md"), "claimed_by: bravo");
   const missing = await c.call("tickets", { id: "T-0099" });
   assert(missing.isError);
   assertStringIncludes(missing.text, "T-0099");

@@ -13,7 +13,7 @@ import { patternsOverlap } from "../files/paths.ts";
 import { readyTickets } from "../tickets/ready.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { openDependencies } from "../tickets/deps.ts";
-import type { Ticket } from "../tickets/ticket.ts";
+import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
 import { readAgent, touchAgent, writeAgent } from "./agent_store.ts";
 
 /** Result of a claim. */
@@ -26,21 +26,69 @@ export interface ClaimResult {
 }
 
 /**
- * Refuses (exit 3) when `agent` lost its claim on `ticket` and someone else holds it now or it
- * went back to the pool: a late writer cannot overwrite the new holder's work.
+ * Refuses (exit 3) when `agent` lost its claim on `ticket` (reclaimed, taken with `--force`,
+ * moved by someone else) and has not claimed it again since: a late writer cannot overwrite
+ * the new holder's work, nor go on with a ticket taken out of its hands.
  */
 export function assertNotFenced(store: Store, agent: string, ticket: Ticket, action: string): void {
-  if (ticket.claimed_by === agent) return;
   const record = readAgent(store, agent);
   const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
   if (!lost) return;
+  // Claimed again since (a newer epoch): the note is history. A claim clears it anyway.
+  if (ticket.claimed_by === agent && ticket.claim_epoch !== lost.epoch) return;
   const now = ticket.claimed_by === null
     ? `it is in ${ticket.status}, unclaimed`
+    : ticket.claimed_by === agent
+    ? `it is in ${ticket.status}, no longer in its hands`
     : `it is now held by "${ticket.claimed_by}"`;
   throw conflictError(
     `Cannot ${action} "${ticket.id}": "${agent}" lost its claim at ${lost.at} (${lost.reason}); ${now}`,
     `track next --agent ${agent} (or track board --last 20 to see what happened)`,
     { ticket: ticket.id, lost_at: lost.at, reason: lost.reason, holder: ticket.claimed_by },
+  );
+}
+
+/**
+ * The agent working on `ticket` (claimed or in-progress) when that is not `actor` (null: a
+ * person, `human`); null otherwise. Moving such a ticket needs force, for everyone: see
+ * {@linkcode assertMayMove}. A ticket in review or done is no longer in its claimer's hands.
+ */
+export function heldByOther(ticket: TicketSummary, actor: string | null): string | null {
+  const held = ticket.status === "claimed" || ticket.status === "in-progress";
+  return held && ticket.claimed_by !== null && ticket.claimed_by !== actor
+    ? ticket.claimed_by
+    : null;
+}
+
+/**
+ * The one rule for changing the status of a ticket another agent is working on, applied to
+ * every surface (CLI `update`, MCP `update`, the dashboard): without `force` it is refused
+ * (exit 3) with `detail.needs_force: true` and the holder, so a surface can ask for
+ * confirmation and retry with force. With force the holder is fenced by the caller
+ * ({@linkcode recordLostClaim}) and the board event names it.
+ */
+export function assertMayMove(
+  ticket: TicketSummary,
+  to: string,
+  actor: string | null,
+  force: boolean,
+): void {
+  const holder = heldByOther(ticket, actor);
+  if (holder === null || force) return;
+  const who = actor ?? "human";
+  throw conflictError(
+    `Cannot move "${ticket.id}" to ${to}: "${holder}" is working on it (${ticket.status}); ` +
+      `moving another agent's ticket needs --force, which takes it from "${holder}"`,
+    `track board --agent ${actor ?? "NAME"} --ticket ${ticket.id} --tag question -m "..." ` +
+      `(ask "${holder}" first)`,
+    {
+      ticket: ticket.id,
+      status: ticket.status,
+      to,
+      holder,
+      actor: who,
+      needs_force: true,
+    },
   );
 }
 

@@ -42,7 +42,7 @@ export default defineCommand({
       name: "force",
       short: "f",
       type: "boolean",
-      description: "Allow any transition and moving another agent's ticket",
+      description: "Allow any transition, and moving a ticket another agent works on (fences it)",
     },
   ],
   parse(args) {

@@ -347,6 +347,12 @@ Deno.test("handler move goes through updateTicket: legal move written, illegal r
   assertStringIncludes((await errorOf(claim)).message, "needs an agent");
 
   await fx.ts.track(["claim", "T-0001", "--agent", "alice"]);
+  // Another agent's ticket in its hands: moving it needs force, a person included.
+  const held = await fx.handle(write("/api/move", { id: "t-1", status: "in-progress" }));
+  assertEquals(held.status, 409);
+  assertStringIncludes((await errorOf(held)).message, "needs --force");
+  // Once alice hands it over for review, a person may send it back.
+  await fx.ts.track(["update", "T-0001", "--status", "review", "--agent", "alice"]);
   const ok = await fx.handle(write("/api/move", { id: "t-1", status: "in-progress" }));
   assertEquals(ok.status, 200);
   assertEquals((await ok.json()).ticket, { id: "T-0001", status: "in-progress" });

@@ -2,7 +2,13 @@
 import { conflictError, usageError } from "../cli/errors.ts";
 import { isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
-import { assertNotFenced, claimLocked, recordLostClaim } from "../agents/claims.ts";
+import {
+  assertMayMove,
+  assertNotFenced,
+  claimLocked,
+  heldByOther,
+  recordLostClaim,
+} from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { releaseWhere } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
@@ -70,13 +76,8 @@ export async function updateTicket(
     checkNoCycle(store, t.id, addDeps);
     const to = input.status;
     if (to !== undefined && to !== t.status) {
-      if (agent !== null && t.claimed_by !== null && t.claimed_by !== agent && !input.force) {
-        throw conflictError(
-          `Cannot move "${t.id}" to ${to}: it is claimed by "${t.claimed_by}", not "${agent}"`,
-          `track board --agent ${agent} --ticket ${t.id} -m "..." (ask the holder)`,
-          { ticket: t.id, holder: t.claimed_by },
-        );
-      }
+      // The same rule for everyone, a person included: another agent's work needs --force.
+      assertMayMove(t, to, agent, input.force);
       // The seed's agent protocol goes straight from claim to review: for the claimer itself
       // that is two legal steps (claimed -> in-progress -> review), both recorded on the board.
       const passThrough = !input.force && t.status === "claimed" && to === "review" &&
@@ -94,14 +95,18 @@ export async function updateTicket(
         claimed = true;
       } else {
         const holder = t.claimed_by;
+        // Taken out of another agent's hands (forced, or sent back to the pool from review):
+        // the holder's late writes are fenced, as after a reclaim.
+        const taken = heldByOther(t, agent) ??
+          (to === "backlog" && from !== "done" && holder !== agent ? holder : null);
         t = { ...t, status: to };
         if (to === "backlog") {
           t.claimed_by = null;
           t.claimed_at = null;
-          // Taken back by someone else: the holder's late writes are fenced, as after a reclaim.
-          if (holder !== null && holder !== agent) {
-            recordLostClaim(tx, holder, onDisk, `moved to backlog by "${agent ?? "human"}"`, now);
-          }
+        }
+        if (taken !== null) {
+          const how = input.force ? " with --force" : "";
+          recordLostClaim(tx, taken, onDisk, `moved to ${to} by "${agent ?? "human"}"${how}`, now);
         }
         if (to === "backlog" || to === "done") {
           releaseWhere(tx, (r) => r.ticket === t.id);
@@ -113,7 +118,8 @@ export async function updateTicket(
           ticket: t.id,
           tag: "status",
           kind: "event",
-          message: `${t.id}: ${steps.join(" -> ")}`,
+          message: `${t.id}: ${steps.join(" -> ")}` +
+            (taken === null ? "" : ` (taken from "${taken}"${input.force ? " with --force" : ""})`),
         });
       }
     }
