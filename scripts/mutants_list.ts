@@ -34,8 +34,8 @@ export const MUTANTS: Mutant[] = [
     name: "fencing-skipped",
     breaks: "a holder whose claim was taken still writes to the ticket",
     file: "src/agents/claims.ts",
-    find: `  if (ticket.claimed_by === agent) return;\n`,
-    replace: `  if (agent !== "") return; // mutant\n`,
+    find: `  if (!lost) return;\n`,
+    replace: `  if (agent !== "" || !lost) return; // mutant\n`,
     suite: "tests/suites/claims_test.ts",
   },
   {
