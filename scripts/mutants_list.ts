@@ -62,7 +62,8 @@ export const MUTANTS: Mutant[] = [
     file: "src/agents/clock.ts",
     find:
       `if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === now.mono.boot) {`,
-    replace: `if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === "mutant") {`,
+    replace:
+      `if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === "mutant") {`,
     suite: "tests/suites/clock_test.ts",
   },
   {
