@@ -136,3 +136,70 @@ Deno.test("doctor: a hand-edited reservation outside the repository is reported;
   const left = JSON.parse(s.read("reservations.json")).reservations;
   assertEquals(left.map((x: { path: string }) => x.path), ["lib", "src/a.ts"]);
 });
+
+Deno.test("doctor: every finding carries one line of advice, printed as a hint", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  await s.json(["create", "--title", "two", "--depends-on", "T-0001"]);
+  Deno.writeTextFileSync(`${s.dir}/tickets/.T-0001.md.999.abc.tmp`, "half");
+  Deno.writeTextFileSync(`${s.dir}/server.json`, JSON.stringify({ pid: 2 ** 22 + 17 }));
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-0003.md`, "---\nid: T-0003\ntitle: x\n");
+  Deno.writeTextFileSync(`${s.dir}/tickets/notes.txt`, "x\n");
+  const two = s.read("tickets/T-0002.md").replace("  - T-0001", "  - T-0042");
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-0002.md`, two);
+  const r = await s.track(["doctor", "--json"]);
+  const findings: Array<{ kind: string; advice: string }> = JSON.parse(r.stdout).findings;
+  assertEquals(findings.length, 5, r.stdout);
+  for (const f of findings) {
+    assert(typeof f.advice === "string" && f.advice.length > 0 && !f.advice.includes("\n"), f.kind);
+  }
+  const dep = findings.find((f) => f.kind === "missing-dependency")!;
+  assertEquals(dep.advice, "track update T-0002 --remove-dep T-0042");
+  const human = await s.track(["doctor"]);
+  const lines = human.stdout.trimEnd().split("\n");
+  assertEquals(lines.filter((l) => l.startsWith("  hint: ")).length, 5, human.stdout);
+  assertStringIncludes(human.stdout, "  hint: track doctor --fix");
+});
+
+Deno.test("doctor: a missing config.json is a finding with the command that restores it", async () => {
+  await using s = await tempStore();
+  Deno.removeSync(`${s.dir}/config.json`);
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  const [f] = JSON.parse(r.stdout).findings;
+  assertEquals([f.kind, f.file], ["missing-config", ".track/config.json"]);
+  assertStringIncludes(f.advice, "git checkout -- .track/config.json");
+});
+
+Deno.test("doctor: server.json of a killed server that is a zombie is a dead server's leftover", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using s = await tempStore();
+  // `sleep 0` exits while its parent, exec'd into `sleep 30`, never reaps it: a zombie, as a
+  // killed `serve -d` stays when nothing reaps it.
+  const parent = new Deno.Command("sh", {
+    args: ["-c", "sleep 0 & echo $!; exec sleep 30"],
+    stdout: "piped",
+  }).spawn();
+  const reader = parent.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const zombie = Number((await reader.read()).value!.trim());
+  try {
+    for (let i = 0; i < 200; i++) {
+      const stat = Deno.readTextFileSync(`/proc/${zombie}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) break;
+      await new Promise((r) => setTimeout(r, 10)); // polling for the state, not timing anything
+    }
+    Deno.writeTextFileSync(
+      `${s.dir}/server.json`,
+      JSON.stringify({ schema: 1, pid: zombie, proc_start: null }),
+    );
+    const r = await s.track(["doctor", "--json"]);
+    assertEquals(r.code, 6, r.stdout);
+    const [f] = JSON.parse(r.stdout).findings;
+    assertEquals([f.kind, f.file], ["runtime-file", ".track/server.json"]);
+  } finally {
+    parent.kill("SIGKILL");
+    await reader.cancel();
+    await parent.status;
+  }
+});

@@ -34,6 +34,7 @@ export default defineCommand({
           : `${f.file}:${f.line}: `;
         const mark = f.fixed ? "fixed" : f.warning ? "warning" : f.fixable ? "debris" : "problem";
         ctx.io.out(`${mark}  ${f.kind}  ${where}${f.message}`);
+        if (!f.fixed) ctx.io.out(`  hint: ${f.advice}`);
       }
       const lock = r.lock.held
         ? `held by pid ${r.lock.pid ?? "?"} (${r.lock.command ?? "unknown command"})`

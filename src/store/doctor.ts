@@ -24,6 +24,7 @@ import type { Store } from "./store.ts";
 /** What kind of trouble a finding is. */
 export type FindingKind =
   | "unparseable"
+  | "missing-config"
   | "temp-file"
   | "runtime-file"
   | "missing-dependency"
@@ -44,6 +45,8 @@ export interface Finding {
   /** 1-based line when known. */
   line: number | null;
   message: string;
+  /** What to do about it: one line, usually the next command. */
+  advice: string;
   /** Whether `--fix` may repair it (provable debris or derived state). */
   fixable: boolean;
   /** Whether this run repaired it. */
@@ -74,33 +77,73 @@ export interface DoctorReport {
 const TEMP_NAME = /^\..+\.tmp$/;
 const NEAR_TICKET = /^T-(\d+)\.md$/;
 
+/** What to do about a finding of each kind, unless the finding says something more precise. */
+const ADVICE: Record<FindingKind, string> = {
+  "unparseable": "fix or restore the file by hand (git diff .track/), then run: track doctor",
+  "missing-config": "restore it (git checkout -- .track/config.json), or: track init",
+  "temp-file": "track doctor --fix (removes only such leftovers)",
+  "runtime-file": "track doctor --fix (removes it); track serve -d starts the dashboard again",
+  "missing-dependency": "track update T --remove-dep T-MISSING (or create the missing ticket)",
+  "duplicate-id":
+    "keep one of the two: move the other out of .track/tickets/ by hand (git log shows which is newer)",
+  "stray-file": "none needed: track ignores it (move it out of .track/tickets/ to silence this)",
+  "unknown-agent-reservation": "track doctor --fix (releases it)",
+  "bad-reservation-path": "track doctor --fix (releases it)",
+  "holder-mismatch":
+    "track files --release PATH --agent AGENT (the holder's own reservations stay)",
+  "future-heartbeat": "track stale --reclaim (a live agent repairs it: track heartbeat --agent A)",
+  "symlink":
+    "replace the link with a real file or directory (rm on the link removes only the link)",
+  "network-filesystem":
+    "keep .track/ on a local disk, or run every agent of this store on one machine",
+};
+
+/** Advice of a finding this run repaired. */
+const FIXED_ADVICE = "none: fixed by this run";
+
 function finding(
   kind: FindingKind,
   file: string | null,
   message: string,
-  options: { line?: number | null; fixable?: boolean; warning?: boolean } = {},
+  options: { line?: number | null; fixable?: boolean; warning?: boolean; advice?: string } = {},
 ): Finding {
   return {
     kind,
     file,
     line: options.line ?? null,
     message,
+    advice: options.advice ?? ADVICE[kind],
     fixable: options.fixable ?? false,
     fixed: false,
     warning: options.warning ?? false,
   };
 }
 
-/** Whether process `pid` is alive. Only Linux (/proc) can prove a process dead. */
+/**
+ * Whether process `pid` is alive. Only Linux (/proc) can prove a process dead. A zombie (killed,
+ * not yet reaped: a server started with `serve -d` whose parent is gone waits for init to reap
+ * it, which in a container may be never) is dead.
+ */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (Deno.build.os !== "linux") return true;
+  let stat: string;
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
     return true; // Cannot tell: never call a live process dead.
+  }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -222,6 +265,7 @@ function problemFinding(file: string, error: TrackError): Finding {
   const detail = error.detail as { line?: number | null; reason?: string } | null;
   return finding("unparseable", file, detail?.reason ?? error.message, {
     line: detail?.line ?? null,
+    advice: error.hint ?? undefined,
   });
 }
 
@@ -266,6 +310,7 @@ function checkDependencies(store: Store, tickets: Ticket[], findings: Finding[])
             "missing-dependency",
             store.display(store.ticketPath(t.id)),
             `depends on "${dep}", which does not exist`,
+            { advice: `track update ${t.id} --remove-dep ${dep}` },
           ),
         );
       }
@@ -310,6 +355,7 @@ export async function runDoctor(
         for (const file of tx.removeDebris(dir)) {
           fixed.push({
             ...finding("temp-file", file, "leftover temp file removed"),
+            advice: FIXED_ADVICE,
             fixable: true,
             fixed: true,
           });
@@ -327,6 +373,7 @@ export async function runDoctor(
             store.display(path),
             `runtime file of dead process ${pid} removed`,
           ),
+          advice: FIXED_ADVICE,
           fixable: true,
           fixed: true,
         });
@@ -343,6 +390,7 @@ export async function runDoctor(
             `reservation of ${JSON.stringify(r.path)} by "${r.agent}", not a path in the ` +
               `repository, released`,
           ),
+          advice: FIXED_ADVICE,
           fixable: true,
           fixed: true,
         });
@@ -357,6 +405,7 @@ export async function runDoctor(
             store.display(store.reservationsPath),
             `reservation of "${r.path}" by unknown or deregistered agent "${r.agent}" released`,
           ),
+          advice: FIXED_ADVICE,
           fixable: true,
           fixed: true,
         });
@@ -425,6 +474,10 @@ export async function runDoctor(
           }): a fake or wrong clock wrote it, so track stale ` +
           `counts it as stale (hint: track stale --reclaim; a live agent repairs it with ` +
           `track heartbeat --agent ${a.id})`,
+        {
+          advice:
+            `track stale --reclaim (a live agent repairs it: track heartbeat --agent ${a.id})`,
+        },
       ),
     );
   }
@@ -433,7 +486,9 @@ export async function runDoctor(
     store.readConfig();
   } catch (e) {
     if (!(e instanceof TrackError)) throw e;
-    findings.push(problemFinding(store.display(store.configPath), e));
+    const f = problemFinding(store.display(store.configPath), e);
+    // Without it, no other command opens this store.
+    findings.push(exists(store.configPath) ? f : { ...f, kind: "missing-config" });
   }
 
   const board = readBoard(store, { last: Number.MAX_SAFE_INTEGER });
@@ -477,7 +532,10 @@ export async function runDoctor(
           `"${r.path}" (reserved by "${r.agent}" for ${r.ticket}) names a directory but covers ` +
             `only that name (hint: track files --add '${r.path}/**' --agent ${r.agent} --ticket ` +
             `${r.ticket})`,
-          { warning: true },
+          {
+            warning: true,
+            advice: `track files --add '${r.path}/**' --agent ${r.agent} --ticket ${r.ticket}`,
+          },
         ),
       );
     }
@@ -488,9 +546,7 @@ export async function runDoctor(
         finding(
           "unknown-agent-reservation",
           resDisplay,
-          `"${r.path}" is reserved by ${
-            a ? "deregistered" : "unknown"
-          } agent "${r.agent}" (track doctor --fix releases it)`,
+          `"${r.path}" is reserved by ${a ? "deregistered" : "unknown"} agent "${r.agent}"`,
           { fixable: true },
         ),
       );
@@ -505,6 +561,7 @@ export async function runDoctor(
           `"${r.agent}" reserves "${r.path}" for ${r.ticket}, but ${r.ticket} is ${
             t.claimed_by === null ? "unclaimed" : `held by "${t.claimed_by}"`
           }`,
+          { advice: `track files --release '${r.path}' --agent ${r.agent}` },
         ),
       );
     }
@@ -520,7 +577,8 @@ export async function runDoctor(
           store.display(store.ticketPath(t.id)),
           `is ${t.status} by "${t.claimed_by}", which is ${
             a ? "deregistered" : "not a registered agent"
-          } (hint: track update ${t.id} --status backlog --force)`,
+          }`,
+          { advice: `track update ${t.id} --status backlog --force` },
         ),
       );
     }
