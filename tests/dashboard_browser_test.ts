@@ -244,3 +244,73 @@ Deno.test({
     }
   },
 });
+
+/** Where a test's screenshot goes: TRACK_SCREENSHOT_DIR to keep it, else a temp file. */
+async function screenshotPath(name: string): Promise<string> {
+  const dir = Deno.env.get("TRACK_SCREENSHOT_DIR");
+  return dir ? `${dir}/${name}.png` : await Deno.makeTempFile({ suffix: ".png" });
+}
+
+Deno.test({
+  name: "dashboard in Chromium: a 300 KB post and a body of 10,000 nested > render, bounded",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using ts = await tempStore();
+    const post = "x".repeat(300 * 1024);
+    let r = await ts.track(["board", "--agent", "human", "-m", "-"], { stdin: post });
+    assertEquals(r.code, 0, r.stderr);
+    r = await ts.track(["create", "--title", "Deep quotes", "--body", "-"], {
+      stdin: ">".repeat(10_000) + " deep",
+    });
+    assertEquals(r.code, 0, r.stderr);
+    const serve = await ts.track(["serve", "-d", "--port", String(freePort())]);
+    assertEquals(serve.code, 0, serve.stderr);
+    const url = serve.stdout.trim();
+    try {
+      await using browser = await launchBrowser();
+      const page = browser.page;
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("crash", () => errors.push("the tab crashed"));
+      const entry = "#board .entries li:has(.tag-note) .entry-body";
+
+      await t.step("the page loads with the post clipped and a Show all button", async () => {
+        await page.goto(url);
+        await page.waitForSelector(".conn-live", WAIT);
+        await page.waitForSelector(entry, WAIT);
+        const shown = await page.locator(entry).innerText();
+        assert(shown.length <= 601, `${shown.length} characters laid out`);
+        assert(shown.startsWith("xxxx") && shown.endsWith("…"));
+        const more = page.locator("#board button.more-text");
+        assertStringIncludes(await more.innerText(), "Show all (306,600 more characters)");
+        await page.screenshot({ path: await screenshotPath("long-post") });
+        await more.click();
+        await page.waitForSelector('#board button.more-text:has-text("Show less")', WAIT);
+        assertEquals((await page.locator(entry).innerText()).length, post.length);
+        // Wrapped inside the panel: the page grows down, never sideways.
+        const width = await page.evaluate<number>("document.documentElement.scrollWidth");
+        assert(width <= 1440, `page is ${width} px wide`);
+        await page.click("#board button.more-text");
+        await page.waitForSelector('#board button.more-text:has-text("Show all")', WAIT);
+      });
+
+      await t.step("the ticket with 10,000 nested > opens, quotes nested 8 deep", async () => {
+        await page.goto(url + "#T-0001");
+        await page.waitForSelector(".detail .markdown blockquote", WAIT);
+        // One blockquote per level, each inside the one before.
+        const depth = await page.locator(".detail .markdown blockquote").count();
+        assertEquals(
+          await page.locator(`.detail .markdown ${"blockquote ".repeat(8)}`).count(),
+          1,
+        );
+        assertEquals(depth, 8);
+        assertStringIncludes(await page.locator(".detail .markdown").innerText(), ">>>> deep");
+        await page.screenshot({ path: await screenshotPath("deep-quotes") });
+      });
+      assertEquals(errors, []);
+    } finally {
+      await ts.track(["stop"]);
+    }
+  },
+});

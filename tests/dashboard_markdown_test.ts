@@ -2,7 +2,7 @@
 // node builder and we can look at exactly what the page would create.
 import { assert, assertEquals } from "./assert.ts";
 // @ts-types="./markdown_types.d.ts"
-import { renderInline, renderMarkdown, safeHref } from "../web/markdown.js";
+import { MAX_QUOTE_DEPTH, renderInline, renderMarkdown, safeHref } from "../web/markdown.js";
 
 interface Node {
   tag: string;
@@ -75,4 +75,43 @@ Deno.test("markdown: headings, lists, code, quotes, emphasis", () => {
   for (const t of ["strong", "em", "code", "li"]) assert(tags.includes(t), t);
   assertEquals(text([out[4]]), "<b>not html</b>");
   assertEquals(text(renderInline("see https://example.com/x.", h)), "see https://example.com/x.");
+});
+
+/** How many blockquotes sit inside each other at the deepest point. */
+function quoteDepth(nodes: Array<Node | string>): number {
+  let deepest = 0;
+  for (const n of nodes) {
+    if (typeof n === "string") continue;
+    deepest = Math.max(deepest, (n.tag === "blockquote" ? 1 : 0) + quoteDepth(n.children));
+  }
+  return deepest;
+}
+
+Deno.test("markdown: 10,000 nested > render; beyond MAX_QUOTE_DEPTH they are text", () => {
+  for (const src of [">".repeat(10_000) + " deep", "> ".repeat(10_000) + "deep"]) {
+    const out = renderMarkdown(src, h);
+    assertEquals(quoteDepth(out), MAX_QUOTE_DEPTH);
+    const shown = text(out);
+    assert(shown.endsWith("deep"), shown.slice(-20));
+    // Every `>` below the limit is kept as text, none is lost.
+    assertEquals(shown.split(">").length - 1, 10_000 - MAX_QUOTE_DEPTH);
+  }
+  // Lines at the deepest level stay one paragraph instead of one per `>` line.
+  const deep = ">".repeat(MAX_QUOTE_DEPTH);
+  const out = renderMarkdown(`${deep} > a\n${deep} > b`, h);
+  let inner: Node = out[0] as Node;
+  while (inner.children.length === 1 && (inner.children[0] as Node).tag === "blockquote") {
+    inner = inner.children[0] as Node;
+  }
+  assertEquals(inner.children.map((n) => (n as Node).tag), ["p"]);
+  assertEquals(text(inner.children), "> a\n> b");
+  // Shallow quotes are unchanged.
+  assertEquals(quoteDepth(renderMarkdown("> a\n> > b\n> > > c", h)), 3);
+});
+
+Deno.test("markdown: a link label cannot contain [, so a run of [ stays text", () => {
+  const out = renderMarkdown("[".repeat(100_000) + "a](https://x.y)", h);
+  const links = all(out).filter((n) => n.tag === "a").map((n) => text(n.children));
+  assertEquals(links, ["a"]);
+  assertEquals(text(out), "[".repeat(99_999) + "a");
 });

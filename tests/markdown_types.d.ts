@@ -7,3 +7,4 @@ type H<N> = (
 export function safeHref(url: string): string | null;
 export function renderInline<N>(text: string, h: H<N>): Array<N | string>;
 export function renderMarkdown<N>(source: string, h: H<N>): N[];
+export const MAX_QUOTE_DEPTH: number;

@@ -33,6 +33,11 @@ const KNOWN_TAGS = new Set([
   "left",
 ]);
 
+/** How much of a board post or log entry shows before "Show all" (a post may be 1 MiB). */
+const ENTRY_CLIP = { chars: 600, lines: 12 };
+/** How much of a ticket description is rendered before "Show all". */
+const BODY_CLIP = { chars: 20_000, lines: 400 };
+
 let token = document.querySelector('meta[name="track-token"]')?.getAttribute("content") ?? "";
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +160,50 @@ function tagClass(tag) {
   let n = 0;
   for (const c of tag) n = (n * 31 + c.charCodeAt(0)) >>> 0;
   return `tag tag-h${n % 6}`;
+}
+
+/** Where to cut `text` to show at most `clip.chars` characters and `clip.lines` lines. */
+function cutAt(text, clip) {
+  const end = Math.min(text.length, clip.chars);
+  let nl = -1;
+  for (let n = 0; n < clip.lines; n++) {
+    nl = text.indexOf("\n", nl + 1);
+    if (nl === -1 || nl >= end) return cutPair(text, end);
+  }
+  return cutPair(text, nl);
+}
+
+/** Moves a cut off the middle of a surrogate pair. */
+function cutPair(text, end) {
+  const c = text.charCodeAt(end - 1);
+  return end < text.length && c >= 0xd800 && c <= 0xdbff ? end - 1 : end;
+}
+
+/**
+ * Long agent-written text, shown clipped: `[shown, button]`, where `button` (null when nothing
+ * is cut) toggles between the start and all of it, so a 300 KB post is not laid out on load.
+ */
+function useClipped(text, clip) {
+  const [open, setOpen] = useState(false);
+  const end = cutAt(text, clip);
+  if (end >= text.length) return [text, null];
+  const rest = text.length - end;
+  const button = html`<button class="more more-text" onClick=${() => setOpen(!open)}>${
+    open ? "Show less" : `Show all (${rest.toLocaleString("en")} more characters)`
+  }</button>`;
+  return [open ? text : text.slice(0, end) + "…", button];
+}
+
+/** A board post or log entry: plain text, clipped. */
+function EntryBody({ text }) {
+  const [shown, button] = useClipped(text, ENTRY_CLIP);
+  return html`<div class="entry-body">${shown}</div>${button}`;
+}
+
+/** A ticket description: markdown, clipped before rendering. */
+function Description({ source }) {
+  const [shown, button] = useClipped(source, BODY_CLIP);
+  return html`<div class="markdown">${renderMarkdown(shown, h)}</div>${button}`;
 }
 
 function Priority({ p }) {
@@ -408,7 +457,7 @@ function BoardPanel({ board, onPosted }) {
                             : null}
                           <time title=${e.at}>${since(e.at)}</time>
                         </div>
-              <div class="entry-body">${e.message}</div>
+              <${EntryBody} text=${e.message} />
             </li>
           `
         )}
@@ -493,7 +542,7 @@ function Detail({ id, seq, onClose }) {
               `
             )}</dd>
           </dl>
-          <div class="markdown">${renderMarkdown(bodyWithoutLog(t.body), h)}</div>
+          <${Description} key=${t.id} source=${bodyWithoutLog(t.body)} />
           <h3>Work log</h3>
           ${t.log.length === 0 ? html`<p class="muted">No entries yet</p>` : html`
             <ol class="log">
@@ -502,7 +551,7 @@ function Detail({ id, seq, onClose }) {
                   <li key=${i}>
                     <div class="entry-head"><span class="who">${e.agent}</span>
                                     <time title=${e.at}>${since(e.at)}</time></div>
-                    <div class="entry-body">${e.message}</div>
+                    <${EntryBody} text=${e.message} />
                   </li>
                 `
               )}

@@ -6,6 +6,13 @@
 //
 // `h` is Preact's `h` (or any function of the same shape), passed in so Deno tests can use a
 // plain object builder.
+//
+// Bounded on any input: block quotes nest at most MAX_QUOTE_DEPTH deep (a deeper `>` is shown
+// as text, so 10,000 `>` cannot overflow the stack), and no pattern rescans the rest of a line
+// from every position (100,000 `[` took 10 s when a link label could contain `[`).
+
+/** How deep block quotes nest; a `>` below that depth is shown as text. */
+export const MAX_QUOTE_DEPTH = 8;
 
 /** Whether a link target may be followed from the page. */
 export function safeHref(url) {
@@ -16,7 +23,7 @@ export function safeHref(url) {
 }
 
 const INLINE =
-  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
+  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^[\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
 
 /** Inline markup of one text run, as an array of strings and vnodes. */
 export function renderInline(text, h) {
@@ -50,7 +57,16 @@ const LIST_ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
 
 /** Renders markdown `source` to an array of vnodes. */
 export function renderMarkdown(source, h) {
-  const lines = String(source).replace(/\r\n?/g, "\n").split("\n");
+  return renderBlocks(String(source).replace(/\r\n?/g, "\n").split("\n"), h, 0);
+}
+
+// A line that ends a paragraph; at the deepest quote level `>` no longer does (it is text).
+const PARA_END = /^\s*(`{3,}|~{3,}|#{1,6}\s|>)/;
+const PARA_END_DEEPEST = /^\s*(`{3,}|~{3,}|#{1,6}\s)/;
+
+/** The blocks of `lines`, which sit inside `depth` block quotes. */
+function renderBlocks(lines, h, depth) {
+  const quotes = depth < MAX_QUOTE_DEPTH;
   const blocks = [];
   let i = 0;
   while (i < lines.length) {
@@ -87,12 +103,12 @@ export function renderMarkdown(source, h) {
       i++;
       continue;
     }
-    if (/^\s*>/.test(line)) {
+    if (quotes && /^\s*>/.test(line)) {
       const quoted = [];
       while (i < lines.length && /^\s*>/.test(lines[i])) {
         quoted.push(lines[i++].replace(/^\s*>\s?/, ""));
       }
-      blocks.push(h("blockquote", null, ...renderMarkdown(quoted.join("\n"), h)));
+      blocks.push(h("blockquote", null, ...renderBlocks(quoted, h, depth + 1)));
       continue;
     }
     const item = LIST_ITEM.exec(line);
@@ -132,7 +148,7 @@ export function renderMarkdown(source, h) {
     const para = [lines[i++].trim()];
     while (
       i < lines.length && lines[i].trim() !== "" &&
-      !/^\s*(`{3,}|~{3,}|#{1,6}\s|>)/.test(lines[i]) &&
+      !(quotes ? PARA_END : PARA_END_DEEPEST).test(lines[i]) &&
       !LIST_ITEM.test(lines[i])
     ) {
       para.push(lines[i++].trim());
