@@ -260,3 +260,20 @@ Deno.test("symlinks: hooks install --git never writes through a link in a commit
   assert(hook.isFile && (hook.mode! & 0o111) !== 0, "an executable hook");
   assertStringIncludes(Deno.readTextFileSync(`${s.root}/.githooks/pre-commit`), "hook git");
 });
+
+Deno.test("symlinks: a linked config.json is refused by every command, and doctor still names it", async () => {
+  await using s = await tempStore();
+  await using o = await outside();
+  Deno.copyFileSync(`${s.dir}/config.json`, `${o.dir}/config.json`);
+  plantLink(s, "config.json", `${o.dir}/config.json`);
+  const r = await s.track(["list"]);
+  assertEquals(r.code, 6, r.stderr);
+  assertStringIncludes(r.stderr, `Cannot read ".track/config.json": it is a symbolic link`);
+  assertRefused(await s.track(["create", "--title", "x"]), "config.json");
+  const d = await s.track(["doctor", "--json"]);
+  assertEquals(d.code, 6, d.stderr);
+  assertEquals(
+    JSON.parse(d.stdout).findings.map((f: { kind: string; file: string }) => [f.kind, f.file]),
+    [["symlink", ".track/config.json"]],
+  );
+});

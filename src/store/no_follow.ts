@@ -52,11 +52,14 @@ export function linkError(
   const shown = shownInside(root, path);
   const target = linkTarget(path);
   const kind = options.expected ?? "file";
+  const action = options.action ?? "write";
   return new TrackError(
     "badData",
-    `Cannot ${options.action ?? "write"} "${shown}": it is a symbolic link${
+    `Cannot ${action} "${shown}": it is a symbolic link${
       target === null ? "" : ` to "${target}"`
-    }; track never reads or writes through links inside ${basename(root)}/, so nothing was changed`,
+    }; track never reads or writes through links inside ${basename(root)}/${
+      action === "read" ? "" : ", so nothing was changed"
+    }`,
     {
       hint: `replace the link with a real ${kind} (a copy of what it points to, if that is ` +
         `yours), or remove only the link (rm "${shown}" removes the link, not its target; ` +
