@@ -259,3 +259,47 @@ Deno.test({
     assertEquals(exists, false);
   },
 });
+
+Deno.test({
+  name: "serve -d passes on the exit code of a child that fails before it listens (5, 7)",
+  ...opts,
+  async fn() {
+    await using ts = await tempStore();
+    // Lock busy: the child waits for the store lock to write server.json, then gives up (5).
+    const lock = await Deno.open(`${ts.dir}/lock`, { read: true, write: true });
+    await lock.lock(true);
+    try {
+      const r = await ts.track(["serve", "-d", "--port", "0", "--json"], {
+        env: { TRACK_LOCK_TIMEOUT: "100" },
+      });
+      assertEquals(r.code, 5, r.stderr);
+      const err = JSON.parse(r.stderr).error;
+      assertEquals([err.kind, err.detail.exit], ["lockBusy", 5]);
+      assertStringIncludes(err.message, "exited with code 5 (lock busy)");
+    } finally {
+      await lock.unlock();
+      lock.close();
+    }
+    // I/O failure: every fsync fails (only the child writes), so writing server.json fails (7).
+    let out: Deno.CommandOutput;
+    try {
+      out = await new Deno.Command("strace", {
+        args: ["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync", "-e"]
+          .concat(["inject=fsync,fdatasync:error=EIO", Deno.execPath(), "run", "-A", "--quiet"])
+          .concat([MAIN, "serve", "-d", "--port", "0"]),
+        cwd: ts.root,
+        env: { NO_COLOR: "1", TRACK_AGENT: "" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (Deno.env.get("CI")) throw new Error("strace is required in CI (apt-get install strace)");
+      return;
+    }
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 7, stderr);
+    assertStringIncludes(stderr, "exited with code 7 (I/O failure)");
+    assertStringIncludes(stderr, "hint: track serve --port 0");
+  },
+});

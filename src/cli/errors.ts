@@ -16,6 +16,12 @@ export const EXIT = {
 /** Machine name of an error kind, as printed in `--json` errors. */
 export type ErrorKind = keyof typeof EXIT;
 
+/** The kind whose exit code is `code` (another track's exit status); null for 0 or unknown. */
+export function kindOfExit(code: number): ErrorKind | null {
+  if (code === EXIT.ok) return null;
+  return (Object.keys(EXIT) as ErrorKind[]).find((k) => EXIT[k] === code) ?? null;
+}
+
 /** An expected failure: a message for the user, an optional hint, and its exit code. */
 export class TrackError extends Error {
   /** Which row of the exit-code table this is. */

@@ -4,11 +4,23 @@
  * other process before `stop` touches it.
  */
 import { join } from "node:path";
-import { conflictError } from "../cli/errors.ts";
+import { conflictError, type ErrorKind, kindOfExit, TrackError } from "../cli/errors.ts";
 import type { Store } from "../store/store.ts";
 import { linkError, removeInside } from "../store/no_follow.ts";
 import { createHandler } from "./handler.ts";
 import { ChangeFeed } from "./watch.ts";
+
+/** What each exit code means, for the message when a detached child fails. */
+const EXIT_MEANING: Record<ErrorKind, string> = {
+  ok: "ok",
+  internal: "internal error",
+  usage: "usage error",
+  conflict: "conflict",
+  notFound: "not found",
+  lockBusy: "lock busy",
+  badData: "bad data in .track/",
+  io: "I/O failure",
+};
 
 /** Default port of `track serve`. */
 export const DEFAULT_PORT = 7777;
@@ -337,12 +349,27 @@ export async function startDetached(
     return exited !== null;
   }, 20_000);
   if (result === null) {
-    const why = exited === null
-      ? "it did not start listening within 20 s"
-      : `it exited with code ${(exited as Deno.CommandStatus).code}`;
-    throw conflictError(
+    const hint = `track serve --port ${options.port} (in the foreground, to see its messages)`;
+    if (exited === null) {
+      throw conflictError(
+        "Cannot start the dashboard in the background: it did not start listening within 20 s",
+        hint,
+      );
+    }
+    // The child is this same program: its exit code is already one of ours, so it is passed on
+    // as it is (a child that failed to write server.json is an I/O failure here too, not 3).
+    const { code, signal } = exited as Deno.CommandStatus;
+    const kind = signal === null ? kindOfExit(code) : null;
+    const why = signal !== null
+      ? `it was killed by ${signal}`
+      : `it exited with code ${code}` + (kind === null ? "" : ` (${EXIT_MEANING[kind]})`);
+    throw new TrackError(
+      kind ?? "internal",
       `Cannot start the dashboard in the background: ${why}`,
-      `track serve --port ${options.port} (in the foreground, to see its messages)`,
+      {
+        hint,
+        detail: { exit: code, signal },
+      },
     );
   }
   return result;
