@@ -208,7 +208,8 @@ export async function startServer(
   const other = await store.mutate("serve", async (tx) => {
     const cur = readRuntime(store);
     if (cur !== null && cur.instance !== instance && await probe(cur) === "ours") return cur;
-    tx.writeFile(runtimePath(store), JSON.stringify(info, null, 2) + "\n");
+    // Owner-only: the stop secret in it lets whoever reads it shut the server down.
+    tx.writeFile(runtimePath(store), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
     return null;
   });
   if (other !== null) {

@@ -99,6 +99,34 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "server.json (the stop secret) is owner-only (0600), also when it replaces an older 0644 one",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using ts = await tempStore();
+    const store = new Store(ts.dir);
+    const path = `${ts.dir}/server.json`;
+    // Left behind by a dead server of an older version, readable by everyone.
+    Deno.writeTextFileSync(path, JSON.stringify({ pid: 1, port: 1, url: "x", instance: "old" }));
+    Deno.chmodSync(path, 0o644);
+    const server = await started(store);
+    try {
+      assertEquals(readRuntime(store)!.instance, server.info.instance);
+      assertEquals((Deno.statSync(path).mode! & 0o777).toString(8), "600");
+    } finally {
+      await server.stop();
+    }
+    const fresh = await started(store);
+    try {
+      assertEquals((Deno.statSync(path).mode! & 0o777).toString(8), "600");
+    } finally {
+      await fresh.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "server pushes a change event when the CLI changes .track/",
   sanitizeResources: false,
   sanitizeOps: false,

@@ -47,13 +47,15 @@ export function syncDir(dir: string, display: string): void {
  * the fsyncs (only for derived caches, whose loss costs nothing). `inside` is the .track
  * directory when `path` is in the store: then a symbolic link at `path` or on the way to it is
  * exit 6 and nothing is written (the temp file is made with createNew, which never follows a
- * link, and the rename replaces whatever name it lands on, never a link's target).
+ * link, and the rename replaces whatever name it lands on, never a link's target). `mode`
+ * (default 0o644) is the new file's permission: the temp file is created with it, so a secret
+ * is never readable by others, not even for a moment, and a rewrite fixes an older file's mode.
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   display = path,
-  options: { durable?: boolean; inside?: string } = {},
+  options: { durable?: boolean; inside?: string; mode?: number } = {},
 ): void {
   const durable = options.durable ?? true;
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
@@ -61,7 +63,7 @@ export function writeFileAtomic(
   const tmp = tempPathFor(path);
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o644 });
+    file = Deno.openSync(tmp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
   } catch (e) {
     throw ioError("create a temp file for", display, e);
   }

@@ -346,12 +346,13 @@ export class Tx {
   /**
    * Writes any file inside the store atomically. Each file is atomic on its own, not the set:
    * when a later write of the same command fails, the error names the files already written.
+   * `mode` 0o600 keeps a file holding a secret (server.json) readable by its owner only.
    */
-  writeFile(path: string, data: string | Uint8Array): void {
+  writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): void {
     this.#check();
     const display = this.store.display(path);
     try {
-      writeFileAtomic(path, data, display, { inside: this.store.dir });
+      writeFileAtomic(path, data, display, { inside: this.store.dir, mode: options.mode });
     } catch (e) {
       if (!(e instanceof TrackError) || e.kind !== "io" || this.#written.length === 0) throw e;
       const kept = [...new Set(this.#written)].map((f) => `"${f}"`).join(", ");
