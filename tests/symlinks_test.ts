@@ -200,7 +200,7 @@ Deno.test("symlinks: doctor lists every link in the store with advice; --fix cha
     assertEquals(r.code, 6, r.stderr);
     const d = JSON.parse(r.stdout) as {
       healthy: boolean;
-      findings: Array<{ kind: string; file: string; message: string }>;
+      findings: Array<{ kind: string; file: string; message: string; advice: string }>;
     };
     assertEquals(d.healthy, false);
     assertEquals(d.findings.map((f) => [f.kind, f.file]), [
@@ -210,7 +210,7 @@ Deno.test("symlinks: doctor lists every link in the store with advice; --fix cha
       ["symlink", ".track/lock"],
       ["symlink", ".track/tickets/T-0009.md"],
     ]);
-    for (const f of d.findings) assertStringIncludes(f.message, "hint:");
+    for (const f of d.findings) assertStringIncludes(f.advice, "remove only the link");
   }
   const text = await s.track(["doctor"]);
   assertStringIncludes(
