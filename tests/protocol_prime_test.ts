@@ -129,3 +129,13 @@ Deno.test("prime suggests work commands only on a ticket the agent holds; otherw
   await s.track(["update", "T-0001", "--status", "in-progress", "--agent", "alpha"]);
   assert((await commands("alpha")).includes("track update T-0001 --status review --agent alpha"));
 });
+
+Deno.test("protocol --write into a missing folder is exit 4 naming the folder, not .track/", async () => {
+  await using s = await tempStore();
+  const r = await s.track(["protocol", "--write", "docs/agents/CLAUDE.md"]);
+  assertEquals(r.code, 4, r.stderr);
+  assertStringIncludes(r.stderr, `the folder "docs/agents" does not exist`);
+  assertStringIncludes(r.stderr, "then run: track protocol --write docs/agents/CLAUDE.md");
+  assertEquals(r.stderr.includes(".track/"), false, r.stderr);
+  assertEquals([...Deno.readDirSync(s.root)].map((e) => e.name), [".track"]);
+});

@@ -138,3 +138,52 @@ Deno.test("import refuses a file that is not a track export, naming the line", a
   const missing = await dst.track(["import", "nope.json"]);
   assertEquals(missing.code, 4);
 });
+
+/** Makes `dir` and its lock file unwritable, even for root (chattr +i); false when it cannot. */
+function makeReadOnly(dir: string, on: boolean): boolean {
+  if (Deno.uid() !== 0) {
+    for (const p of [`${dir}/lock`, dir]) Deno.chmodSync(p, on ? 0o555 : 0o755);
+    return true;
+  }
+  const r = new Deno.Command("chattr", {
+    args: [on ? "+i" : "-i", `${dir}/lock`, dir],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync();
+  return r.code === 0;
+}
+
+Deno.test("export of a read-only store works and writes nothing", async () => {
+  await using s = await busyStore();
+  const before = snapshot(s.dir);
+  if (!makeReadOnly(s.dir, true)) return; // no way to make it read-only here
+  try {
+    const r = await s.track(["export"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(JSON.parse(r.stdout).tickets.length > 0, true);
+  } finally {
+    makeReadOnly(s.dir, false);
+  }
+  assertEquals(snapshot(s.dir), before);
+});
+
+Deno.test("export still waits for a writer: it holds the lock shared", async () => {
+  await using s = await busyStore();
+  const { acquireLock } = await import("../src/store/lock.ts");
+  const held = await acquireLock(`${s.dir}/lock`, { timeoutMs: 1000, command: "test" });
+  try {
+    const r = await s.track(["export"], { env: { TRACK_LOCK_TIMEOUT: "100" } });
+    assertEquals(r.code, 5, r.stderr);
+  } finally {
+    held.release();
+  }
+});
+
+Deno.test("export --output into a missing folder is exit 4 naming the folder, not .track/", async () => {
+  await using s = await busyStore();
+  const r = await s.track(["export", "--output", "nodir/backup.json"]);
+  assertEquals(r.code, 4, r.stderr);
+  assertStringIncludes(r.stderr, `the folder "nodir" does not exist`);
+  assertStringIncludes(r.stderr, `hint: create it first (mkdir -p "nodir")`);
+  assertEquals(r.stderr.includes(".track/"), false, r.stderr);
+});

@@ -91,3 +91,28 @@ export function ioError(action: string, file: string, cause: unknown): TrackErro
     cause,
   });
 }
+
+/**
+ * A failed write of a file outside the store (an `--output` or `--write` target): a missing
+ * folder is exit 4 naming it, anything else exit 7; the hint is about that folder, not .track/.
+ * `retry` is the command to run again.
+ */
+export function outsideWriteError(file: string, cause: unknown, retry: string): TrackError {
+  const folder = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof Deno.errors.NotFound) {
+    return new TrackError(
+      "notFound",
+      `Cannot write "${file}": the folder "${folder}" does not exist; nothing was changed`,
+      {
+        hint: `create it first (mkdir -p "${folder}"), then run: ${retry}`,
+        detail: { file, reason },
+      },
+    );
+  }
+  return new TrackError("io", `Cannot write "${file}": ${reason}; nothing was changed`, {
+    hint: `check free disk space and permissions of "${folder}", then run: ${retry}`,
+    detail: { file, reason },
+    cause,
+  });
+}

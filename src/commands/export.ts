@@ -1,7 +1,7 @@
 /** `track export [--json|--jsonl] [-o FILE]`: the whole store as one file, for backups and moves. */
 import { resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { outsideWriteError, TrackError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { writeFileAtomic } from "../store/atomic.ts";
@@ -36,9 +36,9 @@ export default defineCommand({
   },
   async run(opts, ctx) {
     const store = ctx.store();
-    // Under the lock, so the snapshot is consistent across files (a claim touches several).
-    const archive = await store.mutate(
-      "export",
+    // Under the lock held shared, so the snapshot is consistent across files (a claim touches
+    // several); a shared lock writes nothing, so a read-only store exports too.
+    const archive = await store.readLocked(
       () => readArchive(store, { version: denoJson.version, now: ctx.now() }),
     );
     const text = opts.jsonl ? archiveToJsonl(archive) : archiveToJson(archive);
@@ -48,7 +48,12 @@ export default defineCommand({
       return;
     }
     const path = resolve(ctx.cwd, opts.output);
-    writeFileAtomic(path, text, opts.output);
+    try {
+      writeFileAtomic(path, text, opts.output);
+    } catch (e) {
+      if (!(e instanceof TrackError) || e.kind !== "io") throw e;
+      throw outsideWriteError(opts.output, e.cause ?? e, `track export --output ${opts.output}`);
+    }
     if (ctx.json) printJson(ctx, { file: path, format: opts.jsonl ? "jsonl" : "json", counts });
     else {
       ctx.io.err(

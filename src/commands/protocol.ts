@@ -1,7 +1,7 @@
 /** `track protocol [--format claude|agents] [--write FILE]`: the agent protocol. */
 import { resolve } from "../store/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { ioError, TrackError, usageError } from "../cli/errors.ts";
+import { ioError, outsideWriteError, TrackError, usageError } from "../cli/errors.ts";
 import { printJson } from "../cli/output.ts";
 import {
   protocolBlock,
@@ -94,7 +94,7 @@ export default defineCommand({
         await Deno.writeTextFile(tmp, result.text);
         await Deno.rename(tmp, path);
       } catch (e) {
-        throw ioError("write", path, e);
+        throw outsideWriteError(opts.write, e, `track protocol --write ${opts.write}`);
       }
     }
     if (ctx.json) printJson(ctx, { path, format: opts.format, action: result.action });

@@ -59,10 +59,14 @@ function busyError(path: string, timeoutMs: number): TrackError {
   );
 }
 
-async function lockWithin(file: Deno.FsFile, timeoutMs: number): Promise<boolean> {
-  if (file.tryLockSync(true)) return true;
+async function lockWithin(
+  file: Deno.FsFile,
+  timeoutMs: number,
+  exclusive = true,
+): Promise<boolean> {
+  if (file.tryLockSync(exclusive)) return true;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const waiting = file.lock(true).then(() => true);
+  const waiting = file.lock(exclusive).then(() => true);
   const timedOut = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
@@ -168,4 +172,43 @@ export async function acquireLock(
       },
     };
   }
+}
+
+/**
+ * Takes the store lock at `path` shared, for a reader that needs several files from one moment
+ * (`export`): writers wait, other readers do not. Opens the lock file read-only and writes
+ * nothing, so it works on a read-only store. Null when there is no lock file: no writer has run.
+ */
+export async function acquireReadLock(
+  path: string,
+  options: { timeoutMs: number },
+): Promise<LockHandle | null> {
+  // A link there is refused (exit 6) like everywhere in the store; reading through one would
+  // still flock a file of someone else's.
+  if (lstatInside(dirname(path), path, { action: "open" }) === null) return null;
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new TrackError("io", `Cannot open the lock file "${path}": ${(e as Error).message}`, {
+      hint: "check permissions of the .track/ directory",
+      cause: e,
+    });
+  }
+  if (!(await lockWithin(file, options.timeoutMs, false))) {
+    throw busyError(path, options.timeoutMs);
+  }
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        file.unlockSync();
+      } finally {
+        file.close();
+      }
+    },
+  };
 }

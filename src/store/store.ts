@@ -8,7 +8,7 @@ import { badDataError, ioError, notFoundError, TrackError, usageError } from "..
 import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
-import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
+import { acquireLock, acquireReadLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
 import { linkError, refuseLinks } from "./no_follow.ts";
@@ -296,6 +296,20 @@ export class Store {
     } finally {
       tx.close();
       lock.release();
+    }
+  }
+
+  /**
+   * Runs `fn` with the store lock held shared: no writer runs meanwhile, and nothing is written
+   * (not even the lock file), so it works on a read-only store. For reads that must see several
+   * files from one moment (`export`).
+   */
+  async readLocked<T>(fn: () => T | Promise<T>): Promise<T> {
+    const lock = await acquireReadLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
+    try {
+      return await fn();
+    } finally {
+      lock?.release();
     }
   }
 }
