@@ -120,6 +120,8 @@ Deno.test("files in a linked git worktree: paths are relative to that worktree",
     Deno.mkdirSync(`${wt}/src/auth`, { recursive: true });
     await s.json(["create", "-t", "auth"]);
     await s.json(["create", "-t", "other"]);
+    await s.json(["claim", "1", "--agent", "a"]);
+    await s.json(["claim", "2", "--agent", "b"]);
     const added = await s.json<{ reserved: Array<{ path: string }> }>(
       ["files", "--add", "token.ts", "../../README.md", "--agent", "a", "--ticket", "1"],
       { cwd: `${wt}/src/auth` },

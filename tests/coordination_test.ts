@@ -43,6 +43,7 @@ Deno.test("next: 16 processes on 10 ready tickets claim 10 distinct tickets, 6 t
 Deno.test("8 processes doing heartbeat, files --add, log and board as one agent lose nothing", async () => {
   await using s = await tempStore();
   await s.json(["create", "-t", "shared"]);
+  await s.json(["claim", "1", "--agent", "solo"]);
   const plans = Array.from({ length: 8 }, (_, p) => {
     const plan: string[][] = [];
     for (let k = 0; k < 6; k++) {
@@ -250,6 +251,8 @@ Deno.test("reservations: exclusive conflicts, shared overlap, check exit codes, 
   await using s = await tempStore();
   await s.json(["create", "-t", "auth"]);
   await s.json(["create", "-t", "api"]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  await s.json(["claim", "2", "--agent", "b"]);
   await s.json(["files", "--add", "src/auth/**", "--agent", "a", "--ticket", "1"]);
   const clash = await s.track([
     "files",
@@ -334,9 +337,9 @@ Deno.test("a ticket returned to backlog by reclaim or deregister ends every rese
   for (const t of ["a", "b"]) await s.json(["create", "-t", t]);
   await s.json(["claim", "1", "--agent", "old"]);
   await s.json(["claim", "2", "--agent", "leaving"]);
-  // A helper reserves files for each ticket alongside its holder.
-  await s.json(["files", "--add", "h1.ts", "--agent", "helper", "--ticket", "1"]);
-  await s.json(["files", "--add", "h2.ts", "--agent", "helper", "--ticket", "2"]);
+  // A helper reserves files for each ticket alongside its holder (--force: it holds neither).
+  await s.json(["files", "--add", "h1.ts", "--agent", "helper", "--ticket", "1", "--force"]);
+  await s.json(["files", "--add", "h2.ts", "--agent", "helper", "--ticket", "2", "--force"]);
   await s.json(["files", "--add", "keep.ts", "--agent", "helper", "--ticket", "2", "--shared"]);
   ageHeartbeat(s.dir, "old", 45);
   await s.json(["stale", "--reclaim"]);

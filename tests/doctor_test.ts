@@ -4,7 +4,14 @@ import { snapshot, tempStore } from "./helpers.ts";
 interface DoctorJson {
   healthy: boolean;
   findings: Array<
-    { kind: string; file: string | null; line: number | null; fixed: boolean; message: string }
+    {
+      kind: string;
+      file: string | null;
+      line: number | null;
+      fixed: boolean;
+      message: string;
+      advice: string;
+    }
   >;
   lock: { held: boolean };
 }
@@ -128,7 +135,10 @@ Deno.test("doctor: a hand-edited reservation outside the repository is reported;
   assertEquals(f.map((x) => x.kind), Array(3).fill("bad-reservation-path"));
   assertStringIncludes(f[0].message, `"../../etc/passwd" (reserved by "ann" for T-0001)`);
   assertStringIncludes(f[1].message, `"/etc/passwd"`);
-  assertStringIncludes(f[2].message, "track files --add 'lib/**'");
+  assertEquals(
+    f[2].advice,
+    "track files --add 'lib/**' --agent ann --ticket T-0001",
+  );
   // The outside paths hold nothing in the repository meanwhile.
   assertEquals((await s.track(["files", "--check", "etc/passwd", "--agent", "bob"])).code, 0);
   const fix = await s.track(["doctor", "--fix", "--json"]);

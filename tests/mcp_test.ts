@@ -190,6 +190,28 @@ Deno.test("a refused MCP call is a tool error with the CLI's message", async () 
   await noAgent.close();
 });
 
+Deno.test("MCP files_reserve keeps the CLI's rule: exclusive only for the holder, else shared or force", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer"]);
+  await s.track(["claim", "T-0001", "--agent", "bravo"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const refused = await c.call("files_reserve", { paths: ["src/a.ts"], ticket: "T-0001" });
+  assert(refused.isError);
+  assertStringIncludes(refused.text, `it is held by "bravo"`);
+  assert(
+    !(await c.call("files_reserve", { paths: ["src/a.ts"], ticket: "1", shared: true }))
+      .isError,
+  );
+  assert(
+    !(await c.call("files_reserve", { paths: ["src/b.ts"], ticket: "1", force: true }))
+      .isError,
+  );
+  const none = await c.call("next");
+  assert(none.isError);
+  assertStringIncludes(none.text, "Nothing is ready to claim: no ticket is in backlog");
+});
+
 Deno.test("two MCP clients race for one claim: exactly one wins", async () => {
   await using s = await tempStore();
   await s.track(["create", "--title", "Contested"]);

@@ -1,6 +1,6 @@
 /** File reservations end to end: what a glob covers, through `files --check` and `next`. */
 import { assertEquals, assertStringIncludes } from "./assert.ts";
-import { tempStore } from "./helpers.ts";
+import { snapshot, tempStore } from "./helpers.ts";
 
 Deno.test("files --check: a **/*.md reservation holds Markdown files, not every file", async () => {
   await using s = await tempStore();
@@ -58,4 +58,86 @@ Deno.test("next: a ticket's files are skipped only when a reservation can match 
   await s.json(["files", "--add", "**/*.md", "--agent", "a", "--ticket", "1"]);
   const next = await s.json<{ ticket: { id: string } }>(["next", "--agent", "b"]);
   assertEquals(next.ticket.id, "T-0002");
+});
+
+Deno.test("files --add: an exclusive reservation needs the ticket's holder, else --shared or --force", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "held"]);
+  await s.json(["create", "-t", "free"]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  const before = snapshot(s.dir);
+  const held = await s.track(["files", "--add", "src/x.ts", "--agent", "b", "--ticket", "1"]);
+  assertEquals(held.code, 3);
+  assertStringIncludes(held.stderr, `Cannot reserve files exclusively for "T-0001" as "b"`);
+  assertStringIncludes(held.stderr, `it is held by "a"`);
+  const free = await s.track([
+    "files",
+    "--add",
+    "src/y.ts",
+    "--agent",
+    "b",
+    "--ticket",
+    "2",
+    "--json",
+  ]);
+  assertEquals(free.code, 3);
+  const err = JSON.parse(free.stderr).error;
+  assertStringIncludes(err.message, "claimed by nobody");
+  assertEquals(err.hint, "track claim T-0002 --agent b (then reserve)");
+  assertEquals(err.detail, { ticket: "T-0002", status: "backlog", holder: null });
+  assertEquals(snapshot(s.dir), before, "a refused reservation writes nothing");
+  // Shared: anyone may; it keeps T-0002 in next and blocks nobody's edits.
+  await s.json(["files", "--add", "src/y.ts", "--agent", "b", "--ticket", "2", "--shared"]);
+  assertEquals((await s.track(["files", "--check", "src/y.ts", "--agent", "c"])).code, 0);
+  const next = await s.json<{ ticket: { id: string } }>(["next", "--agent", "c"]);
+  assertEquals(next.ticket.id, "T-0002");
+  // Forced: deliberate, and doctor says so without calling the store unhealthy.
+  await s.json(["files", "--add", "src/x.ts", "--agent", "b", "--ticket", "1", "--force"]);
+  assertEquals((await s.track(["files", "--check", "src/x.ts", "--agent", "a"])).code, 3);
+  const doc = await s.track(["doctor", "--json"]);
+  assertEquals(doc.code, 0, doc.stdout);
+  const f = JSON.parse(doc.stdout).findings;
+  assertEquals(f.map((x: { kind: string; warning: boolean }) => [x.kind, x.warning]), [
+    ["holder-mismatch", true],
+  ]);
+  // The holder itself needs neither.
+  await s.json(["files", "--add", "src/z.ts", "--agent", "a", "--ticket", "1"]);
+});
+
+Deno.test("next with nothing ready says why: blocked (on what), reserved (by whom), or none", async () => {
+  await using s = await tempStore();
+  const none = await s.track(["next", "--agent", "me"]);
+  assertEquals(none.code, 4);
+  assertStringIncludes(none.stderr, "Nothing is ready to claim: no ticket is in backlog");
+  await s.json(["create", "-t", "base"]);
+  await s.json(["create", "-t", "waits", "--depends-on", "1"]);
+  await s.json(["create", "-t", "touches src"]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  // T-0003 carries src/app.ts from an earlier holder; "a" now reserves src/** for T-0001.
+  await s.json(["claim", "3", "--agent", "old"]);
+  await s.json(["files", "--add", "src/app.ts", "--agent", "old", "--ticket", "3"]);
+  await s.json(["update", "3", "--status", "backlog", "--agent", "old"]);
+  await s.json(["files", "--add", "src/**", "--agent", "a", "--ticket", "1"]);
+  const r = await s.track(["next", "--agent", "me"]);
+  assertEquals(r.code, 4);
+  assertStringIncludes(r.stderr, "blocked by open dependencies: T-0002 waits on T-0001 (claimed)");
+  assertStringIncludes(
+    r.stderr,
+    `files reserved by another agent: T-0003 ("src/**" by "a" for T-0001)`,
+  );
+  assertStringIncludes(r.stderr, "hint: track files --list");
+  const j = await s.track(["next", "--agent", "me", "--json"]);
+  assertEquals(j.code, 4);
+  assertEquals(JSON.parse(j.stderr).error.detail, {
+    label: null,
+    backlog: 2,
+    blocked: [{ id: "T-0002", waiting_on: [{ id: "T-0001", status: "claimed" }] }],
+    reserved: [{ id: "T-0003", by: [{ agent: "a", ticket: "T-0001", path: "src/**" }] }],
+  });
+  const ui = await s.track(["next", "--agent", "me", "--label", "ui", "--json"]);
+  assertEquals(ui.code, 4);
+  assertStringIncludes(
+    JSON.parse(ui.stderr).error.message,
+    `Nothing is ready to claim with label "ui": no ticket is in backlog`,
+  );
 });

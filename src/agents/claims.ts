@@ -5,12 +5,12 @@
  * taken (reclaimed as stale, or forced by someone else) gets a `lost` note, and its later
  * writes to that ticket are refused with when and why.
  */
-import { conflictError } from "../cli/errors.ts";
+import { conflictError, TrackError } from "../cli/errors.ts";
 import { formatAge, isoSeconds } from "../cli/time.ts";
 import { postEntry } from "../board/board.ts";
 import { readReservations, releaseWhere } from "../files/reservations.ts";
 import { patternsOverlap } from "../files/paths.ts";
-import { readyTickets } from "../tickets/ready.ts";
+import { blockedTickets, readyTickets } from "../tickets/ready.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { openDependencies } from "../tickets/deps.ts";
 import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
@@ -201,28 +201,99 @@ export async function claimTicket(
   );
 }
 
+/** Why `next` found nothing to claim, by class of candidate (the `detail` of its exit 4). */
+export interface NothingReady {
+  /** The `--label` asked for, or null. */
+  label: string | null;
+  /** Backlog tickets (with that label). */
+  backlog: number;
+  /** Backlog tickets waiting on dependencies that are not done. */
+  blocked: Array<{ id: string; waiting_on: Array<{ id: string; status: string }> }>;
+  /** Ready tickets whose files overlap another agent's exclusive reservation. */
+  reserved: Array<{ id: string; by: Array<{ agent: string; ticket: string; path: string }> }>;
+}
+
+const SHOWN = 5;
+
+function some<T>(list: readonly T[], show: (x: T) => string): string {
+  const head = list.slice(0, SHOWN).map(show).join("; ");
+  return list.length > SHOWN ? `${head}; and ${list.length - SHOWN} more` : head;
+}
+
+/** The exit-4 error of `next`, saying for each class of candidate why it was not taken. */
+export function nothingReadyError(why: NothingReady): TrackError {
+  const parts: string[] = [];
+  if (why.backlog === 0) parts.push("no ticket is in backlog");
+  if (why.blocked.length > 0) {
+    parts.push(
+      `blocked by open dependencies: ${
+        some(why.blocked, (b) =>
+          `${b.id} waits on ${
+            b.waiting_on.map((w) => `${w.id} (${w.status})`).join(", ")
+          }`)
+      }`,
+    );
+  }
+  if (why.reserved.length > 0) {
+    parts.push(
+      `files reserved by another agent: ${
+        some(why.reserved, (r) =>
+          `${r.id} (${
+            r.by.map((b) => `"${b.path}" by "${b.agent}" for ${b.ticket}`).join(", ")
+          })`)
+      }`,
+    );
+  }
+  const hint = why.reserved.length > 0
+    ? 'track files --list (who holds what; ask on the board: track board -m "...")'
+    : why.blocked.length > 0
+    ? "track blocked (shows what waits on what)"
+    : "track list (what is claimed, in progress or in review)";
+  return new TrackError(
+    "notFound",
+    `Nothing is ready to claim${why.label === null ? "" : ` with label "${why.label}"`}: ${
+      parts.join("; ")
+    }`,
+    { hint, detail: { ...why } },
+  );
+}
+
 /**
  * Picks the best ready ticket and claims it for `agent`, atomically: skips tickets whose files
- * overlap another agent's exclusive reservation. Returns null when nothing is ready.
+ * overlap another agent's exclusive reservation. When nothing is ready it throws exit 4 saying
+ * why, from the same data read under the lock (the agent's heartbeat is still recorded).
  */
 export async function claimNext(
   store: Store,
   agent: string,
   options: { label?: string; now: Date },
-): Promise<ClaimResult | null> {
-  return await store.mutate("next", (tx) => {
+): Promise<ClaimResult> {
+  const r = await store.mutate("next", (tx): ClaimResult | NothingReady => {
     const reservations = readReservations(store).filter((r) =>
       r.agent !== agent && r.mode === "exclusive"
     );
-    const candidates = readyTickets(store.readAllTickets().tickets).filter((t) =>
-      (options.label === undefined || t.labels.includes(options.label)) &&
-      !t.files.some((f) => reservations.some((r) => patternsOverlap(r.path, f)))
-    );
-    const pick = candidates[0];
-    if (!pick) {
-      touchAgent(tx, agent, options.now);
-      return null;
-    }
-    return claimLocked(tx, pick, agent, { force: false, now: options.now });
+    const all = store.readAllTickets().tickets;
+    const wanted = (t: Ticket) => options.label === undefined || t.labels.includes(options.label);
+    const holders = (t: Ticket) =>
+      reservations.filter((r) => t.files.some((f) => patternsOverlap(r.path, f)));
+    // Dependencies are looked up among all tickets, then the label filters.
+    const ready = readyTickets(all).filter(wanted);
+    const pick = ready.find((t) => holders(t).length === 0);
+    if (pick) return claimLocked(tx, pick, agent, { force: false, now: options.now });
+    touchAgent(tx, agent, options.now);
+    return {
+      label: options.label ?? null,
+      backlog: all.filter((t) => t.status === "backlog" && wanted(t)).length,
+      blocked: blockedTickets(all).filter((b) => wanted(b.ticket)).map((b) => ({
+        id: b.ticket.id,
+        waiting_on: b.waitingOn,
+      })),
+      reserved: ready.map((t) => ({
+        id: t.id,
+        by: holders(t).map((r) => ({ agent: r.agent, ticket: r.ticket, path: r.path })),
+      })),
+    };
   });
+  if ("ticket" in r) return r;
+  throw nothingReadyError(r);
 }

@@ -17,7 +17,7 @@ export default defineCommand({
   name: "files",
   summary: "Reserve paths or globs for a ticket, check who holds a path, list or release",
   usage:
-    "files --add PATH… --agent A --ticket T [--shared] | --check PATH… | --list | --release [PATH…] --agent A",
+    "files --add PATH… --agent A --ticket T [--shared | --force] | --check PATH… | --list | --release [PATH…] --agent A",
   positionals: ["path"],
   flags: [
     {
@@ -43,7 +43,13 @@ export default defineCommand({
     {
       name: "shared",
       type: "boolean",
-      description: "Shared reservation: may overlap other shared ones",
+      description:
+        "Shared reservation: may overlap other shared ones, blocks no edit; any agent may take one",
+    },
+    {
+      name: "force",
+      type: "boolean",
+      description: "Reserve exclusively for a ticket you do not hold",
     },
   ],
   parse(args) {
@@ -78,6 +84,7 @@ export default defineCommand({
       agent: str(args, "agent"),
       ticket: ticket === undefined ? undefined : parseId(ticket),
       shared: bool(args, "shared"),
+      force: bool(args, "force"),
     } as const;
   },
   async run(opts, ctx) {
@@ -168,6 +175,7 @@ export default defineCommand({
         agent,
         ticket: opts.ticket,
         shared: opts.shared,
+        force: opts.force,
       },
       ctx.now(),
     );

@@ -1,6 +1,5 @@
 /** `track next --agent A`: claim the best ready ticket, atomically. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { notFoundError } from "../cli/errors.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
 import { claimNext } from "../agents/claims.ts";
 
@@ -19,13 +18,6 @@ export default defineCommand({
   async run(opts, ctx) {
     const agent = ctx.requireAgent(opts.agent, "next");
     const r = await claimNext(ctx.store(), agent, { label: opts.label, now: ctx.now() });
-    if (r === null) {
-      throw notFoundError(
-        "Nothing is ready to claim" + (opts.label ? ` with label "${opts.label}"` : "") +
-          ": every backlog ticket is blocked, reserved, or there are none",
-        "track blocked (shows what waits on what)",
-      );
-    }
     if (ctx.json) printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already });
     else ctx.io.out(`Claimed ${r.ticket.id} for ${agent}: ${r.ticket.title}`);
   },

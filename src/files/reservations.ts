@@ -6,6 +6,7 @@
 import { badDataError, conflictError } from "../cli/errors.ts";
 import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
+import type { Ticket } from "../tickets/ticket.ts";
 import { normalizePath, patternsOverlap } from "./paths.ts";
 import { assertNotFenced } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
@@ -124,10 +125,37 @@ export function releaseWhere(tx: Tx, drop: (r: Reservation) => boolean): Reserva
   return removed;
 }
 
-/** Reserves `paths` (already normalised) for `agent` and `ticket`; all or nothing. */
+/**
+ * Refuses (exit 3) an exclusive reservation for a ticket `agent` does not hold: it would take the
+ * ticket out of everyone's `next` and lock its future holder out of its own files. Shared
+ * reservations exclude nobody's edits, so anyone may take them; `force` is the deliberate way.
+ */
+export function assertMayReserve(
+  ticket: Ticket,
+  agent: string,
+  options: { shared: boolean; force: boolean },
+): void {
+  if (ticket.claimed_by === agent || options.shared || options.force) return;
+  const state = ticket.claimed_by === null
+    ? `it is in ${ticket.status}, claimed by nobody`
+    : `it is held by "${ticket.claimed_by}"`;
+  throw conflictError(
+    `Cannot reserve files exclusively for "${ticket.id}" as "${agent}": ${state}; only the ` +
+      `holder may (--shared reserves without excluding, --force overrides)`,
+    ticket.claimed_by === null
+      ? `track claim ${ticket.id} --agent ${agent} (then reserve)`
+      : `track board --ticket ${ticket.id} -m "..." (ask "${ticket.claimed_by}")`,
+    { ticket: ticket.id, status: ticket.status, holder: ticket.claimed_by },
+  );
+}
+
+/**
+ * Reserves `paths` (already normalised) for `agent` and `ticket`; all or nothing. Exclusive
+ * reservations need the ticket's holder unless `force` (see {@linkcode assertMayReserve}).
+ */
 export async function reservePaths(
   store: Store,
-  input: { paths: string[]; agent: string; ticket: string; shared: boolean },
+  input: { paths: string[]; agent: string; ticket: string; shared: boolean; force?: boolean },
   now: Date,
 ): Promise<Reservation[]> {
   return await store.mutate("files --add", (tx) => {
@@ -139,6 +167,7 @@ export async function reservePaths(
         `track list --agent ${input.agent}`,
       );
     }
+    assertMayReserve(ticket, input.agent, { shared: input.shared, force: input.force ?? false });
     const mode = input.shared ? "shared" : "exclusive";
     const all = readReservations(store);
     for (const p of input.paths) assertFree(all, p, input.agent, mode);

@@ -8,7 +8,7 @@ import { projectRoot } from "../store/discovery.ts";
 import { claimNext, claimTicket } from "../agents/claims.ts";
 import { touchAgent } from "../agents/agent_store.ts";
 import { postEntry, readBoard } from "../board/board.ts";
-import { notFoundError, TrackError, usageError } from "../cli/errors.ts";
+import { TrackError, usageError } from "../cli/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../cli/output.ts";
 import { checkText } from "../cli/input.ts";
 import { checkAgentName } from "../agents/agent.ts";
@@ -130,10 +130,17 @@ export const TOOLS: readonly ToolDefinition[] = [
   },
   {
     name: "files_reserve",
-    description: "Reserve paths/globs for a ticket (exclusive unless shared)",
+    description:
+      "Reserve paths/globs for a ticket (exclusive unless shared; exclusive needs its holder or force)",
     inputSchema: {
       type: "object",
-      properties: { paths: PATHS, ticket: ID, shared: { type: "boolean" }, agent: AGENT },
+      properties: {
+        paths: PATHS,
+        ticket: ID,
+        shared: { type: "boolean" },
+        force: { type: "boolean" },
+        agent: AGENT,
+      },
       required: ["paths", "ticket"],
     },
   },
@@ -213,13 +220,6 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       const agent = agentOf(args, ctx, name);
       const label = optStr(args, "label");
       const r = await claimNext(store, agent, { label, now });
-      if (r === null) {
-        throw notFoundError(
-          "Nothing is ready to claim" + (label ? ` with label "${label}"` : "") +
-            ": every backlog ticket is blocked, reserved, or there are none",
-          "track blocked (shows what waits on what)",
-        );
-      }
       return ok({ ticket: ticketJson(r.ticket), already: r.already });
     }
     case "claim": {
@@ -336,6 +336,7 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
         agent,
         ticket: parseId(reqStr(args, "ticket")),
         shared: args.shared === true,
+        force: args.force === true,
       }, now);
       return ok({ reserved });
     }

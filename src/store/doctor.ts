@@ -519,8 +519,7 @@ export async function runDoctor(
           "bad-reservation-path",
           resDisplay,
           `${JSON.stringify(r.path)} (reserved by "${r.agent}" for ${r.ticket}) is not a path in ` +
-            `the repository: absolute, outside it or not normalised; it protects nothing ` +
-            `(track doctor --fix releases it)`,
+            `the repository: absolute, outside it or not normalised; it protects nothing`,
           { fixable: true },
         ),
       );
@@ -532,8 +531,7 @@ export async function runDoctor(
           "bad-reservation-path",
           resDisplay,
           `"${r.path}" (reserved by "${r.agent}" for ${r.ticket}) names a directory but covers ` +
-            `only that name (hint: track files --add '${r.path}/**' --agent ${r.agent} --ticket ` +
-            `${r.ticket})`,
+            `only that name: a directory is reserved as "${r.path}/**"`,
           {
             warning: true,
             advice: `track files --add '${r.path}/**' --agent ${r.agent} --ticket ${r.ticket}`,
@@ -555,15 +553,19 @@ export async function runDoctor(
       continue;
     }
     const t = byId.get(r.ticket);
-    if (t !== undefined && t.claimed_by !== r.agent && t.status !== "done") {
+    // Anyone may hold a shared reservation; an exclusive one of a non-holder came from --force
+    // (or an older version): it takes the ticket out of others' `next`, so say so.
+    if (
+      t !== undefined && t.claimed_by !== r.agent && t.status !== "done" && r.mode === "exclusive"
+    ) {
       findings.push(
         finding(
           "holder-mismatch",
           resDisplay,
-          `"${r.agent}" reserves "${r.path}" for ${r.ticket}, but ${r.ticket} is ${
+          `"${r.agent}" reserves "${r.path}" exclusively for ${r.ticket}, but ${r.ticket} is ${
             t.claimed_by === null ? "unclaimed" : `held by "${t.claimed_by}"`
-          }`,
-          { advice: `track files --release '${r.path}' --agent ${r.agent}` },
+          }; others' next skips it`,
+          { advice: `track files --release '${r.path}' --agent ${r.agent}`, warning: true },
         ),
       );
     }
