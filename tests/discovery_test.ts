@@ -219,3 +219,23 @@ Deno.test("migrate --from a directory that is not an agent-track store refuses a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TRACK_DIR at an agent-track 0.1 store: migrate converts it, other commands point there", async () => {
+  await using s = await tempStore({ init: false });
+  const fixture = new URL("./fixtures/agent-track-0.1", import.meta.url).pathname;
+  const cp = new Deno.Command("cp", { args: ["-R", fixture, s.dir] }).outputSync();
+  assertEquals(cp.code, 0);
+  const elsewhere = await Deno.makeTempDir({ prefix: "track-cwd-" });
+  try {
+    const env = { TRACK_DIR: s.dir };
+    const list = await runTrack(["list"], { cwd: elsewhere, env });
+    assertEquals(list.code, 4, list.stderr);
+    assertStringIncludes(list.stderr, "hint: track migrate --dry-run");
+    const migrate = await runTrack(["migrate"], { cwd: elsewhere, env });
+    assertEquals(migrate.code, 0, migrate.stderr);
+    const after = await runTrack(["list", "--json"], { cwd: elsewhere, env });
+    assertEquals(after.code, 0, after.stderr);
+  } finally {
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
