@@ -232,7 +232,7 @@ Deno.test("update enforces transitions and ownership; backlog clears the claimer
   assertEquals(forced.ticket.status, "done");
   const final = await s.track(["update", "1", "--status", "review"]);
   assertEquals(final.code, 3);
-  assertStringIncludes(final.stderr, "done is final");
+  assertStringIncludes(final.stderr, "allowed next states are backlog");
   const fields = await s.json<
     { ticket: { priority: string; title: string; labels: string[]; branch: string } }
   >([

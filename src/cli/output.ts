@@ -1,7 +1,13 @@
 /** Shared rendering: JSON shapes (versioned) and plain aligned tables. */
 import type { Context } from "./context.ts";
 import { escapeControls } from "./control_chars.ts";
-import { descriptionOf, logEntriesOf, type Ticket, type TicketSummary } from "../tickets/ticket.ts";
+import {
+  acceptanceOf,
+  descriptionOf,
+  logEntriesOf,
+  type Ticket,
+  type TicketSummary,
+} from "../tickets/ticket.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
 export const JSON_SCHEMA = 1;
@@ -29,11 +35,12 @@ export function ticketJson(t: TicketSummary): TicketJson {
   };
 }
 
-/** A ticket with its body, description and Work Log, for `show --json`. */
+/** A ticket with its body, description, Acceptance Criteria and Work Log, for `show --json`. */
 export function ticketDetailJson(t: Ticket) {
   return {
     ...ticketJson(t),
     description: descriptionOf(t.body),
+    acceptance: acceptanceOf(t.body),
     log: logEntriesOf(t.body),
     body: t.body,
   };

@@ -12,7 +12,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--by NAME]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--by NAME]",
   flags: [
     {
       name: "title",
@@ -44,6 +44,12 @@ export default defineCommand({
       description: "Description (or pipe it on stdin; - reads stdin)",
     },
     {
+      name: "acceptance",
+      type: "string",
+      value: "TEXT",
+      description: "Acceptance Criteria (- reads stdin; then the body comes from --body)",
+    },
+    {
       name: "by",
       type: "string",
       value: "NAME",
@@ -69,13 +75,26 @@ export default defineCommand({
       labels: list(args, "labels"),
       dependsOn: list(args, "depends-on").map(parseId),
       body: str(args, "body"),
+      acceptance: str(args, "acceptance"),
       by: by === undefined ? undefined : checkAgentName(by),
       agent: str(args, "agent"),
     };
   },
   async run(opts, ctx) {
     const store = ctx.store();
-    const description = (await textFromFlagOrStdin(ctx, opts.body, "body")) ?? "";
+    if (opts.body === "-" && opts.acceptance === "-") {
+      throw usageError(
+        "Only one of --body and --acceptance can read stdin",
+        `track create --title "..." --acceptance "- [ ] ..." --body -`,
+      );
+    }
+    // Stdin is the body's unless --acceptance asks for it.
+    const description = opts.acceptance === "-"
+      ? (opts.body ?? "")
+      : (await textFromFlagOrStdin(ctx, opts.body, "body")) ?? "";
+    const acceptance = opts.acceptance === undefined
+      ? undefined
+      : (await textFromFlagOrStdin(ctx, opts.acceptance, "acceptance criteria")) ?? "";
     const agent = ctx.agent(opts.agent);
     const by = opts.by ?? agent ?? "human";
     const ticket = await createTicket(store, {
@@ -84,6 +103,7 @@ export default defineCommand({
       labels: opts.labels,
       dependsOn: opts.dependsOn,
       description,
+      acceptance,
       by,
       agent,
     }, ctx.now());

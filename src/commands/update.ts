@@ -5,14 +5,14 @@ import { printJson, ticketJson } from "../cli/output.ts";
 import { parseId } from "../tickets/ids.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
 import { updateTicket } from "../tickets/update.ts";
-import { checkText } from "../cli/input.ts";
+import { checkText, textFromFlagOrStdin } from "../cli/input.ts";
 import { oneTicket } from "./show.ts";
 
 export default defineCommand({
   name: "update",
   summary: "Change a ticket's status or fields (enforces valid transitions)",
   usage:
-    "update T [--status S] [--agent A] [--priority P] [--title T] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--force]",
+    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--force]",
   positionals: ["ticket"],
   flags: [
     {
@@ -33,6 +33,19 @@ export default defineCommand({
       choices: PRIORITIES,
     },
     { name: "title", short: "t", type: "string", value: "TEXT", description: "New title" },
+    {
+      name: "body",
+      short: "b",
+      type: "string",
+      value: "TEXT",
+      description: "Replace the description (- reads stdin)",
+    },
+    {
+      name: "acceptance",
+      type: "string",
+      value: "TEXT",
+      description: "Replace the Acceptance Criteria; empty clears them (- reads stdin)",
+    },
     { name: "add-label", type: "list", value: "L", description: "Add labels" },
     { name: "remove-label", type: "list", value: "L", description: "Remove labels" },
     { name: "branch", type: "string", value: "B", description: "Branch name (empty clears it)" },
@@ -52,6 +65,8 @@ export default defineCommand({
       agent: str(args, "agent"),
       priority: str(args, "priority") as Priority | undefined,
       title: str(args, "title"),
+      body: str(args, "body"),
+      acceptance: str(args, "acceptance"),
       addLabels: list(args, "add-label"),
       removeLabels: list(args, "remove-label"),
       branch: str(args, "branch"),
@@ -62,6 +77,7 @@ export default defineCommand({
     if (opts.title !== undefined) checkText(opts.title, "title");
     if (
       opts.status === undefined && opts.priority === undefined && opts.title === undefined &&
+      opts.body === undefined && opts.acceptance === undefined &&
       opts.addLabels.length === 0 && opts.removeLabels.length === 0 && opts.branch === undefined &&
       opts.addDeps.length === 0 && opts.removeDeps.length === 0
     ) {
@@ -70,11 +86,27 @@ export default defineCommand({
         `track update ${opts.id} --status in-progress`,
       );
     }
+    if (opts.body === "-" && opts.acceptance === "-") {
+      throw usageError(
+        "Only one of --body and --acceptance can read stdin",
+        `track update ${opts.id} --acceptance "- [ ] ..." --body -`,
+      );
+    }
     return opts;
   },
   async run(opts, ctx) {
     const agent = ctx.agent(opts.agent);
-    const r = await updateTicket(ctx.store(), opts.id, { ...opts, agent }, ctx.now());
+    // Only an explicit "-" reads stdin here: an update never picks up a stray pipe as a body.
+    const fromStdin = (flag: string | undefined, what: string) =>
+      flag === "-" ? textFromFlagOrStdin(ctx, flag, what).then((t) => t ?? "") : flag;
+    const description = await fromStdin(opts.body, "body");
+    const acceptance = await fromStdin(opts.acceptance, "acceptance criteria");
+    const r = await updateTicket(
+      ctx.store(),
+      opts.id,
+      { ...opts, description, acceptance, agent },
+      ctx.now(),
+    );
     if (ctx.json) {
       printJson(ctx, { ticket: ticketJson(r.ticket), from: r.from, changed: r.changed });
     } else if (!r.changed) ctx.io.out(`${r.ticket.id} unchanged (${r.ticket.status})`);

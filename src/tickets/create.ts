@@ -18,6 +18,8 @@ export interface CreateInput {
   labels: string[];
   dependsOn: string[];
   description: string;
+  /** Acceptance Criteria (default none); blank lines around it are dropped. */
+  acceptance?: string;
   /** Who created it (shown as created_by and on the board). */
   by: string;
   /** The agent running the command, if any: creating counts as its heartbeat. */
@@ -25,6 +27,33 @@ export interface CreateInput {
 }
 
 const encoder = new TextEncoder();
+
+/** `text` without blank lines before or after it (the section adds its own). */
+export function trimBlankLines(text: string): string {
+  return text.replace(/^(?:[ \t]*\n)+/, "").replace(/\s+$/, "");
+}
+
+/**
+ * Checks a description or Acceptance Criteria text (`what` names it): no NUL, CR or BOM, at most
+ * 1 MB. The criteria may not hold our own section headings (`## Acceptance Criteria`,
+ * `## Work Log`) as lines: the sections would no longer read back as written.
+ */
+export function checkSection(text: string, what: "body" | "acceptance criteria"): string {
+  checkText(text, what);
+  if (encoder.encode(text).length > MAX_BODY_BYTES) {
+    throw usageError(`The ${what} is longer than ${MAX_BODY_BYTES} bytes`);
+  }
+  if (what !== "body") {
+    const heading = /^## (Acceptance Criteria|Work Log)$/m.exec(text);
+    if (heading !== null) {
+      throw usageError(
+        `The ${what} hold the line "${heading[0]}", a section heading of the ticket body; ` +
+          `use another heading (### works)`,
+      );
+    }
+  }
+  return text;
+}
 
 /** Checks a title: one line without control or invisible format characters, at most 1 KB. */
 export function checkTitle(title: string): string {
@@ -78,10 +107,9 @@ export function checkLine(value: string, what: string): string {
 export async function createTicket(store: Store, input: CreateInput, now: Date): Promise<Ticket> {
   checkTitle(input.title);
   const labels = checkLabels(input.labels);
-  checkText(input.description, "body");
-  if (encoder.encode(input.description).length > MAX_BODY_BYTES) {
-    throw usageError(`The body is longer than ${MAX_BODY_BYTES} bytes`);
-  }
+  checkSection(input.description, "body");
+  const acceptance = trimBlankLines(input.acceptance ?? "");
+  checkSection(acceptance, "acceptance criteria");
   return await store.mutate("create", (tx) => {
     ensureDirInside(store.dir, store.ticketsDir);
     const id = store.nextTicketId();
@@ -105,7 +133,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       updated: at,
       claim_epoch: 0,
       extra: [],
-      body: newTicketBody(input.description),
+      body: newTicketBody(input.description, acceptance),
     };
     tx.writeTicket(ticket);
     postEntry(tx, {

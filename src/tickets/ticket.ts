@@ -205,9 +205,73 @@ const DESCRIPTION = "## Description\n\n";
 const CRITERIA = "\n\n## Acceptance Criteria\n";
 const WORK_LOG = "## Work Log\n";
 
-/** The body of a new ticket holding `description` verbatim. */
-export function newTicketBody(description: string): string {
-  return `\n${DESCRIPTION}${description}${CRITERIA}\n${WORK_LOG}`;
+/** The body of a new ticket holding `description` (and `acceptance`) verbatim. */
+export function newTicketBody(description: string, acceptance = ""): string {
+  return `\n${DESCRIPTION}${description}${CRITERIA}${criteriaBlock(acceptance)}${WORK_LOG}`;
+}
+
+/** What sits between the Acceptance Criteria heading and the Work Log heading. */
+function criteriaBlock(acceptance: string): string {
+  return acceptance === "" ? "\n" : `\n${acceptance}\n\n`;
+}
+
+/** Index of the `## Work Log` heading at a line start at or after `from`, or -1. */
+function workLogAt(body: string, from: number): number {
+  for (let i = body.indexOf(WORK_LOG, from); i !== -1; i = body.indexOf(WORK_LOG, i + 1)) {
+    if (i === 0 || body[i - 1] === "\n") return i;
+  }
+  return -1;
+}
+
+/**
+ * `body` with its description replaced by `description` (verbatim, as `create --body` writes
+ * it); the Acceptance Criteria, the Work Log and anything else stay as they are. A body
+ * without a `## Description` section (hand-written) has the text before its first section of
+ * ours replaced: that text was its description.
+ */
+export function withDescription(body: string, description: string): string {
+  const head = body.indexOf(DESCRIPTION);
+  const criteria = body.lastIndexOf(CRITERIA);
+  if (head !== -1 && criteria >= head + DESCRIPTION.length) {
+    return body.slice(0, head + DESCRIPTION.length) + description + body.slice(criteria);
+  }
+  const start = head === -1 ? 0 : head + DESCRIPTION.length;
+  let end = criteria >= start ? criteria : workLogAt(body, start);
+  if (end === -1) end = body.length;
+  const tail = body.slice(end);
+  const prefix = head === -1 ? `\n${DESCRIPTION}` : body.slice(0, start);
+  if (criteria >= start) return prefix + description + tail;
+  // No Acceptance Criteria section to end the description: add an empty one (and the Work Log).
+  return prefix + description + CRITERIA + criteriaBlock("") + (tail === "" ? WORK_LOG : tail);
+}
+
+/** The Acceptance Criteria of a body (trimmed of blank lines around it), or null without one. */
+export function acceptanceOf(body: string): string | null {
+  const criteria = body.lastIndexOf(CRITERIA);
+  if (criteria === -1) return null;
+  const start = criteria + CRITERIA.length;
+  const end = workLogAt(body, start);
+  return body.slice(start, end === -1 ? body.length : end).replace(/^\n+/, "").replace(
+    /\n+$/,
+    "",
+  );
+}
+
+/**
+ * `body` with its Acceptance Criteria replaced by `acceptance` (empty clears them); the section
+ * is added before the Work Log (or at the end) when missing.
+ */
+export function withAcceptance(body: string, acceptance: string): string {
+  const criteria = body.lastIndexOf(CRITERIA);
+  if (criteria !== -1) {
+    const start = criteria + CRITERIA.length;
+    const end = workLogAt(body, start);
+    return body.slice(0, start) + criteriaBlock(acceptance) +
+      (end === -1 ? WORK_LOG : body.slice(end));
+  }
+  const log = workLogAt(body, 0);
+  const before = (log === -1 ? body : body.slice(0, log)).replace(/\n+$/, "");
+  return before + CRITERIA + criteriaBlock(acceptance) + (log === -1 ? WORK_LOG : body.slice(log));
 }
 
 /** The description section of a body, exactly as given at creation, or null. */

@@ -10,13 +10,16 @@ export const PRIORITIES = ["critical", "high", "medium", "low"] as const;
 /** A ticket priority. */
 export type Priority = typeof PRIORITIES[number];
 
-/** Allowed next states for each state. */
+/**
+ * Allowed next states for each state. `done -> backlog` reopens a finished ticket (it comes back
+ * unclaimed, for anyone to claim).
+ */
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   "backlog": ["claimed"],
   "claimed": ["in-progress", "backlog"],
   "in-progress": ["review", "backlog"],
   "review": ["done", "in-progress"],
-  "done": [],
+  "done": ["backlog"],
 };
 
 /** Whether `from -> to` is allowed without `--force`. */

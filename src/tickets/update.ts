@@ -12,9 +12,9 @@ import {
 import { touchAgent } from "../agents/agent_store.ts";
 import { releaseWhere } from "../files/reservations.ts";
 import type { Store } from "../store/store.ts";
-import { checkBranch, checkLabels, checkTitle } from "./create.ts";
+import { checkBranch, checkLabels, checkSection, checkTitle, trimBlankLines } from "./create.ts";
 import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
-import { appendLogEntry, type Ticket } from "./ticket.ts";
+import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "./ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "./transitions.ts";
 
 /** Requested changes; absent fields stay as they are. */
@@ -28,6 +28,10 @@ export interface UpdateInput {
   branch?: string;
   addDeps?: string[];
   removeDeps?: string[];
+  /** New description, verbatim (the `## Description` section). */
+  description?: string;
+  /** New Acceptance Criteria; empty clears them. */
+  acceptance?: string;
   /** Acting agent, or null for a person at the terminal or dashboard. */
   agent: string | null;
   force: boolean;
@@ -43,7 +47,7 @@ export interface UpdateResult {
 
 function refuseTransition(t: Ticket, to: Status): never {
   const allowed = TRANSITIONS[t.status];
-  const next = allowed.length === 0 ? "none (done is final)" : allowed.join(", ");
+  const next = allowed.length === 0 ? "none" : allowed.join(", ");
   throw conflictError(
     `Cannot move "${t.id}" from ${t.status} to ${to}: allowed next states are ${next}`,
     allowed.length === 0 ? `track show ${t.id}` : `track update ${t.id} --status ${allowed[0]}`,
@@ -61,6 +65,9 @@ export async function updateTicket(
   if (input.title !== undefined) checkTitle(input.title);
   const addLabels = checkLabels(input.addLabels ?? []);
   if (input.branch !== undefined) checkBranch(input.branch);
+  if (input.description !== undefined) checkSection(input.description, "body");
+  const acceptance = input.acceptance === undefined ? undefined : trimBlankLines(input.acceptance);
+  if (acceptance !== undefined) checkSection(acceptance, "acceptance criteria");
   return await store.mutate(`update ${id}`, (tx) => {
     let t = store.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
@@ -112,13 +119,14 @@ export async function updateTicket(
           releaseWhere(tx, (r) => r.ticket === t.id);
         }
         const steps = passThrough ? [from, "in-progress", to] : [from, to];
+        const reopened = from === "done" && to === "backlog" ? " (reopened)" : "";
         postEntry(tx, {
           at: now,
           agent: agent ?? "human",
           ticket: t.id,
           tag: "status",
           kind: "event",
-          message: `${t.id}: ${steps.join(" -> ")}` +
+          message: `${t.id}: ${steps.join(" -> ")}${reopened}` +
             (taken === null ? "" : ` (taken from "${taken}"${input.force ? " with --force" : ""})`),
         });
       }
@@ -133,6 +141,10 @@ export async function updateTicket(
       };
     }
     if (input.branch !== undefined) t = { ...t, branch: input.branch === "" ? null : input.branch };
+    if (input.description !== undefined) {
+      t = { ...t, body: withDescription(t.body, input.description) };
+    }
+    if (acceptance !== undefined) t = { ...t, body: withAcceptance(t.body, acceptance) };
     if (addDeps.length > 0 || (input.removeDeps ?? []).length > 0) {
       const drop = new Set(input.removeDeps ?? []);
       t = { ...t, depends_on: [...t.depends_on, ...addDeps].filter((d) => !drop.has(d)) };

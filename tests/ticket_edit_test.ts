@@ -1,0 +1,96 @@
+/** Basics after `create`: changing the description and criteria, reopening, archiving. */
+import { assertEquals, assertStringIncludes } from "./assert.ts";
+import { snapshot, tempStore } from "./helpers.ts";
+
+interface Shown {
+  ticket: {
+    description: string | null;
+    acceptance: string | null;
+    log: Array<{ message: string }>;
+    updated: string;
+  };
+}
+
+Deno.test("update --body and --acceptance replace their sections; the Work Log stays", async () => {
+  await using s = await tempStore();
+  await s.json([
+    "create",
+    "-t",
+    "t",
+    "--body",
+    "first draft",
+    "--acceptance",
+    "- [ ] one",
+    "--agent",
+    "a",
+  ]);
+  assertEquals((await s.json<Shown>(["show", "1"])).ticket.acceptance, "- [ ] one");
+  await s.json(["log", "1", "--agent", "a", "-m", "found it"]);
+  await s.json(["update", "1", "--body", "second draft\n\n## Notes\nmore"]);
+  let shown = await s.json<Shown>(["show", "1"]);
+  assertEquals(shown.ticket.description, "second draft\n\n## Notes\nmore");
+  assertEquals(shown.ticket.acceptance, "- [ ] one");
+  assertEquals(shown.ticket.log.map((e) => e.message), ["found it"]);
+  // From stdin with "-", as create reads it.
+  await s.track(["update", "1", "--acceptance", "-"], { stdin: "- [ ] two\n- [ ] three\n" });
+  await s.track(["update", "1", "--body", "-"], { stdin: "piped body" });
+  shown = await s.json<Shown>(["show", "1"]);
+  assertEquals(shown.ticket.description, "piped body");
+  assertEquals(shown.ticket.acceptance, "- [ ] two\n- [ ] three");
+  const text = s.read("tickets/T-0001.md");
+  assertStringIncludes(
+    text,
+    "## Description\n\npiped body\n\n## Acceptance Criteria\n\n- [ ] two\n- [ ] three\n\n## Work Log\n",
+  );
+  // Empty clears the criteria; the same text again changes nothing.
+  await s.json(["update", "1", "--acceptance", ""]);
+  assertEquals((await s.json<Shown>(["show", "1"])).ticket.acceptance, "");
+  const same = await s.json<{ changed: boolean }>(["update", "1", "--body", "piped body"]);
+  assertEquals(same.changed, false);
+  // Without "-", a pipe on stdin is never taken for a body by update.
+  await s.track(["update", "1", "--priority", "high"], { stdin: "stray" });
+  assertEquals((await s.json<Shown>(["show", "1"])).ticket.description, "piped body");
+});
+
+Deno.test("update --body / --acceptance refuse bad text and change nothing", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  const before = snapshot(s.dir);
+  for (
+    const [args, stdin, says] of [
+      [["--body", "a\rb"], undefined, "CR"],
+      [["--acceptance", "x\n## Work Log\ny"], undefined, "section heading"],
+      [["--body", "-", "--acceptance", "-"], "x", "Only one of"],
+      [["--body", "-"], "x".repeat(1024 * 1024 + 1), "longer than"],
+    ] as Array<[string[], string | undefined, string]>
+  ) {
+    const r = await s.track(["update", "1", ...args], { stdin });
+    assertEquals(r.code, 2, `${args}: ${r.stderr}`);
+    assertStringIncludes(r.stderr, says);
+    assertEquals(snapshot(s.dir), before);
+  }
+});
+
+Deno.test("a done ticket reopens with update --status backlog: unclaimed, on the board, no force", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  await s.json(["update", "1", "--status", "review", "--agent", "a"]);
+  await s.json(["update", "1", "--status", "done", "--agent", "reviewer"]);
+  // Anything but backlog from done is still refused, naming the way back.
+  const skip = await s.track(["update", "1", "--status", "in-progress"]);
+  assertEquals(skip.code, 3);
+  assertStringIncludes(skip.stderr, "allowed next states are backlog");
+  const r = await s.json<{ ticket: { status: string; claimed_by: null }; from: string }>([
+    "update",
+    "1",
+    "--status",
+    "backlog",
+  ]);
+  assertEquals([r.from, r.ticket.status, r.ticket.claimed_by], ["done", "backlog", null]);
+  const board = await s.json<{ entries: Array<{ message: string }> }>(["board", "--last", "1"]);
+  assertEquals(board.entries[0].message, "T-0001: done -> backlog (reopened)");
+  // The former holder is not fenced: it may claim and work on it again.
+  await s.json(["claim", "1", "--agent", "a"]);
+  await s.json(["log", "1", "--agent", "a", "-m", "again"]);
+});
