@@ -141,6 +141,26 @@ Deno.test("PreToolUse denies an edit of a path another agent reserved, naming ho
   }
 });
 
+Deno.test("PreToolUse judges the file itself: brackets are literal, **/*.md holds only Markdown", async () => {
+  await using s = await tempStore();
+  await must(s, ["create", "--title", "Routes"]);
+  await must(s, ["claim", "T-0001", "--agent", "agent-bravo"]);
+  await must(s, ["files", "--add", "app/**", "**/*.md", "--agent", "agent-bravo", "--ticket", "1"]);
+  const edit = (file_path: string) =>
+    s.track(["hook", "claude", "pre-tool-use"], {
+      stdin: hookInput(s.root, "PreToolUse", { tool_name: "Write", tool_input: { file_path } }),
+    });
+  // A new Next.js route: the file does not exist yet, its brackets are part of its name.
+  const route = await edit(`${s.root}/app/[id]/page.tsx`);
+  assertEquals(route.code, 0, route.stderr);
+  assertEquals(JSON.parse(route.stdout).hookSpecificOutput.permissionDecision, "deny");
+  assertStringIncludes(route.stdout, "app/[id]/page.tsx");
+  const md = await edit(`${s.root}/docs/guide.md`);
+  assertEquals(JSON.parse(md.stdout).hookSpecificOutput.permissionDecision, "deny");
+  const code = await edit(`${s.root}/src/app.ts`);
+  assertEquals([code.code, code.stdout], [0, ""], "src/app.ts is not Markdown");
+});
+
 Deno.test("PreToolUse allows the holder itself to edit its reserved path", async () => {
   await using s = await tempStore();
   await must(s, ["create", "--title", "Lexer"]);

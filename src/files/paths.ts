@@ -21,6 +21,12 @@ export interface PathProbe {
   exists?: (abs: string) => boolean;
   /** Whether the path is a directory (a plain path naming one reserves all below it). */
   isDir?: (abs: string) => boolean;
+  /**
+   * The name of one file (a path an editor is about to write): brackets and braces are part of
+   * it whether it exists or not. Its `*` and `?` still read as globs, which can only widen what
+   * it is found to overlap.
+   */
+  literal?: boolean;
 }
 
 /**
@@ -36,7 +42,7 @@ export function normalizePath(
   }
   checkNoControls(input, "path");
   const abs = isAbsolute(input) ? input : resolve(options.cwd, input);
-  if (/[[\]{}]/.test(input) && !(options.exists?.(abs) ?? false)) {
+  if (/[[\]{}]/.test(input) && !options.literal && !(options.exists?.(abs) ?? false)) {
     throw usageError(
       `Unsupported glob in ${
         JSON.stringify(input)

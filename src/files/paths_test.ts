@@ -18,6 +18,11 @@ Deno.test("normalizePath() makes paths repository-relative", () => {
     "src/app/[slug]/page.tsx",
   );
   assertThrows(() => normalizePath("app/[id]/page.tsx", { ...opts, exists }));
+  // A file an editor is about to write is one name, brackets included.
+  assertEquals(
+    normalizePath("app/[id]/page.tsx", { ...opts, literal: true }),
+    "src/app/[id]/page.tsx",
+  );
 });
 
 Deno.test("normalizePath() writes a directory as dir/**: trailing slash, or one that exists", () => {

@@ -160,7 +160,7 @@ export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny
   for (const p of paths) {
     let rel: string;
     try {
-      rel = normalizePath(p, { cwd: input.cwd ?? root, root });
+      rel = normalizePath(p, { cwd: input.cwd ?? root, root, literal: true });
     } catch {
       continue; // outside the repository, or not a path we can reserve
     }
