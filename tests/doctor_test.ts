@@ -178,7 +178,7 @@ Deno.test("doctor: a missing config.json is a finding with the command that rest
   assertEquals(r.code, 6, r.stderr);
   const [f] = JSON.parse(r.stdout).findings;
   assertEquals([f.kind, f.file], ["missing-config", ".track/config.json"]);
-  assertStringIncludes(f.advice, "git checkout -- .track/config.json");
+  assertStringIncludes(f.advice, `git checkout -- "${s.dir}/config.json"`);
 });
 
 Deno.test("doctor: server.json of a killed server that is a zombie is a dead server's leftover", {

@@ -214,12 +214,14 @@ export function storeKind(dir: string): "store" | "legacy" | "empty" | "other" {
 /** The error for a store whose config.json is missing, with the command that repairs it. */
 export function missingConfigError(dir: string, display: string): TrackError {
   const kind = storeKind(dir);
+  // Absolute: the hint must work from any directory of the project.
+  const path = join(dir, CONFIG_FILE);
   return badDataError(display, "is missing: a store of this track always has one", {
     hint: kind === "empty"
       ? "track init (it writes config.json)"
       : kind === "legacy"
-      ? `restore it if it was committed (git checkout -- ${display}); for an agent-track 0.1 store: track migrate --dry-run`
-      : `restore it if it was committed (git checkout -- ${display}), or point TRACK_DIR at the store`,
+      ? `restore it if it was committed (git checkout -- "${path}"); for an agent-track 0.1 store: track migrate --dry-run`
+      : `restore it if it was committed (git checkout -- "${path}"), or make this folder a new store: track init`,
   });
 }
 
