@@ -141,3 +141,33 @@ Deno.test("next with nothing ready says why: blocked (on what), reserved (by who
     `Nothing is ready to claim with label "ui": no ticket is in backlog`,
   );
 });
+
+Deno.test("files --release: a directory's name releases dir/** even once it is gone, and a plain legacy dir", async () => {
+  await using s = await tempStore();
+  Deno.mkdirSync(`${s.root}/src/old`, { recursive: true });
+  await s.json(["create", "-t", "t"]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  await s.json(["files", "--add", "src/old", "src/keep.ts", "--agent", "a", "--ticket", "1"]);
+  Deno.removeSync(`${s.root}/src/old`);
+  const gone = await s.json<{ released: Array<{ path: string }> }>(
+    ["files", "--release", "src/old", "--agent", "a"],
+  );
+  assertEquals(gone.released.map((r) => r.path), ["src/old/**"]);
+  // Written before a directory meant dir/**: a plain name that is a directory now.
+  Deno.mkdirSync(`${s.root}/lib`);
+  const res = JSON.parse(s.read("reservations.json"));
+  res.reservations.push({
+    path: "lib",
+    agent: "a",
+    ticket: "T-0001",
+    mode: "exclusive",
+    at: "2026-01-01T00:00:00Z",
+  });
+  Deno.writeTextFileSync(`${s.dir}/reservations.json`, JSON.stringify(res, null, 2) + "\n");
+  const legacy = await s.json<{ released: Array<{ path: string }> }>(
+    ["files", "--release", "lib", "--agent", "a"],
+  );
+  assertEquals(legacy.released.map((r) => r.path), ["lib"]);
+  const left = await s.json<{ reservations: Array<{ path: string }> }>(["files", "--list"]);
+  assertEquals(left.reservations.map((r) => r.path), ["src/keep.ts"]);
+});

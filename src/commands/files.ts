@@ -3,7 +3,7 @@ import { projectRoot } from "../store/discovery.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { conflictError, usageError } from "../cli/errors.ts";
 import { printJson, table } from "../cli/output.ts";
-import { patternsOverlap } from "../files/paths.ts";
+import { isGlob, patternsOverlap } from "../files/paths.ts";
 import {
   conflictsFor,
   readReservations,
@@ -157,7 +157,16 @@ export default defineCommand({
     }
     const agent = ctx.requireAgent(opts.agent, "files");
     if (opts.mode === "release") {
-      const removed = await releasePaths(store, { agent, paths: opts.paths.map(norm) }, ctx.now());
+      // A directory is reserved as dir/**; the name releases it even once the directory is gone,
+      // and releases a plain "dir" reserved before directories were written that way.
+      const paths = opts.paths.map(norm).flatMap((p) =>
+        p.endsWith("/**") && !isGlob(p.slice(0, -3))
+          ? [p, p.slice(0, -3)]
+          : isGlob(p)
+          ? [p]
+          : [p, `${p}/**`]
+      );
+      const removed = await releasePaths(store, { agent, paths }, ctx.now());
       if (ctx.json) printJson(ctx, { released: removed });
       else ctx.io.out(`Released ${removed.length} reservation(s) of ${agent}`);
       return 0;
