@@ -86,6 +86,89 @@ async function lockWithin(
   return won;
 }
 
+/** Opens the lock file, never through a link (see acquireLock). */
+function openLockFile(path: string): Deno.FsFile {
+  // Never through a link: a committed `.track/lock` -> `~/.bashrc` would otherwise be
+  // truncated below. openInside refuses links (exit 6), never truncates, and checks that the
+  // file opened is the one lstat saw.
+  return openInside(dirname(path), path, { read: true, create: true, mode: 0o644 })!;
+}
+
+/**
+ * After locking `file`: whether `path` still names it. When not (deleted or replaced while we
+ * waited) the lock is given back and the caller locks the file now there instead.
+ */
+function stillNamed(path: string, file: Deno.FsFile): boolean {
+  let current: Deno.FileInfo | null = null;
+  try {
+    current = lstatInside(dirname(path), path, { action: "lock" });
+  } catch (e) {
+    file.unlockSync();
+    file.close();
+    throw e;
+  }
+  if (current === null || !sameInode(current, file.statSync())) {
+    file.unlockSync();
+    file.close();
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The .track directory, opened for the second lock (null on Windows, which cannot open a
+ * directory as a file: there the file lock stands alone). A lock file deleted or replaced while
+ * held lets a newcomer lock a fresh inode, but the directory cannot be swapped while it holds
+ * the store, so the newcomer waits on it. Taken in the same order by everyone: no deadlock.
+ */
+function openStoreDir(path: string, file: Deno.FsFile): Deno.FsFile | null {
+  if (Deno.build.os === "windows") return null;
+  try {
+    return Deno.openSync(dirname(path), { read: true });
+  } catch (e) {
+    file.unlockSync();
+    file.close();
+    throw new TrackError(
+      "io",
+      `Cannot open "${dirname(path)}" to lock it: ${(e as Error).message}`,
+      { hint: "check permissions of the .track/ directory", cause: e },
+    );
+  }
+}
+
+/** Records the holder for waiters and returns the handle that releases both locks. */
+function held(file: Deno.FsFile, dir: Deno.FsFile | null, command: string): LockHandle {
+  try {
+    file.truncateSync(0);
+    file.seekSync(0, Deno.SeekMode.Start);
+    file.writeSync(encoder.encode(`${Deno.pid} ${command}\n`));
+  } catch {
+    // Naming the holder is a courtesy for waiters; a full disk must not block the lock.
+  }
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        file.truncateSync(0);
+      } catch {
+        // Same courtesy as above.
+      }
+      try {
+        dir?.unlockSync();
+      } finally {
+        dir?.close();
+      }
+      try {
+        file.unlockSync();
+      } finally {
+        file.close();
+      }
+    },
+  };
+}
+
 /**
  * Takes the store lock at `path`, waiting at most `timeoutMs`; then throws exit 5 naming the
  * holder. `command` is recorded for other waiters.
@@ -96,81 +179,41 @@ export async function acquireLock(
 ): Promise<LockHandle> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    // Never through a link: a committed `.track/lock` -> `~/.bashrc` would otherwise be
-    // truncated below. openInside refuses links (exit 6), never truncates, and checks that the
-    // file opened is the one lstat saw.
-    const file = openInside(dirname(path), path, { read: true, create: true, mode: 0o644 })!;
+    const file = openLockFile(path);
     const ok = await lockWithin(file, Math.max(0, deadline - Date.now()));
     if (!ok) throw busyError(path, options.timeoutMs);
-    let current: Deno.FileInfo | null = null;
-    try {
-      current = lstatInside(dirname(path), path, { action: "lock" });
-    } catch (e) {
-      file.unlockSync();
-      file.close();
-      throw e;
-    }
-    // Deleted or replaced while we waited: lock the file now there instead.
-    if (current === null || !sameInode(current, file.statSync())) {
-      file.unlockSync();
-      file.close();
-      continue;
-    }
-    // Second lock, on the .track directory itself: a lock file deleted or replaced while held
-    // lets a newcomer lock a fresh inode, but the directory cannot be swapped while it holds
-    // the store, so the newcomer waits here. Taken in the same order by everyone: no deadlock.
-    let dir: Deno.FsFile | null = null;
-    // Windows cannot open a directory as a file: there the file lock stands alone.
-    if (Deno.build.os !== "windows") {
-      try {
-        dir = Deno.openSync(dirname(path), { read: true });
-      } catch (e) {
-        file.unlockSync();
-        file.close();
-        throw new TrackError(
-          "io",
-          `Cannot open "${dirname(path)}" to lock it: ${(e as Error).message}`,
-          {
-            hint: "check permissions of the .track/ directory",
-            cause: e,
-          },
-        );
-      }
-    }
+    if (!stillNamed(path, file)) continue;
+    const dir = openStoreDir(path, file);
     if (dir !== null && !(await lockWithin(dir, Math.max(0, deadline - Date.now())))) {
       file.unlockSync();
       file.close();
       throw busyError(path, options.timeoutMs);
     }
-    try {
-      file.truncateSync(0);
-      file.seekSync(0, Deno.SeekMode.Start);
-      file.writeSync(encoder.encode(`${Deno.pid} ${options.command}\n`));
-    } catch {
-      // Naming the holder is a courtesy for waiters; a full disk must not block the lock.
+    return held(file, dir, options.command);
+  }
+}
+
+/**
+ * Takes the store lock at `path` only if nobody holds it right now, without waiting: null when
+ * it is busy. For work that is worth doing only when free (a reader refreshing a derived cache).
+ * The same two locks as {@linkcode acquireLock}.
+ */
+export function tryAcquireLockSync(path: string, command: string): LockHandle | null {
+  for (;;) {
+    const file = openLockFile(path);
+    if (!file.tryLockSync(true)) {
+      file.close();
+      return null;
     }
-    let released = false;
-    return {
-      release() {
-        if (released) return;
-        released = true;
-        try {
-          file.truncateSync(0);
-        } catch {
-          // Same courtesy as above.
-        }
-        try {
-          dir?.unlockSync();
-        } finally {
-          dir?.close();
-        }
-        try {
-          file.unlockSync();
-        } finally {
-          file.close();
-        }
-      },
-    };
+    if (!stillNamed(path, file)) continue;
+    const dir = openStoreDir(path, file);
+    if (dir !== null && !dir.tryLockSync(true)) {
+      dir.close();
+      file.unlockSync();
+      file.close();
+      return null;
+    }
+    return held(file, dir, command);
   }
 }
 

@@ -10,7 +10,10 @@
  * prompt), and only after it agreed with `Deno.lstatSync` on a real file in this process.
  * Anywhere else, and on any failure, {@linkcode openDir} answers through Deno's own API, with
  * the same {@linkcode Stat} values. Either way nothing is written.
+ *
+ * `TRACK_NATIVE_FS=0` turns the native path off (speed_switches.ts), for the benchmark.
  */
+import { speedSwitches } from "./speed_switches.ts";
 
 /** What the metadata cache records of a file. Both paths produce identical numbers. */
 export interface Stat {
@@ -231,7 +234,8 @@ function agrees(dir: NativeDir, path: string): boolean {
  */
 export function openDir(path: string, options: { native?: boolean } = {}): Dir {
   // A NUL would cut the path short for libc; Deno's API refuses such a path outright.
-  const lib = options.native === false || path.includes("\0") ? null : nativeLibc();
+  const off = options.native === false || !speedSwitches().nativeFs || path.includes("\0");
+  const lib = off ? null : nativeLibc();
   const handle = lib?.symbols.opendir(encoder.encode(path + "\0")) ?? null;
   if (lib !== null && handle !== null) {
     const dir = new NativeDir(lib, handle);

@@ -93,3 +93,21 @@ Deno.test("lstatPath: null for a missing path; the same Stat as a listing gives"
     Deno.removeSync(path, { recursive: true });
   }
 });
+
+Deno.test("openDir: TRACK_NATIVE_FS=0 turns the native path off (the benchmark's switch)", async () => {
+  if (Deno.build.os !== "linux") return;
+  const module = new URL("./native_fs.ts", import.meta.url).href;
+  const native = async (value: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", `import { openDir } from "${module}"; console.log(openDir(".").native);`],
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1", TRACK_NATIVE_FS: value },
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const on = await native("1");
+  // Where libc is usable the switch decides; elsewhere both are false.
+  if (on === "true") assertEquals(await native("0"), "false");
+  else assertEquals(on, "false");
+});

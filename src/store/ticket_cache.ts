@@ -33,6 +33,8 @@ import { writeFileAtomic } from "./atomic.ts";
 import { type Dir, lstatPath, type Stat } from "./native_fs.ts";
 import { ensureDirInside, openInside, removeInside } from "./no_follow.ts";
 import { readKnownFile } from "./read.ts";
+import { type LockHandle, tryAcquireLockSync } from "./lock.ts";
+import { speedSwitches } from "./speed_switches.ts";
 
 const VERSION = 3;
 /** Files modified less than this before their entry was recorded are re-read. */
@@ -267,34 +269,63 @@ function statRow(st: Stat, now: number, text: string): number[] {
 }
 
 /**
+ * A reader that had to read at least this many ticket files itself (a fresh clone, a `git pull`
+ * or checkout, files written by another tool) records them in the cache for the readers after
+ * it, if it can take the lock without waiting.
+ */
+export const READER_REFRESH_MIN = 32;
+
+/**
  * Every ticket's metadata, ascending by id, from the cache where it is provably current and
- * from the file otherwise.
+ * from the file otherwise. When many entries could not be trusted, the files just read are
+ * recorded in the cache (see {@linkcode refreshFromReader}); nothing else is ever written.
  */
 export function readSummaries(store: Store): { tickets: TicketSummary[]; problems: Problem[] } {
+  if (!speedSwitches().cache) return store.readAllTickets();
+  // Taken before any stat: entries recorded with it are judged settled conservatively.
+  const seen = Date.now();
   const cache = load(store);
-  if (cache === null) return store.readAllTickets();
   const tickets: TicketSummary[] = [];
   const problems: Problem[] = [];
   const dir = store.openTicketsDir();
   if (dir === null) return { tickets, problems };
+  let fresh: unknown[][] = [];
+  let listing: { ids: string[]; numbers: number[] };
   try {
-    readThrough(store, cache, dir, tickets, problems);
+    listing = store.listTicketFiles(dir);
+    if (cache === null && listing.ids.length < CACHE_MIN_TICKETS) {
+      // A small store keeps no cache: read every file, no stat needed.
+      return store.readAllTickets();
+    }
+    fresh = readThrough(store, cache, dir, listing, tickets, problems, seen);
   } finally {
     dir.close();
   }
+  if (fresh.length >= READER_REFRESH_MIN) refreshFromReader(store, cache, fresh, listing);
   return { tickets, problems };
 }
 
+/**
+ * Reads every listed ticket through the cache (or, without one, from its file) and returns a
+ * cache row `[num, ...stat, ...meta]` for each file it had to read itself, its stat taken before
+ * its text was read (so a row can only be too old, never describe a newer file than its text).
+ */
 function readThrough(
   store: Store,
-  cache: Cache,
+  cache: Cache | null,
   dir: Dir,
+  listing: { ids: string[]; numbers: number[] },
   tickets: TicketSummary[],
   problems: Problem[],
-): void {
-  const { ids, numbers } = store.listTicketFiles(dir);
-  const { nums, stat, meta, log } = cache;
+  seen: number,
+): unknown[][] {
+  const { ids, numbers } = listing;
+  const nums = cache?.nums ?? [];
+  const stat = cache?.stat ?? [];
+  const meta = cache?.meta ?? [];
+  const log = cache?.log ?? new Map<number, unknown[]>();
   const prefix = store.ticketsDir + "/";
+  const fresh: unknown[][] = [];
   let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i], n = numbers[i];
@@ -320,13 +351,73 @@ function readThrough(
       continue;
     }
     try {
-      const full = store.tryReadTicket(id, { knownRegular: st?.isFile === true });
-      if (full !== null) tickets.push(summary(full));
+      const full = store.tryReadTicketFile(id, { knownRegular: st?.isFile === true });
+      if (full !== null) {
+        tickets.push(summary(full.ticket));
+        if (st !== null && st.isFile) {
+          fresh.push([n, ...statRow(st, seen, full.text), ...toMeta(full.ticket)]);
+        }
+      }
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
       problems.push({ file: store.display(prefix + name), error: err });
     }
   }
+  return fresh;
+}
+
+/**
+ * Records rows a reader made (see {@linkcode readThrough}) in the cache, the way `git status`
+ * refreshes the index: only if the store lock is free right now (never waiting, so a reader
+ * never slows a writer down by more than this append), only in `.track/cache/`, never a ticket,
+ * agent or board file, and silently skipped on any failure. A row describes its file by stat
+ * and hash, so it is as safe to record after the read as during it: readers verify it.
+ */
+function refreshFromReader(
+  store: Store,
+  cache: Cache | null,
+  rows: unknown[][],
+  listing: { ids: string[]; numbers: number[] },
+): void {
+  let lock: LockHandle | null = null;
+  try {
+    lock = tryAcquireLockSync(store.lockPath, "cache refresh by a reader");
+    if (lock === null) return; // A writer is at work (and refreshes the cache itself).
+    const logged = rows.map((r) => JSON.stringify(r) + "\n").join("");
+    if (cache === null || logged.length > Math.max(64 * 1024, cache.nums.length * 16)) {
+      writeSnapshot(store, mergedRows(cache, rows, listing.numbers));
+    } else {
+      appendLog(store, logged);
+    }
+  } catch {
+    // Best effort, and never this reader's error: readers verify every entry.
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The snapshot's rows, then the log's, then `rows`, by ticket number: the last one wins. */
+function mergedRows(cache: Cache | null, rows: unknown[][], listed: number[]): unknown[][] {
+  const byNum = new Map<number, unknown[]>();
+  if (cache !== null) {
+    for (let j = 0; j < cache.nums.length; j++) {
+      const m = cache.meta[j];
+      if (!Array.isArray(m)) continue;
+      byNum.set(cache.nums[j], [
+        cache.nums[j],
+        ...cache.stat.slice(j * STAT_FIELDS, (j + 1) * STAT_FIELDS),
+        ...m,
+      ]);
+    }
+    for (const [n, row] of cache.log) byNum.set(n, row);
+  }
+  for (const row of rows) byNum.set(row[0] as number, row);
+  const out: unknown[][] = [];
+  for (const n of listed) {
+    const row = byNum.get(n);
+    if (row !== undefined) out.push(row);
+  }
+  return out;
 }
 
 function dropCache(store: Store): void {
@@ -378,6 +469,24 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
       // Unparseable: readers read it and report it.
     }
   }
+  writeSnapshotOf(store, out);
+}
+
+/** Writes a snapshot of `rows` (`[num, ...stat, ...meta]`, ascending) and empties the log. */
+function writeSnapshot(store: Store, rows: unknown[][]): void {
+  const out = { v: VERSION, nums: [] as number[], stat: [] as number[], meta: [] as unknown[] };
+  for (const row of rows) {
+    out.nums.push(row[0] as number);
+    out.stat.push(...(row.slice(1, 1 + STAT_FIELDS) as number[]));
+    out.meta.push(row.slice(1 + STAT_FIELDS));
+  }
+  writeSnapshotOf(store, out);
+}
+
+function writeSnapshotOf(
+  store: Store,
+  out: { v: number; nums: number[]; stat: number[]; meta: unknown[] },
+): void {
   ensureDirInside(store.dir, join(store.dir, "cache"));
   const path = cachePath(store);
   const inside = store.dir;
@@ -386,6 +495,18 @@ function compact(store: Store, old: Cache | null, ids: string[], numbers: number
   // an exception that costs more than the read. A reader that still sees the old lines checks
   // them against the files like any other entry. Replaced, never truncated through a link.
   writeFileAtomic(logPath(store), "", store.display(logPath(store)), { durable: false, inside });
+}
+
+/** Appends lines to the log, only to the file itself, never through a link (no_follow.ts). */
+function appendLog(store: Store, lines: string): void {
+  const f = openInside(store.dir, logPath(store), { append: true, create: true })!;
+  try {
+    const bytes = new TextEncoder().encode(lines);
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  } finally {
+    f.close();
+  }
 }
 
 /**
@@ -429,15 +550,7 @@ export function refreshCache(tx: Tx): void {
         lines += JSON.stringify(row) + "\n";
       }
     }
-    // Appended only to the file itself, never through a link (no_follow.ts).
-    const f = openInside(store.dir, logPath(store), { append: true, create: true })!;
-    try {
-      const bytes = new TextEncoder().encode(lines);
-      let off = 0;
-      while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    } finally {
-      f.close();
-    }
+    appendLog(store, lines);
   } catch {
     dropCache(store);
   }
