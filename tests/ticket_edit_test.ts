@@ -94,3 +94,78 @@ Deno.test("a done ticket reopens with update --status backlog: unclaimed, on the
   await s.json(["claim", "1", "--agent", "a"]);
   await s.json(["log", "1", "--agent", "a", "-m", "again"]);
 });
+
+Deno.test("archive: out of every listing, still shown, id never reused, refused while depended on", async () => {
+  await using s = await tempStore();
+  for (const t of ["mistake", "base", "needs base", "last"]) await s.json(["create", "-t", t]);
+  await s.json(["update", "3", "--depends-on", "2"]);
+  await s.json(["files", "--add", "src/x.ts", "--agent", "a", "--ticket", "1", "--shared"]);
+
+  // Refused while another ticket depends on it, naming it; nothing changes.
+  const before = snapshot(s.dir);
+  const dep = await s.track(["archive", "2", "--json"]);
+  assertEquals(dep.code, 3, dep.stderr);
+  const err = JSON.parse(dep.stderr).error;
+  assertStringIncludes(err.message, `"T-0003" depends on it`);
+  assertEquals(err.detail.dependents, ["T-0003"]);
+  assertEquals(err.hint, "track update T-0003 --remove-dep T-0002");
+  // Refused while someone works on it.
+  await s.json(["claim", "4", "--agent", "a"]);
+  const held = await s.track(["archive", "4"]);
+  assertEquals(held.code, 3);
+  assertStringIncludes(held.stderr, `"a" is working on it (claimed)`);
+  assertEquals(snapshot(s.dir).get("tickets/T-0002.md"), before.get("tickets/T-0002.md"));
+
+  const r = await s.json<{ archived: boolean; released: number; ticket: { id: string } }>([
+    "archive",
+    "1",
+  ]);
+  assertEquals([r.ticket.id, r.archived, r.released], ["T-0001", true, 1]);
+  const list = await s.json<{ tickets: Array<{ id: string }> }>(["list", "--all"]);
+  assertEquals(list.tickets.map((t) => t.id).includes("T-0001"), false);
+  assertEquals(
+    (await s.json<{ tickets: unknown[] }>(["ready"])).tickets.some((t) =>
+      (t as { id: string }).id === "T-0001"
+    ),
+    false,
+  );
+  const archived = await s.json<{ tickets: Array<{ id: string }> }>(["list", "--archived"]);
+  assertEquals(archived.tickets.map((t) => t.id), ["T-0001"]);
+  // show still finds it, and says it is archived.
+  const shown = await s.json<{ archived: boolean; ticket: { title: string } }>(["show", "1"]);
+  assertEquals([shown.archived, shown.ticket.title], [true, "mistake"]);
+  const text = await s.track(["show", "1"]);
+  assertEquals(text.code, 0);
+  assertStringIncludes(text.stdout, "title: mistake");
+  assertStringIncludes(text.stderr, "archived");
+  // Writes to it are refused (exit 4) with the way back; it is not a dependency target.
+  for (
+    const args of [
+      ["update", "1", "--priority", "high"],
+      ["claim", "1", "--agent", "b"],
+      ["update", "4", "--depends-on", "1"],
+    ]
+  ) {
+    const w = await s.track(args);
+    assertEquals(w.code, 4, `${args}: ${w.stderr}`);
+    assertStringIncludes(w.stderr, "archive");
+  }
+  // Its id is never given out again; the board recorded it.
+  const next = await s.json<{ ticket: { id: string } }>(["create", "-t", "new"]);
+  assertEquals(next.ticket.id, "T-0005");
+  const board = await s.json<{ entries: Array<{ tag: string; message: string }> }>([
+    "board",
+    "--tag",
+    "archived",
+  ]);
+  assertEquals(board.entries.map((e) => e.message), ["Archived T-0001 (backlog): mistake"]);
+  // --restore brings it back as it was.
+  await s.json(["archive", "1", "--restore"]);
+  assertEquals(
+    (await s.json<{ archived: boolean }>(["show", "1"])).archived,
+    false,
+  );
+  assertEquals((await s.json<{ tickets: unknown[] }>(["list", "--archived"])).tickets, []);
+  assertEquals((await s.track(["archive", "1", "--restore"])).code, 3);
+  assertEquals((await s.track(["archive", "99"])).code, 4);
+});

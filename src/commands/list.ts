@@ -9,7 +9,7 @@ import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/tra
 export default defineCommand({
   name: "list",
   summary: "List tickets (done excluded unless --all or --status done)",
-  usage: "list [--status S] [--agent A] [--label L] [--priority P] [--all]",
+  usage: "list [--status S] [--agent A] [--label L] [--priority P] [--all | --archived]",
   flags: [
     {
       name: "status",
@@ -42,6 +42,11 @@ export default defineCommand({
       choices: PRIORITIES,
     },
     { name: "all", type: "boolean", description: "Include done tickets" },
+    {
+      name: "archived",
+      type: "boolean",
+      description: "List archived tickets instead (any status)",
+    },
   ],
   parse(args) {
     if (args.positionals.length > 0) {
@@ -56,13 +61,16 @@ export default defineCommand({
       label: str(args, "label"),
       priority: str(args, "priority") as Priority | undefined,
       all: bool(args, "all"),
+      archived: bool(args, "archived"),
     };
   },
   run(opts, ctx) {
     const store = ctx.store();
-    const { tickets, problems } = readSummaries(store);
+    const { tickets, problems } = opts.archived
+      ? store.readArchivedTickets()
+      : readSummaries(store);
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
-    const shown = sortTickets(filterTickets(tickets, opts));
+    const shown = sortTickets(filterTickets(tickets, { ...opts, all: opts.all || opts.archived }));
     if (ctx.json) {
       printJson(ctx, {
         tickets: shown.map(ticketJson),
@@ -70,7 +78,9 @@ export default defineCommand({
       });
     } else if (shown.length === 0) {
       ctx.io.err(
-        tickets.length === 0
+        opts.archived && tickets.length === 0
+          ? "No archived tickets"
+          : tickets.length === 0
           ? 'No tickets yet (hint: track create --title "...")'
           : "No tickets match",
       );

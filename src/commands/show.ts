@@ -20,17 +20,27 @@ export function oneTicket(positionals: string[], command: string): string {
 
 export default defineCommand({
   name: "show",
-  summary: "Print a ticket's markdown",
+  summary: "Print a ticket's markdown (archived ones too)",
   usage: "show T",
   positionals: ["ticket"],
   flags: [],
   parse: (args) => ({ id: oneTicket(args.positionals, "show") }),
   run(opts, ctx) {
     const store = ctx.store();
-    const found = store.tryReadTicketFile(opts.id);
+    const live = store.tryReadTicketFile(opts.id);
+    // An archived ticket is still shown (and says so).
+    const found = live ?? store.tryReadArchivedFile(opts.id);
     if (found === null) store.readTicket(opts.id); // Throws the not-found error.
-    if (ctx.json) printJson(ctx, { ticket: ticketDetailJson(found!.ticket) });
-    else ctx.io.out(found!.text);
+    if (ctx.json) {
+      printJson(ctx, { ticket: ticketDetailJson(found!.ticket), archived: live === null });
+    } else {
+      ctx.io.out(found!.text);
+      if (live === null) {
+        ctx.io.err(
+          `note: ${opts.id} is archived (hint: track archive ${opts.id} --restore brings it back)`,
+        );
+      }
+    }
     return Promise.resolve(0);
   },
 });

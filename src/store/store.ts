@@ -11,7 +11,7 @@ import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, acquireReadLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
-import { linkError, refuseLinks } from "./no_follow.ts";
+import { linkError, refuseLinks, removeInside } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
@@ -59,6 +59,8 @@ export class Store {
   readonly ticketsDir: string;
   readonly agentsDir: string;
   readonly boardDir: string;
+  /** Archived tickets (`track archive`): out of every listing, still shown by `show`. */
+  readonly archiveDir: string;
   readonly lockPath: string;
   readonly configPath: string;
   readonly reservationsPath: string;
@@ -70,6 +72,7 @@ export class Store {
     this.ticketsDir = join(dir, "tickets");
     this.agentsDir = join(dir, "agents");
     this.boardDir = join(dir, "board");
+    this.archiveDir = join(dir, "archive");
     this.lockPath = join(dir, LOCK_FILE);
     this.configPath = join(dir, "config.json");
     this.reservationsPath = join(dir, "reservations.json");
@@ -142,12 +145,67 @@ export class Store {
   readTicket(id: string): Ticket {
     const t = this.tryReadTicket(id);
     if (t === null) {
+      if (this.isArchived(id)) {
+        throw notFoundError(
+          `Ticket "${id}" is archived (${
+            this.display(this.archivePath(id))
+          }): it can only be shown`,
+          `track archive ${id} --restore`,
+        );
+      }
       throw notFoundError(
         `Ticket "${id}" not found in ${this.display(this.ticketsDir)}`,
         "track list --all",
       );
     }
     return t;
+  }
+
+  /** Path of an archived ticket's file. `id` must be canonical. */
+  archivePath(id: string): string {
+    this.ticketPath(id); // Checks the id.
+    return `${this.archiveDir}/${id}.md`;
+  }
+
+  /** Reads an archived ticket and its exact text, or null when `id` is not archived. */
+  tryReadArchivedFile(id: string): { ticket: Ticket; text: string } | null {
+    const path = this.archivePath(id);
+    const display = this.display(path);
+    const text = readTextStrict(path, display, this.dir);
+    if (text === null) return null;
+    try {
+      return { ticket: parseTicket(text, id), text };
+    } catch (e) {
+      if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
+      throw e;
+    }
+  }
+
+  /** Archived tickets, ascending by id; unreadable ones come back as problems. */
+  readArchivedTickets(): { tickets: Ticket[]; problems: Problem[] } {
+    const tickets: Ticket[] = [];
+    const problems: Problem[] = [];
+    for (const n of this.#archivedNumbers().sort((a, b) => a - b)) {
+      const id = formatId(n);
+      try {
+        const found = this.tryReadArchivedFile(id);
+        if (found !== null) tickets.push(found.ticket);
+      } catch (e) {
+        if (!(e instanceof TrackError)) throw e;
+        problems.push({ file: this.display(this.archivePath(id)), error: e });
+      }
+    }
+    return { tickets, problems };
+  }
+
+  /** Whether ticket `id` is in the archive. */
+  isArchived(id: string): boolean {
+    try {
+      return Deno.lstatSync(this.archivePath(id)).isFile;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+      throw ioError("read", this.display(this.archivePath(id)), e);
+    }
   }
 
   /** Reads one ticket, or null when its file does not exist. */
@@ -271,8 +329,24 @@ export class Store {
   /** The id the next `create` gets. Only meaningful under the lock. */
   nextTicketId(): string {
     const ids = this.ticketIds();
-    const last = ids.length === 0 ? 0 : idNumber(ids[ids.length - 1])!;
+    let last = ids.length === 0 ? 0 : idNumber(ids[ids.length - 1])!;
+    // An archived ticket keeps its id: it is never given to a new one.
+    for (const n of this.#archivedNumbers()) if (n > last) last = n;
     return formatId(last + 1);
+  }
+
+  #archivedNumbers(): number[] {
+    const numbers: number[] = [];
+    try {
+      for (const e of Deno.readDirSync(this.archiveDir)) {
+        const n = canonicalTicketNumber(e.name);
+        if (n >= 0) numbers.push(n);
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw ioError("list", this.display(this.archiveDir), e);
+    }
+    return numbers;
   }
 
   /**
@@ -382,6 +456,13 @@ export class Tx {
       );
     }
     this.#written.push(display);
+  }
+
+  /** Removes a file inside the store (never through a link). */
+  removeFile(path: string): void {
+    this.#check();
+    removeInside(this.store.dir, path);
+    this.#written.push(this.store.display(path));
   }
 
   /**

@@ -7,9 +7,11 @@ import type { Ticket } from "./ticket.ts";
 export function checkDependenciesExist(store: Store, deps: readonly string[], of: string): void {
   const missing = deps.filter((d) => store.tryReadTicket(d) === null);
   if (missing.length > 0) {
+    const archived = missing.filter((m) => store.isArchived(m));
     throw notFoundError(
-      `Cannot make "${of}" depend on ${missing.map((m) => `"${m}"`).join(", ")}: no such ticket`,
-      "track list --all",
+      `Cannot make "${of}" depend on ${missing.map((m) => `"${m}"`).join(", ")}: ` +
+        (archived.length === missing.length ? "archived" : "no such ticket"),
+      archived.length > 0 ? `track archive ${archived[0]} --restore` : "track list --all",
     );
   }
 }

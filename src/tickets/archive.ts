@@ -1,0 +1,113 @@
+/**
+ * Archiving a ticket created by mistake (or no longer wanted): its file moves from `tickets/` to
+ * `archive/`, so no listing, `ready`, `next`, the dashboard or an agent sees it, while `show`
+ * still does and its id is never given out again. Refused while another ticket depends on it or
+ * someone works on it. `--restore` moves it back. See docs/format.md "Archive".
+ */
+import { conflictError, notFoundError } from "../cli/errors.ts";
+import { isoSeconds } from "../cli/time.ts";
+import { postEntry } from "../board/board.ts";
+import { touchAgent } from "../agents/agent_store.ts";
+import { releaseWhere } from "../files/reservations.ts";
+import { ensureDir } from "../store/atomic.ts";
+import type { Store } from "../store/store.ts";
+import { serializeTicket, type Ticket } from "./ticket.ts";
+
+/** Options of {@linkcode archiveTicket} and {@linkcode restoreTicket}. */
+export interface ArchiveOptions {
+  /** The agent acting, or null for a person (`human`). */
+  agent: string | null;
+  now: Date;
+}
+
+/** Result of archiving: the ticket as archived and how many reservations ended with it. */
+export interface ArchiveResult {
+  ticket: Ticket;
+  released: number;
+}
+
+/**
+ * Moves ticket `id` to the archive (exit 4 when missing, exit 3 while another ticket depends on
+ * it, naming them, or while it is claimed or in progress). Its reservations end; the board
+ * records it.
+ */
+export async function archiveTicket(
+  store: Store,
+  id: string,
+  options: ArchiveOptions,
+): Promise<ArchiveResult> {
+  return await store.mutate(`archive ${id}`, (tx) => {
+    const t = store.readTicket(id);
+    if (t.status === "claimed" || t.status === "in-progress") {
+      throw conflictError(
+        `Cannot archive "${t.id}": "${t.claimed_by}" is working on it (${t.status})`,
+        `track update ${t.id} --status backlog (by its holder), then track archive ${t.id}`,
+        { ticket: t.id, status: t.status, holder: t.claimed_by },
+      );
+    }
+    const dependents = store.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
+      .map((o) => o.id);
+    if (dependents.length > 0) {
+      throw conflictError(
+        `Cannot archive "${t.id}": ${dependents.map((d) => `"${d}"`).join(", ")} ${
+          dependents.length === 1 ? "depends" : "depend"
+        } on it`,
+        `track update ${dependents[0]} --remove-dep ${t.id}`,
+        { ticket: t.id, dependents },
+      );
+    }
+    const archived: Ticket = { ...t, updated: isoSeconds(options.now) };
+    ensureDir(store.archiveDir, store.display(store.archiveDir));
+    tx.writeFile(store.archivePath(t.id), serializeTicket(archived));
+    tx.removeFile(store.ticketPath(t.id));
+    const released = releaseWhere(tx, (r) => r.ticket === t.id).length;
+    const by = options.agent ?? "human";
+    postEntry(tx, {
+      at: options.now,
+      agent: by,
+      ticket: t.id,
+      tag: "archived",
+      kind: "event",
+      message: `Archived ${t.id} (${t.status}): ${t.title}`,
+    });
+    if (options.agent !== null) touchAgent(tx, options.agent, options.now);
+    return { ticket: archived, released };
+  });
+}
+
+/** Moves archived ticket `id` back to `tickets/`, as it was (exit 4 when it is not archived). */
+export async function restoreTicket(
+  store: Store,
+  id: string,
+  options: ArchiveOptions,
+): Promise<Ticket> {
+  return await store.mutate(`archive ${id} --restore`, (tx) => {
+    const found = store.tryReadArchivedFile(id);
+    if (found === null) {
+      if (store.tryReadTicket(id) !== null) {
+        throw conflictError(`Cannot restore "${id}": it is not archived`, `track show ${id}`);
+      }
+      throw notFoundError(`Ticket "${id}" is not in the archive`, "track list --archived");
+    }
+    if (store.tryReadTicket(id) !== null) {
+      throw conflictError(
+        `Cannot restore "${id}": both ${store.display(store.ticketPath(id))} and ` +
+          `${store.display(store.archivePath(id))} exist`,
+        `track show ${id}`,
+      );
+    }
+    const t: Ticket = { ...found.ticket, updated: isoSeconds(options.now) };
+    tx.writeTicket(t);
+    tx.removeFile(store.archivePath(id));
+    postEntry(tx, {
+      at: options.now,
+      agent: options.agent ?? "human",
+      ticket: t.id,
+      tag: "restored",
+      kind: "event",
+      message: `Restored ${t.id} (${t.status}) from the archive: ${t.title}`,
+    });
+    if (options.agent !== null) touchAgent(tx, options.agent, options.now);
+    return t;
+  });
+}
