@@ -171,3 +171,18 @@ Deno.test("files --release: a directory's name releases dir/** even once it is g
   const left = await s.json<{ reservations: Array<{ path: string }> }>(["files", "--list"]);
   assertEquals(left.reservations.map((r) => r.path), ["src/keep.ts"]);
 });
+
+Deno.test("files --add: a shared reservation of a non-holder locks nobody out; a holder's still does", async () => {
+  await using s = await tempStore();
+  for (const t of ["one", "two"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "1", "--agent", "a"]);
+  await s.json(["claim", "2", "--agent", "c"]);
+  // "b" holds nothing: its shared reservation of everything is advisory.
+  await s.json(["files", "--add", "**", "--agent", "b", "--ticket", "1", "--shared"]);
+  await s.json(["files", "--add", "src/x.ts", "--agent", "a", "--ticket", "1"]);
+  // "c" holds T-0002 and declared it touches src/y.ts: an exclusive claim on it is a conflict.
+  await s.json(["files", "--add", "src/y.ts", "--agent", "c", "--ticket", "2", "--shared"]);
+  const y = await s.track(["files", "--add", "src/y.ts", "--agent", "a", "--ticket", "1"]);
+  assertEquals(y.code, 3);
+  assertStringIncludes(y.stderr, `reserved shared by "c" for T-0002`);
+});

@@ -1,9 +1,10 @@
 /**
- * File reservations: `.track/reservations.json`, one sorted list. Exclusive by default; shared
- * reservations may overlap other shared ones. Reservations end with their ticket (done or
- * backlog) and with their agent (reclaimed or deregistered).
+ * File reservations: `.track/reservations.json`, one sorted list. Exclusive by default, and then
+ * only by the ticket's holder (or with force); shared reservations may overlap other shared ones,
+ * block no edit, and block an exclusive one only when their agent holds their ticket. Reservations
+ * end with their ticket (done or backlog) and with their agent (reclaimed or deregistered).
  */
-import { badDataError, conflictError } from "../cli/errors.ts";
+import { badDataError, conflictError, TrackError } from "../cli/errors.ts";
 import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { Ticket } from "../tickets/ticket.ts";
@@ -149,6 +150,16 @@ export function assertMayReserve(
   );
 }
 
+/** Who holds ticket `id` (undefined when it cannot be read: counted as held, to stay safe). */
+function holderOf(store: Store, id: string): string | null | undefined {
+  try {
+    return store.tryReadTicket(id)?.claimed_by ?? null;
+  } catch (e) {
+    if (e instanceof TrackError) return undefined;
+    throw e;
+  }
+}
+
 /**
  * Reserves `paths` (already normalised) for `agent` and `ticket`; all or nothing. Exclusive
  * reservations need the ticket's holder unless `force` (see {@linkcode assertMayReserve}).
@@ -170,7 +181,19 @@ export async function reservePaths(
     assertMayReserve(ticket, input.agent, { shared: input.shared, force: input.force ?? false });
     const mode = input.shared ? "shared" : "exclusive";
     const all = readReservations(store);
-    for (const p of input.paths) assertFree(all, p, input.agent, mode);
+    // A shared reservation of an agent that does not hold its ticket (anyone may add one) blocks
+    // no exclusive one: it must not lock the ticket's holder, or anyone, out of those files.
+    const holds = new Map<string, boolean>();
+    const blocking = all.filter((r) => {
+      if (r.mode === "exclusive") return true;
+      const key = `${r.ticket}\0${r.agent}`;
+      if (!holds.has(key)) {
+        const holder = holderOf(store, r.ticket);
+        holds.set(key, holder === undefined || holder === r.agent);
+      }
+      return holds.get(key);
+    });
+    for (const p of input.paths) assertFree(blocking, p, input.agent, mode);
     const at = isoSeconds(now);
     const added: Reservation[] = input.paths.map((path) => ({
       path,
