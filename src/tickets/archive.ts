@@ -37,7 +37,7 @@ export async function archiveTicket(
   options: ArchiveOptions,
 ): Promise<ArchiveResult> {
   return await store.mutate(`archive ${id}`, (tx) => {
-    const t = store.readTicket(id);
+    const t = tx.store.readTicket(id);
     if (t.status === "claimed" || t.status === "in-progress") {
       throw conflictError(
         `Cannot archive "${t.id}": "${t.claimed_by}" is working on it (${t.status})`,
@@ -45,7 +45,7 @@ export async function archiveTicket(
         { ticket: t.id, status: t.status, holder: t.claimed_by },
       );
     }
-    const dependents = store.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
+    const dependents = tx.store.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
       .map((o) => o.id);
     if (dependents.length > 0) {
       throw conflictError(
@@ -57,9 +57,9 @@ export async function archiveTicket(
       );
     }
     const archived: Ticket = { ...t, updated: isoSeconds(options.now) };
-    ensureDir(store.archiveDir, store.display(store.archiveDir));
-    tx.writeFile(store.archivePath(t.id), serializeTicket(archived));
-    tx.removeFile(store.ticketPath(t.id));
+    ensureDir(tx.store.archiveDir, tx.store.display(tx.store.archiveDir));
+    tx.writeFile(tx.store.archivePath(t.id), serializeTicket(archived));
+    tx.removeFile(tx.store.ticketPath(t.id));
     const released = releaseWhere(tx, (r) => r.ticket === t.id).length;
     const by = options.agent ?? "human";
     postEntry(tx, {
@@ -82,23 +82,23 @@ export async function restoreTicket(
   options: ArchiveOptions,
 ): Promise<Ticket> {
   return await store.mutate(`archive ${id} --restore`, (tx) => {
-    const found = store.tryReadArchivedFile(id);
+    const found = tx.store.tryReadArchivedFile(id);
     if (found === null) {
-      if (store.tryReadTicket(id) !== null) {
+      if (tx.store.tryReadTicket(id) !== null) {
         throw conflictError(`Cannot restore "${id}": it is not archived`, `track show ${id}`);
       }
       throw notFoundError(`Ticket "${id}" is not in the archive`, "track list --archived");
     }
-    if (store.tryReadTicket(id) !== null) {
+    if (tx.store.tryReadTicket(id) !== null) {
       throw conflictError(
-        `Cannot restore "${id}": both ${store.display(store.ticketPath(id))} and ` +
-          `${store.display(store.archivePath(id))} exist`,
+        `Cannot restore "${id}": both ${tx.store.display(tx.store.ticketPath(id))} and ` +
+          `${tx.store.display(tx.store.archivePath(id))} exist`,
         `track show ${id}`,
       );
     }
     const t: Ticket = { ...found.ticket, updated: isoSeconds(options.now) };
     tx.writeTicket(t);
-    tx.removeFile(store.archivePath(id));
+    tx.removeFile(tx.store.archivePath(id));
     postEntry(tx, {
       at: options.now,
       agent: options.agent ?? "human",
