@@ -78,19 +78,51 @@ Deno.test({
         );
       });
 
-      await t.step("dragging a card to a legal column changes the file on disk", async () => {
-        assertEquals(statusOnDisk("T-0004"), "claimed");
-        await page.dragAndDrop(card("T-0004"), '.column[data-status="in-progress"]');
-        await page.waitForSelector(`${inColumn("in-progress", "T-0004")}:not(.pending)`, WAIT);
-        assertEquals(statusOnDisk("T-0004"), "in-progress");
-        const board = await ts.json<{ entries: Array<{ message: string; agent: string }> }>([
-          "board",
-          "--ticket",
-          "T-0004",
-        ]);
-        assertEquals(board.entries.at(-1)!.message, "T-0004: claimed -> in-progress");
-        assertEquals(board.entries.at(-1)!.agent, "human");
-      });
+      await t.step(
+        "moving a ticket an agent holds asks first: dismiss changes nothing, accept takes it",
+        async () => {
+          // T-0004 is bob's (claimed): a person may move it only after confirming.
+          const before = ts.read("tickets/T-0004.md");
+          const eventsBefore =
+            (await ts.json<{ entries: unknown[] }>(["board", "--ticket", "T-0004"]))
+              .entries.length;
+          let dialog = page.waitForEvent("dialog", WAIT);
+          await page.dragAndDrop(card("T-0004"), '.column[data-status="in-progress"]');
+          let asked = await dialog;
+          assertEquals(asked.type(), "confirm");
+          assertStringIncludes(asked.message(), '"bob" is working on T-0004 (claimed)');
+          assertStringIncludes(asked.message(), "Move it to In progress anyway?");
+          await asked.dismiss();
+          await page.waitForSelector(`${inColumn("claimed", "T-0004")}:not(.pending)`, WAIT);
+          assertEquals(await page.locator("#toast").count(), 0);
+          assertEquals(ts.read("tickets/T-0004.md"), before);
+          assertEquals(
+            (await ts.json<{ entries: unknown[] }>(["board", "--ticket", "T-0004"])).entries.length,
+            eventsBefore,
+          );
+
+          dialog = page.waitForEvent("dialog", WAIT);
+          await page.dragAndDrop(card("T-0004"), '.column[data-status="in-progress"]');
+          asked = await dialog;
+          await asked.accept();
+          await page.waitForSelector(`${inColumn("in-progress", "T-0004")}:not(.pending)`, WAIT);
+          assertEquals(statusOnDisk("T-0004"), "in-progress");
+          const board = await ts.json<{ entries: Array<{ message: string; agent: string }> }>([
+            "board",
+            "--ticket",
+            "T-0004",
+          ]);
+          assertEquals(
+            board.entries.at(-1)!.message,
+            'T-0004: claimed -> in-progress (taken from "bob" after confirming)',
+          );
+          assertEquals(board.entries.at(-1)!.agent, "human");
+          // bob is fenced as after `track update --force`: its next write is refused.
+          const late = await ts.track(["log", "T-0004", "--agent", "bob", "-m", "late"]);
+          assertEquals(late.code, 3, late.stderr);
+          assertStringIncludes(late.stderr, "lost its claim");
+        },
+      );
 
       await t.step(
         "an illegal drag is refused with the CLI's message and the card goes back",
@@ -228,7 +260,9 @@ Deno.test({
         const r = await ts.track(["create", "--title", "After the restart"]);
         assertEquals(r.code, 0, r.stderr);
         await page.waitForSelector(card("T-0013"), WAIT);
-        // Writes work too: the page picked up the new server's token.
+        // Writes work too: the page picked up the new server's token. T-0008 is dave's, so
+        // the page asks first.
+        page.once("dialog", (d) => void d.accept());
         await page.dragAndDrop(card("T-0008"), '.column[data-status="review"]');
         await page.waitForSelector(`${inColumn("review", "T-0008")}:not(.pending)`, WAIT);
         assertMatch(ts.read("tickets/T-0008.md"), /^status: review$/m);

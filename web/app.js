@@ -597,6 +597,16 @@ function useHashTicket() {
   return [id, open];
 }
 
+/** What the person is asked before moving a ticket another agent is working on. */
+function takeOverQuestion(id, to, detail) {
+  const holder = detail.holder;
+  return `"${holder}" is working on ${id} (${detail.status}). Move it to ${
+    STATUS_LABEL[to] ?? to
+  } anyway?\n\n` +
+    `The ticket is taken from "${holder}": its later updates and logs on ${id} are refused ` +
+    `until it claims the ticket again (as with track update --force).`;
+}
+
 function App() {
   const { snap, live, seq, refresh } = useLiveSnapshot();
   const [theme, toggleTheme] = useTheme();
@@ -615,14 +625,23 @@ function App() {
     const t = snap?.tickets.find((x) => x.id === id);
     if (!t || t.status === status) return;
     setMoves((m) => new Map(m).set(id, { status, inFlight: true }));
-    const r = await api("/api/move", { id, status });
+    let r = await api("/api/move", { id, status });
+    // Another agent is working on it: the server says so (the CLI's rule, for a person too).
+    // Ask before taking it; force then fences the holder, as `track update --force` does.
+    const detail = r.ok ? null : r.error.detail;
+    let cancelled = false;
+    if (detail?.needs_force === true) {
+      if (confirm(takeOverQuestion(id, status, detail))) {
+        r = await api("/api/move", { id, status, force: true });
+      } else cancelled = true;
+    }
     if (!r.ok) {
       setMoves((m) => {
         const n = new Map(m);
         n.delete(id);
         return n;
       });
-      setToast({ kind: "error", text: errorText(r.error) });
+      if (!cancelled) setToast({ kind: "error", text: errorText(r.error) });
     } else {
       setMoves((m) => new Map(m).set(id, { status, inFlight: false }));
       setToast(null);

@@ -119,7 +119,8 @@ const HTTP_STATUS: Record<TrackError["kind"], number> = {
 };
 
 function trackFailure(e: TrackError): Response {
-  return json({ error: { kind: e.kind, message: e.message, hint: e.hint } }, HTTP_STATUS[e.kind]);
+  const error = { kind: e.kind, message: e.message, hint: e.hint, detail: e.detail };
+  return json({ error }, HTTP_STATUS[e.kind]);
 }
 
 const HOST_SYNTAX = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
@@ -316,9 +317,12 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
   };
 
   const move = async (body: Record<string, unknown>): Promise<Response> => {
-    const { id, status } = body;
+    const { id, status, force } = body;
     if (typeof id !== "string" || typeof status !== "string") {
       return fail(400, "usage", 'Expected {"id": "T-0001", "status": "review"}');
+    }
+    if (force !== undefined && typeof force !== "boolean") {
+      return fail(400, "usage", '"force" must be true or false');
     }
     if (!isStatus(status)) {
       return fail(
@@ -327,11 +331,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         `Invalid status ${JSON.stringify(status)}: use ${STATUSES.join(", ")}`,
       );
     }
-    // A person at the dashboard: agent null, never forced, same lock and rules as the CLI.
+    // A person at the dashboard: agent null, same lock and rules as the CLI. Another agent's
+    // ticket is refused with detail.needs_force; the page asks the person and sends force, which
+    // takes the ticket (the holder is fenced) but never lifts the transition table.
     const r = await updateTicket(
       deps.store,
       parseId(id),
-      { status, agent: null, force: false },
+      { status, agent: null, force: false, takeOver: force === true },
       now(),
     );
     deps.feed?.poke();

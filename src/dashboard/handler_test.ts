@@ -111,7 +111,11 @@ function assertNoCors(res: Response): void {
   }
 }
 
-async function errorOf(res: Response): Promise<{ kind: string; message: string; hint: string }> {
+async function errorOf(
+  res: Response,
+): Promise<
+  { kind: string; message: string; hint: string; detail: Record<string, unknown> | null }
+> {
   return (await res.json()).error;
 }
 
@@ -365,6 +369,59 @@ Deno.test("handler move goes through updateTicket: legal move written, illegal r
   const missing = await fx.handle(write("/api/move", { id: "T-0042", status: "review" }));
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
+});
+
+Deno.test("handler move of another agent's ticket: 409 needs_force, then force takes it and fences the holder", async () => {
+  await using fx = await fixture();
+  let r = await fx.ts.track(["register", "--agent", "alice"]);
+  assertEquals(r.code, 0, r.stderr);
+  r = await fx.ts.track(["claim", "T-0001", "--agent", "alice"]);
+  assertEquals(r.code, 0, r.stderr);
+  const before = fx.ts.read("tickets/T-0001.md");
+
+  // Without force: refused with what the page needs to ask the person.
+  const refused = await fx.handle(write("/api/move", { id: "T-0001", status: "in-progress" }));
+  assertEquals(refused.status, 409);
+  const err = await errorOf(refused);
+  assertStringIncludes(err.message, '"alice" is working on it');
+  assertEquals(
+    [err.detail!.needs_force, err.detail!.holder, err.detail!.status],
+    [true, "alice", "claimed"],
+  );
+  const bad = await fx.handle(write("/api/move", { id: "T-0001", status: "backlog", force: 1 }));
+  assertEquals(bad.status, 400);
+  await bad.body?.cancel();
+  // Force takes the ticket, never an illegal step: claimed -> done stays refused.
+  const illegal = await fx.handle(
+    write("/api/move", { id: "T-0001", status: "done", force: true }),
+  );
+  assertEquals(illegal.status, 409);
+  assertStringIncludes((await errorOf(illegal)).message, "allowed next states are");
+  assertEquals(fx.ts.read("tickets/T-0001.md"), before);
+  r = await fx.ts.track(["log", "T-0001", "--agent", "alice", "-m", "still mine"]);
+  assertEquals(r.code, 0, r.stderr);
+
+  const ok = await fx.handle(
+    write("/api/move", { id: "T-0001", status: "in-progress", force: true }),
+  );
+  assertEquals(ok.status, 200);
+  assertEquals((await ok.json()).ticket, { id: "T-0001", status: "in-progress" });
+  const board = await fx.ts.json<{ entries: Array<{ message: string; agent: string }> }>([
+    "board",
+    "--ticket",
+    "T-0001",
+  ]);
+  // (The handler's clock is fixed in May, so its event is not the newest entry.)
+  const event = board.entries.find((e) => e.message.startsWith("T-0001: claimed -> in-progress"));
+  assertEquals(event, {
+    ...event!,
+    agent: "human",
+    message: 'T-0001: claimed -> in-progress (taken from "alice" after confirming)',
+  });
+  // alice is fenced exactly as after `update --force`: its next write is refused.
+  r = await fx.ts.track(["log", "T-0001", "--agent", "alice", "-m", "late"]);
+  assertEquals(r.code, 3);
+  assertStringIncludes(r.stderr, "lost its claim");
 });
 
 Deno.test("handler board post writes an entry as human through postEntry", async () => {

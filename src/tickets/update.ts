@@ -35,6 +35,12 @@ export interface UpdateInput {
   /** Acting agent, or null for a person at the terminal or dashboard. */
   agent: string | null;
   force: boolean;
+  /**
+   * Lifts only the rule that another agent's ticket needs force: the holder is fenced as with
+   * force, but the transition table still applies. The dashboard's move once the person has
+   * confirmed taking the ticket.
+   */
+  takeOver?: boolean;
 }
 
 /** Result of an update. */
@@ -84,7 +90,7 @@ export async function updateTicket(
     const to = input.status;
     if (to !== undefined && to !== t.status) {
       // The same rule for everyone, a person included: another agent's work needs --force.
-      assertMayMove(t, to, agent, input.force);
+      assertMayMove(t, to, agent, input.force || input.takeOver === true);
       // The seed's agent protocol goes straight from claim to review: for the claimer itself
       // that is two legal steps (claimed -> in-progress -> review), both recorded on the board.
       const passThrough = !input.force && t.status === "claimed" && to === "review" &&
@@ -111,8 +117,8 @@ export async function updateTicket(
           t.claimed_by = null;
           t.claimed_at = null;
         }
+        const how = input.force ? " with --force" : input.takeOver ? " after confirming" : "";
         if (taken !== null) {
-          const how = input.force ? " with --force" : "";
           recordLostClaim(tx, taken, onDisk, `moved to ${to} by "${agent ?? "human"}"${how}`, now);
         }
         if (to === "backlog" || to === "done") {
@@ -127,7 +133,7 @@ export async function updateTicket(
           tag: "status",
           kind: "event",
           message: `${t.id}: ${steps.join(" -> ")}${reopened}` +
-            (taken === null ? "" : ` (taken from "${taken}"${input.force ? " with --force" : ""})`),
+            (taken === null ? "" : ` (taken from "${taken}"${how})`),
         });
       }
     }
