@@ -285,3 +285,28 @@ Deno.test("cache: readers racing writers on a big store see every ticket once, n
     }
   }
 });
+
+Deno.test("cache: entries checked by text are recorded again once their files are quiet", async () => {
+  await using s = await tempStore();
+  const n = CACHE_MIN_TICKETS + 5;
+  writeTickets(s.dir, n);
+  // The writer records every file moments after it was written: racy entries, kept with a hash.
+  await s.json(["create", "-t", "trigger"]);
+  const racy = (row: number[]) => Math.max(row[2], row[3]) >= row[4] - 2000;
+  const rows = () => {
+    const c = JSON.parse(s.read("cache/tickets.json"));
+    const byNum = new Map<number, number[]>();
+    for (let j = 0; j < c.nums.length; j++) byNum.set(c.nums[j], c.stat.slice(j * 6, j * 6 + 6));
+    for (const line of s.read("cache/tickets.log").split("\n")) {
+      if (line !== "") byNum.set(JSON.parse(line)[0], JSON.parse(line).slice(1, 7));
+    }
+    return byNum;
+  };
+  assert([...rows().values()].filter(racy).length >= n, "the writer's entries are racy");
+  // Quiet for longer than the racy window: the next reader checks them by text and records them
+  // again, settled, so the reader after it trusts their stat alone.
+  await new Promise((r) => setTimeout(r, 2100));
+  const before = await s.json<{ tickets: unknown[] }>(["list"]);
+  assertEquals([...rows().values()].filter(racy).length, 0, "entries recorded again, settled");
+  assertEquals(await s.json<{ tickets: unknown[] }>(["list"]), before);
+});

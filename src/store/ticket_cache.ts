@@ -241,21 +241,24 @@ export function textHash(text: string): number {
   return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) >>> 11);
 }
 
+/** How far an entry was trusted: not at all, on its stat alone, or after checking its text. */
+const UNTRUSTED = 0, BY_STAT = 1, BY_HASH = 2;
+
 /**
  * Whether the entry recorded at `s[at…]` still describes the file `name` in `dir` (ending in
- * "/"), whose stat is `st`: the same stat, and either settled when recorded or (a file written
- * moments before its entry) the same text hash now.
+ * "/"), whose stat is `st`: the same stat, and either settled when recorded ({@linkcode BY_STAT})
+ * or (a file written moments before its entry) the same text hash now ({@linkcode BY_HASH}).
  */
-function trusted(s: readonly unknown[], at: number, st: Stat, dir: string, name: string): boolean {
-  if (!sameStat(s, at, st)) return false;
-  if (settled(s, at)) return true;
+function trusted(s: readonly unknown[], at: number, st: Stat, dir: string, name: string): number {
+  if (!sameStat(s, at, st)) return UNTRUSTED;
+  if (settled(s, at)) return BY_STAT;
   const hash = s[at + 5];
-  if (typeof hash !== "number" || hash < 0) return false;
+  if (typeof hash !== "number" || hash < 0) return UNTRUSTED;
   try {
     const text = readKnownFile(dir + name, name);
-    return text !== null && textHash(text) === hash;
+    return text !== null && textHash(text) === hash ? BY_HASH : UNTRUSTED;
   } catch {
-    return false; // The careful read that follows reports what is wrong with it.
+    return UNTRUSTED; // The careful read that follows reports what is wrong with it.
   }
 }
 
@@ -335,19 +338,32 @@ function readThrough(
     const st = dir.lstat(name);
     let t: TicketSummary | null = null;
     const logged = log.size === 0 ? undefined : log.get(n);
+    let how = UNTRUSTED;
+    let hash: unknown = -1; // of the entry that was trusted
     if (st === null) {
       // Read below.
     } else if (logged !== undefined) {
-      if (trusted(logged, 1, st, prefix, name)) t = summaryOf(id, logged, 1 + STAT_FIELDS);
+      how = trusted(logged, 1, st, prefix, name);
+      if (how !== UNTRUSTED) t = summaryOf(id, logged, 1 + STAT_FIELDS);
+      hash = logged[1 + 5];
     } else {
       while (j < nums.length && nums[j] < n) j++;
-      if (nums[j] === n && trusted(stat, j * STAT_FIELDS, st, prefix, name)) {
+      if (nums[j] === n) {
+        how = trusted(stat, j * STAT_FIELDS, st, prefix, name);
         const m = meta[j];
-        if (Array.isArray(m) && m.length === META_FIELDS) t = summaryOf(id, m, 0);
+        if (how !== UNTRUSTED && Array.isArray(m) && m.length === META_FIELDS) {
+          t = summaryOf(id, m, 0);
+        }
+        hash = stat[j * STAT_FIELDS + 5];
       }
     }
     if (t !== null) {
       tickets.push(t);
+      // Checked by its text because it was written moments before its entry, and quiet since:
+      // an entry recorded now is settled, and the next reader needs only the stat.
+      if (how === BY_HASH && Math.max(st!.mtime, st!.ctime) < seen - RACY_MS) {
+        fresh.push([n, st!.ino, st!.size, st!.mtime, st!.ctime, seen, hash, ...toMeta(t)]);
+      }
       continue;
     }
     try {
