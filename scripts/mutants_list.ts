@@ -78,8 +78,14 @@ export const MUTANTS: Mutant[] = [
     name: "read-rewrites-ticket",
     breaks: "a read command rewrites a ticket file it read (reformatting it)",
     file: "src/store/store.ts",
-    find: `      return { ticket: parseTicket(text, id), text };`,
-    replace: `      const t = parseTicket(text, id); // mutant: "tidy" the file on read
+    find: `      : readTextStrict(path, display, this.dir);
+    if (text === null) return null;
+    try {
+      return { ticket: parseTicket(text, id), text };`,
+    replace: `      : readTextStrict(path, display, this.dir);
+    if (text === null) return null;
+    try {
+      const t = parseTicket(text, id); // mutant: "tidy" the file on read
       if (serializeTicket(t) !== text) writeFileAtomic(path, serializeTicket(t), display);
       return { ticket: t, text };`,
     suite: "tests/suites/malformed_test.ts",
