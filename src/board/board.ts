@@ -40,11 +40,16 @@ export const TAG = /^[a-z][a-z0-9-]{0,31}$/;
 export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "claimed",
   "created",
+  "cycle-dropped",
+  "fenced",
   "joined",
   "left",
   "reclaimed",
+  "renumbered",
+  "reservation-dropped",
   "stale",
   "status",
+  "sync-conflict",
 ]);
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,0 +1,1181 @@
+/**
+ * The three-way merge of two diverged stores (docs/design.md, "Merging two stores"): pure and
+ * deterministic, no I/O. A store is a tree of files keyed by store-relative path, as on disk
+ * (docs/format.md): `tickets/T-0042.md`, `agents/<name>.json`, `reservations.json`,
+ * `board/<day>/<name>.md`. `theirs` is the state already published; it wins every register both
+ * sides changed. Whatever `ours` loses is never silent: it is named in a board event written
+ * into the result (and listed in the report), or, for a ticket scalar, in a Work Log line.
+ *
+ * Only the file contents are merged here: git, the journal, the sync step and the replay of
+ * pending decisions (design sync.md §7.1) are built on top of {@linkcode mergeStores}.
+ */
+import { merge3Lines } from "./diff3.ts";
+import { formatFrontMatter, type FrontValue } from "../tickets/front_matter.ts";
+import { formatId, idNumber } from "../tickets/ids.ts";
+import { formatLogEntry, parseTicket, serializeTicket, type Ticket } from "../tickets/ticket.ts";
+import { type Agent, type LostClaim, parseAgent, serializeAgent } from "../agents/agent.ts";
+import { patternsOverlap } from "../files/paths.ts";
+
+/** A file's content: bytes, or text (UTF-8). */
+export type FileValue = Uint8Array | string;
+/** A store as a tree of files keyed by store-relative path (`tickets/T-0042.md`, …). */
+export type StoreTree = ReadonlyMap<string, FileValue>;
+
+/** The three trees of a merge. `base` is their common ancestor (empty when there is none). */
+export interface MergeSides {
+  base: StoreTree;
+  /** This clone's state: its changes apply where `theirs` did not change the same thing. */
+  ours: StoreTree;
+  /** The published state: it wins every register both sides changed. */
+  theirs: StoreTree;
+}
+
+/** Options of {@linkcode mergeStores}. */
+export interface MergeOptions {
+  /** When the merge happens: the time of its events and Work Log lines, and their board day. */
+  now: Date;
+  /** Author of the events and Work Log lines the merge writes (default `track`). */
+  agent?: string;
+  /**
+   * The id for our ticket renumbered after both sides created the same number. `taken` says
+   * whether an id is in use on any side or already handed out. Default: one above the highest
+   * number on any side (and above every number already handed out).
+   */
+  allocateId?: (ourId: string, taken: (id: string) => boolean) => string;
+}
+
+/** Tags of the board events a merge writes (`kind: "event"`). */
+export type MergeEventTag =
+  | "sync-conflict"
+  | "fenced"
+  | "renumbered"
+  | "cycle-dropped"
+  | "reservation-dropped";
+
+/** One board event the merge wrote into the result tree at `path`. */
+export interface MergeEvent {
+  /** `board/<day>/<HHMMSSmmm>-<seq>-<hash>.md`, present in the result tree. */
+  path: string;
+  at: string;
+  agent: string;
+  ticket: string | null;
+  tag: MergeEventTag;
+  kind: "event";
+  message: string;
+}
+
+/** What a loss was. */
+export type LossKind =
+  | "claim" // the claim group (status, holder, claimed_at, epoch, claim_id) as one register
+  | "field" // a scalar (ticket or agent field)
+  | "section" // text of a body section other than the Work Log
+  | "log" // a Work Log entry by a holder whose tenure is gone (fenced)
+  | "file" // a whole file (both changed, unparseable, or an agent name taken)
+  | "deletion" // our deletion of a file the other side changed (the file is kept)
+  | "dependency" // a depends_on edge that closed a cycle
+  | "reservation"; // an entry overlapping one published since base
+
+/** Something of `ours` (or, with `side: "theirs"`, of theirs) that the result does not hold. */
+export interface Loss {
+  kind: LossKind;
+  /** Whose change was not kept. `theirs` only for an unparseable published file replaced. */
+  side: "ours" | "theirs";
+  /** The file concerned (its path in `ours`, before any renumbering). */
+  path: string;
+  ticket: string | null;
+  agent: string | null;
+  /** The field or section, when the loss is part of a file. */
+  field: string | null;
+  /** What was dropped, as text (JSON for values; base64 for bytes that are not text). */
+  dropped: string;
+  /** What was kept instead, as text; null when nothing was. */
+  kept: string | null;
+  /** Where the loss is recorded in the result: a board event's path, or the ticket's file. */
+  noted: string;
+}
+
+/** What the merge did besides taking files, for the caller to print, journal or act on. */
+export interface MergeReport {
+  /** Everything not kept, each with the place that records it. */
+  losses: Loss[];
+  /** Our tickets moved to a new number because theirs created the same one. */
+  renumbered: Array<{ from: string; to: string }>;
+  /** Our board posts moved to a new name because theirs holds different bytes under it. */
+  reposted: Array<{ from: string; to: string }>;
+  /** Files theirs deleted and ours changed: kept (ours) and named in an event. */
+  revived: string[];
+}
+
+/** Result of {@linkcode mergeStores}. */
+export interface MergeResult {
+  /** The merged store, events included, keys sorted. Files taken whole are the inputs' values. */
+  tree: Map<string, FileValue>;
+  /** The board events written into `tree`, in order. */
+  events: MergeEvent[];
+  report: MergeReport;
+}
+
+const TICKET_PATH = /^tickets\/(T-\d{4,9})\.md$/;
+const AGENT_PATH = /^agents\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/;
+const RESERVATIONS_PATH = "reservations.json";
+const BOARD_PATH = /^board\/[^/]+\/[^/]+$/;
+const WORK_LOG = "## Work Log\n";
+const ENTRY = /^- \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z \[([^\]\n]*)\]/;
+
+const ENCODER = new TextEncoder();
+const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function bytesOf(v: FileValue): Uint8Array {
+  return typeof v === "string" ? ENCODER.encode(v) : v;
+}
+
+/** Whether two file values hold the same bytes (absent equals absent). */
+export function sameFile(a: FileValue | undefined, b: FileValue | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (typeof a === "string" && typeof b === "string") return a === b;
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** The text of a file under the store's rules (strict UTF-8, no BOM, CR or NUL), or an error. */
+function textOf(v: FileValue): { text: string } | { error: string } {
+  let text: string;
+  if (typeof v === "string") text = v;
+  else {
+    try {
+      text = STRICT.decode(v);
+    } catch {
+      return { error: "is not valid UTF-8" };
+    }
+  }
+  if (text.startsWith("\ufeff")) return { error: "starts with a byte-order mark" };
+  if (text.includes("\0")) return { error: "contains a NUL byte" };
+  if (text.includes("\r")) return { error: "has CR line endings" };
+  return { text };
+}
+
+/** Bytes shown in an event: the text when it is clean text, else base64. */
+function shown(v: FileValue): string {
+  const t = textOf(v);
+  if ("text" in t) return t.text;
+  const b = bytesOf(v);
+  let bin = "";
+  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]);
+  return `(base64 of ${b.length} bytes) ${btoa(bin)}`;
+}
+
+function indent(text: string): string {
+  return text.replace(/\n$/, "").split("\n").map((l) => (l === "" ? "" : "    " + l)).join(
+    "\n",
+  );
+}
+
+/** FNV-1a of a string, base 36: a short deterministic name part. */
+function hash36(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(36);
+}
+
+function isoSeconds(d: Date): string {
+  return d.toISOString().slice(0, 19) + "Z";
+}
+
+/**
+ * The file text of a board entry: the same bytes as `serializeEntry` of src/board/board.ts
+ * (which this pure module cannot import: board.ts does I/O; sync_merge_test.ts checks both
+ * agree).
+ */
+export function boardEntryText(
+  e: {
+    at: string;
+    agent: string;
+    ticket: string | null;
+    tag: string;
+    kind: string;
+    message: string;
+  },
+): string {
+  return formatFrontMatter([
+    ["at", e.at],
+    ["agent", e.agent],
+    ["ticket", e.ticket],
+    ["tag", e.tag],
+    ["kind", e.kind],
+  ]) + e.message + "\n";
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseTicketFile(v: FileValue, id: string): Parsed<Ticket> {
+  const t = textOf(v);
+  if ("error" in t) return { ok: false, error: t.error };
+  try {
+    return { ok: true, value: parseTicket(t.text, id) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+function parseAgentFile(v: FileValue, name: string): Parsed<Agent> {
+  const t = textOf(v);
+  if ("error" in t) return { ok: false, error: t.error };
+  try {
+    return { ok: true, value: parseAgent(t.text, name) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+/** One reservation entry, as in reservations.json. */
+interface Entry {
+  path: string;
+  agent: string;
+  ticket: string;
+  mode: "exclusive" | "shared";
+  at: string;
+}
+
+function parseReservationsFile(v: FileValue): Parsed<Entry[]> {
+  const t = textOf(v);
+  if ("error" in t) return { ok: false, error: t.error };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(t.text);
+  } catch (e) {
+    return { ok: false, error: `is not valid JSON (${(e as Error).message})` };
+  }
+  const list = (raw as { reservations?: unknown } | null)?.reservations;
+  if (typeof raw !== "object" || raw === null || !Array.isArray(list)) {
+    return { ok: false, error: `must hold {"reservations": [...]}` };
+  }
+  const out: Entry[] = [];
+  for (const r of list) {
+    if (
+      typeof r !== "object" || r === null || typeof r.path !== "string" ||
+      typeof r.agent !== "string" || typeof r.ticket !== "string" ||
+      (r.mode !== "exclusive" && r.mode !== "shared") || typeof r.at !== "string"
+    ) return { ok: false, error: "a reservation needs path, agent, ticket, mode and at" };
+    out.push({ path: r.path, agent: r.agent, ticket: r.ticket, mode: r.mode, at: r.at });
+  }
+  return { ok: true, value: out };
+}
+
+function serializeReservations(list: Entry[]): string {
+  return JSON.stringify({ schema: 1, reservations: list }, null, 2) + "\n";
+}
+
+const entryKey = (r: Entry) => JSON.stringify([r.path, r.agent, r.ticket]);
+
+// ---------------------------------------------------------------------------------------------
+// Notes: losses and the events that record them.
+
+interface Note {
+  tag: MergeEventTag;
+  ticket: string | null;
+  title: string;
+  lines: string[];
+  losses: Loss[];
+}
+
+class Recorder {
+  readonly notes: Note[] = [];
+  readonly #byKey = new Map<string, Note>();
+  /** Losses recorded in a ticket's Work Log (noted = the ticket's path). */
+  readonly inLog: Loss[] = [];
+
+  /** The note for (tag, key), created with `title` on first use. */
+  note(tag: MergeEventTag, key: string, ticket: string | null, title: string): Note {
+    const k = `${tag}\0${key}`;
+    let n = this.#byKey.get(k);
+    if (!n) {
+      n = { tag, ticket, title, lines: [], losses: [] };
+      this.#byKey.set(k, n);
+      this.notes.push(n);
+    }
+    return n;
+  }
+}
+
+type LossInput = Omit<Loss, "noted" | "side"> & { side?: Loss["side"] };
+
+function lose(n: Note, loss: LossInput, line: string): void {
+  n.losses.push({ side: "ours", ...loss, noted: "" });
+  n.lines.push(line);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tickets.
+
+const CLAIM_ID = "claim_id";
+
+function extraOf(t: Ticket): Map<string, FrontValue> {
+  return new Map(t.extra);
+}
+
+function claimGroup(t: Ticket): string {
+  return JSON.stringify([
+    t.status,
+    t.claimed_by,
+    t.claimed_at,
+    t.claim_epoch,
+    extraOf(t).get(CLAIM_ID) ?? null,
+  ]);
+}
+
+function tenure(t: Ticket): string {
+  return JSON.stringify([t.claimed_by, t.claim_epoch, extraOf(t).get(CLAIM_ID) ?? null]);
+}
+
+function describeClaim(t: Ticket): string {
+  const id = extraOf(t).get(CLAIM_ID);
+  return `status ${t.status}, claimed_by ${t.claimed_by ?? "nobody"}, epoch ${t.claim_epoch}` +
+    (id === undefined || id === null ? "" : `, claim_id ${String(id)}`);
+}
+
+/** 3-way merge of one value: `conflict` when both changed it differently (theirs kept). */
+function pick<T>(
+  b: T | undefined,
+  o: T,
+  t: T,
+  hasBase: boolean,
+): { value: T; conflict: boolean } {
+  const k = (x: T | undefined) => JSON.stringify(x === undefined ? "\0undefined" : x);
+  if (k(o) === k(t)) return { value: t, conflict: false };
+  if (hasBase && k(t) === k(b)) return { value: o, conflict: false };
+  if (hasBase && k(o) === k(b)) return { value: t, conflict: false };
+  return { value: t, conflict: true };
+}
+
+/** 3-way set: theirs' order, then ours' additions; removed by either side stays removed. */
+function mergeSet(b: readonly string[] | null, o: readonly string[], t: readonly string[]) {
+  const inB = new Set(b ?? []);
+  const inO = new Set(o);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (x: string) => {
+    if (!seen.has(x)) {
+      seen.add(x);
+      out.push(x);
+    }
+  };
+  for (const x of t) if (inO.has(x) || !inB.has(x)) add(x);
+  for (const x of o) if (!inB.has(x) && !seen.has(x)) add(x);
+  return out;
+}
+
+/** A body split at its Work Log heading (the last one, as src/tickets/ticket.ts reads it). */
+function splitBody(body: string): { pre: string; log: string | null } {
+  const idx = body.lastIndexOf(WORK_LOG);
+  return idx === -1 ? { pre: body, log: null } : { pre: body.slice(0, idx), log: body.slice(idx) };
+}
+
+/** A Work Log's blocks: an entry line (or any other unindented line) and its continuations. */
+function logBlocks(log: string | null): string[] {
+  if (log === null) return [];
+  const lines = log.slice(WORK_LOG.length).split("\n");
+  const blocks: string[][] = [];
+  for (const line of lines) {
+    if (line !== "" && !line.startsWith("  ")) blocks.push([line]);
+    else if (blocks.length > 0) blocks[blocks.length - 1].push(line);
+  }
+  return blocks.map((b) => {
+    while (b.length > 1 && b[b.length - 1] === "") b.pop();
+    return b.join("\n");
+  });
+}
+
+/** Appends a block to a body's Work Log, adding the section when missing (as appendLogEntry). */
+function appendBlock(body: string, block: string): string {
+  let out = body === "" || body.endsWith("\n") ? body : body + "\n";
+  const idx = out.lastIndexOf(WORK_LOG);
+  if (idx === -1) out += `\n${WORK_LOG}\n`;
+  else if (idx + WORK_LOG.length === out.length) out += "\n";
+  return out + block + "\n";
+}
+
+function count(items: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const x of items) m.set(x, (m.get(x) ?? 0) + 1);
+  return m;
+}
+
+/** The agent of a Work Log block, or null when it is not an entry. */
+function blockAgent(block: string): string | null {
+  return ENTRY.exec(block)?.[1] ?? null;
+}
+
+interface TicketCtx {
+  path: string;
+  rec: Recorder;
+  now: string;
+  agent: string;
+}
+
+/** Merges three parsed versions of one ticket (`b` null when base is missing or unparseable). */
+function mergeTicket(b: Ticket | null, o: Ticket, t: Ticket, ctx: TicketCtx): Ticket {
+  const id = t.id;
+  const hasBase = b !== null;
+  const conflict = () =>
+    ctx.rec.note("sync-conflict", ctx.path, id, `Sync kept the published version of ${id}`);
+  const m: Ticket = { ...t, extra: [...t.extra] };
+  const logLines: string[] = [];
+
+  // The claim group is one register.
+  const gb = b === null ? undefined : claimGroup(b);
+  const go = claimGroup(o);
+  const gt = claimGroup(t);
+  let claimFrom: Ticket = t;
+  if (go !== gt) {
+    if (hasBase && gt === gb) claimFrom = o;
+    else if (!(hasBase && go === gb)) {
+      const sameTenure = tenure(o) === tenure(t);
+      lose(
+        conflict(),
+        {
+          kind: "claim",
+          path: ctx.path,
+          ticket: id,
+          agent: o.claimed_by,
+          field: "claim",
+          dropped: describeClaim(o),
+          kept: describeClaim(t),
+        },
+        `- ${sameTenure ? "status" : "claim"}: kept ${describeClaim(t)}; dropped ${
+          describeClaim(o)
+        }`,
+      );
+    }
+  }
+  m.status = claimFrom.status;
+  m.claimed_by = claimFrom.claimed_by;
+  m.claimed_at = claimFrom.claimed_at;
+  m.claim_epoch = claimFrom.claim_epoch;
+  const claimId = extraOf(claimFrom).get(CLAIM_ID);
+
+  // Other scalars per field; a conflict keeps theirs and says so in the Work Log.
+  const scalar = <K extends "title" | "priority" | "created" | "created_by" | "branch">(key: K) => {
+    const r = pick(b?.[key], o[key], t[key], hasBase);
+    (m as Record<K, Ticket[K]>)[key] = r.value;
+    if (r.conflict) {
+      const line = `sync kept ${key} ${JSON.stringify(t[key])} (published), dropped ` +
+        `${JSON.stringify(o[key])} (this clone)`;
+      logLines.push(line);
+      ctx.rec.inLog.push({
+        kind: "field",
+        side: "ours",
+        path: ctx.path,
+        ticket: id,
+        agent: null,
+        field: key,
+        dropped: JSON.stringify(o[key]),
+        kept: JSON.stringify(t[key]),
+        noted: ctx.path,
+      });
+    }
+  };
+  scalar("title");
+  scalar("priority");
+  scalar("created");
+  scalar("created_by");
+  scalar("branch");
+
+  // Unknown keys per key (absent is a value); claim_id belongs to the claim group.
+  const eb = b === null ? new Map<string, FrontValue>() : extraOf(b);
+  const eo = extraOf(o);
+  const et = extraOf(t);
+  const keys = [...new Set([...eb.keys(), ...eo.keys(), ...et.keys()])].filter((k) =>
+    k !== CLAIM_ID
+  ).sort();
+  const extra: Array<[string, FrontValue]> = [];
+  for (const k of keys) {
+    const r = pick(eb.get(k), eo.get(k), et.get(k), hasBase);
+    if (r.value !== undefined) extra.push([k, r.value]);
+    if (r.conflict) {
+      const show = (v: FrontValue | undefined) => (v === undefined ? "(none)" : JSON.stringify(v));
+      logLines.push(`sync kept ${k} ${show(et.get(k))} (published), dropped ${show(eo.get(k))}`);
+      ctx.rec.inLog.push({
+        kind: "field",
+        side: "ours",
+        path: ctx.path,
+        ticket: id,
+        agent: null,
+        field: k,
+        dropped: show(eo.get(k)),
+        kept: show(et.get(k)),
+        noted: ctx.path,
+      });
+    }
+  }
+  if (claimId !== undefined) extra.push([CLAIM_ID, claimId]);
+  m.extra = extra.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+
+  // Sets.
+  m.labels = mergeSet(b?.labels ?? null, o.labels, t.labels).sort();
+  m.files = mergeSet(b?.files ?? null, o.files, t.files).sort();
+  m.depends_on = mergeSet(b?.depends_on ?? null, o.depends_on, t.depends_on);
+
+  // updated = the later of the two.
+  const time = (x: string | null) => (x === null ? -Infinity : Date.parse(x));
+  m.updated = time(o.updated) > time(t.updated) ? o.updated : t.updated;
+
+  // Body: sections before the Work Log merge by line; the Work Log is a union.
+  const sb = b === null ? null : splitBody(b.body);
+  const so = splitBody(o.body);
+  const st = splitBody(t.body);
+  let pre = st.pre;
+  if (so.pre !== st.pre) {
+    if (sb !== null && st.pre === sb.pre) pre = so.pre;
+    else if (!(sb !== null && so.pre === sb.pre)) {
+      const base = sb === null ? [] : sb.pre.split("\n");
+      const r = sb === null
+        ? { lines: st.pre.split("\n"), conflicts: [{ baseLine: 0, ours: so.pre.split("\n") }] }
+        : merge3Lines(base, so.pre.split("\n"), st.pre.split("\n"));
+      pre = r.lines.join("\n");
+      for (const c of r.conflicts) {
+        const text = c.ours.join("\n");
+        lose(
+          conflict(),
+          {
+            kind: "section",
+            path: ctx.path,
+            ticket: id,
+            agent: null,
+            field: `body line ${c.baseLine + 1}`,
+            dropped: text,
+            kept: null,
+          },
+          `- body text at line ${c.baseLine + 1} of the base (before the Work Log), ` +
+            `this clone's version:\n${text.trim() === "" ? "    (empty)" : indent(text)}`,
+        );
+      }
+    }
+  }
+
+  // The Work Log: theirs as it is, then ours' new blocks in ours' order.
+  const inBase = count(logBlocks(sb?.log ?? null));
+  const inTheirs = count(logBlocks(st.log));
+  const seenOurs = new Map<string, number>();
+  const added: string[] = [];
+  // A holder whose tenure the result does not carry is fenced: its new entries are not applied.
+  const fencedAgent = o.claimed_by !== null &&
+      tenure(o) !== JSON.stringify([m.claimed_by, m.claim_epoch, claimId ?? null])
+    ? o.claimed_by
+    : null;
+  for (const block of logBlocks(so.log)) {
+    const n = (seenOurs.get(block) ?? 0) + 1;
+    seenOurs.set(block, n);
+    if (n <= Math.max(inBase.get(block) ?? 0, inTheirs.get(block) ?? 0)) continue;
+    if (fencedAgent !== null && blockAgent(block) === fencedAgent) {
+      const n = ctx.rec.note(
+        "fenced",
+        ctx.path,
+        id,
+        `Sync did not apply ${fencedAgent}'s Work Log entries on ${id}: its claim ` +
+          `(epoch ${o.claim_epoch}) is not the published one (${describeClaim(m)})`,
+      );
+      lose(n, {
+        kind: "log",
+        path: ctx.path,
+        ticket: id,
+        agent: fencedAgent,
+        field: "Work Log",
+        dropped: block,
+        kept: null,
+      }, indent(block));
+      continue;
+    }
+    added.push(block);
+  }
+  let body = pre + (st.log ?? "");
+  for (const block of added) body = appendBlock(body, block);
+  for (const line of logLines) {
+    body = appendBlock(body, formatLogEntry({ at: ctx.now, agent: ctx.agent, message: line }));
+  }
+  m.body = body;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents.
+
+/** Lost notes are keyed by (ticket, epoch, claim_id); claim_id comes with part 2 of sync. */
+const lostKey = (l: LostClaim) =>
+  JSON.stringify([l.ticket, l.epoch, (l as { claim_id?: unknown }).claim_id ?? null]);
+
+function mergeAgent(b: Agent | null, o: Agent, t: Agent, path: string, rec: Recorder): Agent {
+  const hasBase = b !== null;
+  const m: Agent = { ...t };
+  const conflict = () =>
+    rec.note("sync-conflict", path, null, `Sync kept the published record of agent ${t.id}`);
+  // Heartbeat fields move together, from the side that changed them; both: the higher
+  // heartbeat_seq when both carry one (only the agent's own clone increments it), else theirs.
+  const hb = (a: Agent) =>
+    JSON.stringify([a.last_heartbeat, a.heartbeat_clock, a.extra.heartbeat_seq ?? null]);
+  let hbFrom = t;
+  if (hb(o) !== hb(t)) {
+    if (hasBase && hb(t) === hb(b!)) hbFrom = o;
+    else if (!(hasBase && hb(o) === hb(b!))) {
+      const so = o.extra.heartbeat_seq;
+      const st = t.extra.heartbeat_seq;
+      if (typeof so === "number" && typeof st === "number" && so > st) hbFrom = o;
+    }
+  }
+  m.last_heartbeat = hbFrom.last_heartbeat;
+  m.heartbeat_clock = hbFrom.heartbeat_clock;
+  const seq = hbFrom.extra.heartbeat_seq;
+
+  const field = <K extends "status" | "registered_at" | "capabilities" | "session_id" | "worktree">(
+    key: K,
+  ) => {
+    const r = pick(b?.[key], o[key], t[key], hasBase);
+    (m as Record<K, Agent[K]>)[key] = r.value;
+    if (r.conflict) {
+      lose(conflict(), {
+        kind: "field",
+        path,
+        ticket: null,
+        agent: t.id,
+        field: key,
+        dropped: JSON.stringify(o[key]),
+        kept: JSON.stringify(t[key]),
+      }, `- ${key}: kept ${JSON.stringify(t[key])}, dropped ${JSON.stringify(o[key])}`);
+    }
+  };
+  field("status");
+  field("registered_at");
+  field("capabilities");
+  field("session_id");
+  field("worktree");
+
+  // Lost notes: a 3-way set keyed by (ticket, epoch, claim_id).
+  const keys = mergeSet(b?.lost.map(lostKey) ?? null, o.lost.map(lostKey), t.lost.map(lostKey));
+  const byKey = new Map<string, LostClaim>();
+  for (const l of [...o.lost, ...t.lost]) byKey.set(lostKey(l), l);
+  m.lost = keys.map((k) => byKey.get(k)!);
+
+  const extra: Record<string, unknown> = {};
+  const ks = [
+    ...new Set([
+      ...Object.keys(b?.extra ?? {}),
+      ...Object.keys(o.extra),
+      ...Object.keys(t.extra),
+    ]),
+  ].filter((k) => k !== "heartbeat_seq").sort();
+  for (const k of ks) {
+    const r = pick(b?.extra[k], o.extra[k], t.extra[k], hasBase);
+    if (r.value !== undefined) extra[k] = r.value;
+    if (r.conflict) {
+      lose(
+        conflict(),
+        {
+          kind: "field",
+          path,
+          ticket: null,
+          agent: t.id,
+          field: k,
+          dropped: JSON.stringify(o.extra[k] ?? null),
+          kept: JSON.stringify(t.extra[k] ?? null),
+        },
+        `- ${k}: kept ${JSON.stringify(t.extra[k] ?? null)}, dropped ${
+          JSON.stringify(o.extra[k] ?? null)
+        }`,
+      );
+    }
+  }
+  if (seq !== undefined) extra.heartbeat_seq = seq;
+  m.extra = Object.fromEntries(Object.entries(extra).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The merge.
+
+/**
+ * Merges two diverged stores (see the module doc and docs/design.md, "Merging two stores").
+ * Pure and deterministic: the same inputs give the same bytes. When `theirs` already holds
+ * everything of `ours` (ours equals base, or equals theirs, file by file or field by field),
+ * the result is `theirs` and there are no events.
+ */
+export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResult {
+  const rec = new Recorder();
+  const now = isoSeconds(options.now);
+  const agent = options.agent ?? "track";
+  const report: MergeReport = { losses: [], renumbered: [], reposted: [], revived: [] };
+  const base = sides.base;
+  const theirs = sides.theirs;
+  const ours = renumber(sides, options, rec, report, now, agent);
+
+  const out = new Map<string, FileValue>();
+  const paths = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort();
+  const allNames = new Set(paths);
+  const parsedTheirs = new Map<string, Ticket>();
+
+  for (const path of paths) {
+    const b = base.get(path);
+    const o = ours.get(path);
+    const t = theirs.get(path);
+    let r: FileValue | undefined;
+    if (sameFile(o, t) || sameFile(o, b)) r = t;
+    else if (sameFile(t, b)) r = o;
+    else r = mergeFile(path, b, o, t);
+    if (r !== undefined) out.set(path, r);
+  }
+
+  /** Both sides changed `path` since base, differently. */
+  function mergeFile(
+    path: string,
+    b: FileValue | undefined,
+    o: FileValue | undefined,
+    t: FileValue | undefined,
+  ): FileValue | undefined {
+    const ticketId = TICKET_PATH.exec(path)?.[1];
+    const ticket = ticketId !== undefined && idNumber(ticketId) !== null ? ticketId : null;
+    if (o === undefined) {
+      // We deleted it, they changed it: keep theirs.
+      lose(
+        rec.note("sync-conflict", path, ticket, `Sync kept ${path}, changed on the remote`),
+        { kind: "deletion", path, ticket, agent: null, field: null, dropped: path, kept: null },
+        `- this clone deleted ${path}; the remote changed it, so it stays`,
+      );
+      return t;
+    }
+    if (t === undefined) {
+      // They deleted it, we changed it: keep ours, and say it came back.
+      report.revived.push(path);
+      rec.note("sync-conflict", path, ticket, `Sync kept ${path}, changed on this clone`).lines
+        .push(`- the remote deleted ${path}; this clone changed it, so it stays`);
+      return o;
+    }
+    if (BOARD_PATH.test(path)) return repost(path, o, t);
+    if (ticket !== null) return mergeTicketFile(path, ticket, b, o, t);
+    const agentName = AGENT_PATH.exec(path)?.[1];
+    if (agentName !== undefined) return mergeAgentFile(path, agentName, b, o, t);
+    if (path === RESERVATIONS_PATH) return mergeReservationsFile(b, o, t);
+    return keepTheirs(path, null, o, t, "changed on both sides");
+  }
+
+  function keepTheirs(
+    path: string,
+    ticket: string | null,
+    o: FileValue,
+    t: FileValue,
+    why: string,
+    agentName: string | null = null,
+  ): FileValue {
+    lose(
+      rec.note("sync-conflict", path, ticket, `Sync kept the published ${path}`),
+      {
+        kind: "file",
+        path,
+        ticket,
+        agent: agentName,
+        field: null,
+        dropped: shown(o),
+        kept: shown(t),
+      },
+      `- ${path} ${why}; this clone's file:\n${indent(shown(o))}`,
+    );
+    return t;
+  }
+
+  /** Board posts never change: ours' different bytes under a taken name get a new name. */
+  function repost(path: string, o: FileValue, t: FileValue): FileValue {
+    const dot = path.endsWith(".md") ? path.length - 3 : path.length;
+    const h = hash36(shown(o));
+    let to = `${path.slice(0, dot)}${h}${path.slice(dot)}`;
+    for (let i = 0; allNames.has(to) || out.has(to); i++) {
+      to = `${path.slice(0, dot)}${h}${i.toString(36)}${path.slice(dot)}`;
+    }
+    allNames.add(to);
+    out.set(to, o);
+    report.reposted.push({ from: path, to });
+    return t;
+  }
+
+  function mergeTicketFile(
+    path: string,
+    id: string,
+    b: FileValue | undefined,
+    o: FileValue,
+    t: FileValue,
+  ): FileValue {
+    const po = parseTicketFile(o, id);
+    const pt = parseTicketFile(t, id);
+    if (!po.ok) return keepTheirs(path, id, o, t, `does not parse on this clone (${po.error})`);
+    if (!pt.ok) {
+      // The published file does not parse: ours replaces it, and its bytes go to the board.
+      const n = rec.note("sync-conflict", path, id, `Sync replaced the unparseable ${path}`);
+      lose(n, {
+        kind: "file",
+        side: "theirs",
+        path,
+        ticket: id,
+        agent: null,
+        field: null,
+        dropped: shown(t),
+        kept: shown(o),
+      }, `- the published ${path} does not parse (${pt.error}); it was:\n${indent(shown(t))}`);
+      return o;
+    }
+    const pb = b === undefined ? null : parseTicketFile(b, id);
+    const m = mergeTicket(pb?.ok ? pb.value : null, po.value, pt.value, {
+      path,
+      rec,
+      now,
+      agent,
+    });
+    parsedTheirs.set(path, pt.value);
+    return canonical(m, o, t, po.value, pt.value);
+  }
+
+  function mergeAgentFile(
+    path: string,
+    name: string,
+    b: FileValue | undefined,
+    o: FileValue,
+    t: FileValue,
+  ): FileValue {
+    const po = parseAgentFile(o, name);
+    const pt = parseAgentFile(t, name);
+    if (!po.ok) {
+      return keepTheirs(path, null, o, t, `does not parse on this clone (${po.error})`, name);
+    }
+    if (!pt.ok) {
+      return keepTheirs(path, null, o, t, `does not parse on the remote (${pt.error})`, name);
+    }
+    if (b === undefined) {
+      return keepTheirs(
+        path,
+        null,
+        o,
+        t,
+        "was registered on both sides: the name stays the remote's",
+        name,
+      );
+    }
+    const pb = parseAgentFile(b, name);
+    const m = serializeAgent(mergeAgent(pb.ok ? pb.value : null, po.value, pt.value, path, rec));
+    if (m === serializeAgent(pt.value)) return t;
+    if (m === serializeAgent(po.value)) return o;
+    return m;
+  }
+
+  function mergeReservationsFile(
+    b: FileValue | undefined,
+    o: FileValue,
+    t: FileValue,
+  ): FileValue {
+    const path = RESERVATIONS_PATH;
+    const po = parseReservationsFile(o);
+    const pt = parseReservationsFile(t);
+    if (!po.ok) return keepTheirs(path, null, o, t, `does not parse on this clone (${po.error})`);
+    if (!pt.ok) return keepTheirs(path, null, o, t, `does not parse on the remote (${pt.error})`);
+    const pb = b === undefined ? null : parseReservationsFile(b);
+    const lb = pb?.ok ? pb.value : [];
+    const keyB = new Set(lb.map(entryKey));
+    const keyT = new Set(pt.value.map(entryKey));
+    const theirsNew = pt.value.filter((r) => !keyB.has(entryKey(r)));
+    const byKey = new Map<string, Entry>();
+    const keys = mergeSet(lb.map(entryKey), po.value.map(entryKey), pt.value.map(entryKey));
+    for (const r of lb) byKey.set(entryKey(r), r);
+    const fromO = new Map(po.value.map((r) => [entryKey(r), r]));
+    const fromT = new Map(pt.value.map((r) => [entryKey(r), r]));
+    const result: Entry[] = [];
+    for (const k of keys) {
+      let r: Entry;
+      if (keyT.has(k)) {
+        const o = fromO.get(k) ?? fromT.get(k)!;
+        const p = pick(byKey.get(k), o, fromT.get(k)!, keyB.has(k));
+        r = p.value;
+        if (p.conflict) {
+          lose(
+            rec.note("sync-conflict", path, null, `Sync kept the published reservations`),
+            {
+              kind: "reservation",
+              path,
+              ticket: o.ticket,
+              agent: o.agent,
+              field: o.path,
+              dropped: JSON.stringify(o),
+              kept: JSON.stringify(r),
+            },
+            `- "${o.path}" of ${o.agent} for ${o.ticket}: kept ${r.mode} since ${r.at}, dropped ` +
+              `${o.mode} since ${o.at}`,
+          );
+        }
+      } else r = fromO.get(k)!;
+      if (!keyT.has(k) && !keyB.has(k)) {
+        // Ours, new: dropped when it overlaps one of theirs published since base.
+        const clash = theirsNew.find((x) =>
+          x.agent !== r.agent && (r.mode === "exclusive" || x.mode === "exclusive") &&
+          patternsOverlap(x.path, r.path)
+        );
+        if (clash) {
+          lose(
+            rec.note(
+              "reservation-dropped",
+              path + "\0" + r.agent,
+              r.ticket,
+              `Sync dropped reservations of ${r.agent}: the remote reserved overlapping paths first`,
+            ),
+            {
+              kind: "reservation",
+              path,
+              ticket: r.ticket,
+              agent: r.agent,
+              field: r.path,
+              dropped: JSON.stringify(r),
+              kept: JSON.stringify(clash),
+            },
+            `- "${r.path}" (${r.mode}, ${r.ticket}) overlaps "${clash.path}" (${clash.mode}, ` +
+              `${clash.agent}, ${clash.ticket})`,
+          );
+          continue;
+        }
+      }
+      result.push(r);
+    }
+    const sorted = result.sort((x, y) => {
+      const a = entryKey(x);
+      const c = entryKey(y);
+      return a < c ? -1 : a > c ? 1 : 0;
+    });
+    const text = serializeReservations(sorted);
+    if (text === serializeReservations(pt.value)) return t;
+    if (text === serializeReservations(po.value)) return o;
+    return text;
+  }
+
+  dropCycles(out, theirs, rec, parsedTheirs);
+
+  // Events, in the order their notes were made, under names no side uses.
+  const events: MergeEvent[] = [];
+  const iso = options.now.toISOString();
+  const day = iso.slice(0, 10);
+  const stamp = iso.slice(11, 23).replace(/[:.]/g, "");
+  let seq = 0;
+  for (const n of rec.notes) {
+    const message = [n.title + (n.lines.length > 0 ? ":" : ""), ...n.lines].join("\n");
+    const e = { at: now, agent, ticket: n.ticket, tag: n.tag, kind: "event" as const, message };
+    const text = boardEntryText(e);
+    let path: string;
+    do {
+      path = `board/${day}/${stamp}-${String(seq++ % 10000).padStart(4, "0")}-${hash36(text)}.md`;
+    } while (out.has(path) || allNames.has(path));
+    out.set(path, text);
+    events.push({ path, ...e });
+    for (const l of n.losses) report.losses.push({ ...l, noted: path });
+  }
+  report.losses.push(...rec.inLog);
+  const tree = new Map([...out.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return { tree, events, report };
+}
+
+/** The bytes to publish for a merged ticket: a side's own bytes when the merge equals it. */
+function canonical(m: Ticket, o: FileValue, t: FileValue, po: Ticket, pt: Ticket): FileValue {
+  const text = serializeTicket(m);
+  if (text === serializeTicket(pt)) return t;
+  if (text === serializeTicket(po)) return o;
+  return text;
+}
+
+/**
+ * Gives our tickets whose number theirs created too (different bytes, absent in base) a new
+ * number, and rewrites what ours added since base that names them: depends_on edges,
+ * reservations, lost notes. Returns ours as renumbered.
+ */
+function renumber(
+  sides: MergeSides,
+  options: MergeOptions,
+  rec: Recorder,
+  report: MergeReport,
+  now: string,
+  agent: string,
+): StoreTree {
+  const { base, ours, theirs } = sides;
+  const clashes: string[] = [];
+  for (const [path, o] of ours) {
+    const id = TICKET_PATH.exec(path)?.[1];
+    if (id === undefined || idNumber(id) === null || base.has(path)) continue;
+    const t = theirs.get(path);
+    if (t !== undefined && !sameFile(o, t) && parseTicketFile(o, id).ok) clashes.push(id);
+  }
+  if (clashes.length === 0) return ours;
+  clashes.sort();
+  const used = new Set<string>();
+  let max = 0;
+  for (const tree of [base, ours, theirs]) {
+    for (const path of tree.keys()) {
+      const id = TICKET_PATH.exec(path)?.[1];
+      const n = id === undefined ? null : idNumber(id);
+      if (n !== null) {
+        used.add(id!);
+        max = Math.max(max, n);
+      }
+    }
+  }
+  const taken = (id: string) => used.has(id);
+  const map = new Map<string, string>();
+  for (const from of clashes) {
+    let to: string;
+    if (options.allocateId) {
+      to = options.allocateId(from, taken);
+      if (idNumber(to) === null || used.has(to)) {
+        throw new Error(`allocateId gave ${JSON.stringify(to)} for ${from}: not a free ticket id`);
+      }
+    } else {
+      while (used.has(formatId(++max)));
+      to = formatId(max);
+    }
+    used.add(to);
+    map.set(from, to);
+    report.renumbered.push({ from, to });
+  }
+
+  const out = new Map(ours);
+  const rename = (id: string) => map.get(id) ?? id;
+  for (const [path, o] of ours) {
+    const id = TICKET_PATH.exec(path)?.[1];
+    if (id === undefined || idNumber(id) === null) continue;
+    const p = parseTicketFile(o, id);
+    if (!p.ok) continue;
+    const bt = base.get(path);
+    const pb = bt === undefined ? null : parseTicketFile(bt, id);
+    const baseDeps = new Set(pb?.ok ? pb.value.depends_on : []);
+    const deps = p.value.depends_on.map((d) => (baseDeps.has(d) ? d : rename(d)));
+    const moved = map.get(id);
+    if (moved === undefined && deps.every((d, i) => d === p.value.depends_on[i])) continue;
+    let t: Ticket = { ...p.value, depends_on: [...new Set(deps)] };
+    if (moved !== undefined) {
+      t = { ...t, id: moved };
+      t.body = appendBlock(
+        t.body,
+        formatLogEntry({
+          at: now,
+          agent,
+          message: `sync renumbered ${id} to ${moved}: the remote created ${id} first`,
+        }),
+      );
+      out.delete(path);
+      out.set(`tickets/${moved}.md`, serializeTicket(t));
+      rec.note("renumbered", path, moved, `Sync renumbered this clone's ${id} to ${moved}`).lines
+        .push(
+          `- ${id} was created on the remote too; this clone's ticket "${t.title}" is now ${moved}`,
+        );
+    } else out.set(path, serializeTicket(t));
+  }
+  // Reservations and lost notes ours added since base follow the new numbers.
+  const ro = ours.get(RESERVATIONS_PATH);
+  const pr = ro === undefined ? null : parseReservationsFile(ro);
+  if (pr?.ok && pr.value.some((r) => map.has(r.ticket))) {
+    const rb = base.get(RESERVATIONS_PATH);
+    const pb = rb === undefined ? null : parseReservationsFile(rb);
+    const inBase = new Set(pb?.ok ? pb.value.map(entryKey) : []);
+    const list = pr.value.map((r) =>
+      inBase.has(entryKey(r)) ? r : { ...r, ticket: rename(r.ticket) }
+    );
+    out.set(RESERVATIONS_PATH, serializeReservations(list));
+  }
+  for (const [path, o] of ours) {
+    const name = AGENT_PATH.exec(path)?.[1];
+    if (name === undefined) continue;
+    const p = parseAgentFile(o, name);
+    if (!p.ok || !p.value.lost.some((l) => map.has(l.ticket))) continue;
+    const ab = base.get(path);
+    const pb = ab === undefined ? null : parseAgentFile(ab, name);
+    const inBase = new Set(pb?.ok ? pb.value.lost.map(lostKey) : []);
+    const lost = p.value.lost.map((l) =>
+      inBase.has(lostKey(l)) ? l : { ...l, ticket: rename(l.ticket) }
+    );
+    out.set(path, serializeAgent({ ...p.value, lost }));
+  }
+  return out;
+}
+
+/**
+ * Drops every depends_on edge of the result that theirs' version of the ticket does not hold
+ * and that closes a cycle, in id order, and names each in a `cycle-dropped` event.
+ */
+function dropCycles(
+  out: Map<string, FileValue>,
+  theirs: StoreTree,
+  rec: Recorder,
+  parsedTheirs: Map<string, Ticket>,
+): void {
+  const tickets = new Map<string, { path: string; t: Ticket }>();
+  for (const [path, v] of out) {
+    const id = TICKET_PATH.exec(path)?.[1];
+    if (id === undefined || idNumber(id) === null) continue;
+    const p = parseTicketFile(v, id);
+    if (p.ok) tickets.set(id, { path, t: p.value });
+  }
+  const graph = new Map<string, Set<string>>();
+  const candidates: Array<[string, string]> = [];
+  for (const [id, { path, t }] of [...tickets].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    const tv = theirs.get(path);
+    let pt = parsedTheirs.get(path) ?? null;
+    if (pt === null && tv !== undefined) {
+      const p = parseTicketFile(tv, id);
+      pt = p.ok ? p.value : null;
+    }
+    const known = new Set(pt?.depends_on ?? []);
+    graph.set(id, new Set());
+    for (const d of t.depends_on) {
+      if (known.has(d)) graph.get(id)!.add(d);
+      else candidates.push([id, d]);
+    }
+  }
+  const pathTo = (from: string, to: string): string[] | null => {
+    const seen = new Set<string>();
+    const stack: Array<[string, string[]]> = [[from, [from]]];
+    while (stack.length > 0) {
+      const [cur, trail] = stack.pop()!;
+      if (cur === to) return trail;
+      if (seen.has(cur)) continue;
+      seen.add(cur);
+      for (const next of [...(graph.get(cur) ?? [])].sort().reverse()) {
+        stack.push([next, [...trail, next]]);
+      }
+    }
+    return null;
+  };
+  const dropped = new Map<string, string[]>();
+  for (const [id, d] of candidates) {
+    const back = pathTo(d, id);
+    if (back === null) {
+      graph.get(id)!.add(d);
+      continue;
+    }
+    const { path } = tickets.get(id)!;
+    dropped.set(id, [...(dropped.get(id) ?? []), d]);
+    const cycle = [id, ...back].join(" -> ");
+    lose(
+      rec.note("cycle-dropped", path, id, `Sync dropped dependencies that closed a cycle`),
+      {
+        kind: "dependency",
+        path,
+        ticket: id,
+        agent: null,
+        field: "depends_on",
+        dropped: d,
+        kept: null,
+      },
+      `- ${id} depends on ${d}: dropped, it would close the cycle ${cycle}`,
+    );
+  }
+  for (const [id, ds] of dropped) {
+    const { path, t } = tickets.get(id)!;
+    const m = { ...t, depends_on: t.depends_on.filter((d) => !ds.includes(d)) };
+    const text = serializeTicket(m);
+    const tv = theirs.get(path);
+    const pt = tv === undefined ? null : parseTicketFile(tv, id);
+    out.set(path, pt?.ok && serializeTicket(pt.value) === text ? tv! : text);
+  }
+}
