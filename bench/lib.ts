@@ -1,7 +1,7 @@
 /** Shared pieces of the benchmark runners: timing a command, statistics, fixtures, reports. */
 import { fileURLToPath } from "node:url";
-import { newTicketBody, serializeTicket, type Ticket } from "../src/tickets/ticket.ts";
-import { formatId } from "../src/tickets/ids.ts";
+import { newTicketBody, serializeTicket, type Ticket } from "../src/model/ticket.ts";
+import { formatId } from "../src/model/ids.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));

@@ -10,7 +10,7 @@ import { main } from "../src/cli/main.ts";
 import { MemoryIo } from "../src/cli/io.ts";
 import { Store } from "../src/store/store.ts";
 import { CACHE_MIN_TICKETS } from "../src/store/ticket_cache.ts";
-import { postEntry } from "../src/board/board.ts";
+import { postEntry } from "../src/operations/board.ts";
 import { WorkerPool } from "../tests/suites/pool.ts";
 import {
   floorScript,
@@ -153,7 +153,7 @@ async function crashRate(): Promise<Row> {
 }
 
 async function sections(): Promise<Row[]> {
-  const dir = fileURLToPath(new URL("./sections/", import.meta.url));
+  const dir = fileURLToPath(new URL("./sections", import.meta.url));
   const out: Row[] = [];
   let names: string[] = [];
   try {

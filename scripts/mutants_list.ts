@@ -25,7 +25,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "claim-theft",
     breaks: "a claim takes a claimed ticket from its live holder",
-    file: "src/agents/claims.ts",
+    file: "src/operations/claims.ts",
     find: `if (!force || ticket.status === "done") {`,
     replace: `if ((!force && ticket.status !== "claimed") || ticket.status === "done") {`,
     suite: "tests/suites/claims_test.ts",
@@ -33,7 +33,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "fencing-skipped",
     breaks: "a holder whose claim was taken still writes to the ticket",
-    file: "src/agents/claims.ts",
+    file: "src/operations/claims.ts",
     find: `  if (!lost) return;\n`,
     replace: `  if (agent !== "" || !lost) return; // mutant\n`,
     suite: "tests/suites/claims_test.ts",
@@ -50,7 +50,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "overlap-always-false",
     breaks: "overlapping exclusive reservations both granted",
-    file: "src/files/paths.ts",
+    file: "src/model/reservation_paths.ts",
     find: `export function patternsOverlap(a: string, b: string): boolean {\n`,
     replace:
       `export function patternsOverlap(a: string, b: string): boolean {\n  if (a !== "\\0") return false; // mutant\n`,
@@ -59,7 +59,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "heartbeat-wall-clock-only",
     breaks: "heartbeat age ignores the boot clock, so a clock jump takes live claims",
-    file: "src/agents/clock.ts",
+    file: "src/store/clock.ts",
     find:
       `if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === now.mono.boot) {`,
     replace:
@@ -69,7 +69,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "parse-error-rewrites",
     breaks: "an agent file that does not parse is replaced by a fresh record",
-    file: "src/agents/agent_store.ts",
+    file: "src/store/agent_records.ts",
     find: `if (e instanceof AgentFormatError) throw badDataError(display, e.message);`,
     replace: `if (e instanceof AgentFormatError) return null; // mutant`,
     suite: "tests/suites/malformed_test.ts",

@@ -2,8 +2,8 @@
 import { assertEquals } from "./assert.ts";
 import { tempStore } from "./helpers.ts";
 import { Store } from "../src/store/store.ts";
-import { postEntry } from "../src/board/board.ts";
-import { TAIL_CAP } from "../src/board/tail_cache.ts";
+import { postEntry } from "../src/operations/board.ts";
+import { TAIL_CAP } from "../src/store/board_tail_cache.ts";
 
 Deno.test("board tail cache: partial tails fall back to the directory; foreign files are seen", async () => {
   await using s = await tempStore();

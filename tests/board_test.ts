@@ -1,7 +1,7 @@
 /** `track board` read and post rules, run in-process through main() against a real store. */
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { snapshot, tempStore } from "./helpers.ts";
-import { EVENT_TAGS } from "../src/board/board.ts";
+import { EVENT_TAGS } from "../src/operations/board.ts";
 import { main } from "../src/cli/main.ts";
 import { MemoryIo } from "../src/cli/io.ts";
 
@@ -48,7 +48,7 @@ Deno.test("board refuses a post with a tag reserved for events (exit 2), and wri
 });
 
 Deno.test("EVENT_TAGS lists every tag track writes as an event", () => {
-  const src = new URL("../src/", import.meta.url).pathname;
+  const src = new URL("../src", import.meta.url).pathname;
   const found = new Set<string>();
   const walk = (dir: string) => {
     for (const e of Deno.readDirSync(dir)) {

@@ -1,8 +1,8 @@
 /** The derived ticket cache never changes what listings show. */
 import { assert, assertEquals } from "./assert.ts";
 import { MAIN, race, snapshot, tempStore, testCommand } from "./helpers.ts";
-import { newTicketBody, serializeTicket } from "../src/tickets/ticket.ts";
-import { formatId } from "../src/tickets/ids.ts";
+import { newTicketBody, serializeTicket } from "../src/model/ticket.ts";
+import { formatId } from "../src/model/ids.ts";
 import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
 
 const HOLDER = new URL("./suites/lock_holder.ts", import.meta.url).pathname;

@@ -1,14 +1,14 @@
 /** Helpers for dashboard tests and the dashboard benchmark: ports, Chromium, demo data. */
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
-import { registerAgent } from "../src/agents/lifecycle.ts";
-import { claimTicket } from "../src/agents/claims.ts";
-import { postEntry } from "../src/board/board.ts";
-import { reservePaths } from "../src/files/reservations.ts";
+import { registerAgent } from "../src/operations/lifecycle.ts";
+import { claimTicket } from "../src/operations/claims.ts";
+import { postEntry } from "../src/operations/board.ts";
+import { reservePaths } from "../src/operations/reservations.ts";
 import { Store } from "../src/store/store.ts";
-import { createTicket } from "../src/tickets/create.ts";
-import type { Priority, Status } from "../src/tickets/transitions.ts";
-import { logTicket, updateTicket } from "../src/tickets/update.ts";
+import { createTicket } from "../src/operations/create.ts";
+import type { Priority, Status } from "../src/model/transitions.ts";
+import { logTicket, updateTicket } from "../src/operations/update.ts";
 import { exists, testCommand } from "./helpers.ts";
 
 /** Debian's Chromium, driven by playwright-core. */

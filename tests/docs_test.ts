@@ -18,8 +18,8 @@ Deno.test("README command table matches the command registry", async () => {
   );
 });
 
-Deno.test("README exit-code table matches src/cli/errors.ts", async () => {
-  const { EXIT } = await import("../src/cli/errors.ts");
+Deno.test("README exit-code table matches src/model/errors.ts", async () => {
+  const { EXIT } = await import("../src/model/errors.ts");
   const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
   for (const code of Object.values(EXIT)) {
     assertEquals(

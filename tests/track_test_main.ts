@@ -9,7 +9,7 @@
  * `+N` / `-N` milliseconds added to the boot clock, or `none` (a machine without one).
  */
 import { main } from "../src/cli/main.ts";
-import { shiftBootClock } from "../src/agents/clock.ts";
+import { shiftBootClock } from "../src/store/clock.ts";
 
 /** A fake clock for one run. */
 export interface FakeClock {

@@ -8,9 +8,9 @@
 import { MAIN, quantile, type Row } from "../lib.ts";
 import { freePort, launchBrowser } from "../../tests/dashboard_helpers.ts";
 import { Store } from "../../src/store/store.ts";
-import { createTicket } from "../../src/tickets/create.ts";
-import { updateTicket } from "../../src/tickets/update.ts";
-import { STATUSES } from "../../src/tickets/transitions.ts";
+import { createTicket } from "../../src/operations/create.ts";
+import { updateTicket } from "../../src/operations/update.ts";
+import { STATUSES } from "../../src/model/transitions.ts";
 
 const LATENCY_RUNS = 15;
 const RENDER_RUNS = 5;

@@ -2,7 +2,7 @@
  * Argv -> typed values, driven by a command's flag specs. Strict: unknown flags, missing
  * values and repeated single-value flags are usage errors (exit 2).
  */
-import { usageError } from "./errors.ts";
+import { usageError } from "../model/errors.ts";
 
 /**
  * How a flag takes its value. `list` may repeat and splits on commas; `multi` may repeat and

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { editDistance, type FlagSpec, GLOBAL_FLAGS, parseArgs } from "./args.ts";
-import { TrackError } from "./errors.ts";
+import { TrackError } from "../model/errors.ts";
 import { loadCommands } from "./registry.ts";
 
 const SPECS: FlagSpec[] = [

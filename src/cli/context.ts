@@ -1,9 +1,9 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
 import { findStore, firstCopyNote } from "../store/discovery.ts";
 import { Store } from "../store/store.ts";
-import { usageError } from "./errors.ts";
+import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
-import { checkAgentName } from "../agents/agent.ts";
+import { checkAgentName } from "../model/agent.ts";
 
 /** Read-only environment lookup. */
 export interface Env {

@@ -1,5 +1,5 @@
 /** Text that comes from a flag or from stdin, checked like file content. */
-import { usageError } from "./errors.ts";
+import { usageError } from "../model/errors.ts";
 import type { Context } from "./context.ts";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

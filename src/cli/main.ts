@@ -3,7 +3,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { editDistance, parseArgs } from "./args.ts";
 import type { CommandSpec } from "./command.ts";
 import { createContext, type Env } from "./context.ts";
-import { EXIT, TrackError, usageError } from "./errors.ts";
+import { EXIT, TrackError, usageError } from "../model/errors.ts";
 import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
 import { JSON_SCHEMA } from "./output.ts";

@@ -1,13 +1,13 @@
 /** Shared rendering: JSON shapes (versioned) and plain aligned tables. */
 import type { Context } from "./context.ts";
-import { escapeControls } from "./control_chars.ts";
+import { escapeControls } from "../model/control_chars.ts";
 import {
   acceptanceOf,
   descriptionOf,
   logEntriesOf,
   type Ticket,
   type TicketSummary,
-} from "../tickets/ticket.ts";
+} from "../model/ticket.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
 export const JSON_SCHEMA = 1;

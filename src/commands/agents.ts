@@ -2,10 +2,10 @@
 import { bool, defineCommand } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
-import { formatAge, parseDuration } from "../cli/time.ts";
-import type { Agent } from "../agents/agent.ts";
-import { readAllAgents } from "../agents/agent_store.ts";
-import { readReservations } from "../files/reservations.ts";
+import { formatAge, parseDuration } from "../model/time.ts";
+import type { Agent } from "../model/agent.ts";
+import { readAllAgents } from "../store/agent_records.ts";
+import { readReservations } from "../operations/reservations.ts";
 
 /** The JSON form of an agent. */
 export function agentJson(a: Agent, now: Date, tickets: string[], reservations: number) {

@@ -1,7 +1,7 @@
 /** `track archive T`: take a ticket out of every listing, kept in `.track/archive/`. */
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { archiveTicket, restoreTicket } from "../tickets/archive.ts";
+import { archiveTicket, restoreTicket } from "../operations/archive.ts";
 import { oneTicket } from "./show.ts";
 
 export default defineCommand({

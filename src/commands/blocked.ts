@@ -2,7 +2,7 @@
 import { defineCommand } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
-import { blockedTickets } from "../tickets/ready.ts";
+import { blockedTickets } from "../model/ready.ts";
 
 /** `track blocked`. */
 export default defineCommand({

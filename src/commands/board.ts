@@ -1,13 +1,13 @@
 /** `track board`: post with -m, read otherwise. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
-import { parseTime } from "../cli/time.ts";
-import { type BoardEntry, postEntry, readBoard } from "../board/board.ts";
-import { touchAgent } from "../agents/agent_store.ts";
-import { parseId } from "../tickets/ids.ts";
-import { parseDuration } from "../cli/time.ts";
+import { parseTime } from "../model/time.ts";
+import { type BoardEntry, postEntry, readBoard } from "../operations/board.ts";
+import { touchAgent } from "../store/agent_records.ts";
+import { parseId } from "../model/ids.ts";
+import { parseDuration } from "../model/time.ts";
 
 /** How many messages `board` reads without --last or --since. */
 const DEFAULT_LAST = 20;

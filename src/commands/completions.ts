@@ -1,9 +1,9 @@
 /** `track completions bash|zsh|fish`: shell completion, generated from the command registry. */
 import { defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { locateStore } from "../store/discovery.ts";
-import { readAllAgents } from "../agents/agent_store.ts";
+import { readAllAgents } from "../store/agent_records.ts";
 import { completionScript, type Shell, SHELLS, WORD_KINDS } from "../integrations/completions.ts";
 
 export default defineCommand({

@@ -1,12 +1,12 @@
 /** `track create`: a new backlog ticket. */
 import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { checkAgentName } from "../agents/agent.ts";
-import { createTicket } from "../tickets/create.ts";
-import { parseId } from "../tickets/ids.ts";
-import { PRIORITIES, type Priority } from "../tickets/transitions.ts";
+import { checkAgentName } from "../model/agent.ts";
+import { createTicket } from "../operations/create.ts";
+import { parseId } from "../model/ids.ts";
+import { PRIORITIES, type Priority } from "../model/transitions.ts";
 
 export default defineCommand({
   name: "create",

@@ -1,7 +1,7 @@
 /** `track deregister`: leave, optionally handing tickets back. */
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
-import { deregisterAgent } from "../agents/lifecycle.ts";
+import { deregisterAgent } from "../operations/lifecycle.ts";
 
 export default defineCommand({
   name: "deregister",

@@ -1,8 +1,8 @@
 /** `track doctor [--fix]`: check .track/ and remove what is provably debris. */
 import { bool, defineCommand } from "../cli/command.ts";
-import { EXIT } from "../cli/errors.ts";
+import { EXIT } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { runDoctor } from "../store/doctor.ts";
+import { runDoctor } from "../operations/doctor.ts";
 
 export default defineCommand({
   name: "doctor",

@@ -1,7 +1,7 @@
 /** `track export [--json|--jsonl] [-o FILE]`: the whole store as one file, for backups and moves. */
-import { resolve } from "../store/path.ts";
+import { resolve } from "../model/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { outsideWriteError, TrackError, usageError } from "../cli/errors.ts";
+import { outsideWriteError, TrackError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { writeFileAtomic } from "../store/atomic.ts";

@@ -1,17 +1,17 @@
 /** `track files`: reserve, check, list and release paths. */
 import { projectRoot } from "../store/discovery.ts";
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
-import { conflictError, usageError } from "../cli/errors.ts";
+import { conflictError, usageError } from "../model/errors.ts";
 import { printJson, table } from "../cli/output.ts";
-import { isGlob, patternsOverlap } from "../files/paths.ts";
+import { isGlob, patternsOverlap } from "../model/reservation_paths.ts";
 import {
   conflictsFor,
   readReservations,
   releasePaths,
   reservationPath,
   reservePaths,
-} from "../files/reservations.ts";
-import { parseId } from "../tickets/ids.ts";
+} from "../operations/reservations.ts";
+import { parseId } from "../model/ids.ts";
 
 export default defineCommand({
   name: "files",

@@ -1,7 +1,7 @@
 /** `track heartbeat`: say this agent is alive. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
-import { heartbeat } from "../agents/lifecycle.ts";
+import { heartbeat } from "../operations/lifecycle.ts";
 
 export default defineCommand({
   name: "heartbeat",

@@ -3,9 +3,9 @@
  * Claude Code hooks read the event JSON on stdin and never block the session on our own
  * failure: errors are reported on stderr with exit 1 (a non-blocking error for Claude Code).
  */
-import { resolve } from "../store/path.ts";
+import { resolve } from "../model/path.ts";
 import { defineCommand } from "../cli/command.ts";
-import { conflictError, TrackError, usageError } from "../cli/errors.ts";
+import { conflictError, TrackError, usageError } from "../model/errors.ts";
 import type { Context } from "../cli/context.ts";
 import { locateStore } from "../store/discovery.ts";
 import type { Store } from "../store/store.ts";

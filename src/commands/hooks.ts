@@ -1,7 +1,7 @@
 /** `track hooks install|uninstall [--claude] [--git]`: make the protocol automatic. */
-import { dirname, join, resolve } from "../store/path.ts";
+import { dirname, join, resolve } from "../model/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { badDataError, ioError, usageError } from "../cli/errors.ts";
+import { badDataError, ioError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { addClaudeHooks, removeClaudeHooks } from "../integrations/claude_hooks.ts";

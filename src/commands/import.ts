@@ -1,7 +1,7 @@
 /** `track import FILE`: load an export into an empty store. */
-import { resolve } from "../store/path.ts";
+import { resolve } from "../model/path.ts";
 import { defineCommand } from "../cli/command.ts";
-import { ioError, notFoundError, usageError } from "../cli/errors.ts";
+import { ioError, notFoundError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { decodeStrict } from "../store/read.ts";
 import { type ArchiveCounts, importArchive, parseArchive } from "../transfer/archive.ts";

@@ -1,7 +1,7 @@
 /** `track init`: create the store. */
-import { basename, dirname, join } from "../store/path.ts";
+import { basename, dirname, join } from "../model/path.ts";
 import { defineCommand } from "../cli/command.ts";
-import { conflictError, ioError, notFoundError, usageError } from "../cli/errors.ts";
+import { conflictError, ioError, notFoundError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { initPlan, locateStore, STORE_DIR_NAME, storeKind } from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";

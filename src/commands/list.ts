@@ -1,10 +1,10 @@
 /** `track list`: tickets, done excluded unless asked for. */
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
-import { filterTickets, sortTickets } from "../tickets/queries.ts";
-import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
+import { filterTickets, sortTickets } from "../model/queries.ts";
+import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 
 export default defineCommand({
   name: "list",

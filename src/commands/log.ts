@@ -1,10 +1,10 @@
 /** `track log T -m TEXT`: append to the Work Log. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { logTicket } from "../tickets/update.ts";
-import { logEntriesOf } from "../tickets/ticket.ts";
+import { logTicket } from "../operations/update.ts";
+import { logEntriesOf } from "../model/ticket.ts";
 import { oneTicket } from "./show.ts";
 
 export default defineCommand({

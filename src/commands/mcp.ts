@@ -1,6 +1,6 @@
 /** `track mcp`: a Model Context Protocol server over stdio (its code loads only here). */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 
 export default defineCommand({
   name: "mcp",

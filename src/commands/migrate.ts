@@ -1,7 +1,7 @@
 /** `track migrate [--from PATH] [--dry-run]`: convert an agent-track 0.1 `.track/` in place. */
-import { join, resolve } from "../store/path.ts";
+import { join, resolve } from "../model/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { notFoundError } from "../cli/errors.ts";
+import { notFoundError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { STORE_DIR_NAME, storeKind } from "../store/discovery.ts";
 import { Store } from "../store/store.ts";

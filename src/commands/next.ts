@@ -1,7 +1,7 @@
 /** `track next --agent A`: claim the best ready ticket, atomically. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { claimNext } from "../agents/claims.ts";
+import { claimNext } from "../operations/claims.ts";
 
 export default defineCommand({
   name: "next",

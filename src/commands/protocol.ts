@@ -1,7 +1,7 @@
 /** `track protocol [--format claude|agents] [--write FILE]`: the agent protocol. */
-import { resolve } from "../store/path.ts";
+import { resolve } from "../model/path.ts";
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { ioError, outsideWriteError, TrackError, usageError } from "../cli/errors.ts";
+import { ioError, outsideWriteError, TrackError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import {
   protocolBlock,

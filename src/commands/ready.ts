@@ -2,7 +2,7 @@
 import { defineCommand, str } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table, ticketJson } from "../cli/output.ts";
-import { readyTickets } from "../tickets/ready.ts";
+import { readyTickets } from "../model/ready.ts";
 
 /** `track ready`. */
 export default defineCommand({

@@ -1,7 +1,7 @@
 /** `track register`: join as an agent. */
 import { bool, defineCommand, list, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
-import { registerAgent } from "../agents/lifecycle.ts";
+import { registerAgent } from "../operations/lifecycle.ts";
 import { agentJson } from "./agents.ts";
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 /** `track serve [--port 7777] [-d] [--open]`: the live web dashboard on 127.0.0.1. */
 import { bool, defineCommand, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import type { Context } from "../cli/context.ts";
 

@@ -1,8 +1,8 @@
 /** `track show T`: the ticket's markdown. */
 import { defineCommand } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { printJson, ticketDetailJson } from "../cli/output.ts";
-import { parseId } from "../tickets/ids.ts";
+import { parseId } from "../model/ids.ts";
 
 /** Takes exactly one ticket id positional. */
 export function oneTicket(positionals: string[], command: string): string {

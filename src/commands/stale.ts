@@ -1,8 +1,8 @@
 /** `track stale`: agents without a recent heartbeat; `--reclaim` returns their work. */
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { printJson, table } from "../cli/output.ts";
-import { formatAge, parseDuration } from "../cli/time.ts";
-import { findStale, reclaimStale } from "../agents/lifecycle.ts";
+import { formatAge, parseDuration } from "../model/time.ts";
+import { findStale, reclaimStale } from "../operations/lifecycle.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 /** `track stop`: stop the background dashboard started with `track serve -d`. */
 import { defineCommand } from "../cli/command.ts";
-import { notFoundError } from "../cli/errors.ts";
+import { notFoundError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 
 export default defineCommand({

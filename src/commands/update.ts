@@ -1,10 +1,10 @@
 /** `track update T`: status transitions and fields. */
 import { AGENT_FLAG, bool, defineCommand, list, str } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { parseId } from "../tickets/ids.ts";
-import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
-import { updateTicket } from "../tickets/update.ts";
+import { parseId } from "../model/ids.ts";
+import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
+import { updateTicket } from "../operations/update.ts";
 import { checkText, textFromFlagOrStdin } from "../cli/input.ts";
 import { oneTicket } from "./show.ts";
 

@@ -13,12 +13,12 @@
  * - The event stream refuses a foreign Origin or a cross-site fetch.
  * - Every response carries CSP `default-src 'self'` and nosniff.
  */
-import { TrackError } from "../cli/errors.ts";
-import { type BoardEntry, postEntry, TAG } from "../board/board.ts";
+import { TrackError } from "../model/errors.ts";
+import { type BoardEntry, postEntry, TAG } from "../operations/board.ts";
 import type { Store } from "../store/store.ts";
-import { parseId } from "../tickets/ids.ts";
-import { isStatus, STATUSES } from "../tickets/transitions.ts";
-import { updateTicket } from "../tickets/update.ts";
+import { parseId } from "../model/ids.ts";
+import { isStatus, STATUSES } from "../model/transitions.ts";
+import { updateTicket } from "../operations/update.ts";
 import { ASSETS, indexPage } from "./assets.ts";
 import { API_SCHEMA, buildSnapshot, ticketDetail } from "./snapshot.ts";
 

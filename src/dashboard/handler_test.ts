@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
 import { type TempStore, tempStore } from "../../tests/helpers.ts";
 import { Store } from "../store/store.ts";
-import { createTicket } from "../tickets/create.ts";
+import { createTicket } from "../operations/create.ts";
 import { ASSETS } from "./assets.ts";
 import { type ChangeSource, createHandler, type HandlerDeps, suspiciousPath } from "./handler.ts";
 

@@ -4,7 +4,7 @@
  * other process before `stop` touches it.
  */
 import { join } from "node:path";
-import { conflictError, type ErrorKind, kindOfExit, TrackError } from "../cli/errors.ts";
+import { conflictError, type ErrorKind, kindOfExit, TrackError } from "../model/errors.ts";
 import type { Store } from "../store/store.ts";
 import { linkError, removeInside } from "../store/no_follow.ts";
 import { createHandler } from "./handler.ts";

@@ -3,16 +3,16 @@
  * only), agents, reservations with their overlaps, and the newest board entries.
  */
 import { agentJson } from "../commands/agents.ts";
-import { readAllAgents } from "../agents/agent_store.ts";
-import { type BoardEntry, readBoard } from "../board/board.ts";
+import { readAllAgents } from "../store/agent_records.ts";
+import { type BoardEntry, readBoard } from "../operations/board.ts";
 import { ticketDetailJson, type TicketJson, ticketJson } from "../cli/output.ts";
-import { parseDuration } from "../cli/time.ts";
-import { patternsOverlap } from "../files/paths.ts";
-import { readReservations, type Reservation } from "../files/reservations.ts";
+import { parseDuration } from "../model/time.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
+import { readReservations, type Reservation } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { openDeps } from "../tickets/ready.ts";
-import { STATUSES } from "../tickets/transitions.ts";
+import { openDeps } from "../model/ready.ts";
+import { STATUSES } from "../model/transitions.ts";
 
 /** Version of the dashboard API shapes. */
 export const API_SCHEMA = 1;

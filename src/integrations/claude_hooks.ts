@@ -7,12 +7,12 @@
  * deterministically (`claude-<first 8 characters>`), and the record stores the full id. This
  * module is on the PostToolUse path, so it imports only what the heartbeat needs.
  */
-import { dirname, resolve } from "../store/path.ts";
-import { deregisterAgent, registerAgent } from "../agents/lifecycle.ts";
-import { TrackError } from "../cli/errors.ts";
+import { dirname, resolve } from "../model/path.ts";
+import { deregisterAgent, registerAgent } from "../operations/lifecycle.ts";
+import { TrackError } from "../model/errors.ts";
 import { buildPrime, markBoardRead, renderPrime } from "./prime.ts";
-import { conflictsFor, readReservations } from "../files/reservations.ts";
-import { normalizePath } from "../files/paths.ts";
+import { conflictsFor, readReservations } from "../operations/reservations.ts";
+import { normalizePath } from "../model/reservation_paths.ts";
 import type { Store } from "../store/store.ts";
 import {
   agentForSession,

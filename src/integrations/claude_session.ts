@@ -3,8 +3,8 @@
  * PostToolUse heartbeat. Kept apart from claude_hooks.ts so the hook Claude Code runs after every
  * tool call loads only the agent store.
  */
-import { readAgent, touchAgent, writeAgent } from "../agents/agent_store.ts";
-import { FUTURE_TOLERANCE_MS } from "../agents/clock.ts";
+import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
+import { FUTURE_TOLERANCE_MS } from "../store/clock.ts";
 import type { Store } from "../store/store.ts";
 
 /** The part of Claude Code's hook input we read. */

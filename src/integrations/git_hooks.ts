@@ -5,10 +5,10 @@
  * worktrees share it; `core.hooksPath` is honoured). A hook already there is kept as
  * `<hook>.local` and called first; uninstall puts it back.
  */
-import { join } from "../store/path.ts";
+import { join } from "../model/path.ts";
 import { tempPathFor } from "../store/atomic.ts";
-import { conflictError, TrackError } from "../cli/errors.ts";
-import { conflictsFor, readReservations, type Reservation } from "../files/reservations.ts";
+import { conflictError, TrackError } from "../model/errors.ts";
+import { conflictsFor, readReservations, type Reservation } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
 
 /** The git hooks we install. */

@@ -5,26 +5,26 @@
  * cheaply.
  */
 import { projectRoot } from "../store/discovery.ts";
-import { claimNext, claimTicket } from "../agents/claims.ts";
-import { touchAgent } from "../agents/agent_store.ts";
-import { postEntry, readBoard } from "../board/board.ts";
-import { TrackError, usageError } from "../cli/errors.ts";
+import { claimNext, claimTicket } from "../operations/claims.ts";
+import { touchAgent } from "../store/agent_records.ts";
+import { postEntry, readBoard } from "../operations/board.ts";
+import { TrackError, usageError } from "../model/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../cli/output.ts";
 import { checkText } from "../cli/input.ts";
-import { checkAgentName } from "../agents/agent.ts";
-import { patternsOverlap } from "../files/paths.ts";
+import { checkAgentName } from "../model/agent.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
 import {
   conflictsFor,
   readReservations,
   reservationPath,
   reservePaths,
-} from "../files/reservations.ts";
+} from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
-import { parseId } from "../tickets/ids.ts";
-import { filterTickets, sortTickets } from "../tickets/queries.ts";
-import { readyTickets } from "../tickets/ready.ts";
-import { PRIORITIES, type Priority, type Status, STATUSES } from "../tickets/transitions.ts";
-import { logTicket, updateTicket } from "../tickets/update.ts";
+import { parseId } from "../model/ids.ts";
+import { filterTickets, sortTickets } from "../model/queries.ts";
+import { readyTickets } from "../model/ready.ts";
+import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
+import { logTicket, updateTicket } from "../operations/update.ts";
 
 /** One tool as listed by tools/list. */
 export interface ToolDefinition {

@@ -3,15 +3,15 @@
  * the board read marker (`board_read_at` on the agent record) moves only through
  * {@linkcode markBoardRead}, which the SessionStart hook and `prime --mark-read` call.
  */
-import { readAgent, writeAgent } from "../agents/agent_store.ts";
-import type { Agent } from "../agents/agent.ts";
-import { type BoardEntry, readBoard } from "../board/board.ts";
-import { isoSeconds } from "../cli/time.ts";
-import { readReservations, type Reservation } from "../files/reservations.ts";
-import { patternsOverlap } from "../files/paths.ts";
+import { readAgent, writeAgent } from "../store/agent_records.ts";
+import type { Agent } from "../model/agent.ts";
+import { type BoardEntry, readBoard } from "../operations/board.ts";
+import { isoSeconds } from "../model/time.ts";
+import { readReservations, type Reservation } from "../operations/reservations.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
 import type { Store } from "../store/store.ts";
-import { readyTickets } from "../tickets/ready.ts";
-import type { Ticket } from "../tickets/ticket.ts";
+import { readyTickets } from "../model/ready.ts";
+import type { Ticket } from "../model/ticket.ts";
 
 /** Key on the agent record that holds when it last read the board through prime. */
 export const READ_MARKER_KEY = "board_read_at";

@@ -10,11 +10,11 @@
  * pending decisions (design sync.md §7.1) are built on top of {@linkcode mergeStores}.
  */
 import { merge3Lines } from "./diff3.ts";
-import { formatFrontMatter, type FrontValue } from "../tickets/front_matter.ts";
-import { formatId, idNumber } from "../tickets/ids.ts";
-import { formatLogEntry, parseTicket, serializeTicket, type Ticket } from "../tickets/ticket.ts";
-import { type Agent, type LostClaim, parseAgent, serializeAgent } from "../agents/agent.ts";
-import { patternsOverlap } from "../files/paths.ts";
+import { formatFrontMatter, type FrontValue } from "./front_matter.ts";
+import { formatId, idNumber } from "./ids.ts";
+import { formatLogEntry, parseTicket, serializeTicket, type Ticket } from "./ticket.ts";
+import { type Agent, type LostClaim, parseAgent, serializeAgent } from "./agent.ts";
+import { patternsOverlap } from "./reservation_paths.ts";
 
 /** A file's content: bytes, or text (UTF-8). */
 export type FileValue = Uint8Array | string;
@@ -188,7 +188,7 @@ function isoSeconds(d: Date): string {
 }
 
 /**
- * The file text of a board entry: the same bytes as `serializeEntry` of src/board/board.ts
+ * The file text of a board entry: the same bytes as `serializeEntry` of src/operations/board.ts
  * (which this pure module cannot import: board.ts does I/O; sync_merge_test.ts checks both
  * agree).
  */
@@ -370,7 +370,7 @@ function mergeSet(b: readonly string[] | null, o: readonly string[], t: readonly
   return out;
 }
 
-/** A body split at its Work Log heading (the last one, as src/tickets/ticket.ts reads it). */
+/** A body split at its Work Log heading (the last one, as src/model/ticket.ts reads it). */
 function splitBody(body: string): { pre: string; log: string | null } {
   const idx = body.lastIndexOf(WORK_LOG);
   return idx === -1 ? { pre: body, log: null } : { pre: body.slice(0, idx), log: body.slice(idx) };

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
-import { EVENT_TAGS, serializeEntry } from "../board/board.ts";
-import { newTicketBody, parseTicket, serializeTicket, type Ticket } from "../tickets/ticket.ts";
-import { type Agent, parseAgent, serializeAgent } from "../agents/agent.ts";
+import { EVENT_TAGS, serializeEntry } from "../operations/board.ts";
+import { newTicketBody, parseTicket, serializeTicket, type Ticket } from "./ticket.ts";
+import { type Agent, parseAgent, serializeAgent } from "./agent.ts";
 import {
   boardEntryText,
   type FileValue,

@@ -5,8 +5,8 @@
  * (the kernel may have dropped the dirty pages; a retry would report a false success).
  * Inside the store (`inside`), nothing is written through a symbolic link: see no_follow.ts.
  */
-import { basename, dirname } from "./path.ts";
-import { ioError } from "../cli/errors.ts";
+import { basename, dirname } from "../model/path.ts";
+import { ioError } from "../model/errors.ts";
 import { lstatInside } from "./no_follow.ts";
 
 const encoder = new TextEncoder();

@@ -9,8 +9,8 @@
  * is a copy and is ignored, so every worktree claims from one board. Found through the `.git`
  * file and `commondir` without spawning git.
  */
-import { dirname, isAbsolute, join, relative, resolve } from "./path.ts";
-import { badDataError, notFoundError, type TrackError } from "../cli/errors.ts";
+import { dirname, isAbsolute, join, relative, resolve } from "../model/path.ts";
+import { badDataError, notFoundError, type TrackError } from "../model/errors.ts";
 
 /** Name of the store directory. */
 export const STORE_DIR_NAME = ".track";

@@ -6,8 +6,8 @@
  * we also lock the .track directory, so a lock file deleted or replaced while held never makes
  * a second holder (tests/suites/lock_test.ts).
  */
-import { dirname } from "./path.ts";
-import { TrackError } from "../cli/errors.ts";
+import { dirname } from "../model/path.ts";
+import { TrackError } from "../model/errors.ts";
 import { lstatInside, openInside } from "./no_follow.ts";
 
 /** Name of the lock file inside .track/. */

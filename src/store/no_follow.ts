@@ -13,8 +13,8 @@
  * our lstat and our open; it can also simply write the data. What this guards against is a
  * link that is already there (committed, or left by anyone) when a command starts.
  */
-import { basename } from "./path.ts";
-import { ioError, TrackError } from "../cli/errors.ts";
+import { basename } from "../model/path.ts";
+import { ioError, TrackError } from "../model/errors.ts";
 
 /** What a path inside the store should be. */
 export type Expected = "file" | "directory";

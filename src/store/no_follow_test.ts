@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import { TrackError } from "../cli/errors.ts";
+import { TrackError } from "../model/errors.ts";
 import {
   ensureDirInside,
   findLinks,

@@ -2,7 +2,7 @@
  * Strict reading of files in .track/: invalid UTF-8, a BOM, CRLF line endings and NUL bytes are
  * bad data (exit 6) naming the file and line, never silently "fixed".
  */
-import { badDataError, ioError } from "../cli/errors.ts";
+import { badDataError, ioError } from "../model/errors.ts";
 import { lstatInside } from "./no_follow.ts";
 
 /** Largest file in .track/ we agree to parse (a ticket with a long work log stays far below). */

@@ -3,10 +3,10 @@
  * (lock, re-read, validate, atomic write, release in `finally`). Readers take no lock: every
  * file is replaced by rename, so a reader sees either the old or the new version.
  */
-import { basename, join, relative } from "./path.ts";
-import { badDataError, ioError, notFoundError, TrackError, usageError } from "../cli/errors.ts";
-import { formatId, idNumber, TICKET_ID } from "../tickets/ids.ts";
-import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
+import { basename, join, relative } from "../model/path.ts";
+import { badDataError, ioError, notFoundError, TrackError, usageError } from "../model/errors.ts";
+import { formatId, idNumber, TICKET_ID } from "../model/ids.ts";
+import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
 import { acquireLock, acquireReadLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";

@@ -24,10 +24,10 @@
  * A log line is `[num, ino, size, mtime, ctime, seen, hash, ...Meta]`; the last line for a
  * ticket wins.
  */
-import { TrackError } from "../cli/errors.ts";
-import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
-import { PRIORITIES, STATUSES } from "../tickets/transitions.ts";
-import { join } from "./path.ts";
+import { TrackError } from "../model/errors.ts";
+import type { Ticket, TicketSummary } from "../model/ticket.ts";
+import { PRIORITIES, STATUSES } from "../model/transitions.ts";
+import { join } from "../model/path.ts";
 import type { Problem, Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { type Dir, lstatPath, type Stat } from "./native_fs.ts";

@@ -13,27 +13,27 @@
  *
  * Planning reads everything first; nothing is written when any file cannot be converted.
  */
-import { join } from "../store/path.ts";
+import { join } from "../model/path.ts";
 import { parseJsonObject } from "../store/read.ts";
-import { badDataError, TrackError } from "../cli/errors.ts";
+import { badDataError, TrackError } from "../model/errors.ts";
 import {
   type Agent,
   AGENT_NAME,
   AgentFormatError,
   parseAgent,
   serializeAgent,
-} from "../agents/agent.ts";
-import { agentPath, writeAgent } from "../agents/agent_store.ts";
-import { entryPath, postEntry, serializeEntry, TAG } from "../board/board.ts";
+} from "../model/agent.ts";
+import { agentPath, writeAgent } from "../store/agent_records.ts";
+import { entryPath, postEntry, serializeEntry, TAG } from "../operations/board.ts";
 import { GITATTRIBUTES, GITIGNORE } from "../commands/init.ts";
 import { ensureDir, writeFileAtomic } from "../store/atomic.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
 import { LOCK_FILE } from "../store/lock.ts";
 import { readTextStrict } from "../store/read.ts";
 import { DEFAULT_CONFIG, type Store, type Tx } from "../store/store.ts";
-import { formatFrontMatter, type FrontValue } from "../tickets/front_matter.ts";
-import { normalizeId } from "../tickets/ids.ts";
-import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
+import { formatFrontMatter, type FrontValue } from "../model/front_matter.ts";
+import { normalizeId } from "../model/ids.ts";
+import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
 
 /** One file the migration creates or rewrites. */
 export interface MigrationChange {

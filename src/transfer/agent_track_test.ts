@@ -1,6 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { legacyEntryId, legacyTicketText, legacyTime, parseBoardMd } from "./agent_track.ts";
-import { parseTicket } from "../tickets/ticket.ts";
+import { parseTicket } from "../model/ticket.ts";
 
 Deno.test("parseBoardMd() splits at headers and keeps inner --- lines", () => {
   const text =

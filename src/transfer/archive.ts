@@ -5,7 +5,7 @@
  * nothing else: a store whose files all match the archive counts as empty, so an interrupted
  * import can simply be run again. Merging into a store with other content is refused.
  */
-import { badDataError, conflictError, TrackError } from "../cli/errors.ts";
+import { badDataError, conflictError, TrackError } from "../model/errors.ts";
 import {
   type BoardEntry,
   entryPath,
@@ -13,21 +13,25 @@ import {
   readBoard,
   serializeEntry,
   TAG,
-} from "../board/board.ts";
+} from "../operations/board.ts";
 import {
   type Agent,
   AGENT_NAME,
   AgentFormatError,
   parseAgent,
   serializeAgent,
-} from "../agents/agent.ts";
-import { agentPath, readAllAgents, writeAgent } from "../agents/agent_store.ts";
-import { readReservations, type Reservation, writeReservations } from "../files/reservations.ts";
+} from "../model/agent.ts";
+import { agentPath, readAllAgents, writeAgent } from "../store/agent_records.ts";
+import {
+  readReservations,
+  type Reservation,
+  writeReservations,
+} from "../operations/reservations.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
 import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
-import type { FrontValue } from "../tickets/front_matter.ts";
-import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../tickets/ticket.ts";
+import type { FrontValue } from "../model/front_matter.ts";
+import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
 import { type TicketJson, ticketJson } from "../cli/output.ts";
 
 /** Marks a document as a track export. */

@@ -1,7 +1,7 @@
 /**
  * Suite 8, clock: a wall clock stepped an hour forward or ten minutes back takes no claim from
  * an agent that keeps heart-beating, because heartbeat age is measured on the boot clock
- * (src/agents/clock.ts); a holder that is genuinely gone is still reclaimed and fenced. Real
+ * (src/store/clock.ts); a holder that is genuinely gone is still reclaimed and fenced. Real
  * subprocesses; clocks moved by tests/track_test_main.ts (runTrack's `clock` option), which
  * main.ts cannot do.
  */

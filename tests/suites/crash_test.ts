@@ -12,10 +12,10 @@ import { MAIN, tempStore } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { Store } from "../../src/store/store.ts";
-import { probeLock } from "../../src/store/doctor.ts";
-import { readAllAgents } from "../../src/agents/agent_store.ts";
-import { readBoard } from "../../src/board/board.ts";
-import { logEntriesOf } from "../../src/tickets/ticket.ts";
+import { probeLock } from "../../src/operations/doctor.ts";
+import { readAllAgents } from "../../src/store/agent_records.ts";
+import { readBoard } from "../../src/operations/board.ts";
+import { logEntriesOf } from "../../src/model/ticket.ts";
 import { crashOp } from "./crash_worker.ts";
 import { report, rng, seed, size } from "./pool.ts";
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../assert.ts";
 import { mainEnv, tempStore, testCommand } from "../helpers.ts";
 import { acquireLock } from "../../src/store/lock.ts";
-import { TrackError } from "../../src/cli/errors.ts";
+import { TrackError } from "../../src/model/errors.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { report, size, WorkerPool } from "./pool.ts";

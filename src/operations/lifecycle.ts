@@ -1,15 +1,21 @@
 /** Agent lifecycle: register, heartbeat, deregister, and stale detection with reclaim. */
-import { conflictError, notFoundError } from "../cli/errors.ts";
-import { formatAge, isoSeconds } from "../cli/time.ts";
-import { postEntry } from "../board/board.ts";
-import { releaseWhere } from "../files/reservations.ts";
+import { conflictError, notFoundError } from "../model/errors.ts";
+import { formatAge, isoSeconds } from "../model/time.ts";
+import { postEntry } from "./board.ts";
+import { releaseWhere } from "./reservations.ts";
 import type { Store, Tx } from "../store/store.ts";
-import type { Ticket } from "../tickets/ticket.ts";
-import { type Agent, AGENT_NAMES } from "./agent.ts";
-import { newAgent, readAgent, readAllAgents, touchAgent, writeAgent } from "./agent_store.ts";
+import type { Ticket } from "../model/ticket.ts";
+import { type Agent, AGENT_NAMES } from "../model/agent.ts";
+import {
+  newAgent,
+  readAgent,
+  readAllAgents,
+  touchAgent,
+  writeAgent,
+} from "../store/agent_records.ts";
 import { recordLostClaim } from "./claims.ts";
-import { heartbeatAge, monotonicNow } from "./clock.ts";
-import { checkLabels, checkLine } from "../tickets/create.ts";
+import { heartbeatAge, monotonicNow } from "../store/clock.ts";
+import { checkLabels, checkLine } from "./create.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {

@@ -1,21 +1,21 @@
 /** Updating tickets: status transitions, fields, dependencies, and the Work Log. */
-import { conflictError, usageError } from "../cli/errors.ts";
-import { isoSeconds } from "../cli/time.ts";
-import { postEntry } from "../board/board.ts";
+import { conflictError, usageError } from "../model/errors.ts";
+import { isoSeconds } from "../model/time.ts";
+import { postEntry } from "./board.ts";
 import {
   assertMayMove,
   assertNotFenced,
   claimLocked,
   heldByOther,
   recordLostClaim,
-} from "../agents/claims.ts";
-import { touchAgent } from "../agents/agent_store.ts";
-import { releaseWhere } from "../files/reservations.ts";
+} from "./claims.ts";
+import { touchAgent } from "../store/agent_records.ts";
+import { releaseWhere } from "./reservations.ts";
 import type { Store } from "../store/store.ts";
 import { checkBranch, checkLabels, checkSection, checkTitle, trimBlankLines } from "./create.ts";
-import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
-import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "./ticket.ts";
-import { canTransition, type Priority, type Status, TRANSITIONS } from "./transitions.ts";
+import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
+import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
+import { canTransition, type Priority, type Status, TRANSITIONS } from "../model/transitions.ts";
 
 /** Requested changes; absent fields stay as they are. */
 export interface UpdateInput {

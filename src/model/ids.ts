@@ -1,5 +1,5 @@
 /** Ticket ids: `T-0007`. Accepted as `T-0007`, `t-7` or `7`; anything else is refused early. */
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "./errors.ts";
 
 /** Canonical id pattern (at least four digits). */
 export const TICKET_ID = /^T-(\d{4,9})$/;

@@ -1,15 +1,15 @@
 /** Creating tickets: the id is allocated under the lock. */
-import { usageError } from "../cli/errors.ts";
+import { usageError } from "../model/errors.ts";
 import { checkText } from "../cli/input.ts";
-import { checkNoControls } from "../cli/control_chars.ts";
-import { isoSeconds } from "../cli/time.ts";
-import { postEntry } from "../board/board.ts";
-import { touchAgent } from "../agents/agent_store.ts";
+import { checkNoControls } from "../model/control_chars.ts";
+import { isoSeconds } from "../model/time.ts";
+import { postEntry } from "./board.ts";
+import { touchAgent } from "../store/agent_records.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
-import { checkDependenciesExist, checkNoCycle } from "./deps.ts";
-import { MAX_BODY_BYTES, MAX_TITLE_BYTES, newTicketBody, type Ticket } from "./ticket.ts";
-import type { Priority } from "./transitions.ts";
+import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
+import { MAX_BODY_BYTES, MAX_TITLE_BYTES, newTicketBody, type Ticket } from "../model/ticket.ts";
+import type { Priority } from "../model/transitions.ts";
 
 /** What a new ticket starts with. */
 export interface CreateInput {

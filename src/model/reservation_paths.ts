@@ -7,9 +7,9 @@
  * reserved as `dir/**`: `normalizePath` writes a path ending in `/` or naming a directory that
  * exists that way. Since `**` may match zero segments, `src/**` also covers the name `src`.
  */
-import { checkNoControls } from "../cli/control_chars.ts";
-import { isAbsolute, normalize, relative, resolve } from "../store/path.ts";
-import { usageError } from "../cli/errors.ts";
+import { checkNoControls } from "./control_chars.ts";
+import { isAbsolute, normalize, relative, resolve } from "./path.ts";
+import { usageError } from "./errors.ts";
 
 const GLOB_CHARS = /[*?]/;
 /** Longest pattern accepted (PATH_MAX on Linux). */

@@ -1,5 +1,10 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
-import { isRepoPattern, MAX_PATTERN_LENGTH, normalizePath, patternsOverlap } from "./paths.ts";
+import {
+  isRepoPattern,
+  MAX_PATTERN_LENGTH,
+  normalizePath,
+  patternsOverlap,
+} from "./reservation_paths.ts";
 
 Deno.test("normalizePath() makes paths repository-relative", () => {
   const opts = { cwd: "/repo/src", root: "/repo" };

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { checkNoControls, escapeControls, unsafeInLine } from "./control_chars.ts";
 import type { TrackError } from "./errors.ts";
-import { MemoryIo } from "./io.ts";
+import { MemoryIo } from "../cli/io.ts";
 
 const NASTY = [
   "\x1b[2J", // clear screen

@@ -4,14 +4,14 @@
  * block no edit, and block an exclusive one only when their agent holds their ticket. Reservations
  * end with their ticket (done or backlog) and with their agent (reclaimed or deregistered).
  */
-import { badDataError, conflictError, TrackError } from "../cli/errors.ts";
+import { badDataError, conflictError, TrackError } from "../model/errors.ts";
 import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
-import type { Ticket } from "../tickets/ticket.ts";
-import { normalizePath, patternsOverlap } from "./paths.ts";
-import { assertNotFenced } from "../agents/claims.ts";
-import { touchAgent } from "../agents/agent_store.ts";
-import { isoSeconds } from "../cli/time.ts";
+import type { Ticket } from "../model/ticket.ts";
+import { normalizePath, patternsOverlap } from "../model/reservation_paths.ts";
+import { assertNotFenced } from "./claims.ts";
+import { touchAgent } from "../store/agent_records.ts";
+import { isoSeconds } from "../model/time.ts";
 
 /** One reservation. */
 export interface Reservation {

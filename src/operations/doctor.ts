@@ -5,21 +5,21 @@
  * in the store is reported (and never followed); while one is there `--fix` changes nothing,
  * as every writer refuses such a store (no_follow.ts).
  */
-import { dirname, join } from "./path.ts";
-import { TrackError } from "../cli/errors.ts";
-import { agentPath, readAllAgents } from "../agents/agent_store.ts";
-import { FUTURE_TOLERANCE_MS, heartbeatAge, monotonicNow } from "../agents/clock.ts";
-import { formatAge } from "../cli/time.ts";
-import { readBoard } from "../board/board.ts";
-import { readReservations, releaseWhere } from "../files/reservations.ts";
-import { isGlob, isRepoPattern } from "../files/paths.ts";
-import { idNumber } from "../tickets/ids.ts";
-import type { Ticket } from "../tickets/ticket.ts";
-import { TEMP_SUFFIX } from "./atomic.ts";
-import { networkFsType } from "./fs_type.ts";
-import { readLockHolder } from "./lock.ts";
-import { findLinks } from "./no_follow.ts";
-import type { Store } from "./store.ts";
+import { dirname, join } from "../model/path.ts";
+import { TrackError } from "../model/errors.ts";
+import { agentPath, readAllAgents } from "../store/agent_records.ts";
+import { FUTURE_TOLERANCE_MS, heartbeatAge, monotonicNow } from "../store/clock.ts";
+import { formatAge } from "../model/time.ts";
+import { readBoard } from "./board.ts";
+import { readReservations, releaseWhere } from "./reservations.ts";
+import { isGlob, isRepoPattern } from "../model/reservation_paths.ts";
+import { idNumber } from "../model/ids.ts";
+import type { Ticket } from "../model/ticket.ts";
+import { TEMP_SUFFIX } from "../store/atomic.ts";
+import { networkFsType } from "../store/fs_type.ts";
+import { readLockHolder } from "../store/lock.ts";
+import { findLinks } from "../store/no_follow.ts";
+import type { Store } from "../store/store.ts";
 
 /** What kind of trouble a finding is. */
 export type FindingKind =

@@ -4,14 +4,14 @@
  * still does and its id is never given out again. Refused while another ticket depends on it or
  * someone works on it. `--restore` moves it back. See docs/format.md "Archive".
  */
-import { conflictError, notFoundError } from "../cli/errors.ts";
-import { isoSeconds } from "../cli/time.ts";
-import { postEntry } from "../board/board.ts";
-import { touchAgent } from "../agents/agent_store.ts";
-import { releaseWhere } from "../files/reservations.ts";
+import { conflictError, notFoundError } from "../model/errors.ts";
+import { isoSeconds } from "../model/time.ts";
+import { postEntry } from "./board.ts";
+import { touchAgent } from "../store/agent_records.ts";
+import { releaseWhere } from "./reservations.ts";
 import { ensureDir } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
-import { serializeTicket, type Ticket } from "./ticket.ts";
+import { serializeTicket, type Ticket } from "../model/ticket.ts";
 
 /** Options of {@linkcode archiveTicket} and {@linkcode restoreTicket}. */
 export interface ArchiveOptions {

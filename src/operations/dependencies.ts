@@ -1,7 +1,7 @@
 /** Ticket dependencies: existence, cycles, and which are still open. */
-import { conflictError, notFoundError } from "../cli/errors.ts";
+import { conflictError, notFoundError } from "../model/errors.ts";
 import type { Store } from "../store/store.ts";
-import type { Ticket } from "./ticket.ts";
+import type { Ticket } from "../model/ticket.ts";
 
 /** Throws exit 4 naming any dependency that does not exist. */
 export function checkDependenciesExist(store: Store, deps: readonly string[], of: string): void {

@@ -5,10 +5,10 @@
  * the day directory's mtime is exactly the one recorded, so any file added by someone else (a
  * git pull) sends them back to listing the directory.
  */
-import { join } from "../store/path.ts";
-import { writeFileAtomic } from "../store/atomic.ts";
-import { ensureDirInside, removeInside } from "../store/no_follow.ts";
-import type { Store } from "../store/store.ts";
+import { join } from "../model/path.ts";
+import { writeFileAtomic } from "./atomic.ts";
+import { ensureDirInside, removeInside } from "./no_follow.ts";
+import type { Store } from "./store.ts";
 
 /** Most names kept. */
 export const TAIL_CAP = 256;

@@ -5,16 +5,16 @@
  * taken (reclaimed as stale, or forced by someone else) gets a `lost` note, and its later
  * writes to that ticket are refused with when and why.
  */
-import { conflictError, TrackError } from "../cli/errors.ts";
-import { formatAge, isoSeconds } from "../cli/time.ts";
-import { postEntry } from "../board/board.ts";
-import { readReservations, releaseWhere } from "../files/reservations.ts";
-import { patternsOverlap } from "../files/paths.ts";
-import { blockedTickets, readyTickets } from "../tickets/ready.ts";
+import { conflictError, TrackError } from "../model/errors.ts";
+import { formatAge, isoSeconds } from "../model/time.ts";
+import { postEntry } from "./board.ts";
+import { readReservations, releaseWhere } from "./reservations.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
+import { blockedTickets, readyTickets } from "../model/ready.ts";
 import type { Store, Tx } from "../store/store.ts";
-import { openDependencies } from "../tickets/deps.ts";
-import type { Ticket, TicketSummary } from "../tickets/ticket.ts";
-import { readAgent, touchAgent, writeAgent } from "./agent_store.ts";
+import { openDependencies } from "./dependencies.ts";
+import type { Ticket, TicketSummary } from "../model/ticket.ts";
+import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 
 /** Result of a claim. */
 export interface ClaimResult {

@@ -1,12 +1,18 @@
 /** Reading and writing agent records in `.track/agents/`. */
-import { join } from "../store/path.ts";
-import { badDataError, TrackError } from "../cli/errors.ts";
-import { isoSeconds } from "../cli/time.ts";
+import { join } from "../model/path.ts";
+import { badDataError, TrackError } from "../model/errors.ts";
+import { isoSeconds } from "../model/time.ts";
 import { monotonicNow } from "./clock.ts";
-import { ensureDirInside, linkError } from "../store/no_follow.ts";
-import { readTextStrict } from "../store/read.ts";
-import type { Store, Tx } from "../store/store.ts";
-import { type Agent, AGENT_NAME, AgentFormatError, parseAgent, serializeAgent } from "./agent.ts";
+import { ensureDirInside, linkError } from "./no_follow.ts";
+import { readTextStrict } from "./read.ts";
+import type { Store, Tx } from "./store.ts";
+import {
+  type Agent,
+  AGENT_NAME,
+  AgentFormatError,
+  parseAgent,
+  serializeAgent,
+} from "../model/agent.ts";
 
 /** Path of an agent's record. */
 export function agentPath(store: Store, id: string): string {

@@ -3,14 +3,14 @@
  * two git branches merge without conflict and reading the last N opens only the newest files.
  * A message body is stored verbatim after a small front matter.
  */
-import { dirname, join } from "../store/path.ts";
-import { badDataError, TrackError, usageError } from "../cli/errors.ts";
+import { dirname, join } from "../model/path.ts";
+import { badDataError, TrackError, usageError } from "../model/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
 import { ensureDirInside, linkError } from "../store/no_follow.ts";
-import { cachedTail, dirMtime, recordPost } from "./tail_cache.ts";
-import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../tickets/front_matter.ts";
-import { isoSeconds } from "../cli/time.ts";
+import { cachedTail, dirMtime, recordPost } from "../store/board_tail_cache.ts";
+import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
+import { isoSeconds } from "../model/time.ts";
 
 /** `post` is written by someone; `event` by track itself (created, claimed, status, reclaim). */
 export type BoardKind = "post" | "event";
