@@ -33,6 +33,8 @@ async function busyStore(): Promise<TempStore> {
     "multi\nline\n---\nbody ✓\n",
   );
   await must(p, ["create", "--title", "Third"]);
+  await must(p, ["create", "--title", "Made by mistake"]);
+  await must(p, ["archive", "T-0004"]);
   await must(p, ["register", "--agent", "agent-alpha", "--capabilities", "ts,ui"]);
   await must(p, ["claim", "T-0001", "--agent", "agent-alpha"]);
   await must(p, ["update", "T-0001", "--status", "in-progress", "--agent", "agent-alpha"]);
@@ -70,7 +72,10 @@ for (const format of ["--json", "--jsonl"]) {
     assertEquals(noTime(stdout), noTime(Deno.readTextFileSync(file)));
     const r = await dst.track(["import", file]);
     assertEquals(r.code, 0, r.stderr);
-    assertMatch(r.stdout, /Imported 3 tickets, 2 agents, 1 reservations, \d+ board entries/);
+    assertMatch(
+      r.stdout,
+      /Imported 3 tickets, 1 archived, 2 agents, 1 reservations, \d+ board entries/,
+    );
     assertEquals(dataFiles(dst.dir), dataFiles(src.dir));
 
     // Running it again (as after an interrupted import) writes nothing and succeeds.
@@ -80,8 +85,8 @@ for (const format of ["--json", "--jsonl"]) {
     >(
       ["import", file],
     );
-    assertEquals(again.written, { tickets: 0, agents: 0, reservations: 0, board: 0 });
-    assertEquals(again.unchanged.tickets, 3);
+    assertEquals(again.written, { tickets: 0, archived: 0, agents: 0, reservations: 0, board: 0 });
+    assertEquals([again.unchanged.tickets, again.unchanged.archived], [3, 1]);
     assertEquals(dataFiles(dst.dir), before);
   });
 }

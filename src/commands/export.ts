@@ -57,7 +57,7 @@ export default defineCommand({
     if (ctx.json) printJson(ctx, { file: path, format: opts.jsonl ? "jsonl" : "json", counts });
     else {
       ctx.io.err(
-        `Exported ${counts.tickets} tickets, ${counts.agents} agents, ${counts.reservations} reservations, ${counts.board} board entries to ${opts.output}`,
+        `Exported ${counts.tickets} tickets, ${counts.archived} archived, ${counts.agents} agents, ${counts.reservations} reservations, ${counts.board} board entries to ${opts.output}`,
       );
     }
   },

@@ -7,7 +7,7 @@ import { decodeStrict } from "../store/read.ts";
 import { type ArchiveCounts, importArchive, parseArchive } from "../transfer/archive.ts";
 
 function describe(c: ArchiveCounts): string {
-  return `${c.tickets} tickets, ${c.agents} agents, ${c.reservations} reservations, ${c.board} board entries`;
+  return `${c.tickets} tickets, ${c.archived} archived, ${c.agents} agents, ${c.reservations} reservations, ${c.board} board entries`;
 }
 
 export default defineCommand({
@@ -48,7 +48,7 @@ export default defineCommand({
     else {
       ctx.io.out(`Imported ${describe(r.written)} into ${store.dir}`);
       const same = r.unchanged;
-      if (same.tickets + same.agents + same.reservations + same.board > 0) {
+      if (same.tickets + same.archived + same.agents + same.reservations + same.board > 0) {
         ctx.io.err(`Already present and identical: ${describe(same)}`);
       }
     }

@@ -1,6 +1,6 @@
 /**
- * `track export` / `track import`: the whole store (config, tickets with bodies, agents,
- * reservations, board) as one JSON document or as JSON Lines. Import writes the same bytes the
+ * `track export` / `track import`: the whole store (config, tickets with bodies, archived
+ * tickets, agents, reservations, board) as one JSON document or as JSON Lines. Import writes the same bytes the
  * exporting store held (every file is serialised deterministically), into a store that holds
  * nothing else: a store whose files all match the archive counts as empty, so an interrupted
  * import can simply be run again. Merging into a store with other content is refused.
@@ -55,6 +55,8 @@ export interface Archive {
   /** config.json as stored, or null when the store has none. */
   config: Record<string, unknown> | null;
   tickets: TicketRecord[];
+  /** Tickets in `archive/` (`track archive`); absent in exports older than the archive. */
+  archived: TicketRecord[];
   agents: Agent[];
   reservations: Reservation[];
   /** Oldest first. */
@@ -64,6 +66,7 @@ export interface Archive {
 /** Counts per kind of record. */
 export interface ArchiveCounts {
   tickets: number;
+  archived: number;
   agents: number;
   reservations: number;
   board: number;
@@ -73,6 +76,7 @@ export interface ArchiveCounts {
 export function countsOf(a: Archive): ArchiveCounts {
   return {
     tickets: a.tickets.length,
+    archived: a.archived.length,
     agents: a.agents.length,
     reservations: a.reservations.length,
     board: a.board.length,
@@ -92,6 +96,8 @@ export function readArchive(store: Store, meta: { version: string; now: Date }):
   const configText = readTextStrict(store.configPath, store.display(store.configPath));
   const { tickets, problems } = store.readAllTickets();
   if (problems.length > 0) throw problems[0].error;
+  const archived = store.readArchivedTickets();
+  if (archived.problems.length > 0) throw archived.problems[0].error;
   const agents = readAllAgents(store);
   if (agents.problems.length > 0) throw agents.problems[0].error;
   const reservations = readReservations(store);
@@ -108,6 +114,7 @@ export function readArchive(store: Store, meta: { version: string; now: Date }):
     exported_at: meta.now.toISOString().slice(0, 19) + "Z",
     config: configText === null ? null : JSON.parse(configText),
     tickets: tickets.map(ticketRecord),
+    archived: archived.tickets.map(ticketRecord),
     agents: agents.agents,
     reservations,
     board: board.entries,
@@ -121,9 +128,10 @@ export function archiveToJson(a: Archive): string {
 
 /** The archive as JSON Lines: a header line, then one line per record with a `type`. */
 export function archiveToJsonl(a: Archive): string {
-  const { tickets, agents, reservations, board, ...header } = a;
+  const { tickets, archived, agents, reservations, board, ...header } = a;
   const lines = [JSON.stringify({ type: "header", ...header, counts: countsOf(a) })];
   for (const t of tickets) lines.push(JSON.stringify({ type: "ticket", ...t }));
+  for (const t of archived) lines.push(JSON.stringify({ type: "archived", ...t }));
   for (const ag of agents) lines.push(JSON.stringify({ type: "agent", ...ag }));
   for (const r of reservations) lines.push(JSON.stringify({ type: "reservation", ...r }));
   for (const e of board) lines.push(JSON.stringify({ type: "board", ...e }));
@@ -265,6 +273,7 @@ export function parseArchive(text: string, file: string): Archive {
     exported_at: "",
     config: null,
     tickets: [],
+    archived: [],
     agents: [],
     reservations: [],
     board: [],
@@ -284,6 +293,7 @@ export function parseArchive(text: string, file: string): Archive {
       return v;
     };
     a.tickets = list("tickets").map((r) => checkTicket(r, file));
+    a.archived = list("archived").map((r) => checkTicket(r, file));
     a.agents = list("agents").map((r) => checkAgent(r, file));
     a.reservations = list("reservations").map((r) => checkReservation(r, file));
     a.board = list("board").map((r) => checkEntry(r, file));
@@ -308,6 +318,7 @@ export function parseArchive(text: string, file: string): Archive {
         return;
       }
       if (type === "ticket") a.tickets.push(checkTicket(rest, file, line));
+      else if (type === "archived") a.archived.push(checkTicket(rest, file, line));
       else if (type === "agent") a.agents.push(checkAgent(rest, file, line));
       else if (type === "reservation") a.reservations.push(checkReservation(rest, file, line));
       else if (type === "board") a.board.push(checkEntry(rest, file, line));
@@ -322,7 +333,7 @@ export function parseArchive(text: string, file: string): Archive {
       seen.add(id);
     }
   };
-  dup(a.tickets.map((t) => t.id), "ticket");
+  dup([...a.tickets, ...a.archived].map((t) => t.id), "ticket");
   dup(a.agents.map((x) => x.id), "agent");
   dup(a.board.map((e) => e.id), "board entry");
   return a;
@@ -357,7 +368,13 @@ export interface ImportResult {
 export async function importArchive(store: Store, a: Archive, file: string): Promise<ImportResult> {
   return await store.mutate("import", (tx: Tx) => {
     const clash: string[] = [];
-    const zero = (): ArchiveCounts => ({ tickets: 0, agents: 0, reservations: 0, board: 0 });
+    const zero = (): ArchiveCounts => ({
+      tickets: 0,
+      archived: 0,
+      agents: 0,
+      reservations: 0,
+      board: 0,
+    });
     const unchanged = zero();
     const written = zero();
 
@@ -368,6 +385,17 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
       const want = tickets.get(id);
       if (want && readTextStrict(path, store.display(path)) === serializeTicket(want)) {
         presentTickets.add(id);
+      } else clash.push(store.display(path));
+    }
+    const archived = new Map(a.archived.map((t) => [t.id, recordTicket(t)]));
+    const presentArchived = new Set<string>();
+    const existingArchived = store.readArchivedTickets();
+    for (const p of existingArchived.problems) clash.push(p.file);
+    for (const t of existingArchived.tickets) {
+      const path = store.archivePath(t.id);
+      const want = archived.get(t.id);
+      if (want && readTextStrict(path, store.display(path)) === serializeTicket(want)) {
+        presentArchived.add(t.id);
       } else clash.push(store.display(path));
     }
     const agents = new Map(a.agents.map((x) => [x.id, x]));
@@ -419,6 +447,14 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
       else {
         tx.writeTicket(t);
         written.tickets++;
+      }
+    }
+    if (archived.size > presentArchived.size) ensureDirInside(store.dir, store.archiveDir);
+    for (const t of archived.values()) {
+      if (presentArchived.has(t.id)) unchanged.archived++;
+      else {
+        tx.writeFile(store.archivePath(t.id), serializeTicket(t));
+        written.archived++;
       }
     }
     for (const ag of agents.values()) {
