@@ -210,7 +210,7 @@ Deno.test("symlinks: doctor lists every link in the store with advice; --fix cha
       ["symlink", ".track/lock"],
       ["symlink", ".track/tickets/T-0009.md"],
     ]);
-    for (const f of d.findings) assertStringIncludes(f.advice, "remove only the link");
+    for (const f of d.findings) assertStringIncludes(f.advice, "replace the link with a real");
   }
   const text = await s.track(["doctor"]);
   assertStringIncludes(

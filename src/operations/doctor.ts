@@ -329,9 +329,8 @@ function linkFindings(store: Store): Finding[] {
       `is a symbolic link${target === null ? "" : ` to "${target}"`}; track never reads or ` +
         `writes through links inside the store and refuses to write while one is there`,
       {
-        advice: `replace it with a real ${kind} (a copy of what it points to, if that is ` +
-          `yours), or remove only the link: rm "${shown}" removes the link, not its target ` +
-          `(a committed link: git rm --cached "${shown}")`,
+        advice: `replace the link with a real ${kind} (a copy of what it points to, if that ` +
+          `is yours; a committed link also leaves git with: git rm --cached "${shown}")`,
       },
     );
   });

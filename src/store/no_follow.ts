@@ -61,9 +61,9 @@ export function linkError(
       action === "read" ? "" : ", so nothing was changed"
     }`,
     {
-      hint: `replace the link with a real ${kind} (a copy of what it points to, if that is ` +
-        `yours), or remove only the link (rm "${shown}" removes the link, not its target; ` +
-        `a committed link: git rm --cached "${shown}"), then run: track doctor`,
+      hint: `replace the link "${shown}" with a real ${kind} (a copy of what it points to, ` +
+        `if that is yours; a committed link also leaves git with: git rm --cached "${shown}"), ` +
+        `then run: track doctor`,
       detail: { file: shown, line: null, reason: "symbolic link", target },
     },
   );
