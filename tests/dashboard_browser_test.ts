@@ -292,7 +292,7 @@ Deno.test({
   async fn(t) {
     await using ts = await tempStore();
     const post = "x".repeat(300 * 1024);
-    let r = await ts.track(["board", "--agent", "human", "-m", "-"], { stdin: post });
+    let r = await ts.track(["board", "--agent", "alice", "-m", "-"], { stdin: post });
     assertEquals(r.code, 0, r.stderr);
     r = await ts.track(["create", "--title", "Deep quotes", "--body", "-"], {
       stdin: ">".repeat(10_000) + " deep",

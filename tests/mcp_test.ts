@@ -166,6 +166,8 @@ Deno.test("a refused MCP call is a tool error with the CLI's message", async () 
   await using s = await tempStore();
   await s.track(["create", "--title", "Lexer"]);
   await s.track(["claim", "T-0001", "--agent", "bravo"]);
+  // Registered, so the CLI adds no "not registered" warning after its error.
+  await s.track(["register", "--agent", "alpha"]);
   await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
   await c.initialize();
   const r = await c.call("claim", { id: "T-0001" });

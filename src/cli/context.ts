@@ -4,6 +4,7 @@ import { Store } from "../store/store.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
 import { checkAgentName } from "../model/agent.ts";
+import { editDistance } from "./args.ts";
 
 /** Read-only environment lookup. */
 export interface Env {
@@ -28,6 +29,38 @@ export interface Context {
   agent(flag: string | undefined): string | null;
   /** Like {@linkcode agent} but a usage error when neither is set. */
   requireAgent(flag: string | undefined, command: string): string;
+  /**
+   * {@linkcode agent} for a command that acts as the agent, and so registers it when unknown:
+   * exit 3 when the name equals a registered agent's but for case, and a warning on stderr
+   * (with the nearest registered name) when it is not registered yet.
+   */
+  actingAgent(flag: string | undefined, command: string): Promise<string | null>;
+  /** {@linkcode actingAgent} with {@linkcode requireAgent}'s usage error when none is set. */
+  requireActingAgent(flag: string | undefined, command: string): Promise<string>;
+  /**
+   * Warnings `main` prints on stderr once the command has ended: after its output, or after its
+   * error unless that is a usage error or JSON (where stderr holds exactly the error object).
+   */
+  readonly warnings: string[];
+}
+
+/** Checks an agent a command is about to act as; see {@linkcode Context.actingAgent}. */
+async function checkActingAgent(ctx: Context, name: string, command: string): Promise<void> {
+  // Loaded only by writing commands, which load the agent store anyway.
+  const { readAgentToWrite, readAllAgents } = await import("../store/agent_records.ts");
+  const store = ctx.store();
+  // Read before the lock, for the message only: touchAgent checks again under the lock.
+  if (readAgentToWrite(store, name) !== null) return;
+  const lower = name.toLowerCase();
+  const near = readAllAgents(store).agents.map((a) => a.id)
+    .map((id) => ({ id, d: editDistance(lower, id.toLowerCase()) }))
+    .filter((x) => x.d <= 2)
+    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))[0]?.id;
+  ctx.warnings.push(
+    `warning: agent "${name}" is not registered` +
+      (near === undefined ? "" : ` (did you mean "${near}"?)`) +
+      `; a successful "track ${command}" registers it (hint: track agents)`,
+  );
 }
 
 /** Lock wait budget from `TRACK_LOCK_TIMEOUT` (milliseconds), if set. */
@@ -88,6 +121,17 @@ export function createContext(
           "track register (prints a free agent name)",
         );
       }
+      return name;
+    },
+    warnings: [],
+    async actingAgent(flag, command) {
+      const name = ctx.agent(flag);
+      if (name !== null) await checkActingAgent(ctx, name, command);
+      return name;
+    },
+    async requireActingAgent(flag, command) {
+      const name = ctx.requireAgent(flag, command);
+      await checkActingAgent(ctx, name, command);
       return name;
     },
   };

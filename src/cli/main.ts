@@ -2,7 +2,7 @@
 import denoJson from "../../deno.json" with { type: "json" };
 import { editDistance, parseArgs } from "./args.ts";
 import type { CommandSpec } from "./command.ts";
-import { createContext, type Env } from "./context.ts";
+import { type Context, createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "../model/errors.ts";
 import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
@@ -72,6 +72,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
   const env: Env = deps.env ?? { get: (k) => Deno.env.get(k) };
   const json = args.includes("--json");
   let command: string | undefined;
+  let ctx: Context | undefined;
   try {
     // Global flags may come before the command: `track --json list` = `track list --json`.
     const lead = args.findIndex((a) => a !== "--json");
@@ -131,17 +132,20 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       );
     }
     const opts = spec.parse(parsed);
-    const ctx = createContext({
+    ctx = createContext({
       io,
       env,
       cwd: deps.cwd ?? Deno.cwd(),
       json,
       now: deps.now,
     });
-    return (await spec.run(opts, ctx)) ?? EXIT.ok;
+    const code = (await spec.run(opts, ctx)) ?? EXIT.ok;
+    for (const w of ctx.warnings) io.err(w);
+    return code;
   } catch (e) {
     if (e instanceof TrackError) {
       reportError(io, withUsageHint(e, command), json);
+      if (!json && e.kind !== "usage") { for (const w of ctx?.warnings ?? []) io.err(w); }
       return e.exitCode;
     }
     const err = e instanceof TrackError ? e : new TrackError(

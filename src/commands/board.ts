@@ -97,7 +97,7 @@ export default defineCommand({
   async run(opts, ctx) {
     const store = ctx.store();
     if (opts.message !== undefined) {
-      const agent = ctx.requireAgent(opts.agent, "board");
+      const agent = await ctx.requireActingAgent(opts.agent, "board");
       const message = await textFromFlagOrStdin(ctx, opts.message, "message");
       if (message === null || message.trim() === "") {
         throw usageError("The message is empty", `track board --agent ${agent} -m "..."`);

@@ -21,7 +21,7 @@ export default defineCommand({
     force: bool(args, "force"),
   }),
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "claim");
+    const agent = await ctx.requireActingAgent(opts.agent, "claim");
     const r = await claimTicket(ctx.store(), opts.id, agent, { force: opts.force, now: ctx.now() });
     if (ctx.json) {
       printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already, taken_from: r.takenFrom });

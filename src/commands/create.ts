@@ -3,7 +3,7 @@ import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson, ticketJson } from "../cli/output.ts";
-import { checkAgentName } from "../model/agent.ts";
+import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { createTicket } from "../operations/create.ts";
 import { parseId } from "../model/ids.ts";
 import { PRIORITIES, type Priority } from "../model/transitions.ts";
@@ -76,7 +76,8 @@ export default defineCommand({
       dependsOn: list(args, "depends-on").map(parseId),
       body: str(args, "body"),
       acceptance: str(args, "acceptance"),
-      by: by === undefined ? undefined : checkAgentName(by),
+      // "human" is the default author: naming it is fine, though no agent may be called so.
+      by: by === undefined || by === HUMAN ? by : checkAgentName(by),
       agent: str(args, "agent"),
     };
   },
@@ -95,7 +96,7 @@ export default defineCommand({
     const acceptance = opts.acceptance === undefined
       ? undefined
       : (await textFromFlagOrStdin(ctx, opts.acceptance, "acceptance criteria")) ?? "";
-    const agent = ctx.agent(opts.agent);
+    const agent = await ctx.actingAgent(opts.agent, "create");
     const by = opts.by ?? agent ?? "human";
     const ticket = await createTicket(store, {
       title: opts.title,

@@ -155,7 +155,7 @@ export default defineCommand({
       }
       return busy ? 3 : 0;
     }
-    const agent = ctx.requireAgent(opts.agent, "files");
+    const agent = await ctx.requireActingAgent(opts.agent, "files");
     if (opts.mode === "release") {
       // A directory is reserved as dir/**; the name releases it even once the directory is gone,
       // and releases a plain "dir" reserved before directories were written that way.

@@ -10,7 +10,7 @@ export default defineCommand({
   flags: [AGENT_FLAG],
   parse: (args) => ({ agent: str(args, "agent") }),
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "heartbeat");
+    const agent = await ctx.requireActingAgent(opts.agent, "heartbeat");
     const a = await heartbeat(ctx.store(), agent, ctx.now());
     if (ctx.json) printJson(ctx, { agent: a.id, last_heartbeat: a.last_heartbeat });
   },

@@ -25,7 +25,7 @@ export default defineCommand({
     message: str(args, "message"),
   }),
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "log");
+    const agent = await ctx.requireActingAgent(opts.agent, "log");
     const message = await textFromFlagOrStdin(ctx, opts.message, "message");
     if (message === null) {
       throw usageError(

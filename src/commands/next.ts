@@ -16,7 +16,7 @@ export default defineCommand({
   }],
   parse: (args) => ({ agent: str(args, "agent"), label: str(args, "label") }),
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "next");
+    const agent = await ctx.requireActingAgent(opts.agent, "next");
     const r = await claimNext(ctx.store(), agent, { label: opts.label, now: ctx.now() });
     if (ctx.json) printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already });
     else ctx.io.out(`Claimed ${r.ticket.id} for ${agent}: ${r.ticket.title}`);

@@ -75,7 +75,7 @@ export default defineCommand({
       }
       return 0;
     }
-    const agent = ctx.agent(opts.agent);
+    const agent = await ctx.actingAgent(opts.agent, "stale");
     const by = agent ?? "track";
     const done = await reclaimStale(store, { thresholdMs, now, by, agent });
     if (ctx.json) {

@@ -95,7 +95,7 @@ export default defineCommand({
     return opts;
   },
   async run(opts, ctx) {
-    const agent = ctx.agent(opts.agent);
+    const agent = await ctx.actingAgent(opts.agent, "update");
     // Only an explicit "-" reads stdin here: an update never picks up a stray pipe as a body.
     const fromStdin = (flag: string | undefined, what: string) =>
       flag === "-" ? textFromFlagOrStdin(ctx, flag, what).then((t) => t ?? "") : flag;

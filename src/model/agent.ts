@@ -36,14 +36,40 @@ export interface Agent {
 /** Valid agent names: they become file names. */
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Throws a usage error unless `name` is a valid agent name. */
-export function checkAgentName(name: string): string {
+/** The name of the person at the dashboard or CLI (`create` without `--agent`); no agent's. */
+export const HUMAN = "human";
+
+/**
+ * Device names Windows reserves in every directory, with or without an extension (`CON`,
+ * `con.txt`, `COM1`, `LPT9.log`, any case): an agent record named so could not be created there.
+ */
+const DEVICE_NAME = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+
+/**
+ * Why `name` cannot name an agent, or null when it can. Agent names become file names, so they
+ * are short, portable, and never a Windows device name; `human` is reserved for the person.
+ */
+export function agentNameProblem(name: string): string | null {
   if (!AGENT_NAME.test(name) || name.endsWith(".json") || name.includes("..")) {
+    return 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+  }
+  if (name.toLowerCase() === HUMAN) {
+    return `"${HUMAN}" is reserved for the person using the dashboard or the CLI without --agent`;
+  }
+  if (DEVICE_NAME.test(name)) {
+    return "CON, PRN, AUX, NUL, COM1-COM9 and LPT1-LPT9 (any case, with or without an " +
+      "extension) are device names on Windows";
+  }
+  return null;
+}
+
+/** Throws a usage error (exit 2) unless `name` is a valid agent name. */
+export function checkAgentName(name: string): string {
+  const problem = agentNameProblem(name);
+  if (problem !== null) {
     const shown = name.length > 40 ? name.slice(0, 40) + "…" : name;
     throw usageError(
-      `Invalid agent name ${
-        JSON.stringify(shown)
-      }: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      `Invalid agent name ${JSON.stringify(shown)}: ${problem}`,
       "track register (picks a free name)",
     );
   }

@@ -261,7 +261,7 @@ export function nothingReadyError(why: NothingReady): TrackError {
 /**
  * Picks the best ready ticket and claims it for `agent`, atomically: skips tickets whose files
  * overlap another agent's exclusive reservation. When nothing is ready it throws exit 4 saying
- * why, from the same data read under the lock (the agent's heartbeat is still recorded).
+ * why, from the same data read under the lock, and writes nothing (not even a heartbeat).
  */
 export async function claimNext(
   store: Store,
@@ -280,7 +280,8 @@ export async function claimNext(
     const ready = readyTickets(all).filter(wanted);
     const pick = ready.find((t) => holders(t).length === 0);
     if (pick) return claimLocked(tx, pick, agent, { force: false, now: options.now });
-    touchAgent(tx, agent, options.now);
+    // Nothing ready: the command fails (exit 4), and a failed command writes nothing, not
+    // even a heartbeat (which would register a mistyped --agent).
     return {
       label: options.label ?? null,
       backlog: all.filter((t) => t.status === "backlog" && wanted(t)).length,

@@ -9,6 +9,7 @@ import { type Agent, AGENT_NAMES } from "../model/agent.ts";
 import {
   newAgent,
   readAgent,
+  readAgentToWrite,
   readAllAgents,
   touchAgent,
   writeAgent,
@@ -28,10 +29,14 @@ export interface RegisterInput {
 }
 
 function pickFreeName(store: Store): string {
+  let taken: Set<string> | null = null;
   for (let round = 1;; round++) {
     for (const base of AGENT_NAMES) {
       const name = round === 1 ? base : `${base}-${round}`;
-      if (readAgent(store, name) === null) return name;
+      if (readAgent(store, name) !== null) continue;
+      // Not "Agent-Alpha" either: names equal but for case are one file on macOS.
+      taken ??= new Set(readAllAgents(store).agents.map((a) => a.id.toLowerCase()));
+      if (!taken.has(name.toLowerCase())) return name;
     }
   }
 }
@@ -43,7 +48,7 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
   if (input.worktree !== null) checkLine(input.worktree, "worktree");
   return await store.mutate("register", (tx) => {
     const name = input.agent ?? pickFreeName(store);
-    const existing = readAgent(store, name);
+    const existing = readAgentToWrite(store, name);
     if (existing && existing.status === "active" && !input.force) {
       const same = input.sessionId !== null && existing.session_id === input.sessionId;
       if (!same) {

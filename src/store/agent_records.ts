@@ -1,6 +1,6 @@
 /** Reading and writing agent records in `.track/agents/`. */
 import { join } from "../model/path.ts";
-import { badDataError, TrackError } from "../model/errors.ts";
+import { badDataError, conflictError, TrackError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
 import { monotonicNow } from "./clock.ts";
 import { ensureDirInside, linkError } from "./no_follow.ts";
@@ -10,6 +10,7 @@ import {
   type Agent,
   AGENT_NAME,
   AgentFormatError,
+  checkAgentName,
   parseAgent,
   serializeAgent,
 } from "../model/agent.ts";
@@ -77,8 +78,9 @@ export function writeAgent(tx: Tx, agent: Agent): void {
   tx.writeFile(agentPath(tx.store, agent.id), serializeAgent(agent));
 }
 
-/** A fresh record for `id`. */
+/** A fresh record for `id`. Every new agent is made here: exit 2 unless `id` is a valid name. */
 export function newAgent(id: string, now: Date, capabilities: string[] = []): Agent {
+  checkAgentName(id);
   const at = isoSeconds(now);
   return {
     id,
@@ -95,11 +97,50 @@ export function newAgent(id: string, now: Date, capabilities: string[] = []): Ag
 }
 
 /**
+ * The registered agent whose name equals `id` but for case ("Bob" for "bob"), or null. On a
+ * case-insensitive file system (macOS, Windows) both names are one file.
+ */
+export function caseTwin(store: Store, id: string): string | null {
+  const want = id.toLowerCase();
+  return readAllAgents(store).agents.find((a) => a.id !== id && a.id.toLowerCase() === want)?.id ??
+    null;
+}
+
+/** Exit 3 when `id` would be a new agent whose name equals a registered one but for case. */
+function refuseCaseTwin(store: Store, id: string): void {
+  const twin = caseTwin(store, id);
+  if (twin === null) return;
+  throw conflictError(
+    `Cannot register agent "${id}": agent "${twin}" is already registered, and names that ` +
+      `differ only in case are one file on macOS and Windows`,
+    `act as "${twin}" (--agent ${twin}), or let track pick a free name: track register`,
+    { agent: id, existing: twin },
+  );
+}
+
+/**
+ * {@linkcode readAgent} for a writer that is about to create or update `id`'s record: exit 3
+ * instead of a new record when `id` equals a registered agent's name but for case.
+ */
+export function readAgentToWrite(store: Store, id: string): Agent | null {
+  let existing: Agent | null;
+  try {
+    existing = readAgent(store, id);
+  } catch (e) {
+    // On a case-insensitive file system "Bob.json" opens "bob.json", whose id then differs.
+    if (e instanceof TrackError && e.kind === "badData") refuseCaseTwin(store, id);
+    throw e;
+  }
+  if (existing === null) refuseCaseTwin(store, id);
+  return existing;
+}
+
+/**
  * Records that `id` is alive now (inside a mutation): registers it on the spot when unknown,
  * marks it active again when it was stale or deregistered. Returns the record written.
  */
 export function touchAgent(tx: Tx, id: string, now: Date): Agent {
-  const existing = readAgent(tx.store, id);
+  const existing = readAgentToWrite(tx.store, id);
   const agent = existing ?? newAgent(id, now);
   agent.last_heartbeat = isoSeconds(now);
   agent.heartbeat_clock = monotonicNow();

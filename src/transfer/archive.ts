@@ -18,6 +18,7 @@ import {
   type Agent,
   AGENT_NAME,
   AgentFormatError,
+  agentNameProblem,
   parseAgent,
   serializeAgent,
 } from "../model/agent.ts";
@@ -196,6 +197,8 @@ function checkAgent(r: Raw, file: string, line?: number): Agent {
   if (typeof r.id !== "string" || !AGENT_NAME.test(r.id)) {
     throw bad(file, line, `an agent has no valid "id"`);
   }
+  const problem = agentNameProblem(r.id);
+  if (problem !== null) throw bad(file, line, `agent "${r.id}" has an invalid name: ${problem}`);
   const { extra, ...known } = r;
   const flat = { ...(isObject(extra) ? extra : {}), ...known };
   try {
@@ -334,7 +337,8 @@ export function parseArchive(text: string, file: string): Archive {
     }
   };
   dup([...a.tickets, ...a.archived].map((t) => t.id), "ticket");
-  dup(a.agents.map((x) => x.id), "agent");
+  // Names equal but for case would be one file on macOS and Windows.
+  dup(a.agents.map((x) => x.id.toLowerCase()), "agent (ignoring case)");
   dup(a.board.map((e) => e.id), "board entry");
   return a;
 }
