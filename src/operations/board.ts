@@ -38,6 +38,7 @@ export const TAG = /^[a-z][a-z0-9-]{0,31}$/;
  * here (tests/board_test.ts checks).
  */
 export const EVENT_TAGS: ReadonlySet<string> = new Set([
+  "archived",
   "claimed",
   "created",
   "cycle-dropped",
@@ -47,6 +48,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "reclaimed",
   "renumbered",
   "reservation-dropped",
+  "restored",
   "stale",
   "status",
   "sync-conflict",
