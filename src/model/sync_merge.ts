@@ -12,7 +12,13 @@
 import { merge3Lines } from "./diff3.ts";
 import { formatFrontMatter, type FrontValue } from "./front_matter.ts";
 import { formatId, idNumber } from "./ids.ts";
-import { formatLogEntry, parseTicket, serializeTicket, type Ticket } from "./ticket.ts";
+import {
+  descriptionOf,
+  formatLogEntry,
+  parseTicket,
+  serializeTicket,
+  type Ticket,
+} from "./ticket.ts";
 import { type Agent, type LostClaim, parseAgent, serializeAgent } from "./agent.ts";
 import { patternsOverlap } from "./reservation_paths.ts";
 
@@ -987,6 +993,16 @@ function canonical(m: Ticket, o: FileValue, t: FileValue, po: Ticket, pt: Ticket
 }
 
 /**
+ * Whether two tickets created without a common base are one ticket: ours published, then
+ * changed on the remote, with the confirmation lost (a push killed after the remote accepted
+ * it). Same creation second and creator, and the same title or description.
+ */
+function sameCreation(o: Ticket, t: Ticket): boolean {
+  return o.created === t.created && o.created_by === t.created_by &&
+    (o.title === t.title || descriptionOf(o.body) === descriptionOf(t.body));
+}
+
+/**
  * Gives our tickets whose number theirs created too (different bytes, absent in base) a new
  * number, and rewrites what ours added since base that names them: depends_on edges,
  * reservations, lost notes. Returns ours as renumbered.
@@ -1005,7 +1021,10 @@ function renumber(
     const id = TICKET_PATH.exec(path)?.[1];
     if (id === undefined || idNumber(id) === null || base.has(path)) continue;
     const t = theirs.get(path);
-    if (t !== undefined && !sameFile(o, t) && parseTicketFile(o, id).ok) clashes.push(id);
+    if (t === undefined || sameFile(o, t)) continue;
+    const po = parseTicketFile(o, id);
+    const pt = parseTicketFile(t, id);
+    if (po.ok && !(pt.ok && sameCreation(po.value, pt.value))) clashes.push(id);
   }
   if (clashes.length === 0) return ours;
   clashes.sort();
@@ -1041,7 +1060,8 @@ function renumber(
 
   const out = new Map(ours);
   const rename = (id: string) => map.get(id) ?? id;
-  for (const [path, o] of ours) {
+  const sorted = [...ours].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  for (const [path, o] of sorted) {
     const id = TICKET_PATH.exec(path)?.[1];
     if (id === undefined || idNumber(id) === null) continue;
     const p = parseTicketFile(o, id);
@@ -1083,7 +1103,7 @@ function renumber(
     );
     out.set(RESERVATIONS_PATH, serializeReservations(list));
   }
-  for (const [path, o] of ours) {
+  for (const [path, o] of sorted) {
     const name = AGENT_PATH.exec(path)?.[1];
     if (name === undefined) continue;
     const p = parseAgentFile(o, name);

@@ -1,6 +1,14 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import { EVENT_TAGS, serializeEntry } from "../operations/board.ts";
-import { newTicketBody, parseTicket, serializeTicket, type Ticket } from "./ticket.ts";
+import {
+  appendLogEntry,
+  newTicketBody,
+  parseTicket,
+  serializeTicket,
+  type Ticket,
+} from "./ticket.ts";
+import type { FrontValue } from "./front_matter.ts";
+import { report, rng, seed as suiteSeed, size } from "../../tests/suites/pool.ts";
 import { type Agent, parseAgent, serializeAgent } from "./agent.ts";
 import {
   boardEntryText,
@@ -89,6 +97,18 @@ function sameTree(a: StoreTree, b: StoreTree): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (!sameFile(v, b.get(k))) return false;
   return true;
+}
+
+/** The first difference between two trees, for failure messages. */
+function treeDiff(a: StoreTree, b: StoreTree): string {
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    if (!sameFile(a.get(k), b.get(k))) {
+      const show = (v: FileValue | undefined) =>
+        v === undefined ? "(absent)" : typeof v === "string" ? v : new TextDecoder().decode(v);
+      return `${k}:\n--- result\n${show(a.get(k))}\n--- expected\n${show(b.get(k))}`;
+    }
+  }
+  return "(same)";
 }
 
 function eventsText(r: MergeResult): string {
@@ -369,7 +389,11 @@ Deno.test("mergeStores() add/add of a ticket number: ours is renumbered, referen
       }),
     ],
   );
-  const t = put(b, ticket("T-0002", { title: "theirs two" }), ticket("T-0005"));
+  const t = put(
+    b,
+    ticket("T-0002", { title: "theirs two", created: "2026-11-26T10:00:00Z" }),
+    ticket("T-0005"),
+  );
   const r = merge(b, o, t);
   assertEquals(r.report.renumbered, [{ from: "T-0002", to: "T-0006" }]);
   assertEquals(readTicket(r, "T-0002").title, "theirs two");
@@ -385,6 +409,18 @@ Deno.test("mergeStores() add/add of a ticket number: ours is renumbered, referen
     allocateId: (_id, taken) => (taken("T-0050") ? "T-0051" : "T-0050"),
   });
   assertEquals(r2.report.renumbered, [{ from: "T-0002", to: "T-0050" }]);
+});
+
+Deno.test("mergeStores() add/add of one ticket (ours published, then changed) is not renumbered", () => {
+  // Our push was accepted but its confirmation lost: base lacks T-0002, theirs holds it changed.
+  const b = tree(ticket("T-0001"));
+  const mine = ticket("T-0002", { title: "ours", created: "2026-11-26T10:00:00Z" });
+  const o = put(b, mine);
+  const later = { ...mine, body: mine.body + "\n" + entry("2026-11-26T11:00:00Z", "agent-b", "x") };
+  const t = put(b, later);
+  const r = merge(b, o, t);
+  assertEquals([r.report.renumbered, r.events], [[], []]);
+  assert(sameTree(r.tree, t));
 });
 
 Deno.test("mergeStores() a depends_on edge that closes a cycle is dropped and posted", () => {
@@ -565,4 +601,504 @@ Deno.test("mergeStores() output is deterministic, and every event's name is new"
   const r3 = merge(b, o, taken);
   assert(r3.events[0].path !== r1.events[0].path);
   assertEquals(text(r3, r1.events[0].path), "occupied\n");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Properties over random operation pairs on random stores. Sizes: TRACK_SUITE_SYNC_MERGE_CASES
+// (300), TRACK_SUITE_SCALE; TRACK_SUITE_SEED replays a run.
+
+interface Model {
+  tickets: Map<string, Ticket>;
+  agents: Map<string, Agent>;
+  res: Array<
+    { path: string; agent: string; ticket: string; mode: "exclusive" | "shared"; at: string }
+  >;
+  posts: Map<string, string>;
+  /** Highest ticket number ever used on this side (a deleted number is not reused). */
+  top: number;
+}
+
+function cloneModel(m: Model): Model {
+  return {
+    tickets: new Map([...m.tickets].map(([k, t]) => [k, structuredClone(t)])),
+    agents: new Map([...m.agents].map(([k, a]) => [k, structuredClone(a)])),
+    res: m.res.map((r) => ({ ...r })),
+    posts: new Map(m.posts),
+    top: m.top,
+  };
+}
+
+function toTree(m: Model, order: (n: number) => number = () => 0): Tree {
+  const entries: Array<[string, FileValue]> = [];
+  for (const t of m.tickets.values()) entries.push([tp(t.id), serializeTicket(t)]);
+  for (const a of m.agents.values()) entries.push([`agents/${a.id}.json`, serializeAgent(a)]);
+  if (m.res.length > 0) {
+    const sorted = [...m.res].sort((x, y) =>
+      JSON.stringify([x.path, x.agent, x.ticket]) < JSON.stringify([y.path, y.agent, y.ticket])
+        ? -1
+        : 1
+    );
+    entries.push([
+      "reservations.json",
+      JSON.stringify({ schema: 1, reservations: sorted }, null, 2) + "\n",
+    ]);
+  }
+  for (const [p, v] of m.posts) entries.push([p, v]);
+  // Insertion order must not matter: shuffle it when asked.
+  for (let i = entries.length - 1; i > 0; i--) {
+    const j = order(i + 1);
+    [entries[i], entries[j]] = [entries[j], entries[i]];
+  }
+  return new Map(entries);
+}
+
+const AGENTS = ["agent-a", "agent-b", "agent-c"];
+const PATHS = ["src/a.ts", "src/**", "docs/x.md", "lib/*.ts", "lib/b.ts", "web/app.js"];
+
+class Gen {
+  #tok = 0;
+  /** `day` of the month for this generator's timestamps: later sides use later days. */
+  constructor(readonly r: (n: number) => number, readonly side: string, readonly day = 27) {}
+  tok(): string {
+    return `${this.side}${this.#tok++}x${this.r(1e6)}`;
+  }
+  time(): string {
+    const p = (n: number) => String(n).padStart(2, "0");
+    return `2026-11-${p(this.day)}T${p(this.r(24))}:${p(this.r(60))}:${p(this.r(60))}Z`;
+  }
+  pickOf<T>(xs: readonly T[]): T {
+    return xs[this.r(xs.length)];
+  }
+}
+
+function reaches(m: Model, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    if (c === to) return true;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    stack.push(...(m.tickets.get(c)?.depends_on ?? []));
+  }
+  return false;
+}
+
+function maxId(m: Model): number {
+  return Math.max(0, ...[...m.tickets.keys()].map((id) => Number(id.slice(2))));
+}
+
+function randomStore(g: Gen): Model {
+  const m: Model = { tickets: new Map(), agents: new Map(), res: [], posts: new Map(), top: 0 };
+  for (const a of AGENTS) m.agents.set(a, agent(a));
+  const n = 2 + g.r(5);
+  for (let i = 1; i <= n; i++) {
+    const id = `T-${String(i).padStart(4, "0")}`;
+    const deps = i > 1 && g.r(2) === 0 ? [`T-${String(1 + g.r(i - 1)).padStart(4, "0")}`] : [];
+    m.tickets.set(
+      id,
+      ticket(id, { title: g.tok(), depends_on: deps, labels: g.r(2) ? ["l1"] : [] }),
+    );
+  }
+  m.top = n;
+  for (let i = 0; i < 2; i++) applyOp(m, g, 6); // a few log entries
+  applyOp(m, g, 7); // a claim
+  applyOp(m, g, 12); // a post
+  return m;
+}
+
+/** Applies one random operation (or `kind`) to `m`. */
+function applyOp(m: Model, g: Gen, kind = g.r(19)): void {
+  const ids = [...m.tickets.keys()].sort();
+  if (ids.length === 0 && kind !== 11 && kind !== 12) return;
+  // Most operations hit the first two tickets, so the two sides meet often.
+  const id = g.r(3) ? ids[g.r(Math.min(2, ids.length))] : g.pickOf(ids);
+  const t = m.tickets.get(id)!;
+  const who = g.pickOf(AGENTS);
+  const touch = () => (t.updated = g.time());
+  switch (kind) {
+    case 0:
+      t.title = g.tok();
+      return void touch();
+    case 1:
+      t.priority = g.pickOf(["critical", "high", "medium", "low"] as const);
+      return void touch();
+    case 2:
+      t.labels = [...new Set([...t.labels, `l${g.r(4)}`])].sort();
+      return void touch();
+    case 3:
+      if (t.labels.length > 0) t.labels = t.labels.filter((l) => l !== g.pickOf(t.labels));
+      return void touch();
+    case 4: {
+      const d = g.pickOf(ids);
+      if (d !== id && !t.depends_on.includes(d) && !reaches(m, d, id)) t.depends_on.push(d);
+      return void touch();
+    }
+    case 5:
+      if (t.depends_on.length > 0) {
+        const d = g.pickOf(t.depends_on);
+        t.depends_on = t.depends_on.filter((x) => x !== d);
+      }
+      return void touch();
+    case 6: {
+      const msg = g.r(4) === 0 ? `${g.tok()}\nmore ${g.tok()}` : g.tok();
+      t.body = appendEntry(t.body, g.time(), t.claimed_by ?? who, msg);
+      return void touch();
+    }
+    case 7:
+      if (t.status === "backlog") {
+        Object.assign(t, claimed(who, t.claim_epoch + 1, g.time()));
+        if (g.r(2) === 0) t.extra = [["claim_id", g.tok()]];
+      }
+      return void touch();
+    case 8: {
+      const next = { claimed: "in-progress", "in-progress": "review", review: "done" } as const;
+      if (t.status !== "backlog" && t.status !== "done") t.status = next[t.status];
+      return void touch();
+    }
+    case 9:
+      if (t.claimed_by !== null) {
+        t.claimed_by = null;
+        t.status = "backlog";
+      }
+      return void touch();
+    case 10: {
+      const split = t.body.lastIndexOf("## Work Log\n");
+      const pre = t.body.slice(0, split).split("\n");
+      const at = 3 + g.r(Math.max(1, pre.length - 6));
+      if (g.r(3) === 0) pre.splice(at, 0, g.tok());
+      else pre[at] = g.tok();
+      t.body = pre.join("\n") + t.body.slice(split);
+      return void touch();
+    }
+    case 11: {
+      m.top = Math.max(m.top, maxId(m)) + 1;
+      const nid = `T-${String(m.top).padStart(4, "0")}`;
+      const deps = ids.length > 0 && g.r(2) ? [g.pickOf(ids)] : [];
+      const at = g.time();
+      const body = newTicketBody(`Line one.\n${g.tok()}\nLine three.`);
+      m.tickets.set(
+        nid,
+        ticket(nid, { title: g.tok(), depends_on: deps, created: at, updated: at, body }),
+      );
+      return;
+    }
+    case 12: {
+      // A small pool of names: both sides sometimes post under the same name.
+      const name = `board/2026-11-26/1200000${g.r(3)}0-000${g.r(2)}-k.md`;
+      if (!m.posts.has(name)) m.posts.set(name, post(who, g.tok()));
+      return;
+    }
+    case 13: {
+      const a = m.agents.get(who)!;
+      a.last_heartbeat = g.time();
+      return;
+    }
+    case 14: {
+      const e = {
+        path: g.pickOf(PATHS),
+        agent: who,
+        ticket: id,
+        mode: g.r(3) ? "exclusive" : "shared",
+        at: g.time(),
+      } as const;
+      const k = JSON.stringify([e.path, e.agent, e.ticket]);
+      if (!m.res.some((x) => JSON.stringify([x.path, x.agent, x.ticket]) === k)) {
+        m.res.push({ ...e });
+      }
+      return;
+    }
+    case 15:
+      if (m.res.length > 0) m.res.splice(g.r(m.res.length), 1);
+      return;
+    case 16: {
+      const a = m.agents.get(who)!;
+      // As recordLostClaim: one note per ticket, the newest.
+      a.lost = a.lost.filter((l) => l.ticket !== id);
+      a.lost.push({ ticket: id, epoch: 1 + g.r(3), at: g.time(), reason: g.tok() });
+      return;
+    }
+    case 17:
+      // Deleting is rare; never a ticket others depend on (track refuses nothing, but keep it simple).
+      if (g.r(4) === 0) m.tickets.delete(id);
+      return;
+    default:
+      t.extra = [
+        ...t.extra.filter(([k]) => k !== "size"),
+        ["size", g.tok()] as [string, FrontValue],
+      ]
+        .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      return void touch();
+  }
+}
+
+function appendEntry(body: string, at: string, who: string, msg: string): string {
+  return appendLogEntry(body, { at, agent: who, message: msg });
+}
+
+function blocksOf(body: string): string[] {
+  const i = body.lastIndexOf("## Work Log\n");
+  if (i === -1) return [];
+  return body.slice(i).split(/\n(?=- \d{4}-)/).slice(1).map((b) => b.replace(/\n+$/, ""));
+}
+
+const group = (t: Ticket) =>
+  JSON.stringify([
+    t.status,
+    t.claimed_by,
+    t.claimed_at,
+    t.claim_epoch,
+    t.extra.find(([k]) => k === "claim_id")?.[1] ?? null,
+  ]);
+
+interface Figures {
+  cases: number;
+  events: number;
+  losses: number;
+  renumbered: number;
+  reposted: number;
+  conflicts: number;
+}
+
+/** Checks every property of one merge; returns a failure description or null. */
+function checkMerge(
+  bm: Model,
+  om: Model,
+  tm: Model,
+  fig: Figures,
+  r: (n: number) => number,
+): string | null {
+  const b = toTree(bm);
+  const o = toTree(om);
+  const t = toTree(tm);
+  const res = merge(b, o, t);
+  fig.cases++;
+  fig.events += res.events.length;
+  fig.losses += res.report.losses.length;
+  fig.renumbered += res.report.renumbered.length;
+  fig.reposted += res.report.reposted.length;
+  if (res.events.length > 0) fig.conflicts++;
+  const allEvents = res.events.map((e) => e.message).join("\n");
+
+  // Determinism: same inputs, in any insertion order, give the same bytes.
+  const again = merge(toTree(bm, r), toTree(om, r), toTree(tm, r));
+  if (JSON.stringify([...again.tree]) !== JSON.stringify([...res.tree])) return "not deterministic";
+
+  // Every output ticket parses.
+  const out = new Map<string, Ticket>();
+  for (const [p, v] of res.tree) {
+    const m = /^tickets\/(T-\d+)\.md$/.exec(p);
+    if (!m) continue;
+    try {
+      out.set(m[1], parseTicket(typeof v === "string" ? v : new TextDecoder().decode(v), m[1]));
+    } catch (e) {
+      return `${p} does not parse: ${(e as Error).message}`;
+    }
+  }
+  // No dependency cycle.
+  for (const id of out.keys()) {
+    const seen = new Set<string>();
+    const stack = [...out.get(id)!.depends_on];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (c === id) return `cycle through ${id}`;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      stack.push(...(out.get(c)?.depends_on ?? []));
+    }
+  }
+  // Posts are a union: every post of either side is in the result, byte for byte.
+  const outPosts = new Set(
+    [...res.tree].filter(([p]) => p.startsWith("board/")).map(([, v]) => String(v)),
+  );
+  for (const side of [om, tm]) {
+    for (const [p, v] of side.posts) if (!outPosts.has(v)) return `post ${p} lost`;
+  }
+  const moved = new Map(res.report.renumbered.map((x) => [x.from, x.to]));
+  for (const [id, tt] of tm.tickets) {
+    const m = out.get(id);
+    if (m === undefined) {
+      if (
+        bm.tickets.has(id) && !om.tickets.has(id) &&
+        serializeTicket(bm.tickets.get(id)!) === serializeTicket(tt)
+      ) continue;
+      return `theirs' ${id} is gone`;
+    }
+    // Their log entries are all kept, in their order.
+    const mine = blocksOf(m.body);
+    const theirs = blocksOf(tt.body);
+    let k = 0;
+    for (const blk of mine) if (k < theirs.length && blk === theirs[k]) k++;
+    if (k !== theirs.length) return `${id}: theirs' log entries not all kept in order`;
+  }
+  for (const [id0, ot] of om.tickets) {
+    const bt = bm.tickets.get(id0);
+    const tt = tm.tickets.get(id0);
+    const id = bt === undefined && moved.has(id0) ? moved.get(id0)! : id0;
+    const m = out.get(id);
+    if (m === undefined) {
+      if (bt !== undefined && tt === undefined && serializeTicket(bt) === serializeTicket(ot)) {
+        continue;
+      }
+      return `ours' ${id0} is gone`;
+    }
+    if (
+      bt === undefined && tt !== undefined && id === id0 &&
+      serializeTicket(ot) !== serializeTicket(tt)
+    ) {
+      return `ours' new ${id0} clashes with theirs but was not renumbered`;
+    }
+    const named = (what: string) => allEvents.includes(what) || m.body.includes(what);
+    // The claim register changes linearly: theirs' group, or ours' when only ours moved it.
+    if (tt !== undefined && bt !== undefined && id === id0) {
+      const ok = group(m) === group(tt) || (group(m) === group(ot) && group(tt) === group(bt));
+      if (!ok) return `${id}: claim group is neither theirs' nor ours-only`;
+      if (
+        group(ot) !== group(bt) && group(m) !== group(ot) &&
+        !allEvents.includes(`claimed_by ${ot.claimed_by ?? "nobody"}`)
+      ) {
+        return `${id}: ours' claim dropped without an event`;
+      }
+    }
+    const base = bt ?? (bt === undefined && tt === undefined ? null : null);
+    // Scalars: ours' change is in the result or named.
+    for (const key of ["title", "priority"] as const) {
+      if (base !== null && ot[key] === base[key]) continue;
+      if (m[key] !== ot[key] && !named(JSON.stringify(ot[key]))) {
+        return `${id}: ${key} of ours dropped silently`;
+      }
+    }
+    const size = ot.extra.find(([k2]) => k2 === "size")?.[1];
+    if (
+      size !== undefined &&
+      JSON.stringify(base?.extra.find(([k2]) => k2 === "size")?.[1]) !== JSON.stringify(size)
+    ) {
+      if (m.extra.find(([k2]) => k2 === "size")?.[1] !== size && !named(JSON.stringify(size))) {
+        return `${id}: size of ours dropped silently`;
+      }
+    }
+    // Sets: ours' additions are in, or (dependencies) named as closing a cycle.
+    for (const l of ot.labels) {
+      if (!base?.labels.includes(l) && !m.labels.includes(l)) return `${id}: label ${l} lost`;
+    }
+    for (const d0 of ot.depends_on) {
+      if (base?.depends_on.includes(d0)) continue;
+      const d = moved.get(d0) ?? d0;
+      if (
+        !m.depends_on.includes(d) && !m.depends_on.includes(d0) &&
+        !allEvents.includes(`${id} depends on ${d}`)
+      ) {
+        return `${id}: dependency ${d} lost without an event`;
+      }
+    }
+    // Ours' new log entries and description lines are in the result or on the board.
+    const baseBlocks = new Set(blocksOf(base?.body ?? ""));
+    for (const blk of blocksOf(ot.body)) {
+      if (baseBlocks.has(blk)) continue;
+      const msg = blk.split("] ")[1] ?? blk;
+      if (!named(msg.split("\n")[0])) return `${id}: log entry ${JSON.stringify(blk)} lost`;
+    }
+    const basePre = new Set((base?.body ?? "").split("\n"));
+    for (const line of ot.body.slice(0, ot.body.lastIndexOf("## Work Log\n")).split("\n")) {
+      if (line !== "" && !basePre.has(line) && !named(line)) {
+        return `${id}: description line ${line} lost`;
+      }
+    }
+  }
+  // Ours' deletions are applied or named.
+  for (const id of bm.tickets.keys()) {
+    if (!om.tickets.has(id) && out.has(id) && !allEvents.includes(`deleted tickets/${id}.md`)) {
+      const tt = tm.tickets.get(id);
+      if (tt === undefined || serializeTicket(tt) === serializeTicket(bm.tickets.get(id)!)) {
+        return `${id}: deletion undone silently`;
+      }
+      return `${id}: ours' deletion dropped without an event`;
+    }
+  }
+  // Reservations ours added: kept or named; lost notes ours added: kept.
+  const rOut = res.tree.has("reservations.json")
+    ? JSON.parse(text(res, "reservations.json")).reservations as Model["res"]
+    : [];
+  const key = (x: Model["res"][number]) => JSON.stringify([x.path, x.agent, x.ticket]);
+  const baseRes = new Set(bm.res.map(key));
+  for (const e of om.res) {
+    if (baseRes.has(key(e))) continue;
+    const tk = moved.get(e.ticket) ?? e.ticket;
+    if (
+      !rOut.some((x) =>
+        x.path === e.path && x.agent === e.agent && (x.ticket === tk || x.ticket === e.ticket)
+      ) && !allEvents.includes(`"${e.path}" (${e.mode}, ${e.ticket})`) &&
+      !allEvents.includes(`"${e.path}" (${e.mode}, ${tk})`)
+    ) {
+      return `reservation ${key(e)} lost without an event: ${allEvents}\n${
+        JSON.stringify({ b: bm.res, o: om.res, t: tm.res, out: rOut, moved: [...moved] })
+      }`;
+    }
+  }
+  for (const [name, oa] of om.agents) {
+    const ma = parseAgent(text(res, `agents/${name}.json`), name);
+    const baseLost = new Set(bm.agents.get(name)?.lost.map((l) => JSON.stringify(l)) ?? []);
+    for (const l of oa.lost) {
+      if (baseLost.has(JSON.stringify(l))) continue;
+      // Notes are keyed by (ticket, epoch): the same lost claim noted on both sides is one.
+      const tk = moved.get(l.ticket) ?? l.ticket;
+      if (!ma.lost.some((x) => (x.ticket === tk || x.ticket === l.ticket) && x.epoch === l.epoch)) {
+        return `lost note ${l.reason} of ${name} dropped`;
+      }
+    }
+  }
+  // Every loss the report lists is recorded where it says.
+  for (const l of res.report.losses) {
+    const at = res.tree.get(l.noted);
+    if (at === undefined) return `loss noted at missing ${l.noted}`;
+  }
+  return null;
+}
+
+Deno.test("suite sync-merge: random operation pairs on random stores keep every merge property", () => {
+  const seed0 = suiteSeed();
+  const cases = size("TRACK_SUITE_SYNC_MERGE_CASES", 300, 20);
+  const fig: Figures = { cases: 0, events: 0, losses: 0, renumbered: 0, reposted: 0, conflicts: 0 };
+  let idem = 0;
+  for (let c = 0; c < cases; c++) {
+    const seed = (seed0 + c) >>> 0;
+    const r = rng(seed);
+    const bm = randomStore(new Gen(r, "b", 26));
+    const om = cloneModel(bm);
+    const tm = cloneModel(bm);
+    const go = new Gen(r, "o");
+    const gt = new Gen(r, "t");
+    for (let i = 0, n = 1 + r(12); i < n; i++) applyOp(om, go);
+    for (let i = 0, n = r(12); i < n; i++) applyOp(tm, gt);
+    const fail = checkMerge(bm, om, tm, fig, r);
+    assert(
+      fail === null,
+      `${fail} (seed ${seed}: TRACK_SUITE_SEED=${seed} TRACK_SUITE_SYNC_MERGE_CASES=1)`,
+    );
+    // Idempotence: when theirs already holds ours, the result is theirs, with no events.
+    const b = toTree(bm);
+    const o = toTree(om);
+    for (const [bb, oo, tt] of [[b, b, o], [b, o, o]] as const) {
+      const res = merge(bb, oo, tt);
+      assert(
+        sameTree(res.tree, tt) && res.events.length === 0,
+        `not idempotent (seed ${seed}): ${treeDiff(res.tree, tt)}`,
+      );
+    }
+    // Theirs = ours plus later appends (log entries, posts, new tickets): the result is theirs.
+    const later = cloneModel(om);
+    const gl = new Gen(r, "l", 28);
+    for (let i = 0, n = 1 + r(4); i < n; i++) applyOp(later, gl, gl.pickOf([6, 11, 12]));
+    const res = merge(b, o, toTree(later));
+    assert(
+      sameTree(res.tree, toTree(later)) && res.events.length === 0,
+      `merge(b, o, t ⊇ o) != t (seed ${seed}): ${treeDiff(res.tree, toTree(later))}`,
+    );
+    idem += 3;
+  }
+  report("sync-merge", { seed: seed0, ...fig, idempotence_checks: idem });
+  // The suite must have seen what it guards against.
+  if (cases >= 100) {
+    assert(fig.conflicts > 0 && fig.renumbered > 0 && fig.reposted > 0, JSON.stringify(fig));
+  }
 });
