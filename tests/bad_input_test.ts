@@ -180,7 +180,7 @@ Deno.test("titles and bodies with quotes, colons, #, [ and --- round-trip byte f
 
 Deno.test("agent-track 0.1 ticket files list, show and claim correctly", async () => {
   await using s = await tempStore();
-  const fixtures = new URL("./fixtures/seed-tickets", import.meta.url);
+  const fixtures = new URL("./fixtures/seed-tickets/", import.meta.url);
   for (const e of Deno.readDirSync(fixtures)) {
     Deno.copyFileSync(new URL(e.name, fixtures), `${s.dir}/tickets/${e.name}`);
   }
