@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { snapshot, tempStore } from "./helpers.ts";
-import type { TicketJson } from "../src/cli/output.ts";
+import type { TicketJson } from "../src/model/json.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent-track-0.1", import.meta.url));
 

@@ -3,6 +3,7 @@ import { findStore, firstCopyNote } from "../store/discovery.ts";
 import { Store } from "../store/store.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
+import type { AnyCommand } from "./registry.ts";
 import { checkAgentName } from "../model/agent.ts";
 import { editDistance } from "./args.ts";
 
@@ -42,6 +43,11 @@ export interface Context {
    * error unless that is a usage error or JSON (where stderr holds exactly the error object).
    */
   readonly warnings: string[];
+  /**
+   * Every command's spec in registry order (for completions), handed in by `main` so that no
+   * command imports the registry that loads it.
+   */
+  commands(): Promise<AnyCommand[]>;
 }
 
 /** Checks an agent a command is about to act as; see {@linkcode Context.actingAgent}. */
@@ -76,7 +82,15 @@ function lockTimeout(env: Env): number | undefined {
 
 /** Builds a context over the given outside world. */
 export function createContext(
-  options: { io: Io; env: Env; cwd: string; json: boolean; now?: () => Date; store?: Store },
+  options: {
+    io: Io;
+    env: Env;
+    cwd: string;
+    json: boolean;
+    now?: () => Date;
+    store?: Store;
+    commands?: () => Promise<AnyCommand[]>;
+  },
 ): Context {
   let store: Store | undefined = options.store;
   // A store handed in (tests, the dashboard) was opened by its owner.
@@ -134,6 +148,7 @@ export function createContext(
       await checkActingAgent(ctx, name, command);
       return name;
     },
+    commands: options.commands ?? (() => Promise.reject(new Error("No command registry here"))),
   };
   return ctx;
 }

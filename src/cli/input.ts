@@ -1,5 +1,6 @@
 /** Text that comes from a flag or from stdin, checked like file content. */
 import { usageError } from "../model/errors.ts";
+import { checkText } from "../model/text.ts";
 import type { Context } from "./context.ts";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -16,18 +17,6 @@ function stdinKind(ctx: Context): "file" | "pipe" | "other" {
   } catch {
     return "other";
   }
-}
-
-/** Checks user-supplied text: no NUL, no CR, no BOM. `what` names it in errors. */
-export function checkText(text: string, what: string): string {
-  if (text.includes("\0")) throw usageError(`The ${what} contains a NUL character`);
-  if (text.startsWith("\uFEFF")) {
-    throw usageError(`The ${what} starts with a byte-order mark (BOM)`);
-  }
-  if (text.includes("\r")) {
-    throw usageError(`The ${what} contains CR (\\r) characters; use LF line endings`);
-  }
-  return text;
 }
 
 /**

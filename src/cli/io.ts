@@ -4,7 +4,7 @@
  * through {@linkcode escapeControls}: titles, bodies and board posts (even hand-edited ones) can
  * hold escape sequences, and no output may drive the terminal; JSON stays exact.
  */
-import { escapeControls } from "../model/control_chars.ts";
+import { escapeControls } from "../model/text.ts";
 
 /** Console streams as seen by commands. */
 export interface Io {

@@ -1,16 +1,13 @@
 /** Dispatch: argv -> command -> exit code. The only place that maps errors to exit codes. */
-import denoJson from "../../deno.json" with { type: "json" };
 import { editDistance, parseArgs } from "./args.ts";
 import type { CommandSpec } from "./command.ts";
 import { type Context, createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "../model/errors.ts";
 import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
-import { JSON_SCHEMA } from "./output.ts";
+import { JSON_SCHEMA } from "../model/json.ts";
 import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
-
-/** The version in deno.json. */
-export const VERSION: string = denoJson.version;
+import { VERSION } from "./version.ts";
 
 /** The outside world `main` runs against; tests and servers pass their own. */
 export interface MainDeps {
@@ -138,6 +135,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       cwd: deps.cwd ?? Deno.cwd(),
       json,
       now: deps.now,
+      commands: () => loadCommands(deps.commands ?? COMMANDS),
     });
     const code = (await spec.run(opts, ctx)) ?? EXIT.ok;
     for (const w of ctx.warnings) io.err(w);

@@ -1,50 +1,7 @@
-/** Shared rendering: JSON shapes (versioned) and plain aligned tables. */
+/** Shared rendering: `--json` output (shapes in src/model/json.ts) and plain aligned tables. */
 import type { Context } from "./context.ts";
-import { escapeControls } from "../model/control_chars.ts";
-import {
-  acceptanceOf,
-  descriptionOf,
-  logEntriesOf,
-  type Ticket,
-  type TicketSummary,
-} from "../model/ticket.ts";
-
-/** Version of every `--json` shape; bumped on any breaking change. */
-export const JSON_SCHEMA = 1;
-
-/** The JSON form of a ticket's metadata (stable key order, explicit nulls). */
-export type TicketJson = Omit<TicketSummary, "extra">;
-
-/** Metadata of a ticket for `--json`. */
-export function ticketJson(t: TicketSummary): TicketJson {
-  return {
-    id: t.id,
-    title: t.title,
-    status: t.status,
-    priority: t.priority,
-    created: t.created,
-    created_by: t.created_by,
-    claimed_by: t.claimed_by,
-    claimed_at: t.claimed_at,
-    labels: t.labels,
-    branch: t.branch,
-    files: t.files,
-    depends_on: t.depends_on,
-    updated: t.updated,
-    claim_epoch: t.claim_epoch,
-  };
-}
-
-/** A ticket with its body, description, Acceptance Criteria and Work Log, for `show --json`. */
-export function ticketDetailJson(t: Ticket) {
-  return {
-    ...ticketJson(t),
-    description: descriptionOf(t.body),
-    acceptance: acceptanceOf(t.body),
-    log: logEntriesOf(t.body),
-    body: t.body,
-  };
-}
+import { escapeControls } from "../model/text.ts";
+import { JSON_SCHEMA } from "../model/json.ts";
 
 /** Prints `{schema, ...payload}` as JSON. */
 export function printJson(ctx: Context, payload: Record<string, unknown>): void {

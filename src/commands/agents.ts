@@ -3,25 +3,9 @@ import { bool, defineCommand } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../model/time.ts";
-import type { Agent } from "../model/agent.ts";
+import { agentJson } from "../model/json.ts";
 import { readAllAgents } from "../store/agent_records.ts";
 import { readReservations } from "../operations/reservations.ts";
-
-/** The JSON form of an agent. */
-export function agentJson(a: Agent, now: Date, tickets: string[], reservations: number) {
-  return {
-    id: a.id,
-    status: a.status,
-    registered_at: a.registered_at,
-    last_heartbeat: a.last_heartbeat,
-    heartbeat_age_s: Math.max(0, Math.floor((now.getTime() - Date.parse(a.last_heartbeat)) / 1000)),
-    capabilities: a.capabilities,
-    session_id: a.session_id,
-    worktree: a.worktree,
-    tickets,
-    reservations,
-  };
-}
 
 export default defineCommand({
   name: "agents",

@@ -1,6 +1,7 @@
 /** `track archive T`: take a ticket out of every listing, kept in `.track/archive/`. */
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { archiveTicket, restoreTicket } from "../operations/archive.ts";
 import { oneTicket } from "./show.ts";
 

@@ -1,7 +1,8 @@
 /** `track blocked`: backlog tickets waiting on open dependencies. */
 import { defineCommand } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { printJson, table, ticketJson } from "../cli/output.ts";
+import { printJson, table } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { blockedTickets } from "../model/ready.ts";
 
 /** `track blocked`. */

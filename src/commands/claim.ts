@@ -1,6 +1,7 @@
 /** `track claim T --agent A`: take a backlog ticket. */
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { claimTicket } from "../operations/claims.ts";
 import { oneTicket } from "./show.ts";
 

@@ -4,7 +4,7 @@ import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { locateStore } from "../store/discovery.ts";
 import { readAllAgents } from "../store/agent_records.ts";
-import { completionScript, type Shell, SHELLS, WORD_KINDS } from "../integrations/completions.ts";
+import { completionScript, type Shell, SHELLS, WORD_KINDS } from "../cli/completions.ts";
 
 export default defineCommand({
   name: "completions",
@@ -46,8 +46,7 @@ export default defineCommand({
       else if (words.length > 0) ctx.io.out(words.join("\n"));
       return;
     }
-    const { loadCommands } = await import("../cli/registry.ts");
-    const visible = (await loadCommands()).filter((c) => !c.hidden);
+    const visible = (await ctx.commands()).filter((c) => !c.hidden);
     const script = completionScript(opts.shell, visible as never);
     if (ctx.json) printJson(ctx, { shell: opts.shell, script });
     else ctx.io.out(script);

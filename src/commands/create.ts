@@ -2,7 +2,8 @@
 import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { createTicket } from "../operations/create.ts";
 import { parseId } from "../model/ids.ts";

@@ -3,18 +3,17 @@ import { basename, dirname, join } from "../model/path.ts";
 import { defineCommand } from "../cli/command.ts";
 import { conflictError, ioError, notFoundError, usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { initPlan, locateStore, STORE_DIR_NAME, storeKind } from "../store/discovery.ts";
+import {
+  GITATTRIBUTES,
+  GITIGNORE,
+  initPlan,
+  locateStore,
+  STORE_DIR_NAME,
+  storeKind,
+} from "../store/discovery.ts";
 import { DEFAULT_CONFIG, Store } from "../store/store.ts";
 import { networkFsType } from "../store/fs_type.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
-
-/** Runtime files that never belong in git. */
-export const GITIGNORE =
-  "# runtime files and caches of track: never commit these\nlock\n*.pid\n.*.tmp\nserver.json\ncache/\n";
-
-/** Git attributes: board entries are separate files, so only the reservations list can clash. */
-export const GITATTRIBUTES =
-  "# track: keep LF everywhere so files stay byte-identical\n* text eol=lf\n";
 
 function isDir(path: string): boolean {
   try {

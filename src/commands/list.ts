@@ -2,7 +2,8 @@
 import { bool, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { printJson, table, ticketJson } from "../cli/output.ts";
+import { printJson, table } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { filterTickets, sortTickets } from "../model/queries.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 

@@ -2,7 +2,8 @@
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { logTicket } from "../operations/update.ts";
 import { logEntriesOf } from "../model/ticket.ts";
 import { oneTicket } from "./show.ts";

@@ -1,6 +1,7 @@
 /** `track mcp`: a Model Context Protocol server over stdio (its code loads only here). */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
+import { VERSION } from "../cli/version.ts";
 
 export default defineCommand({
   name: "mcp",
@@ -16,10 +17,7 @@ export default defineCommand({
   async run(opts, ctx) {
     const defaultAgent = ctx.agent(opts.agent);
     const store = ctx.store(); // fail fast (exit 4) when there is no store
-    const [{ serveMcp }, { VERSION }] = await Promise.all([
-      import("../integrations/mcp_server.ts"),
-      import("../cli/main.ts"),
-    ]);
+    const { serveMcp } = await import("../integrations/mcp_server.ts");
     await serveMcp({ store: () => store, defaultAgent, cwd: ctx.cwd, now: ctx.now }, VERSION);
   },
 });

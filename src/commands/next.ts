@@ -1,6 +1,7 @@
 /** `track next --agent A`: claim the best ready ticket, atomically. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { claimNext } from "../operations/claims.ts";
 
 export default defineCommand({

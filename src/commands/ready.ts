@@ -1,7 +1,8 @@
 /** `track ready`: what can start now, best first. */
 import { defineCommand, str } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { printJson, table, ticketJson } from "../cli/output.ts";
+import { printJson, table } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { readyTickets } from "../model/ready.ts";
 
 /** `track ready`. */

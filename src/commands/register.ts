@@ -2,7 +2,7 @@
 import { bool, defineCommand, list, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { registerAgent } from "../operations/lifecycle.ts";
-import { agentJson } from "./agents.ts";
+import { agentJson } from "../model/json.ts";
 
 export default defineCommand({
   name: "register",

@@ -1,7 +1,8 @@
 /** `track show T`: the ticket's markdown. */
 import { defineCommand } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
-import { printJson, ticketDetailJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketDetailJson } from "../model/json.ts";
 import { parseId } from "../model/ids.ts";
 
 /** Takes exactly one ticket id positional. */

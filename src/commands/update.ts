@@ -1,11 +1,13 @@
 /** `track update T`: status transitions and fields. */
 import { AGENT_FLAG, bool, defineCommand, list, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
-import { printJson, ticketJson } from "../cli/output.ts";
+import { printJson } from "../cli/output.ts";
+import { ticketJson } from "../model/json.ts";
 import { parseId } from "../model/ids.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
-import { checkText, textFromFlagOrStdin } from "../cli/input.ts";
+import { textFromFlagOrStdin } from "../cli/input.ts";
+import { checkText } from "../model/text.ts";
 import { oneTicket } from "./show.ts";
 
 export default defineCommand({

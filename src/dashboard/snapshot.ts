@@ -2,10 +2,10 @@
  * What the page shows, built from the same read functions the CLI uses: tickets (metadata
  * only), agents, reservations with their overlaps, and the newest board entries.
  */
-import { agentJson } from "../commands/agents.ts";
+import { agentJson } from "../model/json.ts";
 import { readAllAgents } from "../store/agent_records.ts";
 import { type BoardEntry, readBoard } from "../operations/board.ts";
-import { ticketDetailJson, type TicketJson, ticketJson } from "../cli/output.ts";
+import { ticketDetailJson, type TicketJson, ticketJson } from "../model/json.ts";
 import { parseDuration } from "../model/time.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import { readReservations, type Reservation } from "../operations/reservations.ts";

@@ -4,7 +4,7 @@
  * tool call loads only the agent store.
  */
 import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
-import { FUTURE_TOLERANCE_MS } from "../store/clock.ts";
+import { FUTURE_TOLERANCE_MS } from "../model/clock.ts";
 import type { Store } from "../store/store.ts";
 
 /** The part of Claude Code's hook input we read. */

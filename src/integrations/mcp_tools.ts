@@ -9,8 +9,8 @@ import { claimNext, claimTicket } from "../operations/claims.ts";
 import { touchAgent } from "../store/agent_records.ts";
 import { postEntry, readBoard } from "../operations/board.ts";
 import { TrackError, usageError } from "../model/errors.ts";
-import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../cli/output.ts";
-import { checkText } from "../cli/input.ts";
+import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../model/json.ts";
+import { checkText } from "../model/text.ts";
 import { checkAgentName } from "../model/agent.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import {

@@ -3,7 +3,7 @@
  * agent-track 0.1 files (its extra keys are kept as they were).
  */
 import { usageError } from "./errors.ts";
-import type { MonoStamp } from "../store/clock.ts";
+import type { MonoStamp } from "./clock.ts";
 
 /** Liveness of an agent as recorded. `stale` is set by `stale --reclaim`. */
 export type AgentStatus = "active" | "stale" | "deregistered";
@@ -27,7 +27,7 @@ export interface Agent {
   session_id: string | null;
   worktree: string | null;
   lost: LostClaim[];
-  /** Boot-clock reading of the last heartbeat (src/store/clock.ts); null when unavailable. */
+  /** Boot-clock reading of the last heartbeat (src/store/clock.ts reads it); null when unavailable. */
   heartbeat_clock: MonoStamp | null;
   /** Keys this version does not know (from agent-track 0.1 or newer versions), kept sorted. */
   extra: Record<string, unknown>;

@@ -7,7 +7,7 @@
  * reserved as `dir/**`: `normalizePath` writes a path ending in `/` or naming a directory that
  * exists that way. Since `**` may match zero segments, `src/**` also covers the name `src`.
  */
-import { checkNoControls } from "./control_chars.ts";
+import { checkNoControls } from "./text.ts";
 import { isAbsolute, normalize, relative, resolve } from "./path.ts";
 import { usageError } from "./errors.ts";
 

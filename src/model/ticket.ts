@@ -10,6 +10,7 @@ import {
   parseFrontMatter,
 } from "./front_matter.ts";
 import { normalizeId, TICKET_ID } from "./ids.ts";
+import { MAX_TITLE_BYTES } from "./text.ts";
 import { isPriority, isStatus, type Priority, type Status } from "./transitions.ts";
 
 /** A ticket as stored. */
@@ -57,11 +58,6 @@ export const TICKET_KEYS = [
   "updated",
   "claim_epoch",
 ] as const;
-
-/** Longest title accepted, in UTF-8 bytes. */
-export const MAX_TITLE_BYTES = 1024;
-/** Longest description accepted, in UTF-8 bytes. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 const KNOWN = new Set<string>(TICKET_KEYS);
 const ENCODER = new TextEncoder();

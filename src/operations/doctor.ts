@@ -8,7 +8,8 @@
 import { dirname, join } from "../model/path.ts";
 import { TrackError } from "../model/errors.ts";
 import { agentPath, readAllAgents } from "../store/agent_records.ts";
-import { FUTURE_TOLERANCE_MS, heartbeatAge, monotonicNow } from "../store/clock.ts";
+import { monotonicNow } from "../store/clock.ts";
+import { FUTURE_TOLERANCE_MS, heartbeatAge } from "../model/clock.ts";
 import { formatAge } from "../model/time.ts";
 import { readBoard } from "./board.ts";
 import { readReservations, releaseWhere } from "./reservations.ts";

@@ -14,9 +14,10 @@ import {
   touchAgent,
   writeAgent,
 } from "../store/agent_records.ts";
-import { recordLostClaim } from "./claims.ts";
-import { heartbeatAge, monotonicNow } from "../store/clock.ts";
-import { checkLabels, checkLine } from "./create.ts";
+import { recordLostClaim } from "./fencing.ts";
+import { monotonicNow } from "../store/clock.ts";
+import { heartbeatAge } from "../model/clock.ts";
+import { checkLabels, checkLine } from "../model/text.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {

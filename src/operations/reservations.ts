@@ -9,7 +9,7 @@ import { parseJsonObject, readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { normalizePath, patternsOverlap } from "../model/reservation_paths.ts";
-import { assertNotFenced } from "./claims.ts";
+import { assertNotFenced } from "./fencing.ts";
 import { touchAgent } from "../store/agent_records.ts";
 import { isoSeconds } from "../model/time.ts";
 

@@ -2,17 +2,18 @@
 import { conflictError, usageError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
 import { postEntry } from "./board.ts";
-import {
-  assertMayMove,
-  assertNotFenced,
-  claimLocked,
-  heldByOther,
-  recordLostClaim,
-} from "./claims.ts";
+import { assertMayMove, claimLocked, heldByOther } from "./claims.ts";
+import { assertNotFenced, recordLostClaim } from "./fencing.ts";
 import { touchAgent } from "../store/agent_records.ts";
 import { releaseWhere } from "./reservations.ts";
 import type { Store } from "../store/store.ts";
-import { checkBranch, checkLabels, checkSection, checkTitle, trimBlankLines } from "./create.ts";
+import {
+  checkBranch,
+  checkLabels,
+  checkSection,
+  checkTitle,
+  trimBlankLines,
+} from "../model/text.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "../model/transitions.ts";

@@ -15,6 +15,14 @@ import { badDataError, notFoundError, type TrackError } from "../model/errors.ts
 /** Name of the store directory. */
 export const STORE_DIR_NAME = ".track";
 
+/** Runtime files that never belong in git. */
+export const GITIGNORE =
+  "# runtime files and caches of track: never commit these\nlock\n*.pid\n.*.tmp\nserver.json\ncache/\n";
+
+/** Git attributes: board entries are separate files, so only the reservations list can clash. */
+export const GITATTRIBUTES =
+  "# track: keep LF everywhere so files stay byte-identical\n* text eol=lf\n";
+
 /** Name of the file that makes a directory a store. */
 export const CONFIG_FILE = "config.json";
 

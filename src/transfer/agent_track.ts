@@ -25,7 +25,7 @@ import {
 } from "../model/agent.ts";
 import { agentPath, writeAgent } from "../store/agent_records.ts";
 import { entryPath, postEntry, serializeEntry, TAG } from "../operations/board.ts";
-import { GITATTRIBUTES, GITIGNORE } from "../commands/init.ts";
+import { GITATTRIBUTES, GITIGNORE } from "../store/discovery.ts";
 import { ensureDir, writeFileAtomic } from "../store/atomic.ts";
 import { ensureDirInside } from "../store/no_follow.ts";
 import { LOCK_FILE } from "../store/lock.ts";

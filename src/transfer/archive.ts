@@ -33,7 +33,7 @@ import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { FrontValue } from "../model/front_matter.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
-import { type TicketJson, ticketJson } from "../cli/output.ts";
+import { type TicketJson, ticketJson } from "../model/json.ts";
 
 /** Marks a document as a track export. */
 export const ARCHIVE_FORMAT = "track-export";

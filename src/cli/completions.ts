@@ -3,8 +3,8 @@
  * flags, choices) so they cannot drift. Ticket ids and agent names are looked up at completion
  * time with `track completions --words tickets|agents`.
  */
-import { type FlagSpec, GLOBAL_FLAGS } from "../cli/args.ts";
-import type { CommandSpec } from "../cli/command.ts";
+import { type FlagSpec, GLOBAL_FLAGS } from "./args.ts";
+import type { CommandSpec } from "./command.ts";
 
 /** Shells we generate for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;

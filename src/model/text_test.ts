@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { checkNoControls, escapeControls, unsafeInLine } from "./control_chars.ts";
+import { checkNoControls, escapeControls, unsafeInLine } from "./text.ts";
 import type { TrackError } from "./errors.ts";
 import { MemoryIo } from "../cli/io.ts";
 

@@ -1,0 +1,65 @@
+/**
+ * The JSON shapes every surface shares (`--json`, MCP tools, the dashboard API, export): stable
+ * key order, explicit nulls, versioned by {@linkcode JSON_SCHEMA}. docs/json.md documents them.
+ */
+import type { Agent } from "./agent.ts";
+import {
+  acceptanceOf,
+  descriptionOf,
+  logEntriesOf,
+  type Ticket,
+  type TicketSummary,
+} from "./ticket.ts";
+
+/** Version of every `--json` shape; bumped on any breaking change. */
+export const JSON_SCHEMA = 1;
+
+/** The JSON form of a ticket's metadata (stable key order, explicit nulls). */
+export type TicketJson = Omit<TicketSummary, "extra">;
+
+/** Metadata of a ticket for `--json`. */
+export function ticketJson(t: TicketSummary): TicketJson {
+  return {
+    id: t.id,
+    title: t.title,
+    status: t.status,
+    priority: t.priority,
+    created: t.created,
+    created_by: t.created_by,
+    claimed_by: t.claimed_by,
+    claimed_at: t.claimed_at,
+    labels: t.labels,
+    branch: t.branch,
+    files: t.files,
+    depends_on: t.depends_on,
+    updated: t.updated,
+    claim_epoch: t.claim_epoch,
+  };
+}
+
+/** A ticket with its body, description, Acceptance Criteria and Work Log, for `show --json`. */
+export function ticketDetailJson(t: Ticket) {
+  return {
+    ...ticketJson(t),
+    description: descriptionOf(t.body),
+    acceptance: acceptanceOf(t.body),
+    log: logEntriesOf(t.body),
+    body: t.body,
+  };
+}
+
+/** The JSON form of an agent. */
+export function agentJson(a: Agent, now: Date, tickets: string[], reservations: number) {
+  return {
+    id: a.id,
+    status: a.status,
+    registered_at: a.registered_at,
+    last_heartbeat: a.last_heartbeat,
+    heartbeat_age_s: Math.max(0, Math.floor((now.getTime() - Date.parse(a.last_heartbeat)) / 1000)),
+    capabilities: a.capabilities,
+    session_id: a.session_id,
+    worktree: a.worktree,
+    tickets,
+    reservations,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Fencing: an agent whose claim was taken (reclaimed as stale, taken with `--force`, moved by
+ * someone else) gets a `lost` note on its agent record; its later writes to that ticket (update,
+ * log, reserving files) are refused until it claims the ticket again. Claims, updates, stale
+ * reclaim and reservations all apply it, so it is its own module.
+ */
+import { conflictError } from "../model/errors.ts";
+import { isoSeconds } from "../model/time.ts";
+import type { Ticket } from "../model/ticket.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { readAgent, writeAgent } from "../store/agent_records.ts";
+
+/**
+ * Refuses (exit 3) when `agent` lost its claim on `ticket` (reclaimed, taken with `--force`,
+ * moved by someone else) and has not claimed it again since: a late writer cannot overwrite
+ * the new holder's work, nor go on with a ticket taken out of its hands.
+ */
+export function assertNotFenced(store: Store, agent: string, ticket: Ticket, action: string): void {
+  const record = readAgent(store, agent);
+  const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
+  if (!lost) return;
+  // Claimed again since (a newer epoch): the note is history. A claim clears it anyway.
+  if (ticket.claimed_by === agent && ticket.claim_epoch !== lost.epoch) return;
+  const now = ticket.claimed_by === null
+    ? `it is in ${ticket.status}, unclaimed`
+    : ticket.claimed_by === agent
+    ? `it is in ${ticket.status}, no longer in its hands`
+    : `it is now held by "${ticket.claimed_by}"`;
+  throw conflictError(
+    `Cannot ${action} "${ticket.id}": "${agent}" lost its claim at ${lost.at} (${lost.reason}); ${now}`,
+    `track next --agent ${agent} (or track board --last 20 to see what happened)`,
+    { ticket: ticket.id, lost_at: lost.at, reason: lost.reason, holder: ticket.claimed_by },
+  );
+}
+
+/** Records on `agent` that it lost its claim on `ticket` (inside a mutation). */
+export function recordLostClaim(
+  tx: Tx,
+  agent: string,
+  ticket: Ticket,
+  reason: string,
+  now: Date,
+): void {
+  const record = readAgent(tx.store, agent);
+  if (!record) return;
+  record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
+  record.lost.push({ ticket: ticket.id, epoch: ticket.claim_epoch, at: isoSeconds(now), reason });
+  // Keep the notes bounded: an agent never needs more than its recent losses.
+  if (record.lost.length > 50) record.lost = record.lost.slice(-50);
+  writeAgent(tx, record);
+}
