@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { tempStore } from "./helpers.ts";
-import { freePort, launchBrowser, seedDemo } from "./dashboard_helpers.ts";
+import { launchBrowser, seedDemo } from "./dashboard_helpers.ts";
 
 const SCREENSHOT = fileURLToPath(new URL("../docs/dashboard.png", import.meta.url));
 
@@ -18,10 +18,12 @@ Deno.test({
   async fn(t) {
     await using ts = await tempStore();
     await seedDemo(ts.dir);
-    const port = freePort();
-    const serve = await ts.track(["serve", "-d", "--port", String(port)]);
+    // Port 0: the server picks a free port and reports it (a port probed first can be taken).
+    const serve = await ts.track(["serve", "-d", "--port", "0"]);
     assertEquals(serve.code, 0, serve.stderr);
     const url = serve.stdout.trim();
+    const port = Number(new URL(url).port);
+    assert(port > 0, url);
     try {
       await using browser = await launchBrowser();
       const page = browser.page;
@@ -298,7 +300,7 @@ Deno.test({
       stdin: ">".repeat(10_000) + " deep",
     });
     assertEquals(r.code, 0, r.stderr);
-    const serve = await ts.track(["serve", "-d", "--port", String(freePort())]);
+    const serve = await ts.track(["serve", "-d", "--port", "0"]);
     assertEquals(serve.code, 0, serve.stderr);
     const url = serve.stdout.trim();
     try {

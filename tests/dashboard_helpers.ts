@@ -14,14 +14,6 @@ import { exists, testCommand } from "./helpers.ts";
 /** Debian's Chromium, driven by playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** A port nobody listens on right now. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** Makes sure Chromium is installed: installs it when we are root, otherwise says how. */
 export async function ensureChromium(): Promise<string> {
   if (exists(CHROMIUM)) return CHROMIUM;

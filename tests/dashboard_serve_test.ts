@@ -1,14 +1,11 @@
 // `track serve -d` / `track stop` end to end: real detached processes, real pid files.
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { MAIN, type TempStore, tempStore, testCommand } from "./helpers.ts";
 
-/** A port nobody listens on right now. */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+/**
+ * Servers in these tests bind port 0 and report the port they got: a port probed free first can
+ * be taken by another process before the server binds it.
+ */
 
 function alive(pid: number): boolean {
   try {
@@ -26,10 +23,29 @@ interface ServerJson {
   instance: string;
 }
 
-async function serveD(ts: TempStore, port: number) {
-  const r = await ts.track(["serve", "-d", "--port", String(port), "--json"]);
+async function serveD(ts: TempStore) {
+  const r = await ts.track(["serve", "-d", "--port", "0", "--json"]);
   assertEquals(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as { url: string; pid: number; already: boolean; detached: boolean };
+  const out = JSON.parse(r.stdout) as {
+    url: string;
+    pid: number;
+    port: number;
+    already: boolean;
+    detached: boolean;
+  };
+  assert(out.port > 0, `serve -d reported port ${out.port}`);
+  return out;
+}
+
+/** Reads up to the first newline; fails (never spins) when the stream ends before one. */
+async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<string> {
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before a full line: ${JSON.stringify(out)}`);
+    out += value;
+  }
+  return out;
 }
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -39,8 +55,8 @@ Deno.test({
   ...opts,
   async fn() {
     await using ts = await tempStore();
-    const port = freePort();
-    const first = await serveD(ts, port);
+    const first = await serveD(ts);
+    const port = first.port;
     try {
       assertEquals(first.url, `http://127.0.0.1:${port}/`);
       assertEquals(first.already, false);
@@ -60,7 +76,7 @@ Deno.test({
       assertStringIncludes(second.stderr, `already running at ${first.url} (pid ${first.pid}`);
       assertEquals(ts.read("server.json"), before);
       // Also in the foreground, and on another port: it points at the running one.
-      const third = await ts.track(["serve", "--port", String(freePort())]);
+      const third = await ts.track(["serve", "--port", "0"]);
       assertEquals(third.code, 0);
       assertStringIncludes(third.stderr, "already running");
       assertEquals(ts.read("server.json"), before);
@@ -94,7 +110,7 @@ Deno.test({
       const stale = {
         schema: 1,
         pid: sleeper.pid,
-        port: freePort(),
+        port: 1,
         url: "http://127.0.0.1:1/",
         instance: "old",
         stop_secret: "x",
@@ -109,8 +125,7 @@ Deno.test({
 
       // A pid file naming a live process that is not ours is replaced by a new serve.
       Deno.writeTextFileSync(`${ts.dir}/server.json`, JSON.stringify(stale));
-      const port = freePort();
-      const s = await serveD(ts, port);
+      const s = await serveD(ts);
       try {
         assertEquals(s.already, false);
         const info = JSON.parse(ts.read("server.json")) as ServerJson;
@@ -230,17 +245,15 @@ Deno.test({
   ...opts,
   async fn() {
     await using ts = await tempStore();
-    const port = freePort();
     const child = testCommand(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", MAIN, "serve", "--port", String(port)],
+      args: ["run", "-A", "--quiet", MAIN, "serve", "--port", "0"],
       cwd: ts.root,
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    while (!out.includes("\n")) out += (await reader.read()).value ?? "";
-    assertEquals(out.trim(), `http://127.0.0.1:${port}/`);
+    const out = await readLine(reader);
+    assertMatch(out.trim(), /^http:\/\/127\.0\.0\.1:[1-9]\d*\/$/);
     // The URL is printed after server.json is written: both are there now.
     assertEquals(JSON.parse(ts.read("server.json")).pid, child.pid);
     assertEquals((await (await fetch(`${out.trim()}api/ping`)).json()).pid, child.pid);

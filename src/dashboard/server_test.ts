@@ -139,7 +139,11 @@ Deno.test({
       assertStringIncludes((await reader.read()).value!, "event: hello");
       const cli = ts.track(["create", "--title", "From the CLI"]);
       let seen = "";
-      while (!seen.includes("event: change")) seen += (await reader.read()).value ?? "";
+      while (!seen.includes("event: change")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`event stream ended before a change event: ${seen}`);
+        seen += value;
+      }
       assertEquals((await cli).code, 0);
       await reader.cancel();
       const snap = await (await fetch(`${server.url}api/snapshot`)).json();

@@ -82,17 +82,33 @@ export class WorkerPool implements AsyncDisposable {
   }
 }
 
-/** Suite size multiplier from TRACK_SUITE_SCALE (default 1 = the CI size). */
+/**
+ * Suite size multiplier from TRACK_SUITE_SCALE (default 1 = the CI size). Anything but a number
+ * above 0 is refused: a suite that silently shrinks to nothing passes without checking anything.
+ */
 export function scale(): number {
   const raw = Deno.env.get("TRACK_SUITE_SCALE");
-  const n = raw === undefined || raw === "" ? 1 : Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : 1;
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new Error(`TRACK_SUITE_SCALE=${raw}: expected a number above 0 (1 is the CI size)`);
+  }
+  return n;
 }
 
-/** An integer size: `env` var if set, else `base` times TRACK_SUITE_SCALE (at least `min`). */
+/**
+ * An integer size: `env` var if set, else `base` times TRACK_SUITE_SCALE (at least `min`). A
+ * variable below `min` (0 above all: a suite that runs nothing and passes) is refused.
+ */
 export function size(env: string, base: number, min = 1): number {
   const raw = Deno.env.get(env);
-  if (raw !== undefined && raw !== "" && Number.isFinite(Number(raw))) return Number(raw);
+  if (raw !== undefined && raw !== "") {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new Error(`${env}=${raw}: expected a whole number of at least ${min}`);
+    }
+    return n;
+  }
   return Math.max(min, Math.round(base * scale()));
 }
 
