@@ -296,7 +296,7 @@ Deno.test({
     // I/O failure: every fsync fails (only the child writes), so writing server.json fails (7).
     let out: Deno.CommandOutput;
     try {
-      out = await new Deno.Command("strace", {
+      out = await testCommand("strace", {
         args: ["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync", "-e"]
           .concat(["inject=fsync,fdatasync:error=EIO", Deno.execPath(), "run", "-A", "--quiet"])
           .concat([MAIN, "serve", "-d", "--port", "0"]),

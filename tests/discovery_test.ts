@@ -223,7 +223,7 @@ Deno.test("migrate --from a directory that is not an agent-track store refuses a
 Deno.test("TRACK_DIR at an agent-track 0.1 store: migrate converts it, other commands point there", async () => {
   await using s = await tempStore({ init: false });
   const fixture = new URL("./fixtures/agent-track-0.1", import.meta.url).pathname;
-  const cp = new Deno.Command("cp", { args: ["-R", fixture, s.dir] }).outputSync();
+  const cp = testCommand("cp", { args: ["-R", fixture, s.dir] }).outputSync();
   assertEquals(cp.code, 0);
   const elsewhere = await Deno.makeTempDir({ prefix: "track-cwd-" });
   try {

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { snapshot, tempStore } from "./helpers.ts";
+import { snapshot, tempStore, testCommand } from "./helpers.ts";
 
 interface DoctorJson {
   healthy: boolean;
@@ -187,7 +187,7 @@ Deno.test("doctor: server.json of a killed server that is a zombie is a dead ser
   await using s = await tempStore();
   // `sleep 0` exits while its parent, exec'd into `sleep 30`, never reaps it: a zombie, as a
   // killed `serve -d` stays when nothing reaps it.
-  const parent = new Deno.Command("sh", {
+  const parent = testCommand("sh", {
     args: ["-c", "sleep 0 & echo $!; exec sleep 30"],
     stdout: "piped",
   }).spawn();

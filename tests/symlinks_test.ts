@@ -5,7 +5,7 @@
  * `doctor` lists every link (src/store/no_follow.ts).
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { snapshot, type TempStore, tempStore } from "./helpers.ts";
+import { snapshot, type TempStore, tempStore, testCommand } from "./helpers.ts";
 
 const VICTIM_TEXT = "precious data, not track's\n";
 
@@ -246,7 +246,7 @@ Deno.test("symlinks: hooks install --git never writes through a link in a commit
   await using s = await tempStore();
   await using o = await outside();
   const git = (...args: string[]) =>
-    new Deno.Command("git", { args, cwd: s.root, stdout: "null", stderr: "null" }).outputSync();
+    testCommand("git", { args, cwd: s.root, stdout: "null", stderr: "null" }).outputSync();
   assertEquals(git("init", "-q").code, 0);
   assertEquals(git("config", "core.hooksPath", ".githooks").code, 0);
   Deno.mkdirSync(`${s.root}/.githooks`);

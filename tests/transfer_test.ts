@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { snapshot, type TempStore, tempStore } from "./helpers.ts";
+import { snapshot, type TempStore, tempStore, testCommand } from "./helpers.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent-track-0.1", import.meta.url));
 
@@ -150,7 +150,7 @@ function makeReadOnly(dir: string, on: boolean): boolean {
     for (const p of [`${dir}/lock`, dir]) Deno.chmodSync(p, on ? 0o555 : 0o755);
     return true;
   }
-  const r = new Deno.Command("chattr", {
+  const r = testCommand("chattr", {
     args: [on ? "+i" : "-i", `${dir}/lock`, dir],
     stdout: "null",
     stderr: "null",

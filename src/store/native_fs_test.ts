@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { testCommand } from "../../tests/helpers.ts";
 import { lstatPath, openDir, type Stat } from "./native_fs.ts";
 
 /** A directory holding every kind of entry a tickets/ directory may meet. */
@@ -98,10 +99,9 @@ Deno.test("openDir: TRACK_NATIVE_FS=0 turns the native path off (the benchmark's
   if (Deno.build.os !== "linux") return;
   const module = new URL("./native_fs.ts", import.meta.url).href;
   const native = async (value: string) => {
-    const out = await new Deno.Command(Deno.execPath(), {
+    const out = await testCommand(Deno.execPath(), {
       args: ["eval", `import { openDir } from "${module}"; console.log(openDir(".").native);`],
-      clearEnv: true,
-      env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1", TRACK_NATIVE_FS: value },
+      env: { TRACK_NATIVE_FS: value },
       stdout: "piped",
     }).output();
     return new TextDecoder().decode(out.stdout).trim();
