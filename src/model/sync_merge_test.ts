@@ -596,6 +596,15 @@ Deno.test("mergeStores() output is deterministic, and every event's name is new"
   const r2 = merge(b, o, t);
   assertEquals([...r1.tree], [...r2.tree]);
   assertEquals(r1.events.length, 1);
+  // Whatever order the maps were filled in (here: two renumbered tickets, two events).
+  const mk = (id: string, side: string) =>
+    ticket(id, { title: side + id, created: side === "o" ? T0 : "2026-11-26T00:00:00Z" });
+  const o2 = tree(mk("T-0002", "o"), mk("T-0003", "o"));
+  const o2r = new Map([...o2].reverse());
+  const t2 = tree(mk("T-0002", "t"), mk("T-0003", "t"));
+  const x = merge(new Map(), o2, t2);
+  assertEquals(x.events.length, 2);
+  assertEquals([...merge(new Map(), o2r, t2).tree], [...x.tree]);
   // An event name already taken on a side is skipped.
   const taken = put(t, [r1.events[0].path, "occupied\n"]);
   const r3 = merge(b, o, taken);
