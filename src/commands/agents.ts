@@ -6,6 +6,7 @@ import { formatAge, parseDuration } from "../model/time.ts";
 import { agentJson } from "../model/json.ts";
 import { readAllAgents } from "../store/agent_records.ts";
 import { readReservations } from "../operations/reservations.ts";
+import { heldBy } from "../model/holding.ts";
 
 export default defineCommand({
   name: "agents",
@@ -22,10 +23,7 @@ export default defineCommand({
     const { tickets } = readSummaries(store);
     const reservations = readReservations(store);
     const rows = agents.filter((a) => opts.all || a.status !== "deregistered").map((a) => {
-      const held = tickets.filter((t) =>
-        t.claimed_by === a.id && t.status !== "done" && t.status !== "backlog"
-      )
-        .map((t) => t.id);
+      const held = heldBy(tickets, a.id).map((t) => t.id);
       const res = reservations.filter((r) => r.agent === a.id).length;
       return agentJson(a, now, held, res);
     });

@@ -78,7 +78,7 @@ async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<
   const store = storeOrNull(ctx);
   if (store === null) return 0;
   const agent = ctx.agent(undefined);
-  const { describeConflicts, guardConflicts, stagedPaths, ticketsInMessage } = await import(
+  const { commitMessageWarning, describeConflicts, guardConflicts, stagedPaths } = await import(
     "../integrations/git_hooks.ts"
   );
   if (hook === "pre-commit") {
@@ -102,22 +102,16 @@ async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<
   }
   // commit-msg: warn when the agent holds tickets and the message names none.
   if (agent === null || args[0] === undefined) return 0;
-  const held = store.readAllTickets().tickets.filter((t) =>
-    t.claimed_by === agent && t.status !== "done" && t.status !== "backlog"
-  ).map((t) => t.id);
-  if (held.length === 0) return 0;
-  let message = "";
-  try {
-    message = Deno.readTextFileSync(resolve(ctx.cwd, args[0]));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  if (ticketsInMessage(message).length > 0) return 0;
-  ctx.io.err(
-    `track-guard: warning: the commit message names no ticket, and "${agent}" holds ${
-      held.join(", ")
-    } (hint: start the message with "${held[0]}: ")`,
-  );
+  const file = resolve(ctx.cwd, args[0]);
+  const warning = commitMessageWarning(store, agent, () => {
+    try {
+      return Deno.readTextFileSync(file);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      return "";
+    }
+  });
+  if (warning !== null) ctx.io.err(warning);
   return 0;
 }
 

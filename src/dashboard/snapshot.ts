@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { openDeps } from "../model/ready.ts";
 import { STATUSES } from "../model/transitions.ts";
+import { heldBy } from "../model/holding.ts";
 
 /** Version of the dashboard API shapes. */
 export const API_SCHEMA = 1;
@@ -75,9 +76,7 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
   const { agents, problems: agentProblems } = readAllAgents(store);
   for (const p of agentProblems) problems.push(p.error.message);
   const agentRows = agents.filter((a) => a.status !== "deregistered").map((a) => {
-    const held = tickets.filter((t) =>
-      t.claimed_by === a.id && t.status !== "done" && t.status !== "backlog"
-    ).map((t) => t.id);
+    const held = heldBy(tickets, a.id).map((t) => t.id);
     const row = agentJson(a, now, held, reservations.filter((r) => r.agent === a.id).length);
     return {
       ...row,

@@ -10,6 +10,7 @@ import { tempPathFor } from "../store/atomic.ts";
 import { conflictError, TrackError } from "../model/errors.ts";
 import { conflictsFor, readReservations, type Reservation } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
+import { heldBy } from "../model/holding.ts";
 
 /** The git hooks we install. */
 export const GIT_HOOKS = ["pre-commit", "commit-msg"] as const;
@@ -204,4 +205,21 @@ export function describeConflicts(conflicts: readonly GuardConflict[]): string {
 export function ticketsInMessage(message: string): string[] {
   const text = message.split("\n").filter((l) => !l.startsWith("#")).join("\n");
   return [...new Set([...text.matchAll(/\bT-\d{4,9}\b/g)].map((m) => m[0]))];
+}
+
+/**
+ * The commit-msg rule: a warning when `agent` holds tickets (src/model/holding.ts) and the
+ * commit message names none of them, else null. Never refuses a commit. The message is read
+ * only when the agent holds something.
+ */
+export function commitMessageWarning(
+  store: Store,
+  agent: string,
+  message: () => string,
+): string | null {
+  const held = heldBy(store.readAllTickets().tickets, agent).map((t) => t.id);
+  if (held.length === 0 || ticketsInMessage(message()).length > 0) return null;
+  return `track-guard: warning: the commit message names no ticket, and "${agent}" holds ${
+    held.join(", ")
+  } (hint: start the message with "${held[0]}: ")`;
 }

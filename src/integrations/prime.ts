@@ -12,6 +12,7 @@ import { patternsOverlap } from "../model/reservation_paths.ts";
 import type { Store } from "../store/store.ts";
 import { readyTickets } from "../model/ready.ts";
 import type { Ticket } from "../model/ticket.ts";
+import { heldBy } from "../model/holding.ts";
 
 /** Key on the agent record that holds when it last read the board through prime. */
 export const READ_MARKER_KEY = "board_read_at";
@@ -97,11 +98,7 @@ function primeCommands(agent: string | null, held: Ticket | null, ready: Ticket 
 export function buildPrime(store: Store, agent: string | null, now: Date): PrimeData {
   const record = agent === null ? null : readAgent(store, agent);
   const tickets = store.readAllTickets().tickets;
-  const held: Ticket[] = agent === null
-    ? []
-    : tickets.filter((t) =>
-      t.claimed_by === agent && t.status !== "done" && t.status !== "backlog"
-    );
+  const held: Ticket[] = agent === null ? [] : heldBy(tickets, agent);
   const ready = readyTickets(tickets);
   const since = readMarker(record) ?? now.getTime() - DEFAULT_WINDOW_MS;
   const posts = readBoard(store, { last: 200, since: Math.floor(since / 1000) * 1000 }).entries

@@ -16,6 +16,7 @@ import { openDependencies } from "./dependencies.ts";
 import type { Ticket, TicketSummary } from "../model/ticket.ts";
 import { touchAgent, writeAgent } from "../store/agent_records.ts";
 import { recordLostClaim } from "./fencing.ts";
+import { holderOf, isHeldBy } from "../model/holding.ts";
 
 /** Result of a claim. */
 export interface ClaimResult {
@@ -32,10 +33,8 @@ export interface ClaimResult {
  * {@linkcode assertMayMove}. A ticket in review or done is no longer in its claimer's hands.
  */
 export function heldByOther(ticket: TicketSummary, actor: string | null): string | null {
-  const held = ticket.status === "claimed" || ticket.status === "in-progress";
-  return held && ticket.claimed_by !== null && ticket.claimed_by !== actor
-    ? ticket.claimed_by
-    : null;
+  const holder = holderOf(ticket);
+  return holder !== actor ? holder : null;
 }
 
 /**
@@ -81,9 +80,7 @@ export function claimLocked(
   options: { force: boolean; now: Date },
 ): ClaimResult {
   const { force, now } = options;
-  if (
-    ticket.claimed_by === agent && (ticket.status === "claimed" || ticket.status === "in-progress")
-  ) {
+  if (isHeldBy(ticket, agent)) {
     touchAgent(tx, agent, now);
     return { ticket, already: true, takenFrom: null };
   }

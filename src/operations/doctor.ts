@@ -21,6 +21,7 @@ import { networkFsType } from "../store/fs_type.ts";
 import { readLockHolder } from "../store/lock.ts";
 import { findLinks } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
+import { holderOf } from "../model/holding.ts";
 
 /** What kind of trouble a finding is. */
 export type FindingKind =
@@ -571,9 +572,9 @@ export async function runDoctor(
     }
   }
   for (const t of tickets) {
-    if (t.claimed_by === null || !(t.status === "claimed" || t.status === "in-progress")) continue;
-    if (brokenAgents.has(t.claimed_by)) continue;
-    const a = agents.get(t.claimed_by);
+    const holder = holderOf(t);
+    if (holder === null || brokenAgents.has(holder)) continue;
+    const a = agents.get(holder);
     if (a === undefined || a.status === "deregistered") {
       findings.push(
         finding(

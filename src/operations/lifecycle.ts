@@ -18,6 +18,7 @@ import { recordLostClaim } from "./fencing.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { heartbeatAge } from "../model/clock.ts";
 import { checkLabels, checkLine } from "../model/text.ts";
+import { heldBy, isHeldBy } from "../model/holding.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {
@@ -92,9 +93,7 @@ export async function heartbeat(store: Store, agent: string, now: Date): Promise
 
 /** Tickets `agent` holds in claimed or in-progress (what goes back on release). */
 export function releasableTickets(store: Store, agent: string): Ticket[] {
-  return store.readAllTickets().tickets.filter((t) =>
-    t.claimed_by === agent && (t.status === "claimed" || t.status === "in-progress")
-  );
+  return heldBy(store.readAllTickets().tickets, agent);
 }
 
 function returnToBacklog(
@@ -237,7 +236,7 @@ export async function reclaimStale(
       const reclaimed: string[] = [];
       let ownReleased = 0;
       for (const t of tickets) {
-        if (t.claimed_by === agent.id && (t.status === "claimed" || t.status === "in-progress")) {
+        if (isHeldBy(t, agent.id)) {
           ownReleased += returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
           reclaimed.push(t.id);
         }
