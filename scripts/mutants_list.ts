@@ -33,7 +33,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "fencing-skipped",
     breaks: "a holder whose claim was taken still writes to the ticket",
-    file: "src/operations/claims.ts",
+    file: "src/operations/fencing.ts",
     find: `  if (!lost) return;\n`,
     replace: `  if (agent !== "" || !lost) return; // mutant\n`,
     suite: "tests/suites/claims_test.ts",
@@ -59,7 +59,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "heartbeat-wall-clock-only",
     breaks: "heartbeat age ignores the boot clock, so a clock jump takes live claims",
-    file: "src/store/clock.ts",
+    file: "src/model/clock.ts",
     find:
       `if (heartbeat.mono !== null && now.mono !== null && heartbeat.mono.boot === now.mono.boot) {`,
     replace:
