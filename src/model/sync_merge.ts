@@ -86,7 +86,7 @@ export interface Loss {
   kind: LossKind;
   /** Whose change was not kept. `theirs` only for an unparseable published file replaced. */
   side: "ours" | "theirs";
-  /** The file concerned (its path in `ours`, before any renumbering). */
+  /** The file concerned (for a renumbered ticket of ours: its new path). */
   path: string;
   ticket: string | null;
   agent: string | null;
@@ -445,11 +445,12 @@ function mergeTicket(b: Ticket | null, o: Ticket, t: Ticket, ctx: TicketCtx): Ti
       lose(
         conflict(),
         {
-          kind: "claim",
+          // Same holder and tenure: only the status differs, no claim was lost.
+          kind: sameTenure ? "field" : "claim",
           path: ctx.path,
           ticket: id,
           agent: o.claimed_by,
-          field: "claim",
+          field: sameTenure ? "status" : "claim",
           dropped: describeClaim(o),
           kept: describeClaim(t),
         },
@@ -791,6 +792,28 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     return t;
   }
 
+  /** The published file does not parse: ours replaces it, and its bytes go to the board. */
+  function replaceTheirs(
+    path: string,
+    ticket: string | null,
+    o: FileValue,
+    t: FileValue,
+    error: string,
+  ): FileValue {
+    const n = rec.note("sync-conflict", path, ticket, `Sync replaced the unparseable ${path}`);
+    lose(n, {
+      kind: "file",
+      side: "theirs",
+      path,
+      ticket,
+      agent: null,
+      field: null,
+      dropped: shown(t),
+      kept: shown(o),
+    }, `- the published ${path} does not parse (${error}); it was:\n${indent(shown(t))}`);
+    return o;
+  }
+
   /** Board posts never change: ours' different bytes under a taken name get a new name. */
   function repost(path: string, o: FileValue, t: FileValue): FileValue {
     const dot = path.endsWith(".md") ? path.length - 3 : path.length;
@@ -815,21 +838,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     const po = parseTicketFile(o, id);
     const pt = parseTicketFile(t, id);
     if (!po.ok) return keepTheirs(path, id, o, t, `does not parse on this clone (${po.error})`);
-    if (!pt.ok) {
-      // The published file does not parse: ours replaces it, and its bytes go to the board.
-      const n = rec.note("sync-conflict", path, id, `Sync replaced the unparseable ${path}`);
-      lose(n, {
-        kind: "file",
-        side: "theirs",
-        path,
-        ticket: id,
-        agent: null,
-        field: null,
-        dropped: shown(t),
-        kept: shown(o),
-      }, `- the published ${path} does not parse (${pt.error}); it was:\n${indent(shown(t))}`);
-      return o;
-    }
+    if (!pt.ok) return replaceTheirs(path, id, o, t, pt.error);
     const pb = b === undefined ? null : parseTicketFile(b, id);
     const m = mergeTicket(pb?.ok ? pb.value : null, po.value, pt.value, {
       path,
@@ -854,7 +863,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
       return keepTheirs(path, null, o, t, `does not parse on this clone (${po.error})`, name);
     }
     if (!pt.ok) {
-      return keepTheirs(path, null, o, t, `does not parse on the remote (${pt.error})`, name);
+      return replaceTheirs(path, null, o, t, pt.error);
     }
     if (b === undefined) {
       return keepTheirs(
@@ -882,7 +891,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     const po = parseReservationsFile(o);
     const pt = parseReservationsFile(t);
     if (!po.ok) return keepTheirs(path, null, o, t, `does not parse on this clone (${po.error})`);
-    if (!pt.ok) return keepTheirs(path, null, o, t, `does not parse on the remote (${pt.error})`);
+    if (!pt.ok) return replaceTheirs(path, null, o, t, pt.error);
     const pb = b === undefined ? null : parseReservationsFile(b);
     const lb = pb?.ok ? pb.value : [];
     const keyB = new Set(lb.map(entryKey));
@@ -1121,7 +1130,9 @@ function renumber(
 
 /**
  * Drops every depends_on edge of the result that theirs' version of the ticket does not hold
- * and that closes a cycle, in id order, and names each in a `cycle-dropped` event.
+ * and that closes a cycle, in id order, and names each in a `cycle-dropped` event. Only tickets
+ * whose result differs from theirs can hold such an edge; others are parsed only when a search
+ * reaches them.
  */
 function dropCycles(
   out: Map<string, FileValue>,
@@ -1129,16 +1140,30 @@ function dropCycles(
   rec: Recorder,
   parsedTheirs: Map<string, Ticket>,
 ): void {
-  const tickets = new Map<string, { path: string; t: Ticket }>();
+  const cache = new Map<string, Ticket | null>();
+  const resultTicket = (id: string): Ticket | null => {
+    let t = cache.get(id);
+    if (t === undefined) {
+      const v = out.get(`tickets/${id}.md`);
+      const p = v === undefined ? null : parseTicketFile(v, id);
+      t = p?.ok ? p.value : null;
+      cache.set(id, t);
+    }
+    return t;
+  };
+  const candidates: Array<[string, string]> = [];
+  const changed: string[] = [];
   for (const [path, v] of out) {
     const id = TICKET_PATH.exec(path)?.[1];
     if (id === undefined || idNumber(id) === null) continue;
-    const p = parseTicketFile(v, id);
-    if (p.ok) tickets.set(id, { path, t: p.value });
+    const tv = theirs.get(path);
+    if (tv !== undefined && (tv === v || sameFile(tv, v))) continue;
+    changed.push(id);
   }
-  const graph = new Map<string, Set<string>>();
-  const candidates: Array<[string, string]> = [];
-  for (const [id, { path, t }] of [...tickets].sort(([x], [y]) => (x < y ? -1 : 1))) {
+  for (const id of changed.sort()) {
+    const t = resultTicket(id);
+    if (t === null) continue;
+    const path = `tickets/${id}.md`;
     const tv = theirs.get(path);
     let pt = parsedTheirs.get(path) ?? null;
     if (pt === null && tv !== undefined) {
@@ -1146,31 +1171,40 @@ function dropCycles(
       pt = p.ok ? p.value : null;
     }
     const known = new Set(pt?.depends_on ?? []);
-    graph.set(id, new Set());
-    for (const d of t.depends_on) {
-      if (known.has(d)) graph.get(id)!.add(d);
-      else candidates.push([id, d]);
-    }
+    for (const d of t.depends_on) if (!known.has(d)) candidates.push([id, d]);
   }
+  if (candidates.length === 0) return;
+  // Candidate edges not (yet) accepted are left out of the graph.
+  const pending = new Set(candidates.map(([id, d]) => `${id}>${d}`));
+  const tickets = new Map<string, { path: string; t: Ticket }>();
+  for (const [id] of candidates) {
+    tickets.set(id, { path: `tickets/${id}.md`, t: resultTicket(id)! });
+  }
+  /** A dependency path from `from` to `to` over accepted edges, or null. */
   const pathTo = (from: string, to: string): string[] | null => {
-    const seen = new Set<string>();
-    const stack: Array<[string, string[]]> = [[from, [from]]];
+    const parent = new Map<string, string | null>([[from, null]]);
+    const stack = [from];
     while (stack.length > 0) {
-      const [cur, trail] = stack.pop()!;
-      if (cur === to) return trail;
-      if (seen.has(cur)) continue;
-      seen.add(cur);
-      for (const next of [...(graph.get(cur) ?? [])].sort().reverse()) {
-        stack.push([next, [...trail, next]]);
+      const cur = stack.pop()!;
+      if (cur === to) {
+        const trail: string[] = [];
+        for (let c: string | null = cur; c !== null; c = parent.get(c)!) trail.push(c);
+        return trail.reverse();
+      }
+      const deps = resultTicket(cur)?.depends_on ?? [];
+      for (const next of [...deps].sort().reverse()) {
+        if (parent.has(next) || pending.has(`${cur}>${next}`)) continue;
+        parent.set(next, cur);
+        stack.push(next);
       }
     }
     return null;
   };
   const dropped = new Map<string, string[]>();
   for (const [id, d] of candidates) {
-    const back = pathTo(d, id);
+    const back = d === id ? [id] : pathTo(d, id);
     if (back === null) {
-      graph.get(id)!.add(d);
+      pending.delete(`${id}>${d}`);
       continue;
     }
     const { path } = tickets.get(id)!;

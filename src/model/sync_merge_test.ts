@@ -225,6 +225,12 @@ Deno.test("mergeStores() claim group changed on one side only is taken from that
   const m2 = readTicket(r2, "T-0002");
   assertEquals([m2.claimed_by, m2.extra], ["agent-b", [["claim_id", "c1-9"]]]);
   assertStringIncludes(eventsText(r2), "claim_id c2-7");
+  // Same holder and tenure, statuses apart: a status loss, not a lost claim.
+  const o3 = tree(ticket("T-0001", { ...claimed("agent-a", 1), status: "review" }));
+  const t3 = tree(ticket("T-0001", { ...claimed("agent-a", 1), status: "backlog" }));
+  const r3 = merge(b, o3, t3);
+  assertEquals(readTicket(r3, "T-0001").status, "backlog");
+  assertEquals(r3.report.losses.map((l) => [l.kind, l.field]), [["field", "status"]]);
 });
 
 Deno.test("mergeStores() scalars merge per field; both changed: theirs, ours in a Work Log line", () => {
@@ -365,6 +371,23 @@ Deno.test("mergeStores() a ticket that does not parse on one side: the other sid
   assertEquals([readTicket(r3, "T-0001").title, readTicket(r3, "T-0001").labels], ["t", [
     "x",
     "y",
+  ]]);
+});
+
+Deno.test("mergeStores() an unparseable published agent or reservations file gives way to ours", () => {
+  const good = serializeAgent(agent("agent-a", { worktree: "/w" }));
+  const b = tree(agent("agent-a"), ["reservations.json", reservations()]);
+  const o = tree(["agents/agent-a.json", good], [
+    "reservations.json",
+    reservations(["a.ts", "agent-a", "T-0001", "exclusive"]),
+  ]);
+  const t = tree(["agents/agent-a.json", "{ broken"], ["reservations.json", "{ broken too"]);
+  const r = merge(b, o, t);
+  assertEquals(text(r, "agents/agent-a.json"), good);
+  assertStringIncludes(text(r, "reservations.json"), `"a.ts"`);
+  assertEquals(r.report.losses.map((l) => [l.side, l.dropped]), [["theirs", "{ broken"], [
+    "theirs",
+    "{ broken too",
   ]]);
 });
 
