@@ -1,6 +1,8 @@
 /** The shape of a command: data for help and completions, plus parse and run. */
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { Context } from "./context.ts";
+import { usageError } from "../model/errors.ts";
+import { parseId } from "../model/ids.ts";
 
 /** One subcommand. `parse` turns argv into typed options; `run` does the work. */
 export interface CommandSpec<O = unknown> {
@@ -47,4 +49,18 @@ export function bool(args: ParsedArgs, name: string): boolean {
 /** Reads a list flag (empty when absent). */
 export function list(args: ParsedArgs, name: string): string[] {
   return (args.flags[name] as string[] | undefined) ?? [];
+}
+
+/** Takes exactly one ticket id positional. */
+export function oneTicket(positionals: string[], command: string): string {
+  if (positionals.length === 0) {
+    throw usageError(`"track ${command}" needs a ticket id`, `track ${command} T-0001`);
+  }
+  if (positionals.length > 1) {
+    throw usageError(
+      `"track ${command}" takes one ticket id, got ${positionals.length}`,
+      `track ${command} --help`,
+    );
+  }
+  return parseId(positionals[0]);
 }

@@ -1,9 +1,8 @@
 /** `track archive T`: take a ticket out of every listing, kept in `.track/archive/`. */
-import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, oneTicket, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { archiveTicket, restoreTicket } from "../operations/archive.ts";
-import { oneTicket } from "./show.ts";
 
 export default defineCommand({
   name: "archive",

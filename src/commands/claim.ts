@@ -1,9 +1,8 @@
 /** `track claim T --agent A`: take a backlog ticket. */
-import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, oneTicket, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { claimTicket } from "../operations/claims.ts";
-import { oneTicket } from "./show.ts";
 
 export default defineCommand({
   name: "claim",

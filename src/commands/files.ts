@@ -5,7 +5,7 @@ import { conflictError, usageError } from "../model/errors.ts";
 import { printJson, table } from "../cli/output.ts";
 import { isGlob, patternsOverlap } from "../model/reservation_paths.ts";
 import {
-  conflictsFor,
+  checkPaths,
   readReservations,
   releasePaths,
   reservationPath,
@@ -119,17 +119,7 @@ export default defineCommand({
       return 0;
     }
     if (opts.mode === "check") {
-      const me = ctx.agent(opts.agent);
-      const all = readReservations(store);
-      const results = opts.paths.map(norm).map((path) => {
-        const holders = conflictsFor(all, path, me ?? "\0", "exclusive").filter((r) =>
-          r.mode === "exclusive"
-        );
-        const shared = all.filter((r) =>
-          r.agent !== me && r.mode === "shared" && patternsOverlap(r.path, path)
-        );
-        return { path, free: holders.length === 0, holders, shared };
-      });
+      const results = checkPaths(store, opts.paths.map(norm), ctx.agent(opts.agent));
       if (ctx.json) printJson(ctx, { results });
       else {
         for (const r of results) {

@@ -1,12 +1,11 @@
 /** `track log T -m TEXT`: append to the Work Log. */
-import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, defineCommand, oneTicket, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { logTicket } from "../operations/update.ts";
 import { logEntriesOf } from "../model/ticket.ts";
-import { oneTicket } from "./show.ts";
 
 export default defineCommand({
   name: "log",

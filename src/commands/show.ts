@@ -1,23 +1,7 @@
 /** `track show T`: the ticket's markdown. */
-import { defineCommand } from "../cli/command.ts";
-import { usageError } from "../model/errors.ts";
+import { defineCommand, oneTicket } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketDetailJson } from "../model/json.ts";
-import { parseId } from "../model/ids.ts";
-
-/** Takes exactly one ticket id positional. */
-export function oneTicket(positionals: string[], command: string): string {
-  if (positionals.length === 0) {
-    throw usageError(`"track ${command}" needs a ticket id`, `track ${command} T-0001`);
-  }
-  if (positionals.length > 1) {
-    throw usageError(
-      `"track ${command}" takes one ticket id, got ${positionals.length}`,
-      `track ${command} --help`,
-    );
-  }
-  return parseId(positionals[0]);
-}
 
 export default defineCommand({
   name: "show",

@@ -1,5 +1,5 @@
 /** `track update T`: status transitions and fields. */
-import { AGENT_FLAG, bool, defineCommand, list, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, list, oneTicket, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
@@ -8,7 +8,6 @@ import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/trans
 import { updateTicket } from "../operations/update.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { checkText } from "../model/text.ts";
-import { oneTicket } from "./show.ts";
 
 export default defineCommand({
   name: "update",

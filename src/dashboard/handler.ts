@@ -17,7 +17,7 @@ import { TrackError } from "../model/errors.ts";
 import { type BoardEntry, postEntry, TAG } from "../operations/board.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
-import { isStatus, STATUSES } from "../model/transitions.ts";
+import { parseStatus } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
 import { ASSETS, indexPage } from "./assets.ts";
 import { API_SCHEMA, buildSnapshot, ticketDetail } from "./snapshot.ts";
@@ -324,20 +324,14 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (force !== undefined && typeof force !== "boolean") {
       return fail(400, "usage", '"force" must be true or false');
     }
-    if (!isStatus(status)) {
-      return fail(
-        400,
-        "usage",
-        `Invalid status ${JSON.stringify(status)}: use ${STATUSES.join(", ")}`,
-      );
-    }
+    const to = parseStatus(status); // a usage error (400) naming the statuses
     // A person at the dashboard: agent null, same lock and rules as the CLI. Another agent's
     // ticket is refused with detail.needs_force; the page asks the person and sends force, which
     // takes the ticket (the holder is fenced) but never lifts the transition table.
     const r = await updateTicket(
       deps.store,
       parseId(id),
-      { status, agent: null, force: false, takeOver: force === true },
+      { status: to, agent: null, force: false, takeOver: force === true },
       now(),
     );
     deps.feed?.poke();

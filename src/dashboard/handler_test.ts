@@ -365,7 +365,13 @@ Deno.test("handler move goes through updateTicket: legal move written, illegal r
 
   const badStatus = await fx.handle(write("/api/move", { id: "T-0001", status: "gone" }));
   assertEquals(badStatus.status, 400);
-  await badStatus.body?.cancel();
+  // The same words as the CLI and MCP (parseStatus, src/model/transitions.ts).
+  assertEquals((await badStatus.json()).error, {
+    kind: "usage",
+    message: 'Invalid status "gone": expected one of backlog, claimed, in-progress, review, done',
+    hint: null,
+    detail: null,
+  });
   const missing = await fx.handle(write("/api/move", { id: "T-0042", status: "review" }));
   assertEquals(missing.status, 404);
   await missing.body?.cancel();

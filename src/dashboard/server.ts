@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { conflictError, type ErrorKind, kindOfExit, TrackError } from "../model/errors.ts";
 import type { Store } from "../store/store.ts";
 import { linkError, removeInside } from "../store/no_follow.ts";
+import { procStartTime } from "../store/processes.ts";
 import { createHandler } from "./handler.ts";
 import { ChangeFeed } from "./watch.ts";
 
@@ -82,16 +83,6 @@ export async function removeRuntime(store: Store, instance: string | null): Prom
     if (instance !== null && cur !== null && cur.instance !== instance) return false;
     return removeInside(store.dir, runtimePath(store));
   });
-}
-
-/** Start time of a process (field 22 of /proc/<pid>/stat), or null when unknown. */
-export function procStartTime(pid: number): string | null {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** What answers at the address a runtime file names. */

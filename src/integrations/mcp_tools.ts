@@ -12,18 +12,12 @@ import { TrackError, usageError } from "../model/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../model/json.ts";
 import { checkText } from "../model/text.ts";
 import { checkAgentName } from "../model/agent.ts";
-import { patternsOverlap } from "../model/reservation_paths.ts";
-import {
-  conflictsFor,
-  readReservations,
-  reservationPath,
-  reservePaths,
-} from "../operations/reservations.ts";
+import { checkPaths, reservationPath, reservePaths } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
 import { filterTickets, sortTickets } from "../model/queries.ts";
 import { readyTickets } from "../model/ready.ts";
-import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
+import { parsePriority, parseStatus, PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { logTicket, updateTicket } from "../operations/update.ts";
 
 /** One tool as listed by tools/list. */
@@ -232,24 +226,18 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     }
     case "update": {
       const agent = agentOf(args, ctx, name);
-      const status = optStr(args, "status");
-      const priority = optStr(args, "priority");
+      const statusArg = optStr(args, "status");
+      const status = statusArg === undefined ? undefined : parseStatus(statusArg);
+      const priorityArg = optStr(args, "priority");
+      const priority = priorityArg === undefined ? undefined : parsePriority(priorityArg);
       const title = optStr(args, "title");
-      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-        throw usageError(`Invalid status "${status}": expected one of ${STATUSES.join(", ")}`);
-      }
-      if (priority !== undefined && !(PRIORITIES as readonly string[]).includes(priority)) {
-        throw usageError(
-          `Invalid priority "${priority}": expected one of ${PRIORITIES.join(", ")}`,
-        );
-      }
       if (status === undefined && priority === undefined && title === undefined) {
         throw usageError(`"update" needs status, priority or title`);
       }
       if (title !== undefined) checkText(title, "title");
       const r = await updateTicket(store, parseId(reqStr(args, "id")), {
-        status: status as Status | undefined,
-        priority: priority as Priority | undefined,
+        status,
+        priority,
         title,
         agent,
         force: false,
@@ -266,11 +254,8 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       const id = optStr(args, "id");
       if (id !== undefined) return ok({ ticket: ticketDetailJson(store.readTicket(parseId(id))) });
       const status = optStr(args, "status");
-      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-        throw usageError(`Invalid status "${status}": expected one of ${STATUSES.join(", ")}`);
-      }
       const list = sortTickets(filterTickets(store.readAllTickets().tickets, {
-        status: status as Status | undefined,
+        status: status === undefined ? undefined : parseStatus(status),
         agent: optStr(args, "agent"),
         label: optStr(args, "label"),
         all: args.all === true,
@@ -313,18 +298,8 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     case "files_check": {
       const me = optStr(args, "agent") ?? ctx.defaultAgent;
       const root = projectRoot(store.dir, ctx.cwd);
-      const all = readReservations(store);
-      const results = paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root })).map(
-        (path) => {
-          const holders = conflictsFor(all, path, me ?? "\0", "exclusive").filter((r) =>
-            r.mode === "exclusive"
-          );
-          const shared = all.filter((r) =>
-            r.agent !== me && r.mode === "shared" && patternsOverlap(r.path, path)
-          );
-          return { path, free: holders.length === 0, holders, shared };
-        },
-      );
+      const normalised = paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root }));
+      const results = checkPaths(store, normalised, me);
       return ok({ results });
     }
     case "files_reserve": {

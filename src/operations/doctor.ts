@@ -20,6 +20,7 @@ import { TEMP_SUFFIX } from "../store/atomic.ts";
 import { networkFsType } from "../store/fs_type.ts";
 import { readLockHolder } from "../store/lock.ts";
 import { findLinks } from "../store/no_follow.ts";
+import { pidAlive, procStartTime } from "../store/processes.ts";
 import type { Store } from "../store/store.ts";
 import { holderOf } from "../model/holding.ts";
 
@@ -121,41 +122,12 @@ function finding(
   };
 }
 
-/**
- * Whether process `pid` is alive. Only Linux (/proc) can prove a process dead. A zombie (killed,
- * not yet reaped: a server started with `serve -d` whose parent is gone waits for init to reap
- * it, which in a container may be never) is dead.
- */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (Deno.build.os !== "linux") return true;
-  let stat: string;
-  try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    return true; // Cannot tell: never call a live process dead.
-  }
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state !== "Z" && state !== "X";
-}
-
 function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Start time of a process (field 22 of /proc/<pid>/stat), as the dashboard records it. */
-function procStartTime(pid: number): string | null {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
   }
 }
 

@@ -101,6 +101,35 @@ export function conflictsFor(
   );
 }
 
+/** What checking one path reports (`files --check`, the MCP tool `files_check`). */
+export interface PathCheck {
+  path: string;
+  /** No other agent reserves it exclusively. */
+  free: boolean;
+  /** Other agents' exclusive reservations overlapping it. */
+  holders: Reservation[];
+  /** Other agents' shared reservations overlapping it (they do not make it busy). */
+  shared: Reservation[];
+}
+
+/** Who holds each of `paths` (normalised already) against `agent` (null: nobody is exempt). */
+export function checkPaths(
+  store: Store,
+  paths: readonly string[],
+  agent: string | null,
+): PathCheck[] {
+  const all = readReservations(store);
+  return paths.map((path) => {
+    const holders = conflictsFor(all, path, agent ?? "\0", "exclusive").filter((r) =>
+      r.mode === "exclusive"
+    );
+    const shared = all.filter((r) =>
+      r.agent !== agent && r.mode === "shared" && patternsOverlap(r.path, path)
+    );
+    return { path, free: holders.length === 0, holders, shared };
+  });
+}
+
 /** Throws exit 3 naming holder and ticket when `path` is taken by someone else. */
 export function assertFree(
   all: readonly Reservation[],
