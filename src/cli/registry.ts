@@ -30,6 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry("claim", () => import("../commands/claim.ts")),
   entry("update", () => import("../commands/update.ts")),
   entry("log", () => import("../commands/log.ts")),
+  entry("verify", () => import("../commands/verify.ts")),
   entry("archive", () => import("../commands/archive.ts")),
   entry("board", () => import("../commands/board.ts")),
   entry("register", () => import("../commands/register.ts")),

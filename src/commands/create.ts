@@ -6,6 +6,7 @@ import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { createTicket } from "../operations/create.ts";
+import { checkVerifyCommands } from "../operations/verify.ts";
 import { parseId } from "../model/ids.ts";
 import { PRIORITIES, type Priority } from "../model/transitions.ts";
 
@@ -13,7 +14,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--by NAME]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--by NAME]",
   flags: [
     {
       name: "title",
@@ -51,6 +52,12 @@ export default defineCommand({
       description: "Acceptance Criteria (- reads stdin; then the body comes from --body)",
     },
     {
+      name: "verify",
+      type: "multi",
+      value: "CMD",
+      description: "A command that must pass before done (repeatable; run by track verify)",
+    },
+    {
       name: "by",
       type: "string",
       value: "NAME",
@@ -77,6 +84,7 @@ export default defineCommand({
       dependsOn: list(args, "depends-on").map(parseId),
       body: str(args, "body"),
       acceptance: str(args, "acceptance"),
+      verify: checkVerifyCommands(list(args, "verify")),
       // "human" is the default author: naming it is fine, though no agent may be called so.
       by: by === undefined || by === HUMAN ? by : checkAgentName(by),
       agent: str(args, "agent"),
@@ -106,6 +114,7 @@ export default defineCommand({
       dependsOn: opts.dependsOn,
       description,
       acceptance,
+      verify: opts.verify,
       by,
       agent,
     }, ctx.now());

@@ -4,6 +4,8 @@ import { usageError } from "../model/errors.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
+import type { TicketSummary } from "../model/ticket.ts";
+import { unverifiedOf } from "../model/verify.ts";
 import { filterTickets, sortTickets } from "../model/queries.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 
@@ -90,9 +92,14 @@ export default defineCommand({
         ["ID", "PRIORITY", "STATUS", "CLAIMED BY", "TITLE", "LABELS"],
         shown.map((
           t,
-        ) => [t.id, t.priority, t.status, t.claimed_by ?? "-", t.title, t.labels.join(",")]),
+        ) => [t.id, t.priority, statusCell(t), t.claimed_by ?? "-", t.title, t.labels.join(",")]),
       ));
     }
     return Promise.resolve(0);
   },
 });
+
+/** The status column: a done ticket forced past its verify commands reads "done (unverified)". */
+function statusCell(t: TicketSummary): string {
+  return t.status === "done" && unverifiedOf(t) !== null ? "done (unverified)" : t.status;
+}

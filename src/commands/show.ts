@@ -2,6 +2,7 @@
 import { defineCommand, oneTicket } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketDetailJson } from "../model/json.ts";
+import { unverifiedOf } from "../model/verify.ts";
 
 export default defineCommand({
   name: "show",
@@ -20,6 +21,8 @@ export default defineCommand({
       printJson(ctx, { ticket: ticketDetailJson(found!.ticket), archived: live === null });
     } else {
       ctx.io.out(found!.text);
+      const unverified = unverifiedOf(found!.ticket);
+      if (unverified !== null) ctx.io.err(`note: ${opts.id} is unverified: ${unverified}`);
       if (live === null) {
         ctx.io.err(
           `note: ${opts.id} is archived (hint: track archive ${opts.id} --restore brings it back)`,

@@ -8,12 +8,13 @@ import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/trans
 import { updateTicket } from "../operations/update.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { checkText } from "../model/text.ts";
+import { checkVerifyCommands } from "../operations/verify.ts";
 
 export default defineCommand({
   name: "update",
   summary: "Change a ticket's status or fields (enforces valid transitions)",
   usage:
-    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--force]",
+    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--verify CMD] [--remove-verify CMD] [--force]",
   positionals: ["ticket"],
   flags: [
     {
@@ -53,10 +54,23 @@ export default defineCommand({
     { name: "depends-on", type: "list", value: "T-1,T-2", description: "Add dependencies" },
     { name: "remove-dep", type: "list", value: "T-1", description: "Remove dependencies" },
     {
+      name: "verify",
+      type: "multi",
+      value: "CMD",
+      description: "Add a command that must pass before done (repeatable)",
+    },
+    {
+      name: "remove-verify",
+      type: "multi",
+      value: "CMD",
+      description: "Remove a verify command, exactly as shown by track show",
+    },
+    {
       name: "force",
       short: "f",
       type: "boolean",
-      description: "Allow any transition, and moving a ticket another agent works on (fences it)",
+      description:
+        "Allow any transition, moving a ticket another agent works on (fences it), and done without passing verify (marked unverified)",
     },
   ],
   parse(args) {
@@ -73,6 +87,8 @@ export default defineCommand({
       branch: str(args, "branch"),
       addDeps: list(args, "depends-on").map(parseId),
       removeDeps: list(args, "remove-dep").map(parseId),
+      addVerify: checkVerifyCommands(list(args, "verify")),
+      removeVerify: list(args, "remove-verify"),
       force: bool(args, "force"),
     };
     if (opts.title !== undefined) checkText(opts.title, "title");
@@ -80,7 +96,8 @@ export default defineCommand({
       opts.status === undefined && opts.priority === undefined && opts.title === undefined &&
       opts.body === undefined && opts.acceptance === undefined &&
       opts.addLabels.length === 0 && opts.removeLabels.length === 0 && opts.branch === undefined &&
-      opts.addDeps.length === 0 && opts.removeDeps.length === 0
+      opts.addDeps.length === 0 && opts.removeDeps.length === 0 &&
+      opts.addVerify.length === 0 && opts.removeVerify.length === 0
     ) {
       throw usageError(
         `"track update" needs something to change`,

@@ -10,12 +10,18 @@ import {
   type Ticket,
   type TicketSummary,
 } from "./ticket.ts";
+import { evidenceOf, unverifiedOf, verifyCommandsOf } from "./verify.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
 export const JSON_SCHEMA = 1;
 
 /** The JSON form of a ticket's metadata (stable key order, explicit nulls). */
-export type TicketJson = Omit<TicketSummary, "extra">;
+export type TicketJson = Omit<TicketSummary, "extra"> & {
+  /** Verify commands (`track verify`), in order. */
+  verify: string[];
+  /** Why a done (or review) ticket was forced past its verify commands, or null. */
+  unverified: string | null;
+};
 
 /** Metadata of a ticket for `--json`. */
 export function ticketJson(t: TicketSummary): TicketJson {
@@ -34,6 +40,8 @@ export function ticketJson(t: TicketSummary): TicketJson {
     depends_on: t.depends_on,
     updated: t.updated,
     claim_epoch: t.claim_epoch,
+    verify: verifyCommandsOf(t),
+    unverified: unverifiedOf(t),
   };
 }
 
@@ -44,6 +52,11 @@ export function ticketDetailJson(t: Ticket) {
     description: descriptionOf(t.body),
     acceptance: acceptanceOf(t.body),
     log: logEntriesOf(t.body),
+    evidence: evidenceOf(t).map((e) =>
+      e === null
+        ? null
+        : { command: e.command, exit: e.exit, ms: e.ms, at: e.at, head: e.head, tree: e.tree }
+    ),
     body: t.body,
   };
 }

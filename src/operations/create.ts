@@ -7,6 +7,8 @@ import { ensureDirInside } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { newTicketBody, type Ticket } from "../model/ticket.ts";
+import { VERIFY_KEY } from "../model/verify.ts";
+import { checkVerifyCommands } from "./verify.ts";
 import type { Priority } from "../model/transitions.ts";
 
 /** What a new ticket starts with. */
@@ -18,6 +20,8 @@ export interface CreateInput {
   description: string;
   /** Acceptance Criteria (default none); blank lines around it are dropped. */
   acceptance?: string;
+  /** Verify commands (`track verify`; docs/agents.md "Verified done"). */
+  verify?: string[];
   /** Who created it (shown as created_by and on the board). */
   by: string;
   /** The agent running the command, if any: creating counts as its heartbeat. */
@@ -31,6 +35,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
   checkSection(input.description, "body");
   const acceptance = trimBlankLines(input.acceptance ?? "");
   checkSection(acceptance, "acceptance criteria");
+  const verify = [...new Set(checkVerifyCommands(input.verify ?? []))];
   return await store.mutate("create", (tx) => {
     ensureDirInside(store.dir, store.ticketsDir);
     const id = store.nextTicketId();
@@ -53,7 +58,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       depends_on: deps,
       updated: at,
       claim_epoch: 0,
-      extra: [],
+      extra: verify.length === 0 ? [] : [[VERIFY_KEY, verify]],
       body: newTicketBody(input.description, acceptance),
     };
     tx.writeTicket(ticket);

@@ -15,6 +15,7 @@ import {
   trimBlankLines,
 } from "../model/text.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
+import { assertMayFinish, checkVerifyCommands, withVerifyChanges } from "./verify.ts";
 import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "../model/transitions.ts";
 
@@ -33,6 +34,10 @@ export interface UpdateInput {
   description?: string;
   /** New Acceptance Criteria; empty clears them. */
   acceptance?: string;
+  /** Verify commands to add (run by `track verify`; docs/agents.md "Verified done"). */
+  addVerify?: string[];
+  /** Verify commands to remove, exactly as given. */
+  removeVerify?: string[];
   /** Acting agent, or null for a person at the terminal or dashboard. */
   agent: string | null;
   force: boolean;
@@ -75,11 +80,14 @@ export async function updateTicket(
   if (input.description !== undefined) checkSection(input.description, "body");
   const acceptance = input.acceptance === undefined ? undefined : trimBlankLines(input.acceptance);
   if (acceptance !== undefined) checkSection(acceptance, "acceptance criteria");
-  return await store.mutate(`update ${id}`, (tx) => {
+  const addVerify = checkVerifyCommands(input.addVerify ?? []);
+  const removeVerify = input.removeVerify ?? [];
+  return await store.mutate(`update ${id}`, async (tx) => {
     let t = store.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
     let onDisk = t;
     let claimed = false;
+    let verifyApplied = false;
     const from = t.status;
     const agent = input.agent;
     if (agent !== null) assertNotFenced(store, agent, t, "update");
@@ -97,6 +105,13 @@ export async function updateTicket(
       const passThrough = !input.force && t.status === "claimed" && to === "review" &&
         agent !== null && t.claimed_by === agent;
       if (!input.force && !passThrough && !canTransition(t.status, to)) refuseTransition(t, to);
+      // Verified done: the same rule for every surface, decided before anything is written
+      // (verify commands changed in this update count).
+      if (to !== "claimed") {
+        t = withVerifyChanges(t, addVerify, removeVerify);
+        verifyApplied = true;
+        t = await assertMayFinish(store, t, to, { force: input.force, actor: agent, now });
+      }
       if (to === "claimed") {
         if (agent === null) {
           throw usageError(
@@ -138,6 +153,7 @@ export async function updateTicket(
         });
       }
     }
+    if (!verifyApplied) t = withVerifyChanges(t, addVerify, removeVerify);
     if (input.priority !== undefined) t = { ...t, priority: input.priority };
     if (input.title !== undefined) t = { ...t, title: input.title };
     if (addLabels.length > 0 || (input.removeLabels ?? []).length > 0) {
