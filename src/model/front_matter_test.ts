@@ -104,3 +104,40 @@ Deno.test("formatScalar() output reads back identically", () => {
     );
   }
 });
+
+/** A small seeded PRNG (mulberry32), so a failure names a reproducible case. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Characters YAML gives a meaning to, whitespace, escapes and non-ASCII. */
+const HOSTILE = [..."a0 :#-'\"\\\n\t[]{},&*!|>%@`~?="].concat(["\u2028", "\u00e9", "\u{1F680}"]);
+
+Deno.test("formatFrontMatter() scalars and list items read back: every 1-2 character string, 500 random ones", () => {
+  const values: string[] = [];
+  for (const a of HOSTILE) {
+    values.push(a);
+    for (const b of HOSTILE) values.push(a + b);
+  }
+  const rnd = prng(13);
+  for (let i = 0; i < 500; i++) {
+    const n = 1 + Math.floor(rnd() * 12);
+    values.push(
+      Array.from({ length: n }, () => HOSTILE[Math.floor(rnd() * HOSTILE.length)]).join(""),
+    );
+  }
+  for (const v of values) {
+    const text = formatFrontMatter([["k", v], ["l", [v, "x"]], ["n", null]]);
+    const doc = parseFrontMatter(text);
+    const shown = `${JSON.stringify(v)} -> ${JSON.stringify(text)}`;
+    assertEquals(doc.data.get("k"), v, shown);
+    assertEquals(doc.data.get("l"), [v, "x"], shown);
+    assertEquals(doc.data.get("n"), null, shown);
+    assertEquals(doc.body, "", shown);
+  }
+});
