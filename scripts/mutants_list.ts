@@ -260,4 +260,12 @@ export const MUTANTS: Mutant[] = [
     replace: "      lines.push(...o); // mutant\n      if (o.length",
     suite: "src/model/sync_merge_test.ts",
   },
+  {
+    name: "sync-fenced-ignored",
+    breaks: "a ticket the journal fences still takes our whole diff",
+    file: "src/model/sync_merge.ts",
+    find: "if (options.fenced === undefined || options.fenced.size === 0) return ours;",
+    replace: "if (options.fenced === undefined || options.fenced.size >= 0) return ours; // mutant",
+    suite: "src/model/sync_merge_test.ts",
+  },
 ];

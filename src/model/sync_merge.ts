@@ -48,6 +48,13 @@ export interface MergeOptions {
    * number on any side (and above every number already handed out).
    */
   allocateId?: (ourId: string, taken: (id: string) => boolean) => string;
+  /**
+   * Tickets whose change on our side includes a write the journal says was made under a tenure
+   * theirs does not hold (design sync.md §7.1), each with that writer. None of our diff of such
+   * a ticket applies except other agents' new Work Log entries; our file goes to a `fenced`
+   * event. Without it, only the Work Log entries of a holder whose tenure is gone are fenced.
+   */
+  fenced?: ReadonlyMap<string, string>;
 }
 
 /** Tags of the board events a merge writes (`kind: "event"`). */
@@ -717,7 +724,10 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
   const report: MergeReport = { losses: [], renumbered: [], reposted: [], revived: [] };
   const base = sides.base;
   const theirs = sides.theirs;
-  const ours = renumber(sides, options, rec, report, now, agent);
+  const ours = fenceOurs(sides.base, renumber(sides, options, rec, report, now, agent), {
+    fenced: options.fenced,
+    rec,
+  });
 
   const out = new Map<string, FileValue>();
   const paths = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort();
@@ -999,6 +1009,65 @@ function canonical(m: Ticket, o: FileValue, t: FileValue, po: Ticket, pt: Ticket
   if (text === serializeTicket(pt)) return t;
   if (text === serializeTicket(po)) return o;
   return text;
+}
+
+/**
+ * Takes back our diff of every ticket the caller names as fenced: the base version, plus other
+ * agents' new Work Log entries; our file goes to a `fenced` event.
+ */
+function fenceOurs(
+  base: StoreTree,
+  ours: StoreTree,
+  options: { fenced: ReadonlyMap<string, string> | undefined; rec: Recorder },
+): StoreTree {
+  if (options.fenced === undefined || options.fenced.size === 0) return ours;
+  const out = new Map(ours);
+  for (const [id, writer] of [...options.fenced].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    const path = `tickets/${id}.md`;
+    const b = base.get(path);
+    const o = ours.get(path);
+    if (b === undefined || sameFile(o, b)) continue; // New here, or unchanged: nothing to fence.
+    let back: FileValue = b;
+    const pb = parseTicketFile(b, id);
+    const po = o === undefined ? null : parseTicketFile(o, id);
+    if (pb.ok && po?.ok) {
+      const inBase = count(logBlocks(splitBody(pb.value.body).log));
+      const seen = new Map<string, number>();
+      let body = pb.value.body;
+      for (const block of logBlocks(splitBody(po.value.body).log)) {
+        const n = (seen.get(block) ?? 0) + 1;
+        seen.set(block, n);
+        if (n > (inBase.get(block) ?? 0) && blockAgent(block) !== writer) {
+          body = appendBlock(body, block);
+        }
+      }
+      if (body !== pb.value.body) back = serializeTicket({ ...pb.value, body });
+    }
+    out.set(path, back);
+    const n = options.rec.note(
+      "fenced",
+      path,
+      id,
+      `Sync did not apply this clone's changes to ${id}: ${writer} made them under a claim ` +
+        `the remote no longer holds`,
+    );
+    lose(
+      n,
+      {
+        kind: "file",
+        path,
+        ticket: id,
+        agent: writer,
+        field: null,
+        dropped: o === undefined ? "(deleted)" : shown(o),
+        kept: null,
+      },
+      o === undefined
+        ? `- this clone deleted ${path}`
+        : `- this clone's file:\n${indent(shown(o))}`,
+    );
+  }
+  return out;
 }
 
 /**
