@@ -4,6 +4,7 @@ import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../model/time.ts";
 import { findStale, reclaimStale } from "../operations/lifecycle.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
+import { holdersOf } from "../model/holding.ts";
 
 export default defineCommand({
   name: "stale",
@@ -42,11 +43,7 @@ export default defineCommand({
     );
     const now = ctx.now();
     if (!opts.reclaim) {
-      const holders = new Set(
-        readSummaries(store).tickets
-          .filter((t) => t.status === "claimed" || t.status === "in-progress")
-          .map((t) => t.claimed_by).filter((h): h is string => h !== null),
-      );
+      const holders = holdersOf(readSummaries(store).tickets);
       const stale = findStale(store, thresholdMs, now, { holders });
       if (ctx.json) {
         printJson(ctx, {

@@ -29,3 +29,13 @@ export function isHeldBy(ticket: Holdable, agent: string): boolean {
 export function heldBy<T extends Holdable>(tickets: readonly T[], agent: string): T[] {
   return tickets.filter((t) => isHeldBy(t, agent));
 }
+
+/** Every agent holding at least one of `tickets`. */
+export function holdersOf(tickets: readonly Holdable[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tickets) {
+    const h = holderOf(t);
+    if (h !== null) out.add(h);
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ import { releaseWhere } from "./reservations.ts";
 import { ensureDir } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { serializeTicket, type Ticket } from "../model/ticket.ts";
+import { HELD_STATUSES } from "../model/holding.ts";
 
 /** Options of {@linkcode archiveTicket} and {@linkcode restoreTicket}. */
 export interface ArchiveOptions {
@@ -38,7 +39,7 @@ export async function archiveTicket(
 ): Promise<ArchiveResult> {
   return await store.mutate(`archive ${id}`, (tx) => {
     const t = tx.store.readTicket(id);
-    if (t.status === "claimed" || t.status === "in-progress") {
+    if (HELD_STATUSES.includes(t.status)) {
       throw conflictError(
         `Cannot archive "${t.id}": "${t.claimed_by}" is working on it (${t.status})`,
         `track update ${t.id} --status backlog (by its holder), then track archive ${t.id}`,

@@ -18,7 +18,7 @@ import { recordLostClaim } from "./fencing.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { heartbeatAge } from "../model/clock.ts";
 import { checkLabels, checkLine } from "../model/text.ts";
-import { heldBy, isHeldBy } from "../model/holding.ts";
+import { heldBy, holdersOf, isHeldBy } from "../model/holding.ts";
 
 /** Options of `register`. */
 export interface RegisterInput {
@@ -223,10 +223,7 @@ export async function reclaimStale(
     // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
     if (options.agent) touchAgent(tx, options.agent, options.now);
     const tickets = store.readAllTickets().tickets;
-    const holders = new Set(
-      tickets.filter((t) => t.status === "claimed" || t.status === "in-progress")
-        .map((t) => t.claimed_by).filter((h): h is string => h !== null),
-    );
+    const holders = holdersOf(tickets);
     const stale = findStale(store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
     for (const { agent, ageMs, future } of stale) {
