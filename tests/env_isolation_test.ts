@@ -32,7 +32,6 @@ function testSources(): string[] {
  * environment, which tests/helpers.ts scrubs of TRACK_*, GIT_* and CLAUDE_* on import.
  */
 const PENDING = new Set([
-  "tests/suites/claims_test.ts",
   "tests/suites/crash_test.ts",
   "tests/suites/faults_test.ts",
 ]);

@@ -9,7 +9,7 @@
  * Sizes: TRACK_SUITE_CLAIMS_ATTEMPTS (per process; 300), TRACK_SUITE_SCALE.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { tempStore } from "../helpers.ts";
+import { mainEnv, tempStore } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { report, rng, seed, size, WorkerPool } from "./pool.ts";
@@ -33,6 +33,7 @@ Deno.test("suite claims: no double claim, final holder is the last told winner",
     const code = await main(["create", "--title", `Ticket ${i}`], {
       io: new MemoryIo(),
       cwd: s.root,
+      env: mainEnv(),
     });
     assertEquals(code, 0);
   }
@@ -96,7 +97,7 @@ Deno.test("suite claims: no double claim, final holder is the last told winner",
   for (let n = 1; n <= TICKETS; n++) {
     const id = `T-${String(n).padStart(4, "0")}`;
     const io = new MemoryIo();
-    assertEquals(await main(["show", id, "--json"], { io, cwd: s.root }), 0);
+    assertEquals(await main(["show", id, "--json"], { io, cwd: s.root, env: mainEnv() }), 0);
     const t = (JSON.parse(io.stdout) as TicketOut).ticket;
     // Every epoch up to the final one was won by exactly one told winner.
     for (let e = 1; e <= t.claim_epoch; e++) {
@@ -157,7 +158,11 @@ Deno.test("suite claims: a holder whose claim was taken never writes to that tic
   await using s = await tempStore();
   for (let i = 0; i < tickets; i++) {
     assertEquals(
-      await main(["create", "--title", `F${i}`], { io: new MemoryIo(), cwd: s.root }),
+      await main(["create", "--title", `F${i}`], {
+        io: new MemoryIo(),
+        cwd: s.root,
+        env: mainEnv(),
+      }),
       0,
     );
   }
@@ -219,7 +224,7 @@ Deno.test("suite claims: a holder whose claim was taken never writes to that tic
   for (let n = 1; n <= tickets; n++) {
     const id = `T-${String(n).padStart(4, "0")}`;
     const io = new MemoryIo();
-    assertEquals(await main(["show", id, "--json"], { io, cwd: s.root }), 0);
+    assertEquals(await main(["show", id, "--json"], { io, cwd: s.root, env: mainEnv() }), 0);
     const log = (JSON.parse(io.stdout) as { ticket: { log: Array<{ message: string }> } }).ticket
       .log.map((e) => e.message);
     const expected = accepted.filter((a) => a.key.startsWith(id + "#")).map((a) => a.message);
