@@ -1,19 +1,23 @@
 /** `track board`: post with -m, read otherwise. */
-import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
 import { parseTime } from "../model/time.ts";
-import { type BoardEntry, postEntry, readBoard } from "../operations/board.ts";
-import { touchAgent } from "../store/agent_records.ts";
+import { type BoardEntry, postMessage, readBoard } from "../operations/board.ts";
+import { checkAgentName } from "../model/agent.ts";
 import { parseId } from "../model/ids.ts";
 import { parseDuration } from "../model/time.ts";
 
 /** How many messages `board` reads without --last or --since. */
 const DEFAULT_LAST = 20;
 
-function formatEntry(e: BoardEntry): string {
-  const head = `[${e.at}] ${e.agent}` + (e.ticket ? ` | ${e.ticket}` : "") + ` | ${e.tag}`;
+/** An entry as `board` and `inbox` print it: a header line, then the message. */
+export function formatEntry(e: BoardEntry): string {
+  const head = `[${e.at}] ${e.agent}` + (e.to.length > 0 ? ` -> ${e.to.join(",")}` : "") +
+    (e.ticket ? ` | ${e.ticket}` : "") + ` | ${e.tag}` +
+    (e.reply_to ? ` | re ${e.reply_to}` : "") + (e.ack ? " | asks for ack" : "") +
+    ` | ${e.id}`;
   return `${head}\n${e.message}\n`;
 }
 
@@ -39,7 +43,7 @@ export default defineCommand({
   name: "board",
   summary: "Post to the message board (-m) or read it (newest last)",
   usage:
-    "board [--agent A -m TEXT [--ticket T] [--tag TAG]] | [--last N] [--since TIME] [--ticket T] [--tag TAG]",
+    "board [--agent A -m TEXT [--ticket T] [--tag TAG] [--to A,B] [--reply-to MSG] [--ack]] | [--last N] [--since TIME] [--ticket T] [--tag TAG]",
   flags: [
     AGENT_FLAG,
     {
@@ -60,6 +64,23 @@ export default defineCommand({
       type: "string",
       value: "TAG",
       description: "note, question, answer, blocked, conflict, … (default note)",
+    },
+    {
+      name: "to",
+      type: "string",
+      value: "A[,B]",
+      description: "Address the post to these agents (or human): it reaches their inbox",
+    },
+    {
+      name: "reply-to",
+      type: "string",
+      value: "MSG",
+      description: "Answer board message MSG (its author and addressees are told)",
+    },
+    {
+      name: "ack",
+      type: "boolean",
+      description: "Ask the addressees to acknowledge the post (track ack MSG)",
     },
     {
       name: "last",
@@ -85,9 +106,28 @@ export default defineCommand({
       last = Number(lastText);
     }
     const ticket = str(args, "ticket");
+    const toText = str(args, "to");
+    const to = toText === undefined
+      ? []
+      : toText.split(",").map((a) => a.trim()).filter((a) => a !== "").map(checkAgentName);
+    if (toText !== undefined && to.length === 0) {
+      throw usageError("--to names no agent", 'track board --to agent-bravo -m "..."');
+    }
+    const replyTo = str(args, "reply-to");
+    const ack = bool(args, "ack");
+    const message = str(args, "message");
+    if (message === undefined && (to.length > 0 || replyTo !== undefined || ack)) {
+      throw usageError(
+        "--to, --reply-to and --ack go with a post (-m TEXT)",
+        'track board --to agent-bravo -m "..."',
+      );
+    }
     return {
+      to,
+      replyTo,
+      ack,
       agent: str(args, "agent"),
-      message: str(args, "message"),
+      message,
       ticket: ticket === undefined ? undefined : parseId(ticket),
       tag: str(args, "tag"),
       last,
@@ -102,20 +142,15 @@ export default defineCommand({
       if (message === null || message.trim() === "") {
         throw usageError("The message is empty", `track board --agent ${agent} -m "..."`);
       }
-      const now = ctx.now();
-      const entry = await store.mutate("board", (tx) => {
-        if (opts.ticket !== undefined) store.readTicket(opts.ticket);
-        const e = postEntry(tx, {
-          at: now,
-          agent,
-          ticket: opts.ticket ?? null,
-          tag: opts.tag ?? "note",
-          kind: "post",
-          message,
-        });
-        touchAgent(tx, agent, now);
-        return e;
-      });
+      const entry = await postMessage(store, {
+        agent,
+        message,
+        ticket: opts.ticket ?? null,
+        tag: opts.tag ?? "note",
+        to: opts.to,
+        replyTo: opts.replyTo ?? null,
+        ack: opts.ack,
+      }, ctx.now());
       if (ctx.json) printJson(ctx, { entry });
       else ctx.io.out(`Posted ${entry.id}`);
       return;

@@ -9,13 +9,14 @@ import { conflictError, TrackError, usageError } from "../model/errors.ts";
 import type { Context } from "../cli/context.ts";
 import { locateStore } from "../store/discovery.ts";
 import type { Store } from "../store/store.ts";
-import { parseHookInput, postToolUse } from "../integrations/claude_session.ts";
+import { deliverPending, parseHookInput, postToolUse } from "../integrations/claude_session.ts";
 
 /** Mirrors CLAUDE_EVENTS and GIT_HOOKS (tested); listed here so parsing loads neither module. */
 export const CLAUDE_EVENT_ARGS = [
   "session-start",
   "pre-tool-use",
   "post-tool-use",
+  "user-prompt-submit",
   "session-end",
 ] as const;
 type ClaudeEventArg = typeof CLAUDE_EVENT_ARGS[number];
@@ -41,8 +42,15 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
   const input = parseHookInput(raw);
   const now = ctx.now();
   try {
-    if (event === "post-tool-use") {
+    if (event === "post-tool-use" || event === "user-prompt-submit") {
+      // Both are heartbeats, and both may add unread messages to the agent's context.
       await postToolUse(store, input, now);
+      const out = await deliverPending(
+        store,
+        input,
+        event === "post-tool-use" ? "PostToolUse" : "UserPromptSubmit",
+      );
+      if (out) ctx.io.out(JSON.stringify(out));
       return 0;
     }
     // The other events run once per session or per edit: load the rest only for them.

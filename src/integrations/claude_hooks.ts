@@ -11,6 +11,7 @@ import { dirname, resolve } from "../model/path.ts";
 import { deregisterAgent, registerAgent } from "../operations/lifecycle.ts";
 import { TrackError } from "../model/errors.ts";
 import { buildPrime, markBoardRead, renderPrime } from "./prime.ts";
+import { markDelivered } from "../operations/inbox.ts";
 import { conflictsFor, readReservations } from "../operations/reservations.ts";
 import { normalizePath } from "../model/reservation_paths.ts";
 import type { Store } from "../store/store.ts";
@@ -30,6 +31,7 @@ export const CLAUDE_EVENTS = [
   { event: "SessionStart", arg: "session-start", matcher: null },
   { event: "PreToolUse", arg: "pre-tool-use", matcher: "Edit|MultiEdit|Write|NotebookEdit" },
   { event: "PostToolUse", arg: "post-tool-use", matcher: "*" },
+  { event: "UserPromptSubmit", arg: "user-prompt-submit", matcher: null },
   { event: "SessionEnd", arg: "session-end", matcher: null },
 ] as const;
 
@@ -55,7 +57,8 @@ interface MatcherGroup {
   [k: string]: unknown;
 }
 
-const OUR_COMMAND = /\bhook claude (session-start|pre-tool-use|post-tool-use|session-end)$/;
+const OUR_COMMAND =
+  /\bhook claude (session-start|pre-tool-use|post-tool-use|user-prompt-submit|session-end)$/;
 
 function isOurs(h: HookCommand): boolean {
   return typeof h.command === "string" && OUR_COMMAND.test(h.command.trim());
@@ -209,8 +212,11 @@ export async function sessionStart(
       if (!(e instanceof TrackError) || e.kind !== "conflict" || length === 64) throw e;
     }
   }
-  const prime = renderPrime(buildPrime(store, agent, options.now));
+  const data = buildPrime(store, agent, options.now);
+  const prime = renderPrime(data);
   await markBoardRead(store, agent, options.now);
+  // The unread messages prime shows are in the context now: PostToolUse does not repeat them.
+  await markDelivered(store, agent, data.inbox.messages.map((m) => m.id));
   let envNote = `Pass --agent ${agent} to track commands (or export TRACK_AGENT=${agent}).`;
   if (options.envFile) {
     try {

@@ -28,7 +28,7 @@ Deno.test("addClaudeHooks() keeps the user's hooks and is idempotent", () => {
   assertEquals(hooks.PostToolUse[0].hooks[0].command, "echo mine");
   assertEquals(hooks.PostToolUse[1].hooks[0].command, "track hook claude post-tool-use");
   assertEquals(hooks.SessionStart[0].hooks[0].command, "track hook claude session-start");
-  assertEquals(removeClaudeHooks(s), 4);
+  assertEquals(removeClaudeHooks(s), 5);
   assertEquals(s, user);
 });
 
@@ -38,7 +38,7 @@ Deno.test("addClaudeHooks() replaces an entry installed with another command", (
   addClaudeHooks(s, "track");
   const text = JSON.stringify(s);
   assert(!text.includes("/old/"));
-  assertEquals(removeClaudeHooks(s), 4);
+  assertEquals(removeClaudeHooks(s), 5);
   assertEquals(s, {});
 });
 

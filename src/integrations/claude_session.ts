@@ -6,6 +6,7 @@
 import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { FUTURE_TOLERANCE_MS } from "../model/clock.ts";
 import type { Store } from "../store/store.ts";
+import { readInbox, undelivered } from "../store/inbox_records.ts";
 
 /** The part of Claude Code's hook input we read. */
 export interface ClaudeHookInput {
@@ -87,4 +88,33 @@ export async function postToolUse(
     if (record.session_id === null) writeAgent(tx, { ...record, session_id: sessionId });
   });
   return "written";
+}
+
+/** The output of PostToolUse / UserPromptSubmit when messages are waiting. */
+export interface ContextOutput {
+  hookSpecificOutput: {
+    hookEventName: "PostToolUse" | "UserPromptSubmit";
+    additionalContext: string;
+  };
+}
+
+/**
+ * Unread messages for the session's agent, as context for Claude Code (null when none). Only
+ * an agent bound to this session (the hooks registered it) gets anything. When nothing waits
+ * this is one read of a small file; the delivery code loads only when something does.
+ */
+export async function deliverPending(
+  store: Store,
+  input: ClaudeHookInput,
+  event: "PostToolUse" | "UserPromptSubmit",
+): Promise<ContextOutput | null> {
+  if (!input.session_id) return null;
+  const agent = resolveSessionAgent(store, input.session_id);
+  if (undelivered(readInbox(store, agent)).length === 0) return null;
+  const record = readAgent(store, agent);
+  if (record === null || record.session_id !== input.session_id) return null;
+  const { deliverInbox } = await import("../operations/inbox.ts");
+  const d = await deliverInbox(store, agent);
+  if (d === null) return null;
+  return { hookSpecificOutput: { hookEventName: event, additionalContext: d.text } };
 }

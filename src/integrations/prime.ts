@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import { readyTickets } from "../model/ready.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { heldBy } from "../model/holding.ts";
+import { listInbox } from "../operations/inbox.ts";
 
 /** Key on the agent record that holds when it last read the board through prime. */
 export const READ_MARKER_KEY = "board_read_at";
@@ -41,8 +42,17 @@ export interface PrimeData {
     mine: Array<{ path: string; ticket: string; mode: string }>;
     others: Array<{ path: string; agent: string; ticket: string; mode: string }>;
   };
+  /** Unread messages addressed to the agent or concerning it (`track inbox`), oldest first. */
+  inbox: {
+    unread: number;
+    messages: Array<
+      { id: string; at: string; agent: string; ticket: string | null; tag: string; message: string }
+    >;
+  };
   commands: string[];
 }
+
+const INBOX_SHOWN = 5;
 
 function readMarker(a: Agent | null): number | null {
   const v = a?.extra[READ_MARKER_KEY];
@@ -110,6 +120,7 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
     r.agent !== agent && (mine.some((m) => patternsOverlap(m.path, r.path)) ||
       myFiles.some((f) => patternsOverlap(f, r.path)))
   );
+  const inbox = agent === null ? { items: [], unread: 0 } : listInbox(store, agent, { all: false });
   return {
     agent,
     registered: record !== null && record.status === "active",
@@ -139,6 +150,17 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
         mode: r.mode,
       })),
     },
+    inbox: {
+      unread: inbox.unread,
+      messages: inbox.items.slice(0, INBOX_SHOWN).map(({ entry: e }) => ({
+        id: e.id,
+        at: e.at,
+        agent: e.agent,
+        ticket: e.ticket,
+        tag: e.tag,
+        message: e.message,
+      })),
+    },
     commands: primeCommands(agent, held[0] ?? null, ready[0] ?? null),
   };
 }
@@ -159,6 +181,16 @@ export function renderPrime(p: PrimeData): string {
         p.held.map((h) => `${h.id} [${h.status}] ${oneLine(h.title, 50)}`).join("; ")
       }`,
   );
+  if (p.inbox.unread > 0) {
+    lines.push(`Unread messages for you (${p.inbox.unread}; track inbox, track ack ID):`);
+    for (const m of p.inbox.messages) {
+      lines.push(
+        `  ${m.id} ${m.agent}${m.ticket ? ` ${m.ticket}` : ""} [${m.tag}] ${
+          oneLine(m.message, 60)
+        }`,
+      );
+    }
+  }
   lines.push(`Ready (${p.ready_total}):` + (p.ready.length === 0 ? " none" : ""));
   for (const r of p.ready) lines.push(`  ${r.id} ${r.priority.padEnd(8)} ${oneLine(r.title, 60)}`);
   lines.push(

@@ -324,10 +324,12 @@ export function formatScalar(value: string | null): string {
 }
 
 /** Serialises front matter (keys in the given order) including the `---` lines. */
-export function formatFrontMatter(entries: Iterable<[string, FrontValue | number]>): string {
+export function formatFrontMatter(
+  entries: Iterable<[string, FrontValue | number | boolean]>,
+): string {
   let out = "---\n";
   for (const [key, value] of entries) {
-    if (typeof value === "number") {
+    if (typeof value === "number" || typeof value === "boolean") {
       out += `${key}: ${value}\n`;
     } else if (Array.isArray(value)) {
       if (value.length === 0) out += `${key}: []\n`;

@@ -4,13 +4,18 @@
  * A message body is stored verbatim after a small front matter.
  */
 import { dirname, join } from "../model/path.ts";
-import { badDataError, TrackError, usageError } from "../model/errors.ts";
+import { badDataError, notFoundError, TrackError, usageError } from "../model/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readTextStrict } from "../store/read.ts";
 import { ensureDirInside, linkError } from "../store/no_follow.ts";
 import { cachedTail, dirMtime, recordPost } from "../store/board_tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
 import { isoSeconds } from "../model/time.ts";
+import { checkAgentName } from "../model/agent.ts";
+import { readAgent, touchAgent } from "../store/agent_records.ts";
+import { addToInbox } from "../store/inbox_records.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
+import { readReservations } from "./reservations.ts";
 
 /** `post` is written by someone; `event` by track itself (created, claimed, status, reclaim). */
 export type BoardKind = "post" | "event";
@@ -25,7 +30,16 @@ export interface BoardEntry {
   tag: string;
   kind: BoardKind;
   message: string;
+  /** Agents (or `human`) the entry is addressed to; empty for a post to everyone. */
+  to: string[];
+  /** The entry this one answers (a thread), or null. */
+  reply_to: string | null;
+  /** The author asks for an acknowledgement (`track ack`). */
+  ack: boolean;
 }
+
+/** The recipient name of the person overseeing the agents (`--to human`). */
+export const HUMAN = "human";
 
 /** Largest message accepted, in UTF-8 bytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -52,6 +66,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "stale",
   "status",
   "sync-conflict",
+  "acked",
 ]);
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
@@ -59,13 +74,22 @@ const ENTRY_FILE = /^\d{9}-\d{4}-[a-z0-9]+\.md$/;
 let sequence = 0;
 
 /** The file text of a board entry: small front matter, then the message verbatim. */
-export function serializeEntry(e: Omit<BoardEntry, "id">): string {
+export function serializeEntry(
+  e: Omit<BoardEntry, "id" | "to" | "reply_to" | "ack"> & Partial<BoardEntry>,
+): string {
+  // The addressing keys are written only when used, so an undirected post has the same bytes
+  // as in agent-track 0.1 (and as sync_merge.ts's boardEntryText).
+  const extra: Array<[string, string[] | string | boolean]> = [];
+  if (e.to && e.to.length > 0) extra.push(["to", e.to]);
+  if (e.reply_to) extra.push(["reply_to", e.reply_to]);
+  if (e.ack) extra.push(["ack", true]);
   return formatFrontMatter([
     ["at", e.at],
     ["agent", e.agent],
     ["ticket", e.ticket],
     ["tag", e.tag],
     ["kind", e.kind],
+    ...extra,
   ]) + e.message + "\n";
 }
 
@@ -91,6 +115,12 @@ export function postEntry(
     tag: string;
     kind: BoardKind;
     message: string;
+    /** Addressed to these agents (or `human`); a post refuses an unknown name (exit 4). */
+    to?: readonly string[];
+    /** The board entry this one answers; it must exist (exit 4). */
+    replyTo?: string | null;
+    /** Ask the recipients to acknowledge it (`track ack`). */
+    ack?: boolean;
     keep?: { id: string; at: string };
   },
 ): BoardEntry {
@@ -110,6 +140,23 @@ export function postEntry(
   }
   if (new TextEncoder().encode(entry.message).length > MAX_MESSAGE_BYTES) {
     throw usageError(`Message is longer than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  // Checked before anything is written: a refused post changes nothing.
+  const to = [...new Set(entry.to ?? [])].sort();
+  for (const name of to) {
+    checkAgentName(name);
+    if (entry.keep || name === HUMAN || entry.kind === "event") continue;
+    if (readAgent(tx.store, name) === null) {
+      throw notFoundError(
+        `Cannot post to "${name}": no agent of that name has registered`,
+        `track agents --all (lists the agents; --to ${HUMAN} reaches the person)`,
+      );
+    }
+  }
+  // An imported or migrated reply keeps its link even when its parent is not (yet) there.
+  const parent = entry.replyTo && !entry.keep ? readEntry(tx.store, entry.replyTo) : null;
+  if (entry.replyTo && entry.keep && entryPath(tx.store, entry.replyTo) === null) {
+    throw usageError(`Invalid reply_to ${JSON.stringify(entry.replyTo)}`);
   }
   let id: string;
   let path: string;
@@ -141,8 +188,14 @@ export function postEntry(
     tag: entry.tag,
     kind: entry.kind,
     message: entry.message,
+    to,
+    reply_to: parent?.id ?? entry.replyTo ?? null,
+    ack: entry.ack === true,
   };
   tx.writeFile(path, serializeEntry(e));
+  for (const agent of recipients(tx.store, e, parent, entry.keep !== undefined)) {
+    addToInbox(tx, agent, "messages", [id]);
+  }
   const day = id.slice(0, id.indexOf("/"));
   recordPost(
     tx.store,
@@ -153,6 +206,115 @@ export function postEntry(
     () => sortedNames(dir, ENTRY_FILE),
   );
   return e;
+}
+
+/** What someone posts: `postMessage`'s input. */
+export interface PostInput {
+  agent: string;
+  message: string;
+  ticket?: string | null;
+  tag?: string;
+  /** Addressed to these agents (or `human`). */
+  to?: readonly string[];
+  replyTo?: string | null;
+  ack?: boolean;
+}
+
+/**
+ * Posts a message (one mutation): the ticket must exist, addressees must be known agents or
+ * `human`, a reply must name a real message. The author's heartbeat moves, except for `human`.
+ * The one posting path of the CLI, MCP and the dashboard.
+ */
+export async function postMessage(store: Store, input: PostInput, now: Date): Promise<BoardEntry> {
+  return await store.mutate("board", (tx) => {
+    if (input.ticket) store.readTicket(input.ticket);
+    const e = postEntry(tx, {
+      at: now,
+      agent: input.agent,
+      ticket: input.ticket ?? null,
+      tag: input.tag ?? "note",
+      kind: "post",
+      message: input.message,
+      to: input.to,
+      replyTo: input.replyTo,
+      ack: input.ack,
+    });
+    if (input.agent !== HUMAN) touchAgent(tx, input.agent, now);
+    return e;
+  });
+}
+
+/**
+ * Who an entry concerns besides its author: whom it is addressed to, the author and addressees
+ * of the entry it answers, and, for a post, the holder of its ticket and every agent whose
+ * reservation its ticket holds or its text names. Imported entries reach only their addressees.
+ */
+function recipients(
+  store: Store,
+  e: BoardEntry,
+  parent: BoardEntry | null,
+  kept: boolean,
+): string[] {
+  const out = new Set(e.to);
+  if (parent !== null) {
+    out.add(parent.agent);
+    for (const a of parent.to) out.add(a);
+  }
+  if (e.kind === "post" && !kept) {
+    if (e.ticket !== null) {
+      const t = store.tryReadTicket(e.ticket);
+      if (t !== null && t.claimed_by !== null && t.status !== "done" && t.status !== "backlog") {
+        out.add(t.claimed_by);
+      }
+    }
+    const reservations = readReservations(store);
+    if (reservations.length > 0) {
+      const named = pathsNamed(e.message);
+      for (const r of reservations) {
+        if (r.ticket === e.ticket || named.some((p) => patternsOverlap(r.path, p))) {
+          out.add(r.agent);
+        }
+      }
+    }
+  }
+  out.delete(e.agent);
+  return [...out].filter((a) => AGENT_FILE_NAME.test(a)).sort();
+}
+
+const AGENT_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Words of a message that look like repository paths (`src/a.ts`, `docs/`), at most 32. */
+function pathsNamed(message: string): string[] {
+  const out: string[] = [];
+  for (const m of message.matchAll(/[A-Za-z0-9_.\-]*\/[A-Za-z0-9_./\-]*[A-Za-z0-9_\-]/g)) {
+    const p = m[0].replace(/^\.\//, "");
+    if (p.startsWith("/") || p.split("/").includes("..")) continue;
+    out.push(p);
+    if (out.length >= 32) break;
+  }
+  return out;
+}
+
+/**
+ * Reads board entry `id`. Exit 2 when `id` is not an entry id, exit 4 when there is no such
+ * entry (a reply or an acknowledgement must name a real message).
+ */
+export function readEntry(store: Store, id: string): BoardEntry {
+  const path = entryPath(store, id);
+  if (path === null) {
+    throw usageError(
+      `Invalid message id ${
+        JSON.stringify(id)
+      }: expected a board entry id like 2026-11-25/143005123-0000-k3j9a`,
+      "track inbox (lists message ids)",
+    );
+  }
+  const display = store.display(path);
+  const text = readTextStrict(path, display, store.dir);
+  if (text === null) {
+    throw notFoundError(`No board message ${JSON.stringify(id)}`, "track inbox --all");
+  }
+  return parseEntry(text, id, display);
 }
 
 function parseEntry(text: string, id: string, display: string): BoardEntry {
@@ -173,6 +335,8 @@ function parseEntry(text: string, id: string, display: string): BoardEntry {
   const agent = get("agent");
   if (at === null || agent === null) throw badDataError(display, `"at" and "agent" are required`);
   const kind = get("kind") === "event" ? "event" : "post";
+  const toRaw = doc.data.get("to") ?? null;
+  const to = toRaw === null ? [] : Array.isArray(toRaw) ? toRaw : [toRaw];
   return {
     id,
     at,
@@ -181,6 +345,9 @@ function parseEntry(text: string, id: string, display: string): BoardEntry {
     tag: get("tag") ?? "note",
     kind,
     message: doc.body.endsWith("\n") ? doc.body.slice(0, -1) : doc.body,
+    to,
+    reply_to: get("reply_to"),
+    ack: get("ack") === "true",
   };
 }
 

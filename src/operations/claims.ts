@@ -142,6 +142,7 @@ export function claimLocked(
     message: takenFrom
       ? `Claimed ${ticket.id} (taken from ${takenFrom} with --force)`
       : `Claimed ${ticket.id}`,
+    to: takenFrom ? [takenFrom] : [],
   });
   return { ticket: claimed, already: false, takenFrom };
 }

@@ -116,6 +116,8 @@ function returnToBacklog(
     tag: "reclaimed",
     kind: "event",
     message: `${t.id}: ${t.status} -> backlog (${reason})`,
+    // The agent that lost it hears of it (its inbox; the hooks tell it on its next tool call).
+    to: [agent],
   });
   // How many of the released reservations were the agent's own.
   return removed.filter((r) => r.agent === agent).length;

@@ -67,6 +67,14 @@ function refuseTransition(t: Ticket, to: Status): never {
   );
 }
 
+/** Agents holding a ticket that depends on `id` (they wait on it). */
+function waitingHolders(store: Store, id: string): string[] {
+  return store.readAllTickets().tickets.filter((d) =>
+    d.depends_on.includes(id) && d.claimed_by !== null && d.status !== "done" &&
+    d.status !== "backlog"
+  ).map((d) => d.claimed_by!);
+}
+
 /** Applies `input` to ticket `id` under the lock. */
 export async function updateTicket(
   store: Store,
@@ -150,6 +158,12 @@ export async function updateTicket(
           kind: "event",
           message: `${t.id}: ${steps.join(" -> ")}${reopened}` +
             (taken === null ? "" : ` (taken from "${taken}"${how})`),
+          // Told: the agent it was taken from, and, when it is done, the holders of the tickets
+          // that wait on it.
+          to: [
+            ...(taken === null ? [] : [taken]),
+            ...(to === "done" ? waitingHolders(store, t.id) : []),
+          ],
         });
       }
     }

@@ -241,6 +241,12 @@ function checkEntry(r: Raw, file: string, line?: number): BoardEntry {
     tag: r.tag as string,
     kind: r.kind === "event" ? "event" : "post",
     message: r.message as string,
+    // Archives written before directed posts have none of these.
+    to: Array.isArray(r.to)
+      ? (r.to as unknown[]).filter((a) => typeof a === "string") as string[]
+      : [],
+    reply_to: typeof r.reply_to === "string" && ENTRY_ID.test(r.reply_to) ? r.reply_to : null,
+    ack: r.ack === true,
   };
 }
 
@@ -476,7 +482,12 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
     for (const e of entries.values()) {
       if (presentEntries.has(e.id)) unchanged.board++;
       else {
-        postEntry(tx, { ...e, at: new Date(0), keep: { id: e.id, at: e.at } });
+        postEntry(tx, {
+          ...e,
+          at: new Date(0),
+          replyTo: e.reply_to,
+          keep: { id: e.id, at: e.at },
+        });
         written.board++;
       }
     }
