@@ -2,6 +2,7 @@
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
+import { HUMAN } from "../model/agent.ts";
 import { ackMessage } from "../operations/inbox.ts";
 
 export default defineCommand({
@@ -18,7 +19,8 @@ export default defineCommand({
     return { msg, agent: str(args, "agent") };
   },
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "ack");
+    // The person reads the messages addressed to `human` (posts of the dashboard, --to human).
+    const agent = opts.agent === HUMAN ? HUMAN : ctx.requireAgent(opts.agent, "ack");
     const r = await ackMessage(ctx.store(), agent, opts.msg, ctx.now());
     if (ctx.json) {
       printJson(ctx, { agent, id: r.entry.id, acked: r.acked, notice: r.notice });

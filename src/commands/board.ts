@@ -4,8 +4,10 @@ import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
 import { parseTime } from "../model/time.ts";
-import { type BoardEntry, postMessage, readBoard } from "../operations/board.ts";
-import { checkAgentName } from "../model/agent.ts";
+import { type BoardEntry, postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
+import { checkAgentName, HUMAN } from "../model/agent.ts";
+import { editDistance } from "../cli/args.ts";
+import { readAllAgents } from "../store/agent_records.ts";
 import { parseId } from "../model/ids.ts";
 import { parseDuration } from "../model/time.ts";
 
@@ -109,7 +111,9 @@ export default defineCommand({
     const toText = str(args, "to");
     const to = toText === undefined
       ? []
-      : toText.split(",").map((a) => a.trim()).filter((a) => a !== "").map(checkAgentName);
+      : toText.split(",").map((a) => a.trim()).filter((a) => a !== "").map((a) =>
+        a === HUMAN ? a : checkAgentName(a)
+      );
     if (toText !== undefined && to.length === 0) {
       throw usageError("--to names no agent", 'track board --to agent-bravo -m "..."');
     }
@@ -151,6 +155,20 @@ export default defineCommand({
         replyTo: opts.replyTo ?? null,
         ack: opts.ack,
       }, ctx.now());
+      const unknown = unknownAddressees(store, entry.to);
+      if (unknown.length > 0) {
+        const known = readAllAgents(store).agents.map((a) => a.id);
+        for (const name of unknown) {
+          const near = known.map((id) => ({ id, d: editDistance(name.toLowerCase(), id) }))
+            .filter((x) => x.d <= 2).sort((a, b) => a.d - b.d)[0]?.id;
+          ctx.warnings.push(
+            `warning: agent "${name}" is not registered` +
+              (near === undefined ? "" : ` (did you mean "${near}"?)`) +
+              `; the message waits in its inbox until an agent of that name reads it ` +
+              `(hint: track agents)`,
+          );
+        }
+      }
       if (ctx.json) printJson(ctx, { entry });
       else ctx.io.out(`Posted ${entry.id}`);
       return;

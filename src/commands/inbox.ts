@@ -1,6 +1,7 @@
 /** `track inbox`: the board messages addressed to an agent or concerning it, unread first. */
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
+import { HUMAN } from "../model/agent.ts";
 import { listInbox, markRead } from "../operations/inbox.ts";
 import { formatEntry } from "./board.ts";
 
@@ -23,7 +24,8 @@ export default defineCommand({
     markRead: bool(args, "mark-read"),
   }),
   async run(opts, ctx) {
-    const agent = ctx.requireAgent(opts.agent, "inbox");
+    // The person reads the messages addressed to `human` (posts of the dashboard, --to human).
+    const agent = opts.agent === HUMAN ? HUMAN : ctx.requireAgent(opts.agent, "inbox");
     const store = ctx.store();
     const { items, unread, warnings } = listInbox(store, agent, { all: opts.all });
     for (const w of warnings) ctx.io.err(`warning: skipping ${w}`);

@@ -11,7 +11,7 @@ import { ensureDirInside, linkError } from "../store/no_follow.ts";
 import { cachedTail, dirMtime, recordPost } from "../store/board_tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
 import { isoSeconds } from "../model/time.ts";
-import { checkAgentName } from "../model/agent.ts";
+import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { readAgent, touchAgent } from "../store/agent_records.ts";
 import { addToInbox } from "../store/inbox_records.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
@@ -37,9 +37,6 @@ export interface BoardEntry {
   /** The author asks for an acknowledgement (`track ack`). */
   ack: boolean;
 }
-
-/** The recipient name of the person overseeing the agents (`--to human`). */
-export const HUMAN = "human";
 
 /** Largest message accepted, in UTF-8 bytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -115,7 +112,7 @@ export function postEntry(
     tag: string;
     kind: BoardKind;
     message: string;
-    /** Addressed to these agents (or `human`); a post refuses an unknown name (exit 4). */
+    /** Addressed to these agents (or `human`). */
     to?: readonly string[];
     /** The board entry this one answers; it must exist (exit 4). */
     replyTo?: string | null;
@@ -143,16 +140,7 @@ export function postEntry(
   }
   // Checked before anything is written: a refused post changes nothing.
   const to = [...new Set(entry.to ?? [])].sort();
-  for (const name of to) {
-    checkAgentName(name);
-    if (entry.keep || name === HUMAN || entry.kind === "event") continue;
-    if (readAgent(tx.store, name) === null) {
-      throw notFoundError(
-        `Cannot post to "${name}": no agent of that name has registered`,
-        `track agents --all (lists the agents; --to ${HUMAN} reaches the person)`,
-      );
-    }
-  }
+  for (const name of to) if (name !== HUMAN) checkAgentName(name);
   // An imported or migrated reply keeps its link even when its parent is not (yet) there.
   const parent = entry.replyTo && !entry.keep ? readEntry(tx.store, entry.replyTo) : null;
   if (entry.replyTo && entry.keep && entryPath(tx.store, entry.replyTo) === null) {
@@ -221,9 +209,17 @@ export interface PostInput {
 }
 
 /**
- * Posts a message (one mutation): the ticket must exist, addressees must be known agents or
- * `human`, a reply must name a real message. The author's heartbeat moves, except for `human`.
- * The one posting path of the CLI, MCP and the dashboard.
+ * Addressees no agent has registered as (`human` excepted). Not refused: an agent may be
+ * addressed before it starts, and its inbox keeps the message; surfaces warn, as for an
+ * unregistered acting agent, since it may be a typo.
+ */
+export function unknownAddressees(store: Store, to: readonly string[]): string[] {
+  return to.filter((a) => a !== HUMAN && readAgent(store, a) === null);
+}
+
+/**
+ * Posts a message (one mutation): the ticket must exist, a reply must name a real message.
+ * The author's heartbeat moves, except for `human`. The one posting path of the CLI and MCP.
  */
 export async function postMessage(store: Store, input: PostInput, now: Date): Promise<BoardEntry> {
   return await store.mutate("board", (tx) => {

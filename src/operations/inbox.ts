@@ -6,7 +6,7 @@
  */
 import { type BoardEntry, postEntry, readEntry } from "./board.ts";
 import { TrackError } from "../model/errors.ts";
-import { escapeControls } from "../model/control_chars.ts";
+import { escapeControls } from "../model/text.ts";
 import {
   addToInbox,
   type InboxRecord,
