@@ -122,8 +122,8 @@ Deno.test("track mcp initializes and lists at most 10 compact tools", async () =
     "update",
     "log",
     "tickets",
-    "board_read",
-    "board_post",
+    "board",
+    "inbox",
     "files_check",
     "files_reserve",
   ]);
@@ -150,8 +150,8 @@ Deno.test("MCP tools act through the same domain functions as the CLI", async ()
   );
   assertEquals(check.results[0].free, false);
   assertEquals(check.results[0].holders[0].agent, "alpha");
-  assert(!(await c.call("board_post", { message: "lexer halfway", ticket: "T-0001" })).isError);
-  const board = JSON.parse((await c.call("board_read", { last: 50 })).text);
+  assert(!(await c.call("board", { message: "lexer halfway", ticket: "T-0001" })).isError);
+  const board = JSON.parse((await c.call("board", { last: 50 })).text);
   assert(board.entries.some((e: { message: string }) => e.message === "lexer halfway"));
   const show = JSON.parse((await c.call("tickets", { id: "T-0001" })).text);
   assertEquals(show.ticket.log.length, 1);

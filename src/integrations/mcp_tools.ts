@@ -6,12 +6,12 @@
  */
 import { projectRoot } from "../store/discovery.ts";
 import { claimNext, claimTicket } from "../operations/claims.ts";
-import { touchAgent } from "../store/agent_records.ts";
-import { postEntry, readBoard } from "../operations/board.ts";
+import { postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
+import { ackMessage, listInbox, markRead } from "../operations/inbox.ts";
 import { TrackError, usageError } from "../model/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../model/json.ts";
 import { checkText } from "../model/text.ts";
-import { checkAgentName } from "../model/agent.ts";
+import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { checkPaths, reservationPath, reservePaths } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
@@ -92,25 +92,33 @@ export const TOOLS: readonly ToolDefinition[] = [
     },
   },
   {
-    name: "board_read",
-    description: "Read board messages, newest last",
-    inputSchema: {
-      type: "object",
-      properties: { last: { type: "integer", description: "default 20" }, ticket: S, tag: S },
-    },
-  },
-  {
-    name: "board_post",
-    description: "Post to the board",
+    name: "board",
+    description: "Post (message; to=agents, reply_to=msg id, ack=ask for ack) or read the board",
     inputSchema: {
       type: "object",
       properties: {
         message: S,
+        to: { type: "array", items: S, description: "agent names or human" },
+        reply_to: S,
+        ack: { type: "boolean" },
         ticket: S,
         tag: { type: "string", description: "default note" },
+        last: { type: "integer", description: "read: default 20" },
         agent: AGENT,
       },
-      required: ["message"],
+    },
+  },
+  {
+    name: "inbox",
+    description: "Your unread messages (all: read too); ack=[msg ids] acknowledges; mark_read",
+    inputSchema: {
+      type: "object",
+      properties: {
+        all: { type: "boolean" },
+        ack: { type: "array", items: S },
+        mark_read: { type: "boolean" },
+        agent: AGENT,
+      },
     },
   },
   {
@@ -262,7 +270,11 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       }));
       return ok({ tickets: list.map(ticketJson) });
     }
-    case "board_read": {
+    case "board": {
+      if (args.message !== undefined) return await postTool(args, ctx, now);
+      for (const k of ["to", "reply_to", "ack"]) {
+        if (args[k] !== undefined) throw usageError(`"${k}" goes with a post ("message")`);
+      }
       const last = args.last === undefined ? 20 : Number(args.last);
       if (!Number.isInteger(last) || last < 1) {
         throw usageError(`"last" must be a positive integer`);
@@ -275,25 +287,30 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       });
       return ok({ entries });
     }
-    case "board_post": {
+    case "inbox": {
       const agent = agentOf(args, ctx, name);
-      const message = checkText(reqStr(args, "message"), "message");
-      const ticketArg = optStr(args, "ticket");
-      const ticket = ticketArg === undefined ? undefined : parseId(ticketArg);
-      const entry = await store.mutate("board", (tx) => {
-        if (ticket !== undefined) store.readTicket(ticket);
-        const e = postEntry(tx, {
-          at: now,
-          agent,
-          ticket: ticket ?? null,
-          tag: optStr(args, "tag") ?? "note",
-          kind: "post",
-          message,
-        });
-        touchAgent(tx, agent, now);
-        return e;
+      const ack = args.ack === undefined ? [] : args.ack;
+      if (!Array.isArray(ack) || ack.some((id) => typeof id !== "string")) {
+        throw usageError(`"ack" must be a list of message ids`);
+      }
+      const acked = [];
+      for (const id of ack as string[]) {
+        acked.push((await ackMessage(store, agent, id, now)).entry.id);
+      }
+      const { items, unread } = listInbox(store, agent, { all: args.all === true });
+      const marked = args.mark_read === true ? await markRead(store, agent, items) : [];
+      return ok({
+        agent,
+        unread,
+        messages: items.map((i) => ({
+          ...i.entry,
+          read: i.read || marked.includes(i.entry.id),
+          acked: i.acked,
+          delivered: i.delivered,
+        })),
+        acked,
+        marked_read: marked,
       });
-      return ok({ entry });
     }
     case "files_check": {
       const me = optStr(args, "agent") ?? ctx.defaultAgent;
@@ -318,6 +335,39 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     default:
       throw usageError(`Unknown tool "${name}"`, `tools/list shows the ${TOOLS.length} tools`);
   }
+}
+
+/** The `board` tool's post: the CLI's `board -m` (same operation, same checks). */
+async function postTool(args: Args, ctx: ToolContext, now: Date): Promise<ToolResult> {
+  const store = ctx.store();
+  const agent = agentOf(args, ctx, "board");
+  const message = checkText(reqStr(args, "message"), "message");
+  const ticketArg = optStr(args, "ticket");
+  const toArg = args.to ?? [];
+  if (!Array.isArray(toArg) || toArg.some((a) => typeof a !== "string")) {
+    throw usageError(`"to" must be a list of agent names`);
+  }
+  const to = (toArg as string[]).map((a) => a === HUMAN ? a : checkAgentName(a));
+  const entry = await postMessage(store, {
+    agent,
+    message,
+    ticket: ticketArg === undefined ? null : parseId(ticketArg),
+    tag: optStr(args, "tag") ?? "note",
+    to,
+    replyTo: optStr(args, "reply_to") ?? null,
+    ack: args.ack === true,
+  }, now);
+  const unknown = unknownAddressees(store, entry.to);
+  return ok({
+    entry,
+    ...(unknown.length > 0
+      ? {
+        warnings: unknown.map((a) =>
+          `agent "${a}" is not registered; the message waits in its inbox`
+        ),
+      }
+      : {}),
+  });
 }
 
 /** Runs tool `name`; a TrackError becomes a tool error with the CLI's message. */
