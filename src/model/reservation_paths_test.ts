@@ -145,3 +145,59 @@ Deno.test("isRepoPattern() accepts exactly what normalizePath() writes", () => {
     assert(!isRepoPattern(p), p);
   }
 });
+
+const SEGMENT_RE = new Map<string, RegExp>();
+
+/** Reference matcher: a file (segments) against a pattern, `**` being zero or more segments. */
+function refMatch(p: string[], f: string[]): boolean {
+  if (p.length === 0) return f.length === 0;
+  if (p[0] === "**") return refMatch(p.slice(1), f) || (f.length > 0 && refMatch(p, f.slice(1)));
+  if (f.length === 0) return false;
+  let seg = SEGMENT_RE.get(p[0]);
+  if (seg === undefined) {
+    const body = [...p[0]].map((c) => c === "*" ? "[^/]*" : c === "?" ? "[^/]" : c).join("");
+    seg = new RegExp(`^${body}$`, "u");
+    SEGMENT_RE.set(p[0], seg);
+  }
+  return seg.test(f[0]) && refMatch(p.slice(1), f.slice(1));
+}
+
+Deno.test("patternsOverlap() agrees with brute force over every small pattern pair", () => {
+  const segs = ["a", "b", "*", "?", "a*", "*b", "**"];
+  const patterns: string[] = [];
+  let level: string[][] = [[]];
+  for (let n = 1; n <= 3; n++) {
+    level = level.flatMap((p) => segs.map((s) => [...p, s]));
+    patterns.push(...level.map((p) => p.join("/")));
+  }
+  // Every file of up to four segments (two patterns of three segments, `**` among them, meet
+  // within four) over names that can witness any overlap of these segments.
+  const names = ["a", "b", "x", "ab"];
+  const files: string[][] = [];
+  let fl: string[][] = [[]];
+  for (let n = 1; n <= 4; n++) {
+    fl = fl.flatMap((f) => names.map((s) => [...f, s]));
+    files.push(...fl);
+  }
+  const sets = patterns.map((p) => {
+    const ps = p.split("/");
+    const bits = new Uint8Array(files.length);
+    files.forEach((f, i) => bits[i] = refMatch(ps, f) ? 1 : 0);
+    return bits;
+  });
+  let checked = 0;
+  for (let i = 0; i < patterns.length; i++) {
+    for (let j = i; j < patterns.length; j++) {
+      const a = sets[i], b = sets[j];
+      let witness = false;
+      for (let k = 0; k < files.length && !witness; k++) witness = a[k] === 1 && b[k] === 1;
+      assertEquals(
+        patternsOverlap(patterns[i], patterns[j]),
+        witness,
+        `${patterns[i]} vs ${patterns[j]}`,
+      );
+      checked++;
+    }
+  }
+  assertEquals(checked, (patterns.length * (patterns.length + 1)) / 2);
+});
