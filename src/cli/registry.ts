@@ -31,6 +31,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry("update", () => import("../commands/update.ts")),
   entry("log", () => import("../commands/log.ts")),
   entry("verify", () => import("../commands/verify.ts")),
+  entry("cost", () => import("../commands/cost.ts")),
   entry("archive", () => import("../commands/archive.ts")),
   entry("board", () => import("../commands/board.ts")),
   entry("inbox", () => import("../commands/inbox.ts")),

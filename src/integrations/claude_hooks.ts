@@ -212,6 +212,7 @@ export async function sessionStart(
       if (!(e instanceof TrackError) || e.kind !== "conflict" || length === 64) throw e;
     }
   }
+  await recordSessionTranscript(store, agent, input);
   const data = buildPrime(store, agent, options.now);
   const prime = renderPrime(data);
   await markBoardRead(store, agent, options.now);
@@ -245,6 +246,7 @@ export async function sessionEnd(
 ): Promise<{ agent: string; released: string[] } | null> {
   if (!input.session_id) return null;
   const agent = resolveSessionAgent(store, input.session_id);
+  await recordSessionTranscript(store, agent, input);
   try {
     const r = await deregisterAgent(store, agent, { releaseTickets: true, now });
     return { agent, released: r.released };
@@ -252,4 +254,19 @@ export async function sessionEnd(
     if (e instanceof TrackError && e.kind === "notFound") return null;
     throw e;
   }
+}
+
+/**
+ * Records the session's transcript path on its agent record (issue 16: `track cost` reads it at
+ * report time). SessionStart and SessionEnd only: PostToolUse stays a heartbeat.
+ */
+async function recordSessionTranscript(
+  store: Store,
+  agent: string,
+  input: ClaudeHookInput,
+): Promise<void> {
+  if (typeof input.transcript_path !== "string") return;
+  // Loaded here: the cost module is not on the path of the other hooks.
+  const { recordTranscript } = await import("../operations/cost.ts");
+  await recordTranscript(store, agent, resolve(input.cwd ?? ".", input.transcript_path));
 }

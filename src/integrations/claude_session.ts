@@ -17,6 +17,8 @@ export interface ClaudeHookInput {
   reason?: string;
   tool_name?: string;
   tool_input?: Record<string, unknown>;
+  /** The session's transcript (JSONL), read by `track cost`. */
+  transcript_path?: string;
 }
 
 /** Parses the hook input; anything malformed becomes an empty object. */

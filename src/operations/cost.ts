@@ -1,0 +1,234 @@
+/**
+ * `track cost`: time and token cost per ticket, agent, label or parent, computed at report time
+ * from the board's events (who held which ticket when, status changes) and the Claude Code
+ * transcripts recorded on agent records (`transcripts`, by the hooks). A read: it writes nothing.
+ * The pure rules are src/model/cost.ts and src/model/prices.ts; docs/agents.md "Time and cost".
+ */
+import {
+  addTokens,
+  type HoldEvent,
+  noTokens,
+  parseTranscript,
+  spanAt,
+  spansOf,
+  type StatusEvent,
+  statusTimes,
+  type Tokens,
+  totalTokens,
+  type UsageRecord,
+} from "../model/cost.ts";
+import { badDataError } from "../model/errors.ts";
+import { checkPrices, costOf, type Price, priceFor, PRICES } from "../model/prices.ts";
+import type { TicketSummary } from "../model/ticket.ts";
+import { readAgent, readAllAgents, writeAgent } from "../store/agent_records.ts";
+import { unsafeInLine } from "../model/text.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
+import { type BoardEntry, readBoard } from "./board.ts";
+
+/** How `track cost` groups. */
+export type CostGrouping = "ticket" | "agent" | "label" | "parent";
+/** The groupings, for the flag's choices. */
+export const COST_GROUPINGS: readonly CostGrouping[] = ["ticket", "agent", "label", "parent"];
+
+/** One row of the report. */
+export interface CostRow {
+  key: string;
+  tokens: Tokens & { total: number };
+  /** Dollars for the priced tokens; null when none could be priced. */
+  cost_usd: number | null;
+  /** Tokens of models the price table does not know (counted, not priced). */
+  unpriced_tokens: number;
+  /** Milliseconds in each status (tickets) or held (agents: `held`). */
+  time_ms: Record<string, number>;
+}
+
+/** The whole report. */
+export interface CostReport {
+  by: CostGrouping;
+  rows: CostRow[];
+  /** Every model call read, attributed or not: rows of `ticket` plus `unattributed` sum to it. */
+  total: CostRow;
+  /** Calls made while the agent held no ticket. */
+  unattributed: CostRow;
+  warnings: string[];
+}
+
+function emptyRow(key: string): CostRow {
+  return {
+    key,
+    tokens: { ...noTokens(), total: 0 },
+    cost_usd: null,
+    unpriced_tokens: 0,
+    time_ms: {},
+  };
+}
+
+function addRecord(row: CostRow, r: UsageRecord, prices: Record<string, Price>): void {
+  addTokens(row.tokens, r);
+  row.tokens.total += totalTokens(r);
+  const price = priceFor(r.model, prices);
+  if (price === null) row.unpriced_tokens += totalTokens(r);
+  else row.cost_usd = (row.cost_usd ?? 0) + costOf(r, price);
+}
+
+/** The price table: the built-in one with config.json's `"prices"` merged over it. */
+export function priceTable(store: Store): Record<string, Price> {
+  const { raw, display } = store.checkConfig();
+  if (raw.prices === undefined) return { ...PRICES };
+  const problem = checkPrices(raw.prices);
+  if (problem !== null) throw badDataError(display, problem);
+  return { ...PRICES, ...(raw.prices as Record<string, Price>) };
+}
+
+/** Who held which ticket when, and status changes, from board events (oldest first). */
+export function historyOf(entries: readonly BoardEntry[]): {
+  holds: HoldEvent[];
+  statuses: StatusEvent[];
+} {
+  const holds: HoldEvent[] = [];
+  const statuses: StatusEvent[] = [];
+  for (const e of entries) {
+    if (e.kind !== "event" || e.ticket === null) continue;
+    const at = Date.parse(e.at);
+    if (e.tag === "claimed") {
+      holds.push({ at, ticket: e.ticket, agent: e.agent });
+      statuses.push({ at, ticket: e.ticket, to: "claimed" });
+    } else if (e.tag === "status" || e.tag === "reclaimed") {
+      // "T-0001: in-progress -> review" (a pass-through names each step; the last one counts).
+      const to = /-> ([a-z-]+)(?: \(|$)/.exec(e.message.split("\n")[0]);
+      if (to === null) continue;
+      statuses.push({ at, ticket: e.ticket, to: to[1] });
+      if (to[1] === "backlog" || to[1] === "done") {
+        holds.push({ at, ticket: e.ticket, agent: null });
+      }
+    } else if (e.tag === "archived") {
+      holds.push({ at, ticket: e.ticket, agent: null });
+    }
+  }
+  return { holds, statuses };
+}
+
+/** Transcript paths recorded on an agent record (`transcripts`). */
+export function transcriptsOf(extra: Record<string, unknown>): string[] {
+  const v = extra.transcripts;
+  return Array.isArray(v) ? v.filter((p): p is string => typeof p === "string") : [];
+}
+
+function parentOf(t: TicketSummary, all: readonly TicketSummary[]): string {
+  // The lowest-numbered ticket that depends on it: one parent each, so nothing counts twice.
+  const dependents = all.filter((o) => o.depends_on.includes(t.id)).map((o) => o.id).sort();
+  return dependents[0] ?? "(none)";
+}
+
+/** Builds the report (reads only). */
+export async function costReport(
+  store: Store,
+  options: { by: CostGrouping; now: Date },
+): Promise<CostReport> {
+  const warnings: string[] = [];
+  const prices = priceTable(store);
+  const { tickets, problems } = readSummaries(store);
+  for (const p of problems) warnings.push(`warning: ${p.error.message}`);
+  const board = readBoard(store, { last: Number.POSITIVE_INFINITY });
+  warnings.push(...board.warnings);
+  const { holds, statuses } = historyOf(board.entries);
+  const spans = spansOf(holds);
+  const now = options.now.getTime();
+
+  // Model calls per agent, deduplicated across its transcripts (a resumed session repeats ids).
+  const calls: Array<{ agent: string; rec: UsageRecord }> = [];
+  for (const agent of readAllAgents(store).agents) {
+    const seen = new Set<string>();
+    for (const path of transcriptsOf(agent.extra)) {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(path);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied)) {
+          throw e;
+        }
+        warnings.push(`warning: transcript of "${agent.id}" not readable: ${path}`);
+        continue;
+      }
+      const parsed = parseTranscript(text);
+      if (parsed.skipped > 0) {
+        warnings.push(`warning: ${parsed.skipped} unreadable line(s) skipped in ${path}`);
+      }
+      for (const rec of parsed.records) {
+        if (seen.has(rec.id)) continue;
+        seen.add(rec.id);
+        calls.push({ agent: agent.id, rec });
+      }
+    }
+  }
+
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+  const keysOf = (ticket: string | null, agent: string): string[] => {
+    if (options.by === "agent") return [agent];
+    if (ticket === null) return [];
+    const t = byId.get(ticket);
+    if (options.by === "ticket") return [ticket];
+    if (t === undefined) return ["(archived)"];
+    if (options.by === "label") return t.labels.length === 0 ? ["(none)"] : t.labels;
+    return [parentOf(t, tickets)];
+  };
+  const rows = new Map<string, CostRow>();
+  const row = (key: string) => {
+    let r = rows.get(key);
+    if (r === undefined) rows.set(key, r = emptyRow(key));
+    return r;
+  };
+  const total = emptyRow("total");
+  const unattributed = emptyRow("unattributed");
+  for (const { agent, rec } of calls) {
+    addRecord(total, rec, prices);
+    const span = spanAt(spans, agent, rec.at);
+    if (span === null) addRecord(unattributed, rec, prices);
+    for (const key of keysOf(span?.ticket ?? null, agent)) addRecord(row(key), rec, prices);
+  }
+
+  // Time: per ticket in each status; per agent the time it held tickets.
+  if (options.by === "agent") {
+    for (const s of spans) {
+      const r = row(s.agent);
+      r.time_ms.held = (r.time_ms.held ?? 0) + ((s.to ?? now) - s.from);
+    }
+  } else {
+    const created = new Map(
+      tickets.map((t) => [t.id, { at: Date.parse(t.created), status: t.status }]),
+    );
+    const times = statusTimes(created, statuses, now);
+    for (const t of tickets) {
+      for (const key of keysOf(t.id, "")) {
+        const r = row(key);
+        for (const [status, ms] of Object.entries(times.get(t.id) ?? {})) {
+          r.time_ms[status] = (r.time_ms[status] ?? 0) + ms;
+        }
+      }
+    }
+  }
+  const sorted = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { by: options.by, rows: sorted, total, unattributed, warnings };
+}
+
+/**
+ * Records a transcript path on an agent record (`transcripts`), for `track cost` to read later.
+ * A no-op when it is there already or the agent is unknown. Called by the Claude Code hooks.
+ */
+export async function recordTranscript(
+  store: Store,
+  agent: string,
+  path: string,
+): Promise<void> {
+  const known = (a: { extra: Record<string, unknown> } | null) =>
+    a === null || transcriptsOf(a.extra).includes(path);
+  if (path === "" || path.length > 4096 || unsafeInLine(path) !== null) return;
+  // Cheap check first: most hook calls find the path recorded and take no lock.
+  if (known(readAgent(store, agent))) return;
+  await store.mutate("hook transcript", (tx: Tx) => {
+    const a = readAgent(store, agent);
+    if (a === null || known(a)) return;
+    writeAgent(tx, { ...a, extra: { ...a.extra, transcripts: [...transcriptsOf(a.extra), path] } });
+  });
+}
