@@ -234,7 +234,18 @@ Deno.test("hooks install --claude merges into settings.json; uninstall removes o
   const settings = JSON.parse(once);
   assertEquals(settings.permissions, user.permissions);
   assertEquals(settings.hooks.PreToolUse[0], user.hooks.PreToolUse[0]);
-  assertEquals(settings.hooks.PreToolUse[1].matcher, "Edit|MultiEdit|Write|NotebookEdit");
+  // Every tool: edits are checked, long calls are recorded as busy.
+  assertEquals(settings.hooks.PreToolUse[1].matcher, "*");
+  for (
+    const [event, arg] of [
+      ["PostToolUseFailure", "post-tool-use-failure"],
+      ["UserPromptSubmit", "user-prompt-submit"],
+      ["Notification", "notification"],
+      ["PermissionRequest", "permission-request"],
+      ["Stop", "stop"],
+      ["PreCompact", "pre-compact"],
+    ]
+  ) assertEquals(settings.hooks[event][0].hooks[0].command, `track hook claude ${arg}`);
   assertEquals(
     settings.hooks.SessionStart[0].hooks[0].command,
     "track hook claude session-start",

@@ -3,7 +3,7 @@ import { bool, defineCommand } from "../cli/command.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../model/time.ts";
-import { agentJson } from "../model/json.ts";
+import { agentJson, agentNow } from "../model/json.ts";
 import { readAllAgents } from "../store/agent_records.ts";
 import { readReservations } from "../operations/reservations.ts";
 import { heldBy } from "../model/holding.ts";
@@ -11,9 +11,16 @@ import { heldBy } from "../model/holding.ts";
 export default defineCommand({
   name: "agents",
   summary: "List registered agents with heartbeat age, tickets and reservations",
-  usage: "agents [--all]",
-  flags: [{ name: "all", type: "boolean", description: "Include deregistered agents" }],
-  parse: (args) => ({ all: bool(args, "all") }),
+  usage: "agents [--all] [--waiting]",
+  flags: [
+    { name: "all", type: "boolean", description: "Include deregistered agents" },
+    {
+      name: "waiting",
+      type: "boolean",
+      description: "Only agents waiting for you (a permission, input, or their turn is over)",
+    },
+  ],
+  parse: (args) => ({ all: bool(args, "all"), waiting: bool(args, "waiting") }),
   run(opts, ctx) {
     const store = ctx.store();
     const now = ctx.now();
@@ -22,16 +29,23 @@ export default defineCommand({
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const { tickets } = readSummaries(store);
     const reservations = readReservations(store);
-    const rows = agents.filter((a) => opts.all || a.status !== "deregistered").map((a) => {
+    const rows = agents.filter((a) =>
+      (opts.all || a.status !== "deregistered") && (!opts.waiting || a.waiting !== null)
+    ).map((a) => {
       const held = heldBy(tickets, a.id).map((t) => t.id);
       const res = reservations.filter((r) => r.agent === a.id).length;
       return agentJson(a, now, held, res);
     });
     if (ctx.json) printJson(ctx, { agents: rows });
-    else if (rows.length === 0) ctx.io.err("No agents registered (hint: track register)");
-    else {
+    else if (rows.length === 0) {
+      ctx.io.err(
+        opts.waiting
+          ? "No agent is waiting for you (hint: track agents)"
+          : "No agents registered (hint: track register)",
+      );
+    } else {
       ctx.io.out(table(
-        ["AGENT", "STATUS", "HEARTBEAT", "TICKETS", "RESERVATIONS"],
+        ["AGENT", "STATUS", "HEARTBEAT", "TICKETS", "RESERVATIONS", "NOW"],
         rows.map((r) => [
           r.id,
           r.status === "active" && r.heartbeat_age_s * 1000 > thresholdMs
@@ -40,6 +54,7 @@ export default defineCommand({
           formatAge(r.heartbeat_age_s * 1000) + " ago",
           r.tickets.join(",") || "-",
           String(r.reservations),
+          agentNow(r, now) || "-",
         ]),
       ));
     }

@@ -9,14 +9,24 @@ import { conflictError, TrackError, usageError } from "../model/errors.ts";
 import type { Context } from "../cli/context.ts";
 import { locateStore } from "../store/discovery.ts";
 import type { Store } from "../store/store.ts";
-import { deliverPending, parseHookInput, postToolUse } from "../integrations/claude_session.ts";
+import {
+  type ClaudeHookInput,
+  deliverPending,
+  parseHookInput,
+  postToolUse,
+} from "../integrations/claude_session.ts";
 
 /** Mirrors CLAUDE_EVENTS and GIT_HOOKS (tested); listed here so parsing loads neither module. */
 export const CLAUDE_EVENT_ARGS = [
   "session-start",
   "pre-tool-use",
   "post-tool-use",
+  "post-tool-use-failure",
   "user-prompt-submit",
+  "notification",
+  "permission-request",
+  "stop",
+  "pre-compact",
   "session-end",
 ] as const;
 type ClaudeEventArg = typeof CLAUDE_EVENT_ARGS[number];
@@ -42,15 +52,30 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
   const input = parseHookInput(raw);
   const now = ctx.now();
   try {
-    if (event === "post-tool-use" || event === "user-prompt-submit") {
-      // Both are heartbeats, and both may add unread messages to the agent's context.
-      await postToolUse(store, input, now);
+    if (
+      event === "post-tool-use" || event === "post-tool-use-failure" ||
+      event === "user-prompt-submit"
+    ) {
+      if (event === "user-prompt-submit") {
+        // The person answered: no longer waiting, no call in progress (and a heartbeat).
+        const { promptSubmitted } = await import("../integrations/claude_liveness.ts");
+        await promptSubmitted(store, input, now);
+      } else await postToolUse(store, input, now);
+      // Both may add unread messages to the agent's context.
+      if (event === "post-tool-use-failure") return 0;
       const out = await deliverPending(
         store,
         input,
         event === "post-tool-use" ? "PostToolUse" : "UserPromptSubmit",
       );
       if (out) ctx.io.out(JSON.stringify(out));
+      return 0;
+    }
+    if (
+      event === "notification" || event === "permission-request" || event === "stop" ||
+      event === "pre-compact"
+    ) {
+      await runLiveness(event, store, input, ctx);
       return 0;
     }
     // The other events run once per session or per edit: load the rest only for them.
@@ -60,6 +85,10 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
     if (event === "pre-tool-use") {
       const deny = preToolUse(store, input);
       if (deny) ctx.io.out(JSON.stringify(deny));
+      else {
+        const { preToolUseBusy } = await import("../integrations/claude_liveness.ts");
+        await preToolUseBusy(store, input, now);
+      }
     } else if (event === "session-start") {
       const out = await sessionStart(store, input, {
         now,
@@ -78,6 +107,19 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
     ctx.io.err(`track hook ${event}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`);
     return 1;
   }
+}
+
+/** The hooks of docs/agents.md "Liveness" and "Waiting for you" (claude_liveness.ts). */
+async function runLiveness(
+  event: "notification" | "permission-request" | "stop" | "pre-compact",
+  store: Store,
+  input: ClaudeHookInput,
+  ctx: Context,
+): Promise<void> {
+  const live = await import("../integrations/claude_liveness.ts");
+  const now = ctx.now();
+  if (event === "pre-compact") await live.preCompact(store, input, now);
+  else await live.markWaiting(store, input, event, now);
 }
 
 async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<number> {

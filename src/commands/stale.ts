@@ -53,6 +53,7 @@ export default defineCommand({
             last_heartbeat: s.agent.last_heartbeat,
             age_s: Math.floor(s.ageMs / 1000),
             future: s.future,
+            process_gone: s.processGone,
           })),
         });
       } else if (stale.length === 0) {
@@ -64,7 +65,8 @@ export default defineCommand({
             stale.map((s) => [
               s.agent.id,
               s.agent.last_heartbeat,
-              s.future ? "in the future" : formatAge(s.ageMs),
+              (s.future ? "in the future" : formatAge(s.ageMs)) +
+              (s.processGone ? " (process gone)" : ""),
             ]),
           ),
         );
@@ -82,6 +84,7 @@ export default defineCommand({
           agent: s.agent.id,
           age_s: Math.floor(s.ageMs / 1000),
           future: s.future,
+          process_gone: s.processGone,
           tickets: s.reclaimed,
           reservations_released: s.reservationsReleased,
         })),
@@ -91,8 +94,8 @@ export default defineCommand({
     } else {
       for (const s of done) {
         ctx.io.out(
-          `${s.agent.id}: ${
-            s.future ? "heartbeat in the future" : `stale ${formatAge(s.ageMs)}`
+          `${s.agent.id}: ${s.future ? "heartbeat in the future" : `stale ${formatAge(s.ageMs)}`}${
+            s.processGone ? " (its Claude Code process is gone)" : ""
           }; returned ${s.reclaimed.join(", ") || "no tickets"}` +
             `; released ${s.reservationsReleased} reservation(s)`,
         );

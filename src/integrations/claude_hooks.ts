@@ -15,6 +15,7 @@ import { markDelivered } from "../operations/inbox.ts";
 import { conflictsFor, readReservations } from "../operations/reservations.ts";
 import { normalizePath } from "../model/reservation_paths.ts";
 import type { Store } from "../store/store.ts";
+import { claudeProcess } from "../store/processes.ts";
 import {
   agentForSession,
   type ClaudeHookInput,
@@ -29,9 +30,15 @@ export { agentForSession, type ClaudeHookInput, parseHookInput, postToolUse, res
 /** The events we hook, with the `track hook claude <event>` argument each runs. */
 export const CLAUDE_EVENTS = [
   { event: "SessionStart", arg: "session-start", matcher: null },
-  { event: "PreToolUse", arg: "pre-tool-use", matcher: "Edit|MultiEdit|Write|NotebookEdit" },
+  // Every tool: edits are checked against reservations, long calls are recorded as busy.
+  { event: "PreToolUse", arg: "pre-tool-use", matcher: "*" },
   { event: "PostToolUse", arg: "post-tool-use", matcher: "*" },
+  { event: "PostToolUseFailure", arg: "post-tool-use-failure", matcher: "*" },
   { event: "UserPromptSubmit", arg: "user-prompt-submit", matcher: null },
+  { event: "Notification", arg: "notification", matcher: null },
+  { event: "PermissionRequest", arg: "permission-request", matcher: "*" },
+  { event: "Stop", arg: "stop", matcher: null },
+  { event: "PreCompact", arg: "pre-compact", matcher: null },
   { event: "SessionEnd", arg: "session-end", matcher: null },
 ] as const;
 
@@ -57,8 +64,9 @@ interface MatcherGroup {
   [k: string]: unknown;
 }
 
-const OUR_COMMAND =
-  /\bhook claude (session-start|pre-tool-use|post-tool-use|user-prompt-submit|session-end)$/;
+const OUR_COMMAND = new RegExp(
+  `\\bhook claude (${CLAUDE_EVENTS.map((e) => e.arg).join("|")})$`,
+);
 
 function isOurs(h: HookCommand): boolean {
   return typeof h.command === "string" && OUR_COMMAND.test(h.command.trim());
@@ -206,6 +214,7 @@ export async function sessionStart(
         sessionId: input.session_id,
         worktree: input.cwd ?? null,
         force: false,
+        process: claudeProcess(),
       }, options.now);
       break;
     } catch (e) {
@@ -233,9 +242,21 @@ export async function sessionStart(
   return {
     hookSpecificOutput: {
       hookEventName: "SessionStart",
-      additionalContext: `${prime}\n${envNote}`,
+      additionalContext: `${prime}\n${envNote}${
+        input.source === "compact" ? await afterCompaction(store, agent) : ""
+      }`,
     },
   };
+}
+
+/** SessionStart after a compaction: the PreCompact notes of the tickets the agent holds. */
+async function afterCompaction(store: Store, agent: string): Promise<string> {
+  const { compactNotes } = await import("./claude_liveness.ts");
+  const notes = compactNotes(store, agent);
+  if (notes.length === 0) return "";
+  return "\nYour context was just compacted. Where you were:\n" +
+    notes.map((n) => `- ${n.ticket}: ${n.note}`).join("\n") +
+    `\n(track show ${notes[0].ticket} has the whole Work Log.)`;
 }
 
 /** SessionEnd: deregisters the session's agent and returns its tickets to the backlog. */

@@ -1,5 +1,10 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { addClaudeHooks, agentForSession, removeClaudeHooks } from "./claude_hooks.ts";
+import {
+  addClaudeHooks,
+  agentForSession,
+  CLAUDE_EVENTS,
+  removeClaudeHooks,
+} from "./claude_hooks.ts";
 
 Deno.test("agentForSession() is deterministic and a valid agent name", () => {
   const id = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
@@ -28,7 +33,18 @@ Deno.test("addClaudeHooks() keeps the user's hooks and is idempotent", () => {
   assertEquals(hooks.PostToolUse[0].hooks[0].command, "echo mine");
   assertEquals(hooks.PostToolUse[1].hooks[0].command, "track hook claude post-tool-use");
   assertEquals(hooks.SessionStart[0].hooks[0].command, "track hook claude session-start");
-  assertEquals(removeClaudeHooks(s), 5);
+  // The user's Stop hook stays first; ours (waiting for you) comes after it.
+  assertEquals(hooks.Stop.map((g) => g.hooks[0].command), ["say done", "track hook claude stop"]);
+  for (
+    const event of [
+      "PostToolUseFailure",
+      "UserPromptSubmit",
+      "Notification",
+      "PermissionRequest",
+      "PreCompact",
+    ]
+  ) assert(hooks[event]?.length === 1, `${event} is registered`);
+  assertEquals(removeClaudeHooks(s), CLAUDE_EVENTS.length);
   assertEquals(s, user);
 });
 
@@ -38,7 +54,7 @@ Deno.test("addClaudeHooks() replaces an entry installed with another command", (
   addClaudeHooks(s, "track");
   const text = JSON.stringify(s);
   assert(!text.includes("/old/"));
-  assertEquals(removeClaudeHooks(s), 5);
+  assertEquals(removeClaudeHooks(s), CLAUDE_EVENTS.length);
   assertEquals(s, {});
 });
 

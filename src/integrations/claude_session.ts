@@ -7,6 +7,7 @@ import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { FUTURE_TOLERANCE_MS } from "../model/clock.ts";
 import type { Store } from "../store/store.ts";
 import { readInbox, undelivered } from "../store/inbox_records.ts";
+import type { BusyCall } from "../model/agent.ts";
 
 /** The part of Claude Code's hook input we read. */
 export interface ClaudeHookInput {
@@ -19,6 +20,14 @@ export interface ClaudeHookInput {
   tool_input?: Record<string, unknown>;
   /** The session's transcript (JSONL), read by `track cost`. */
   transcript_path?: string;
+  /** PreToolUse / PostToolUse / PostToolUseFailure: the id pairing a call's Pre and Post. */
+  tool_use_id?: string;
+  /** Notification: the text shown, and its type (permission_prompt, idle_prompt, …). */
+  message?: string;
+  notification_type?: string;
+  /** PreCompact: "manual" or "auto", and what the person typed after /compact. */
+  trigger?: string;
+  custom_instructions?: string;
 }
 
 /** Parses the hook input; anything malformed becomes an empty object. */
@@ -62,7 +71,7 @@ export function resolveSessionAgent(store: Store, sessionId: string): string {
 export const HEARTBEAT_THROTTLE_MS = 10_000;
 
 /** Young enough to skip; a heartbeat dated in the future is suspect and gets rewritten. */
-function fresh(ageMs: number): boolean {
+export function fresh(ageMs: number): boolean {
   return ageMs < HEARTBEAT_THROTTLE_MS && ageMs >= -FUTURE_TOLERANCE_MS;
 }
 
@@ -81,13 +90,23 @@ export async function postToolUse(
   const current = readAgent(store, resolveSessionAgent(store, sessionId));
   if (
     current !== null && current.status === "active" && current.session_id === sessionId &&
-    fresh(now.getTime() - Date.parse(current.last_heartbeat))
+    fresh(now.getTime() - Date.parse(current.last_heartbeat)) && current.waiting === null &&
+    finishedCall(current.busy, input) === null
   ) return "fresh";
   await store.mutate("hook post-tool-use", (tx) => {
     // Decided again under the lock: the record may have changed since the read above.
     const agent = resolveSessionAgent(store, sessionId);
     const record = touchAgent(tx, agent, now);
-    if (record.session_id === null) writeAgent(tx, { ...record, session_id: sessionId });
+    const done = finishedCall(record.busy, input);
+    if (record.session_id === null || done !== null || record.waiting !== null) {
+      writeAgent(tx, {
+        ...record,
+        session_id: record.session_id ?? sessionId,
+        busy: record.busy.filter((b) => b !== done),
+        // The tool ran, so whatever it waited for was answered.
+        waiting: null,
+      });
+    }
   });
   return "written";
 }
@@ -119,4 +138,15 @@ export async function deliverPending(
   const d = await deliverInbox(store, agent);
   if (d === null) return null;
   return { hookSpecificOutput: { hookEventName: event, additionalContext: d.text } };
+}
+
+/**
+ * The busy entry a PostToolUse (or PostToolUseFailure) ends: the one with its tool_use_id, or,
+ * when the payload has none, the oldest call of the same tool without an id.
+ */
+export function finishedCall(busy: BusyCall[], input: ClaudeHookInput): BusyCall | null {
+  if (busy.length === 0) return null;
+  const id = typeof input.tool_use_id === "string" ? input.tool_use_id : null;
+  if (id !== null) return busy.find((b) => b.id === id) ?? null;
+  return busy.find((b) => b.id === null && b.tool === input.tool_name) ?? null;
 }

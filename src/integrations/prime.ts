@@ -3,7 +3,8 @@
  * the board read marker (`board_read_at` on the agent record) moves only through
  * {@linkcode markBoardRead}, which the SessionStart hook and `prime --mark-read` call.
  */
-import { readAgent, writeAgent } from "../store/agent_records.ts";
+import { readAgent, readAllAgents, writeAgent } from "../store/agent_records.ts";
+import { agentNow } from "../model/json.ts";
 import type { Agent } from "../model/agent.ts";
 import { type BoardEntry, readBoard } from "../operations/board.ts";
 import { isoSeconds } from "../model/time.ts";
@@ -50,6 +51,8 @@ export interface PrimeData {
     >;
   };
   commands: string[];
+  /** Other active agents inside a tool call or waiting for the person (Claude Code hooks). */
+  agents_now: Array<{ agent: string; now: string }>;
 }
 
 const INBOX_SHOWN = 5;
@@ -162,6 +165,10 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
       })),
     },
     commands: primeCommands(agent, held[0] ?? null, ready[0] ?? null),
+    agents_now: readAllAgents(store).agents
+      .filter((a) => a.id !== agent && a.status === "active")
+      .map((a) => ({ agent: a.id, now: agentNow(a, now) }))
+      .filter((x) => x.now !== ""),
   };
 }
 
@@ -216,6 +223,13 @@ export function renderPrime(p: PrimeData): string {
       lines.push(`  held by ${r.agent}: ${r.path} (${r.ticket}, ${r.mode})`);
     }
     if (others.length > 4) lines.push(`  … ${others.length - 4} more: track files --list`);
+  }
+  if (p.agents_now.length > 0) {
+    lines.push(
+      "Others now: " + p.agents_now.slice(0, 3).map((x) => `${x.agent} ${oneLine(x.now, 60)}`)
+        .join("; ") +
+        (p.agents_now.length > 3 ? ` (+${p.agents_now.length - 3}: track agents)` : ""),
+    );
   }
   lines.push("Commands:");
   for (const c of p.commands) lines.push(`  ${c}`);

@@ -17,6 +17,35 @@ export interface LostClaim {
   reason: string;
 }
 
+/**
+ * The Claude Code process a session's hooks run under (found through the hook's parent chain):
+ * its pid, its start time in clock ticks since boot (/proc/PID/stat field 22, so a pid reused by
+ * another process is told apart) and the boot it belongs to.
+ */
+export interface AgentProcess {
+  pid: number;
+  start: number;
+  boot: string;
+}
+
+/** A tool call in progress (PreToolUse recorded it; its PostToolUse removes it). */
+export interface BusyCall {
+  /** Claude Code's tool_use_id, or null when the payload had none. */
+  id: string | null;
+  tool: string;
+  /** A short description: the command, file or pattern (one line, at most 80 characters). */
+  what: string;
+  since: string;
+}
+
+/** Why the agent waits for the person (Notification / PermissionRequest / Stop hooks). */
+export interface Waiting {
+  /** permission (a tool needs approval), idle (waiting for input), finished (turn ended). */
+  kind: "permission" | "idle" | "finished";
+  reason: string;
+  since: string;
+}
+
 /** An agent record as stored. */
 export interface Agent {
   id: string;
@@ -29,6 +58,12 @@ export interface Agent {
   lost: LostClaim[];
   /** Boot-clock reading of the last heartbeat (src/store/clock.ts reads it); null when unavailable. */
   heartbeat_clock: MonoStamp | null;
+  /** The Claude Code process of the session (hooks only), or null. */
+  process: AgentProcess | null;
+  /** Tool calls in progress (hooks only), oldest first. */
+  busy: BusyCall[];
+  /** Set while the agent waits for the person (hooks only). */
+  waiting: Waiting | null;
   /** Keys this version does not know (from agent-track 0.1 or newer versions), kept sorted. */
   extra: Record<string, unknown>;
 }
@@ -86,6 +121,9 @@ const KNOWN = new Set([
   "worktree",
   "lost",
   "heartbeat_clock",
+  "process",
+  "busy",
+  "waiting",
 ]);
 
 /** Parse failure of an agent file. */
@@ -148,6 +186,9 @@ export function parseAgent(text: string, expectedId: string): Agent {
     heartbeatClock = { boot: c.boot, uptime_ms: c.uptime_ms };
   }
   const registered = str(r, "registered_at", true);
+  const proc = parseProcess(r.process ?? null);
+  const busy = parseBusy(r.busy ?? []);
+  const waiting = parseWaiting(r.waiting ?? null);
   const heartbeat = str(r, "last_heartbeat", true) ?? registered;
   if (heartbeat === null) throw new AgentFormatError(`"last_heartbeat" is missing`);
   const extra: Record<string, unknown> = {};
@@ -164,8 +205,52 @@ export function parseAgent(text: string, expectedId: string): Agent {
     worktree: str(r, "worktree", true),
     lost,
     heartbeat_clock: heartbeatClock,
+    process: proc,
+    busy,
+    waiting,
     extra,
   };
+}
+
+function parseProcess(v: unknown): AgentProcess | null {
+  if (v === null) return null;
+  const p = v as Record<string, unknown>;
+  if (
+    typeof p !== "object" || Array.isArray(p) || !Number.isSafeInteger(p.pid) ||
+    !Number.isSafeInteger(p.start) || typeof p.boot !== "string"
+  ) {
+    throw new AgentFormatError(`"process" needs pid and start (integers) and boot (text)`);
+  }
+  return { pid: p.pid as number, start: p.start as number, boot: p.boot };
+}
+
+function parseBusy(v: unknown): BusyCall[] {
+  if (!Array.isArray(v)) throw new AgentFormatError(`"busy" must be a list`);
+  return v.map((b) => {
+    if (
+      typeof b !== "object" || b === null || (b.id !== null && typeof b.id !== "string") ||
+      typeof b.tool !== "string" || typeof b.what !== "string" || typeof b.since !== "string"
+    ) {
+      throw new AgentFormatError(`"busy" entries need id, tool, what and since`);
+    }
+    return { id: b.id, tool: b.tool, what: b.what, since: b.since };
+  });
+}
+
+const WAITING_KINDS = new Set(["permission", "idle", "finished"]);
+
+function parseWaiting(v: unknown): Waiting | null {
+  if (v === null) return null;
+  const w = v as Record<string, unknown>;
+  if (
+    typeof w !== "object" || Array.isArray(w) || !WAITING_KINDS.has(w.kind as string) ||
+    typeof w.reason !== "string" || typeof w.since !== "string"
+  ) {
+    throw new AgentFormatError(
+      `"waiting" needs kind (permission, idle or finished), reason and since`,
+    );
+  }
+  return { kind: w.kind as Waiting["kind"], reason: w.reason, since: w.since };
 }
 
 /** Serialises an agent record deterministically. */
@@ -181,6 +266,10 @@ export function serializeAgent(a: Agent): string {
     lost: a.lost,
     heartbeat_clock: a.heartbeat_clock,
   };
+  // Written only when set, so records of agents without the Claude Code hooks stay as they were.
+  if (a.process !== null) obj.process = a.process;
+  if (a.busy.length > 0) obj.busy = a.busy;
+  if (a.waiting !== null) obj.waiting = a.waiting;
   for (const [k, v] of Object.entries(a.extra)) obj[k] = v;
   return JSON.stringify(obj, null, 2) + "\n";
 }

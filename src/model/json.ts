@@ -3,6 +3,7 @@
  * key order, explicit nulls, versioned by {@linkcode JSON_SCHEMA}. docs/json.md documents them.
  */
 import type { Agent } from "./agent.ts";
+import { formatAge } from "./time.ts";
 import {
   acceptanceOf,
   descriptionOf,
@@ -61,6 +62,22 @@ export function ticketDetailJson(t: Ticket) {
   };
 }
 
+function ageSeconds(now: Date, since: string): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000));
+}
+
+/** What an agent is doing right now, in a few words: waiting for the person, busy, or "". */
+export function agentNow(a: { busy: Agent["busy"]; waiting: Agent["waiting"] }, now: Date): string {
+  const age = (since: string) => formatAge(ageSeconds(now, since) * 1000);
+  if (a.waiting !== null) return `waiting for you: ${a.waiting.reason} (${age(a.waiting.since)})`;
+  if (a.busy.length === 0) return "";
+  const b = a.busy[0];
+  const more = a.busy.length > 1 ? ` (+${a.busy.length - 1} more)` : "";
+  return `busy: ${b.tool}${b.what ? ` ${b.what}` : ""}, since ${b.since.slice(11, 19)} (${
+    age(b.since)
+  })${more}`;
+}
+
 /** The JSON form of an agent. */
 export function agentJson(a: Agent, now: Date, tickets: string[], reservations: number) {
   return {
@@ -74,5 +91,8 @@ export function agentJson(a: Agent, now: Date, tickets: string[], reservations: 
     worktree: a.worktree,
     tickets,
     reservations,
+    // From the Claude Code hooks (docs/agents.md "Liveness", "Waiting for you").
+    busy: a.busy.map((b) => ({ ...b, age_s: ageSeconds(now, b.since) })),
+    waiting: a.waiting === null ? null : { ...a.waiting, age_s: ageSeconds(now, a.waiting.since) },
   };
 }

@@ -643,6 +643,10 @@ function mergeAgent(b: Agent | null, o: Agent, t: Agent, path: string, rec: Reco
   }
   m.last_heartbeat = hbFrom.last_heartbeat;
   m.heartbeat_clock = hbFrom.heartbeat_clock;
+  // Liveness of the session (its process, tool calls, waiting) moves with the heartbeat.
+  m.process = hbFrom.process;
+  m.busy = hbFrom.busy;
+  m.waiting = hbFrom.waiting;
   const seq = hbFrom.extra.heartbeat_seq;
 
   const field = <K extends "status" | "registered_at" | "capabilities" | "session_id" | "worktree">(

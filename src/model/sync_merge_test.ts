@@ -57,6 +57,9 @@ function agent(id: string, over: Partial<Agent> = {}): Agent {
     worktree: null,
     lost: [],
     heartbeat_clock: null,
+    process: null,
+    busy: [],
+    waiting: null,
     extra: {},
     ...over,
   };

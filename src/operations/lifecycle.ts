@@ -5,7 +5,7 @@ import { postEntry } from "./board.ts";
 import { releaseWhere } from "./reservations.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { Ticket } from "../model/ticket.ts";
-import { type Agent, AGENT_NAMES } from "../model/agent.ts";
+import { type Agent, AGENT_NAMES, type AgentProcess } from "../model/agent.ts";
 import {
   newAgent,
   readAgent,
@@ -16,6 +16,7 @@ import {
 } from "../store/agent_records.ts";
 import { recordLostClaim } from "./fencing.ts";
 import { monotonicNow } from "../store/clock.ts";
+import { processState } from "../store/processes.ts";
 import { heartbeatAge } from "../model/clock.ts";
 import { checkLabels, checkLine } from "../model/text.ts";
 import { heldBy, holdersOf, isHeldBy } from "../model/holding.ts";
@@ -28,6 +29,8 @@ export interface RegisterInput {
   sessionId: string | null;
   worktree: string | null;
   force: boolean;
+  /** The Claude Code process of the session (hooks only). */
+  process?: AgentProcess | null;
 }
 
 function pickFreeName(store: Store): string {
@@ -73,6 +76,7 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
     }
     agent.session_id = input.sessionId;
     agent.worktree = input.worktree;
+    agent.process = input.process ?? null;
     writeAgent(tx, agent);
     postEntry(tx, {
       at: now,
@@ -156,7 +160,12 @@ export async function deregisterAgent(
       }
     }
     const removed = releaseWhere(tx, (r) => r.agent === id);
-    const updated = { ...readAgent(store, id)!, status: "deregistered" as const };
+    const updated = {
+      ...readAgent(store, id)!,
+      status: "deregistered" as const,
+      busy: [],
+      waiting: null,
+    };
     writeAgent(tx, updated);
     postEntry(tx, {
       at: options.now,
@@ -170,12 +179,22 @@ export async function deregisterAgent(
   });
 }
 
+/**
+ * An agent whose recorded Claude Code process is gone (this boot: the pid is free or reused) is
+ * stale once its last heartbeat is this old, whatever the threshold: long enough for a session
+ * resumed in a new process to run its SessionStart hook, short enough that the work comes back
+ * in about a minute rather than after the full threshold.
+ */
+export const PROCESS_GONE_GRACE_MS = 60_000;
+
 /** One agent found stale. */
 export interface StaleAgent {
   agent: Agent;
   ageMs: number;
   /** The heartbeat is dated in the future (its age is unknown): stale whatever the threshold. */
   future: boolean;
+  /** Its recorded Claude Code process is gone (reclaimed after the short grace). */
+  processGone: boolean;
   /** Tickets returned to backlog (only with reclaim). */
   reclaimed: string[];
   reservationsReleased: number;
@@ -187,13 +206,18 @@ export interface StaleAgent {
  * stepped forward or back never makes a heart-beating agent look stale (docs/design.md, "Clock").
  * A heartbeat dated in the future (`future`) counts as stale: a live agent's next heartbeat
  * replaces it, a dead one's never would.
+ *
+ * Liveness from the Claude Code hooks (docs/agents.md "Liveness"): an agent inside a tool call
+ * (`busy`) whose Claude Code process is alive on this boot is never stale, however long the call
+ * runs; one whose process is gone (pid free or reused on this boot) is stale once its heartbeat is
+ * older than {@linkcode PROCESS_GONE_GRACE_MS} (or the threshold, when that is shorter).
  */
 export function findStale(
   store: Store,
   thresholdMs: number,
   now: Date,
   options: { holders?: ReadonlySet<string> } = {},
-): Array<{ agent: Agent; ageMs: number; future: boolean }> {
+): Array<{ agent: Agent; ageMs: number; future: boolean; processGone: boolean }> {
   const mono = monotonicNow();
   return readAllAgents(store).agents
     // Deregistered agents that still hold tickets (they left without --release-tickets) count
@@ -206,9 +230,20 @@ export function findStale(
         wall: now,
         mono,
       });
-      return { agent: a, ageMs: age.ms, future: age.future };
+      const proc = processState(a.process);
+      return { agent: a, ageMs: age.ms, future: age.future, proc };
     })
-    .filter((x) => x.future || !(x.ageMs <= thresholdMs));
+    .filter((x) => {
+      if (x.proc === "alive" && x.agent.busy.length > 0) return false;
+      const limit = x.proc === "gone" ? Math.min(thresholdMs, PROCESS_GONE_GRACE_MS) : thresholdMs;
+      return x.future || !(x.ageMs <= limit);
+    })
+    .map(({ agent, ageMs, future, proc }) => ({
+      agent,
+      ageMs,
+      future,
+      processGone: proc === "gone",
+    }));
 }
 
 /**
@@ -228,9 +263,12 @@ export async function reclaimStale(
     const holders = holdersOf(tickets);
     const stale = findStale(store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
-    for (const { agent, ageMs, future } of stale) {
+    for (const { agent, ageMs, future, processGone } of stale) {
       const reason = future
         ? "reclaimed: its last heartbeat is dated in the future"
+        : processGone
+        ? `reclaimed: its Claude Code process ${agent.process!.pid} is gone ` +
+          `(no heartbeat for ${formatAge(ageMs)})`
         : `reclaimed: no heartbeat for ${formatAge(ageMs)}`;
       const reclaimed: string[] = [];
       let ownReleased = 0;
@@ -244,7 +282,8 @@ export async function reclaimStale(
       const record = readAgent(store, agent.id)!;
       // A deregistered agent stays deregistered; only its orphaned work goes back.
       const status = record.status === "deregistered" ? "deregistered" : "stale";
-      writeAgent(tx, { ...record, status });
+      // Nothing runs for it any more: no tool call in progress, nobody to wait for.
+      writeAgent(tx, { ...record, status, busy: [], waiting: null });
       postEntry(tx, {
         at: options.now,
         agent: options.by,
@@ -262,6 +301,7 @@ export async function reclaimStale(
         agent: { ...record, status },
         ageMs,
         future,
+        processGone,
         reclaimed,
         reservationsReleased: released,
       });

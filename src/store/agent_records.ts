@@ -92,6 +92,9 @@ export function newAgent(id: string, now: Date, capabilities: string[] = []): Ag
     worktree: null,
     lost: [],
     heartbeat_clock: monotonicNow(),
+    process: null,
+    busy: [],
+    waiting: null,
     extra: {},
   };
 }
