@@ -1,5 +1,5 @@
 /** The shape of a command: data for help and completions, plus parse and run. */
-import type { FlagSpec, ParsedArgs } from "./args.ts";
+import { type FlagSpec, parseArgs, type ParsedArgs } from "./args.ts";
 import type { Context } from "./context.ts";
 import { usageError } from "../model/errors.ts";
 import { parseId } from "../model/ids.ts";
@@ -63,4 +63,24 @@ export function oneTicket(positionals: string[], command: string): string {
     );
   }
   return parseId(positionals[0]);
+}
+
+/**
+ * What `argv` (the arguments after the command name) means for `spec`: `--help`, or the
+ * command's options. Usage errors (exit 2) for unknown flags, bad values, and positionals given
+ * to a command that takes none; then the command's own `parse` decides.
+ */
+export function parseCommand<O>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): { help: true } | { help: false; opts: O } {
+  const parsed = parseArgs(argv, spec.flags, spec.name);
+  if (parsed.flags.help === true) return { help: true };
+  if (!spec.positionals?.length && parsed.positionals.length > 0) {
+    throw usageError(
+      `Unexpected argument ${JSON.stringify(parsed.positionals[0])} for "track ${spec.name}"`,
+      `track ${spec.name} --help`,
+    );
+  }
+  return { help: false, opts: spec.parse(parsed) };
 }

@@ -1,6 +1,6 @@
 /** Dispatch: argv -> command -> exit code. The only place that maps errors to exit codes. */
-import { editDistance, parseArgs } from "./args.ts";
-import type { CommandSpec } from "./command.ts";
+import { editDistance } from "./args.ts";
+import { type CommandSpec, parseCommand } from "./command.ts";
 import { type Context, createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "../model/errors.ts";
 import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
@@ -117,18 +117,12 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
         `track ${spec.name} --help`,
       );
     }
-    const parsed = parseArgs(rest, spec.flags, spec.name);
-    if (parsed.flags.help === true) {
+    const parsed = parseCommand(spec, rest);
+    if (parsed.help) {
       printCommandHelp(io, spec, json);
       return EXIT.ok;
     }
-    if (!spec.positionals?.length && parsed.positionals.length > 0) {
-      throw usageError(
-        `Unexpected argument ${JSON.stringify(parsed.positionals[0])} for "track ${spec.name}"`,
-        `track ${spec.name} --help`,
-      );
-    }
-    const opts = spec.parse(parsed);
+    const opts = parsed.opts;
     ctx = createContext({
       io,
       env,
