@@ -65,6 +65,54 @@ Deno.test({
         assert(Deno.statSync(path).size > 10_000);
       });
 
+      await t.step(
+        "columns, their order and the priorities come from the snapshot, not the page",
+        async () => {
+          const texts = (p: typeof page, sel: string, attr?: string) =>
+            p.locator(sel).evaluateAll(
+              (els, a) => els.map((e) => a ? e.getAttribute(a) : e.textContent),
+              attr,
+            );
+          const snap = await page.evaluate(async () =>
+            await (await fetch("/api/snapshot")).json()
+          ) as { statuses: string[]; priorities: string[] };
+          assertEquals(await texts(page, ".column", "data-status"), snap.statuses);
+          // A snapshot with both lists reversed: the page must follow it.
+          const other = await browser.context.newPage();
+          try {
+            await other.route("**/api/snapshot", async (route) => {
+              const response = await route.fetch();
+              const json = await response.json();
+              json.statuses.reverse();
+              json.priorities.reverse();
+              await route.fulfill({ response, json });
+            });
+            await other.goto(url);
+            await other.waitForSelector(card("T-0010"), WAIT);
+            const reversed = [...snap.statuses].reverse();
+            assertEquals(await texts(other, ".column", "data-status"), reversed);
+            assertEquals(await texts(other, ".column-head h2"), [
+              "Done",
+              "Review",
+              "In progress",
+              "Claimed",
+              "Backlog",
+            ]);
+            assertEquals(
+              await texts(other, 'select[aria-label="priority filter"] option'),
+              ["All priorities", ...[...snap.priorities].reverse()],
+            );
+            // Backlog sorted by the reversed priorities: low first, then by id.
+            assertEquals(
+              await texts(other, '.column[data-status="backlog"] .card', "data-id"),
+              ["T-0003", "T-0009", "T-0007", "T-0005"],
+            );
+          } finally {
+            await other.close();
+          }
+        },
+      );
+
       await t.step("a ticket created with the CLI appears without a reload", async () => {
         await page.evaluate(() => Object.assign(globalThis, { noReloadMarker: 1 }));
         const r = await ts.track(["create", "--title", "Created from the CLI", "-p", "high"]);

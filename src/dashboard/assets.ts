@@ -6,6 +6,11 @@
  */
 import indexHtml from "../../web/index.html" with { type: "text" };
 import appJs from "../../web/app.js" with { type: "text" };
+import apiJs from "../../web/api.js" with { type: "text" };
+import kanbanJs from "../../web/kanban.js" with { type: "text" };
+import panelsJs from "../../web/panels.js" with { type: "text" };
+import detailJs from "../../web/detail.js" with { type: "text" };
+import piecesJs from "../../web/pieces.js" with { type: "text" };
 import markdownJs from "../../web/markdown.js" with { type: "text" };
 import styleCss from "../../web/style.css" with { type: "text" };
 import faviconSvg from "../../web/favicon.svg" with { type: "text" };
@@ -41,6 +46,11 @@ export function indexPage(token: string): Asset {
 /** Every static file by URL path (the page itself is {@linkcode indexPage}). */
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/app.js", { body: appJs, type: JS }],
+  ["/api.js", { body: apiJs, type: JS }],
+  ["/kanban.js", { body: kanbanJs, type: JS }],
+  ["/panels.js", { body: panelsJs, type: JS }],
+  ["/detail.js", { body: detailJs, type: JS }],
+  ["/pieces.js", { body: piecesJs, type: JS }],
   ["/markdown.js", { body: markdownJs, type: JS }],
   ["/style.css", { body: styleCss, type: "text/css; charset=utf-8" }],
   ["/favicon.svg", { body: faviconSvg, type: "image/svg+xml" }],

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../t
 import { type TempStore, tempStore } from "../../tests/helpers.ts";
 import { Store } from "../store/store.ts";
 import { createTicket } from "../operations/create.ts";
+import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { ASSETS } from "./assets.ts";
 import { type ChangeSource, createHandler, type HandlerDeps, suspiciousPath } from "./handler.ts";
 
@@ -239,6 +240,14 @@ Deno.test("handler snapshot lists tickets with open dependencies, agents and boa
   assertEquals(snap.reservations, []);
   assertEquals(snap.board.length, 2);
   assertEquals(snap.problems, []);
+});
+
+Deno.test("handler snapshot carries the model's statuses and priorities, in order", async () => {
+  await using fx = await fixture();
+  const snap = await (await fx.handle(get("/api/snapshot"))).json();
+  // The page draws its columns, sorts cards and offers the priority filter from these.
+  assertEquals(snap.statuses, [...STATUSES]);
+  assertEquals(snap.priorities, [...PRIORITIES]);
 });
 
 Deno.test("handler ticket detail: body, log, dependency states; 404 and 400 as JSON", async () => {

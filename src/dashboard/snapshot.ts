@@ -12,7 +12,7 @@ import { readReservations, type Reservation } from "../operations/reservations.t
 import type { Store } from "../store/store.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { openDeps } from "../model/ready.ts";
-import { STATUSES } from "../model/transitions.ts";
+import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { heldBy } from "../model/holding.ts";
 
 /** Version of the dashboard API shapes. */
@@ -35,7 +35,10 @@ export interface ReservationJson extends Reservation {
 export interface Snapshot {
   schema: number;
   generated_at: string;
+  /** Every status, in board order: the page draws one column per status, in this order. */
   statuses: readonly string[];
+  /** Priorities, best first: the page sorts cards and offers the priority filter by these. */
+  priorities: readonly string[];
   stale_threshold_s: number;
   tickets: CardJson[];
   agents: Array<ReturnType<typeof agentJson> & { stale: boolean }>;
@@ -91,6 +94,7 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
     schema: API_SCHEMA,
     generated_at: now.toISOString(),
     statuses: STATUSES,
+    priorities: PRIORITIES,
     stale_threshold_s: Math.floor(thresholdMs / 1000),
     tickets: tickets.map((t) => ({ ...ticketJson(t), waiting_on: openDeps(t, byId) })),
     agents: agentRows,

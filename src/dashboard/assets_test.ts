@@ -1,0 +1,63 @@
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { ASSETS, indexPage } from "./assets.ts";
+
+const WEB = new URL("../../web/", import.meta.url);
+const SINKS = [".innerHTML", ".outerHTML", "insertAdjacentHTML", "dangerouslySetInnerHTML"];
+
+/** URL paths of every JavaScript file served, the vendored npm modules included. */
+function allModules(): string[] {
+  return [...ASSETS].filter(([, a]) => a.type.startsWith("text/javascript")).map(([p]) => p);
+}
+
+/** The page's own modules (not the vendored npm files): `[path, source]`. */
+function pageModules(): Array<[string, string]> {
+  return allModules().filter((p) => !p.startsWith("/vendor/")).map((p) => [p, ASSETS.get(p)!.body]);
+}
+
+/** Every module specifier in `src`: static imports, re-exports and `import()` of a literal. */
+function specifiers(src: string): string[] {
+  const from = src.matchAll(/\b(?:import|export)\s[^;]*?\bfrom\s*(["'])([^"']+)\1/g);
+  const bare = src.matchAll(/\bimport\s*(?:\(\s*)?(["'])([^"']+)\1/g);
+  return [...from, ...bare].map((m) => m[2]);
+}
+
+Deno.test("assets: every file in web/ is served (a new page module needs its line in assets.ts)", () => {
+  const files = [...Deno.readDirSync(WEB)].filter((e) => e.isFile).map((e) => e.name).sort();
+  for (const name of files) {
+    if (name === "index.html") continue; // served as the page, with the token
+    assert(ASSETS.has(`/${name}`), `web/${name} is not in ASSETS (src/dashboard/assets.ts)`);
+  }
+  const own = [...ASSETS.keys()].filter((p) => !p.startsWith("/vendor/")).map((p) => p.slice(1));
+  assertEquals(own.filter((name) => !files.includes(name)), []);
+});
+
+Deno.test("assets: every import in the page's modules names a served module", () => {
+  const modules = pageModules();
+  assert(modules.length >= 7, `only ${modules.length} page modules`);
+  const reached = new Set<string>(["/app.js"]);
+  for (const [path, body] of modules) {
+    const found = specifiers(body);
+    if (path !== "/markdown.js") assert(found.length > 0, `${path}: no imports found`);
+    for (const spec of found) {
+      // Absolute paths only: the browser has no import map and the server no directories.
+      assert(spec.startsWith("/"), `${path} imports "${spec}": use an absolute path`);
+      assert(ASSETS.has(spec), `${path} imports "${spec}", which is not served`);
+      reached.add(spec);
+    }
+  }
+  // Nothing served for nothing: each page module is the entry or imported by another one.
+  for (const [path] of modules) assert(reached.has(path), `${path} is imported by no module`);
+  assert(indexPage("ab").body.includes('<script type="module" src="/app.js"></script>'));
+});
+
+Deno.test("assets: the page preloads every module but the entry, so none waits for its importer", () => {
+  const links = indexPage("ab").body.matchAll(/<link rel="modulepreload" href="([^"]+)" \/>/g);
+  const preloaded = [...links].map((m) => m[1]).sort();
+  assertEquals(preloaded, allModules().filter((p) => p !== "/app.js").sort());
+});
+
+Deno.test("assets: no page module writes HTML (agent text reaches Preact as text)", () => {
+  for (const [path, body] of pageModules()) {
+    for (const sink of SINKS) assert(!body.includes(sink), `${path} uses ${sink}`);
+  }
+});

@@ -1,0 +1,163 @@
+// The side panels: agents, file reservations and the message board.
+import { useState } from "/vendor/hooks.mjs";
+import { api, errorText } from "/api.js";
+import { age, EntryBody, html, since } from "/pieces.js";
+
+/** Board tags with a colour of their own; any other tag gets one of six by its hash. */
+const KNOWN_TAGS = new Set([
+  "note",
+  "question",
+  "answer",
+  "blocked",
+  "conflict",
+  "status",
+  "joined",
+  "claimed",
+  "created",
+  "reclaim",
+  "left",
+]);
+
+function tagClass(tag) {
+  if (KNOWN_TAGS.has(tag)) return `tag tag-${tag}`;
+  let n = 0;
+  for (const c of tag) n = (n * 31 + c.charCodeAt(0)) >>> 0;
+  return `tag tag-h${n % 6}`;
+}
+
+/** Agents: heartbeat age (as of now, not of the snapshot), tickets held, reservations. */
+export function AgentsPanel({ agents, received }) {
+  const extra = (Date.now() - received) / 1000;
+  return html`
+    <section class="panel" id="agents">
+      <h3>Agents <span class="count">${agents.length}</span></h3>
+      ${agents.length === 0 ? html`<p class="empty">No agents registered</p>` : html`
+        <table class="grid">
+          <thead>
+            <tr>
+              <th>Agent</th>
+              <th>Heartbeat</th>
+              <th>Tickets</th>
+              <th>Files</th>
+            </tr>
+          </thead>
+          <tbody>
+                    ${agents.map((a) =>
+                      html`
+                        <tr key=${a.id} class=${a.stale ? "stale" : ""}>
+                          <td><span class=${`live-dot ${a.stale ? "bad" : "ok"}`}></span>${a.id}
+                                          ${a.stale
+                                            ? html`<span class="badge bad">stale</span>`
+                                            : null}</td>
+                          <td>${age(a.heartbeat_age_s + extra)} ago</td>
+                          <td>${a.tickets.length === 0
+                            ? html`<span class="muted">–</span>`
+                            : a.tickets.map((id) =>
+                              html`
+                                <a href=${`#${id}`} class="tlink" key=${id}>${id}</a>
+                              `
+                            )}</td>
+                          <td>${a.reservations}</td>
+                        </tr>
+                      `
+                    )}
+                  </tbody>
+        </table>
+      `}
+    </section>
+  `;
+}
+
+/** File reservations; those overlapping another agent's are marked. */
+export function ReservationsPanel({ reservations }) {
+  const overlapping = reservations.filter((r) => r.overlaps.length > 0).length;
+  return html`
+    <section class="panel" id="reservations">
+      <h3>File reservations <span class="count">${reservations.length}</span>
+        ${overlapping > 0
+          ? html`<span class="badge bad">${overlapping} overlapping</span>`
+          : null}</h3>
+      ${reservations.length === 0
+        ? html`<p class="empty">No files reserved</p>`
+        : html`<ul class="reslist">
+          ${
+          reservations.map((r, i) =>
+            html`
+              <li key=${i} class=${r.overlaps.length > 0 ? "overlap" : ""}
+                title=${r.overlaps.length > 0
+                  ? "overlaps " +
+                    r.overlaps.map((j) => `${reservations[j].path} (${reservations[j].agent})`)
+                      .join(", ")
+                  : ""}>
+                <code>${r.path}</code>
+                <span
+                  class="resmeta">${r.overlaps.length > 0 ? "⚠ " : ""}${r
+                    .agent} · <a class="tlink" href=${`#${r.ticket}`}>${r.ticket}</a> · ${r
+                    .mode}</span>
+              </li>
+            `
+          )
+        }
+        </ul>`}
+    </section>
+  `;
+}
+
+/** The message board, newest first, with a form that posts as `human`. */
+export function BoardPanel({ board, onPosted }) {
+  const [message, setMessage] = useState("");
+  const [ticket, setTicket] = useState("");
+  const [tag, setTag] = useState("note");
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    const r = await api("/api/board", { message, ticket: ticket.trim() || null, tag });
+    setBusy(false);
+    if (!r.ok) setError(errorText(r.error));
+    else {
+      setError(null);
+      setMessage("");
+      onPosted();
+    }
+  };
+  const entries = [...board].reverse();
+  return html`
+    <section class="panel" id="board">
+      <h3>Message board</h3>
+      <form class="post" onSubmit=${submit}>
+        <textarea name="message" rows="2" placeholder="Post to the board as human…"
+          value=${message} onInput=${(e) => setMessage(e.currentTarget.value)}></textarea>
+        <div class="post-row">
+          <input name="ticket" placeholder="T-0001 (optional)" size="10" value=${ticket}
+            onInput=${(e) => setTicket(e.currentTarget.value)} />
+          <select name="tag" value=${tag} onChange=${(e) => setTag(e.currentTarget.value)}>
+            ${["note", "question", "answer", "blocked", "conflict"].map((t) =>
+              html`<option key=${t}>${t}</option>`
+            )}
+          </select>
+          <button type="submit" disabled=${busy || message.trim() === ""}>Post</button>
+        </div>
+        ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      </form>
+      <ol class="entries">
+        ${entries.map((e) =>
+          html`
+            <li key=${e.id} class=${e.kind === "event" ? "event" : "post"}>
+              <div class="entry-head">
+                          <span class=${tagClass(e.tag)}>${e.tag}</span>
+                          <span class="who">${e.agent}</span>
+                          ${e.ticket
+                            ? html`<a class="tlink" href=${`#${e.ticket}`}>${e.ticket}</a>`
+                            : null}
+                          <time title=${e.at}>${since(e.at)}</time>
+                        </div>
+              <${EntryBody} text=${e.message} />
+            </li>
+          `
+        )}
+      </ol>
+    </section>
+  `;
+}
