@@ -14,7 +14,8 @@
  * - Every response carries CSP `default-src 'self'` and nosniff.
  */
 import { TrackError } from "../model/errors.ts";
-import { type BoardEntry, postEntry, TAG } from "../operations/board.ts";
+import { postMessage, TAG } from "../operations/board.ts";
+import { HUMAN } from "../model/agent.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
 import { parseStatus } from "../model/transitions.ts";
@@ -354,18 +355,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       return fail(400, "usage", "Invalid tag: use a short lowercase word like note or question");
     }
     const ticketId = typeof ticket === "string" && ticket !== "" ? parseId(ticket) : null;
-    const at = now();
-    const entry: BoardEntry = await deps.store.mutate("board", (tx) => {
-      if (ticketId !== null) deps.store.readTicket(ticketId);
-      return postEntry(tx, {
-        at,
-        agent: "human",
-        ticket: ticketId,
-        tag: (tag as string | undefined) ?? "note",
-        kind: "post",
-        message,
-      });
-    });
+    // A person at the dashboard posts as human, through the CLI's and MCP's posting path.
+    const entry = await postMessage(deps.store, {
+      agent: HUMAN,
+      message,
+      ticket: ticketId,
+      tag: (tag as string | undefined) ?? "note",
+    }, now());
     deps.feed?.poke();
     return json({ entry });
   };

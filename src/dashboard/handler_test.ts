@@ -439,7 +439,7 @@ Deno.test("handler move of another agent's ticket: 409 needs_force, then force t
   assertStringIncludes(r.stderr, "lost its claim");
 });
 
-Deno.test("handler board post writes an entry as human through postEntry", async () => {
+Deno.test("handler board post writes an entry as human through postMessage", async () => {
   await using fx = await fixture();
   const res = await fx.handle(
     write("/api/board", { message: "<b>hi</b>", ticket: "T-0002", tag: "question" }),

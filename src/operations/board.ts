@@ -219,7 +219,8 @@ export function unknownAddressees(store: Store, to: readonly string[]): string[]
 
 /**
  * Posts a message (one mutation): the ticket must exist, a reply must name a real message.
- * The author's heartbeat moves, except for `human`. The one posting path of the CLI and MCP.
+ * The author's heartbeat moves, except for `human`. The one posting path of the CLI, MCP and the
+ * dashboard.
  */
 export async function postMessage(store: Store, input: PostInput, now: Date): Promise<BoardEntry> {
   return await store.mutate("board", (tx) => {
