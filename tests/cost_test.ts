@@ -122,3 +122,29 @@ Deno.test("cost: a bad price override in config.json is exit 6; a good one is us
   const r = await cost(s, "ticket");
   assertEquals(r.rows.find((row) => row.key === "T-0001")!.unpriced_tokens, 0);
 });
+
+Deno.test("cost: a budget crossed warns the agent on its next command and tells the board once", async () => {
+  await using s = await tempStore();
+  await session(s);
+  assertEquals((await s.track(["update", "T-0001", "--budget", "lots"])).code, 2);
+  await at(s, "10:10:00", ["update", "T-0001", "--budget", "5k"]);
+  await at(s, "10:10:00", ["update", "T-0002", "--budget", "$1"]);
+  const r = await s.track(["log", "T-0001", "--agent", AGENT, "-m", "still parsing"], {
+    clock: { now: "2026-11-29T10:20:00Z" },
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertStringIncludes(r.stderr, "T-0001 is over its budget of 5000 tokens: 8391 tokens");
+  const board = await s.json<{ entries: { tag: string; ticket: string }[] }>([
+    "board",
+    "--tag",
+    "budget",
+  ]);
+  assertEquals(board.entries.map((e) => e.ticket), ["T-0001"]);
+  const again = await s.track(["log", "T-0001", "--agent", AGENT, "-m", "more"]);
+  assertEquals(again.stderr.includes("over its budget"), false); // said once
+  const report = await cost(s, "ticket");
+  const row = (id: string) =>
+    report.rows.find((x) => x.key === id) as Row & Record<string, unknown>;
+  assertEquals([row("T-0001").budget, row("T-0001").over_budget], ["5000 tokens", true]);
+  assertEquals([row("T-0002").budget, row("T-0002").over_budget], ["$1.00", false]);
+});

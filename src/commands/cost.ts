@@ -2,7 +2,14 @@
 import { defineCommand, str } from "../cli/command.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge } from "../model/time.ts";
-import { COST_GROUPINGS, type CostGrouping, costReport, type CostRow } from "../operations/cost.ts";
+import {
+  checkBudget,
+  COST_GROUPINGS,
+  type CostGrouping,
+  costReport,
+  type CostRow,
+} from "../operations/cost.ts";
+import type { Context } from "../cli/context.ts";
 import { PRICES_AS_OF } from "../model/prices.ts";
 
 function dollars(r: CostRow): string {
@@ -14,6 +21,16 @@ function times(r: CostRow): string {
   const parts = Object.entries(r.time_ms).filter(([, ms]) => ms > 0)
     .map(([status, ms]) => `${status} ${formatAge(ms)}`);
   return parts.length === 0 ? "-" : parts.join(", ");
+}
+
+/**
+ * After an agent's command on a ticket: warns on stderr (and tells the board, once) when the
+ * ticket's budget was crossed. Free for tickets without a budget.
+ */
+export async function warnBudget(ctx: Context, id: string, agent: string | null): Promise<void> {
+  if (agent === null) return;
+  const warning = await checkBudget(ctx.store(), id, { agent, now: ctx.now() });
+  if (warning !== null) ctx.io.err(warning);
 }
 
 export default defineCommand({
@@ -38,6 +55,8 @@ export default defineCommand({
       cost_usd: row.cost_usd,
       unpriced_tokens: row.unpriced_tokens,
       time_ms: row.time_ms,
+      budget: row.budget,
+      over_budget: row.over_budget,
     });
     if (ctx.json) {
       printJson(ctx, {
@@ -53,8 +72,9 @@ export default defineCommand({
       row.key,
       String(row.tokens.total),
       dollars(row),
+      row.budget === null ? "-" : row.budget + (row.over_budget ? " (over)" : ""),
       times(row),
     ]);
-    ctx.io.out(table([opts.by.toUpperCase(), "TOKENS", "COST", "TIME"], rows));
+    ctx.io.out(table([opts.by.toUpperCase(), "TOKENS", "COST", "BUDGET", "TIME"], rows));
   },
 });

@@ -14,7 +14,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--by NAME]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME]",
   flags: [
     {
       name: "title",
@@ -58,6 +58,13 @@ export default defineCommand({
       description: "A command that must pass before done (repeatable; run by track verify)",
     },
     {
+      name: "budget",
+      type: "string",
+      value: "AMOUNT",
+      description:
+        "Tokens (200k) or dollars ($5) this ticket may cost; crossing it warns (track cost)",
+    },
+    {
       name: "by",
       type: "string",
       value: "NAME",
@@ -85,6 +92,7 @@ export default defineCommand({
       body: str(args, "body"),
       acceptance: str(args, "acceptance"),
       verify: checkVerifyCommands(list(args, "verify")),
+      budget: str(args, "budget"),
       // "human" is the default author: naming it is fine, though no agent may be called so.
       by: by === undefined || by === HUMAN ? by : checkAgentName(by),
       agent: str(args, "agent"),
@@ -115,6 +123,7 @@ export default defineCommand({
       description,
       acceptance,
       verify: opts.verify,
+      budget: opts.budget,
       by,
       agent,
     }, ctx.now());

@@ -5,6 +5,7 @@ import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { logTicket } from "../operations/update.ts";
+import { warnBudget } from "./cost.ts";
 import { logEntriesOf } from "../model/ticket.ts";
 
 export default defineCommand({
@@ -34,6 +35,7 @@ export default defineCommand({
       );
     }
     const t = await logTicket(ctx.store(), opts.id, { agent, message }, ctx.now());
+    await warnBudget(ctx, t.id, agent);
     if (ctx.json) {
       printJson(ctx, { ticket: ticketJson(t), entry: logEntriesOf(t.body).at(-1) ?? null });
     } else ctx.io.out(`Logged to ${t.id}`);

@@ -9,12 +9,13 @@ import { updateTicket } from "../operations/update.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { checkText } from "../model/text.ts";
 import { checkVerifyCommands } from "../operations/verify.ts";
+import { warnBudget } from "./cost.ts";
 
 export default defineCommand({
   name: "update",
   summary: "Change a ticket's status or fields (enforces valid transitions)",
   usage:
-    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--verify CMD] [--remove-verify CMD] [--force]",
+    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--verify CMD] [--remove-verify CMD] [--budget 200k|$5|none] [--force]",
   positionals: ["ticket"],
   flags: [
     {
@@ -66,6 +67,12 @@ export default defineCommand({
       description: "Remove a verify command, exactly as shown by track show",
     },
     {
+      name: "budget",
+      type: "string",
+      value: "AMOUNT",
+      description: "Tokens (200k) or dollars ($5) this ticket may cost; none removes it",
+    },
+    {
       name: "force",
       short: "f",
       type: "boolean",
@@ -89,6 +96,7 @@ export default defineCommand({
       removeDeps: list(args, "remove-dep").map(parseId),
       addVerify: checkVerifyCommands(list(args, "verify")),
       removeVerify: list(args, "remove-verify"),
+      budget: str(args, "budget"),
       force: bool(args, "force"),
     };
     if (opts.title !== undefined) checkText(opts.title, "title");
@@ -97,7 +105,7 @@ export default defineCommand({
       opts.body === undefined && opts.acceptance === undefined &&
       opts.addLabels.length === 0 && opts.removeLabels.length === 0 && opts.branch === undefined &&
       opts.addDeps.length === 0 && opts.removeDeps.length === 0 &&
-      opts.addVerify.length === 0 && opts.removeVerify.length === 0
+      opts.addVerify.length === 0 && opts.removeVerify.length === 0 && opts.budget === undefined
     ) {
       throw usageError(
         `"track update" needs something to change`,
@@ -125,6 +133,7 @@ export default defineCommand({
       { ...opts, description, acceptance, agent },
       ctx.now(),
     );
+    await warnBudget(ctx, r.ticket.id, agent);
     if (ctx.json) {
       printJson(ctx, { ticket: ticketJson(r.ticket), from: r.from, changed: r.changed });
     } else if (!r.changed) ctx.io.out(`${r.ticket.id} unchanged (${r.ticket.status})`);

@@ -4,6 +4,7 @@ import { printJson } from "../cli/output.ts";
 import { TrackError } from "../model/errors.ts";
 import { parseDuration } from "../model/time.ts";
 import { runVerify } from "../operations/verify.ts";
+import { warnBudget } from "./cost.ts";
 
 export default defineCommand({
   name: "verify",
@@ -33,6 +34,7 @@ export default defineCommand({
       timeoutMs: opts.timeoutMs,
       onLine,
     }, () => ctx.now());
+    await warnBudget(ctx, r.ticket.id, agent);
     if (ctx.json) {
       printJson(ctx, {
         ticket: r.ticket.id,

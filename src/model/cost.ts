@@ -200,3 +200,35 @@ export function statusTimes(
   for (const [id, c] of cur) add(id, c.status, now - c.since);
   return out;
 }
+
+/** A per-ticket budget: tokens (every kind counted) or US dollars. */
+export type Budget = { tokens: number } | { usd: number };
+
+/** Front matter key holding a ticket's budget (`"200000 tokens"` or `"$5.00"`). */
+export const BUDGET_KEY = "budget";
+/** Front matter key set once the budget was crossed (and the board told). */
+export const BUDGET_CROSSED_KEY = "budget_crossed";
+
+/**
+ * Parses a budget as typed (`200000`, `200k`, `1.5m` tokens; `$5`, `5usd`) or as stored
+ * (`200000 tokens`, `$5.00`); null when it is neither.
+ */
+export function parseBudget(text: string): Budget | null {
+  const t = text.trim().toLowerCase();
+  const usd = /^\$(\d+(?:\.\d{1,2})?)$|^(\d+(?:\.\d{1,2})?) ?usd$/.exec(t);
+  if (usd !== null) return { usd: Number(usd[1] ?? usd[2]) };
+  const tok = /^(\d+(?:\.\d+)?)([km]?)(?: tokens)?$/.exec(t);
+  if (tok === null) return null;
+  const n = Math.round(Number(tok[1]) * (tok[2] === "k" ? 1e3 : tok[2] === "m" ? 1e6 : 1));
+  return n > 0 ? { tokens: n } : null;
+}
+
+/** The stored form of a budget. */
+export function formatBudget(b: Budget): string {
+  return "usd" in b ? `$${b.usd.toFixed(2)}` : `${b.tokens} tokens`;
+}
+
+/** Whether `tokens` (costing `usd`, null when unpriced) is past `budget`. */
+export function overBudget(b: Budget, tokens: number, usd: number | null): boolean {
+  return "usd" in b ? (usd ?? 0) > b.usd : tokens > b.tokens;
+}

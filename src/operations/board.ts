@@ -50,6 +50,7 @@ export const TAG = /^[a-z][a-z0-9-]{0,31}$/;
  */
 export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "archived",
+  "budget",
   "claimed",
   "created",
   "cycle-dropped",

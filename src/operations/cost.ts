@@ -6,8 +6,13 @@
  */
 import {
   addTokens,
+  BUDGET_CROSSED_KEY,
+  BUDGET_KEY,
+  formatBudget,
   type HoldEvent,
   noTokens,
+  overBudget,
+  parseBudget,
   parseTranscript,
   spanAt,
   spansOf,
@@ -22,6 +27,11 @@ import { checkPrices, costOf, type Price, priceFor, PRICES } from "../model/pric
 import type { TicketSummary } from "../model/ticket.ts";
 import { readAgent, readAllAgents, writeAgent } from "../store/agent_records.ts";
 import { unsafeInLine } from "../model/text.ts";
+import { usageError } from "../model/errors.ts";
+import { isoSeconds } from "../model/time.ts";
+import type { Budget } from "../model/cost.ts";
+import { withExtra } from "../model/verify.ts";
+import { postEntry } from "./board.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { type BoardEntry, readBoard } from "./board.ts";
@@ -41,6 +51,10 @@ export interface CostRow {
   unpriced_tokens: number;
   /** Milliseconds in each status (tickets) or held (agents: `held`). */
   time_ms: Record<string, number>;
+  /** The ticket's budget (`--by ticket` only), or null. */
+  budget: string | null;
+  /** Whether the row is past its budget. */
+  over_budget: boolean;
 }
 
 /** The whole report. */
@@ -61,6 +75,8 @@ function emptyRow(key: string): CostRow {
     cost_usd: null,
     unpriced_tokens: 0,
     time_ms: {},
+    budget: null,
+    over_budget: false,
   };
 }
 
@@ -208,6 +224,15 @@ export async function costReport(
       }
     }
   }
+  if (options.by === "ticket") {
+    for (const t of tickets) {
+      const b = budgetOf(t);
+      if (b === null) continue;
+      const r = row(t.id);
+      r.budget = formatBudget(b);
+      r.over_budget = overBudget(b, r.tokens.total, r.cost_usd);
+    }
+  }
   const sorted = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { by: options.by, rows: sorted, total, unattributed, warnings };
 }
@@ -231,4 +256,69 @@ export async function recordTranscript(
     if (a === null || known(a)) return;
     writeAgent(tx, { ...a, extra: { ...a.extra, transcripts: [...transcriptsOf(a.extra), path] } });
   });
+}
+
+/** A ticket's budget, or null (also for a stored value that does not parse). */
+export function budgetOf(t: TicketSummary): Budget | null {
+  const v = t.extra.find(([k]) => k === BUDGET_KEY)?.[1];
+  return typeof v === "string" ? parseBudget(v) : null;
+}
+
+/**
+ * `t` with budget `text` (`--budget`: `200k` tokens, `$5`; `none` removes it). A new budget
+ * forgets that an old one was crossed. Throws a usage error on a value that is neither.
+ */
+export function withBudget<T extends TicketSummary>(t: T, text: string | undefined): T {
+  if (text === undefined) return t;
+  let next = withExtra(t, BUDGET_CROSSED_KEY, null);
+  if (text.trim().toLowerCase() === "none") return withExtra(next, BUDGET_KEY, null);
+  const b = parseBudget(text);
+  if (b === null) {
+    throw usageError(
+      `Invalid budget ${
+        JSON.stringify(text.slice(0, 40))
+      }: give tokens (200000, 200k, 1.5m) or dollars ($5)`,
+      `track update ${t.id} --budget 200k`,
+    );
+  }
+  next = withExtra(next, BUDGET_KEY, formatBudget(b));
+  return next;
+}
+
+/**
+ * After an agent's command on ticket `id`: when the ticket has a budget its recorded sessions
+ * have now crossed, and that was not yet said, records \`budget_crossed\` on the ticket and posts
+ * a \`budget\` event to the board; returns the warning for the agent's stderr (null otherwise, and
+ * without reading any transcript when the ticket has no budget).
+ */
+export async function checkBudget(
+  store: Store,
+  id: string,
+  options: { agent: string | null; now: Date },
+): Promise<string | null> {
+  const first = store.tryReadTicket(id);
+  if (first === null || budgetOf(first) === null) return null;
+  if (first.extra.some(([k]) => k === BUDGET_CROSSED_KEY)) return null;
+  const report = await costReport(store, { by: "ticket", now: options.now });
+  const r = report.rows.find((x) => x.key === id);
+  if (r === undefined || !r.over_budget) return null;
+  const spent = `${r.tokens.total} tokens` +
+    (r.cost_usd === null ? "" : `, $${r.cost_usd.toFixed(2)}`);
+  const message = `${id} is over its budget of ${r.budget}: ${spent} so far`;
+  const posted = await store.mutate(`budget ${id}`, (tx) => {
+    const t = store.readTicket(id);
+    if (t.extra.some(([k]) => k === BUDGET_CROSSED_KEY) || budgetOf(t) === null) return false;
+    const at = isoSeconds(options.now);
+    tx.writeTicket({ ...withExtra(t, BUDGET_CROSSED_KEY, `${at} ${spent}`), updated: at });
+    postEntry(tx, {
+      at: options.now,
+      agent: options.agent ?? "human",
+      ticket: id,
+      tag: "budget",
+      kind: "event",
+      message,
+    });
+    return true;
+  });
+  return posted ? `warning: ${message} (hint: track cost --by ticket)` : null;
 }

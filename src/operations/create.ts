@@ -9,6 +9,7 @@ import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { newTicketBody, type Ticket } from "../model/ticket.ts";
 import { VERIFY_KEY } from "../model/verify.ts";
 import { checkVerifyCommands } from "./verify.ts";
+import { withBudget } from "./cost.ts";
 import type { Priority } from "../model/transitions.ts";
 
 /** What a new ticket starts with. */
@@ -22,6 +23,8 @@ export interface CreateInput {
   acceptance?: string;
   /** Verify commands (`track verify`; docs/agents.md "Verified done"). */
   verify?: string[];
+  /** Budget as typed (`200k`, `$5`), or undefined for none. */
+  budget?: string;
   /** Who created it (shown as created_by and on the board). */
   by: string;
   /** The agent running the command, if any: creating counts as its heartbeat. */
@@ -43,7 +46,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
     checkDependenciesExist(store, deps, id);
     checkNoCycle(store, id, deps);
     const at = isoSeconds(now);
-    const ticket: Ticket = {
+    const ticket: Ticket = withBudget({
       id,
       title: input.title,
       status: "backlog",
@@ -60,7 +63,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       claim_epoch: 0,
       extra: verify.length === 0 ? [] : [[VERIFY_KEY, verify]],
       body: newTicketBody(input.description, acceptance),
-    };
+    }, input.budget);
     tx.writeTicket(ticket);
     postEntry(tx, {
       at: now,

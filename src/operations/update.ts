@@ -15,6 +15,7 @@ import {
   trimBlankLines,
 } from "../model/text.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
+import { withBudget } from "./cost.ts";
 import { assertMayFinish, checkVerifyCommands, withVerifyChanges } from "./verify.ts";
 import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "../model/transitions.ts";
@@ -38,6 +39,8 @@ export interface UpdateInput {
   addVerify?: string[];
   /** Verify commands to remove, exactly as given. */
   removeVerify?: string[];
+  /** New budget (`200k` tokens, `$5`; `none` removes it): `track cost`, docs/agents.md. */
+  budget?: string;
   /** Acting agent, or null for a person at the terminal or dashboard. */
   agent: string | null;
   force: boolean;
@@ -168,6 +171,7 @@ export async function updateTicket(
       }
     }
     if (!verifyApplied) t = withVerifyChanges(t, addVerify, removeVerify);
+    t = withBudget(t, input.budget);
     if (input.priority !== undefined) t = { ...t, priority: input.priority };
     if (input.title !== undefined) t = { ...t, title: input.title };
     if (addLabels.length > 0 || (input.removeLabels ?? []).length > 0) {
