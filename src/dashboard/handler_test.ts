@@ -437,6 +437,11 @@ Deno.test("handler move of another agent's ticket: 409 needs_force, then force t
   r = await fx.ts.track(["log", "T-0001", "--agent", "alice", "-m", "late"]);
   assertEquals(r.code, 3);
   assertStringIncludes(r.stderr, "lost its claim");
+  // alice is told without anyone writing to her: the event is addressed to her inbox.
+  const inbox = await fx.ts.json<{ messages: Array<{ agent: string; tag: string; to: string[] }> }>(
+    ["inbox", "--agent", "alice"],
+  );
+  assertEquals(inbox.messages.map((m) => [m.agent, m.tag, m.to]), [["human", "status", ["alice"]]]);
 });
 
 Deno.test("handler board post writes an entry as human through postMessage", async () => {
