@@ -244,7 +244,8 @@ export async function postMessage(store: Store, input: PostInput, now: Date): Pr
 
 /**
  * Who an entry concerns besides its author: whom it is addressed to, the author and addressees
- * of the entry it answers, and, for a post, the holder of its ticket and every agent whose
+ * of the entry it answers, and, for a post, the claimer of its ticket until it is done (wider than
+ * held, src/model/holding.ts: review comments reach the author) and every agent whose
  * reservation its ticket holds or its text names. Imported entries reach only their addressees.
  */
 function recipients(

@@ -70,7 +70,10 @@ function refuseTransition(t: Ticket, to: Status): never {
   );
 }
 
-/** Agents holding a ticket that depends on `id` (they wait on it). */
+/**
+ * Claimers of tickets not done yet that depend on `id` (they wait on it). Wider than held
+ * (src/model/holding.ts): the author of a ticket in review hears of it too.
+ */
 function waitingHolders(store: Store, id: string): string[] {
   return store.readAllTickets().tickets.filter((d) =>
     d.depends_on.includes(id) && d.claimed_by !== null && d.status !== "done" &&
