@@ -6,7 +6,7 @@ import { render } from "/vendor/preact.mjs";
 import { useCallback, useEffect, useMemo, useState } from "/vendor/hooks.mjs";
 import { useLiveSnapshot } from "/api.js";
 import { Kanban, ticketColumns, useMoves } from "/kanban.js";
-import { AgentsPanel, BoardPanel, ReservationsPanel } from "/panels.js";
+import { AgentsPanel, BoardPanel, CostPanel, ReservationsPanel } from "/panels.js";
 import { Detail } from "/detail.js";
 import { html } from "/pieces.js";
 
@@ -110,6 +110,7 @@ function App() {
           <div class="side">
             <${AgentsPanel} agents=${snap.agents} received=${snap.received_at} />
             <${ReservationsPanel} reservations=${snap.reservations} />
+            <${CostPanel} received=${snap.received_at} />
             <${BoardPanel} board=${snap.board} onPosted=${refresh} />
           </div>
         </main>

@@ -40,9 +40,18 @@ function Card({ t, onOpen, pending }) {
             t.waiting_on.map((d) => `${d.id} (${d.status})`).join(", ")
           }>waits on ${t.waiting_on.length}</span>`
           : null}
+        <${VerifyMark} t=${t} />
       </div>
     </article>
   `;
+}
+
+/** Done with verify commands: "verified", or "unverified" when forced past them (issue 16). */
+function VerifyMark({ t }) {
+  if (t.status !== "done" || !(t.verify?.length > 0 || t.unverified)) return null;
+  return t.unverified
+    ? html`<span class="verify-mark unverified" title=${t.unverified}>unverified</span>`
+    : html`<span class="verify-mark verified" title=${t.verify.join("\n")}>verified</span>`;
 }
 
 /** Best priority first (in `priorities` order), then by id. */

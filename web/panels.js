@@ -1,5 +1,5 @@
 // The side panels: agents, file reservations and the message board.
-import { useState } from "/vendor/hooks.mjs";
+import { useEffect, useState } from "/vendor/hooks.mjs";
 import { api, errorText } from "/api.js";
 import { age, EntryBody, html, since } from "/pieces.js";
 
@@ -158,6 +158,67 @@ export function BoardPanel({ board, onPosted }) {
           `
         )}
       </ol>
+    </section>
+  `;
+}
+
+function tokens(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n);
+}
+
+function dollars(row) {
+  return row.cost_usd === null ? "-" : `$${row.cost_usd.toFixed(2)}`;
+}
+
+/** Cost (track cost): totals and the costliest tickets; refetched when the snapshot changes. */
+export function CostPanel({ received }) {
+  const [report, setReport] = useState(null);
+  useEffect(() => {
+    api("/api/cost").then((r) => setReport(r.ok ? r.data : { error: errorText(r.error) }));
+  }, [received]);
+  if (report === null) return null;
+  if (report.error) {
+    return html`
+      <section class="panel" id="cost">
+        <h3>Cost</h3>
+        <p class="empty">${report.error}</p>
+      </section>
+    `;
+  }
+  const top = report.rows.filter((r) => r.tokens.total > 0 || r.over_budget)
+    .sort((a, b) => b.tokens.total - a.tokens.total).slice(0, 8);
+  return html`
+    <section class="panel" id="cost">
+      <h3>Cost <span class="count">${dollars(report.total)} · ${tokens(
+        report.total.tokens.total,
+      )} tokens</span></h3>
+      ${top.length === 0 ? html`<p class="empty">No recorded sessions (track cost)</p>` : html`
+        <table class="grid">
+          <thead>
+            <tr>
+              <th>Ticket</th>
+              <th>Tokens</th>
+              <th>Cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${top.map((r) =>
+              html`
+                <tr class=${r.over_budget ? "over-budget" : ""}>
+                  <td>${r.key}</td>
+                  <td>${tokens(r.tokens.total)}</td>
+                  <td title=${r.budget ? `budget ${r.budget}` : ""}>${dollars(r)}${r.over_budget
+                    ? " (over budget)"
+                    : ""}</td>
+                </tr>
+              `
+            )}
+            <tr class="unattributed"><td>no ticket</td><td>${tokens(
+              report.unattributed.tokens.total,
+            )}</td><td>${dollars(report.unattributed)}</td></tr>
+          </tbody>
+        </table>
+      `}
     </section>
   `;
 }

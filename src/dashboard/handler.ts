@@ -386,6 +386,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           });
         }
         if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
+        if (path === "/api/cost") {
+          // track cost --by ticket --json: reads the recorded transcripts, writes nothing.
+          const { costReport } = await import("../operations/cost.ts");
+          const { PRICES_AS_OF } = await import("../model/prices.ts");
+          const r = await costReport(deps.store, { by: "ticket", now: now() });
+          return json({ ...r, prices_as_of: PRICES_AS_OF });
+        }
         // Any one segment is an id: a malformed one is 400 (as the CLI's exit 2), an unknown
         // one 404; never 405, which would say that another method could work.
         if (ticketId !== null) return json(ticketDetail(deps.store, parseId(ticketId)));
@@ -408,7 +415,14 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           return path === "/api/move" ? await move(body) : await post(body);
         }
       }
-      const known = ["/api/ping", "/api/snapshot", "/api/events", "/api/move", "/api/board"];
+      const known = [
+        "/api/ping",
+        "/api/snapshot",
+        "/api/cost",
+        "/api/events",
+        "/api/move",
+        "/api/board",
+      ];
       if (known.includes(path) || ticketId !== null) {
         return fail(405, "usage", `Method ${method} is not allowed on ${path}`);
       }

@@ -673,3 +673,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test("handler: /api/cost is track cost --by ticket (totals for the panel); the snapshot marks unverified done", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/api/cost"));
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.by, "ticket");
+  assertEquals(body.rows.map((r: { key: string }) => r.key), ["T-0001", "T-0002"]);
+  assertEquals(body.total.tokens.total, 0);
+  assertEquals((await fx.handle(write("/api/cost", {}))).status, 405);
+  await fx.ts.track(["update", "T-0001", "--verify", "true"]);
+  await fx.ts.track(["claim", "T-0001", "--agent", "ann"]);
+  await fx.ts.track(["update", "T-0001", "--status", "done", "--agent", "ann", "--force"]);
+  const snap = await (await fx.handle(get("/api/snapshot"))).json();
+  const t = snap.tickets.find((x: { id: string }) => x.id === "T-0001");
+  assertEquals(t.verify, ["true"]);
+  assertStringIncludes(t.unverified, "forced to done by ann");
+});
