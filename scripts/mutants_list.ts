@@ -268,4 +268,28 @@ export const MUTANTS: Mutant[] = [
     replace: "if (options.fenced === undefined || options.fenced.size >= 0) return ours; // mutant",
     suite: "src/model/sync_merge_test.ts",
   },
+  {
+    name: "sync-event-twice",
+    breaks: "a re-merge after a lost confirmation posts the same event again",
+    file: "src/model/sync_merge.ts",
+    find: "if (already !== undefined) {",
+    replace: 'if (already !== undefined && already === "\\0") { // mutant',
+    suite: "src/model/sync_merge_test.ts",
+  },
+  {
+    name: "sync-renumber-twice",
+    breaks: "a re-merge renumbers our ticket a second time (a duplicate ticket)",
+    file: "src/model/sync_merge.ts",
+    find: "if (earlier !== undefined) {",
+    replace: 'if (earlier !== undefined && earlier.id === "\\0") { // mutant',
+    suite: "src/model/sync_merge_test.ts",
+  },
+  {
+    name: "sync-log-line-twice",
+    breaks: "a re-merge writes the same [track] Work Log line again",
+    file: "src/model/sync_merge.ts",
+    find: "if (written.has(untimed(block))) continue;",
+    replace: "if (written.has(block)) continue; // mutant",
+    suite: "src/model/sync_merge_test.ts",
+  },
 ];

@@ -187,13 +187,23 @@ function indent(text: string): string {
 }
 
 /** FNV-1a of a string, base 36: a short deterministic name part. */
-function hash36(text: string): string {
-  let h = 0x811c9dc5;
+function hash36(text: string, seed = 0x811c9dc5): string {
+  let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h.toString(36);
+}
+
+/** Two FNV-1a hashes (64 bits): names an event by its content, so a re-merge finds it. */
+function contentKey(text: string): string {
+  return hash36(text) + "x" + hash36(text, 0x050c5d1f);
+}
+
+/** A Work Log block without its timestamp: the merge's own lines compare this way. */
+function untimed(block: string): string {
+  return block.replace(/^- \S+ /, "- ");
 }
 
 function isoSeconds(d: Date): string {
@@ -609,8 +619,13 @@ function mergeTicket(b: Ticket | null, o: Ticket, t: Ticket, ctx: TicketCtx): Ti
   }
   let body = pre + (st.log ?? "");
   for (const block of added) body = appendBlock(body, block);
+  // A line this merge already wrote (a re-merge after a lost confirmation) is not written twice.
+  const written = new Set([...logBlocks(st.log), ...added].map(untimed));
   for (const line of logLines) {
-    body = appendBlock(body, formatLogEntry({ at: ctx.now, agent: ctx.agent, message: line }));
+    const block = formatLogEntry({ at: ctx.now, agent: ctx.agent, message: line }).slice(0, -1);
+    if (written.has(untimed(block))) continue;
+    written.add(untimed(block));
+    body = appendBlock(body, block);
   }
   m.body = body;
   return m;
@@ -833,12 +848,14 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     const dot = path.endsWith(".md") ? path.length - 3 : path.length;
     const h = hash36(shown(o));
     let to = `${path.slice(0, dot)}${h}${path.slice(dot)}`;
-    for (let i = 0; allNames.has(to) || out.has(to); i++) {
+    for (let i = 0; (allNames.has(to) || out.has(to)) && !sameFile(theirs.get(to), o); i++) {
       to = `${path.slice(0, dot)}${h}${i.toString(36)}${path.slice(dot)}`;
     }
+    report.reposted.push({ from: path, to });
+    // Already re-posted there by an earlier merge: theirs holds it, the main loop keeps it.
+    if (sameFile(theirs.get(to), o)) return t;
     allNames.add(to);
     out.set(to, o);
-    report.reposted.push({ from: path, to });
     return t;
   }
 
@@ -910,7 +927,9 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     const lb = pb?.ok ? pb.value : [];
     const keyB = new Set(lb.map(entryKey));
     const keyT = new Set(pt.value.map(entryKey));
-    const theirsNew = pt.value.filter((r) => !keyB.has(entryKey(r)));
+    // Published since base, and not ours (a re-merge finds ours' accepted entries in theirs).
+    const keyO = new Set(po.value.map(entryKey));
+    const theirsNew = pt.value.filter((r) => !keyB.has(entryKey(r)) && !keyO.has(entryKey(r)));
     const byKey = new Map<string, Entry>();
     const keys = mergeSet(lb.map(entryKey), po.value.map(entryKey), pt.value.map(entryKey));
     for (const r of lb) byKey.set(entryKey(r), r);
@@ -984,19 +1003,33 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
 
   dropCycles(out, theirs, rec, parsedTheirs);
 
-  // Events, in the order their notes were made, under names no side uses.
+  // Events, in the order their notes were made, under names no side uses. The name ends with a
+  // key of the event's content: one theirs already holds (an earlier merge of the same ours,
+  // whose confirmation was lost) is not posted again.
   const events: MergeEvent[] = [];
   const iso = options.now.toISOString();
   const day = iso.slice(0, 10);
   const stamp = iso.slice(11, 23).replace(/[:.]/g, "");
+  const published = new Map<string, string>();
+  if (rec.notes.length > 0) {
+    for (const p of theirs.keys()) {
+      if (p.startsWith("board/")) published.set(p.slice(p.lastIndexOf("-") + 1), p);
+    }
+  }
   let seq = 0;
   for (const n of rec.notes) {
     const message = [n.title + (n.lines.length > 0 ? ":" : ""), ...n.lines].join("\n");
     const e = { at: now, agent, ticket: n.ticket, tag: n.tag, kind: "event" as const, message };
     const text = boardEntryText(e);
+    const key = contentKey(`${n.tag}\0${n.ticket}\0${message}`);
+    const already = published.get(`${key}.md`);
+    if (already !== undefined) {
+      for (const l of n.losses) report.losses.push({ ...l, noted: already });
+      continue;
+    }
     let path: string;
     do {
-      path = `board/${day}/${stamp}-${String(seq++ % 10000).padStart(4, "0")}-${hash36(text)}.md`;
+      path = `board/${day}/${stamp}-${String(seq++ % 10000).padStart(4, "0")}-${key}.md`;
     } while (out.has(path) || allNames.has(path));
     out.set(path, text);
     events.push({ path, ...e });
@@ -1077,11 +1110,13 @@ function fenceOurs(
 /**
  * Whether two tickets created without a common base are one ticket: ours published, then
  * changed on the remote, with the confirmation lost (a push killed after the remote accepted
- * it). Same creation second and creator, and the same title or description.
+ * it). Same creation second and creator, and the same title or the same (non-empty)
+ * description.
  */
 function sameCreation(o: Ticket, t: Ticket): boolean {
-  return o.created === t.created && o.created_by === t.created_by &&
-    (o.title === t.title || descriptionOf(o.body) === descriptionOf(t.body));
+  if (o.created !== t.created || o.created_by !== t.created_by) return false;
+  const d = descriptionOf(o.body);
+  return o.title === t.title || (d !== null && d.trim() !== "" && d === descriptionOf(t.body));
 }
 
 /**
@@ -1124,9 +1159,25 @@ function renumber(
   }
   const taken = (id: string) => used.has(id);
   const map = new Map<string, string>();
+  // Theirs' tickets new since base: one of them may be ours, renumbered by an earlier merge
+  // whose confirmation was lost. Then ours takes that number again, not a third one.
+  const fresh: Ticket[] = [];
+  for (const [path, t] of theirs) {
+    const id = TICKET_PATH.exec(path)?.[1];
+    if (id === undefined || idNumber(id) === null || base.has(path) || ours.has(path)) continue;
+    const p = parseTicketFile(t, id);
+    if (p.ok) fresh.push(p.value);
+  }
+  fresh.sort((x, y) => (x.id < y.id ? -1 : 1));
+  const adopted = new Set<string>();
   for (const from of clashes) {
     let to: string;
-    if (options.allocateId) {
+    const mine = parseTicketFile(ours.get(`tickets/${from}.md`)!, from);
+    const earlier = fresh.find((t) => mine.ok && !adopted.has(t.id) && sameCreation(mine.value, t));
+    if (earlier !== undefined) {
+      to = earlier.id;
+      adopted.add(to);
+    } else if (options.allocateId) {
       to = options.allocateId(from, taken);
       if (idNumber(to) === null || used.has(to)) {
         throw new Error(`allocateId gave ${JSON.stringify(to)} for ${from}: not a free ticket id`);
@@ -1157,14 +1208,16 @@ function renumber(
     let t: Ticket = { ...p.value, depends_on: [...new Set(deps)] };
     if (moved !== undefined) {
       t = { ...t, id: moved };
-      t.body = appendBlock(
-        t.body,
-        formatLogEntry({
-          at: now,
-          agent,
-          message: `sync renumbered ${id} to ${moved}: the remote created ${id} first`,
-        }),
-      );
+      if (!adopted.has(moved)) {
+        t.body = appendBlock(
+          t.body,
+          formatLogEntry({
+            at: now,
+            agent,
+            message: `sync renumbered ${id} to ${moved}: the remote created ${id} first`,
+          }).slice(0, -1),
+        );
+      }
       out.delete(path);
       out.set(`tickets/${moved}.md`, serializeTicket(t));
       rec.note("renumbered", path, moved, `Sync renumbered this clone's ${id} to ${moved}`).lines

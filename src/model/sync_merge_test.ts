@@ -398,7 +398,7 @@ Deno.test("mergeStores() add/add of a ticket number: ours is renumbered, referen
   const b = tree(ticket("T-0001"));
   const o = put(
     b,
-    ticket("T-0002", { title: "ours two" }),
+    ticket("T-0002", { title: "ours two", created: "2026-11-27T00:00:00Z" }),
     ticket("T-0003", { title: "ours three", depends_on: ["T-0002"] }),
     ticket("T-0001", { depends_on: ["T-0002"] }),
     [
@@ -667,10 +667,45 @@ Deno.test("mergeStores() output is deterministic, and every event's name is new"
   assertEquals(x.events.length, 2);
   assertEquals([...merge(new Map(), o2r, t2).tree], [...x.tree]);
   // An event name already taken on a side is skipped.
-  const taken = put(t, [r1.events[0].path, "occupied\n"]);
-  const r3 = merge(b, o, taken);
+  const taken = put(o, [r1.events[0].path, "occupied\n"]);
+  const r3 = merge(b, taken, t);
   assert(r3.events[0].path !== r1.events[0].path);
   assertEquals(text(r3, r1.events[0].path), "occupied\n");
+});
+
+Deno.test("mergeStores() merging ours again into its own published result changes nothing", () => {
+  // A push accepted but its confirmation lost: the next sync merges the same ours into a
+  // theirs that already holds that merge. Nothing is posted, logged or renumbered twice.
+  const entryB = entry("2026-11-26T10:00:00Z", "agent-b", "theirs");
+  const b = tree(ticket("T-0001"), ticket("T-0002"), ["notes.txt", "base\n"]);
+  const o = put(
+    b,
+    ticket("T-0001", { ...claimed("agent-a", 1), title: "ours", depends_on: ["T-0002"] }),
+    ticket("T-0003", { title: "ours three" }),
+    ["board/2026-11-26/120000000-0000-k.md", post("agent-a", "ours")],
+    ["notes.txt", "ours\n"],
+  );
+  const t = put(
+    b,
+    ticket("T-0001", {
+      ...claimed("agent-b", 1),
+      title: "theirs",
+      body: newTicketBody("Line one.\nLine two.\nLine three.") + "\n" + entryB,
+    }),
+    ticket("T-0002", { depends_on: ["T-0001"] }),
+    ticket("T-0003", { title: "theirs three", created: "2026-11-26T00:00:00Z" }),
+    ["board/2026-11-26/120000000-0000-k.md", post("agent-b", "theirs")],
+    ["notes.txt", "theirs\n"],
+  );
+  const first = merge(b, o, t);
+  assertEquals(
+    first.events.map((e) => e.tag).sort(),
+    ["cycle-dropped", "renumbered", "sync-conflict", "sync-conflict"],
+  );
+  const again = merge(b, o, first.tree, { now: new Date("2026-11-30T09:00:00Z") });
+  assertEquals(again.events, []);
+  assert(sameTree(again.tree, first.tree), treeDiff(again.tree, first.tree));
+  assertEquals(again.report.renumbered, first.report.renumbered);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1138,6 +1173,15 @@ function checkMerge(
     const at = res.tree.get(l.noted);
     if (at === undefined) return `loss noted at missing ${l.noted}`;
   }
+  // Stable: merging the same ours into its own published result (a confirmation lost after
+  // the push was accepted) changes nothing and posts nothing, at any later time.
+  const later = new Date(NOW.getTime() + 3_600_000 + r(1000));
+  const re = merge(b, o, res.tree, { ...opts, now: later });
+  if (re.events.length > 0 || !sameTree(re.tree, res.tree)) {
+    return `re-merge is not stable: ${re.events.map((e) => e.message).join("\n")}\n${
+      treeDiff(re.tree, res.tree)
+    }`;
+  }
   return null;
 }
 
@@ -1201,7 +1245,7 @@ Deno.test("suite sync-merge: random operation pairs on random stores keep every 
     );
     idem += 3;
   }
-  report("sync-merge", { seed: seed0, ...fig, idempotence_checks: idem });
+  report("sync-merge", { seed: seed0, ...fig, idempotence_checks: idem, stable_remerges: cases });
   // The suite must have seen what it guards against.
   if (cases >= 100) {
     assert(fig.conflicts > 0 && fig.renumbered > 0 && fig.reposted > 0, JSON.stringify(fig));
