@@ -324,3 +324,20 @@ Deno.test("track mcp refuses a 10 MB line with a JSON-RPC error and answers the 
   assertEquals((await c.request("ping")).result, {});
   assertEquals(await c.close(), 0, c.stderr);
 });
+
+Deno.test("MCP update to done keeps the verify rule: refused without passing evidence", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Lexer", "--verify", "true"]);
+  await s.track(["claim", "T-0001", "--agent", "alpha"]);
+  await s.track(["update", "T-0001", "--status", "review", "--agent", "alpha"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const r = await c.call("update", { id: "T-0001", status: "done" });
+  assert(r.isError);
+  assertStringIncludes(r.text, "has no recorded run");
+  assertStringIncludes(r.text, "track verify T-0001");
+  assertStringIncludes(s.read("tickets/T-0001.md"), "status: review");
+  assertEquals((await s.track(["verify", "T-0001", "--agent", "alpha"])).code, 0);
+  const ok = await c.call("update", { id: "T-0001", status: "done" });
+  assert(!ok.isError, ok.text);
+});
