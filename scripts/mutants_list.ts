@@ -292,4 +292,17 @@ export const MUTANTS: Mutant[] = [
     replace: "if (written.has(block)) continue; // mutant",
     suite: "src/model/sync_merge_test.ts",
   },
+  {
+    name: "fsync-swallowed",
+    breaks:
+      "a failed fsync of a file a multi-file command commits is ignored (exit 0, data maybe lost)",
+    file: "src/store/journal.ts",
+    find: `    file.syncSync();
+    file.close();
+    Deno.renameSync(tmp, path);`,
+    replace: `    try { file.syncSync(); } catch { /* mutant */ }
+    file.close();
+    Deno.renameSync(tmp, path);`,
+    suite: "tests/suites/faults_test.ts",
+  },
 ];

@@ -117,7 +117,7 @@ export default defineCommand({
     await store.mutate("init", (tx) => {
       tx.writeFile(join(dir, ".gitignore"), GITIGNORE);
       tx.writeFile(join(dir, ".gitattributes"), GITATTRIBUTES);
-      tx.writeFile(store.configPath, JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n");
+      tx.writeFile(tx.store.configPath, JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n");
     });
     // A store further up is legal (a sub-project may want its own) but easy to make by mistake:
     // from here down, commands now use the new store and no longer see the outer one.

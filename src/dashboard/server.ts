@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { conflictError, type ErrorKind, kindOfExit, TrackError } from "../model/errors.ts";
 import type { Store } from "../store/store.ts";
-import { linkError, removeInside } from "../store/no_follow.ts";
+import { linkError } from "../store/no_follow.ts";
 import { procStartTime } from "../store/processes.ts";
 import { createHandler } from "./handler.ts";
 import { ChangeFeed } from "./watch.ts";
@@ -78,10 +78,12 @@ export function readRuntime(store: Store): RuntimeInfo | null {
 
 /** Removes the runtime file under the lock, but only while it still describes `instance`. */
 export async function removeRuntime(store: Store, instance: string | null): Promise<boolean> {
-  return await store.mutate("serve", () => {
-    const cur = readRuntime(store);
+  return await store.mutate("serve", (tx) => {
+    const cur = readRuntime(tx.store);
     if (instance !== null && cur !== null && cur.instance !== instance) return false;
-    return removeInside(store.dir, runtimePath(store));
+    if (tx.store.readText(runtimePath(tx.store)) === null) return false;
+    tx.removeFile(runtimePath(tx.store));
+    return true;
   });
 }
 
@@ -197,10 +199,10 @@ export async function startServer(
   };
   // Two `serve` started at once: the lock makes one of them see the other and step back.
   const other = await store.mutate("serve", async (tx) => {
-    const cur = readRuntime(store);
+    const cur = readRuntime(tx.store);
     if (cur !== null && cur.instance !== instance && await probe(cur) === "ours") return cur;
     // Owner-only: the stop secret in it lets whoever reads it shut the server down.
-    tx.writeFile(runtimePath(store), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+    tx.writeFile(runtimePath(tx.store), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
     return null;
   });
   if (other !== null) {

@@ -95,7 +95,7 @@ export async function postToolUse(
   ) return "fresh";
   await store.mutate("hook post-tool-use", (tx) => {
     // Decided again under the lock: the record may have changed since the read above.
-    const agent = resolveSessionAgent(store, sessionId);
+    const agent = resolveSessionAgent(tx.store, sessionId);
     const record = touchAgent(tx, agent, now);
     const done = finishedCall(record.busy, input);
     if (record.session_id === null || done !== null || record.waiting !== null) {

@@ -9,7 +9,6 @@ import { isoSeconds } from "../model/time.ts";
 import { postEntry } from "./board.ts";
 import { touchAgent } from "../store/agent_records.ts";
 import { releaseWhere } from "./reservations.ts";
-import { ensureDir } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { serializeTicket, type Ticket } from "../model/ticket.ts";
 import { HELD_STATUSES } from "../model/holding.ts";
@@ -58,7 +57,6 @@ export async function archiveTicket(
       );
     }
     const archived: Ticket = { ...t, updated: isoSeconds(options.now) };
-    ensureDir(tx.store.archiveDir, tx.store.display(tx.store.archiveDir));
     tx.writeFile(tx.store.archivePath(t.id), serializeTicket(archived));
     tx.removeFile(tx.store.ticketPath(t.id));
     const released = releaseWhere(tx, (r) => r.ticket === t.id).length;

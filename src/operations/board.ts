@@ -3,12 +3,11 @@
  * two git branches merge without conflict and reading the last N opens only the newest files.
  * A message body is stored verbatim after a small front matter.
  */
-import { dirname, join } from "../model/path.ts";
-import { badDataError, notFoundError, TrackError, usageError } from "../model/errors.ts";
+import { basename, dirname, join } from "../model/path.ts";
+import { badDataError, ioError, notFoundError, TrackError, usageError } from "../model/errors.ts";
 import type { Store, Tx } from "../store/store.ts";
-import { readTextStrict } from "../store/read.ts";
-import { ensureDirInside, linkError } from "../store/no_follow.ts";
-import { cachedTail, dirMtime, recordPost } from "../store/board_tail_cache.ts";
+import { linkError } from "../store/no_follow.ts";
+import { cachedTail, dirMtime, recordPosts } from "../store/board_tail_cache.ts";
 import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
 import { isoSeconds } from "../model/time.ts";
 import { checkAgentName, HUMAN } from "../model/agent.ts";
@@ -166,9 +165,6 @@ export function postEntry(
     path = join(tx.store.boardDir, day, `${stem}.md`);
     at = isoSeconds(entry.at);
   }
-  const dir = dirname(path);
-  ensureDirInside(tx.store.dir, dir);
-  const before = dirMtime(dir);
   const e: BoardEntry = {
     id,
     at,
@@ -185,16 +181,40 @@ export function postEntry(
   for (const agent of recipients(tx.store, e, parent, entry.keep !== undefined)) {
     addToInbox(tx, agent, "messages", [id]);
   }
-  const day = id.slice(0, id.indexOf("/"));
-  recordPost(
-    tx.store,
-    day,
-    dir,
-    id.slice(day.length + 1) + ".md",
-    before,
-    () => sortedNames(dir, ENTRY_FILE),
-  );
+  notePost(tx, id.slice(0, id.indexOf("/")), dirname(path), basename(path));
   return e;
+}
+
+/** Posts of each transaction by day directory, for the tail cache after the commit. */
+const posted = new WeakMap<
+  Tx,
+  Map<string, { day: string; before: number | null; names: string[] }>
+>();
+
+function notePost(tx: Tx, day: string, dir: string, name: string): void {
+  let dirs = posted.get(tx);
+  if (dirs === undefined) {
+    const all = new Map<string, { day: string; before: number | null; names: string[] }>();
+    dirs = all;
+    posted.set(tx, all);
+    // Once per transaction, after its commit: the cache may only ever describe what is on disk.
+    tx.afterCommit(() => {
+      for (const [d, p] of all) {
+        recordPosts(
+          tx.store,
+          { day: p.day, dir: d, names: p.names, before: p.before },
+          () => sortedNames(d, ENTRY_FILE),
+        );
+      }
+    });
+  }
+  let p = dirs.get(dir);
+  if (p === undefined) {
+    // Measured before the commit renames anything into the directory.
+    p = { day, before: dirMtime(dir), names: [] };
+    dirs.set(dir, p);
+  }
+  p.names.push(name);
 }
 
 /** What someone posts: `postMessage`'s input. */
@@ -225,7 +245,7 @@ export function unknownAddressees(store: Store, to: readonly string[]): string[]
  */
 export async function postMessage(store: Store, input: PostInput, now: Date): Promise<BoardEntry> {
   return await store.mutate("board", (tx) => {
-    if (input.ticket) store.readTicket(input.ticket);
+    if (input.ticket) tx.store.readTicket(input.ticket);
     const e = postEntry(tx, {
       at: now,
       agent: input.agent,
@@ -309,7 +329,7 @@ export function readEntry(store: Store, id: string): BoardEntry {
     );
   }
   const display = store.display(path);
-  const text = readTextStrict(path, display, store.dir);
+  const text = store.readText(path, display);
   if (text === null) {
     throw notFoundError(`No board message ${JSON.stringify(id)}`, "track inbox --all");
   }
@@ -374,7 +394,7 @@ function sortedNames(dir: string, pattern: RegExp): string[] {
     if (e instanceof Deno.errors.NotADirectory) {
       throw badDataError(dir, "is a file where a directory should be");
     }
-    throw e;
+    throw ioError("list", dir, e);
   }
   return names.sort();
 }
@@ -436,7 +456,8 @@ export function readBoard(
         next = names.next();
       } catch (e) {
         // A file where a day directory should be: report it, read the other days.
-        if (!(e instanceof TrackError)) throw e;
+        // Inside a transaction an I/O error fails the command instead.
+        if (!(e instanceof TrackError) || (e.kind === "io" && store.inTransaction)) throw e;
         warnings.push(e.message);
         break;
       }
@@ -447,10 +468,11 @@ export function readBoard(
       const display = store.display(path);
       let entry: BoardEntry;
       try {
-        const text = readTextStrict(path, display);
+        const text = store.readText(path, display);
         if (text === null) continue;
         entry = parseEntry(text, `${day}/${name.slice(0, -3)}`, display);
       } catch (e) {
+        if (e instanceof TrackError && e.kind === "io" && store.inTransaction) throw e;
         warnings.push((e as Error).message);
         continue;
       }

@@ -156,7 +156,7 @@ export async function claimTicket(
 ): Promise<ClaimResult> {
   return await store.mutate(
     `claim ${id}`,
-    (tx) => claimLocked(tx, store.readTicket(id), agent, options),
+    (tx) => claimLocked(tx, tx.store.readTicket(id), agent, options),
   );
 }
 
@@ -228,10 +228,10 @@ export async function claimNext(
   options: { label?: string; now: Date },
 ): Promise<ClaimResult> {
   const r = await store.mutate("next", (tx): ClaimResult | NothingReady => {
-    const reservations = readReservations(store).filter((r) =>
+    const reservations = readReservations(tx.store).filter((r) =>
       r.agent !== agent && r.mode === "exclusive"
     );
-    const all = store.readAllTickets().tickets;
+    const all = tx.store.readAllTickets().tickets;
     const wanted = (t: Ticket) => options.label === undefined || t.labels.includes(options.label);
     const holders = (t: Ticket) =>
       reservations.filter((r) => t.files.some((f) => patternsOverlap(r.path, f)));

@@ -3,7 +3,6 @@ import { checkLabels, checkSection, checkTitle, trimBlankLines } from "../model/
 import { isoSeconds } from "../model/time.ts";
 import { postEntry } from "./board.ts";
 import { touchAgent } from "../store/agent_records.ts";
-import { ensureDirInside } from "../store/no_follow.ts";
 import type { Store } from "../store/store.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { newTicketBody, type Ticket } from "../model/ticket.ts";
@@ -40,11 +39,10 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
   checkSection(acceptance, "acceptance criteria");
   const verify = [...new Set(checkVerifyCommands(input.verify ?? []))];
   return await store.mutate("create", (tx) => {
-    ensureDirInside(store.dir, store.ticketsDir);
-    const id = store.nextTicketId();
+    const id = tx.store.nextTicketId();
     const deps = [...new Set(input.dependsOn)];
-    checkDependenciesExist(store, deps, id);
-    checkNoCycle(store, id, deps);
+    checkDependenciesExist(tx.store, deps, id);
+    checkNoCycle(tx.store, id, deps);
     const at = isoSeconds(now);
     const ticket: Ticket = withBudget({
       id,

@@ -6,7 +6,7 @@
  * as every writer refuses such a store (no_follow.ts).
  */
 import { dirname, join } from "../model/path.ts";
-import { TrackError } from "../model/errors.ts";
+import { ioError, TrackError } from "../model/errors.ts";
 import { agentPath, readAllAgents } from "../store/agent_records.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { FUTURE_TOLERANCE_MS, heartbeatAge } from "../model/clock.ts";
@@ -18,6 +18,7 @@ import { idNumber } from "../model/ids.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { TEMP_SUFFIX } from "../store/atomic.ts";
 import { networkFsType } from "../store/fs_type.ts";
+import { inspectJournal } from "../store/journal.ts";
 import { readLockHolder } from "../store/lock.ts";
 import { findLinks } from "../store/no_follow.ts";
 import { pidAlive, procStartTime } from "../store/processes.ts";
@@ -29,6 +30,7 @@ export type FindingKind =
   | "unparseable"
   | "missing-config"
   | "temp-file"
+  | "journal"
   | "runtime-file"
   | "missing-dependency"
   | "duplicate-id"
@@ -85,6 +87,8 @@ const ADVICE: Record<FindingKind, string> = {
   "unparseable": "fix or restore the file by hand (git diff .track/), then run: track doctor",
   "missing-config": "restore it (git checkout -- .track/config.json), or: track init",
   "temp-file": "track doctor --fix (removes only such leftovers)",
+  "journal":
+    "track doctor --fix (completes the interrupted command, or discards a journal it never committed)",
   "runtime-file": "track doctor --fix (removes it); track serve -d starts the dashboard again",
   "missing-dependency": "track update T --remove-dep T-MISSING (or create the missing ticket)",
   "duplicate-id":
@@ -136,7 +140,7 @@ function listDir(dir: string): Deno.DirEntry[] {
     return [...Deno.readDirSync(dir)];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
-    throw e;
+    throw ioError("list", dir, e);
   }
 }
 
@@ -187,7 +191,11 @@ function deadRuntimeFiles(store: Store): Array<{ path: string; pid: number | nul
     let text: string;
     try {
       text = Deno.readTextFileSync(path);
-    } catch {
+    } catch (err) {
+      // Under --fix an unreadable runtime file fails the repair rather than half of it.
+      if (store.inTransaction && !(err instanceof Deno.errors.NotFound)) {
+        throw ioError("read", store.display(path), err);
+      }
       continue;
     }
     let pid: number | null = null;
@@ -325,8 +333,23 @@ export async function runDoctor(
     file !== null && links.some((l) => file === l.file || file.startsWith(l.file + "/"));
   if (options.fix && links.length === 0) {
     await store.mutate("doctor --fix", (tx) => {
+      // mutate() has already rolled a leftover journal forward (or discarded a torn one).
+      if (tx.recovered !== null) {
+        const { outcome, command, files } = tx.recovered;
+        fixed.push({
+          ...finding(
+            "journal",
+            tx.store.display(join(tx.store.dir, "journal")),
+            outcome === "completed"
+              ? `unfinished "${command}" of a killed writer completed (${files.join(", ")})`
+              : "torn journal of a command that never committed discarded",
+          ),
+          fixable: true,
+          fixed: true,
+        });
+      }
       // Under the lock every writer is excluded, so any temp file left is nobody's.
-      for (const dir of storeDirs(store)) {
+      for (const dir of storeDirs(tx.store)) {
         for (const file of tx.removeDebris(dir)) {
           fixed.push({
             ...finding("temp-file", file, "leftover temp file removed"),
@@ -336,16 +359,12 @@ export async function runDoctor(
           });
         }
       }
-      for (const { path, pid } of deadRuntimeFiles(store)) {
-        try {
-          Deno.removeSync(path);
-        } catch (e) {
-          if (!(e instanceof Deno.errors.NotFound)) throw e; // Someone else removed it: fine.
-        }
+      for (const { path, pid } of deadRuntimeFiles(tx.store)) {
+        tx.removeFile(path);
         fixed.push({
           ...finding(
             "runtime-file",
-            store.display(path),
+            tx.store.display(path),
             `runtime file of dead process ${pid} removed`,
           ),
           advice: FIXED_ADVICE,
@@ -353,7 +372,7 @@ export async function runDoctor(
           fixed: true,
         });
       }
-      const { agents, problems } = readAllAgents(store);
+      const { agents, problems } = readAllAgents(tx.store);
       const known = new Map(agents.map((a) => [a.id, a.status]));
       const unparseable = new Set(problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)));
       // A path outside the repository protects nothing and no command can release it.
@@ -361,7 +380,7 @@ export async function runDoctor(
         fixed.push({
           ...finding(
             "bad-reservation-path",
-            store.display(store.reservationsPath),
+            tx.store.display(tx.store.reservationsPath),
             `reservation of ${JSON.stringify(r.path)} by "${r.agent}", not a path in the ` +
               `repository, released`,
           ),
@@ -377,7 +396,7 @@ export async function runDoctor(
         fixed.push({
           ...finding(
             "unknown-agent-reservation",
-            store.display(store.reservationsPath),
+            tx.store.display(tx.store.reservationsPath),
             `reservation of "${r.path}" by unknown or deregistered agent "${r.agent}" released`,
           ),
           advice: FIXED_ADVICE,
@@ -397,6 +416,27 @@ export async function runDoctor(
         store.display(store.dir),
         `is on a network filesystem (${fsType}); its locks may not exclude other machines`,
         { warning: true },
+      ),
+    );
+  }
+  let journal: ReturnType<typeof inspectJournal> = null;
+  try {
+    journal = inspectJournal(store);
+  } catch (e) {
+    if (!(e instanceof TrackError)) throw e;
+    findings.push(problemFinding(store.display(join(store.dir, "journal")), e));
+  }
+  if (journal !== null) {
+    findings.push(
+      finding(
+        "journal",
+        store.display(join(store.dir, "journal")),
+        journal.complete
+          ? `"${journal.command}" was interrupted after it committed: the next write command or track doctor --fix completes it (${
+            journal.files.join(", ")
+          })`
+          : "torn journal of a command that never committed: track doctor --fix discards it",
+        { fixable: true },
       ),
     );
   }

@@ -52,8 +52,8 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
   if (input.sessionId !== null) checkLine(input.sessionId, "session id");
   if (input.worktree !== null) checkLine(input.worktree, "worktree");
   return await store.mutate("register", (tx) => {
-    const name = input.agent ?? pickFreeName(store);
-    const existing = readAgentToWrite(store, name);
+    const name = input.agent ?? pickFreeName(tx.store);
+    const existing = readAgentToWrite(tx.store, name);
     if (existing && existing.status === "active" && !input.force) {
       const same = input.sessionId !== null && existing.session_id === input.sessionId;
       if (!same) {
@@ -141,12 +141,12 @@ export async function deregisterAgent(
   options: { releaseTickets: boolean; now: Date },
 ): Promise<DeregisterResult> {
   return await store.mutate("deregister", (tx) => {
-    const agent = readAgent(store, id);
+    const agent = readAgent(tx.store, id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
     const released: string[] = [];
     let ownReleased = 0;
     if (options.releaseTickets) {
-      for (const t of releasableTickets(store, id)) {
+      for (const t of releasableTickets(tx.store, id)) {
         // Reread under the lock: releasableTickets read it moments ago in this same mutation.
         ownReleased += returnToBacklog(
           tx,
@@ -161,7 +161,7 @@ export async function deregisterAgent(
     }
     const removed = releaseWhere(tx, (r) => r.agent === id);
     const updated = {
-      ...readAgent(store, id)!,
+      ...readAgent(tx.store, id)!,
       status: "deregistered" as const,
       busy: [],
       waiting: null,
@@ -259,9 +259,9 @@ export async function reclaimStale(
     const out: StaleAgent[] = [];
     // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
     if (options.agent) touchAgent(tx, options.agent, options.now);
-    const tickets = store.readAllTickets().tickets;
+    const tickets = tx.store.readAllTickets().tickets;
     const holders = holdersOf(tickets);
-    const stale = findStale(store, options.thresholdMs, options.now, { holders });
+    const stale = findStale(tx.store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
     for (const { agent, ageMs, future, processGone } of stale) {
       const reason = future
@@ -279,7 +279,7 @@ export async function reclaimStale(
         }
       }
       const released = ownReleased + releaseWhere(tx, (r) => r.agent === agent.id).length;
-      const record = readAgent(store, agent.id)!;
+      const record = readAgent(tx.store, agent.id)!;
       // A deregistered agent stays deregistered; only its orphaned work goes back.
       const status = record.status === "deregistered" ? "deregistered" : "stale";
       // Nothing runs for it any more: no tool call in progress, nobody to wait for.

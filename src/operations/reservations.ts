@@ -5,7 +5,7 @@
  * end with their ticket (done or backlog) and with their agent (reclaimed or deregistered).
  */
 import { badDataError, conflictError, TrackError } from "../model/errors.ts";
-import { parseJsonObject, readTextStrict } from "../store/read.ts";
+import { parseJsonObject } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { normalizePath, patternsOverlap } from "../model/reservation_paths.ts";
@@ -51,7 +51,7 @@ export function reservationPath(input: string, options: { cwd: string; root: str
 /** Reads all reservations (empty when the file does not exist). */
 export function readReservations(store: Store): Reservation[] {
   const display = store.display(store.reservationsPath);
-  const text = readTextStrict(store.reservationsPath, display, store.dir);
+  const text = store.readText(store.reservationsPath, display);
   if (text === null) return [];
   const list = parseJsonObject(text, display).reservations;
   if (!Array.isArray(list)) throw badDataError(display, `must hold {"reservations": [...]}`);
@@ -199,8 +199,8 @@ export async function reservePaths(
   now: Date,
 ): Promise<Reservation[]> {
   return await store.mutate("files --add", (tx) => {
-    const ticket = store.readTicket(input.ticket);
-    assertNotFenced(store, input.agent, ticket, "reserve files for");
+    const ticket = tx.store.readTicket(input.ticket);
+    assertNotFenced(tx.store, input.agent, ticket, "reserve files for");
     if (ticket.status === "done") {
       throw conflictError(
         `Cannot reserve files for "${ticket.id}": it is done`,
@@ -209,7 +209,7 @@ export async function reservePaths(
     }
     assertMayReserve(ticket, input.agent, { shared: input.shared, force: input.force ?? false });
     const mode = input.shared ? "shared" : "exclusive";
-    const all = readReservations(store);
+    const all = readReservations(tx.store);
     // A shared reservation of an agent that does not hold its ticket (anyone may add one) blocks
     // no exclusive one: it must not lock the ticket's holder, or anyone, out of those files.
     const holds = new Map<string, boolean>();
@@ -217,7 +217,7 @@ export async function reservePaths(
       if (r.mode === "exclusive") return true;
       const key = `${r.ticket}\0${r.agent}`;
       if (!holds.has(key)) {
-        const holder = holderOf(store, r.ticket);
+        const holder = holderOf(tx.store, r.ticket);
         holds.set(key, holder === undefined || holder === r.agent);
       }
       return holds.get(key);

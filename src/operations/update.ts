@@ -97,19 +97,19 @@ export async function updateTicket(
   const addVerify = checkVerifyCommands(input.addVerify ?? []);
   const removeVerify = input.removeVerify ?? [];
   return await store.mutate(`update ${id}`, async (tx) => {
-    let t = store.readTicket(id);
+    let t = tx.store.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
     let onDisk = t;
     let claimed = false;
     let verifyApplied = false;
     const from = t.status;
     const agent = input.agent;
-    if (agent !== null) assertNotFenced(store, agent, t, "update");
+    if (agent !== null) assertNotFenced(tx.store, agent, t, "update");
     // Dependencies are checked before anything is written (a claim or a board event below
     // writes at once), so a refused --depends-on changes nothing.
     const addDeps = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
-    checkDependenciesExist(store, addDeps, t.id);
-    checkNoCycle(store, t.id, addDeps);
+    checkDependenciesExist(tx.store, addDeps, t.id);
+    checkNoCycle(tx.store, t.id, addDeps);
     const to = input.status;
     if (to !== undefined && to !== t.status) {
       // The same rule for everyone, a person included: another agent's work needs --force.
@@ -124,7 +124,7 @@ export async function updateTicket(
       if (to !== "claimed") {
         t = withVerifyChanges(t, addVerify, removeVerify);
         verifyApplied = true;
-        t = await assertMayFinish(store, t, to, { force: input.force, actor: agent, now });
+        t = await assertMayFinish(tx.store, t, to, { force: input.force, actor: agent, now });
       }
       if (to === "claimed") {
         if (agent === null) {
@@ -168,7 +168,7 @@ export async function updateTicket(
           // that wait on it.
           to: [
             ...(taken === null ? [] : [taken]),
-            ...(to === "done" ? waitingHolders(store, t.id) : []),
+            ...(to === "done" ? waitingHolders(tx.store, t.id) : []),
           ],
         });
       }
@@ -219,8 +219,8 @@ export async function logTicket(
     throw usageError("The log message is longer than 1 MB");
   }
   return await store.mutate(`log ${id}`, (tx) => {
-    const t = store.readTicket(id);
-    assertNotFenced(store, input.agent, t, "log to");
+    const t = tx.store.readTicket(id);
+    assertNotFenced(tx.store, input.agent, t, "log to");
     const at = isoSeconds(now);
     const next: Ticket = {
       ...t,

@@ -1,10 +1,9 @@
 /** Reading and writing agent records in `.track/agents/`. */
 import { join } from "../model/path.ts";
-import { badDataError, conflictError, TrackError } from "../model/errors.ts";
+import { badDataError, conflictError, ioError, TrackError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
 import { monotonicNow } from "./clock.ts";
-import { ensureDirInside, linkError } from "./no_follow.ts";
-import { readTextStrict } from "./read.ts";
+import { linkError } from "./no_follow.ts";
 import type { Store, Tx } from "./store.ts";
 import {
   type Agent,
@@ -24,7 +23,7 @@ export function agentPath(store: Store, id: string): string {
 export function readAgent(store: Store, id: string): Agent | null {
   const path = agentPath(store, id);
   const display = store.display(path);
-  const text = readTextStrict(path, display, store.dir);
+  const text = store.readText(path, display);
   if (text === null) return null;
   try {
     return parseAgent(text, id);
@@ -43,10 +42,17 @@ export function readAllAgents(
   let names: string[] = [];
   try {
     // Never listed through a link out of the store (no_follow.ts): reported like a file here.
-    if (Deno.lstatSync(store.agentsDir).isSymlink) {
+    let linked = false;
+    try {
+      linked = Deno.lstatSync(store.agentsDir).isSymlink;
+    } catch (e) {
+      // Missing: the listing below says so (or lists what this transaction writes there).
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (linked) {
       throw linkError(store.dir, store.agentsDir, { action: "read", expected: "directory" });
     }
-    names = [...Deno.readDirSync(store.agentsDir)].map((e) => e.name).filter((n) =>
+    names = store.listDir(store.agentsDir).map((e) => e.name).filter((n) =>
       n.endsWith(".json") && AGENT_NAME.test(n.slice(0, -5))
     ).sort();
   } catch (e) {
@@ -58,14 +64,16 @@ export function readAllAgents(
         file: display,
         error: badDataError(display, "is a file where a directory should be"),
       });
-    } else if (!(e instanceof Deno.errors.NotFound)) throw e;
+    } else if (!(e instanceof Deno.errors.NotFound)) {
+      throw ioError("list", store.display(store.agentsDir), e);
+    }
   }
   for (const name of names) {
     try {
       const a = readAgent(store, name.slice(0, -5));
       if (a) agents.push(a);
     } catch (e) {
-      if (!(e instanceof TrackError)) throw e;
+      if (!(e instanceof TrackError) || (e.kind === "io" && store.inTransaction)) throw e;
       problems.push({ file: store.display(join(store.agentsDir, name)), error: e });
     }
   }
@@ -74,7 +82,6 @@ export function readAllAgents(
 
 /** Writes an agent record (inside a mutation). */
 export function writeAgent(tx: Tx, agent: Agent): void {
-  ensureDirInside(tx.store.dir, tx.store.agentsDir);
   tx.writeFile(agentPath(tx.store, agent.id), serializeAgent(agent));
 }
 

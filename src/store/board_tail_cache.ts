@@ -65,24 +65,23 @@ export function cachedTail(
 }
 
 /**
- * Records that `name` was just written into `day`'s directory (inside a mutation). `before` is
- * the directory's mtime before the write. Never fails the post: on error the cache is dropped.
+ * Records that `names` were just written into `day`'s directory `dir` (under the lock, after
+ * the commit that wrote them). `before` is the directory's mtime before that commit. Never
+ * fails the post: on error the cache is dropped.
  */
-export function recordPost(
+export function recordPosts(
   store: Store,
-  day: string,
-  dir: string,
-  name: string,
-  before: number | null,
+  posts: { day: string; dir: string; names: string[]; before: number | null },
   listAll: () => string[],
 ): void {
+  const { day, dir, before } = posts;
   const path = tailPath(store);
   try {
     const t = load(store);
     let names: string[];
     let complete: boolean;
     if (t !== null && t.day === day && before !== null && t.mtime === before) {
-      names = [...t.names, name].sort();
+      names = [...t.names, ...posts.names].sort();
       complete = t.complete === true;
     } else {
       names = listAll();

@@ -6,8 +6,6 @@
  */
 import { join } from "../model/path.ts";
 import { badDataError } from "../model/errors.ts";
-import { ensureDirInside } from "./no_follow.ts";
-import { readTextStrict } from "./read.ts";
 import type { Store, Tx } from "./store.ts";
 
 /** One agent's inbox record as stored. */
@@ -39,7 +37,7 @@ export function emptyInbox(agent: string): InboxRecord {
 export function readInbox(store: Store, agent: string): InboxRecord {
   const path = inboxPath(store, agent);
   const display = store.display(path);
-  const text = readTextStrict(path, display, store.dir);
+  const text = store.readText(path, display);
   if (text === null) return emptyInbox(agent);
   let raw: unknown;
   try {
@@ -74,7 +72,6 @@ export function serializeInbox(r: InboxRecord): string {
 
 /** Writes an inbox record (inside a mutation). */
 export function writeInbox(tx: Tx, r: InboxRecord): void {
-  ensureDirInside(tx.store.dir, join(tx.store.dir, "inbox"));
   tx.writeFile(inboxPath(tx.store, r.agent), serializeInbox(r));
 }
 

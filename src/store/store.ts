@@ -1,17 +1,26 @@
 /**
  * The store: paths inside .track/, strict reads, and `mutate()`, the only way to change it
- * (lock, re-read, validate, atomic write, release in `finally`). Readers take no lock: every
- * file is replaced by rename, so a reader sees either the old or the new version.
+ * (lock, roll a leftover journal forward, re-read, validate, buffer the writes, commit them as
+ * one transaction through the journal, release in `finally`). Readers take no lock: every file
+ * is replaced by rename, so a reader sees either the old or the new version of each file (and
+ * may briefly see some files of a committing command before others).
  */
-import { basename, join, relative } from "../model/path.ts";
+import { basename, dirname, join, relative } from "../model/path.ts";
 import { badDataError, ioError, notFoundError, TrackError, usageError } from "../model/errors.ts";
 import { formatId, idNumber, TICKET_ID } from "../model/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
-import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.ts";
+import { TEMP_SUFFIX } from "./atomic.ts";
+import { type Change, commitChanges, recoverJournal, type Recovery } from "./journal.ts";
 import { acquireLock, acquireReadLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
-import { MAX_FILE_BYTES, parseJsonObject, readKnownFile, readTextStrict } from "./read.ts";
+import {
+  decodeStrict,
+  MAX_FILE_BYTES,
+  parseJsonObject,
+  readKnownFile,
+  readTextStrict,
+} from "./read.ts";
 import { type Dir, openDir } from "./native_fs.ts";
-import { linkError, refuseLinks, removeInside } from "./no_follow.ts";
+import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
@@ -66,8 +75,13 @@ export class Store {
   readonly reservationsPath: string;
   #lockTimeoutMs: number;
   #displayPrefix: string;
+  /** Writes of the transaction this store is a view of (see {@linkcode Tx.store}), by path. */
+  #pending: ReadonlyMap<string, Uint8Array | null> | null;
 
-  constructor(dir: string, options: { lockTimeoutMs?: number } = {}) {
+  constructor(
+    dir: string,
+    options: { lockTimeoutMs?: number; pending?: ReadonlyMap<string, Uint8Array | null> } = {},
+  ) {
     this.dir = dir;
     this.ticketsDir = join(dir, "tickets");
     this.agentsDir = join(dir, "agents");
@@ -78,6 +92,55 @@ export class Store {
     this.reservationsPath = join(dir, "reservations.json");
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#displayPrefix = basename(dir);
+    this.#pending = options.pending ?? null;
+  }
+
+  /**
+   * Reads `path` (inside the store) as strict text, or null when it does not exist. Inside a
+   * mutation, through `tx.store`, it sees the transaction's own writes.
+   */
+  readText(path: string, display: string = this.display(path)): string | null {
+    if (this.#pending !== null && this.#pending.has(path)) {
+      const data = this.#pending.get(path)!;
+      return data === null ? null : decodeStrict(data, display);
+    }
+    return readTextStrict(path, display, this.dir);
+  }
+
+  /**
+   * Entries of directory `dir` (as `Deno.readDirSync` gives them, and throwing what it
+   * throws), with a transaction's own writes and removals in it when this is `tx.store`.
+   */
+  listDir(dir: string): Array<{ name: string; isFile: boolean }> {
+    let entries: Array<{ name: string; isFile: boolean }> = [];
+    try {
+      for (const e of Deno.readDirSync(dir)) entries.push({ name: e.name, isFile: e.isFile });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || !this.#pendingIn(dir)) throw e;
+    }
+    if (this.#pending !== null && this.#pendingIn(dir)) entries = this.#merge(dir, entries);
+    return entries;
+  }
+
+  #pendingIn(dir: string): boolean {
+    if (this.#pending === null) return false;
+    for (const path of this.#pending.keys()) if (dirname(path) === dir) return true;
+    return false;
+  }
+
+  #merge(
+    dir: string,
+    entries: Iterable<{ name: string; isFile: boolean }>,
+  ): Array<{ name: string; isFile: boolean }> {
+    const byName = new Map<string, { name: string; isFile: boolean }>();
+    for (const e of entries) byName.set(e.name, { name: e.name, isFile: e.isFile });
+    for (const [path, data] of this.#pending!) {
+      if (dirname(path) !== dir) continue;
+      const name = basename(path);
+      if (data === null) byName.delete(name);
+      else byName.set(name, { name, isFile: true });
+    }
+    return [...byName.values()];
   }
 
   /** How a path inside the store is shown to users: `.track/tickets/T-0001.md`. */
@@ -100,7 +163,7 @@ export class Store {
    */
   checkConfig(): { raw: Record<string, unknown>; text: string; display: string } {
     const display = this.display(this.configPath);
-    const text = readTextStrict(this.configPath, display, this.dir);
+    const text = this.readText(this.configPath, display);
     if (text === null) throw missingConfigError(this.dir, display);
     const r = parseJsonObject(text, display);
     const line = lineOf(text, "schema");
@@ -171,7 +234,7 @@ export class Store {
   tryReadArchivedFile(id: string): { ticket: Ticket; text: string } | null {
     const path = this.archivePath(id);
     const display = this.display(path);
-    const text = readTextStrict(path, display, this.dir);
+    const text = this.readText(path, display);
     if (text === null) return null;
     try {
       return { ticket: parseTicket(text, id), text };
@@ -220,7 +283,9 @@ export class Store {
   ): { ticket: Ticket; text: string } | null {
     const path = this.ticketPath(id);
     const display = this.display(path);
-    const text = options.knownRegular
+    const text = this.#pending?.has(path)
+      ? this.readText(path, display)
+      : options.knownRegular
       ? readKnownFile(path, display)
       : readTextStrict(path, display, this.dir);
     if (text === null) return null;
@@ -252,10 +317,12 @@ export class Store {
       try {
         entries = Deno.readDirSync(this.ticketsDir);
       } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return { ids: [], numbers: [], regular: [] };
-        throw this.#listingError(e);
+        if (!(e instanceof Deno.errors.NotFound)) throw this.#listingError(e);
+        if (!this.#pendingIn(this.ticketsDir)) return { ids: [], numbers: [], regular: [] };
+        entries = [];
       }
     }
+    if (this.#pendingIn(this.ticketsDir)) entries = this.#merge(this.ticketsDir, entries);
     // Each entry packed as number * 2 + (regular ? 1 : 0), sorted as numbers.
     const packed: number[] = [];
     for (const entry of entries) {
@@ -308,6 +375,14 @@ export class Store {
     return ioError("list", this.display(this.ticketsDir), e);
   }
 
+  /**
+   * Whether this is a transaction's view (`tx.store`): there an I/O error while reading is never
+   * set aside as a problem, it fails the command (exit 7) before anything is written.
+   */
+  get inTransaction(): boolean {
+    return this.#pending !== null;
+  }
+
   /** Reads every ticket; unreadable ones come back as problems instead of failing the read. */
   readAllTickets(): { tickets: Ticket[]; problems: Problem[] } {
     const tickets: Ticket[] = [];
@@ -319,7 +394,7 @@ export class Store {
         const t = this.tryReadTicket(id, { knownRegular: regular[i] });
         if (t !== null) tickets.push(t);
       } catch (e) {
-        if (!(e instanceof TrackError)) throw e;
+        if (!(e instanceof TrackError) || (e.kind === "io" && this.inTransaction)) throw e;
         problems.push({ file: this.display(this.ticketPath(id)), error: e });
       }
     }
@@ -351,24 +426,36 @@ export class Store {
 
   /**
    * Runs `fn` holding the store lock; `fn` gets the {@linkcode Tx} through which all writes go
-   * and must re-read whatever it decides on. `command` is recorded in the lock file so a waiter
-   * that times out can name the holder. Never call `mutate` from inside `fn`.
+   * and must re-read whatever it decides on (through `tx.store`, which sees the writes made so
+   * far). When `fn` returns, its writes are committed as one transaction (all or none, across
+   * kill -9 and I/O errors: see journal.ts); when it throws, nothing is written. A journal left
+   * by a killed writer is rolled forward first. `command` is recorded in the lock file so a
+   * waiter that times out can name the holder. Never call `mutate` from inside `fn`.
    */
   async mutate<T>(command: string, fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
-    const tx = new Tx(this);
     try {
       // A link in the store (committed by a cloned repository) is refused before anything is
-      // written; each write checks its own path again (no_follow.ts).
+      // read or written, the journal included; each write checks its own path again
+      // (no_follow.ts).
       refuseLinks(this.dir, [join(this.dir, "cache")]);
-      const result = await fn(tx);
+      const recovered = recoverJournal(this);
+      const tx = new Tx(this, recovered);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } finally {
+        tx.close();
+      }
+      commitChanges(this, command, tx.changes());
+      // Derived caches: best effort after the commit (readers verify every entry).
+      for (const hook of tx.afterCommitHooks()) hook();
       if (tx.writtenTickets.size > 0) {
         const { refreshCache } = await import("./ticket_cache.ts");
         refreshCache(tx);
       }
       return result;
     } finally {
-      tx.close();
       lock.release();
     }
   }
@@ -390,19 +477,30 @@ export class Store {
 
 const ENCODER = new TextEncoder();
 
-/** Writes of one mutation; valid only while its lock is held. */
+/**
+ * The writes of one mutation, buffered until it returns; valid only while its lock is held.
+ * Reads through {@linkcode Tx.store} see them.
+ */
 export class Tx {
+  /** The store as this transaction sees it: its reads include the writes buffered so far. */
   readonly store: Store;
   /**
    * Tickets written in this mutation, by id: the last version written and its exact file text
    * (the cache records a hash of it, without serializing the ticket again).
    */
   readonly writtenTickets: Map<string, { ticket: Ticket; text: string }> = new Map();
+  /** The journal found and completed (or discarded as torn) before this mutation, if any. */
+  readonly recovered: Recovery | null;
   #open = true;
-  #written: string[] = [];
+  #pending = new Map<string, Uint8Array | null>();
+  #modes = new Map<string, number>();
+  #afterCommit: Array<() => void> = [];
+  #dir: string;
 
-  constructor(store: Store) {
-    this.store = store;
+  constructor(store: Store, recovered: Recovery | null = null) {
+    this.#dir = store.dir;
+    this.store = new Store(store.dir, { pending: this.#pending });
+    this.recovered = recovered;
   }
 
   /** Ends this transaction: later writes through it throw. */
@@ -410,13 +508,15 @@ export class Tx {
     this.#open = false;
   }
 
-  #check(): void {
+  #check(path: string): void {
     if (!this.#open) throw new TrackError("internal", "Store write after its lock was released");
+    if (!path.startsWith(this.#dir + "/")) {
+      throw new TrackError("internal", `Store write outside the store: ${path}`);
+    }
   }
 
-  /** Writes a ticket atomically. */
+  /** Writes a ticket (at commit). */
   writeTicket(t: Ticket): void {
-    this.#check();
     const path = this.store.ticketPath(t.id);
     const text = serializeTicket(t);
     const bytes = ENCODER.encode(text);
@@ -432,37 +532,36 @@ export class Tx {
   }
 
   /**
-   * Writes any file inside the store atomically. Each file is atomic on its own, not the set:
-   * when a later write of the same command fails, the error names the files already written.
+   * Writes any file inside the store (missing directories are created at commit). Nothing
+   * reaches the disk before the mutation returns; then all of its writes happen or none do.
    * `mode` 0o600 keeps a file holding a secret (server.json) readable by its owner only.
    */
   writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): void {
-    this.#check();
-    const display = this.store.display(path);
-    try {
-      writeFileAtomic(path, data, display, { inside: this.store.dir, mode: options.mode });
-    } catch (e) {
-      if (!(e instanceof TrackError) || e.kind !== "io" || this.#written.length === 0) throw e;
-      const kept = [...new Set(this.#written)].map((f) => `"${f}"`).join(", ");
-      throw new TrackError(
-        "io",
-        `${e.message.replace(/; nothing was changed$/, "")}; that file is unchanged, but ` +
-          `this command had already written ${kept}`,
-        {
-          hint: e.hint ?? undefined,
-          detail: { ...e.detail, already_written: this.#written },
-          cause: e,
-        },
-      );
-    }
-    this.#written.push(display);
+    this.#check(path);
+    this.#pending.set(path, typeof data === "string" ? ENCODER.encode(data) : data);
+    if (options.mode !== undefined) this.#modes.set(path, options.mode);
+    else this.#modes.delete(path);
   }
 
-  /** Removes a file inside the store (never through a link). */
+  /** Removes a file inside the store (at commit, with the other writes; never through a link). */
   removeFile(path: string): void {
-    this.#check();
-    removeInside(this.store.dir, path);
-    this.#written.push(this.store.display(path));
+    this.#check(path);
+    this.#pending.set(path, null);
+  }
+
+  /** Runs `hook` after a successful commit, still under the lock (derived caches only). */
+  afterCommit(hook: () => void): void {
+    this.#afterCommit.push(hook);
+  }
+
+  /** The buffered changes, in the order first written. */
+  changes(): Change[] {
+    return [...this.#pending].map(([path, data]) => ({ path, data, mode: this.#modes.get(path) }));
+  }
+
+  /** Hooks registered with {@linkcode afterCommit}. */
+  afterCommitHooks(): Array<() => void> {
+    return this.#afterCommit;
   }
 
   /**
@@ -470,7 +569,7 @@ export class Tx {
    * it, so any temp file seen then belongs to nobody.
    */
   removeDebris(dir: string): string[] {
-    this.#check();
+    this.#check(dir + "/");
     const removed: string[] = [];
     try {
       for (const entry of Deno.readDirSync(dir)) {
@@ -479,12 +578,15 @@ export class Tx {
             Deno.removeSync(join(dir, entry.name));
             removed.push(this.store.display(join(dir, entry.name)));
           } catch (e) {
-            if (!(e instanceof Deno.errors.NotFound)) throw e;
+            if (!(e instanceof Deno.errors.NotFound)) {
+              throw ioError("remove", this.store.display(join(dir, entry.name)), e);
+            }
           }
         }
       }
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (e instanceof TrackError) throw e;
+      if (!(e instanceof Deno.errors.NotFound)) throw ioError("list", this.store.display(dir), e);
     }
     return removed;
   }

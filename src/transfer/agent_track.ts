@@ -15,7 +15,7 @@
  */
 import { join } from "../model/path.ts";
 import { parseJsonObject } from "../store/read.ts";
-import { badDataError, TrackError } from "../model/errors.ts";
+import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import {
   type Agent,
   AGENT_NAME,
@@ -307,7 +307,7 @@ function listNames(dir: string): string[] {
     return [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
+    throw ioError("list", dir, e);
   }
 }
 
@@ -488,11 +488,11 @@ export async function migrateStore(
 ): Promise<MigrationResult> {
   if (options.dryRun) return { plan: planMigration(store), backup: null };
   return await store.mutate("migrate", (tx) => {
-    const plan = planMigration(store);
+    const plan = planMigration(tx.store);
     if (plan.changes.length === 0) return { plan, backup: null };
-    const backup = backupDirFor(store, options.now);
+    const backup = backupDirFor(tx.store, options.now);
     try {
-      writeBackup(store, backup);
+      writeBackup(tx.store, backup);
     } catch (e) {
       if (e instanceof TrackError) throw e;
       throw new TrackError(

@@ -28,8 +28,6 @@ import {
   type Reservation,
   writeReservations,
 } from "../operations/reservations.ts";
-import { ensureDirInside } from "../store/no_follow.ts";
-import { readTextStrict } from "../store/read.ts";
 import type { Store, Tx } from "../store/store.ts";
 import type { FrontValue } from "../model/front_matter.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
@@ -94,7 +92,7 @@ function ticketRecord(t: Ticket): TicketRecord {
  */
 export function readArchive(store: Store, meta: { version: string; now: Date }): Archive {
   store.readConfig(); // validates
-  const configText = readTextStrict(store.configPath, store.display(store.configPath));
+  const configText = store.readText(store.configPath);
   const { tickets, problems } = store.readAllTickets();
   if (problems.length > 0) throw problems[0].error;
   const archived = store.readArchivedTickets();
@@ -390,54 +388,54 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
 
     const tickets = new Map(a.tickets.map((t) => [t.id, recordTicket(t)]));
     const presentTickets = new Set<string>();
-    for (const id of store.ticketIds()) {
-      const path = store.ticketPath(id);
+    for (const id of tx.store.ticketIds()) {
+      const path = tx.store.ticketPath(id);
       const want = tickets.get(id);
-      if (want && readTextStrict(path, store.display(path)) === serializeTicket(want)) {
+      if (want && tx.store.readText(path) === serializeTicket(want)) {
         presentTickets.add(id);
-      } else clash.push(store.display(path));
+      } else clash.push(tx.store.display(path));
     }
     const archived = new Map(a.archived.map((t) => [t.id, recordTicket(t)]));
     const presentArchived = new Set<string>();
-    const existingArchived = store.readArchivedTickets();
+    const existingArchived = tx.store.readArchivedTickets();
     for (const p of existingArchived.problems) clash.push(p.file);
     for (const t of existingArchived.tickets) {
-      const path = store.archivePath(t.id);
+      const path = tx.store.archivePath(t.id);
       const want = archived.get(t.id);
-      if (want && readTextStrict(path, store.display(path)) === serializeTicket(want)) {
+      if (want && tx.store.readText(path) === serializeTicket(want)) {
         presentArchived.add(t.id);
-      } else clash.push(store.display(path));
+      } else clash.push(tx.store.display(path));
     }
     const agents = new Map(a.agents.map((x) => [x.id, x]));
     const presentAgents = new Set<string>();
-    const existingAgents = readAllAgents(store);
+    const existingAgents = readAllAgents(tx.store);
     for (const p of existingAgents.problems) clash.push(p.file);
     for (const ag of existingAgents.agents) {
-      const path = agentPath(store, ag.id);
+      const path = agentPath(tx.store, ag.id);
       const want = agents.get(ag.id);
-      if (want && readTextStrict(path, store.display(path)) === serializeAgent(want)) {
+      if (want && tx.store.readText(path) === serializeAgent(want)) {
         presentAgents.add(ag.id);
-      } else clash.push(store.display(path));
+      } else clash.push(tx.store.display(path));
     }
     const entries = new Map(a.board.map((e) => [e.id, e]));
     const presentEntries = new Set<string>();
-    const existingBoard = readBoard(store, { last: Infinity });
+    const existingBoard = readBoard(tx.store, { last: Infinity });
     if (existingBoard.warnings.length > 0) clash.push(...existingBoard.warnings);
     for (const e of existingBoard.entries) {
-      const path = entryPath(store, e.id)!;
+      const path = entryPath(tx.store, e.id)!;
       const want = entries.get(e.id);
-      if (want && readTextStrict(path, store.display(path)) === serializeEntry(want)) {
+      if (want && tx.store.readText(path) === serializeEntry(want)) {
         presentEntries.add(e.id);
-      } else clash.push(store.display(path));
+      } else clash.push(tx.store.display(path));
     }
-    const existingReservations = readReservations(store);
+    const existingReservations = readReservations(tx.store);
     const reservationsPresent = existingReservations.length > 0;
     if (reservationsPresent && !sameReservations(existingReservations, a.reservations)) {
-      clash.push(store.display(store.reservationsPath));
+      clash.push(tx.store.display(tx.store.reservationsPath));
     }
     if (clash.length > 0) {
       throw conflictError(
-        `Cannot import "${file}": the store at "${store.dir}" already holds other data (${
+        `Cannot import "${file}": the store at "${tx.store.dir}" already holds other data (${
           clash.slice(0, 3).join(", ")
         }${clash.length > 3 ? `, and ${clash.length - 3} more` : ""}); nothing was written`,
         "import into a new store: mkdir NEWDIR && cd NEWDIR && track init && track import FILE",
@@ -447,11 +445,10 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
 
     if (a.config !== null) {
       const want = configText(a.config);
-      if (readTextStrict(store.configPath, store.display(store.configPath)) !== want) {
-        tx.writeFile(store.configPath, want);
+      if (tx.store.readText(tx.store.configPath) !== want) {
+        tx.writeFile(tx.store.configPath, want);
       }
     }
-    ensureDirInside(store.dir, store.ticketsDir);
     for (const t of tickets.values()) {
       if (presentTickets.has(t.id)) unchanged.tickets++;
       else {
@@ -459,11 +456,10 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
         written.tickets++;
       }
     }
-    if (archived.size > presentArchived.size) ensureDirInside(store.dir, store.archiveDir);
     for (const t of archived.values()) {
       if (presentArchived.has(t.id)) unchanged.archived++;
       else {
-        tx.writeFile(store.archivePath(t.id), serializeTicket(t));
+        tx.writeFile(tx.store.archivePath(t.id), serializeTicket(t));
         written.archived++;
       }
     }

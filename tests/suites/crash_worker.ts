@@ -1,12 +1,16 @@
 /**
- * Crash-suite victim: a real process doing write-heavy work in a loop (Work Log entries, title
- * changes and board posts on a few tickets, each a full `main()` mutation) until it is killed.
- * Prints "go" once loaded; the parent SIGKILLs it at a random moment after that.
+ * Crash-suite victim: a real process doing write-heavy work in a loop (claims, Work Log entries
+ * and releases on a few tickets, each a full `main()` mutation writing several files) until it
+ * is killed. Prints "go" once loaded; the parent SIGKILLs it at a random moment after that.
  */
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 
-/** The i-th operation of run `run`: which ticket it touches and its argv. */
+/**
+ * The i-th operation of run `run`: which ticket it touches and its argv. Per ticket the ops go
+ * claim, log, release, claim, … A claim writes the ticket, the agent and a `claimed` board
+ * event; a release writes the ticket and a `status` event; a log writes the ticket and the agent.
+ */
 export function crashOp(
   run: number,
   i: number,
@@ -15,10 +19,10 @@ export function crashOp(
   const ticket = `T-${String((i % tickets) + 1).padStart(4, "0")}`;
   const kind = Math.floor(i / tickets) % 3;
   const args = kind === 0
-    ? ["log", ticket, "--agent", "victim", "-m", `r${run} op${i}`]
+    ? ["claim", ticket, "--agent", "victim"]
     : kind === 1
-    ? ["update", ticket, "--title", `r${run} op${i}`]
-    : ["board", "--agent", "victim", "--ticket", ticket, "-m", `r${run} op${i}`];
+    ? ["log", ticket, "--agent", "victim", "-m", `r${run} op${i}`]
+    : ["update", ticket, "--status", "backlog", "--agent", "victim"];
   return { ticket, args };
 }
 
