@@ -67,6 +67,8 @@ export function protocolText(format: ProtocolFormat): string {
     "",
     "### Finishing",
     "",
+    "- A ticket with verify commands (`track show T-0001`) needs them passing on the code as it stands:",
+    "  `track verify T-0001` before review or done; any later edit means running it again.",
     "- `track update T-0001 --status review`; a reviewer moves it to done (reservations end).",
     leaving,
     "",
