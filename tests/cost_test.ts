@@ -148,3 +148,33 @@ Deno.test("cost: a budget crossed warns the agent on its next command and tells 
   assertEquals([row("T-0001").budget, row("T-0001").over_budget], ["5000 tokens", true]);
   assertEquals([row("T-0002").budget, row("T-0002").over_budget], ["$1.00", false]);
 });
+
+Deno.test("cost: SessionEnd records the transcript too; PostToolUse does not touch the record", async () => {
+  await using s = await tempStore();
+  await at(s, "09:50:00", ["create", "-t", "Parser"]);
+  const input = (event: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ session_id: SESSION, cwd: s.root, hook_event_name: event, ...extra });
+  await at(s, "09:59:00", ["hook", "claude", "session-start"], input("SessionStart"));
+  await at(s, "10:01:00", ["claim", "T-0001", "--agent", AGENT]);
+  const record = () => JSON.parse(s.read(`agents/${AGENT}.json`));
+  const before = record();
+  await at(
+    s,
+    "10:02:00",
+    ["hook", "claude", "post-tool-use"],
+    input("PostToolUse", { tool_name: "Read", transcript_path: FIXTURE }),
+  );
+  assertEquals(record().transcripts, undefined);
+  assertEquals(before.transcripts, undefined);
+  await at(
+    s,
+    "10:30:00",
+    ["hook", "claude", "session-end"],
+    input("SessionEnd", { reason: "exit", transcript_path: FIXTURE }),
+  );
+  assertEquals(record().transcripts, [FIXTURE]);
+  const r = await cost(s, "ticket");
+  assertEquals(r.total.tokens.total, 13807);
+  // Released at session end (10:30): everything after the 10:01 claim is T-0001's.
+  assertEquals(r.rows.find((row) => row.key === "T-0001")!.tokens.total, 13807 - 2110);
+});
