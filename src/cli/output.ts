@@ -71,3 +71,12 @@ function render(all: string[][], width: (cell: string) => number): string {
   }
   return lines.join("\n");
 }
+
+/**
+ * The line `claim` and `next` print when the ticket carries a handoff note (docs/agents.md
+ * "Handoff"): who left it, when, and where to read it.
+ */
+export function handoffPointer(id: string, h: { at: string; message: string }): string {
+  const first = h.message.split("\n")[0];
+  return `Handoff (${h.at}): ${first}. Read it before you start: track show ${id} (Work Log)`;
+}

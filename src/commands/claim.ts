@@ -1,6 +1,6 @@
 /** `track claim T --agent A`: take a backlog ticket. */
 import { AGENT_FLAG, bool, defineCommand, oneTicket, str } from "../cli/command.ts";
-import { printJson } from "../cli/output.ts";
+import { handoffPointer, printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { claimTicket } from "../operations/claims.ts";
 
@@ -24,7 +24,12 @@ export default defineCommand({
     const agent = await ctx.requireActingAgent(opts.agent, "claim");
     const r = await claimTicket(ctx.store(), opts.id, agent, { force: opts.force, now: ctx.now() });
     if (ctx.json) {
-      printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already, taken_from: r.takenFrom });
+      printJson(ctx, {
+        ticket: ticketJson(r.ticket),
+        already: r.already,
+        taken_from: r.takenFrom,
+        handoff: r.handoff,
+      });
     } else if (r.already) {
       ctx.io.out(`${r.ticket.id} is already claimed by ${agent}`);
     } else {
@@ -32,5 +37,6 @@ export default defineCommand({
         `Claimed ${r.ticket.id} for ${agent}` + (r.takenFrom ? ` (taken from ${r.takenFrom})` : ""),
       );
     }
+    if (!ctx.json && r.handoff !== null) ctx.io.out(handoffPointer(r.ticket.id, r.handoff));
   },
 });

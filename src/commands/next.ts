@@ -1,6 +1,6 @@
 /** `track next --agent A`: claim the best ready ticket, atomically. */
 import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
-import { printJson } from "../cli/output.ts";
+import { handoffPointer, printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { claimNext } from "../operations/claims.ts";
 
@@ -19,7 +19,11 @@ export default defineCommand({
   async run(opts, ctx) {
     const agent = await ctx.requireActingAgent(opts.agent, "next");
     const r = await claimNext(ctx.store(), agent, { label: opts.label, now: ctx.now() });
-    if (ctx.json) printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already });
-    else ctx.io.out(`Claimed ${r.ticket.id} for ${agent}: ${r.ticket.title}`);
+    if (ctx.json) {
+      printJson(ctx, { ticket: ticketJson(r.ticket), already: r.already, handoff: r.handoff });
+    } else {
+      ctx.io.out(`Claimed ${r.ticket.id} for ${agent}: ${r.ticket.title}`);
+      if (r.handoff !== null) ctx.io.out(handoffPointer(r.ticket.id, r.handoff));
+    }
   },
 });

@@ -95,7 +95,7 @@ export async function preToolUseBusy(
     fresh(now.getTime() - Date.parse(current.last_heartbeat))
   ) return "fresh";
   await store.mutate("hook pre-tool-use", (tx) => {
-    const record = touchAgent(tx, resolveSessionAgent(store, sessionId), now);
+    const record = touchAgent(tx, resolveSessionAgent(tx.store, sessionId), now);
     const id = typeof input.tool_use_id === "string" ? input.tool_use_id : null;
     const busy: BusyCall[] = quick ? record.busy : [
       ...record.busy.filter((b) => id === null || b.id !== id),
@@ -159,7 +159,7 @@ export async function markWaiting(
   const w = waitingFor(event, input);
   if (w === null) return null;
   return await store.mutate(`hook ${event}`, (tx) => {
-    const agent = resolveSessionAgent(store, sessionId);
+    const agent = resolveSessionAgent(tx.store, sessionId);
     const record = touchAgent(tx, agent, now);
     const before = record.waiting;
     const same = before !== null && before.kind === w.kind && before.reason === w.reason;
@@ -192,7 +192,7 @@ export async function promptSubmitted(
     fresh(now.getTime() - Date.parse(current.last_heartbeat))
   ) return "fresh";
   await store.mutate("hook user-prompt-submit", (tx) => {
-    const record = touchAgent(tx, resolveSessionAgent(store, sessionId), now);
+    const record = touchAgent(tx, resolveSessionAgent(tx.store, sessionId), now);
     writeAgent(tx, {
       ...record,
       session_id: record.session_id ?? sessionId,
@@ -294,15 +294,14 @@ export async function preCompact(
   if (!input.session_id) return [];
   const sessionId = input.session_id;
   const agent = resolveSessionAgent(store, sessionId);
-  const held = () => heldBy(store.readAllTickets().tickets, agent);
-  if (held().length === 0) return [];
+  if (heldBy(store.readAllTickets().tickets, agent).length === 0) return [];
   const activity = lastActivity(input.transcript_path);
   return await store.mutate("hook pre-compact", (tx) => {
     const record = touchAgent(tx, agent, now);
     const note = compactNote(input, record.busy, activity);
     const at = isoSeconds(now);
     const noted: string[] = [];
-    for (const t of held()) {
+    for (const t of heldBy(tx.store.readAllTickets().tickets, agent)) {
       tx.writeTicket({
         ...t,
         updated: at,

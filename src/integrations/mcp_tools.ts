@@ -222,7 +222,7 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       const agent = agentOf(args, ctx, name);
       const label = optStr(args, "label");
       const r = await claimNext(store, agent, { label, now });
-      return ok({ ticket: ticketJson(r.ticket), already: r.already });
+      return ok({ ticket: ticketJson(r.ticket), already: r.already, handoff: r.handoff });
     }
     case "claim": {
       const agent = agentOf(args, ctx, name);
@@ -230,7 +230,12 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
         force: false,
         now,
       });
-      return ok({ ticket: ticketJson(r.ticket), already: r.already, taken_from: r.takenFrom });
+      return ok({
+        ticket: ticketJson(r.ticket),
+        already: r.already,
+        taken_from: r.takenFrom,
+        handoff: r.handoff,
+      });
     }
     case "update": {
       const agent = agentOf(args, ctx, name);

@@ -13,8 +13,9 @@ import { patternsOverlap } from "../model/reservation_paths.ts";
 import { blockedTickets, readyTickets } from "../model/ready.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { openDependencies } from "./dependencies.ts";
-import type { Ticket, TicketSummary } from "../model/ticket.ts";
-import { touchAgent, writeAgent } from "../store/agent_records.ts";
+import type { LogEntry, Ticket, TicketSummary } from "../model/ticket.ts";
+import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
+import { latestHandoff, withHandoff, type WorktreeState, worktreeStates } from "./handoff.ts";
 import { recordLostClaim } from "./fencing.ts";
 import { holderOf, isHeldBy } from "../model/holding.ts";
 
@@ -25,6 +26,8 @@ export interface ClaimResult {
   already: boolean;
   /** The agent it was taken from with `--force`, if any. */
   takenFrom: string | null;
+  /** The newest handoff note in its Work Log (docs/agents.md "Handoff"), or null. */
+  handoff: LogEntry | null;
 }
 
 /**
@@ -77,12 +80,12 @@ export function claimLocked(
   tx: Tx,
   ticket: Ticket,
   agent: string,
-  options: { force: boolean; now: Date },
+  options: { force: boolean; now: Date; holderWorktree?: WorktreeState | null },
 ): ClaimResult {
   const { force, now } = options;
   if (isHeldBy(ticket, agent)) {
     touchAgent(tx, agent, now);
-    return { ticket, already: true, takenFrom: null };
+    return { ticket, already: true, takenFrom: null, handoff: latestHandoff(ticket) };
   }
   let takenFrom: string | null = null;
   if (ticket.status !== "backlog") {
@@ -114,13 +117,28 @@ export function claimLocked(
       );
     }
   }
+  let base = ticket;
   if (takenFrom !== null) {
-    recordLostClaim(tx, takenFrom, ticket, `taken over by "${agent}" with --force`, now);
-    releaseWhere(tx, (r) => r.agent === takenFrom && r.ticket === ticket.id);
+    const reason = `taken over by "${agent}" with --force`;
+    recordLostClaim(tx, takenFrom, ticket, reason, now);
+    const released = releaseWhere(tx, (r) => r.agent === takenFrom && r.ticket === ticket.id);
+    // The new holder learns where the old one stopped (docs/agents.md "Handoff").
+    base = withHandoff(
+      ticket,
+      {
+        agent: takenFrom,
+        record: readAgent(tx.store, takenFrom),
+        state: options.holderWorktree ?? null,
+      },
+      reason,
+      released,
+      now,
+      agent,
+    );
   }
   const at = isoSeconds(now);
   const claimed: Ticket = {
-    ...ticket,
+    ...base,
     status: "claimed",
     claimed_by: agent,
     claimed_at: at,
@@ -144,7 +162,7 @@ export function claimLocked(
       : `Claimed ${ticket.id}`,
     to: takenFrom ? [takenFrom] : [],
   });
-  return { ticket: claimed, already: false, takenFrom };
+  return { ticket: claimed, already: false, takenFrom, handoff: latestHandoff(claimed) };
 }
 
 /** Claims `id` for `agent`. */
@@ -154,9 +172,18 @@ export async function claimTicket(
   agent: string,
   options: { force: boolean; now: Date },
 ): Promise<ClaimResult> {
+  // Taking a held ticket with --force: the holder's worktree status for the handoff note, read
+  // before the lock (it runs git); the claim itself is decided under the lock.
+  let holderWorktree: WorktreeState | null = null;
+  if (options.force) {
+    const seen = store.readTicket(id);
+    const holder = holderOf(seen);
+    const record = holder !== null && holder !== agent ? readAgent(store, holder) : null;
+    if (record !== null) holderWorktree = (await worktreeStates([record])).get(record.id) ?? null;
+  }
   return await store.mutate(
     `claim ${id}`,
-    (tx) => claimLocked(tx, tx.store.readTicket(id), agent, options),
+    (tx) => claimLocked(tx, tx.store.readTicket(id), agent, { ...options, holderWorktree }),
   );
 }
 

@@ -15,6 +15,7 @@ import {
   writeAgent,
 } from "../store/agent_records.ts";
 import { recordLostClaim } from "./fencing.ts";
+import { withHandoff, type WorktreeState, worktreeStates } from "./handoff.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { processState } from "../store/processes.ts";
 import { heartbeatAge } from "../model/clock.ts";
@@ -107,11 +108,21 @@ function returnToBacklog(
   reason: string,
   now: Date,
   by: string,
+  handoff: WorktreeState | null,
 ): number {
   const at = isoSeconds(now);
-  tx.writeTicket({ ...t, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
   // A ticket back in backlog ends every reservation made for it, whoever made it.
   const removed = releaseWhere(tx, (r) => r.ticket === t.id);
+  // The next agent learns where this one stopped (docs/agents.md "Handoff").
+  const noted = withHandoff(
+    t,
+    { agent, record: readAgent(tx.store, agent), state: handoff },
+    reason,
+    removed,
+    now,
+    by,
+  );
+  tx.writeTicket({ ...noted, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
   recordLostClaim(tx, agent, t, reason, now);
   postEntry(tx, {
     at: now,
@@ -140,6 +151,11 @@ export async function deregisterAgent(
   id: string,
   options: { releaseTickets: boolean; now: Date },
 ): Promise<DeregisterResult> {
+  // The worktree's git status for the handoff note, read before the lock (it runs git).
+  const before = options.releaseTickets ? readAgent(store, id) : null;
+  const states = before !== null && releasableTickets(store, id).length > 0
+    ? await worktreeStates([before])
+    : new Map<string, WorktreeState>();
   return await store.mutate("deregister", (tx) => {
     const agent = readAgent(tx.store, id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
@@ -155,6 +171,7 @@ export async function deregisterAgent(
           `released by ${id} on deregister`,
           options.now,
           id,
+          states.get(id) ?? null,
         );
         released.push(t.id);
       }
@@ -255,6 +272,13 @@ export async function reclaimStale(
   store: Store,
   options: { thresholdMs: number; now: Date; by: string; agent?: string | null },
 ): Promise<StaleAgent[]> {
+  // The candidates' worktrees, for the handoff notes: git runs before the lock is taken. The
+  // decision is made again under the lock; an agent found only then gets a note without them.
+  const seen = store.readAllTickets().tickets;
+  const candidates = findStale(store, options.thresholdMs, options.now, {
+    holders: holdersOf(seen),
+  }).map((s) => s.agent).filter((a) => heldBy(seen, a.id).length > 0);
+  const states = await worktreeStates(candidates);
   return await store.mutate("stale --reclaim", (tx) => {
     const out: StaleAgent[] = [];
     // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
@@ -274,7 +298,15 @@ export async function reclaimStale(
       let ownReleased = 0;
       for (const t of tickets) {
         if (isHeldBy(t, agent.id)) {
-          ownReleased += returnToBacklog(tx, t, agent.id, reason, options.now, options.by);
+          ownReleased += returnToBacklog(
+            tx,
+            t,
+            agent.id,
+            reason,
+            options.now,
+            options.by,
+            states.get(agent.id) ?? null,
+          );
           reclaimed.push(t.id);
         }
       }
