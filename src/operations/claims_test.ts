@@ -107,18 +107,26 @@ Deno.test("claim --force: takes the ticket, bumps the epoch, fences the old hold
   assertEquals([r.takenFrom, r.ticket.claimed_by, r.ticket.claim_epoch], ["alpha", "bravo", 2]);
   // alpha's reservations on that ticket went with it; its lost note names the epoch it lost.
   assertEquals(readAgent(u.store, "alpha")!.lost.map((l) => [l.ticket, l.epoch]), [["T-0001", 1]]);
+  // Each late write, one after another (each is a transaction of its own).
   const fenced = [
-    updateTicket(u.store, "T-0001", { status: "in-progress", agent: "alpha", force: false }, at(3)),
-    logTicket(u.store, "T-0001", { agent: "alpha", message: "late" }, at(3)),
-    reservePaths(u.store, {
-      paths: ["src/b/**"],
-      agent: "alpha",
-      ticket: "T-0001",
-      shared: true,
-    }, at(3)),
+    () =>
+      updateTicket(
+        u.store,
+        "T-0001",
+        { status: "in-progress", agent: "alpha", force: false },
+        at(3),
+      ),
+    () => logTicket(u.store, "T-0001", { agent: "alpha", message: "late" }, at(3)),
+    () =>
+      reservePaths(u.store, {
+        paths: ["src/b/**"],
+        agent: "alpha",
+        ticket: "T-0001",
+        shared: true,
+      }, at(3)),
   ];
   for (const p of fenced) {
-    const e = await refused(p);
+    const e = await refused(p());
     assertEquals(e.kind, "conflict");
     assert(e.message.includes('"alpha" lost its claim'), e.message);
   }
