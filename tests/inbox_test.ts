@@ -345,3 +345,24 @@ Deno.test("prime shows unread messages; SessionStart's prime counts as their del
   assertStringIncludes(context(start, "SessionStart") ?? "", "Start with T-0001");
   assertEquals(context(await postToolUse(s), "PostToolUse"), null, "not injected twice");
 });
+
+Deno.test("an inbox record that does not parse is never rewritten: posts to it exit 6, doctor names it", async () => {
+  await using s = await tempStore();
+  for (const a of ["agent-a", "agent-b"]) await must(s, ["register", "--agent", a]);
+  await post(s, ["--agent", "agent-a", "--to", "agent-b", "-m", "first"]);
+  Deno.writeTextFileSync(`${s.dir}/inbox/agent-b.json`, '{"agent": "agent-b", "read": 3}\n');
+  const before = snapshot(s.dir);
+  const r = await s.track(["board", "--agent", "agent-a", "--to", "agent-b", "-m", "second"]);
+  assertEquals(r.code, 6, r.stderr);
+  assertStringIncludes(r.stderr, "inbox/agent-b.json");
+  assertEquals(snapshot(s.dir), before, "nothing written, the record left as it is");
+  // An action under way is not blocked by it: a forced claim still happens (its event skips
+  // the broken record).
+  await s.json(["create", "-t", "work"]);
+  await s.json(["claim", "1", "--agent", "agent-b"]);
+  await s.json(["claim", "1", "--agent", "agent-a", "--force"]);
+  assertEquals(s.read("inbox/agent-b.json"), '{"agent": "agent-b", "read": 3}\n');
+  const doctor = await s.track(["doctor"]);
+  assertEquals(doctor.code, 6, doctor.stdout + doctor.stderr);
+  assertStringIncludes(doctor.stdout, "inbox/agent-b.json");
+});

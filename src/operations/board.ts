@@ -12,7 +12,7 @@ import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/
 import { isoSeconds } from "../model/time.ts";
 import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { readAgent, touchAgent } from "../store/agent_records.ts";
-import { addToInbox } from "../store/inbox_records.ts";
+import { addToInbox, readInbox } from "../store/inbox_records.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import { readReservations } from "./reservations.ts";
 
@@ -177,10 +177,20 @@ export function postEntry(
     reply_to: parent?.id ?? entry.replyTo ?? null,
     ack: entry.ack === true,
   };
+  // Every recipient's record is read before anything is written: one that does not parse
+  // refuses a post (exit 6) with the board unchanged. An event is part of an action already
+  // under way (a reclaim, a forced claim): that recipient is skipped, and doctor names its file.
+  const told = recipients(tx.store, e, parent, entry.keep !== undefined).filter((agent) => {
+    try {
+      readInbox(tx.store, agent);
+      return true;
+    } catch (err) {
+      if (err instanceof TrackError && entry.kind === "event") return false;
+      throw err;
+    }
+  });
   tx.writeFile(path, serializeEntry(e));
-  for (const agent of recipients(tx.store, e, parent, entry.keep !== undefined)) {
-    addToInbox(tx, agent, "messages", [id]);
-  }
+  for (const agent of told) addToInbox(tx, agent, "messages", [id]);
   notePost(tx, id.slice(0, id.indexOf("/")), dirname(path), basename(path));
   return e;
 }

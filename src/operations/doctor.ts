@@ -8,6 +8,8 @@
 import { dirname, join } from "../model/path.ts";
 import { ioError, TrackError } from "../model/errors.ts";
 import { agentPath, readAllAgents } from "../store/agent_records.ts";
+import { readInbox } from "../store/inbox_records.ts";
+import { AGENT_NAME } from "../model/agent.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { FUTURE_TOLERANCE_MS, heartbeatAge } from "../model/clock.ts";
 import { formatAge } from "../model/time.ts";
@@ -132,6 +134,14 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function isLinkPath(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSymlink;
+  } catch {
+    return false; // missing: nothing to list
   }
 }
 
@@ -467,6 +477,18 @@ export async function runDoctor(
 
   const agentsRead = readAllAgents(store);
   for (const p of agentsRead.problems) findings.push(problemFinding(p.file, p.error));
+  // Inbox records (inbox/<agent>.json): one that does not parse blocks posts to its agent.
+  // (A linked inbox/ is never listed: the link findings name it.)
+  const inboxDir = join(store.dir, "inbox");
+  for (const e of isLinkPath(inboxDir) ? [] : listDir(inboxDir)) {
+    if (!e.isFile || !e.name.endsWith(".json") || !AGENT_NAME.test(e.name.slice(0, -5))) continue;
+    try {
+      readInbox(store, e.name.slice(0, -5));
+    } catch (err) {
+      if (!(err instanceof TrackError)) throw err;
+      findings.push(problemFinding(store.display(join(store.dir, "inbox", e.name)), err));
+    }
+  }
   const agents = new Map(agentsRead.agents.map((a) => [a.id, a]));
   const brokenAgents = new Set(
     agentsRead.problems.map((p) => p.file.replace(/^.*\//, "").slice(0, -5)),
