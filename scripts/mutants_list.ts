@@ -305,4 +305,12 @@ export const MUTANTS: Mutant[] = [
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",
   },
+  {
+    name: "sync-broken-published",
+    breaks: "our hand-broken ticket file is published over the remote's good one",
+    file: "src/model/sync_merge.ts",
+    find: "r = o === undefined || parseError(path, o) === null ? o : unpublished(path, o, t);",
+    replace: "r = o; // mutant",
+    suite: "src/model/sync_merge_test.ts",
+  },
 ];

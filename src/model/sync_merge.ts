@@ -759,9 +759,55 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     const t = theirs.get(path);
     let r: FileValue | undefined;
     if (sameFile(o, t) || sameFile(o, b)) r = t;
-    else if (sameFile(t, b)) r = o;
-    else r = mergeFile(path, b, o, t);
+    else if (sameFile(t, b)) {
+      r = o === undefined || parseError(path, o) === null ? o : unpublished(path, o, t);
+    } else r = mergeFile(path, b, o, t);
     if (r !== undefined) out.set(path, r);
+  }
+
+  /** Why a ticket, agent or reservations file does not parse; null when it does (or is other). */
+  function parseError(path: string, v: FileValue): string | null {
+    const id = TICKET_PATH.exec(path)?.[1];
+    if (id !== undefined && idNumber(id) !== null) {
+      const p = parseTicketFile(v, id);
+      return p.ok ? null : p.error;
+    }
+    const name = AGENT_PATH.exec(path)?.[1];
+    if (name !== undefined) {
+      const p = parseAgentFile(v, name);
+      return p.ok ? null : p.error;
+    }
+    if (path === RESERVATIONS_PATH) {
+      const p = parseReservationsFile(v);
+      return p.ok ? null : p.error;
+    }
+    return null;
+  }
+
+  /** Ours changed a file into one that does not parse: never published; its bytes are posted. */
+  function unpublished(
+    path: string,
+    o: FileValue,
+    t: FileValue | undefined,
+  ): FileValue | undefined {
+    const id = TICKET_PATH.exec(path)?.[1];
+    const ticket = id !== undefined && idNumber(id) !== null ? id : null;
+    lose(
+      rec.note("sync-conflict", path, ticket, `Sync did not publish this clone's ${path}`),
+      {
+        kind: "file",
+        path,
+        ticket,
+        agent: AGENT_PATH.exec(path)?.[1] ?? null,
+        field: null,
+        dropped: shown(o),
+        kept: t === undefined ? null : shown(t),
+      },
+      `- ${path} does not parse on this clone (${parseError(path, o)}); ` +
+        `${t === undefined ? "nothing was published" : "the published file stays"}; ` +
+        `this clone's file:\n${indent(shown(o))}`,
+    );
+    return t;
   }
 
   /** Both sides changed `path` since base, differently. */
@@ -783,6 +829,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
       return t;
     }
     if (t === undefined) {
+      if (parseError(path, o) !== null) return unpublished(path, o, t);
       // They deleted it, we changed it: keep ours, and say it came back.
       report.revived.push(path);
       rec.note("sync-conflict", path, ticket, `Sync kept ${path}, changed on this clone`).lines

@@ -362,6 +362,14 @@ Deno.test("mergeStores() a ticket that does not parse on one side: the other sid
   assertEquals(readTicket(r2, "T-0001").title, "good");
   assertStringIncludes(r2.events[0].message, "hand edit");
   assertEquals(r2.report.losses[0].side, "theirs");
+  // Ours broken, theirs unchanged (or deleted): never published, the bytes go to the board.
+  const r4 = merge(b, broken, b);
+  assert(r4.tree.get(tp("T-0001")) === b.get(tp("T-0001")));
+  assertStringIncludes(eventsText(r4), "Sync did not publish this clone's tickets/T-0001.md");
+  assertStringIncludes(eventsText(r4), "hand edit");
+  const r5 = merge(b, broken, new Map());
+  assertEquals([r5.tree.has(tp("T-0001")), r5.report.revived], [false, []]);
+  assertStringIncludes(eventsText(r5), "hand edit");
   // Bytes that are not text travel as base64.
   const bin = new Map<string, FileValue>([[tp("T-0001"), new Uint8Array([0xff, 0x00, 0x41])]]);
   assertStringIncludes(eventsText(merge(b, bin, good)), "(base64 of 3 bytes) /wBB");
@@ -721,6 +729,8 @@ interface Model {
   posts: Map<string, string>;
   /** Highest ticket number ever used on this side (a deleted number is not reused). */
   top: number;
+  /** Ticket files hand-broken on this side (path -> bytes that do not parse). */
+  broken: Map<string, string>;
 }
 
 function cloneModel(m: Model): Model {
@@ -730,6 +740,7 @@ function cloneModel(m: Model): Model {
     res: m.res.map((r) => ({ ...r })),
     posts: new Map(m.posts),
     top: m.top,
+    broken: new Map(m.broken),
   };
 }
 
@@ -749,6 +760,10 @@ function toTree(m: Model, order: (n: number) => number = () => 0): Tree {
     ]);
   }
   for (const [p, v] of m.posts) entries.push([p, v]);
+  for (const [p, v] of m.broken) {
+    const i = entries.findIndex(([q]) => q === p);
+    if (i !== -1) entries[i] = [p, v];
+  }
   // Insertion order must not matter: shuffle it when asked.
   for (let i = entries.length - 1; i > 0; i--) {
     const j = order(i + 1);
@@ -794,7 +809,14 @@ function maxId(m: Model): number {
 }
 
 function randomStore(g: Gen): Model {
-  const m: Model = { tickets: new Map(), agents: new Map(), res: [], posts: new Map(), top: 0 };
+  const m: Model = {
+    tickets: new Map(),
+    agents: new Map(),
+    res: [],
+    posts: new Map(),
+    top: 0,
+    broken: new Map(),
+  };
   for (const a of AGENTS) m.agents.set(a, agent(a));
   const n = 2 + g.r(5);
   for (let i = 1; i <= n; i++) {
@@ -964,6 +986,7 @@ interface Figures {
   reposted: number;
   conflicts: number;
   fenced: number;
+  broken: number;
 }
 
 /** Checks every property of one merge; returns a failure description or null. */
@@ -991,7 +1014,7 @@ function checkMerge(
   const again = merge(toTree(bm, r), toTree(om, r), toTree(tm, r), opts);
   if (JSON.stringify([...again.tree]) !== JSON.stringify([...res.tree])) return "not deterministic";
 
-  // Every output ticket parses.
+  // Every output ticket parses, but for a broken file theirs published and kept.
   const out = new Map<string, Ticket>();
   for (const [p, v] of res.tree) {
     const m = /^tickets\/(T-\d+)\.md$/.exec(p);
@@ -999,8 +1022,14 @@ function checkMerge(
     try {
       out.set(m[1], parseTicket(typeof v === "string" ? v : new TextDecoder().decode(v), m[1]));
     } catch (e) {
-      return `${p} does not parse: ${(e as Error).message}`;
+      if (v !== tm.broken.get(p)) return `${p} does not parse: ${(e as Error).message}`;
     }
+  }
+  // A broken file of ours is never published; its bytes are on the board.
+  for (const [p, v] of om.broken) {
+    if (res.tree.get(p) === v && tm.broken.get(p) !== v) return `${p}: ours' broken file published`;
+    const token = v.split("[")[1].split("\n")[0];
+    if (res.tree.get(p) !== v && !allEvents.includes(token)) return `${p}: ours' broken bytes lost`;
   }
   // No dependency cycle.
   for (const id of out.keys()) {
@@ -1023,6 +1052,7 @@ function checkMerge(
   }
   const moved = new Map(res.report.renumbered.map((x) => [x.from, x.to]));
   for (const [id, tt] of tm.tickets) {
+    if (tm.broken.has(tp(id))) continue; // Its structure is not what theirs published.
     const m = out.get(id);
     if (m === undefined) {
       if (
@@ -1039,8 +1069,9 @@ function checkMerge(
     if (k !== theirs.length) return `${id}: theirs' log entries not all kept in order`;
   }
   for (const [id0, ot] of om.tickets) {
+    if (om.broken.has(tp(id0))) continue; // Checked above.
     const bt = bm.tickets.get(id0);
-    const tt = tm.tickets.get(id0);
+    const tt = tm.broken.has(tp(id0)) ? undefined : tm.tickets.get(id0);
     const id = bt === undefined && moved.has(id0) ? moved.get(id0)! : id0;
     const m = out.get(id);
     if (opts.fenced?.has(id0) && bt !== undefined && serializeTicket(bt) !== serializeTicket(ot)) {
@@ -1196,6 +1227,7 @@ Deno.test("suite sync-merge: random operation pairs on random stores keep every 
     reposted: 0,
     conflicts: 0,
     fenced: 0,
+    broken: 0,
   };
   let idem = 0;
   for (let c = 0; c < cases; c++) {
@@ -1208,6 +1240,15 @@ Deno.test("suite sync-merge: random operation pairs on random stores keep every 
     const gt = new Gen(r, "t");
     for (let i = 0, n = 1 + r(12); i < n; i++) applyOp(om, go);
     for (let i = 0, n = r(12); i < n; i++) applyOp(tm, gt);
+    // Now and then a hand edit breaks a ticket file on one side.
+    for (const [side, g] of [[om, go], [tm, gt]] as const) {
+      const ids = [...side.tickets.keys()];
+      if (ids.length > 0 && r(12) === 0) {
+        const id = g.pickOf(ids);
+        side.broken.set(tp(id), `---\nid: ${id}\ntitle: [${g.tok()}\n---\nhand edit\n`);
+        fig.broken++;
+      }
+    }
     // A quarter of the cases: the journal fences one changed ticket of ours (§7.1).
     const changed = [...om.tickets].filter(([id, x]) => {
       const y = bm.tickets.get(id);
