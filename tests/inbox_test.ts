@@ -366,3 +366,15 @@ Deno.test("an inbox record that does not parse is never rewritten: posts to it e
   assertEquals(doctor.code, 6, doctor.stdout + doctor.stderr);
   assertStringIncludes(doctor.stdout, "inbox/agent-b.json");
 });
+
+Deno.test("an imported store lists directed messages in the inbox but never pushes them into a context again", async () => {
+  await using src = await tempStore();
+  await startSession(src);
+  const id = await post(src, ["--agent", "lead", "--to", AGENT, "-m", "old news"]);
+  const file = `${src.root}/backup.json`;
+  await must(src, ["export", "-o", file]);
+  await using dst = await tempStore();
+  await must(dst, ["import", file]);
+  assertEquals((await inbox(dst, AGENT)).messages.map((m) => m.id), [id]);
+  assertEquals(context(await postToolUse(dst), "PostToolUse"), null);
+});

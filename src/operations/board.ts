@@ -190,7 +190,11 @@ export function postEntry(
     }
   });
   tx.writeFile(path, serializeEntry(e));
-  for (const agent of told) addToInbox(tx, agent, "messages", [id]);
+  for (const agent of told) {
+    addToInbox(tx, agent, "messages", [id]);
+    // An imported entry is history: listed by `inbox`, never pushed into a context again.
+    if (entry.keep) addToInbox(tx, agent, "delivered", [id]);
+  }
   notePost(tx, id.slice(0, id.indexOf("/")), dirname(path), basename(path));
   return e;
 }
