@@ -8,6 +8,7 @@ import { useLiveSnapshot } from "/api.js";
 import { Kanban, ticketColumns, useMoves } from "/kanban.js";
 import { AgentsPanel, BoardPanel, CostPanel, ReservationsPanel } from "/panels.js";
 import { Detail } from "/detail.js";
+import { WaitingLane } from "/waiting.js";
 import { html } from "/pieces.js";
 
 function useTheme() {
@@ -103,6 +104,7 @@ function App() {
           snap.problems[0]
         }</div>`
         : null}
+      ${snap ? html`<${WaitingLane} agents=${snap.agents} received=${snap.received_at} />` : null}
       ${!view ? html`<p class="muted loading">Loading…</p>` : html`
         <main class="layout">
           <${Kanban} statuses=${snap.statuses} priorities=${snap.priorities} cols=${view.cols}

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "/vendor/hooks.mjs";
 import { api, errorText } from "/api.js";
 import { age, EntryBody, html, since } from "/pieces.js";
+import { BusyBadge } from "/waiting.js";
 
 /** Board tags with a colour of their own; any other tag gets one of six by its hash. */
 const KNOWN_TAGS = new Set([
@@ -48,6 +49,10 @@ export function AgentsPanel({ agents, received }) {
                           <td><span class=${`live-dot ${a.stale ? "bad" : "ok"}`}></span>${a.id}
                                           ${a.stale
                                             ? html`<span class="badge bad">stale</span>`
+                                            : null}
+                                          <${BusyBadge} agent=${a} extra=${extra} />
+                                          ${a.waiting && !a.stale
+                                            ? html`<span class="badge waiting" title=${a.waiting.reason}>waiting</span>`
                                             : null}</td>
                           <td>${age(a.heartbeat_age_s + extra)} ago</td>
                           <td>${a.tickets.length === 0

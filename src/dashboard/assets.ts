@@ -11,6 +11,7 @@ import kanbanJs from "../../web/kanban.js" with { type: "text" };
 import panelsJs from "../../web/panels.js" with { type: "text" };
 import detailJs from "../../web/detail.js" with { type: "text" };
 import piecesJs from "../../web/pieces.js" with { type: "text" };
+import waitingJs from "../../web/waiting.js" with { type: "text" };
 import markdownJs from "../../web/markdown.js" with { type: "text" };
 import styleCss from "../../web/style.css" with { type: "text" };
 import faviconSvg from "../../web/favicon.svg" with { type: "text" };
@@ -51,6 +52,7 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/panels.js", { body: panelsJs, type: JS }],
   ["/detail.js", { body: detailJs, type: JS }],
   ["/pieces.js", { body: piecesJs, type: JS }],
+  ["/waiting.js", { body: waitingJs, type: JS }],
   ["/markdown.js", { body: markdownJs, type: JS }],
   ["/style.css", { body: styleCss, type: "text/css; charset=utf-8" }],
   ["/favicon.svg", { body: faviconSvg, type: "image/svg+xml" }],
