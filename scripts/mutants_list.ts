@@ -313,4 +313,20 @@ export const MUTANTS: Mutant[] = [
     replace: "r = o; // mutant",
     suite: "src/model/sync_merge_test.ts",
   },
+  {
+    name: "sync-archived-and-active",
+    breaks: "a ticket archived on one side and changed on the other ends up in both folders",
+    file: "src/model/sync_merge.ts",
+    find: 'if (f === null || f.folder !== "archive" || !out.has(`tickets/${f.id}.md`)) continue;',
+    replace: 'if (f === null || f.folder !== "archive" || f.id !== "\\0") continue; // mutant',
+    suite: "src/model/sync_merge_test.ts",
+  },
+  {
+    name: "sync-archived-number-reused",
+    breaks: "our new ticket takes a number theirs created and archived",
+    file: "src/model/sync_merge.ts",
+    find: "const tp = findTicket(theirs, id);",
+    replace: "const tp = theirs.has(path) ? path : null; // mutant",
+    suite: "src/model/sync_merge_test.ts",
+  },
 ];

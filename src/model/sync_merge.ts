@@ -129,6 +129,23 @@ export interface MergeResult {
 }
 
 const TICKET_PATH = /^tickets\/(T-\d{4,9})\.md$/;
+const ANY_TICKET_PATH = /^(tickets|archive)\/(T-\d{4,9})\.md$/;
+
+/** The folder and id of a ticket file, active (`tickets/`) or archived (`archive/`); else null. */
+function ticketFile(path: string): { folder: "tickets" | "archive"; id: string } | null {
+  const m = ANY_TICKET_PATH.exec(path);
+  if (m === null || idNumber(m[2]) === null) return null;
+  return { folder: m[1] as "tickets" | "archive", id: m[2] };
+}
+
+/** The ticket file of `id` in either folder of `tree`: its path, or null. */
+function findTicket(tree: StoreTree, id: string): string | null {
+  return tree.has(`tickets/${id}.md`)
+    ? `tickets/${id}.md`
+    : tree.has(`archive/${id}.md`)
+    ? `archive/${id}.md`
+    : null;
+}
 const AGENT_PATH = /^agents\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/;
 const RESERVATIONS_PATH = "reservations.json";
 const BOARD_PATH = /^board\/[^/]+\/[^/]+$/;
@@ -767,8 +784,8 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
 
   /** Why a ticket, agent or reservations file does not parse; null when it does (or is other). */
   function parseError(path: string, v: FileValue): string | null {
-    const id = TICKET_PATH.exec(path)?.[1];
-    if (id !== undefined && idNumber(id) !== null) {
+    const id = ticketFile(path)?.id;
+    if (id !== undefined) {
       const p = parseTicketFile(v, id);
       return p.ok ? null : p.error;
     }
@@ -790,8 +807,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     o: FileValue,
     t: FileValue | undefined,
   ): FileValue | undefined {
-    const id = TICKET_PATH.exec(path)?.[1];
-    const ticket = id !== undefined && idNumber(id) !== null ? id : null;
+    const ticket = ticketFile(path)?.id ?? null;
     lose(
       rec.note("sync-conflict", path, ticket, `Sync did not publish this clone's ${path}`),
       {
@@ -817,8 +833,7 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     o: FileValue | undefined,
     t: FileValue | undefined,
   ): FileValue | undefined {
-    const ticketId = TICKET_PATH.exec(path)?.[1];
-    const ticket = ticketId !== undefined && idNumber(ticketId) !== null ? ticketId : null;
+    const ticket = ticketFile(path)?.id ?? null;
     if (o === undefined) {
       // We deleted it, they changed it: keep theirs.
       lose(
@@ -1048,6 +1063,32 @@ export function mergeStores(sides: MergeSides, options: MergeOptions): MergeResu
     return text;
   }
 
+  // One ticket, one folder: archived on one side and changed on the other, it stays active
+  // (delete vs modify), and the archived copy goes to the board.
+  for (const path of [...out.keys()]) {
+    const f = ticketFile(path);
+    if (f === null || f.folder !== "archive" || !out.has(`tickets/${f.id}.md`)) continue;
+    const v = out.get(path)!;
+    const ours = !sameFile(theirs.get(path), v);
+    const [here, there] = ours ? ["this clone", "the remote"] : ["the remote", "this clone"];
+    lose(
+      rec.note("sync-conflict", path, f.id, `Sync kept ${f.id} active`),
+      {
+        kind: "file",
+        side: ours ? "ours" : "theirs",
+        path,
+        ticket: f.id,
+        agent: null,
+        field: null,
+        dropped: shown(v),
+        kept: null,
+      },
+      `- ${f.id} was archived on ${here} and changed on ${there}: it stays in tickets/; ` +
+        `the archived copy was:\n${indent(shown(v))}`,
+    );
+    out.delete(path);
+  }
+
   dropCycles(out, theirs, rec, parsedTheirs);
 
   // Events, in the order their notes were made, under names no side uses. The name ends with a
@@ -1180,12 +1221,14 @@ function renumber(
   agent: string,
 ): StoreTree {
   const { base, ours, theirs } = sides;
+  // A number is ours' new one when base has it in neither folder; theirs may hold it in either.
   const clashes: string[] = [];
   for (const [path, o] of ours) {
-    const id = TICKET_PATH.exec(path)?.[1];
-    if (id === undefined || idNumber(id) === null || base.has(path)) continue;
-    const t = theirs.get(path);
-    if (t === undefined || sameFile(o, t)) continue;
+    const id = ticketFile(path)?.id;
+    if (id === undefined || findTicket(base, id) !== null) continue;
+    const tp = findTicket(theirs, id);
+    const t = tp === null ? undefined : theirs.get(tp)!;
+    if (t === undefined || (tp === path && sameFile(o, t))) continue;
     const po = parseTicketFile(o, id);
     const pt = parseTicketFile(t, id);
     if (po.ok && !(pt.ok && sameCreation(po.value, pt.value))) clashes.push(id);
@@ -1196,11 +1239,10 @@ function renumber(
   let max = 0;
   for (const tree of [base, ours, theirs]) {
     for (const path of tree.keys()) {
-      const id = TICKET_PATH.exec(path)?.[1];
-      const n = id === undefined ? null : idNumber(id);
-      if (n !== null) {
-        used.add(id!);
-        max = Math.max(max, n);
+      const id = ticketFile(path)?.id;
+      if (id !== undefined) {
+        used.add(id);
+        max = Math.max(max, idNumber(id)!);
       }
     }
   }
@@ -1210,8 +1252,10 @@ function renumber(
   // whose confirmation was lost. Then ours takes that number again, not a third one.
   const fresh: Ticket[] = [];
   for (const [path, t] of theirs) {
-    const id = TICKET_PATH.exec(path)?.[1];
-    if (id === undefined || idNumber(id) === null || base.has(path) || ours.has(path)) continue;
+    const id = ticketFile(path)?.id;
+    if (id === undefined || findTicket(base, id) !== null || findTicket(ours, id) !== null) {
+      continue;
+    }
     const p = parseTicketFile(t, id);
     if (p.ok) fresh.push(p.value);
   }
@@ -1219,7 +1263,7 @@ function renumber(
   const adopted = new Set<string>();
   for (const from of clashes) {
     let to: string;
-    const mine = parseTicketFile(ours.get(`tickets/${from}.md`)!, from);
+    const mine = parseTicketFile(ours.get(findTicket(ours, from)!)!, from);
     const earlier = fresh.find((t) => mine.ok && !adopted.has(t.id) && sameCreation(mine.value, t));
     if (earlier !== undefined) {
       to = earlier.id;
@@ -1242,8 +1286,9 @@ function renumber(
   const rename = (id: string) => map.get(id) ?? id;
   const sorted = [...ours].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   for (const [path, o] of sorted) {
-    const id = TICKET_PATH.exec(path)?.[1];
-    if (id === undefined || idNumber(id) === null) continue;
+    const file = ticketFile(path);
+    if (file === null) continue;
+    const id = file.id;
     const p = parseTicketFile(o, id);
     if (!p.ok) continue;
     const bt = base.get(path);
@@ -1266,7 +1311,7 @@ function renumber(
         );
       }
       out.delete(path);
-      out.set(`tickets/${moved}.md`, serializeTicket(t));
+      out.set(`${file.folder}/${moved}.md`, serializeTicket(t));
       rec.note("renumbered", path, moved, `Sync renumbered this clone's ${id} to ${moved}`).lines
         .push(
           `- ${id} was created on the remote too; this clone's ticket "${t.title}" is now ${moved}`,

@@ -457,6 +457,35 @@ Deno.test("mergeStores() add/add of one ticket (ours published, then changed) is
   assert(sameTree(r.tree, t));
 });
 
+Deno.test("mergeStores() archive: archived on one side and changed on the other stays active", () => {
+  const ap = (id: string) => `archive/${id}.md`;
+  const b = tree(ticket("T-0001"));
+  const archived: Tree = new Map([[ap("T-0001"), serializeTicket(ticket("T-0001"))]]);
+  const changed = tree(ticket("T-0001", { title: "changed" }));
+  // Archived here, untouched there: archived.
+  const r0 = merge(b, archived, b);
+  assertEquals([[...r0.tree.keys()], r0.events], [[ap("T-0001")], []]);
+  const cases: Array<[Tree, Tree, string]> = [
+    [archived, changed, "this clone"],
+    [changed, archived, "the remote"],
+  ];
+  for (const [o, t, where] of cases) {
+    const r = merge(b, o, t);
+    assertEquals([...r.tree.keys()].filter((k) => !k.startsWith("board/")), [tp("T-0001")]);
+    assertEquals(readTicket(r, "T-0001").title, "changed");
+    assertStringIncludes(eventsText(r), `T-0001 was archived on ${where}`);
+    const again = merge(b, o, r.tree, { now: new Date("2026-11-30T00:00:00Z") });
+    assert(sameTree(again.tree, r.tree) && again.events.length === 0, "not stable");
+  }
+  // Our new T-0002 clashes with one theirs created and archived: ours is renumbered.
+  const o2 = put(b, ticket("T-0002", { title: "ours", created: "2026-11-27T00:00:00Z" }));
+  const t2 = put(b, [ap("T-0002"), serializeTicket(ticket("T-0002", { title: "theirs" }))]);
+  const r2 = merge(b, o2, t2);
+  assertEquals(r2.report.renumbered, [{ from: "T-0002", to: "T-0003" }]);
+  assertEquals(readTicket(r2, "T-0003").title, "ours");
+  assert(r2.tree.has(ap("T-0002")) && !r2.tree.has(tp("T-0002")));
+});
+
 Deno.test("mergeStores() a depends_on edge that closes a cycle is dropped and posted", () => {
   const b = tree(ticket("T-0001"), ticket("T-0002"), ticket("T-0003"));
   const o = put(b, ticket("T-0001", { depends_on: ["T-0002"] }));
@@ -912,7 +941,7 @@ function applyOp(m: Model, g: Gen, kind = g.r(19)): void {
     }
     case 12: {
       // A small pool of names: both sides sometimes post under the same name.
-      const name = `board/2026-11-26/1200000${g.r(3)}0-000${g.r(2)}-k.md`;
+      const name = `board/2026-11-26/1200000${g.r(3)}0-0000-k.md`;
       if (!m.posts.has(name)) m.posts.set(name, post(who, g.tok()));
       return;
     }
@@ -1240,6 +1269,13 @@ Deno.test("suite sync-merge: random operation pairs on random stores keep every 
     const gt = new Gen(r, "t");
     for (let i = 0, n = 1 + r(12); i < n; i++) applyOp(om, go);
     for (let i = 0, n = r(12); i < n; i++) applyOp(tm, gt);
+    // Now and then both sides post under one new name (names carry the millisecond and a
+    // random part, so this is rare in life, but the union must survive it).
+    if (r(4) === 0) {
+      const name = `board/2026-11-27/130000000-0000-c${r(1000)}.md`;
+      om.posts.set(name, post("agent-a", go.tok()));
+      tm.posts.set(name, post("agent-b", gt.tok()));
+    }
     // Now and then a hand edit breaks a ticket file on one side.
     for (const [side, g] of [[om, go], [tm, gt]] as const) {
       const ids = [...side.tickets.keys()];
