@@ -25,6 +25,8 @@ import {
 import { badDataError } from "../model/errors.ts";
 import { checkPrices, costOf, type Price, priceFor, PRICES } from "../model/prices.ts";
 import type { TicketSummary } from "../model/ticket.ts";
+import { HELD_STATUSES } from "../model/holding.ts";
+import type { Status } from "../model/transitions.ts";
 import { readAgent, readAllAgents, writeAgent } from "../store/agent_records.ts";
 import { unsafeInLine } from "../model/text.ts";
 import { usageError } from "../model/errors.ts";
@@ -97,27 +99,33 @@ export function priceTable(store: Store): Record<string, Price> {
   return { ...PRICES, ...(raw.prices as Record<string, Price>) };
 }
 
-/** Who held which ticket when, and status changes, from board events (oldest first). */
+/**
+ * Who held which ticket when, and status changes, from board events (oldest first). Holding is
+ * src/model/holding.ts's: a ticket is held by its claimer while \`claimed\` or \`in-progress\`; a
+ * move to review, done or backlog (or a reclaim, an archive) ends it, a move back resumes it.
+ */
 export function historyOf(entries: readonly BoardEntry[]): {
   holds: HoldEvent[];
   statuses: StatusEvent[];
 } {
   const holds: HoldEvent[] = [];
   const statuses: StatusEvent[] = [];
+  const claimer = new Map<string, string>();
   for (const e of entries) {
     if (e.kind !== "event" || e.ticket === null) continue;
     const at = Date.parse(e.at);
     if (e.tag === "claimed") {
+      claimer.set(e.ticket, e.agent);
       holds.push({ at, ticket: e.ticket, agent: e.agent });
       statuses.push({ at, ticket: e.ticket, to: "claimed" });
     } else if (e.tag === "status" || e.tag === "reclaimed") {
       // "T-0001: in-progress -> review" (a pass-through names each step; the last one counts).
       const to = /-> ([a-z-]+)(?: \(|$)/.exec(e.message.split("\n")[0]);
       if (to === null) continue;
-      statuses.push({ at, ticket: e.ticket, to: to[1] });
-      if (to[1] === "backlog" || to[1] === "done") {
-        holds.push({ at, ticket: e.ticket, agent: null });
-      }
+      const status = to[1] as Status;
+      statuses.push({ at, ticket: e.ticket, to: status });
+      const held = HELD_STATUSES.includes(status) ? claimer.get(e.ticket) ?? null : null;
+      holds.push({ at, ticket: e.ticket, agent: held });
     } else if (e.tag === "archived") {
       holds.push({ at, ticket: e.ticket, agent: null });
     }
