@@ -12,8 +12,8 @@
  * - all or nothing per command: after the next writer (`doctor --fix`) rolls forward any
  *   journal the failed command left, the whole store (every file, new ones included) equals
  *   either the state before or the complete state after a clean run of the same command.
- * Timestamps, heartbeat clocks and the names of new board entries differ from run to run and
- * are compared in a normal form; everything else byte for byte.
+ * Timestamps, heartbeat clocks and the names (ids) of new board entries differ from run to run
+ * and are compared in a normal form; everything else byte for byte.
  * Only the main thread is traced (no -f): that is where track's file I/O runs, and its call
  * sequence is deterministic, so "the Nth openat" is the same call in every run. Needs strace
  * (Debian; the set-up installs it when absent and running as root).
@@ -143,6 +143,11 @@ function normal(data: Map<string, string>, base: Map<string, string>): string[] 
     const text = decoder.decode(new Uint8Array(v.split(",").filter((x) => x !== "").map(Number)));
     const path = ENTRY.test(k) && !base.has(k) ? k.replace(/\/[^/]+$/, "/<new entry>") : k;
     const body = text
+      // Ids of new board entries, as inboxes and replies name them.
+      .replace(
+        /\d{4}-\d{2}-\d{2}\/\d{9}-\d{4}-[a-z0-9]+/g,
+        (id) => base.has(`board/${id}.md`) ? id : "<new entry>",
+      )
       .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "<time>")
       .replace(/"heartbeat_clock": \{[^}]*\}/g, '"heartbeat_clock": <clock>')
       .replace(/"(uptime_ms|pid)": \d+/g, '"$1": <n>');
