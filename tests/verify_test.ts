@@ -204,3 +204,27 @@ Deno.test("update --verify / --remove-verify change the commands; a bad one chan
   assertEquals((await repo.track(["update", "T-0001", "--verify", "bad\tline"])).code, 2);
   assertEquals(repo.ticket(), before);
 });
+
+Deno.test("verify: runs in the holder's worktree (its agent record), and done checks that tree", async () => {
+  await using repo = await tempRepo();
+  const wt = `${repo.root}-wt`;
+  await repo.git(["worktree", "add", "-q", wt, "-b", "feature"]);
+  try {
+    assertEquals((await repo.track(["register", "--agent", "ann", "--worktree", wt])).code, 0);
+    await inReview(repo, ["pwd > where.txt; git rev-parse --abbrev-ref HEAD"]);
+    const v = await repo.track(["verify", "T-0001"]);
+    assertEquals(v.code, 0, v.stderr);
+    assertStringIncludes(v.stdout, "feature");
+    assertEquals(Deno.readTextFileSync(`${wt}/where.txt`).trim(), wt);
+    // where.txt is new in the worktree: the run recorded the tree before it, so done refuses
+    // until a run on the settled tree; an edit in the main checkout does not matter.
+    const first = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"]);
+    assertEquals(first.code, 3);
+    assertEquals((await repo.track(["verify", "T-0001"])).code, 0);
+    Deno.writeTextFileSync(`${repo.root}/elsewhere.txt`, "main checkout\n");
+    const ok = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"]);
+    assertEquals(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(wt, { recursive: true });
+  }
+});
