@@ -143,3 +143,18 @@ Deno.test("Store.mutate() rolls a leftover journal forward before the callback r
     assertEquals(seen, "from the journal\n");
     assertEquals(read(journalPath(store)), null);
   }));
+
+Deno.test("Store.readLocked() refuses to read while a journal waits to be completed", () =>
+  withStore(async (store) => {
+    Deno.writeFileSync(
+      journalPath(store),
+      encodeJournal(store, "killed", [
+        { path: `${store.dir}/tickets/T-0001.md`, data: enc.encode("x\n") },
+        { path: `${store.dir}/agents/k.json`, data: enc.encode("{}\n") },
+      ]),
+    );
+    const err = await store.readLocked(() => "read").catch((e) => e);
+    assert(err instanceof TrackError && err.kind === "io", String(err));
+    await store.mutate("next writer", () => {});
+    assertEquals(await store.readLocked(() => "read"), "read");
+  }));

@@ -468,6 +468,18 @@ export class Store {
   async readLocked<T>(fn: () => T | Promise<T>): Promise<T> {
     const lock = await acquireReadLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
     try {
+      // A journal left by a killed writer means some files are new and others not yet: no
+      // moment to copy from until a writer completes it (a shared lock may not write).
+      const journal = join(this.dir, "journal");
+      if (lstatOrNull(journal)) {
+        throw new TrackError(
+          "io",
+          `Cannot read the store at one moment: "${
+            this.display(journal)
+          }" holds a command interrupted after it committed; nothing was read`,
+          { hint: "track doctor --fix (completes it), then retry" },
+        );
+      }
       return await fn();
     } finally {
       lock?.release();
@@ -476,6 +488,15 @@ export class Store {
 }
 
 const ENCODER = new TextEncoder();
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw ioError("read", path, e);
+  }
+}
 
 /**
  * The writes of one mutation, buffered until it returns; valid only while its lock is held.
