@@ -130,6 +130,16 @@ Deno.test("PreToolUse denies an edit of a path another agent reserved, naming ho
   assertStringIncludes(out.permissionDecisionReason, `"agent-bravo"`);
   assertStringIncludes(out.permissionDecisionReason, "T-0001");
   assertStringIncludes(out.permissionDecisionReason, "src/lexer/scan.ts");
+  // PreToolUse runs for every tool now: reading (or grepping) a reserved file is never denied.
+  for (const tool_name of ["Read", "Grep", "Bash"]) {
+    const read = await s.track(["hook", "claude", "pre-tool-use"], {
+      stdin: hookInput(s.root, "PreToolUse", {
+        tool_name,
+        tool_input: { file_path: `${s.root}/src/lexer/scan.ts`, path: "src/lexer" },
+      }),
+    });
+    assertEquals([read.code, read.stdout], [0, ""], `${tool_name}: ${read.stderr}`);
+  }
   // A free path, a relative path elsewhere, and a path outside the repository: allowed silently.
   for (
     const file_path of [`${s.root}/src/parser.ts`, "docs/x.md", "/etc/hosts"]

@@ -115,12 +115,40 @@ export default async function (): Promise<Row[]> {
             tool_input: { file_path: `${root}/src/a/x.ts` },
           }),
       },
+      // A quick tool (Read) with a fresh heartbeat: no busy entry, no write.
+      preQuick: {
+        args: ["hook", "claude", "pre-tool-use"],
+        stdin: (_i: number) =>
+          input("PreToolUse", { tool_name: "Read", tool_input: { file_path: `${root}/README` } }),
+      },
+      // A long tool (Bash): recorded as busy (lock, write), then its PostToolUse clears it.
+      preBusy: {
+        args: ["hook", "claude", "pre-tool-use"],
+        stdin: (i: number) =>
+          input("PreToolUse", {
+            tool_name: "Bash",
+            tool_input: { command: "npm test" },
+            tool_use_id: `toolu_bench_${i + 1}`,
+          }),
+      },
+      postClear: {
+        args: ["hook", "claude", "post-tool-use"],
+        stdin: (i: number) =>
+          input("PostToolUse", {
+            tool_name: "Bash",
+            tool_input: { command: "npm test" },
+            tool_use_id: `toolu_bench_${i + 1}`,
+          }),
+      },
     };
     const times: Record<keyof typeof series, number[]> = {
       floor: [],
       post: [],
       postWrite: [],
       pre: [],
+      preQuick: [],
+      preBusy: [],
+      postClear: [],
     };
     for (let i = -1; i < RUNS; i++) {
       for (const [key, sr] of Object.entries(series)) {
@@ -136,6 +164,9 @@ export default async function (): Promise<Row[]> {
     const post = stat(times.post);
     const postWrite = stat(times.postWrite);
     const pre = stat(times.pre);
+    const preQuick = stat(times.preQuick);
+    const preBusy = stat(times.preBusy);
+    const postClear = stat(times.postClear);
     const mcp: number[] = [];
     for (let i = 0; i < 5; i++) mcp.push(await mcpInitializeMs(root));
     mcp.sort((a, b) => a - b);
@@ -168,6 +199,24 @@ export default async function (): Promise<Row[]> {
         median_ms: round(pre.median),
         p95_ms: round(pre.p95),
         note: `${round(pre.median - floor.median)} ms above the floor`,
+      },
+      {
+        name: "Claude PreToolUse hook (Read: quick tool, nothing written)",
+        median_ms: round(preQuick.median),
+        p95_ms: round(preQuick.p95),
+        note: `${round(preQuick.median - floor.median)} ms above the floor`,
+      },
+      {
+        name: "Claude PreToolUse hook (Bash: busy recorded)",
+        median_ms: round(preBusy.median),
+        p95_ms: round(preBusy.p95),
+        note: `${round(preBusy.median - floor.median)} ms above the floor`,
+      },
+      {
+        name: "Claude PostToolUse hook (busy call ended: written)",
+        median_ms: round(postClear.median),
+        p95_ms: round(postClear.p95),
+        note: `${round(postClear.median - floor.median)} ms above the floor (target < 15 ms)`,
       },
       {
         name: "track mcp: spawn to initialize answer",

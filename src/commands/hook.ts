@@ -12,6 +12,7 @@ import type { Store } from "../store/store.ts";
 import {
   type ClaudeHookInput,
   deliverPending,
+  EDIT_TOOLS,
   parseHookInput,
   postToolUse,
 } from "../integrations/claude_session.ts";
@@ -78,18 +79,23 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
       await runLiveness(event, store, input, ctx);
       return 0;
     }
-    // The other events run once per session or per edit: load the rest only for them.
-    const { preToolUse, sessionEnd, sessionStart } = await import(
-      "../integrations/claude_hooks.ts"
-    );
     if (event === "pre-tool-use") {
-      const deny = preToolUse(store, input);
-      if (deny) ctx.io.out(JSON.stringify(deny));
-      else {
-        const { preToolUseBusy } = await import("../integrations/claude_liveness.ts");
-        await preToolUseBusy(store, input, now);
+      // Every tool call runs this: the reservation check (and its module) only for edits.
+      if (EDIT_TOOLS.has(input.tool_name ?? "")) {
+        const { preToolUse } = await import("../integrations/claude_hooks.ts");
+        const deny = preToolUse(store, input);
+        if (deny) {
+          ctx.io.out(JSON.stringify(deny));
+          return 0;
+        }
       }
-    } else if (event === "session-start") {
+      const { preToolUseBusy } = await import("../integrations/claude_liveness.ts");
+      await preToolUseBusy(store, input, now);
+      return 0;
+    }
+    // The other events run once per session: load the rest only for them.
+    const { sessionEnd, sessionStart } = await import("../integrations/claude_hooks.ts");
+    if (event === "session-start") {
       const out = await sessionStart(store, input, {
         now,
         envFile: ctx.env.get("CLAUDE_ENV_FILE") || undefined,

@@ -19,6 +19,7 @@ import { claudeProcess } from "../store/processes.ts";
 import {
   agentForSession,
   type ClaudeHookInput,
+  EDIT_TOOLS,
   NAME_LENGTHS,
   parseHookInput,
   postToolUse,
@@ -153,6 +154,8 @@ export function targetPaths(input: ClaudeHookInput): string[] {
  * otherwise allow silently (null). Paths outside the repository are not ours to guard.
  */
 export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny | null {
+  // PreToolUse runs for every tool; only edits are checked (reading a reserved file is fine).
+  if (!EDIT_TOOLS.has(input.tool_name ?? "")) return null;
   const paths = targetPaths(input);
   if (paths.length === 0) return null;
   const root = rootOf(store);

@@ -30,6 +30,14 @@ export interface ClaudeHookInput {
   custom_instructions?: string;
 }
 
+/** The tools that edit files: PreToolUse checks their target against reservations. */
+export const EDIT_TOOLS: ReadonlySet<string> = new Set([
+  "Edit",
+  "MultiEdit",
+  "Write",
+  "NotebookEdit",
+]);
+
 /** Parses the hook input; anything malformed becomes an empty object. */
 export function parseHookInput(text: string): ClaudeHookInput {
   try {
