@@ -301,7 +301,7 @@ export async function preCompact(
     const note = compactNote(input, record.busy, activity);
     const at = isoSeconds(now);
     const noted: string[] = [];
-    for (const t of heldBy(tx.store.readAllTickets().tickets, agent)) {
+    for (const t of heldBy(tx.readAllTickets().tickets, agent)) {
       tx.writeTicket({
         ...t,
         updated: at,

@@ -239,7 +239,7 @@ export function renderPrime(p: PrimeData): string {
 /** Records that `agent` read the board up to `now` (a mutation; unknown agents are skipped). */
 export async function markBoardRead(store: Store, agent: string, now: Date): Promise<boolean> {
   return await store.mutate("prime --mark-read", (tx) => {
-    const record = readAgent(tx.store, agent);
+    const record = tx.readAgent(agent);
     if (record === null) return false;
     // Millisecond precision: posts written later in the same second still count as unread.
     const extra: Record<string, unknown> = {

@@ -37,7 +37,7 @@ export async function archiveTicket(
   options: ArchiveOptions,
 ): Promise<ArchiveResult> {
   return await store.mutate(`archive ${id}`, (tx) => {
-    const t = tx.store.readTicket(id);
+    const t = tx.readTicket(id);
     if (HELD_STATUSES.includes(t.status)) {
       throw conflictError(
         `Cannot archive "${t.id}": "${t.claimed_by}" is working on it (${t.status})`,
@@ -45,7 +45,7 @@ export async function archiveTicket(
         { ticket: t.id, status: t.status, holder: t.claimed_by },
       );
     }
-    const dependents = tx.store.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
+    const dependents = tx.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
       .map((o) => o.id);
     if (dependents.length > 0) {
       throw conflictError(
@@ -83,12 +83,12 @@ export async function restoreTicket(
   return await store.mutate(`archive ${id} --restore`, (tx) => {
     const found = tx.store.tryReadArchivedFile(id);
     if (found === null) {
-      if (tx.store.tryReadTicket(id) !== null) {
+      if (tx.tryReadTicket(id) !== null) {
         throw conflictError(`Cannot restore "${id}": it is not archived`, `track show ${id}`);
       }
       throw notFoundError(`Ticket "${id}" is not in the archive`, "track list --archived");
     }
-    if (tx.store.tryReadTicket(id) !== null) {
+    if (tx.tryReadTicket(id) !== null) {
       throw conflictError(
         `Cannot restore "${id}": both ${tx.store.display(tx.store.ticketPath(id))} and ` +
           `${tx.store.display(tx.store.archivePath(id))} exist`,

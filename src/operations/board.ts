@@ -259,7 +259,7 @@ export function unknownAddressees(store: Store, to: readonly string[]): string[]
  */
 export async function postMessage(store: Store, input: PostInput, now: Date): Promise<BoardEntry> {
   return await store.mutate("board", (tx) => {
-    if (input.ticket) tx.store.readTicket(input.ticket);
+    if (input.ticket) tx.readTicket(input.ticket);
     const e = postEntry(tx, {
       at: now,
       agent: input.agent,

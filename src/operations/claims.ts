@@ -127,7 +127,7 @@ export function claimLocked(
       ticket,
       {
         agent: takenFrom,
-        record: readAgent(tx.store, takenFrom),
+        record: tx.readAgent(takenFrom),
         state: options.holderWorktree ?? null,
       },
       reason,
@@ -183,7 +183,7 @@ export async function claimTicket(
   }
   return await store.mutate(
     `claim ${id}`,
-    (tx) => claimLocked(tx, tx.store.readTicket(id), agent, { ...options, holderWorktree }),
+    (tx) => claimLocked(tx, tx.readTicket(id), agent, { ...options, holderWorktree }),
   );
 }
 
@@ -258,7 +258,7 @@ export async function claimNext(
     const reservations = readReservations(tx.store).filter((r) =>
       r.agent !== agent && r.mode === "exclusive"
     );
-    const all = tx.store.readAllTickets().tickets;
+    const all = tx.readAllTickets().tickets;
     const wanted = (t: Ticket) => options.label === undefined || t.labels.includes(options.label);
     const holders = (t: Ticket) =>
       reservations.filter((r) => t.files.some((f) => patternsOverlap(r.path, f)));

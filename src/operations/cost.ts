@@ -260,7 +260,7 @@ export async function recordTranscript(
   // Cheap check first: most hook calls find the path recorded and take no lock.
   if (known(readAgent(store, agent))) return;
   await store.mutate("hook transcript", (tx: Tx) => {
-    const a = readAgent(store, agent);
+    const a = tx.readAgent(agent);
     if (a === null || known(a)) return;
     writeAgent(tx, { ...a, extra: { ...a.extra, transcripts: [...transcriptsOf(a.extra), path] } });
   });
@@ -314,7 +314,7 @@ export async function checkBudget(
     (r.cost_usd === null ? "" : `, $${r.cost_usd.toFixed(2)}`);
   const message = `${id} is over its budget of ${r.budget}: ${spent} so far`;
   const posted = await store.mutate(`budget ${id}`, (tx) => {
-    const t = store.readTicket(id);
+    const t = tx.readTicket(id);
     if (t.extra.some(([k]) => k === BUDGET_CROSSED_KEY) || budgetOf(t) === null) return false;
     const at = isoSeconds(options.now);
     tx.writeTicket({ ...withExtra(t, BUDGET_CROSSED_KEY, `${at} ${spent}`), updated: at });

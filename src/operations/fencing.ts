@@ -7,16 +7,17 @@
 import { conflictError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
 import type { Ticket } from "../model/ticket.ts";
-import type { Store, Tx } from "../store/store.ts";
-import { readAgent, writeAgent } from "../store/agent_records.ts";
+import type { Tx } from "../store/store.ts";
+import { writeAgent } from "../store/agent_records.ts";
 
 /**
  * Refuses (exit 3) when `agent` lost its claim on `ticket` (reclaimed, taken with `--force`,
  * moved by someone else) and has not claimed it again since: a late writer cannot overwrite
- * the new holder's work, nor go on with a ticket taken out of its hands.
+ * the new holder's work, nor go on with a ticket taken out of its hands. Under the lock only:
+ * `ticket` and the agent's record are read through the transaction.
  */
-export function assertNotFenced(store: Store, agent: string, ticket: Ticket, action: string): void {
-  const record = readAgent(store, agent);
+export function assertNotFenced(tx: Tx, agent: string, ticket: Ticket, action: string): void {
+  const record = tx.readAgent(agent);
   const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
   if (!lost) return;
   // Claimed again since (a newer epoch): the note is history. A claim clears it anyway.
@@ -41,7 +42,7 @@ export function recordLostClaim(
   reason: string,
   now: Date,
 ): void {
-  const record = readAgent(tx.store, agent);
+  const record = tx.readAgent(agent);
   if (!record) return;
   record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
   record.lost.push({ ticket: ticket.id, epoch: ticket.claim_epoch, at: isoSeconds(now), reason });

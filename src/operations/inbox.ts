@@ -111,8 +111,8 @@ export async function ackMessage(
   now: Date,
 ): Promise<AckResult> {
   return await store.mutate(`ack ${id}`, (tx) => {
-    const entry = readEntry(store, id);
-    const r = readInbox(store, agent);
+    const entry = readEntry(tx.store, id);
+    const r = readInbox(tx.store, agent);
     if (r.acked.includes(id)) return { entry, acked: false, notice: null };
     r.messages = [...r.messages, id];
     r.read = [...r.read, id];
@@ -166,7 +166,7 @@ export async function deliverInbox(
   const max = options.maxChars ?? DELIVERY_MAX_CHARS;
   if (undelivered(readInbox(store, agent)).length === 0) return null;
   return await store.mutate("hook deliver", (tx) => {
-    const record: InboxRecord = readInbox(store, agent);
+    const record: InboxRecord = readInbox(tx.store, agent);
     const waiting = [...new Set(undelivered(record))].sort();
     if (waiting.length === 0) return null;
     const head = `track: ${waiting.length} new message(s) for ${agent}:`;
@@ -177,7 +177,7 @@ export async function deliverInbox(
     for (const id of waiting) {
       let entry: BoardEntry;
       try {
-        entry = readEntry(store, id);
+        entry = readEntry(tx.store, id);
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
         gone.push(id); // its file is gone or unreadable: never retried on every tool call

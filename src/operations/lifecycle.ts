@@ -116,7 +116,7 @@ function returnToBacklog(
   // The next agent learns where this one stopped (docs/agents.md "Handoff").
   const noted = withHandoff(
     t,
-    { agent, record: readAgent(tx.store, agent), state: handoff },
+    { agent, record: tx.readAgent(agent), state: handoff },
     reason,
     removed,
     now,
@@ -157,7 +157,7 @@ export async function deregisterAgent(
     ? await worktreeStates([before])
     : new Map<string, WorktreeState>();
   return await store.mutate("deregister", (tx) => {
-    const agent = readAgent(tx.store, id);
+    const agent = tx.readAgent(id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
     const released: string[] = [];
     let ownReleased = 0;
@@ -178,7 +178,7 @@ export async function deregisterAgent(
     }
     const removed = releaseWhere(tx, (r) => r.agent === id);
     const updated = {
-      ...readAgent(tx.store, id)!,
+      ...tx.readAgent(id)!,
       status: "deregistered" as const,
       busy: [],
       waiting: null,
@@ -283,7 +283,7 @@ export async function reclaimStale(
     const out: StaleAgent[] = [];
     // Running the reclaim is the agent's heartbeat, so it never reclaims itself.
     if (options.agent) touchAgent(tx, options.agent, options.now);
-    const tickets = tx.store.readAllTickets().tickets;
+    const tickets = tx.readAllTickets().tickets;
     const holders = holdersOf(tickets);
     const stale = findStale(tx.store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
@@ -311,7 +311,7 @@ export async function reclaimStale(
         }
       }
       const released = ownReleased + releaseWhere(tx, (r) => r.agent === agent.id).length;
-      const record = readAgent(tx.store, agent.id)!;
+      const record = tx.readAgent(agent.id)!;
       // A deregistered agent stays deregistered; only its orphaned work goes back.
       const status = record.status === "deregistered" ? "deregistered" : "stale";
       // Nothing runs for it any more: no tool call in progress, nobody to wait for.

@@ -199,8 +199,8 @@ export async function reservePaths(
   now: Date,
 ): Promise<Reservation[]> {
   return await store.mutate("files --add", (tx) => {
-    const ticket = tx.store.readTicket(input.ticket);
-    assertNotFenced(tx.store, input.agent, ticket, "reserve files for");
+    const ticket = tx.readTicket(input.ticket);
+    assertNotFenced(tx, input.agent, ticket, "reserve files for");
     if (ticket.status === "done") {
       throw conflictError(
         `Cannot reserve files for "${ticket.id}": it is done`,

@@ -97,14 +97,14 @@ export async function updateTicket(
   const addVerify = checkVerifyCommands(input.addVerify ?? []);
   const removeVerify = input.removeVerify ?? [];
   return await store.mutate(`update ${id}`, async (tx) => {
-    let t = tx.store.readTicket(id);
+    let t = tx.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
     let onDisk = t;
     let claimed = false;
     let verifyApplied = false;
     const from = t.status;
     const agent = input.agent;
-    if (agent !== null) assertNotFenced(tx.store, agent, t, "update");
+    if (agent !== null) assertNotFenced(tx, agent, t, "update");
     // Dependencies are checked before anything is written (a claim or a board event below
     // writes at once), so a refused --depends-on changes nothing.
     const addDeps = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
@@ -219,8 +219,8 @@ export async function logTicket(
     throw usageError("The log message is longer than 1 MB");
   }
   return await store.mutate(`log ${id}`, (tx) => {
-    const t = tx.store.readTicket(id);
-    assertNotFenced(tx.store, input.agent, t, "log to");
+    const t = tx.readTicket(id);
+    assertNotFenced(tx, input.agent, t, "log to");
     const at = isoSeconds(now);
     const next: Ticket = {
       ...t,

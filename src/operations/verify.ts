@@ -255,7 +255,7 @@ export async function runVerify(
   }
   const at = now();
   const ticket = await store.mutate(`verify ${id}`, async (tx) => {
-    let t = store.readTicket(id);
+    let t = tx.readTicket(id);
     const current = verifyCommandsOf(t);
     const key = verifyKey(store.dir, true)!;
     const lines: string[] = [];

@@ -22,6 +22,8 @@ import {
 import { type Dir, openDir } from "./native_fs.ts";
 import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
+import { readAgent } from "./agent_records.ts";
+import type { Agent } from "../model/agent.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -522,6 +524,31 @@ export class Tx {
     this.#dir = store.dir;
     this.store = new Store(store.dir, { pending: this.#pending });
     this.recovered = recovered;
+  }
+
+  /*
+   * Reads under the lock, as this transaction sees the store (its own writes included). A
+   * decision goes through these (or `tx.store`), never through a Store read before the lock.
+   */
+
+  /** Ticket `id` (exit 4 when there is none, 6 when it does not parse). */
+  readTicket(id: string): Ticket {
+    return this.store.readTicket(id);
+  }
+
+  /** Ticket `id`, or null when there is none. */
+  tryReadTicket(id: string): Ticket | null {
+    return this.store.tryReadTicket(id);
+  }
+
+  /** Every ticket, and the files that did not parse. */
+  readAllTickets(): ReturnType<Store["readAllTickets"]> {
+    return this.store.readAllTickets();
+  }
+
+  /** Agent record `id`, or null when there is none (exit 6 when it does not parse). */
+  readAgent(id: string): Agent | null {
+    return readAgent(this.store, id);
   }
 
   /** Ends this transaction: later writes through it throw. */
