@@ -318,6 +318,23 @@ Deno.test({
         assertMatch(ts.read("tickets/T-0008.md"), /^status: review$/m);
       });
 
+      await t.step(
+        "done forced past its verify commands is marked unverified; the cost panel shows",
+        async () => {
+          const id = "T-0014";
+          for (
+            const args of [
+              ["create", "--title", "Needs checks", "--verify", "false"],
+              ["claim", id, "--agent", "verifier"],
+              ["update", id, "--status", "done", "--agent", "verifier", "--force"],
+            ]
+          ) assertEquals((await ts.track(args)).code, 0);
+          await page.waitForSelector(`${inColumn("done", id)} .verify-mark.unverified`, WAIT);
+          await page.waitForSelector("#cost h3", WAIT);
+          assertStringIncludes((await page.locator("#cost").innerText()).toLowerCase(), "tokens");
+        },
+      );
+
       // Expected noise: the refused move (409) and the restart (connection refused).
       assertEquals(
         errors.filter((e) => !/status of 409|net::ERR_CONNECTION_REFUSED/.test(e)),
