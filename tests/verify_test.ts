@@ -110,6 +110,8 @@ Deno.test("verify: a failing command is recorded, exits 3, and done stays refuse
   const v = await repo.track(["verify", "T-0001"]);
   assertEquals(v.code, 3);
   assertStringIncludes(v.stdout, "broken");
+  const json = JSON.parse((await repo.track(["verify", "T-0001", "--json"])).stdout);
+  assertEquals(json.runs.map((r: { tail: string }) => r.tail), ["broken"]);
   assertStringIncludes(v.stderr, "exited 4");
   assertStringIncludes(repo.ticket(), "exit 4 in"); // Work Log entry with the output tail
   const r = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"]);
@@ -159,6 +161,7 @@ Deno.test("verify: --timeout kills the command and everything it started", async
   assertEquals(r.code, 3);
   const out = JSON.parse(r.stdout);
   assertEquals(out.runs[0].timed_out, true);
+  assertEquals(out.runs[0].tail, "");
   assertStringIncludes(r.stderr, "timed out");
   const pid = Deno.readTextFileSync(`${repo.root}/bg.pid`).trim();
   // SIGKILL went to the whole group before track returned; the kernel may still be tearing

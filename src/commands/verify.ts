@@ -47,6 +47,7 @@ export default defineCommand({
           timed_out: x.timed_out,
           head: x.head,
           tree: x.tree,
+          tail: x.tail,
         })),
       });
     } else {
