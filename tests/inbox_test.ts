@@ -295,6 +295,8 @@ Deno.test("a hook delivery stays within 2,000 characters and counts the rest", a
     await post(s, ["--agent", "lead", "--to", AGENT, "-m", `m${i} ` + "x".repeat(300)]);
   }
   await post(s, ["--agent", "lead", "--to", AGENT, "-m", "huge " + "y".repeat(50_000)]);
+  // Escaping makes a message of control characters six times longer: still within the bound.
+  await post(s, ["--agent", "lead", "--to", AGENT, "-m", "ctl " + "\x01".repeat(2_000)]);
   const seen: string[] = [];
   for (let round = 0; round < 20; round++) {
     const text = context(await postToolUse(s), "PostToolUse");
@@ -307,6 +309,7 @@ Deno.test("a hook delivery stays within 2,000 characters and counts the rest", a
   const all = seen.join("\n");
   for (let i = 0; i < 12; i++) assertEquals(all.split(`m${i} `).length, 2, `m${i} once`);
   assertStringIncludes(all, "huge y");
+  assertStringIncludes(all, "ctl \\u0001\\u0001");
 });
 
 Deno.test("a reclaimed agent is told on its next tool call; an agent without the hooks gets nothing", async () => {

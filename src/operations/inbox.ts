@@ -170,6 +170,11 @@ export async function deliverInbox(
     const waiting = [...new Set(undelivered(record))].sort();
     if (waiting.length === 0) return null;
     const head = `track: ${waiting.length} new message(s) for ${agent}:`;
+    const reply =
+      `Reply: track board --agent ${agent} --reply-to ID -m "..."; mark read: track ack ID`;
+    const moreLine = (n: number) => `${n} more: track inbox --agent ${agent}`;
+    // Room for the messages: the bound less the longest closing line and its line feed.
+    const room = max - Math.max(reply.length, moreLine(waiting.length).length) - 1;
     const parts: string[] = [];
     const shown: string[] = [];
     const gone: string[] = [];
@@ -185,10 +190,10 @@ export async function deliverInbox(
       }
       const part = formatDelivered(entry);
       // Room is kept for the closing line.
-      if (size + 1 + part.length > max - 80) {
+      if (size + 1 + part.length > room) {
         if (shown.length > 0) break;
         // A single long message: cut so the delivery stays within the bound.
-        parts.push(part.slice(0, max - 80 - size - 2) + "…");
+        parts.push(part.slice(0, room - size - 2) + "…");
       } else parts.push(part);
       shown.push(id);
       size += 1 + parts[parts.length - 1].length;
@@ -199,9 +204,7 @@ export async function deliverInbox(
       return null;
     }
     addToInbox(tx, agent, "delivered", [...shown, ...gone]);
-    const tail = more > 0
-      ? `${more} more: track inbox --agent ${agent}`
-      : `Reply: track board --agent ${agent} --reply-to ID -m "..."; mark read: track ack ID`;
+    const tail = more > 0 ? moreLine(more) : reply;
     return { text: [head, ...parts, tail].join("\n"), delivered: shown, more };
   });
 }
