@@ -5,6 +5,8 @@
  * `board/<day>/<name>.md`. `theirs` is the state already published; it wins every register both
  * sides changed. Whatever `ours` loses is never silent: it is named in a board event written
  * into the result (and listed in the report), or, for a ticket scalar, in a Work Log line.
+ * Merging the same `ours` again into a `theirs` that holds the result (a push accepted whose
+ * confirmation was lost) changes nothing and posts nothing.
  *
  * Only the file contents are merged here: git, the journal, the sync step and the replay of
  * pending decisions (design sync.md §7.1) are built on top of {@linkcode mergeStores}.
@@ -67,7 +69,7 @@ export type MergeEventTag =
 
 /** One board event the merge wrote into the result tree at `path`. */
 export interface MergeEvent {
-  /** `board/<day>/<HHMMSSmmm>-<seq>-<hash>.md`, present in the result tree. */
+  /** `board/<day>/<HHMMSSmmm>-<seq>-<content key>.md`, present in the result tree. */
   path: string;
   at: string;
   agent: string;
@@ -91,7 +93,10 @@ export type LossKind =
 /** Something of `ours` (or, with `side: "theirs"`, of theirs) that the result does not hold. */
 export interface Loss {
   kind: LossKind;
-  /** Whose change was not kept. `theirs` only for an unparseable published file replaced. */
+  /**
+   * Whose change was not kept: `theirs` for a published file ours replaced (it did not parse)
+   * or a published archive copy undone by a change of ours; `ours` for everything else.
+   */
   side: "ours" | "theirs";
   /** The file concerned (for a renumbered ticket of ours: its new path). */
   path: string;
