@@ -14,7 +14,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--parent T] [--needs a,b] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME]",
   flags: [
     {
       name: "title",
@@ -37,6 +37,18 @@ export default defineCommand({
       type: "list",
       value: "T-1,T-2",
       description: "Tickets that must be done first",
+    },
+    {
+      name: "parent",
+      type: "string",
+      value: "T",
+      description: "The epic this ticket belongs to (show T lists its children and progress)",
+    },
+    {
+      name: "needs",
+      type: "list",
+      value: "a,b",
+      description: "Capabilities an agent needs to be offered it by next (register --capabilities)",
     },
     {
       name: "body",
@@ -89,6 +101,8 @@ export default defineCommand({
       priority: (str(args, "priority") ?? "medium") as Priority,
       labels: list(args, "labels"),
       dependsOn: list(args, "depends-on").map(parseId),
+      parent: str(args, "parent") === undefined ? undefined : parseId(str(args, "parent")!),
+      needs: args.flags.needs === undefined ? undefined : list(args, "needs"),
       body: str(args, "body"),
       acceptance: str(args, "acceptance"),
       verify: checkVerifyCommands(list(args, "verify")),
@@ -120,6 +134,8 @@ export default defineCommand({
       priority: opts.priority,
       labels: opts.labels,
       dependsOn: opts.dependsOn,
+      parent: opts.parent,
+      needs: opts.needs,
       description,
       acceptance,
       verify: opts.verify,

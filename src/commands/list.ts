@@ -6,13 +6,15 @@ import { printJson, table } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import type { TicketSummary } from "../model/ticket.ts";
 import { unverifiedOf } from "../model/verify.ts";
+import { parseId } from "../model/ids.ts";
 import { filterTickets, sortTickets } from "../model/queries.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 
 export default defineCommand({
   name: "list",
   summary: "List tickets (done excluded unless --all or --status done)",
-  usage: "list [--status S] [--agent A] [--label L] [--priority P] [--all | --archived]",
+  usage:
+    "list [--status S] [--agent A] [--label L] [--priority P] [--parent T] [--all | --archived]",
   flags: [
     {
       name: "status",
@@ -44,6 +46,7 @@ export default defineCommand({
       description: "Only this priority",
       choices: PRIORITIES,
     },
+    { name: "parent", type: "string", value: "T", description: "Only children of epic T" },
     { name: "all", type: "boolean", description: "Include done tickets" },
     {
       name: "archived",
@@ -63,6 +66,7 @@ export default defineCommand({
       agent: str(args, "agent"),
       label: str(args, "label"),
       priority: str(args, "priority") as Priority | undefined,
+      parent: str(args, "parent") === undefined ? undefined : parseId(str(args, "parent")!),
       all: bool(args, "all"),
       archived: bool(args, "archived"),
     };

@@ -48,6 +48,16 @@ const TABLES: Record<string, Row[]> = {
       "verify": [],
       "by": "alice",
     }],
+    [["-t", "x", "--parent", "t-9", "--needs", "review,frontend"], {
+      "title": "x",
+      "priority": "medium",
+      "labels": [],
+      "dependsOn": [],
+      "parent": "T-0009",
+      "needs": ["review", "frontend"],
+      "verify": [],
+    }],
+    [["-t", "x", "--parent", "epic"], { "usage": 'Invalid ticket id "epic"' }],
     [[], { "usage": '"track create" needs --title TEXT' }],
     [["-t", "x", "-p", "urgent"], {
       "usage": 'Invalid value "urgent" for "-p": expected one of critical, high, medium, low',

@@ -3,6 +3,10 @@ import { defineCommand, oneTicket } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketDetailJson } from "../model/json.ts";
 import { unverifiedOf } from "../model/verify.ts";
+import { childrenOf, progressOf } from "../model/planning.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
+import { sortTickets } from "../model/queries.ts";
+import { table } from "../cli/output.ts";
 
 export default defineCommand({
   name: "show",
@@ -17,10 +21,27 @@ export default defineCommand({
     // An archived ticket is still shown (and says so).
     const found = live ?? store.tryReadArchivedFile(opts.id);
     if (found === null) store.readTicket(opts.id); // Throws the not-found error.
+    // An epic: its children (live tickets naming it as parent) and their progress.
+    const children = sortTickets(childrenOf(readSummaries(store).tickets, opts.id));
+    const progress = progressOf(children);
     if (ctx.json) {
-      printJson(ctx, { ticket: ticketDetailJson(found!.ticket), archived: live === null });
+      printJson(ctx, {
+        ticket: ticketDetailJson(found!.ticket),
+        archived: live === null,
+        children: children.map((c) => ({ id: c.id, title: c.title, status: c.status })),
+        progress,
+      });
     } else {
       ctx.io.out(found!.text);
+      if (children.length > 0) {
+        const counts = Object.entries(progress.by_status).filter(([, n]) => n > 0)
+          .map(([s, n]) => `${n} ${s}`).join(", ");
+        ctx.io.out(`## Children: ${progress.done}/${progress.total} done (${counts})\n`);
+        ctx.io.out(table(
+          ["ID", "STATUS", "CLAIMED BY", "TITLE"],
+          children.map((c) => [c.id, c.status, c.claimed_by ?? "-", c.title]),
+        ));
+      }
       const unverified = unverifiedOf(found!.ticket);
       if (unverified !== null) ctx.io.err(`note: ${opts.id} is unverified: ${unverified}`);
       if (live === null) {

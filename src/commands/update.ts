@@ -11,11 +11,17 @@ import { checkText } from "../model/text.ts";
 import { checkVerifyCommands } from "../operations/verify.ts";
 import { warnBudget } from "./cost.ts";
 
+/** `--parent T` (an id), `--parent none` (null: remove it), or absent. */
+function parentFlag(v: string | undefined): string | null | undefined {
+  if (v === undefined) return undefined;
+  return v === "none" ? null : parseId(v);
+}
+
 export default defineCommand({
   name: "update",
   summary: "Change a ticket's status or fields (enforces valid transitions)",
   usage:
-    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--verify CMD] [--remove-verify CMD] [--budget 200k|$5|none] [--force]",
+    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--parent T|none] [--needs a,b|none] [--verify CMD] [--remove-verify CMD] [--budget 200k|$5|none] [--force]",
   positionals: ["ticket"],
   flags: [
     {
@@ -54,6 +60,19 @@ export default defineCommand({
     { name: "branch", type: "string", value: "B", description: "Branch name (empty clears it)" },
     { name: "depends-on", type: "list", value: "T-1,T-2", description: "Add dependencies" },
     { name: "remove-dep", type: "list", value: "T-1", description: "Remove dependencies" },
+    {
+      name: "parent",
+      type: "string",
+      value: "T",
+      description: "Put it under epic T; none removes the parent",
+    },
+    {
+      name: "needs",
+      type: "list",
+      value: "a,b",
+      description:
+        "Capabilities an agent needs to be offered it (replaces them); none removes them",
+    },
     {
       name: "verify",
       type: "multi",
@@ -94,6 +113,10 @@ export default defineCommand({
       branch: str(args, "branch"),
       addDeps: list(args, "depends-on").map(parseId),
       removeDeps: list(args, "remove-dep").map(parseId),
+      parent: parentFlag(str(args, "parent")),
+      needs: args.flags.needs === undefined
+        ? undefined
+        : list(args, "needs").filter((n) => n !== "none"),
       addVerify: checkVerifyCommands(list(args, "verify")),
       removeVerify: list(args, "remove-verify"),
       budget: str(args, "budget"),
@@ -105,6 +128,7 @@ export default defineCommand({
       opts.body === undefined && opts.acceptance === undefined &&
       opts.addLabels.length === 0 && opts.removeLabels.length === 0 && opts.branch === undefined &&
       opts.addDeps.length === 0 && opts.removeDeps.length === 0 &&
+      opts.parent === undefined && opts.needs === undefined &&
       opts.addVerify.length === 0 && opts.removeVerify.length === 0 && opts.budget === undefined
     ) {
       throw usageError(

@@ -11,6 +11,7 @@ import {
   type Ticket,
   type TicketSummary,
 } from "./ticket.ts";
+import { needsOf, parentOf, submittedByOf } from "./planning.ts";
 import { evidenceOf, unverifiedOf, verifyCommandsOf } from "./verify.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
@@ -22,6 +23,12 @@ export type TicketJson = Omit<TicketSummary, "extra"> & {
   verify: string[];
   /** Why a done (or review) ticket was forced past its verify commands, or null. */
   unverified: string | null;
+  /** The epic this ticket belongs to, or null. */
+  parent: string | null;
+  /** Capabilities an agent needs to be offered it by `next` (empty: any agent). */
+  needs: string[];
+  /** The agent (or "human") that last moved it to review, or null. */
+  submitted_by: string | null;
 };
 
 /** Metadata of a ticket for `--json`. */
@@ -43,6 +50,9 @@ export function ticketJson(t: TicketSummary): TicketJson {
     claim_epoch: t.claim_epoch,
     verify: verifyCommandsOf(t),
     unverified: unverifiedOf(t),
+    parent: parentOf(t),
+    needs: needsOf(t),
+    submitted_by: submittedByOf(t),
   };
 }
 

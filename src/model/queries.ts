@@ -1,5 +1,6 @@
 /** Pure queries over tickets: filtering and ordering. */
 import type { TicketSummary } from "./ticket.ts";
+import { parentOf } from "./planning.ts";
 import { idNumber } from "./ids.ts";
 import { PRIORITIES, type Priority, priorityRank, type Status } from "./transitions.ts";
 
@@ -9,6 +10,8 @@ export interface TicketFilter {
   agent?: string;
   label?: string;
   priority?: Priority;
+  /** Only children of this epic. */
+  parent?: string;
   /** Include done tickets (implied by `status: "done"`). */
   all?: boolean;
 }
@@ -22,7 +25,8 @@ export function filterTickets<T extends TicketSummary>(
     (f.status !== undefined ? t.status === f.status : (f.all || t.status !== "done")) &&
     (f.agent === undefined || t.claimed_by === f.agent) &&
     (f.label === undefined || t.labels.includes(f.label)) &&
-    (f.priority === undefined || t.priority === f.priority)
+    (f.priority === undefined || t.priority === f.priority) &&
+    (f.parent === undefined || parentOf(t) === f.parent)
   );
 }
 

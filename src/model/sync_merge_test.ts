@@ -252,6 +252,31 @@ Deno.test("mergeStores() scalars merge per field; both changed: theirs, ours in 
   assertEquals(fields, [["title", tp("T-0001")], ["size", tp("T-0001")]]);
 });
 
+Deno.test("mergeStores() parent, needs and submitted_by merge per field as registers", () => {
+  type E = Array<[string, FrontValue]>;
+  // [base, ours, theirs, merged]: one side's change is taken; both changed: theirs.
+  const cases: Array<[E, E, E, E]> = [
+    [[], [["parent", "T-0009"]], [], [["parent", "T-0009"]]],
+    [[["parent", "T-0009"]], [["parent", "T-0009"]], [], []],
+    [[["parent", "T-0008"]], [["parent", "T-0009"]], [["parent", "T-0007"]], [[
+      "parent",
+      "T-0007",
+    ]]],
+    [[], [["needs", ["frontend", "review"]]], [["submitted_by", "ann"]], [
+      ["needs", ["frontend", "review"]],
+      ["submitted_by", "ann"],
+    ]],
+  ];
+  for (const [be, oe, te, want] of cases) {
+    const r = merge(
+      tree(ticket("T-0001", { extra: be })),
+      tree(ticket("T-0001", { extra: oe })),
+      tree(ticket("T-0001", { extra: te })),
+    );
+    assertEquals(readTicket(r, "T-0001").extra, want);
+  }
+});
+
 Deno.test("mergeStores() labels, files and depends_on merge as 3-way sets", () => {
   const b = tree(
     ticket("T-0001", { labels: ["a", "b"], files: ["x.ts"], depends_on: ["T-0002", "T-0003"] }),

@@ -11,6 +11,7 @@ import { postEntry } from "./board.ts";
 import { readReservations, releaseWhere } from "./reservations.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import { blockedTickets, readyTickets } from "../model/ready.ts";
+import { hasNeeds, missingNeeds, parentOf } from "../model/planning.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { openDependencies } from "./dependencies.ts";
 import type { LogEntry, Ticket, TicketSummary } from "../model/ticket.ts";
@@ -191,10 +192,14 @@ export async function claimTicket(
 export interface NothingReady {
   /** The `--label` asked for, or null. */
   label: string | null;
+  /** The `--parent` (epic) asked for, or null. */
+  parent?: string | null;
   /** Backlog tickets (with that label). */
   backlog: number;
   /** Backlog tickets waiting on dependencies that are not done. */
   blocked: Array<{ id: string; waiting_on: Array<{ id: string; status: string }> }>;
+  /** Ready tickets needing capabilities the agent has not registered (`register --capabilities`). */
+  needs?: Array<{ id: string; missing: string[] }>;
   /** Ready tickets whose files overlap another agent's exclusive reservation. */
   reserved: Array<{ id: string; by: Array<{ agent: string; ticket: string; path: string }> }>;
 }
@@ -220,6 +225,13 @@ export function nothingReadyError(why: NothingReady): TrackError {
       }`,
     );
   }
+  if ((why.needs ?? []).length > 0) {
+    parts.push(
+      `needs capabilities you lack: ${
+        some(why.needs!, (n) => `${n.id} needs ${n.missing.join(", ")}`)
+      }`,
+    );
+  }
   if (why.reserved.length > 0) {
     parts.push(
       `files reserved by another agent: ${
@@ -232,14 +244,16 @@ export function nothingReadyError(why: NothingReady): TrackError {
   }
   const hint = why.reserved.length > 0
     ? 'track files --list (who holds what; ask on the board: track board -m "...")'
+    : (why.needs ?? []).length > 0
+    ? "track register --capabilities a,b (or ask on the board for an agent that has them)"
     : why.blocked.length > 0
     ? "track blocked (shows what waits on what)"
     : "track list (what is claimed, in progress or in review)";
   return new TrackError(
     "notFound",
-    `Nothing is ready to claim${why.label === null ? "" : ` with label "${why.label}"`}: ${
-      parts.join("; ")
-    }`,
+    `Nothing is ready to claim${why.label === null ? "" : ` with label "${why.label}"`}${
+      why.parent ? ` under ${why.parent}` : ""
+    }: ${parts.join("; ")}`,
     { hint, detail: { ...why } },
   );
 }
@@ -252,28 +266,38 @@ export function nothingReadyError(why: NothingReady): TrackError {
 export async function claimNext(
   store: Store,
   agent: string,
-  options: { label?: string; now: Date },
+  options: { label?: string; parent?: string; now: Date },
 ): Promise<ClaimResult> {
   const r = await store.mutate("next", (tx): ClaimResult | NothingReady => {
+    const capabilities = tx.readAgent(agent)?.capabilities ?? [];
     const reservations = readReservations(tx.store).filter((r) =>
       r.agent !== agent && r.mode === "exclusive"
     );
     const all = tx.readAllTickets().tickets;
-    const wanted = (t: Ticket) => options.label === undefined || t.labels.includes(options.label);
+    const wanted = (t: Ticket) =>
+      (options.label === undefined || t.labels.includes(options.label)) &&
+      (options.parent === undefined || parentOf(t) === options.parent);
     const holders = (t: Ticket) =>
       reservations.filter((r) => t.files.some((f) => patternsOverlap(r.path, f)));
     // Dependencies are looked up among all tickets, then the label filters.
-    const ready = readyTickets(all).filter(wanted);
+    const candidates = readyTickets(all).filter(wanted);
+    // Routing: only tickets whose needs the agent has registered.
+    const ready = candidates.filter((t) => hasNeeds(t, capabilities));
     const pick = ready.find((t) => holders(t).length === 0);
     if (pick) return claimLocked(tx, pick, agent, { force: false, now: options.now });
     // Nothing ready: the command fails (exit 4), and a failed command writes nothing, not
     // even a heartbeat (which would register a mistyped --agent).
     return {
       label: options.label ?? null,
+      parent: options.parent ?? null,
       backlog: all.filter((t) => t.status === "backlog" && wanted(t)).length,
       blocked: blockedTickets(all).filter((b) => wanted(b.ticket)).map((b) => ({
         id: b.ticket.id,
         waiting_on: b.waitingOn,
+      })),
+      needs: candidates.filter((t) => !hasNeeds(t, capabilities)).map((t) => ({
+        id: t.id,
+        missing: missingNeeds(t, capabilities),
       })),
       reserved: ready.map((t) => ({
         id: t.id,

@@ -9,6 +9,9 @@ import { newTicketBody, type Ticket } from "../model/ticket.ts";
 import { VERIFY_KEY } from "../model/verify.ts";
 import { checkVerifyCommands } from "./verify.ts";
 import { withBudget } from "./cost.ts";
+import { checkParent } from "./epics.ts";
+import { NEEDS_KEY, PARENT_KEY } from "../model/planning.ts";
+import type { FrontValue } from "../model/front_matter.ts";
 import type { Priority } from "../model/transitions.ts";
 
 /** What a new ticket starts with. */
@@ -24,6 +27,10 @@ export interface CreateInput {
   verify?: string[];
   /** Budget as typed (`200k`, `$5`), or undefined for none. */
   budget?: string;
+  /** The epic this ticket belongs to (`--parent`). */
+  parent?: string;
+  /** Capabilities an agent needs to be offered it (`--needs`). */
+  needs?: string[];
   /** Who created it (shown as created_by and on the board). */
   by: string;
   /** The agent running the command, if any: creating counts as its heartbeat. */
@@ -38,11 +45,17 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
   const acceptance = trimBlankLines(input.acceptance ?? "");
   checkSection(acceptance, "acceptance criteria");
   const verify = [...new Set(checkVerifyCommands(input.verify ?? []))];
+  const needs = [...new Set(checkLabels(input.needs ?? []))].sort();
   return await store.mutate("create", (tx) => {
     const id = tx.store.nextTicketId();
     const deps = [...new Set(input.dependsOn)];
     checkDependenciesExist(tx.store, deps, id);
     checkNoCycle(tx.store, id, deps);
+    if (input.parent !== undefined) checkParent(tx, id, input.parent);
+    const extra: Array<[string, FrontValue]> = [];
+    if (needs.length > 0) extra.push([NEEDS_KEY, needs]);
+    if (input.parent !== undefined) extra.push([PARENT_KEY, input.parent]);
+    if (verify.length > 0) extra.push([VERIFY_KEY, verify]);
     const at = isoSeconds(now);
     const ticket: Ticket = withBudget({
       id,
@@ -59,7 +72,7 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
       depends_on: deps,
       updated: at,
       claim_epoch: 0,
-      extra: verify.length === 0 ? [] : [[VERIFY_KEY, verify]],
+      extra,
       body: newTicketBody(input.description, acceptance),
     }, input.budget);
     tx.writeTicket(ticket);

@@ -16,6 +16,9 @@ import {
 } from "../model/text.ts";
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { withBudget } from "./cost.ts";
+import { assertChildrenDone, checkParent } from "./epics.ts";
+import { NEEDS_KEY, PARENT_KEY, parentOf, SUBMITTED_KEY } from "../model/planning.ts";
+import { withExtra } from "../model/verify.ts";
 import { assertMayFinish, checkVerifyCommands, withVerifyChanges } from "./verify.ts";
 import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
 import { canTransition, type Priority, type Status, TRANSITIONS } from "../model/transitions.ts";
@@ -41,6 +44,10 @@ export interface UpdateInput {
   removeVerify?: string[];
   /** New budget (`200k` tokens, `$5`; `none` removes it): `track cost`, docs/agents.md. */
   budget?: string;
+  /** New parent (epic); null removes it (`--parent none`). */
+  parent?: string | null;
+  /** New capabilities needed (replaces them); empty removes them (`--needs none`). */
+  needs?: string[];
   /** Acting agent, or null for a person at the terminal or dashboard. */
   agent: string | null;
   force: boolean;
@@ -96,6 +103,7 @@ export async function updateTicket(
   if (acceptance !== undefined) checkSection(acceptance, "acceptance criteria");
   const addVerify = checkVerifyCommands(input.addVerify ?? []);
   const removeVerify = input.removeVerify ?? [];
+  const needs = input.needs === undefined ? undefined : checkLabels(input.needs);
   return await store.mutate(`update ${id}`, async (tx) => {
     let t = tx.readTicket(id);
     // What is on disk now; a claim below writes the ticket itself and moves this forward.
@@ -110,6 +118,9 @@ export async function updateTicket(
     const addDeps = (input.addDeps ?? []).filter((d) => !t.depends_on.includes(d));
     checkDependenciesExist(tx.store, addDeps, t.id);
     checkNoCycle(tx.store, t.id, addDeps);
+    if (typeof input.parent === "string" && input.parent !== parentOf(t)) {
+      checkParent(tx, t.id, input.parent);
+    }
     const to = input.status;
     if (to !== undefined && to !== t.status) {
       // The same rule for everyone, a person included: another agent's work needs --force.
@@ -126,6 +137,8 @@ export async function updateTicket(
         verifyApplied = true;
         t = await assertMayFinish(tx.store, t, to, { force: input.force, actor: agent, now });
       }
+      // An epic is done when its children are (--force closes it anyway).
+      if (to === "done" && !input.force) assertChildrenDone(tx, t);
       if (to === "claimed") {
         if (agent === null) {
           throw usageError(
@@ -143,6 +156,8 @@ export async function updateTicket(
         const taken = heldByOther(t, agent) ??
           (to === "backlog" && from !== "done" && holder !== agent ? holder : null);
         t = { ...t, status: to };
+        // Who submitted it for review: `next` never offers it back to them for review.
+        if (to === "review") t = withExtra(t, SUBMITTED_KEY, agent ?? "human");
         if (to === "backlog") {
           t.claimed_by = null;
           t.claimed_at = null;
@@ -175,6 +190,8 @@ export async function updateTicket(
     }
     if (!verifyApplied) t = withVerifyChanges(t, addVerify, removeVerify);
     t = withBudget(t, input.budget);
+    if (input.parent !== undefined) t = withExtra(t, PARENT_KEY, input.parent);
+    if (needs !== undefined) t = withExtra(t, NEEDS_KEY, needs);
     if (input.priority !== undefined) t = { ...t, priority: input.priority };
     if (input.title !== undefined) t = { ...t, title: input.title };
     if (addLabels.length > 0 || (input.removeLabels ?? []).length > 0) {
