@@ -329,4 +329,45 @@ export const MUTANTS: Mutant[] = [
     replace: "const tp = theirs.has(path) ? path : null; // mutant",
     suite: "src/model/sync_merge_test.ts",
   },
+  {
+    name: "write-in-place",
+    breaks:
+      "a command's files are rewritten in place instead of renamed into place (torn on a kill)",
+    file: "src/store/journal.ts",
+    find: `    file = Deno.openSync(tmp, { write: true, createNew: true, mode: c.mode ?? 0o644 });
+  } catch (e) {
+    throw ioError("create a temp file for", display, e);
+  }
+  try {
+    let off = 0;
+    while (off < data.length) off += file.writeSync(data.subarray(off));
+    file.syncSync();
+    file.close();
+    Deno.renameSync(tmp, path);`,
+    replace:
+      `    file = Deno.openSync(path, { write: true, create: true, truncate: true }); // mutant
+  } catch (e) {
+    throw ioError("create a temp file for", display, e);
+  }
+  try {
+    let off = 0;
+    while (off < data.length) off += file.writeSync(data.subarray(off, off + 64));
+    file.syncSync();
+    file.close();`,
+    suite: "tests/suites/crash_test.ts",
+  },
+  {
+    name: "board-post-no-fsync",
+    breaks: "a board post is renamed into place without fsync (lost on power failure)",
+    file: "src/store/journal.ts",
+    find: `    while (off < data.length) off += file.writeSync(data.subarray(off));
+    file.syncSync();
+    file.close();
+    Deno.renameSync(tmp, path);`,
+    replace: `    while (off < data.length) off += file.writeSync(data.subarray(off));
+    if (!path.includes("/board/")) file.syncSync(); // mutant
+    file.close();
+    Deno.renameSync(tmp, path);`,
+    suite: "tests/suites/faults_test.ts",
+  },
 ];

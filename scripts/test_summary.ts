@@ -1,6 +1,7 @@
 /**
  * The gate behind `deno task ok` (with `--gate`), `deno task test` and `.ci/run`. With `--gate`
- * it first runs `deno fmt --check`, `deno lint` and `deno check main.ts`, each failing step
+ * it first runs `deno fmt --check`, `deno lint`, `deno check main.ts` and the layer check
+ * (scripts/check_layers.ts), each failing step
  * counting as one failure; then the tests (remaining arguments go to `deno test`), counted per
  * test from the JUnit report of the real run (scripts/junit_count.ts; CI does not read Deno's own
  * summary line). It prints the skipped tests and `N skipped`, and as its very last line
@@ -28,7 +29,8 @@ const gate = Deno.args[0] === "--gate";
 const testArgs = gate ? Deno.args.slice(1) : Deno.args;
 let failed = 0;
 if (gate) {
-  for (const step of [["fmt", "--check"], ["lint"], ["check", "main.ts"]]) {
+  const layers = ["run", "-A", new URL("./check_layers.ts", import.meta.url).pathname];
+  for (const step of [["fmt", "--check"], ["lint"], ["check", "main.ts"], layers]) {
     if (!(await run(step))) {
       say(`gate: deno ${step.join(" ")} failed`);
       failed++;
