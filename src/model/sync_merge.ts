@@ -12,8 +12,12 @@
  * pending decisions (design sync.md §7.1) are built on top of {@linkcode mergeStores}.
  */
 import { merge3Lines } from "./diff3.ts";
-import { formatFrontMatter, type FrontValue } from "./front_matter.ts";
+import type { FrontValue } from "./front_matter.ts";
 import { formatId, idNumber } from "./ids.ts";
+import { isoSeconds } from "./time.ts";
+import { boardEntryText } from "./board_entry.ts";
+
+export { boardEntryText };
 import {
   descriptionOf,
   formatLogEntry,
@@ -226,34 +230,6 @@ function contentKey(text: string): string {
 /** A Work Log block without its timestamp: the merge's own lines compare this way. */
 function untimed(block: string): string {
   return block.replace(/^- \S+ /, "- ");
-}
-
-function isoSeconds(d: Date): string {
-  return d.toISOString().slice(0, 19) + "Z";
-}
-
-/**
- * The file text of a board entry: the same bytes as `serializeEntry` of src/operations/board.ts
- * (which this pure module cannot import: board.ts does I/O; sync_merge_test.ts checks both
- * agree).
- */
-export function boardEntryText(
-  e: {
-    at: string;
-    agent: string;
-    ticket: string | null;
-    tag: string;
-    kind: string;
-    message: string;
-  },
-): string {
-  return formatFrontMatter([
-    ["at", e.at],
-    ["agent", e.agent],
-    ["ticket", e.ticket],
-    ["tag", e.tag],
-    ["kind", e.kind],
-  ]) + e.message + "\n";
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -8,12 +8,13 @@ import { badDataError, ioError, notFoundError, TrackError, usageError } from "..
 import type { Store, Tx } from "../store/store.ts";
 import { linkError } from "../store/no_follow.ts";
 import { cachedTail, dirMtime, recordPosts } from "../store/board_tail_cache.ts";
-import { formatFrontMatter, FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
+import { FrontMatterError, parseFrontMatter } from "../model/front_matter.ts";
 import { isoSeconds } from "../model/time.ts";
 import { checkAgentName, HUMAN } from "../model/agent.ts";
 import { readAgent, touchAgent } from "../store/agent_records.ts";
 import { addToInbox, readInbox } from "../store/inbox_records.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
+import { boardEntryText } from "../model/board_entry.ts";
 import { readReservations } from "./reservations.ts";
 
 /** `post` is written by someone; `event` by track itself (created, claimed, status, reclaim). */
@@ -74,20 +75,7 @@ let sequence = 0;
 export function serializeEntry(
   e: Omit<BoardEntry, "id" | "to" | "reply_to" | "ack"> & Partial<BoardEntry>,
 ): string {
-  // The addressing keys are written only when used, so an undirected post has the same bytes
-  // as in agent-track 0.1 (and as sync_merge.ts's boardEntryText).
-  const extra: Array<[string, string[] | string | boolean]> = [];
-  if (e.to && e.to.length > 0) extra.push(["to", e.to]);
-  if (e.reply_to) extra.push(["reply_to", e.reply_to]);
-  if (e.ack) extra.push(["ack", true]);
-  return formatFrontMatter([
-    ["at", e.at],
-    ["agent", e.agent],
-    ["ticket", e.ticket],
-    ["tag", e.tag],
-    ["kind", e.kind],
-    ...extra,
-  ]) + e.message + "\n";
+  return boardEntryText(e);
 }
 
 /** Path of the file holding board entry `id` (`<day>/<stem>`); null when `id` is not one. */
