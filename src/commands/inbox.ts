@@ -2,7 +2,7 @@
 import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { HUMAN } from "../model/agent.ts";
-import { listInbox, markRead } from "../operations/inbox.ts";
+import { inboxMessagesJson, listInbox, markRead } from "../operations/inbox.ts";
 import { formatEntry } from "./board.ts";
 
 export default defineCommand({
@@ -34,12 +34,7 @@ export default defineCommand({
       printJson(ctx, {
         agent,
         unread,
-        messages: items.map((i) => ({
-          ...i.entry,
-          read: i.read || marked.includes(i.entry.id),
-          acked: i.acked,
-          delivered: i.delivered,
-        })),
+        messages: inboxMessagesJson(items, marked),
         marked_read: marked,
       });
       return;

@@ -7,7 +7,7 @@
 import { projectRoot } from "../store/discovery.ts";
 import { claimNext, claimTicket } from "../operations/claims.ts";
 import { postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
-import { ackMessage, listInbox, markRead } from "../operations/inbox.ts";
+import { ackMessage, inboxMessagesJson, listInbox, markRead } from "../operations/inbox.ts";
 import { TrackError, usageError } from "../model/errors.ts";
 import { JSON_SCHEMA, ticketDetailJson, ticketJson } from "../model/json.ts";
 import { checkText } from "../model/text.ts";
@@ -307,12 +307,7 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       return ok({
         agent,
         unread,
-        messages: items.map((i) => ({
-          ...i.entry,
-          read: i.read || marked.includes(i.entry.id),
-          acked: i.acked,
-          delivered: i.delivered,
-        })),
+        messages: inboxMessagesJson(items, marked),
         acked,
         marked_read: marked,
       });

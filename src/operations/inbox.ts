@@ -64,6 +64,22 @@ export function listInbox(
 }
 
 /**
+ * The `messages` of `inbox --json` (and MCP's inbox tool, docs/json.md): each entry with what
+ * the agent has done with it, `read` counting the ids just `marked` read.
+ */
+export function inboxMessagesJson(
+  items: readonly InboxItem[],
+  marked: readonly string[],
+): Array<BoardEntry & { read: boolean; acked: boolean; delivered: boolean }> {
+  return items.map((i) => ({
+    ...i.entry,
+    read: i.read || marked.includes(i.entry.id),
+    acked: i.acked,
+    delivered: i.delivered,
+  }));
+}
+
+/**
  * Marks `items` read for `agent` (a mutation), except those asking for an acknowledgement: they
  * stay unread until `track ack`. Returns the ids marked.
  */
