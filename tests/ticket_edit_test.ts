@@ -169,3 +169,18 @@ Deno.test("archive: out of every listing, still shown, id never reused, refused 
   assertEquals((await s.track(["archive", "1", "--restore"])).code, 3);
   assertEquals((await s.track(["archive", "99"])).code, 4);
 });
+
+Deno.test("archive refuses when the archive already holds that ticket (both files exist): nothing changes", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "kept", "--agent", "a"]);
+  await s.json(["archive", "1"]);
+  // The same id active again beside its archived copy (a hand copy, or a merge of two clones).
+  Deno.copyFileSync(`${s.dir}/archive/T-0001.md`, `${s.dir}/tickets/T-0001.md`);
+  await s.json(["update", "1", "--title", "active copy"]);
+  const before = snapshot(s.dir);
+  const r = await s.track(["archive", "1", "--json"]);
+  assertEquals(r.code, 3);
+  assertStringIncludes(r.stderr, "archive/T-0001.md");
+  assertEquals(snapshot(s.dir), before);
+  assertStringIncludes(Deno.readTextFileSync(`${s.dir}/archive/T-0001.md`), "title: kept");
+});

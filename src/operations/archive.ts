@@ -45,6 +45,18 @@ export async function archiveTicket(
         { ticket: t.id, status: t.status, holder: t.claimed_by },
       );
     }
+    // Never over an archived copy of the same id (a hand copy, a merge of two clones): that
+    // copy would be lost. The same refusal as --restore's when both files exist.
+    if (tx.store.tryReadArchivedFile(t.id) !== null) {
+      throw conflictError(
+        `Cannot archive "${t.id}": both ${tx.store.display(tx.store.ticketPath(t.id))} and ` +
+          `${
+            tx.store.display(tx.store.archivePath(t.id))
+          } exist; archiving would replace the archived copy`,
+        `track show ${t.id} (the active copy; compare it with the archived file and keep one)`,
+        { ticket: t.id, archived: tx.store.display(tx.store.archivePath(t.id)) },
+      );
+    }
     const dependents = tx.readAllTickets().tickets.filter((o) => o.depends_on.includes(t.id))
       .map((o) => o.id);
     if (dependents.length > 0) {
