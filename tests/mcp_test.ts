@@ -162,6 +162,26 @@ Deno.test("MCP tools act through the same domain functions as the CLI", async ()
   assertEquals(list.tickets.map((t: { id: string }) => t.id), ["T-0001"]);
 });
 
+Deno.test("MCP search (tickets query) and epics (parent on ready, next, tickets)", async () => {
+  await using s = await tempStore();
+  await s.track(["create", "--title", "Epic"]);
+  await s.track(["create", "--title", "Lexer", "--parent", "1", "-b", "tokenize the input"]);
+  await s.track(["create", "--title", "Tokenizer docs"]);
+  await using c = new McpClient(s.root, { TRACK_AGENT: "alpha" });
+  await c.initialize();
+  const found = JSON.parse((await c.call("tickets", { query: "tokeni" })).text);
+  assertEquals(found.results.map((h: { id: string; field: string }) => [h.id, h.field]), [
+    ["T-0003", "title"],
+    ["T-0002", "body"],
+  ]);
+  const ready = JSON.parse((await c.call("ready", { parent: "T-0001" })).text);
+  assertEquals(ready.tickets.map((t: { id: string }) => t.id), ["T-0002"]);
+  const kids = JSON.parse((await c.call("tickets", { parent: "1" })).text);
+  assertEquals(kids.tickets.map((t: { id: string }) => t.id), ["T-0002"]);
+  const next = JSON.parse((await c.call("next", { parent: "T-0001" })).text);
+  assertEquals(next.ticket.id, "T-0002");
+});
+
 Deno.test("a refused MCP call is a tool error with the CLI's message", async () => {
   await using s = await tempStore();
   await s.track(["create", "--title", "Lexer"]);

@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry("show", () => import("../commands/show.ts")),
   entry("ready", () => import("../commands/ready.ts")),
   entry("blocked", () => import("../commands/blocked.ts")),
+  entry("search", () => import("../commands/search.ts")),
   entry("next", () => import("../commands/next.ts")),
   entry("claim", () => import("../commands/claim.ts")),
   entry("update", () => import("../commands/update.ts")),

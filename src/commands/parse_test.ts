@@ -109,6 +109,18 @@ const TABLES: Record<string, Row[]> = {
     [[], {}],
     [["x"], { "usage": 'Unexpected argument "x" for "track blocked"' }],
   ],
+  "search": [
+    [["token", "refresh", "--in", "title,log", "-s", "review"], {
+      "query": "token refresh",
+      "fields": ["title", "log"],
+      "status": "review",
+      "limit": 50,
+    }],
+    [["x"], { "query": "x", "fields": ["title", "body", "log", "board"], "limit": 50 }],
+    [[], { "usage": '"track search" needs words to look for' }],
+    [["x", "--in", "tags"], { "usage": 'Unknown field "tags" for --in' }],
+    [["x", "--limit", "-1"], { "usage": 'Invalid --limit "-1"' }],
+  ],
   "next": [
     [["--agent", "a"], { "agent": "a" }],
     [["--label", "ui"], { "label": "ui" }],

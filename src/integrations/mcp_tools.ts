@@ -4,6 +4,9 @@
  * text is the CLI's message and hint. No protocol code here, so the definitions can be measured
  * cheaply.
  */
+import { parentOf } from "../model/planning.ts";
+import { SEARCH_FIELDS } from "../model/search.ts";
+import { searchStore } from "../operations/search.ts";
 import { projectRoot } from "../store/discovery.ts";
 import { claimNext, claimTicket } from "../operations/claims.ts";
 import { postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
@@ -41,12 +44,12 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     name: "ready",
     description: "Backlog tickets whose deps are done, best first",
-    inputSchema: { type: "object", properties: { label: S } },
+    inputSchema: { type: "object", properties: { label: S, parent: ID } },
   },
   {
     name: "next",
     description: "Claim the best ready ticket atomically",
-    inputSchema: { type: "object", properties: { agent: AGENT, label: S } },
+    inputSchema: { type: "object", properties: { agent: AGENT, label: S, parent: ID } },
   },
   {
     name: "claim",
@@ -79,11 +82,13 @@ export const TOOLS: readonly ToolDefinition[] = [
   },
   {
     name: "tickets",
-    description: "Show one ticket (id) or list tickets (filters)",
+    description: "Show one ticket (id), list tickets (filters), or search (query)",
     inputSchema: {
       type: "object",
       properties: {
         id: ID,
+        query: { type: "string", description: "words or id; ranked matches in tickets and board" },
+        parent: ID,
         status: { type: "string", enum: [...STATUSES] },
         agent: S,
         label: S,
@@ -213,15 +218,23 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
   switch (name) {
     case "ready": {
       const label = optStr(args, "label");
+      const parent = optStr(args, "parent");
+      const epic = parent === undefined ? undefined : parseId(parent);
       const list = readyTickets(store.readAllTickets().tickets).filter((t) =>
-        label === undefined || t.labels.includes(label)
+        (label === undefined || t.labels.includes(label)) &&
+        (epic === undefined || parentOf(t) === epic)
       );
       return ok({ tickets: list.map(ticketJson) });
     }
     case "next": {
       const agent = agentOf(args, ctx, name);
       const label = optStr(args, "label");
-      const r = await claimNext(store, agent, { label, now });
+      const parent = optStr(args, "parent");
+      const r = await claimNext(store, agent, {
+        label,
+        parent: parent === undefined ? undefined : parseId(parent),
+        now,
+      });
       return ok({ ticket: ticketJson(r.ticket), already: r.already, handoff: r.handoff });
     }
     case "claim": {
@@ -267,10 +280,23 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       const id = optStr(args, "id");
       if (id !== undefined) return ok({ ticket: ticketDetailJson(store.readTicket(parseId(id))) });
       const status = optStr(args, "status");
+      const query = optStr(args, "query");
+      if (query !== undefined) {
+        const r = searchStore(store, {
+          query,
+          fields: new Set(SEARCH_FIELDS),
+          status: status === undefined ? undefined : parseStatus(status),
+          label: optStr(args, "label"),
+          limit: 20,
+        });
+        return ok({ query, results: r.hits, total: r.total });
+      }
+      const parent = optStr(args, "parent");
       const list = sortTickets(filterTickets(store.readAllTickets().tickets, {
         status: status === undefined ? undefined : parseStatus(status),
         agent: optStr(args, "agent"),
         label: optStr(args, "label"),
+        parent: parent === undefined ? undefined : parseId(parent),
         all: args.all === true,
       }));
       return ok({ tickets: list.map(ticketJson) });
