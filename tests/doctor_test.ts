@@ -213,3 +213,19 @@ Deno.test("doctor: server.json of a killed server that is a zombie is a dead ser
     await parent.status;
   }
 });
+
+Deno.test("doctor: a directory where the journal should be is a problem to move away, never 'doctor --fix discards it'", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  Deno.mkdirSync(`${s.dir}/journal`);
+  const r = await s.track(["doctor", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  const found = parse(r.stdout).findings.filter((f) => f.file === ".track/journal");
+  assertEquals(found.length, 1, JSON.stringify(found));
+  assertEquals(found[0].kind, "unparseable");
+  assert(!/doctor --fix/.test(found[0].message + found[0].advice), JSON.stringify(found[0]));
+  // What doctor says is what --fix does: it refuses the same way (exit 6), the directory stays.
+  const fix = await s.track(["doctor", "--fix"]);
+  assertEquals(fix.code, 6);
+  assert(Deno.statSync(`${s.dir}/journal`).isDirectory);
+});

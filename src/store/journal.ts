@@ -345,6 +345,17 @@ export interface Recovery {
   files: string[];
 }
 
+/** Something other than a regular file at the journal's name: not track's, never removed. */
+function notRegular(display: string, info: Deno.FileInfo): TrackError {
+  return badDataError(
+    display,
+    info.isSymlink
+      ? "is a symbolic link; track's journal is always a regular file"
+      : "is not a regular file; track's journal is always one",
+    { hint: "move it out of .track/ (it is not data track wrote), then run: track doctor" },
+  );
+}
+
 /**
  * Rolls a leftover journal forward (or discards a torn one); null when there is none. Only
  * under the lock, before anything is read. Exit 7 when it cannot be completed (it stays for
@@ -360,15 +371,7 @@ export function recoverJournal(store: JournalStore): Recovery | null {
     if (e instanceof Deno.errors.NotFound) return null;
     throw ioError("read", display, e);
   }
-  if (!info.isFile) {
-    throw badDataError(
-      display,
-      info.isSymlink
-        ? "is a symbolic link; track's journal is always a regular file"
-        : "is not a regular file; track's journal is always one",
-      { hint: "move it out of .track/ (it is not data track wrote), then run: track doctor" },
-    );
-  }
+  if (!info.isFile) throw notRegular(display, info);
   let bytes: Uint8Array;
   try {
     bytes = Deno.readFileSync(path);
@@ -399,20 +402,23 @@ export function recoverJournal(store: JournalStore): Recovery | null {
 
 /**
  * Reads the journal without changing anything (for `doctor`): null when there is none.
- * `complete` says whether it would be rolled forward (true) or discarded as torn (false).
+ * `complete` says whether it would be rolled forward (true) or discarded as torn (false); exit
+ * 6 for what recovery refuses too (not a regular file, names files track never writes).
  */
 export function inspectJournal(
   store: JournalStore,
 ): { complete: boolean; command: string | null; files: string[] } | null {
+  const display = store.display(journalPath(store));
   let bytes: Uint8Array;
   try {
-    if (!Deno.lstatSync(journalPath(store)).isFile) {
-      return { complete: false, command: null, files: [] };
-    }
+    const info = Deno.lstatSync(journalPath(store));
+    // Exit 6 as recoverJournal says it (the next writer refuses it): never "torn, discarded".
+    if (!info.isFile) throw notRegular(display, info);
     bytes = Deno.readFileSync(journalPath(store));
   } catch (e) {
+    if (e instanceof TrackError) throw e;
     if (e instanceof Deno.errors.NotFound) return null;
-    throw ioError("read", store.display(journalPath(store)), e);
+    throw ioError("read", display, e);
   }
   const decoded = decodeJournal(store, bytes);
   if (decoded === null) return { complete: false, command: null, files: [] };
