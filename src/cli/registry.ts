@@ -27,6 +27,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry("ready", () => import("../commands/ready.ts")),
   entry("blocked", () => import("../commands/blocked.ts")),
   entry("search", () => import("../commands/search.ts")),
+  entry("graph", () => import("../commands/graph.ts")),
   entry("next", () => import("../commands/next.ts")),
   entry("claim", () => import("../commands/claim.ts")),
   entry("update", () => import("../commands/update.ts")),

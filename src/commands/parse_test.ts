@@ -121,6 +121,19 @@ const TABLES: Record<string, Row[]> = {
     [["x", "--in", "tags"], { "usage": 'Unknown field "tags" for --in' }],
     [["x", "--limit", "-1"], { "usage": 'Invalid --limit "-1"' }],
   ],
+  "graph": [
+    [[], { "all": false, "format": "text" }],
+    [["--parent", "t-3", "--all", "--format", "dot"], {
+      "parent": "T-0003",
+      "all": true,
+      "format": "dot",
+    }],
+    [["-f", "mermaid"], { "all": false, "format": "mermaid" }],
+    [["--format", "svg"], {
+      "usage": 'Invalid value "svg" for "--format": expected one of text, dot, mermaid, json',
+    }],
+    [["x"], { "usage": 'Unexpected argument "x" for "track graph"' }],
+  ],
   "next": [
     [["--agent", "a"], { "agent": "a" }],
     [["--label", "ui"], { "label": "ui" }],
