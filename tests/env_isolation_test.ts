@@ -28,13 +28,15 @@ function testSources(): string[] {
 }
 
 /**
- * Suites being reworked on other branches (issue 17): they still spawn with the parent's
- * environment, which tests/helpers.ts scrubs of TRACK_*, GIT_* and CLAUDE_* on import.
+ * Files still starting processes with the parent's environment (which tests/helpers.ts scrubs
+ * of TRACK_*, GIT_* and CLAUDE_* on import), with the reason.
  */
-const PENDING = new Set([
-  "tests/suites/crash_test.ts",
-  "tests/suites/faults_test.ts",
-]);
+const EXEMPT: Record<string, string> = {
+  // Under testCommand, `stale --reclaim` with fsync #3 failed ends in the after-state, but the
+  // suite's normal() compares the board entry id recorded in inbox/B.json, which differs from
+  // the clean run's: reported as "neither before nor after". Left to the suite's owner.
+  "tests/suites/faults_test.ts": "strace runs: see the comment above",
+};
 
 /** How a test would start a process with the parent's environment (split: this file says it). */
 const RAW_SPAWN = "new Deno." + "Command(";
@@ -57,7 +59,7 @@ function mainCalls(source: string): string[] {
 
 Deno.test("every process a test starts goes through testCommand (a clean environment)", () => {
   const offenders = testSources()
-    .filter((p) => p !== "tests/helpers.ts" && !PENDING.has(p))
+    .filter((p) => p !== "tests/helpers.ts" && !(p in EXEMPT))
     .filter((p) => Deno.readTextFileSync(`${ROOT}${p}`).includes(RAW_SPAWN));
   assertEquals(offenders, [], "use testCommand() from tests/helpers.ts");
 });
@@ -65,7 +67,7 @@ Deno.test("every process a test starts goes through testCommand (a clean environ
 Deno.test("every in-process main() call in a test passes an explicit env", () => {
   const offenders: string[] = [];
   for (const p of testSources()) {
-    if (!p.endsWith("_test.ts") || PENDING.has(p)) continue; // Workers run in clean children.
+    if (!p.endsWith("_test.ts")) continue; // Workers run in clean children.
     const source = Deno.readTextFileSync(`${ROOT}${p}`);
     if (!/import \{[^}]*\bmain\b[^}]*\} from "[./]*(src\/cli\/)?main\.ts"/.test(source)) continue;
     for (const call of mainCalls(source).filter((c) => c.trim() !== "")) { // "main()" in names

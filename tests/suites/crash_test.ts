@@ -16,7 +16,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../assert.ts";
-import { MAIN, snapshot, tempStore } from "../helpers.ts";
+import { MAIN, mainEnv, snapshot, tempStore, testCommand } from "../helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import { MemoryIo } from "../../src/cli/io.ts";
 import { Store } from "../../src/store/store.ts";
@@ -131,7 +131,7 @@ function sameStates(a: Map<string, State>, b: Map<string, State>): boolean {
 
 async function cli(root: string, args: string[]): Promise<Deno.ChildProcess> {
   return await Promise.resolve(
-    new Deno.Command(Deno.execPath(), {
+    testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, ...args],
       cwd: root,
       env: { NO_COLOR: "1", TRACK_AGENT: "" },
@@ -150,7 +150,11 @@ Deno.test("suite crash: SIGKILL at random moments leaves every command all or no
   await using s = await tempStore();
   for (let i = 0; i < TICKETS; i++) {
     assertEquals(
-      await main(["create", "--title", `t${i}`], { io: new MemoryIo(), cwd: s.root }),
+      await main(["create", "--title", `t${i}`], {
+        io: new MemoryIo(),
+        cwd: s.root,
+        env: mainEnv(),
+      }),
       0,
     );
   }
@@ -188,7 +192,7 @@ Deno.test("suite crash: SIGKILL at random moments leaves every command all or no
       await killAfter(child, rand(cliMs + 1));
       if ((await child.status).signal === "SIGKILL") cliKilledLive++;
     } else {
-      child = new Deno.Command(Deno.execPath(), {
+      child = testCommand(Deno.execPath(), {
         args: ["run", "-A", "--quiet", WORKER, s.root, String(run), String(TICKETS)],
         env: { NO_COLOR: "1", TRACK_AGENT: "" },
         stdout: "piped",
@@ -235,11 +239,11 @@ Deno.test("suite crash: SIGKILL at random moments leaves every command all or no
   const seconds = (performance.now() - started) / 1000;
 
   const io = new MemoryIo();
-  const code = await main(["doctor", "--fix", "--json"], { io, cwd: s.root });
+  const code = await main(["doctor", "--fix", "--json"], { io, cwd: s.root, env: mainEnv() });
   const doctor = JSON.parse(io.stdout) as { findings: Array<{ kind: string; fixed: boolean }> };
   const removed = doctor.findings.filter((f) => f.kind === "temp-file" && f.fixed).length;
   const io2 = new MemoryIo();
-  const code2 = await main(["doctor", "--json"], { io: io2, cwd: s.root });
+  const code2 = await main(["doctor", "--json"], { io: io2, cwd: s.root, env: mainEnv() });
   report("crash", {
     kills: runs,
     via_cli: cliRuns,
