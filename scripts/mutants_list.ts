@@ -297,10 +297,10 @@ export const MUTANTS: Mutant[] = [
     breaks:
       "a failed fsync of a file a multi-file command commits is ignored (exit 0, data maybe lost)",
     file: "src/store/journal.ts",
-    find: `    file.syncSync();
+    find: `    file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
-    replace: `    try { file.syncSync(); } catch { /* mutant */ }
+    replace: `    try { file.syncDataSync(); } catch { /* mutant */ }
     file.close();
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",

@@ -1,6 +1,6 @@
 /**
  * Suite 5, I/O faults: strace fails one system call of a real `track` run at a time (every
- * fsync, write, openat, rename, link, unlink and mkdir that touches .track/, with EIO, ENOSPC
+ * fsync, fdatasync, write, openat, rename, link, unlink and mkdir that touches .track/, with EIO, ENOSPC
  * or EACCES), in every writing command that touches several files. Each time:
  * - exit 0 only when the failed call hit a documented best-effort file (the holder note in
  *   `.track/lock`, the derived caches in `.track/cache/`), or was a read made only for a message
@@ -52,6 +52,7 @@ function ensureStrace(): boolean {
 
 const SYSCALLS: Record<string, string[]> = {
   fsync: ["EIO", "ENOSPC"],
+  fdatasync: ["EIO", "ENOSPC"],
   write: ["ENOSPC", "EIO"],
   openat: ["EACCES", "ENOSPC", "EIO"],
   rename: ["EIO", "EACCES", "ENOSPC"],
@@ -327,7 +328,8 @@ async function injectAll(c: Case, errnoCount: number, t: Tally): Promise<void> {
   restore(s.dir, before);
   removeBackups(cwd);
   // The commit ends with the last fsync; later calls refresh derived caches, best effort.
-  const commitEnd = clean.log.findLastIndex((l) => l.startsWith("fsync("));
+  const isSync = (l: string) => l.startsWith("fsync(") || l.startsWith("fdatasync(");
+  const commitEnd = clean.log.findLastIndex(isSync);
   assert(commitEnd !== -1, `${c.name}: the clean run fsynced nothing`);
   // Reads before the lock only shape messages (warnings); every decision is made under it.
   const lockLine = clean.log.findIndex((l) =>
@@ -345,7 +347,8 @@ async function injectAll(c: Case, errnoCount: number, t: Tally): Promise<void> {
       for (const n of points) {
         const r = await traced(cwd, c.args, [
           "-e",
-          `trace=${name}`,
+          // Both syncs are traced after a failed one: neither may follow it (never retried).
+          `trace=${name === "fsync" || name === "fdatasync" ? "fsync,fdatasync" : name}`,
           "-e",
           `inject=${name}:error=${errno}:when=${n}`,
         ]);
@@ -361,8 +364,8 @@ async function injectAll(c: Case, errnoCount: number, t: Tally): Promise<void> {
           continue;
         }
         t.injected++;
-        if (name === "fsync") {
-          t.fsyncRetries += r.log.slice(i + 1).filter((l) => l.startsWith("fsync(")).length;
+        if (name === "fsync" || name === "fdatasync") {
+          t.fsyncRetries += r.log.slice(i + 1).filter(isSync).length;
         }
         // A failed unlink of a temp file leaves exactly that file: debris for doctor --fix.
         const tempUnlink = name === "unlink" && /\.tmp"\)/.test(hit);
