@@ -341,7 +341,7 @@ export const MUTANTS: Mutant[] = [
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.syncSync();
+    file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
     replace:
@@ -352,7 +352,7 @@ export const MUTANTS: Mutant[] = [
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off, off + 64));
-    file.syncSync();
+    file.syncDataSync();
     file.close();`,
     suite: "tests/suites/crash_test.ts",
   },
@@ -361,11 +361,11 @@ export const MUTANTS: Mutant[] = [
     breaks: "a board post is renamed into place without fsync (lost on power failure)",
     file: "src/store/journal.ts",
     find: `    while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.syncSync();
+    file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
     replace: `    while (off < data.length) off += file.writeSync(data.subarray(off));
-    if (!path.includes("/board/")) file.syncSync(); // mutant
+    if (!path.includes("/board/")) file.syncDataSync(); // mutant
     file.close();
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",

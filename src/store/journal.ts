@@ -192,7 +192,11 @@ function ensureParents(store: JournalStore, path: string, changed: Set<string>):
   }
 }
 
-/** Writes `data` to a new temp file beside `path`, fsyncs it and renames it over `path`. */
+/**
+ * Writes `data` to a new temp file beside `path`, fdatasyncs it (the data and the size, not the
+ * timestamps: about half of fsync's cost here) and renames it over `path`; the directory's fsync
+ * in {@linkcode apply} makes the name durable.
+ */
 function putFile(store: JournalStore, c: Change & { data: Uint8Array }): void {
   const { path, data } = c;
   const display = store.display(path);
@@ -209,8 +213,6 @@ function putFile(store: JournalStore, c: Change & { data: Uint8Array }): void {
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off));
-    // fdatasync: the data and the size, not the timestamps (about half the cost of fsync here);
-    // the rename is made durable by the directory's fsync.
     file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);

@@ -6,6 +6,7 @@
  *   `.track/lock`, the derived caches in `.track/cache/`), or was a read made only for a message
  *   (before the lock) or for the cache (after the commit); and then the change is complete;
  * - exit 7 everywhere else, with a message naming a file in .track/ and no stack trace;
+ * - in a clean run, every data file is synced before it is renamed into place;
  * - no temp file left behind (unless the failed call was the removal of that very temp file:
  *   then it is debris that `doctor --fix` removes), and no fsync after a failed fsync (never
  *   retried), on both paths;
@@ -306,6 +307,7 @@ interface Tally {
   reportedAfterCommit: number;
   missed: number;
   readBeforeLock: number;
+  renamesSynced: number;
 }
 
 /** Runs every injection into one command; returns its counts. */
@@ -329,6 +331,14 @@ async function injectAll(c: Case, errnoCount: number, t: Tally): Promise<void> {
   removeBackups(cwd);
   // The commit ends with the last fsync; later calls refresh derived caches, best effort.
   const isSync = (l: string) => l.startsWith("fsync(") || l.startsWith("fdatasync(");
+  // Durability: every data file renamed into place was synced first (the cache need not be).
+  for (const [k, line] of clean.log.entries()) {
+    const m = /^rename\("([^"]+)", "([^"]+)"\)/.exec(line);
+    if (m === null || !m[2].includes("/.track/") || m[2].includes("/.track/cache/")) continue;
+    const synced = clean.log.slice(0, k).some((l) => isSync(l) && l.includes(`<${m[1]}>`));
+    assert(synced, `${c.name}: ${m[2]} renamed into place without a sync of ${m[1]}`);
+    t.renamesSynced++;
+  }
   const commitEnd = clean.log.findLastIndex(isSync);
   assert(commitEnd !== -1, `${c.name}: the clean run fsynced nothing`);
   // Reads before the lock only shape messages (warnings); every decision is made under it.
@@ -450,6 +460,7 @@ Deno.test({
       reportedAfterCommit: 0,
       missed: 0,
       readBeforeLock: 0,
+      renamesSynced: 0,
     };
     const only = Deno.env.get("TRACK_SUITE_FAULT_COMMANDS")?.split(",").filter((x) => x !== "");
     const cases = only ? CASES.filter((c) => only.includes(c.name.split(" (")[0])) : CASES;
@@ -463,6 +474,7 @@ Deno.test({
       report("faults", {
         command: JSON.stringify(c.name),
         injected: t.injected,
+        renames_synced_first: t.renamesSynced,
         exit_7: t.exit7,
         ended_before: t.endedBefore,
         ended_after: t.endedAfter,
