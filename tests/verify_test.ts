@@ -231,3 +231,21 @@ Deno.test("verify: runs in the holder's worktree (its agent record), and done ch
     await Deno.remove(wt, { recursive: true });
   }
 });
+
+Deno.test("verify: an unreadable verify-key is exit 7 naming it, not an internal error; nothing changes", async () => {
+  await using repo = await tempRepo();
+  await inReview(repo, ["true"]);
+  Deno.mkdirSync(`${repo.root}/.git/track/verify-key`, { recursive: true });
+  const before = repo.ticket();
+  for (
+    const args of [
+      ["verify", "T-0001", "--agent", "ann"],
+      ["update", "T-0001", "--status", "done", "--agent", "ann"],
+    ]
+  ) {
+    const r = await repo.track(args);
+    assertEquals(r.code, 7, `${args.join(" ")}: ${r.stderr}`);
+    assertStringIncludes(r.stderr, "verify-key");
+    assertEquals(repo.ticket(), before);
+  }
+});

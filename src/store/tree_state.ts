@@ -11,6 +11,7 @@
  * the state is `head=none tree=nogit`: nothing can tell a change, which docs/agents.md says.
  * Also the HMAC key for evidence lines, kept in git's own directory (never committed).
  */
+import { TrackError } from "../model/errors.ts";
 import { join } from "../model/path.ts";
 import type { TreeState } from "../model/verify.ts";
 
@@ -109,20 +110,36 @@ export function verifyKey(storeDir: string, create: boolean): Uint8Array | null 
   const common = git(storeDir, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   const dir = common.ok ? join(decoder.decode(common.out).trim(), "track") : storeDir;
   const path = join(dir, "verify-key");
+  // Any failure but a missing key is exit 7 naming the file (never an internal error).
+  const failed = (action: string, e: unknown) =>
+    new TrackError(
+      "io",
+      `Cannot ${action} the verify key "${path}": ${(e as Error).message}; nothing was changed`,
+      {
+        hint:
+          `it must be a file readable by you (32 random bytes, mode 0600); move it away and run: track verify T-NNNN (a new key: evidence recorded with the old one no longer counts)`,
+        detail: { file: path },
+        cause: e,
+      },
+    );
   try {
     return Deno.readFileSync(path);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) throw failed("read", e);
   }
   if (!create) return null;
-  Deno.mkdirSync(dir, { recursive: true });
   const key = crypto.getRandomValues(new Uint8Array(32));
   try {
+    Deno.mkdirSync(dir, { recursive: true });
     // createNew: two first runs at once keep the first key (the other reads it back).
     Deno.writeFileSync(path, key, { createNew: true, mode: 0o600 });
   } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    return Deno.readFileSync(path);
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw failed("create", e);
+    try {
+      return Deno.readFileSync(path);
+    } catch (e2) {
+      throw failed("read", e2);
+    }
   }
   return key;
 }
