@@ -5,6 +5,7 @@
 import { DEFAULT_CONFIG, Store } from "../src/store/store.ts";
 import { createTicket } from "../src/operations/create.ts";
 import type { Ticket } from "../src/model/ticket.ts";
+import { TrackError } from "../src/model/errors.ts";
 
 /** A store in a temp directory, and shortcuts the rule tests share. */
 export interface UnitStore extends Disposable {
@@ -45,4 +46,15 @@ export function unitStore(): UnitStore {
       Deno.removeSync(root, { recursive: true });
     },
   };
+}
+
+/** The TrackError `p` is refused with (any other outcome fails the test). */
+export async function refused(p: Promise<unknown>): Promise<TrackError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TrackError) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
 }

@@ -1,22 +1,11 @@
 /** The claim rule, in process: open dependencies, another holder, --force, fencing, epochs. */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { at, unitStore } from "../../tests/unit_store.ts";
-import { TrackError } from "../model/errors.ts";
+import { at, refused, unitStore } from "../../tests/unit_store.ts";
 import { readAgent } from "../store/agent_records.ts";
 import { claimNext, claimTicket } from "./claims.ts";
 import { readBoard } from "./board.ts";
 import { reservePaths } from "./reservations.ts";
 import { logTicket, updateTicket } from "./update.ts";
-
-async function refused(p: Promise<unknown>): Promise<TrackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TrackError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 Deno.test("claim: a backlog ticket becomes claimed by the agent, epoch 1, one board event", async () => {
   using u = unitStore();

@@ -1,19 +1,8 @@
 /** Reservations, in process: who may reserve, conflicts all or nothing, checking, releasing. */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { at, unitStore } from "../../tests/unit_store.ts";
-import { TrackError } from "../model/errors.ts";
+import { at, refused, unitStore } from "../../tests/unit_store.ts";
 import { claimTicket } from "./claims.ts";
 import { checkPaths, readReservations, releasePaths, reservePaths } from "./reservations.ts";
-
-async function refused(p: Promise<unknown>): Promise<TrackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TrackError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 const reserve = (
   u: ReturnType<typeof unitStore>,

@@ -1,23 +1,12 @@
 /** Updates and transitions, in process: the table, --force, the holder rule, fields, the log. */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { at, unitStore } from "../../tests/unit_store.ts";
-import { TrackError } from "../model/errors.ts";
+import { at, refused, unitStore } from "../../tests/unit_store.ts";
 import { STATUSES, TRANSITIONS } from "../model/transitions.ts";
 import { readAgent } from "../store/agent_records.ts";
 import { readBoard } from "./board.ts";
 import { claimTicket } from "./claims.ts";
 import { readReservations, reservePaths } from "./reservations.ts";
 import { logTicket, updateTicket } from "./update.ts";
-
-async function refused(p: Promise<unknown>): Promise<TrackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TrackError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 const lastEvent = (u: ReturnType<typeof unitStore>) =>
   readBoard(u.store, { last: 1 }).entries[0].message;
