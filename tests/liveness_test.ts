@@ -356,3 +356,92 @@ Deno.test("PreCompact notes what the agent was doing; SessionStart after compact
   const resume = await hook("session-start", "SessionStart", { source: "resume" });
   assert(!resume.stdout.includes("compacted"));
 });
+
+Deno.test({
+  name:
+    "waiting_webhook: one JSON POST on entering 'waiting', debounced per agent; a hung listener never fails the hook",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using s = await tempStore();
+    const received: Array<Record<string, unknown>> = [];
+    let hang = false;
+    let release = () => {};
+    const hung = new Promise<void>((r) => release = r);
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (req) => {
+        received.push({
+          method: req.method,
+          type: req.headers.get("content-type"),
+          body: await req.json(),
+        });
+        if (hang) await hung; // answers only when the test ends
+        return new Response("ok");
+      },
+    );
+    try {
+      const config = JSON.parse(s.read("config.json"));
+      config.waiting_webhook = `http://127.0.0.1:${server.addr.port}/track`;
+      Deno.writeTextFileSync(`${s.dir}/config.json`, JSON.stringify(config, null, 2) + "\n");
+      const hook = async (
+        event: string,
+        name: string,
+        extra: Record<string, unknown> = {},
+        clock?: { now: string; uptime: string },
+      ) => {
+        const r = await s.track(["hook", "claude", event], {
+          stdin: payload(s.root, name, extra),
+          clock,
+        });
+        assertEquals(r.code, 0, r.stderr);
+        return r;
+      };
+      await hook("session-start", "SessionStart", { source: "startup" });
+      assertEquals((await s.track(["create", "--title", "Deploy"])).code, 0);
+      assertEquals((await s.track(["claim", "T-0001", "--agent", AGENT])).code, 0);
+      await hook("permission-request", "PermissionRequest", {
+        tool_name: "Bash",
+        tool_input: { command: "kubectl apply -f prod.yaml" },
+      });
+      assertEquals(received.length, 1);
+      const first = received[0];
+      assertEquals([first.method, first.type], ["POST", "application/json"]);
+      const body = first.body as Record<string, unknown>;
+      assertEquals(
+        [body.event, body.agent, body.kind, body.reason, body.tickets],
+        ["waiting", AGENT, "permission", "permission for Bash: kubectl apply -f prod.yaml", [
+          "T-0001",
+        ]],
+      );
+      // Still waiting (the notification that follows): no second POST.
+      await hook("notification", "Notification", {
+        message: "Claude needs your permission to use Bash",
+        notification_type: "permission_prompt",
+      });
+      // Answered, then waiting again within the minute: debounced.
+      await hook("post-tool-use", "PostToolUse", { tool_name: "Bash", tool_input: {} });
+      await hook("stop", "Stop", { stop_hook_active: false });
+      assertEquals(received.length, 1, "one POST per agent per minute");
+      // A minute later: announced again.
+      await hook("user-prompt-submit", "UserPromptSubmit", { prompt: "next" });
+      const later = { now: "+61000", uptime: "+61000" };
+      await hook("stop", "Stop", { stop_hook_active: false }, later);
+      assertEquals(received.length, 2);
+      assertEquals((received[1].body as Record<string, unknown>).kind, "finished");
+      // A listener that never answers: the hook gives up after its timeout and still succeeds.
+      hang = true;
+      await hook("user-prompt-submit", "UserPromptSubmit", { prompt: "go" }, later);
+      const r = await hook("stop", "Stop", { stop_hook_active: false }, {
+        now: "+125000",
+        uptime: "+125000",
+      });
+      assertEquals(received.length, 3);
+      assertStringIncludes(r.stderr, "no answer within");
+      assertEquals((await agentRow(s)).waiting?.kind, "finished", "the state was written first");
+    } finally {
+      release();
+      await server.shutdown();
+    }
+  },
+});

@@ -124,8 +124,26 @@ async function runLiveness(
 ): Promise<void> {
   const live = await import("../integrations/claude_liveness.ts");
   const now = ctx.now();
-  if (event === "pre-compact") await live.preCompact(store, input, now);
-  else await live.markWaiting(store, input, event, now);
+  if (event === "pre-compact") {
+    await live.preCompact(store, input, now);
+    return;
+  }
+  const { postWebhook, waitingWebhookUrl } = await import(
+    "../integrations/waiting_webhook.ts"
+  );
+  const webhook = waitingWebhookUrl(store);
+  const r = await live.markWaiting(store, input, event, now, { webhook });
+  if (r === null || !r.notify || webhook === null) return;
+  // After the write, with a short timeout: a slow or failing webhook never fails the hook.
+  const problem = await postWebhook(webhook, {
+    event: "waiting",
+    agent: r.agent,
+    kind: r.waiting.kind,
+    reason: r.waiting.reason,
+    since: r.waiting.since,
+    tickets: r.tickets,
+  });
+  if (problem !== null) ctx.io.err(`track hook ${event}: waiting_webhook ${webhook}: ${problem}`);
 }
 
 async function runGit(hook: GitHookName, args: string[], ctx: Context): Promise<number> {

@@ -9,6 +9,7 @@ import type { AgentProcess, BusyCall, Waiting } from "../model/agent.ts";
 import { isoSeconds } from "../model/time.ts";
 import { appendLogEntry, logEntriesOf } from "../model/ticket.ts";
 import { heldBy } from "../model/holding.ts";
+import { WEBHOOK_AT_KEY, webhookDue } from "./waiting_webhook.ts";
 import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { claudeProcess } from "../store/processes.ts";
 import type { Store } from "../store/store.ts";
@@ -153,7 +154,10 @@ export async function markWaiting(
   input: ClaudeHookInput,
   event: WaitingEvent,
   now: Date,
-): Promise<{ agent: string; waiting: Waiting; entered: boolean } | null> {
+  options: { webhook?: string | null } = {},
+): Promise<
+  { agent: string; waiting: Waiting; entered: boolean; notify: boolean; tickets: string[] } | null
+> {
   if (!input.session_id) return null;
   const sessionId = input.session_id;
   const w = waitingFor(event, input);
@@ -164,13 +168,18 @@ export async function markWaiting(
     const before = record.waiting;
     const same = before !== null && before.kind === w.kind && before.reason === w.reason;
     const waiting: Waiting = { ...w, since: same ? before.since : isoSeconds(now) };
+    const entered = before === null;
+    // The webhook announces entering "waiting", once per agent per debounce window.
+    const notify = entered && !!options.webhook && webhookDue(record.extra[WEBHOOK_AT_KEY], now);
     writeAgent(tx, {
       ...record,
       session_id: record.session_id ?? sessionId,
       busy: event === "stop" ? [] : record.busy,
       waiting,
+      extra: notify ? { ...record.extra, [WEBHOOK_AT_KEY]: isoSeconds(now) } : record.extra,
     });
-    return { agent, waiting, entered: before === null };
+    const tickets = notify ? heldBy(tx.store.readAllTickets().tickets, agent).map((t) => t.id) : [];
+    return { agent, waiting, entered, notify, tickets };
   });
 }
 
