@@ -86,7 +86,7 @@ export const MUTANTS: Mutant[] = [
     if (text === null) return null;
     try {
       const t = parseTicket(text, id); // mutant: "tidy" the file on read
-      if (serializeTicket(t) !== text) writeFileAtomic(path, serializeTicket(t), display);
+      if (serializeTicket(t) !== text) Deno.writeTextFileSync(path, serializeTicket(t));
       return { ticket: t, text };`,
     suite: "tests/suites/malformed_test.ts",
   },
