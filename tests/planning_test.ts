@@ -135,3 +135,16 @@ Deno.test("routing: moving to review records who submitted it", async () => {
   assertEquals(r.ticket.submitted_by, "ann");
   assertStringIncludes(s.read("tickets/T-0001.md"), "\nsubmitted_by: ann\n");
 });
+
+Deno.test("routing: prime lists only what the agent could take, and counts the rest", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "gpu work", "--needs", "gpu"]);
+  await s.json(["create", "-t", "plain work"]);
+  await s.json(["register", "--agent", "ann"]);
+  const { prime: p } = await s.json<
+    { prime: { ready: Array<{ id: string }>; ready_total: number; ready_needing: number } }
+  >(["prime", "--agent", "ann"]);
+  assertEquals([p.ready.map((r) => r.id), p.ready_total, p.ready_needing], [["T-0002"], 1, 1]);
+  const text = await s.track(["prime", "--agent", "ann"]);
+  assertStringIncludes(text.stdout, "Ready (1): (1 more need capabilities you lack: track ready)");
+});

@@ -3,6 +3,7 @@
  * the board read marker (`board_read_at` on the agent record) moves only through
  * {@linkcode markBoardRead}, which the SessionStart hook and `prime --mark-read` call.
  */
+import { hasNeeds } from "../model/planning.ts";
 import { readAgent, readAllAgents, writeAgent } from "../store/agent_records.ts";
 import { agentNow } from "../model/json.ts";
 import type { Agent } from "../model/agent.ts";
@@ -34,6 +35,8 @@ export interface PrimeData {
   held: Array<{ id: string; title: string; status: string }>;
   ready: Array<{ id: string; title: string; priority: string }>;
   ready_total: number;
+  /** Ready tickets left out because they need capabilities this agent has not registered. */
+  ready_needing: number;
   /** Posts since `posts_since` (newest last), at most a few. */
   posts: Array<{ at: string; agent: string; ticket: string | null; tag: string; message: string }>;
   posts_total: number;
@@ -112,7 +115,11 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
   const record = agent === null ? null : readAgent(store, agent);
   const tickets = store.readAllTickets().tickets;
   const held: Ticket[] = agent === null ? [] : heldBy(tickets, agent);
-  const ready = readyTickets(tickets);
+  // Routing: only what this agent could take (its registered capabilities cover the needs).
+  const allReady = readyTickets(tickets);
+  const ready = record === null
+    ? allReady
+    : allReady.filter((t) => hasNeeds(t, record.capabilities));
   const since = readMarker(record) ?? now.getTime() - DEFAULT_WINDOW_MS;
   const posts = readBoard(store, { last: 200, since: Math.floor(since / 1000) * 1000 }).entries
     .filter((e: BoardEntry) => e.kind === "post" && e.agent !== agent && entryTime(e) > since);
@@ -135,6 +142,7 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
       priority: x.priority,
     })),
     ready_total: ready.length,
+    ready_needing: allReady.length - ready.length,
     posts: posts.slice(-POSTS_SHOWN).map((e) => ({
       at: e.at,
       agent: e.agent,
@@ -198,7 +206,12 @@ export function renderPrime(p: PrimeData): string {
       );
     }
   }
-  lines.push(`Ready (${p.ready_total}):` + (p.ready.length === 0 ? " none" : ""));
+  lines.push(
+    `Ready (${p.ready_total}):` + (p.ready.length === 0 ? " none" : "") +
+      (p.ready_needing > 0
+        ? ` (${p.ready_needing} more need capabilities you lack: track ready)`
+        : ""),
+  );
   for (const r of p.ready) lines.push(`  ${r.id} ${r.priority.padEnd(8)} ${oneLine(r.title, 60)}`);
   lines.push(
     `Board posts since ${p.posts_since} (${p.posts_total}):` +

@@ -1,0 +1,47 @@
+/**
+ * `track search` at 10,000 tickets (issue 15: within 10x the startup floor): a word found only in
+ * titles (`--in title`: the metadata cache alone), and the default search of titles, bodies,
+ * Work Logs and the board (every ticket file read). Each figure's runs alternate with runs of the
+ * startup floor. TRACK_BENCH_SEARCH_SIZE overrides the size.
+ */
+import {
+  floorScript,
+  freshStore,
+  repeatAgainstFloor,
+  type Row,
+  timeTrack,
+  writeTickets,
+} from "../lib.ts";
+
+const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
+const SIZE = Number(Deno.env.get("TRACK_BENCH_SEARCH_SIZE") ?? 10000);
+
+export default async function search(): Promise<Row[]> {
+  const floor = floorScript(await Deno.makeTempDir({ prefix: "track-bench-search-floor-" }));
+  const rows: Row[] = [];
+  const root = await freshStore();
+  try {
+    writeTickets(root, SIZE);
+    // Files settled, then one writer builds the metadata cache.
+    await new Promise((r) => setTimeout(r, 2100));
+    await timeTrack(["update", "T-0001", "--priority", "low"], { cwd: root });
+    const label = `search, ${SIZE.toLocaleString("en-US")} tickets`;
+    const row = async (name: string, args: string[], note: string) => {
+      const { floor_samples: _f, ...s } = await repeatAgainstFloor(
+        REPS,
+        floor,
+        () => timeTrack(["search", ...args], { cwd: root }),
+      );
+      rows.push({ name: `${label}, ${name}`, ...s, target_x: 10, note });
+    };
+    await row("titles (--in title)", ["realistic", "number", "--in", "title"], "cache only");
+    await row(
+      "titles, bodies, logs, board (default)",
+      ["couple", "lines", "9999"],
+      "reads every ticket file",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  return rows;
+}
