@@ -178,3 +178,24 @@ Deno.test("cost: SessionEnd records the transcript too; PostToolUse does not tou
   // Released at session end (10:30): everything after the 10:01 claim is T-0001's.
   assertEquals(r.rows.find((row) => row.key === "T-0001")!.tokens.total, 13807 - 2110);
 });
+
+Deno.test("cost: a recorded transcript that is not a regular file is a warning, never read (exit 0)", async () => {
+  await using s = await tempStore();
+  await at(s, "09:50:00", ["create", "-t", "Parser"]);
+  // Agent records are files others commit: a transcript path naming a directory or a device
+  // (/dev/zero would never end) is skipped with a warning, by the CLI and the dashboard alike.
+  for (const path of [s.root, "/dev/zero"]) {
+    const hook = JSON.stringify({
+      session_id: SESSION,
+      cwd: s.root,
+      hook_event_name: "SessionStart",
+      source: "startup",
+      transcript_path: path,
+    });
+    await at(s, "09:59:00", ["hook", "claude", "session-start"], hook);
+  }
+  const r = await s.track(["cost", "--json"], { clock: { now: "2026-11-29T10:20:00Z" } });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stderr.split("not a regular file").length, 3, r.stderr);
+  assertEquals((JSON.parse(r.stdout) as Report).total.tokens.total, 0);
+});

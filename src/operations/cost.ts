@@ -145,6 +145,34 @@ function parentOf(t: TicketSummary, all: readonly TicketSummary[]): string {
   return dependents[0] ?? "(none)";
 }
 
+/**
+ * A transcript's text, or why it was not read. The path comes from an agent record, a file others
+ * may commit: only a regular file is read (a directory, /dev/zero or a FIFO named there would
+ * fail or never end), and any failure to read it is a reason, never the command's error.
+ */
+async function readTranscript(path: string): Promise<string | { reason: string }> {
+  let file: Deno.FsFile;
+  try {
+    // Checked before opening too: opening a FIFO waits for a writer.
+    if (!(await Deno.stat(path)).isFile) return { reason: "not a regular file" };
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    return { reason: e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message };
+  }
+  try {
+    if (!(await file.stat()).isFile) return { reason: "not a regular file" };
+    return new TextDecoder().decode(await new Response(file.readable).arrayBuffer());
+  } catch (e) {
+    return { reason: (e as Error).message };
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Closed by reading it to the end.
+    }
+  }
+}
+
 /** Builds the report (reads only). */
 export async function costReport(
   store: Store,
@@ -165,14 +193,11 @@ export async function costReport(
   for (const agent of readAllAgents(store).agents) {
     const seen = new Set<string>();
     for (const path of transcriptsOf(agent.extra)) {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(path);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied)) {
-          throw e;
-        }
-        warnings.push(`warning: transcript of "${agent.id}" not readable: ${path}`);
+      const text = await readTranscript(path);
+      if (typeof text !== "string") {
+        warnings.push(
+          `warning: transcript of "${agent.id}" not readable (${text.reason}): ${path}`,
+        );
         continue;
       }
       const parsed = parseTranscript(text);
