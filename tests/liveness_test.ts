@@ -150,8 +150,13 @@ Deno.test({
       assertEquals(JSON.parse(r.stdout).reclaimed, []);
     }
     assertEquals(await ticketStatus(s), "claimed");
-    const text = await s.track(["agents"]);
+    // 45 minutes in: `agents` shows it busy, not "no heartbeat"; prime shows it to others.
+    const text = await s.track(["agents"], { clock: { now: "+2700000", uptime: "+2700000" } });
     assertStringIncludes(text.stdout, "busy: Bash npm run build:all");
+    assertStringIncludes(text.stdout, "(45m)");
+    assert(!text.stdout.includes("no heartbeat"), text.stdout);
+    const prime = await s.track(["prime", "--agent", "someone-else"]);
+    assertStringIncludes(prime.stdout, `Others now: ${AGENT} busy: Bash npm run build:all`);
     // PostToolUse ends the call: no longer busy, so the threshold applies again.
     const post = await claude.hook(
       "post-tool-use",

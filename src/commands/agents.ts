@@ -6,6 +6,7 @@ import { formatAge, parseDuration } from "../model/time.ts";
 import { agentJson, agentNow } from "../model/json.ts";
 import { readAllAgents } from "../store/agent_records.ts";
 import { readReservations } from "../operations/reservations.ts";
+import { findStale } from "../operations/lifecycle.ts";
 import { heldBy } from "../model/holding.ts";
 
 export default defineCommand({
@@ -25,6 +26,8 @@ export default defineCommand({
     const store = ctx.store();
     const now = ctx.now();
     const thresholdMs = parseDuration(store.readConfig().stale_threshold, "stale_threshold");
+    // What `stale` would reclaim (a busy agent whose process is alive never is).
+    const overdue = new Set(findStale(store, thresholdMs, now).map((s) => s.agent.id));
     const { agents, problems } = readAllAgents(store);
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const { tickets } = readSummaries(store);
@@ -48,9 +51,7 @@ export default defineCommand({
         ["AGENT", "STATUS", "HEARTBEAT", "TICKETS", "RESERVATIONS", "NOW"],
         rows.map((r) => [
           r.id,
-          r.status === "active" && r.heartbeat_age_s * 1000 > thresholdMs
-            ? "active (no heartbeat)"
-            : r.status,
+          r.status === "active" && overdue.has(r.id) ? "active (no heartbeat)" : r.status,
           formatAge(r.heartbeat_age_s * 1000) + " ago",
           r.tickets.join(",") || "-",
           String(r.reservations),

@@ -14,6 +14,7 @@ import { readSummaries } from "../store/ticket_cache.ts";
 import { openDeps } from "../model/ready.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { heldBy } from "../model/holding.ts";
+import { findStale } from "../operations/lifecycle.ts";
 
 /** Version of the dashboard API shapes. */
 export const API_SCHEMA = 1;
@@ -78,12 +79,19 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
 
   const { agents, problems: agentProblems } = readAllAgents(store);
   for (const p of agentProblems) problems.push(p.error.message);
+  // The stale rule of `track stale` (a busy agent whose process is alive is never stale).
+  let overdue = new Set<string>();
+  try {
+    overdue = new Set(findStale(store, thresholdMs, now).map((s) => s.agent.id));
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
   const agentRows = agents.filter((a) => a.status !== "deregistered").map((a) => {
     const held = heldBy(tickets, a.id).map((t) => t.id);
     const row = agentJson(a, now, held, reservations.filter((r) => r.agent === a.id).length);
     return {
       ...row,
-      stale: a.status === "stale" || row.heartbeat_age_s * 1000 > thresholdMs,
+      stale: a.status === "stale" || overdue.has(a.id),
     };
   });
 
