@@ -415,3 +415,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "dashboard in Chromium: the filter box finds words in bodies and Work Logs, live",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using ts = await tempStore();
+    for (const args of [["-t", "Alpha", "-b", "mentions the quokka parser"], ["-t", "Beta"]]) {
+      const r = await ts.track(["create", ...args]);
+      assertEquals(r.code, 0, r.stderr);
+    }
+    await ts.track(["create", "-t", "Gamma quokka"]);
+    const serve = await ts.track(["serve", "-d", "--port", "0"]);
+    assertEquals(serve.code, 0, serve.stderr);
+    const url = serve.stdout.trim();
+    try {
+      await using browser = await launchBrowser();
+      const page = browser.page;
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      const card = (id: string) => `.card[data-id="${id}"]`;
+      await page.goto(url);
+      await page.waitForSelector(".conn-live", WAIT);
+      await page.waitForSelector(card("T-0003"), WAIT);
+      await page.fill('input[aria-label="text filter"]', "quokka");
+      // T-0001 by its body, T-0003 by its title; T-0002 not at all.
+      await page.waitForSelector(`${card("T-0002")}`, { ...WAIT, state: "detached" });
+      await page.waitForSelector(card("T-0001"), WAIT);
+      assertEquals(await page.locator(card("T-0003")).count(), 1);
+      // A Work Log entry written now: the card comes back with the next snapshot.
+      const r = await ts.track(["log", "2", "--agent", "ann", "-m", "quokka found here"]);
+      assertEquals(r.code, 0, r.stderr);
+      await page.waitForSelector(card("T-0002"), WAIT);
+      await page.fill('input[aria-label="text filter"]', "");
+      assertEquals(await page.locator(".card").count(), 3);
+      assertEquals(errors, []);
+    } finally {
+      await ts.track(["stop"]);
+    }
+  },
+});

@@ -4,7 +4,7 @@
 // (agents, reservations, board), detail.js (one ticket), pieces.js (what they share).
 import { render } from "/vendor/preact.mjs";
 import { useCallback, useEffect, useMemo, useState } from "/vendor/hooks.mjs";
-import { useLiveSnapshot } from "/api.js";
+import { api, useLiveSnapshot } from "/api.js";
 import { Kanban, ticketColumns, useMoves } from "/kanban.js";
 import { AgentsPanel, BoardPanel, CostPanel, ReservationsPanel } from "/panels.js";
 import { Detail } from "/detail.js";
@@ -52,13 +52,32 @@ function App() {
 
   const closeDetail = useCallback(() => setOpenId(null), [setOpenId]);
 
+  // The filter box searches bodies and Work Logs too (track search), again on every change.
+  const [hits, setHits] = useState(null);
+  useEffect(() => {
+    const q = filters.text.trim();
+    if (q === "") {
+      setHits(null);
+      return;
+    }
+    let live = true;
+    api(`/api/search?in=body,log&q=${encodeURIComponent(q)}`).then((r) => {
+      if (live) setHits(r.ok ? new Set(r.data.results.map((h) => h.id)) : null);
+    });
+    return () => (live = false);
+  }, [filters.text, seq]);
+
   const view = useMemo(() => {
     if (!snap) return null;
-    const cols = ticketColumns(snap.tickets, { statuses: snap.statuses, moves, filters });
+    const cols = ticketColumns(snap.tickets, {
+      statuses: snap.statuses,
+      moves,
+      filters: { ...filters, hits },
+    });
     const labels = [...new Set(snap.tickets.flatMap((t) => t.labels))].sort();
     const agents = [...new Set(snap.tickets.map((t) => t.claimed_by).filter(Boolean))].sort();
     return { cols, labels, agents };
-  }, [snap, moves, filters]);
+  }, [snap, moves, filters, hits]);
 
   const set = (k) => (e) => setFilters({ ...filters, [k]: e.currentTarget.value });
 
@@ -72,9 +91,10 @@ function App() {
           ? "○ connecting"
           : "○ reconnecting…"}</span>
         <div class="filters">
-          <input type="search" placeholder="Filter: text or id" value=${filters.text} onInput=${set(
-            "text",
-          )} aria-label="text filter" />
+          <input type="search" placeholder="Filter: words (bodies and logs too) or id" value=${filters
+            .text} onInput=${set(
+              "text",
+            )} aria-label="text filter" />
           <select value=${filters.agent} onChange=${set("agent")} aria-label="agent filter">
             <option value="">All agents</option>
             ${view?.agents.map((a) => html`<option key=${a} value=${a}>${a}</option>`)}

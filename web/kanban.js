@@ -123,7 +123,10 @@ function matches(t, f) {
   if (f.priority && t.priority !== f.priority) return false;
   if (f.text) {
     const q = f.text.toLowerCase();
-    if (!t.title.toLowerCase().includes(q) && !t.id.toLowerCase().includes(q)) return false;
+    // `hits`: tickets whose body or Work Log holds the words (GET /api/search), when known.
+    if (
+      !t.title.toLowerCase().includes(q) && !t.id.toLowerCase().includes(q) && !f.hits?.has(t.id)
+    ) return false;
   }
   return true;
 }

@@ -13,6 +13,8 @@
  * - The event stream refuses a foreign Origin or a cross-site fetch.
  * - Every response carries CSP `default-src 'self'` and nosniff.
  */
+import { parseFields } from "../model/search.ts";
+import { searchStore } from "../operations/search.ts";
 import { TrackError } from "../model/errors.ts";
 import { postMessage, TAG } from "../operations/board.ts";
 import { HUMAN } from "../model/agent.ts";
@@ -393,6 +395,18 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           const r = await costReport(deps.store, { by: "ticket", now: now() });
           return json({ ...r, prices_as_of: PRICES_AS_OF });
         }
+        if (path === "/api/search") {
+          // track search --json: the filter box finds words in bodies and Work Logs too.
+          const params = new URL(req.url).searchParams;
+          const fields = parseFields((params.get("in") ?? "").split(",").filter((f) => f !== ""));
+          if (typeof fields === "string") return fail(400, "usage", fields);
+          const r = searchStore(deps.store, {
+            query: params.get("q") ?? "",
+            fields,
+            limit: 1000,
+          });
+          return json({ query: params.get("q") ?? "", results: r.hits, total: r.total });
+        }
         // Any one segment is an id: a malformed one is 400 (as the CLI's exit 2), an unknown
         // one 404; never 405, which would say that another method could work.
         if (ticketId !== null) return json(ticketDetail(deps.store, parseId(ticketId)));
@@ -419,6 +433,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         "/api/ping",
         "/api/snapshot",
         "/api/cost",
+        "/api/search",
         "/api/events",
         "/api/move",
         "/api/board",

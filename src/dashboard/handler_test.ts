@@ -691,3 +691,16 @@ Deno.test("handler: /api/cost is track cost --by ticket (totals for the panel); 
   assertEquals(t.verify, ["true"]);
   assertStringIncludes(t.unverified, "forced to done by ann");
 });
+
+Deno.test("handler: /api/search is track search (bodies too); a bad field is 400, a POST 405", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/api/search?in=body,log&q=hello"));
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.results.map((h: { id: string; field: string }) => [h.id, h.field]), [[
+    "T-0001",
+    "body",
+  ]]);
+  assertEquals((await fx.handle(get("/api/search?in=tags&q=x"))).status, 400);
+  assertEquals((await fx.handle(write("/api/search", {}))).status, 405);
+});
