@@ -68,6 +68,22 @@ Deno.test({
       );
       await page.waitForFunction('document.title === "(1) track dashboard"', null, WAIT);
 
+      // A message to the agent from the lane: a post addressed to it, in its inbox.
+      await page.locator(`${card} .answer input`).fill("Do not delete dist/, use make clean");
+      await page.locator(`${card} .answer button`).click();
+      await page.waitForSelector(`${card} .answer .note:has-text("sent to its inbox")`, WAIT);
+      const inbox = await ts.json<{ messages: Array<{ agent: string; message: string }> }>([
+        "inbox",
+        "--agent",
+        AGENT,
+      ]);
+      assert(
+        inbox.messages.some((m) =>
+          m.agent === "human" && m.message === "Do not delete dist/, use make clean"
+        ),
+        JSON.stringify(inbox.messages),
+      );
+
       // The person answers: the card leaves the lane, the title goes back.
       await hook("user-prompt-submit", "UserPromptSubmit", { prompt: "yes" });
       await page.waitForSelector(card, { state: "detached", ...WAIT });

@@ -4,6 +4,7 @@
 // the page asks for permission only when the person clicks "Notify me".
 import { useEffect, useRef, useState } from "/vendor/hooks.mjs";
 import { age, html } from "/pieces.js";
+import { api, errorText } from "/api.js";
 
 const KIND_LABEL = { permission: "needs permission", idle: "idle", finished: "finished" };
 
@@ -39,6 +40,30 @@ function useWaitingNotifications(waiting, enabled) {
       new Notification(`${a.id} is waiting for you`, { body: a.waiting.reason, tag: a.id });
     }
   }, [waiting, enabled]);
+}
+
+/** A one-line answer to one agent: a board post addressed to it (`board --to`), as human. */
+function AnswerForm({ agent }) {
+  const [state, setState] = useState({ text: "", busy: false, note: null });
+  const send = async (e) => {
+    e.preventDefault();
+    const message = state.text.trim();
+    if (message === "" || state.busy) return;
+    setState({ ...state, busy: true, note: null });
+    const r = await api("/api/board", { message, to: [agent] });
+    setState(
+      r.ok
+        ? { text: "", busy: false, note: "sent to its inbox" }
+        : { ...state, busy: false, note: errorText(r.error) },
+    );
+  };
+  return html`<form class="answer" onSubmit=${send}>
+    <input type="text" value=${state.text} placeholder=${`Message ${agent}…`}
+      aria-label=${`message to ${agent}`} maxlength="2000"
+      onInput=${(e) => setState({ ...state, text: e.currentTarget.value })} />
+    <button type="submit" disabled=${state.busy}>Send</button>
+    ${state.note ? html`<span class="muted note">${state.note}</span>` : null}
+  </form>`;
 }
 
 /** The lane: one card per waiting agent, with the reason and how long. */
@@ -88,6 +113,7 @@ export function WaitingLane({ agents, received }) {
               <span class="reason">${a.waiting.reason}</span>
               <span class="muted">for ${age(a.waiting.age_s + extra)}</span>
               ${a.tickets.map((id) => html`<a href=${`#${id}`} class="tlink" key=${id}>${id}</a>`)}
+              <${AnswerForm} agent=${a.id} />
             </li>`
           )
         }

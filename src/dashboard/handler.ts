@@ -17,7 +17,7 @@ import { parseFields } from "../model/search.ts";
 import { searchStore } from "../operations/search.ts";
 import { TrackError } from "../model/errors.ts";
 import { postMessage, TAG } from "../operations/board.ts";
-import { HUMAN } from "../model/agent.ts";
+import { agentNameProblem, HUMAN } from "../model/agent.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
 import { parseStatus } from "../model/transitions.ts";
@@ -346,7 +346,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
   };
 
   const post = async (body: Record<string, unknown>): Promise<Response> => {
-    const { message, ticket, tag } = body;
+    const { message, ticket, tag, to } = body;
     if (typeof message !== "string" || message.trim() === "") {
       return fail(400, "usage", "The message is empty");
     }
@@ -356,6 +356,14 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (tag !== undefined && (typeof tag !== "string" || !TAG.test(tag))) {
       return fail(400, "usage", "Invalid tag: use a short lowercase word like note or question");
     }
+    // Addressed to agents (the "waiting for you" lane answers one), as `board --to`.
+    if (
+      to !== undefined &&
+      (!Array.isArray(to) || to.length === 0 || to.length > 20 ||
+        to.some((a) => typeof a !== "string" || (a !== HUMAN && agentNameProblem(a) !== null)))
+    ) {
+      return fail(400, "usage", '"to" must be a list of 1 to 20 agent names');
+    }
     const ticketId = typeof ticket === "string" && ticket !== "" ? parseId(ticket) : null;
     // A person at the dashboard posts as human, through the CLI's and MCP's posting path.
     const entry = await postMessage(deps.store, {
@@ -363,6 +371,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       message,
       ticket: ticketId,
       tag: (tag as string | undefined) ?? "note",
+      to: (to as string[] | undefined) ?? [],
     }, now());
     deps.feed?.poke();
     return json({ entry });

@@ -465,12 +465,28 @@ Deno.test("handler board post writes an entry as human through postMessage", asy
       [{ message: "x", tag: "Not A Tag" }, 400],
       [{ message: "x", ticket: 7 }, 400],
       [{ message: "x", ticket: "T-0099" }, 404],
+      [{ message: "x", to: "alice" }, 400],
+      [{ message: "x", to: [] }, 400],
+      [{ message: "x", to: ["../etc"] }, 400],
+      [{ message: "x", to: [7] }, 400],
     ] as Array<[unknown, number]>
   ) {
     const r = await fx.handle(write("/api/board", body));
     assertEquals(r.status, status, JSON.stringify(body));
     await r.body?.cancel();
   }
+});
+
+Deno.test("handler board post with `to` reaches the agent's inbox, as board --to", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(write("/api/board", { message: "Yes, go ahead", to: ["alice"] }));
+  assertEquals(res.status, 200);
+  const { entry } = await res.json();
+  assertEquals([entry.agent, entry.to], ["human", ["alice"]]);
+  const inbox = await fx.ts.json<{ messages: Array<{ id: string; message: string }> }>(
+    ["inbox", "--agent", "alice"],
+  );
+  assert(inbox.messages.some((m) => m.id === entry.id && m.message === "Yes, go ahead"));
 });
 
 Deno.test("handler event stream: hello with token, change on feed, foreign Origin refused", async () => {
