@@ -81,7 +81,7 @@ export function claimLocked(
   tx: Tx,
   ticket: Ticket,
   agent: string,
-  options: { force: boolean; now: Date; holderWorktree?: WorktreeState | null },
+  options: { force: boolean; now: Date; holderWorktrees?: ReadonlyMap<string, WorktreeState> },
 ): ClaimResult {
   const { force, now } = options;
   if (isHeldBy(ticket, agent)) {
@@ -129,7 +129,9 @@ export function claimLocked(
       {
         agent: takenFrom,
         record: tx.readAgent(takenFrom),
-        state: options.holderWorktree ?? null,
+        // Only the state of the agent it is taken from now (the holder may have changed since
+        // git ran, before the lock).
+        state: options.holderWorktrees?.get(takenFrom) ?? null,
       },
       reason,
       released,
@@ -175,16 +177,16 @@ export async function claimTicket(
 ): Promise<ClaimResult> {
   // Taking a held ticket with --force: the holder's worktree status for the handoff note, read
   // before the lock (it runs git); the claim itself is decided under the lock.
-  let holderWorktree: WorktreeState | null = null;
+  let holderWorktrees = new Map<string, WorktreeState>();
   if (options.force) {
     const seen = store.readTicket(id);
     const holder = holderOf(seen);
     const record = holder !== null && holder !== agent ? readAgent(store, holder) : null;
-    if (record !== null) holderWorktree = (await worktreeStates([record])).get(record.id) ?? null;
+    if (record !== null) holderWorktrees = await worktreeStates([record]);
   }
   return await store.mutate(
     `claim ${id}`,
-    (tx) => claimLocked(tx, tx.readTicket(id), agent, { ...options, holderWorktree }),
+    (tx) => claimLocked(tx, tx.readTicket(id), agent, { ...options, holderWorktrees }),
   );
 }
 

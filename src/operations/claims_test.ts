@@ -1,8 +1,10 @@
 /** The claim rule, in process: open dependencies, another holder, --force, fencing, epochs. */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { at, refused, unitStore } from "../../tests/unit_store.ts";
+import { testCommand } from "../../tests/helpers.ts";
 import { readAgent } from "../store/agent_records.ts";
-import { claimNext, claimTicket } from "./claims.ts";
+import { claimLocked, claimNext, claimTicket } from "./claims.ts";
+import { registerAgent } from "./lifecycle.ts";
 import { readBoard } from "./board.ts";
 import { reservePaths } from "./reservations.ts";
 import { logTicket, updateTicket } from "./update.ts";
@@ -157,4 +159,46 @@ Deno.test("next: claims the ready ticket; exit 4 naming the blocked ones when no
   const why = e.detail as { backlog: number; blocked: Array<{ id: string }> };
   assertEquals([why.backlog, why.blocked.map((b) => b.id)], [1, ["T-0002"]]);
   assertEquals(u.store.readTicket("T-0002").status, "backlog");
+});
+
+Deno.test("claim --force: the handoff note never shows an earlier holder's worktree as the holder's it took from", async () => {
+  using u = unitStore();
+  await u.create("one");
+  // yankee's worktree has an uncommitted file; xray's has none.
+  const worktree = (name: string) => {
+    const wt = `${u.root}/wt-${name}`;
+    Deno.mkdirSync(wt);
+    testCommand("git", { args: ["init", "-q"], cwd: wt, stdout: "null", stderr: "null" })
+      .outputSync();
+    return wt;
+  };
+  const wt = worktree("yankee");
+  Deno.writeTextFileSync(`${wt}/yankee-secret.ts`, "x\n");
+  const reg = (agent: string, worktree: string | null) =>
+    registerAgent(u.store, {
+      agent,
+      capabilities: [],
+      sessionId: null,
+      worktree,
+      force: false,
+    }, at(0));
+  await reg("yankee", wt);
+  await reg("xray", worktree("xray"));
+  await claimTicket(u.store, "T-0001", "yankee", { force: false, now: at(1) });
+  // Someone holds the lock while zulu's claim reads the holder (yankee) and its worktree, then
+  // xray takes the ticket before zulu's claim gets the lock.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => open = r);
+  const held = u.store.mutate("hold", async (tx) => {
+    await gate;
+    claimLocked(tx, tx.readTicket("T-0001"), "xray", { force: true, now: at(2) });
+  });
+  const zulu = claimTicket(u.store, "T-0001", "zulu", { force: true, now: at(3) });
+  open();
+  await held;
+  const r = await zulu;
+  assertEquals([r.takenFrom, r.ticket.claimed_by], ["xray", "zulu"]);
+  const note = r.handoff!.message;
+  assert(note.startsWith("handoff from xray"), note);
+  assert(!note.includes("yankee-secret.ts"), note);
 });
