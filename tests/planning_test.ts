@@ -148,3 +148,31 @@ Deno.test("routing: prime lists only what the agent could take, and counts the r
   const text = await s.track(["prime", "--agent", "ann"]);
   assertStringIncludes(text.stdout, "Ready (1): (1 more need capabilities you lack: track ready)");
 });
+
+Deno.test("review routing: next --review never offers a ticket to the agent that submitted it", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "work"]);
+  await s.json(["register", "--agent", "ann"]);
+  await s.json(["register", "--agent", "bob"]);
+  await s.json(["register", "--agent", "cat"]);
+  await s.json(["next", "--agent", "ann"]);
+  await s.json(["update", "1", "--status", "review", "--agent", "ann"]);
+  const own = await s.track(["next", "--review", "--agent", "ann"]);
+  assertEquals(own.code, 4);
+  assertStringIncludes(own.stderr, "submitted by you: T-0001");
+  const bob = await s.json<{ ticket: { id: string; reviewer: string } }>(
+    ["next", "--review", "--agent", "bob"],
+  );
+  assertEquals([bob.ticket.id, bob.ticket.reviewer], ["T-0001", "bob"]);
+  // One reviewer per ticket; asking again gives bob the same one.
+  const cat = await s.track(["next", "--review", "--agent", "cat"]);
+  assertEquals(cat.code, 4);
+  assertStringIncludes(cat.stderr, 'already being reviewed: T-0001 by "bob"');
+  const again = await s.json<{ already: boolean }>(["next", "--review", "--agent", "bob"]);
+  assertEquals(again.already, true);
+  // Sent back for changes: the review ends; submitted again, bob may review it again.
+  const back = await s.json<{ ticket: { reviewer: string | null } }>(
+    ["update", "1", "--status", "in-progress", "--agent", "bob"],
+  );
+  assertEquals(back.ticket.reviewer, null);
+});

@@ -1,14 +1,14 @@
 /** `track next --agent A`: claim the best ready ticket, atomically. */
-import { AGENT_FLAG, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
 import { handoffPointer, printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { parseId } from "../model/ids.ts";
-import { claimNext } from "../operations/claims.ts";
+import { claimNext, claimReview } from "../operations/claims.ts";
 
 export default defineCommand({
   name: "next",
   summary: "Claim the best ready ticket (exit 4 when nothing is ready)",
-  usage: "next --agent A [--label L] [--parent T]",
+  usage: "next --agent A [--label L] [--parent T] [--review]",
   flags: [AGENT_FLAG, {
     name: "label",
     short: "l",
@@ -20,14 +20,38 @@ export default defineCommand({
     type: "string",
     value: "T",
     description: "Only children of epic T (drain one epic)",
+  }, {
+    name: "review",
+    type: "boolean",
+    description: "Take a ticket in review to review (never one you submitted)",
   }],
   parse: (args) => ({
     agent: str(args, "agent"),
     label: str(args, "label"),
     parent: str(args, "parent") === undefined ? undefined : parseId(str(args, "parent")!),
+    review: bool(args, "review"),
   }),
   async run(opts, ctx) {
     const agent = await ctx.requireActingAgent(opts.agent, "next");
+    if (opts.review) {
+      const rv = await claimReview(ctx.store(), agent, {
+        label: opts.label,
+        parent: opts.parent,
+        now: ctx.now(),
+      });
+      if (ctx.json) printJson(ctx, { ticket: ticketJson(rv.ticket), already: rv.already });
+      else {
+        ctx.io.out(
+          `${
+            rv.already ? "Still reviewing" : "Reviewing"
+          } ${rv.ticket.id} for ${agent}: ${rv.ticket.title}`,
+        );
+        ctx.io.out(
+          `(done: track update ${rv.ticket.id} --status done; changes needed: --status in-progress)`,
+        );
+      }
+      return;
+    }
     const r = await claimNext(ctx.store(), agent, {
       label: opts.label,
       parent: opts.parent,

@@ -135,9 +135,10 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track graph"' }],
   ],
   "next": [
-    [["--agent", "a"], { "agent": "a" }],
-    [["--label", "ui"], { "label": "ui" }],
-    [[], {}],
+    [["--agent", "a"], { "agent": "a", "review": false }],
+    [["--label", "ui"], { "label": "ui", "review": false }],
+    [["--review", "--parent", "3"], { "parent": "T-0003", "review": true }],
+    [[], { "review": false }],
   ],
   "claim": [
     [["1", "--agent", "a"], { "id": "T-0001", "agent": "a", "force": false }],

@@ -8,7 +8,7 @@ import { parentOf } from "../model/planning.ts";
 import { SEARCH_FIELDS } from "../model/search.ts";
 import { searchStore } from "../operations/search.ts";
 import { projectRoot } from "../store/discovery.ts";
-import { claimNext, claimTicket } from "../operations/claims.ts";
+import { claimNext, claimReview, claimTicket } from "../operations/claims.ts";
 import { postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
 import { ackMessage, inboxMessagesJson, listInbox, markRead } from "../operations/inbox.ts";
 import { TrackError, usageError } from "../model/errors.ts";
@@ -49,7 +49,15 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     name: "next",
     description: "Claim the best ready ticket atomically",
-    inputSchema: { type: "object", properties: { agent: AGENT, label: S, parent: ID } },
+    inputSchema: {
+      type: "object",
+      properties: {
+        agent: AGENT,
+        label: S,
+        parent: ID,
+        review: { type: "boolean", description: "review a ticket in review (not yours)" },
+      },
+    },
   },
   {
     name: "claim",
@@ -230,6 +238,14 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
       const agent = agentOf(args, ctx, name);
       const label = optStr(args, "label");
       const parent = optStr(args, "parent");
+      if (args.review === true) {
+        const rv = await claimReview(store, agent, {
+          label,
+          parent: parent === undefined ? undefined : parseId(parent),
+          now,
+        });
+        return ok({ ticket: ticketJson(rv.ticket), already: rv.already });
+      }
       const r = await claimNext(store, agent, {
         label,
         parent: parent === undefined ? undefined : parseId(parent),

@@ -55,6 +55,7 @@ export function protocolText(format: ProtocolFormat): string {
     "  one yourself: `track ready`, then `track claim T-0001`. `next` offers only tickets whose needs",
     "  (`--needs`) your capabilities cover (`track register --capabilities review,frontend`); the exit 4",
     "  says when that is why. `--parent T-0001` takes work from one epic.",
+    "- Review: `track next --review` hands you a ticket in review that you did not submit.",
     "- Find past work or discussion: `track search WORDS` (titles, bodies, logs, board posts).",
     "",
     "### While working",

@@ -11,7 +11,7 @@ import {
   type Ticket,
   type TicketSummary,
 } from "./ticket.ts";
-import { needsOf, parentOf, submittedByOf } from "./planning.ts";
+import { needsOf, parentOf, reviewerOf, submittedByOf } from "./planning.ts";
 import { evidenceOf, unverifiedOf, verifyCommandsOf } from "./verify.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
@@ -29,6 +29,8 @@ export type TicketJson = Omit<TicketSummary, "extra"> & {
   needs: string[];
   /** The agent (or "human") that last moved it to review, or null. */
   submitted_by: string | null;
+  /** The agent reviewing it (`next --review`), or null. */
+  reviewer: string | null;
 };
 
 /** Metadata of a ticket for `--json`. */
@@ -53,6 +55,7 @@ export function ticketJson(t: TicketSummary): TicketJson {
     parent: parentOf(t),
     needs: needsOf(t),
     submitted_by: submittedByOf(t),
+    reviewer: reviewerOf(t),
   };
 }
 

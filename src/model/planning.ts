@@ -15,6 +15,8 @@ export const PARENT_KEY = "parent";
 export const NEEDS_KEY = "needs";
 /** Front matter key: the agent that moved the ticket to review (never offered it back). */
 export const SUBMITTED_KEY = "submitted_by";
+/** Front matter key: the agent reviewing it (`next --review`); cleared when it leaves review. */
+export const REVIEWER_KEY = "reviewer";
 
 function extraValue(t: TicketSummary, key: string): FrontValue | undefined {
   return t.extra.find(([k]) => k === key)?.[1];
@@ -37,6 +39,21 @@ export function needsOf(t: TicketSummary): string[] {
 export function submittedByOf(t: TicketSummary): string | null {
   const v = extraValue(t, SUBMITTED_KEY);
   return typeof v === "string" ? v : null;
+}
+
+/** The agent reviewing a ticket in review (`next --review`), or null. */
+export function reviewerOf(t: TicketSummary): string | null {
+  const v = extraValue(t, REVIEWER_KEY);
+  return typeof v === "string" ? v : null;
+}
+
+/**
+ * Whether `agent` may be offered ticket `t` for review: it is in review, nobody reviews it yet,
+ * and `agent` did not submit it (nor, for a ticket from before `submitted_by`, claim it).
+ */
+export function reviewableBy(t: TicketSummary, agent: string): boolean {
+  if (t.status !== "review" || reviewerOf(t) !== null) return false;
+  return (submittedByOf(t) ?? t.claimed_by) !== agent;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   parentCycle,
   parentOf,
   progressOf,
+  reviewableBy,
   submittedByOf,
 } from "./planning.ts";
 import { parseTicket, serializeTicket, type TicketSummary } from "./ticket.ts";
@@ -81,4 +82,17 @@ Deno.test("parent, needs, submitted_by round-trip; a file without them reads as 
     "---\nid: T-0001\ntitle: x\nstatus: backlog\ncreated: 2026-01-01T00:00:00Z\n---\n",
   );
   assertEquals([parentOf(plain), needsOf(plain), submittedByOf(plain)], [null, [], null]);
+});
+
+Deno.test("reviewableBy(): in review, nobody reviewing, and not the submitter's own work", () => {
+  const r = (extra: Array<[string, FrontValue]>, claimed: string | null = null) => ({
+    ...t("T-0001", "review", extra),
+    claimed_by: claimed,
+  });
+  assertEquals(reviewableBy(r([["submitted_by", "ann"]]), "ann"), false);
+  assertEquals(reviewableBy(r([["submitted_by", "ann"]]), "bob"), true);
+  assertEquals(reviewableBy(r([["reviewer", "cat"], ["submitted_by", "ann"]]), "bob"), false);
+  // A ticket from before submitted_by: its claimer counts as the submitter.
+  assertEquals(reviewableBy(r([], "ann"), "ann"), false);
+  assertEquals(reviewableBy(t("T-0002", "backlog"), "bob"), false);
 });

@@ -61,6 +61,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "renumbered",
   "reservation-dropped",
   "restored",
+  "reviewing",
   "stale",
   "status",
   "sync-conflict",

@@ -10,8 +10,17 @@ import { formatAge, isoSeconds } from "../model/time.ts";
 import { postEntry } from "./board.ts";
 import { readReservations, releaseWhere } from "./reservations.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
-import { blockedTickets, readyTickets } from "../model/ready.ts";
-import { hasNeeds, missingNeeds, parentOf } from "../model/planning.ts";
+import { blockedTickets, byReadiness, readyTickets } from "../model/ready.ts";
+import {
+  hasNeeds,
+  missingNeeds,
+  parentOf,
+  reviewableBy,
+  REVIEWER_KEY,
+  reviewerOf,
+  submittedByOf,
+} from "../model/planning.ts";
+import { withExtra } from "../model/verify.ts";
 import type { Store, Tx } from "../store/store.ts";
 import { openDependencies } from "./dependencies.ts";
 import type { LogEntry, Ticket, TicketSummary } from "../model/ticket.ts";
@@ -309,4 +318,79 @@ export async function claimNext(
   });
   if ("ticket" in r) return r;
   throw nothingReadyError(r);
+}
+
+/** Result of `next --review`. */
+export interface ReviewResult {
+  ticket: Ticket;
+  /** The agent was already reviewing it (the same ticket again). */
+  already: boolean;
+}
+
+/**
+ * `next --review`: hands `agent` the best ticket in review that nobody reviews yet, that it did
+ * not submit (a ticket is never offered for review to the agent that moved it there), whose
+ * needs it has; records it as the `reviewer` under the lock (two reviewers never get one ticket).
+ * Exit 4 saying why when there is none.
+ */
+export async function claimReview(
+  store: Store,
+  agent: string,
+  options: { label?: string; parent?: string; now: Date },
+): Promise<ReviewResult> {
+  return await store.mutate("next --review", (tx) => {
+    const capabilities = tx.readAgent(agent)?.capabilities ?? [];
+    const all = tx.readAllTickets().tickets.filter((t) =>
+      t.status === "review" &&
+      (options.label === undefined || t.labels.includes(options.label)) &&
+      (options.parent === undefined || parentOf(t) === options.parent)
+    ).sort(byReadiness);
+    const mine = all.find((t) => reviewerOf(t) === agent);
+    if (mine) {
+      touchAgent(tx, agent, options.now);
+      return { ticket: mine, already: true };
+    }
+    const pick = all.find((t) => reviewableBy(t, agent) && hasNeeds(t, capabilities));
+    if (!pick) {
+      const own = all.filter((t) => (submittedByOf(t) ?? t.claimed_by) === agent);
+      const taken = all.filter((t) => reviewerOf(t) !== null);
+      const lacking = all.filter((t) => reviewableBy(t, agent) && !hasNeeds(t, capabilities));
+      const parts = [
+        all.length === 0 ? "no ticket is in review" : "",
+        own.length > 0 ? `submitted by you: ${own.map((t) => t.id).join(", ")}` : "",
+        taken.length > 0
+          ? `already being reviewed: ${
+            taken.map((t) => `${t.id} by "${reviewerOf(t)}"`).join(", ")
+          }`
+          : "",
+        lacking.length > 0
+          ? `needs capabilities you lack: ${
+            lacking.map((t) => `${t.id} needs ${missingNeeds(t, capabilities).join(", ")}`)
+              .join("; ")
+          }`
+          : "",
+      ].filter((p) => p !== "");
+      throw new TrackError(
+        "notFound",
+        `Nothing to review${options.parent ? ` under ${options.parent}` : ""}: ${parts.join("; ")}`,
+        { hint: "track list --status review", detail: { review: all.map((t) => t.id) } },
+      );
+    }
+    const at = isoSeconds(options.now);
+    const ticket = { ...withExtra(pick, REVIEWER_KEY, agent), updated: at };
+    tx.writeTicket(ticket);
+    postEntry(tx, {
+      at: options.now,
+      agent,
+      ticket: ticket.id,
+      tag: "reviewing",
+      kind: "event",
+      message: `${agent} reviews ${ticket.id}`,
+      to: [submittedByOf(ticket) ?? ticket.claimed_by].filter((a): a is string =>
+        a !== null && a !== "human"
+      ),
+    });
+    touchAgent(tx, agent, options.now);
+    return { ticket, already: false };
+  });
 }

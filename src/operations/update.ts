@@ -17,7 +17,7 @@ import {
 import { checkDependenciesExist, checkNoCycle } from "./dependencies.ts";
 import { withBudget } from "./cost.ts";
 import { assertChildrenDone, checkParent } from "./epics.ts";
-import { NEEDS_KEY, PARENT_KEY, parentOf, SUBMITTED_KEY } from "../model/planning.ts";
+import { NEEDS_KEY, PARENT_KEY, parentOf, REVIEWER_KEY, SUBMITTED_KEY } from "../model/planning.ts";
 import { withExtra } from "../model/verify.ts";
 import { assertMayFinish, checkVerifyCommands, withVerifyChanges } from "./verify.ts";
 import { appendLogEntry, type Ticket, withAcceptance, withDescription } from "../model/ticket.ts";
@@ -158,6 +158,8 @@ export async function updateTicket(
         t = { ...t, status: to };
         // Who submitted it for review: `next` never offers it back to them for review.
         if (to === "review") t = withExtra(t, SUBMITTED_KEY, agent ?? "human");
+        // A review ends when the ticket leaves review (or is submitted again).
+        t = withExtra(t, REVIEWER_KEY, null);
         if (to === "backlog") {
           t.claimed_by = null;
           t.claimed_at = null;
