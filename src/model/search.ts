@@ -133,6 +133,15 @@ export function mayMatchWithoutBody(q: Query, t: { id: string; title: string }):
   return hasAll(lower, q.terms);
 }
 
+/**
+ * Whether a ticket could match with its body taken whole (a quick test: false means no match
+ * whatever fields are searched; an id term is caught by {@linkcode matchTicket}).
+ */
+export function mayMatch(q: Query, t: { id: string; title: string }, body: string): boolean {
+  if (q.id === t.id) return true;
+  return hasAll(`${t.title}\n${t.id}\n${body}`.toLowerCase(), q.terms);
+}
+
 /** Parses `--in title,body,log,board`; throws a message naming a bad field. */
 export function parseFields(list: readonly string[]): Set<SearchField> | string {
   if (list.length === 0) return new Set(SEARCH_FIELDS);

@@ -10,6 +10,8 @@ import {
   type Match,
   matchBoard,
   matchTicket,
+  mayMatch,
+  mayMatchWithoutBody,
   parseQuery,
   type SearchField,
   splitBody,
@@ -17,6 +19,7 @@ import {
 import type { Status } from "../model/transitions.ts";
 import { idNumber } from "../model/ids.ts";
 import { readBoard } from "./board.ts";
+import { readKnownFile } from "../store/read.ts";
 
 /** What to search. */
 export interface SearchInput {
@@ -58,7 +61,9 @@ export interface SearchResult {
 function bodyOf(store: Store, id: string): string | null {
   let text: string | null;
   try {
-    text = store.readText(store.ticketPath(id));
+    // Listed as a regular file by readSummaries (a link there is a problem, not a ticket).
+    const path = store.ticketPath(id);
+    text = readKnownFile(path, store.display(path));
   } catch {
     return null; // Unreadable: list and doctor report it.
   }
@@ -85,8 +90,12 @@ export function searchStore(store: Store, input: SearchInput): SearchResult {
     byId.set(t.id, t);
     if (!passes(t)) continue;
     let parts: { body?: string; log?: string } = {};
-    if (needBody) {
+    if (!needBody) {
+      if (!mayMatchWithoutBody(q, t)) continue;
+    } else {
       const body = bodyOf(store, t.id);
+      // Most tickets hold not every word anywhere: one lowercase pass rules them out.
+      if (body !== null && !mayMatch(q, t, body)) continue;
       if (body !== null) {
         const split = splitBody(body);
         parts = {
