@@ -249,3 +249,25 @@ Deno.test("verify: an unreadable verify-key is exit 7 naming it, not an internal
     assertEquals(repo.ticket(), before);
   }
 });
+
+Deno.test("verify outside git: the key in .track/verify-key is git-ignored, so a later git add never commits it", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "track-verify-nogit-" }));
+  try {
+    const track = (args: string[]) => runTrack(args, { cwd: root });
+    for (const args of [["init"], ["create", "-t", "x", "--verify", "true"], ["verify", "1"]]) {
+      const r = await track(args);
+      assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    }
+    assert(Deno.statSync(`${root}/.track/verify-key`).isFile);
+    // The project becomes a repository later, and .track/ is committed as docs/format.md says.
+    const git = (...args: string[]) =>
+      testCommand("git", { args, cwd: root, stdout: "piped", stderr: "piped" }).outputSync();
+    assertEquals(git("init", "-q").code, 0);
+    assertEquals(git("add", ".track").code, 0);
+    const staged = new TextDecoder().decode(git("diff", "--cached", "--name-only").stdout);
+    assertStringIncludes(staged, ".track/config.json");
+    assert(!staged.includes("verify-key"), staged);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

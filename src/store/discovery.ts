@@ -17,7 +17,7 @@ export const STORE_DIR_NAME = ".track";
 
 /** Runtime files that never belong in git. */
 export const GITIGNORE =
-  "# runtime files and caches of track: never commit these\nlock\njournal\n*.pid\n.*.tmp\nserver.json\ncache/\n";
+  "# runtime files, caches and secrets of track: never commit these\nlock\njournal\n*.pid\n.*.tmp\nserver.json\ncache/\nverify-key\n";
 
 /** Git attributes: board entries are separate files, so only the reservations list can clash. */
 export const GITATTRIBUTES =
