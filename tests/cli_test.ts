@@ -473,13 +473,14 @@ Deno.test("I/O failure: a failed fsync exits 7 naming the file, and the ticket s
   await using s = await tempStore();
   await s.json(["create", "-t", "t"]);
   const before = snapshot(s.dir);
-  const r = await withFault(s.root, "fsync:error=EIO:when=1", ["claim", "1", "--agent", "a"]);
+  // The journal and each file are synced with fdatasync (directories with fsync).
+  const r = await withFault(s.root, "fdatasync:error=EIO:when=1", ["claim", "1", "--agent", "a"]);
   if (r === null) {
     if (Deno.env.get("CI")) throw new Error("strace is required in CI (apt-get install strace)");
     return; // strace missing on a developer machine: .ci/run installs it.
   }
   assertEquals(r.code, 7, r.stderr);
-  // The claim writes three files: the first fsync is the journal's, before any of them.
+  // The claim writes three files: the first fdatasync is the journal's, before any of them.
   assertStringIncludes(r.stderr, ".track/journal");
   assertStringIncludes(r.stderr, "nothing was changed");
   assert(!r.stderr.includes("    at "), "no stack trace");
@@ -495,7 +496,11 @@ Deno.test("I/O failure: a failed fsync exits 7 naming the file, and the ticket s
 Deno.test("I/O failure: ENOSPC while writing a new ticket exits 7 and creates nothing", async () => {
   await using s = await tempStore();
   const before = snapshot(s.dir);
-  const r = await withFault(s.root, "fsync:error=ENOSPC:when=1", ["create", "-t", "full disk"]);
+  const r = await withFault(s.root, "fdatasync:error=ENOSPC:when=1", [
+    "create",
+    "-t",
+    "full disk",
+  ]);
   if (r === null) {
     if (Deno.env.get("CI")) throw new Error("strace is required in CI (apt-get install strace)");
     return;
