@@ -130,6 +130,8 @@ Deno.test("next with nothing ready says why: blocked (on what), reserved (by who
   assertEquals(j.code, 4);
   assertEquals(JSON.parse(j.stderr).error.detail, {
     label: null,
+    parent: null,
+    needs: [],
     backlog: 2,
     blocked: [{ id: "T-0002", waiting_on: [{ id: "T-0001", status: "claimed" }] }],
     reserved: [{ id: "T-0003", by: [{ agent: "a", ticket: "T-0001", path: "src/**" }] }],
