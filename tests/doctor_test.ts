@@ -185,20 +185,32 @@ Deno.test("doctor: server.json of a killed server that is a zombie is a dead ser
   ignore: Deno.build.os !== "linux",
 }, async () => {
   await using s = await tempStore();
-  // `sleep 0` exits while its parent, exec'd into `sleep 30`, never reaps it: a zombie, as a
-  // killed `serve -d` stays when nothing reaps it.
+  // A child that exits only when the test closes its stdin, after its parent has exec'd into
+  // `sleep 30`, which never reaps it: a zombie, as a killed `serve -d` stays when nothing reaps
+  // it. (A child that exits on its own, like `sleep 0`, may be reaped by sh before its exec.)
   const parent = testCommand("sh", {
-    args: ["-c", "sleep 0 & echo $!; exec sleep 30"],
+    args: ["-c", "exec 3<&0; cat <&3 >/dev/null & echo $!; exec sleep 30"],
+    stdin: "piped",
     stdout: "piped",
   }).spawn();
   const reader = parent.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const zombie = Number((await reader.read()).value!.trim());
-  try {
-    for (let i = 0; i < 200; i++) {
-      const stat = Deno.readTextFileSync(`/proc/${zombie}/stat`);
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) break;
-      await new Promise((r) => setTimeout(r, 10)); // polling for the state, not timing anything
+  const state = (pid: number) => {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  };
+  // Polling for states, not timing anything (the bound only stops a hang): the parent is
+  // `sleep` once it has exec'd.
+  const until = async (done: () => boolean) => {
+    for (let i = 0; !done(); i++) {
+      if (i === 3000) throw new Error("the process never reached the state waited for");
+      await new Promise((r) => setTimeout(r, 10));
     }
+  };
+  try {
+    await until(() => Deno.readTextFileSync(`/proc/${parent.pid}/comm`).trim() === "sleep");
+    await parent.stdin.close();
+    await until(() => state(zombie) === "Z");
     Deno.writeTextFileSync(
       `${s.dir}/server.json`,
       JSON.stringify({ schema: 1, pid: zombie, proc_start: null }),
