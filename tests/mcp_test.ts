@@ -180,6 +180,12 @@ Deno.test("MCP search (tickets query) and epics (parent on ready, next, tickets)
   assertEquals(kids.tickets.map((t: { id: string }) => t.id), ["T-0002"]);
   const next = JSON.parse((await c.call("next", { parent: "T-0001" })).text);
   assertEquals(next.ticket.id, "T-0002");
+  const epic = JSON.parse((await c.call("tickets", { id: "T-0001" })).text);
+  assertEquals([epic.children.length, epic.progress.total, epic.progress.by_status.claimed], [
+    1,
+    1,
+    1,
+  ]);
 });
 
 Deno.test("a refused MCP call is a tool error with the CLI's message", async () => {

@@ -3,9 +3,7 @@ import { defineCommand, oneTicket } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketDetailJson } from "../model/json.ts";
 import { unverifiedOf } from "../model/verify.ts";
-import { childrenOf, progressOf } from "../model/planning.ts";
-import { readSummaries } from "../store/ticket_cache.ts";
-import { sortTickets } from "../model/queries.ts";
+import { epicChildren } from "../operations/epics.ts";
 import { table } from "../cli/output.ts";
 
 export default defineCommand({
@@ -22,8 +20,7 @@ export default defineCommand({
     const found = live ?? store.tryReadArchivedFile(opts.id);
     if (found === null) store.readTicket(opts.id); // Throws the not-found error.
     // An epic: its children (live tickets naming it as parent) and their progress.
-    const children = sortTickets(childrenOf(readSummaries(store).tickets, opts.id));
-    const progress = progressOf(children);
+    const { children, progress } = epicChildren(store, opts.id);
     if (ctx.json) {
       printJson(ctx, {
         ticket: ticketDetailJson(found!.ticket),

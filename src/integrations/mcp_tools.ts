@@ -4,6 +4,7 @@
  * text is the CLI's message and hint. No protocol code here, so the definitions can be measured
  * cheaply.
  */
+import { epicChildren } from "../operations/epics.ts";
 import { parentOf } from "../model/planning.ts";
 import { SEARCH_FIELDS } from "../model/search.ts";
 import { searchStore } from "../operations/search.ts";
@@ -294,7 +295,16 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     }
     case "tickets": {
       const id = optStr(args, "id");
-      if (id !== undefined) return ok({ ticket: ticketDetailJson(store.readTicket(parseId(id))) });
+      if (id !== undefined) {
+        const ticket = ticketDetailJson(store.readTicket(parseId(id)));
+        const { children, progress } = epicChildren(store, ticket.id);
+        if (children.length === 0) return ok({ ticket });
+        return ok({
+          ticket,
+          children: children.map((c) => ({ id: c.id, title: c.title, status: c.status })),
+          progress,
+        });
+      }
       const status = optStr(args, "status");
       const query = optStr(args, "query");
       if (query !== undefined) {

@@ -1,8 +1,10 @@
 /** Epics under the lock: setting a parent (it exists, no cycle) and closing an epic. */
 import { conflictError, notFoundError } from "../model/errors.ts";
-import { childrenOf, parentCycle, parentOf } from "../model/planning.ts";
-import type { Ticket } from "../model/ticket.ts";
-import type { Tx } from "../store/store.ts";
+import { childrenOf, parentCycle, parentOf, type Progress, progressOf } from "../model/planning.ts";
+import { sortTickets } from "../model/queries.ts";
+import type { Ticket, TicketSummary } from "../model/ticket.ts";
+import type { Store, Tx } from "../store/store.ts";
+import { readSummaries } from "../store/ticket_cache.ts";
 
 /** Throws exit 4 when `parent` does not exist, exit 3 naming the cycle it would close. */
 export function checkParent(tx: Tx, child: string, parent: string): void {
@@ -44,4 +46,13 @@ export function assertChildrenDone(tx: Tx, t: Ticket): void {
     `track list --parent ${t.id} (or --force to close the epic anyway)`,
     { ticket: t.id, open_children: open.map((c) => ({ id: c.id, status: c.status })) },
   );
+}
+
+/** An epic's children (live tickets naming it as parent, by priority then id) and progress. */
+export function epicChildren(store: Store, id: string): {
+  children: TicketSummary[];
+  progress: Progress;
+} {
+  const children = sortTickets(childrenOf(readSummaries(store).tickets, id));
+  return { children, progress: progressOf(children) };
 }
