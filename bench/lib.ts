@@ -44,20 +44,30 @@ export function summarize(
   };
 }
 
-/** Runs a command once, returning wall time in ms; throws unless it exits with `expect`. */
+/**
+ * Runs a command once, returning wall time in ms; throws unless it exits with `expect`. `stdin`
+ * is written to it (then closed); without it stdin is empty.
+ */
 export async function timeCommand(
   cmd: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; expect?: number[] } = {},
+  options: { cwd?: string; env?: Record<string, string>; expect?: number[]; stdin?: string } = {},
 ): Promise<number> {
   const t0 = performance.now();
-  const out = await new Deno.Command(cmd, {
+  const child = new Deno.Command(cmd, {
     args,
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "null",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
   const ms = performance.now() - t0;
   const ok = options.expect ?? [0];
   if (!ok.includes(out.code)) {
@@ -71,7 +81,7 @@ export async function timeCommand(
 /** Times `track args` as a real subprocess. */
 export function timeTrack(
   args: string[],
-  options: { cwd: string; env?: Record<string, string>; expect?: number[] },
+  options: { cwd: string; env?: Record<string, string>; expect?: number[]; stdin?: string },
 ): Promise<number> {
   return timeCommand(Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args], options);
 }

@@ -6,7 +6,7 @@
  *   (the page's own performance clock).
  */
 import { MAIN, quantile, type Row } from "../lib.ts";
-import { freePort, launchBrowser } from "../../tests/dashboard_helpers.ts";
+import { launchBrowser } from "../../tests/dashboard_helpers.ts";
 import { Store } from "../../src/store/store.ts";
 import { createTicket } from "../../src/operations/create.ts";
 import { updateTicket } from "../../src/operations/update.ts";
@@ -74,8 +74,8 @@ export default async function dashboardBench(): Promise<Row[]> {
 
   // 1. CLI change -> page update.
   const small = await project();
-  const port = freePort();
-  const url = (await track(["serve", "-d", "--port", String(port)], small)).trim();
+  // Port 0: the server binds a free port and prints its URL (a port probed first could be taken).
+  const url = (await track(["serve", "-d", "--port", "0"], small)).trim();
   try {
     await page.goto(url);
     await page.waitForSelector(".conn-live");
@@ -119,8 +119,7 @@ export default async function dashboardBench(): Promise<Row[]> {
   // 2. First render of a 2,000-ticket board.
   const big = await project();
   await fillBig(big);
-  const bigPort = freePort();
-  const bigUrl = (await track(["serve", "-d", "--port", String(bigPort)], big)).trim();
+  const bigUrl = (await track(["serve", "-d", "--port", "0"], big)).trim();
   try {
     // Browser-side code as text: it runs in the page, not in Deno.
     await page.addInitScript({

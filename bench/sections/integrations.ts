@@ -3,31 +3,15 @@
  * bare startup floor (target: under 30 ms), the PreToolUse check, and the size of the MCP tool
  * definitions an agent pays for in its context window (target: under 2,500 tokens).
  */
-import { MAIN, quantile, type Row } from "../lib.ts";
+import { MAIN, quantile, type Row, timeTrack } from "../lib.ts";
 import { toolDefinitionSize } from "../../src/integrations/mcp_tools.ts";
 
 const RUNS = 15;
 const SESSION = "0b7e3c7a-1d2f-4c3b-9a8e-5f6d7c8b9a0e";
 
-async function run(args: string[], cwd: string, stdin?: string): Promise<number> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1", TRACK_AGENT: "" },
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const status = await child.status;
-  const ms = performance.now() - t0;
-  if (!status.success) throw new Error(`track ${args.join(" ")} exited ${status.code}`);
-  return ms;
+/** One timed `track` run (an empty TRACK_AGENT, so no agent leaks in from the caller). */
+function run(args: string[], cwd: string, stdin?: string): Promise<number> {
+  return timeTrack(args, { cwd, env: { TRACK_AGENT: "" }, stdin });
 }
 
 function round(n: number): number {

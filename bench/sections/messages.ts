@@ -4,7 +4,7 @@
  * delivered), each above the startup floor (goal: under 15 ms above it); and `track inbox` on a
  * board of 10,000 posts, 1,000 of them to the reader (990 read, 10 unread).
  */
-import { MAIN, type Row, summarize } from "../lib.ts";
+import { type Row, summarize, timeTrack } from "../lib.ts";
 import { Store } from "../../src/store/store.ts";
 import { postEntry } from "../../src/operations/board.ts";
 import { readInbox, writeInbox } from "../../src/store/inbox_records.ts";
@@ -13,25 +13,9 @@ const RUNS = 15;
 const SESSION = "4e1d2c3b-5a69-4788-9a0b-c1d2e3f40516";
 const AGENT = "claude-4e1d2c3b";
 
-async function run(args: string[], cwd: string, stdin?: string): Promise<number> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1", TRACK_AGENT: "" },
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const status = await child.status;
-  const ms = performance.now() - t0;
-  if (!status.success) throw new Error(`track ${args.join(" ")} exited ${status.code}`);
-  return ms;
+/** One timed `track` run (an empty TRACK_AGENT, so no agent leaks in from the caller). */
+function run(args: string[], cwd: string, stdin?: string): Promise<number> {
+  return timeTrack(args, { cwd, env: { TRACK_AGENT: "" }, stdin });
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
