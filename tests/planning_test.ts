@@ -176,3 +176,22 @@ Deno.test("review routing: next --review never offers a ticket to the agent that
   );
   assertEquals(back.ticket.reviewer, null);
 });
+
+Deno.test("epics: doctor names a parent that does not exist; an archived epic is fine", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "-t", "epic"]);
+  await s.json(["create", "-t", "child", "--parent", "1"]);
+  await s.json(["create", "-t", "other"]);
+  const text = s.read("tickets/T-0003.md").replace("\n---\n", "\nparent: T-0042\n---\n");
+  Deno.writeTextFileSync(`${s.dir}/tickets/T-0003.md`, text);
+  await s.json(["update", "1", "--status", "done", "--force"]);
+  await s.json(["archive", "1"]);
+  const r = await s.track(["doctor", "--json"]);
+  const findings: Array<{ kind: string; file: string; advice: string }> =
+    JSON.parse(r.stdout).findings;
+  const missing = findings.filter((f) => f.kind === "missing-parent");
+  assertEquals(missing.map((f) => [f.file, f.advice]), [[
+    ".track/tickets/T-0003.md",
+    "track update T-0003 --parent none",
+  ]]);
+});

@@ -5,6 +5,7 @@
  * in the store is reported (and never followed); while one is there `--fix` changes nothing,
  * as every writer refuses such a store (no_follow.ts).
  */
+import { parentOf } from "../model/planning.ts";
 import { dirname, join } from "../model/path.ts";
 import { ioError, TrackError } from "../model/errors.ts";
 import { agentPath, readAllAgents } from "../store/agent_records.ts";
@@ -35,6 +36,7 @@ export type FindingKind =
   | "journal"
   | "runtime-file"
   | "missing-dependency"
+  | "missing-parent"
   | "duplicate-id"
   | "stray-file"
   | "unknown-agent-reservation"
@@ -93,6 +95,7 @@ const ADVICE: Record<FindingKind, string> = {
     "track doctor --fix (completes the interrupted command, or discards a journal it never committed)",
   "runtime-file": "track doctor --fix (removes it); track serve -d starts the dashboard again",
   "missing-dependency": "track update T --remove-dep T-MISSING (or create the missing ticket)",
+  "missing-parent": "track update T --parent none (or --parent T-EPIC)",
   "duplicate-id":
     "keep one of the two: move the other out of .track/tickets/ by hand (git log shows which is newer)",
   "stray-file": "none needed: track ignores it (move it out of .track/tickets/ to silence this)",
@@ -306,6 +309,18 @@ function checkDependencies(store: Store, tickets: Ticket[], findings: Finding[])
           ),
         );
       }
+    }
+    // A parent (epic) that is neither a ticket nor archived: hand-edited, or lost in a merge.
+    const parent = parentOf(t);
+    if (parent !== null && !ids.has(parent) && !files.has(parent) && !store.isArchived(parent)) {
+      findings.push(
+        finding(
+          "missing-parent",
+          store.display(store.ticketPath(t.id)),
+          `has parent "${parent}", which does not exist`,
+          { advice: `track update ${t.id} --parent none` },
+        ),
+      );
     }
   }
 }
