@@ -1,13 +1,13 @@
 /**
  * The gate behind `deno task ok` (with `--gate`), `deno task test` and `.ci/run`. With `--gate`
- * it first runs `deno fmt --check`, `deno lint`, `deno check main.ts` and the layer check
- * (scripts/check_layers.ts), each failing step
- * counting as one failure; then the tests (remaining arguments go to `deno test`), counted per
- * test from the JUnit report of the real run (scripts/junit_count.ts; CI does not read Deno's own
- * summary line). It prints the skipped tests and `N skipped`, and as its very last line
- * `N passed, N failed`. Exits non-zero when anything failed, when no test ran at all, or, in CI
- * (`CI=true`), when any test was skipped: CI installs everything the tests need (strace,
- * chromium, git, zsh, fish), so a skip there is a guarantee left unchecked and counts as a failure.
+ * it first runs `deno fmt --check`, `deno lint`, `deno check main.ts bench/ scripts/` and the
+ * layer check (scripts/check_layers.ts), each failing step counting as one failure; then the
+ * tests (remaining arguments go to `deno test`), counted per test from the JUnit report of the
+ * real run (scripts/junit_count.ts; CI does not read Deno's own summary line). It prints the
+ * skipped tests and `N skipped`, and as its very last line `N passed, N failed`. Exits non-zero
+ * when anything failed, when no test ran at all, or, in CI (`CI=true`), when any test was
+ * skipped: CI installs everything the tests need (strace, chromium, git, zsh, fish), so a skip
+ * there is a guarantee left unchecked and counts as a failure.
  */
 import { countJunit } from "./junit_count.ts";
 
@@ -25,12 +25,22 @@ async function run(args: string[]): Promise<boolean> {
   return (await child.spawn().status).success;
 }
 
+function isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 const gate = Deno.args[0] === "--gate";
 const testArgs = gate ? Deno.args.slice(1) : Deno.args;
 let failed = 0;
 if (gate) {
   const layers = ["run", "-A", new URL("./check_layers.ts", import.meta.url).pathname];
-  for (const step of [["fmt", "--check"], ["lint"], ["check", "main.ts"], layers]) {
+  // bench/ and scripts/ are no test's imports: checked here, or a broken import goes unseen.
+  const check = ["check", "main.ts", ...["bench/", "scripts/"].filter(isDir)];
+  for (const step of [["fmt", "--check"], ["lint"], check, layers]) {
     if (!(await run(step))) {
       say(`gate: deno ${step.join(" ")} failed`);
       failed++;
