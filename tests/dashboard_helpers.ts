@@ -10,6 +10,7 @@ import { createTicket } from "../src/operations/create.ts";
 import type { Priority, Status } from "../src/model/transitions.ts";
 import { logTicket, updateTicket } from "../src/operations/update.ts";
 import { exists, testCommand } from "./helpers.ts";
+import { readSummaries } from "../src/store/ticket_cache.ts";
 
 /** Debian's Chromium, driven by playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -210,4 +211,80 @@ export async function seedDemo(dir: string): Promise<void> {
       2,
     ) + "\n",
   );
+}
+
+/**
+ * A planning store for the graph view: `epics` epics of `perEpic` children each (dependencies
+ * inside an epic, a few across), `loose` tickets in no epic; about a fifth done and a few in
+ * progress. Deterministic. The data behind docs/graph.png and the graph benchmark.
+ */
+export async function seedGraph(
+  dir: string,
+  opts: { epics: number; perEpic: number; loose: number },
+): Promise<void> {
+  const store = new Store(dir);
+  const now = new Date();
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const areas = ["auth", "billing", "search", "sync", "ui", "api", "docs", "infra", "mobile"];
+  const verbs = ["Design", "Build", "Wire up", "Test", "Document", "Migrate", "Harden", "Profile"];
+  const things = [
+    "the token refresh",
+    "the invoice export",
+    "query parsing",
+    "conflict resolution",
+    "the settings page",
+    "rate limits",
+    "the onboarding flow",
+    "the schema migration",
+    "offline mode",
+    "the audit log",
+  ];
+  const title = () =>
+    `${verbs[Math.floor(rnd() * verbs.length)]} ${things[Math.floor(rnd() * things.length)]}`;
+  const make = async (t: string, deps: string[], parent?: string) =>
+    (await createTicket(store, {
+      title: t,
+      priority: (["critical", "high", "medium", "low"] as const)[Math.floor(rnd() * 4)],
+      labels: [areas[Math.floor(rnd() * areas.length)]],
+      dependsOn: deps,
+      description: "",
+      by: "human",
+      parent,
+    }, now)).id;
+  const all: string[] = [];
+  for (let e = 0; e < opts.epics; e++) {
+    const area = areas[e % areas.length];
+    const epic = await make(`Epic: ${area} ${["rework", "launch", "v2", "cleanup"][e % 4]}`, []);
+    const kids: string[] = [];
+    for (let i = 0; i < opts.perEpic; i++) {
+      const deps = new Set<string>();
+      // Mostly chains and fans inside the epic: a recent sibling or two.
+      if (kids.length > 0 && rnd() < 0.8) {
+        deps.add(kids[Math.max(0, kids.length - 1 - Math.floor(rnd() * 4))]);
+      }
+      if (kids.length > 3 && rnd() < 0.3) deps.add(kids[Math.floor(rnd() * kids.length)]);
+      if (all.length > 0 && rnd() < 0.04) deps.add(all[Math.floor(rnd() * all.length)]);
+      kids.push(await make(`${title()} (${area})`, [...deps], epic));
+    }
+    all.push(...kids);
+  }
+  for (let i = 0; i < opts.loose; i++) {
+    const deps = all.length > 0 && rnd() < 0.3 ? [all[Math.floor(rnd() * all.length)]] : [];
+    all.push(await make(title(), deps));
+  }
+  // Finish the first tickets of each chain, start some of the next.
+  const { tickets } = readSummaries(store);
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+  const done = new Set<string>();
+  for (const id of all) {
+    const t = byId.get(id)!;
+    const depsDone = t.depends_on.every((d) => done.has(d));
+    if (depsDone && rnd() < 0.35) {
+      await updateTicket(store, id, { status: "done", agent: "bench", force: true }, now);
+      done.add(id);
+    } else if (depsDone && rnd() < 0.2) {
+      await updateTicket(store, id, { status: "in-progress", agent: "alice", force: true }, now);
+    }
+  }
 }

@@ -84,8 +84,8 @@ Deno.test("track graph groups by epic (--parent) and --parent T draws only that 
     "graph",
   ]);
   assertEquals(g.groups.map((x) => [x.parent, x.ids]), [
-    ["T-0001", ["T-0002", "T-0003"]],
-    [null, ["T-0001", "T-0004"]],
+    ["T-0001", ["T-0001", "T-0002", "T-0003"]],
+    [null, ["T-0004"]],
   ]);
   const only = await s.json<{ nodes: Array<{ id: string }> }>(["graph", "--parent", "1"]);
   assertEquals(only.nodes.map((n) => n.id), ["T-0001", "T-0002", "T-0003"]);

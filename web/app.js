@@ -42,10 +42,48 @@ function useHashTicket() {
   return [id, open];
 }
 
+/** Which view shows: the board, or the dependency graph (`?view=graph`). */
+function useView() {
+  const [view, setView] = useState(() =>
+    new URLSearchParams(location.search).get("view") === "graph" ? "graph" : "board"
+  );
+  const choose = useCallback((next) => {
+    setView(next);
+    history.replaceState(
+      null,
+      "",
+      (next === "graph" ? "?view=graph" : location.pathname) + location.hash,
+    );
+  }, []);
+  return [view, choose];
+}
+
+// A page opened on the graph asks for its module and data at once, not after the first render.
+const early = new URLSearchParams(location.search).get("view") === "graph"
+  ? { mod: import("/graph.js"), data: api("/api/graph") }
+  : null;
+
+/** The graph view's module, loaded the first time the view opens. */
+function LazyGraph(props) {
+  const [mod, setMod] = useState(null);
+  useEffect(() => {
+    (early?.mod ?? import("/graph.js")).then(setMod);
+  }, []);
+  const [first] = useState(() => {
+    const data = early?.data ?? null;
+    if (early) early.data = null; // used once: later openings fetch afresh
+    return data;
+  });
+  return mod
+    ? html`<${mod.GraphView} ...${props} first=${first} />`
+    : html`<p class="muted loading">Loading…</p>`;
+}
+
 function App() {
   const { snap, live, seq, refresh } = useLiveSnapshot();
   const [theme, toggleTheme] = useTheme();
   const [openId, setOpenId] = useHashTicket();
+  const [mode, setMode] = useView();
   const [filters, setFilters] = useState({ agent: "", label: "", priority: "", text: "" });
   const [toast, setToast] = useState(null);
   const { moves, pending, onDrop } = useMoves({ snap, seq, refresh, setToast });
@@ -85,12 +123,18 @@ function App() {
     <div class="app">
       <header class="top">
         <h1><span class="logo">▦</span> track</h1>
+        <nav class="views" aria-label="views">
+          <button class=${mode === "board" ? "on" : ""} aria-pressed=${mode === "board"}
+            onClick=${() => setMode("board")}>Board</button>
+          <button class=${mode === "graph" ? "on" : ""} aria-pressed=${mode === "graph"}
+            id="view-graph" onClick=${() => setMode("graph")}>Graph</button>
+        </nav>
         <span class=${`conn conn-${live}`} title="live updates">${live === "live"
           ? "● live"
           : live === "connecting"
           ? "○ connecting"
           : "○ reconnecting…"}</span>
-        <div class="filters">
+        <div class="filters" hidden=${mode === "graph"}>
           <input type="search" placeholder="Filter: words (bodies and logs too) or id" value=${filters
             .text} onInput=${set(
               "text",
@@ -125,18 +169,22 @@ function App() {
         }</div>`
         : null}
       ${snap ? html`<${WaitingLane} agents=${snap.agents} received=${snap.received_at} />` : null}
-      ${!view ? html`<p class="muted loading">Loading…</p>` : html`
-        <main class="layout">
-          <${Kanban} statuses=${snap.statuses} priorities=${snap.priorities} cols=${view.cols}
-            onOpen=${setOpenId} onDrop=${onDrop} pending=${pending} />
-          <div class="side">
-            <${AgentsPanel} agents=${snap.agents} received=${snap.received_at} />
-            <${ReservationsPanel} reservations=${snap.reservations} />
-            <${CostPanel} received=${snap.received_at} />
-            <${BoardPanel} board=${snap.board} onPosted=${refresh} />
-          </div>
-        </main>
-      `}
+      ${mode === "graph"
+        ? html`<${LazyGraph} seq=${seq} selected=${openId} onOpen=${setOpenId} />`
+        : !view
+        ? html`<p class="muted loading">Loading…</p>`
+        : html`
+          <main class="layout">
+            <${Kanban} statuses=${snap.statuses} priorities=${snap.priorities} cols=${view.cols}
+              onOpen=${setOpenId} onDrop=${onDrop} pending=${pending} />
+            <div class="side">
+              <${AgentsPanel} agents=${snap.agents} received=${snap.received_at} />
+              <${ReservationsPanel} reservations=${snap.reservations} />
+              <${CostPanel} received=${snap.received_at} />
+              <${BoardPanel} board=${snap.board} onPosted=${refresh} />
+            </div>
+          </main>
+        `}
       ${openId ? html`<${Detail} id=${openId} seq=${seq} onClose=${closeDetail} />` : null}
     </div>
   `;

@@ -12,6 +12,7 @@ import panelsJs from "../../web/panels.js" with { type: "text" };
 import detailJs from "../../web/detail.js" with { type: "text" };
 import piecesJs from "../../web/pieces.js" with { type: "text" };
 import waitingJs from "../../web/waiting.js" with { type: "text" };
+import graphJs from "../../web/graph.js" with { type: "text" };
 import markdownJs from "../../web/markdown.js" with { type: "text" };
 import styleCss from "../../web/style.css" with { type: "text" };
 import faviconSvg from "../../web/favicon.svg" with { type: "text" };
@@ -53,6 +54,7 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/detail.js", { body: detailJs, type: JS }],
   ["/pieces.js", { body: piecesJs, type: JS }],
   ["/waiting.js", { body: waitingJs, type: JS }],
+  ["/graph.js", { body: graphJs, type: JS }],
   ["/markdown.js", { body: markdownJs, type: JS }],
   ["/style.css", { body: styleCss, type: "text/css; charset=utf-8" }],
   ["/favicon.svg", { body: faviconSvg, type: "image/svg+xml" }],

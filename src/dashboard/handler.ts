@@ -23,7 +23,7 @@ import { parseId } from "../model/ids.ts";
 import { parseStatus } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
 import { ASSETS, indexPage } from "./assets.ts";
-import { API_SCHEMA, buildSnapshot, ticketDetail } from "./snapshot.ts";
+import { API_SCHEMA, buildSnapshot, graphSnapshot, ticketDetail } from "./snapshot.ts";
 
 /** What the handler needs from the outside world. */
 export interface HandlerDeps {
@@ -397,6 +397,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           });
         }
         if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
+        if (path === "/api/graph") return json({ ...graphSnapshot(deps.store) });
         if (path === "/api/cost") {
           // track cost --by ticket --json: reads the recorded transcripts, writes nothing.
           const { costReport } = await import("../operations/cost.ts");
@@ -441,6 +442,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       const known = [
         "/api/ping",
         "/api/snapshot",
+        "/api/graph",
         "/api/cost",
         "/api/search",
         "/api/events",

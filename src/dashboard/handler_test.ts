@@ -242,6 +242,23 @@ Deno.test("handler snapshot lists tickets with open dependencies, agents and boa
   assertEquals(snap.problems, []);
 });
 
+Deno.test("handler /api/graph is track graph --all --json: nodes, edges, ready frontier", async () => {
+  await using fx = await fixture();
+  const res = await fx.handle(get("/api/graph"));
+  assertEquals(res.status, 200);
+  assertEquals(res.headers.get("cache-control"), "no-store");
+  const g = await res.json();
+  assertEquals(g.schema, 1);
+  assertEquals(g.nodes.map((n: { id: string; ready: boolean }) => [n.id, n.ready]), [
+    ["T-0001", true],
+    ["T-0002", false],
+  ]);
+  assertEquals(g.edges, [{ from: "T-0001", to: "T-0002", done: false }]);
+  assertEquals(g.groups[0].critical_path, ["T-0001", "T-0002"]);
+  assertEquals(g.problems, []);
+  assertEquals((await fx.handle(write("/api/graph", {}))).status, 405);
+});
+
 Deno.test("handler snapshot carries the model's statuses and priorities, in order", async () => {
   await using fx = await fixture();
   const snap = await (await fx.handle(get("/api/snapshot"))).json();

@@ -15,6 +15,7 @@ import { openDeps } from "../model/ready.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { heldBy } from "../model/holding.ts";
 import { findStale } from "../operations/lifecycle.ts";
+import { buildGraph, type GraphJson } from "../model/dependency_graph.ts";
 
 /** Version of the dashboard API shapes. */
 export const API_SCHEMA = 1;
@@ -125,4 +126,14 @@ export function ticketDetail(store: Store, id: string) {
     return { id: d, status };
   });
   return { schema: API_SCHEMA, ticket: { ...ticketDetailJson(t), deps } };
+}
+
+/** The graph view's data: `track graph --all --json` (docs/json.md "Graph") plus `problems`. */
+export function graphSnapshot(store: Store): GraphJson & { schema: number; problems: string[] } {
+  const { tickets, problems } = readSummaries(store);
+  return {
+    schema: API_SCHEMA,
+    ...buildGraph(tickets, { all: true }),
+    problems: problems.map((p) => p.error.message),
+  };
 }

@@ -36,7 +36,10 @@ export interface GraphEdgeJson {
   done: boolean;
 }
 
-/** The tickets of one epic (or of none: `parent` null), with its critical path. */
+/**
+ * The tickets of one epic (its children, and the epic itself when it has no epic above it), or
+ * of none (`parent` null), with its critical path.
+ */
 export interface GraphGroupJson {
   parent: string | null;
   /** Title of the epic when it is in the store, else null. */
@@ -260,9 +263,12 @@ export function buildGraph(tickets: readonly TicketSummary[], opts: GraphOptions
   const cycles = findCycles(deps);
   const cyclic = new Set(cycles.flat());
 
+  // An epic with no epic above it heads its own group rather than sitting among the loose ones.
+  const epics = new Set(shown.map(parentOf).filter((p) => p !== null));
+  const groupOf = (t: TicketSummary) => parentOf(t) ?? (epics.has(t.id) ? t.id : null);
   const groupIds = new Map<string | null, string[]>();
   for (const t of shown) {
-    const p = parentOf(t);
+    const p = groupOf(t);
     const list = groupIds.get(p);
     if (list) list.push(t.id);
     else groupIds.set(p, [t.id]);

@@ -86,8 +86,8 @@ Deno.test("buildGraph(): groups by epic, each with its critical path", () => {
     t(6),
   ], { parentOf });
   assertEquals(g.groups.map((x) => [x.parent, x.title, x.ids, x.critical_path]), [
-    [id(1), "ticket 1", [id(2), id(3), id(4), id(5)], [id(2), id(3), id(4)]],
-    [null, null, [id(1), id(6)], []],
+    [id(1), "ticket 1", [id(1), id(2), id(3), id(4), id(5)], [id(2), id(3), id(4)]],
+    [null, null, [id(6)], []],
   ]);
   assertEquals(g.nodes.filter((n) => n.critical).map((n) => n.id), [id(2), id(3), id(4)]);
   const only = buildGraph(
