@@ -1,6 +1,7 @@
 /** Claude Code hooks end to end: the JSON Claude Code sends on stdin, the output and the store. */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import {
+  claudeHookInput,
   MAIN,
   type RunOptions,
   type RunResult,
@@ -20,14 +21,7 @@ const SESSION = "5c1f0e2a-93b4-4d7e-8a61-0f2b9c3d4e5f";
 const AGENT = "claude-5c1f0e2a";
 
 function hookInput(root: string, event: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    session_id: SESSION,
-    transcript_path: `/home/u/.claude/projects/p/${SESSION}.jsonl`,
-    cwd: root,
-    permission_mode: "default",
-    hook_event_name: event,
-    ...extra,
-  });
+  return claudeHookInput(SESSION, root, event, extra);
 }
 
 interface AgentJson {

@@ -244,3 +244,23 @@ export async function race(
   }));
   return out;
 }
+
+/**
+ * The JSON a Claude Code hook gets on stdin for `event` of session `session` in project `root`
+ * (the fields every event carries, then `extra`).
+ */
+export function claudeHookInput(
+  session: string,
+  root: string,
+  event: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    session_id: session,
+    transcript_path: `/home/u/.claude/projects/p/${session}.jsonl`,
+    cwd: root,
+    permission_mode: "default",
+    hook_event_name: event,
+    ...extra,
+  });
+}

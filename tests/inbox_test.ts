@@ -4,7 +4,13 @@
  * in the agent's context (recorded hook payload shapes on stdin, the real CLI).
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { type RunOptions, snapshot, type TempStore, tempStore } from "./helpers.ts";
+import {
+  claudeHookInput,
+  type RunOptions,
+  snapshot,
+  type TempStore,
+  tempStore,
+} from "./helpers.ts";
 
 async function must(s: TempStore, args: string[], options?: RunOptions) {
   const r = await s.track(args, options);
@@ -209,14 +215,7 @@ const SESSION = "7d2e9a41-0b6c-4f3e-9a1d-2c3b4d5e6f70";
 const AGENT = "claude-7d2e9a41";
 
 function hookInput(root: string, event: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    session_id: SESSION,
-    transcript_path: `/home/u/.claude/projects/p/${SESSION}.jsonl`,
-    cwd: root,
-    permission_mode: "default",
-    hook_event_name: event,
-    ...extra,
-  });
+  return claudeHookInput(SESSION, root, event, extra);
 }
 
 function postToolUse(s: TempStore) {
@@ -292,7 +291,8 @@ Deno.test("a hook delivery stays within 2,000 characters and counts the rest", a
   await using s = await tempStore();
   await startSession(s);
   for (let i = 0; i < 12; i++) {
-    await post(s, ["--agent", "lead", "--to", AGENT, "-m", `m${i} ` + "x".repeat(300)]);
+    // A marker no message id can hold ("m9 " could end an id's random part, before " from").
+    await post(s, ["--agent", "lead", "--to", AGENT, "-m", `<m${i}> ` + "x".repeat(300)]);
   }
   await post(s, ["--agent", "lead", "--to", AGENT, "-m", "huge " + "y".repeat(50_000)]);
   // Escaping makes a message of control characters six times longer: still within the bound.
@@ -307,7 +307,7 @@ Deno.test("a hook delivery stays within 2,000 characters and counts the rest", a
   assert(seen.length >= 3, `${seen.length} deliveries`);
   assertStringIncludes(seen[0], "more: track inbox --agent " + AGENT);
   const all = seen.join("\n");
-  for (let i = 0; i < 12; i++) assertEquals(all.split(`m${i} `).length, 2, `m${i} once`);
+  for (let i = 0; i < 12; i++) assertEquals(all.split(`<m${i}> `).length, 2, `m${i} once`);
   assertStringIncludes(all, "huge y");
   assertStringIncludes(all, "ctl \\u0001\\u0001");
 });
