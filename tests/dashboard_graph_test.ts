@@ -137,3 +137,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "dashboard graph view: above 600 tickets only the visible part is drawn, scrolling draws on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using ts = await tempStore();
+    await seedGraph(ts.dir, { epics: 13, perEpic: 48, loose: 0 }); // 637 tickets
+    const serve = await ts.track(["serve", "-d", "--port", "0"]);
+    assertEquals(serve.code, 0, serve.stderr);
+    try {
+      await using browser = await launchBrowser();
+      const page = browser.page;
+      await page.goto(`${serve.stdout.trim()}?view=graph`);
+      await page.waitForSelector("svg.graph[data-nodes]", WAIT);
+      assertEquals(await page.locator("svg.graph").getAttribute("data-nodes"), "637");
+      const ids = () =>
+        page.locator(".gnode").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")));
+      const first = await ids();
+      assert(first.length > 0 && first.length < 637, String(first.length));
+      await page.locator(".graph-scroll").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForFunction(
+        (seen) => {
+          // Runs in the page: its document, typed by hand (this file has no DOM types).
+          type El = { getAttribute(name: string): string | null };
+          const doc = (globalThis as unknown as {
+            document: { querySelectorAll(s: string): ArrayLike<El> };
+          }).document;
+          return Array.from(doc.querySelectorAll(".gnode")).some((e) =>
+            !seen.includes(e.getAttribute("data-id") ?? "")
+          );
+        },
+        first,
+        WAIT,
+      );
+      assert((await ids()).length < 637);
+    } finally {
+      await ts.track(["stop"]);
+    }
+  },
+});

@@ -94,3 +94,26 @@ Deno.test("track graph groups by epic (--parent) and --parent T draws only that 
   const text = await s.track(["graph"]);
   assert(text.stdout.startsWith("T-0001 epic A\n"), text.stdout);
 });
+
+Deno.test("track graph: a cycle made by hand edits is reported, never loops, exits 0", async () => {
+  await using s = await tempStore();
+  await s.json(["create", "--title", "one"]);
+  await s.json(["create", "--title", "two", "--depends-on", "1"]);
+  // The CLI refuses cycles; a hand edit (or a merge) can still make one.
+  const path = `${s.dir}/tickets/T-0001.md`;
+  const text = Deno.readTextFileSync(path);
+  assert(/^depends_on: \[\]$/m.test(text), text);
+  Deno.writeTextFileSync(path, text.replace(/^depends_on: \[\]$/m, "depends_on: [T-0002]"));
+  const before = Deno.readTextFileSync(path);
+  const g = await s.json<{ cycles: string[][]; nodes: Array<{ blocked: boolean }> }>(["graph"]);
+  assertEquals(g.cycles, [["T-0001", "T-0002"]]);
+  assertEquals(g.nodes.map((n) => n.blocked), [true, true]);
+  const text2 = await s.track(["graph"]);
+  assertEquals(text2.code, 0);
+  assert(text2.stdout.includes("cycle: T-0001 → T-0002 → T-0001 (hint: track doctor)"));
+  const dot = await s.track(["graph", "--format", "dot"]);
+  assertEquals(dot.code, 0);
+  assertEquals(parseDot(dot.stdout).edges.length, 2);
+  assert(dot.stderr.includes("warning: dependency cycle T-0001 -> T-0002 -> T-0001"), dot.stderr);
+  assertEquals(Deno.readTextFileSync(path), before, "a read never writes");
+});
