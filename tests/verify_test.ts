@@ -271,3 +271,20 @@ Deno.test("verify outside git: the key in .track/verify-key is git-ignored, so a
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("verify: a holder's worktree path that runs through a file counts as gone (the root), not an internal error", async () => {
+  await using repo = await tempRepo();
+  const r0 = await repo.track([
+    "register",
+    "--agent",
+    "ann",
+    "--worktree",
+    `${repo.root}/a.txt/wt`,
+  ]);
+  assertEquals(r0.code, 0, r0.stderr);
+  await inReview(repo, ["test -f a.txt"]);
+  const v = await repo.track(["verify", "T-0001", "--agent", "ann"]);
+  assertEquals(v.code, 0, v.stderr);
+  const done = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"]);
+  assertEquals(done.code, 0, done.stderr);
+});

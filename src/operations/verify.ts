@@ -4,7 +4,7 @@
  * `verify_on_review` in config.json, to review) goes through, beside claims.ts
  * `assertMayMove`. The pure half is src/model/verify.ts; docs/agents.md "Verified done".
  */
-import { badDataError, conflictError, usageError } from "../model/errors.ts";
+import { badDataError, conflictError, ioError, usageError } from "../model/errors.ts";
 import { dirname } from "../model/path.ts";
 import { checkLine } from "../model/text.ts";
 import { isoSeconds } from "../model/time.ts";
@@ -67,7 +67,10 @@ export function verifyDir(store: Store, t: TicketSummary): string {
       try {
         if (Deno.statSync(wt).isDirectory) return wt;
       } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e; // a gone worktree: the root
+        // A gone worktree (or a path through a file): the root. Anything else is exit 7.
+        if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) {
+          throw ioError("read the worktree", wt, e);
+        }
       }
     }
   }
