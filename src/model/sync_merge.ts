@@ -234,24 +234,23 @@ function untimed(block: string): string {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function parseTicketFile(v: FileValue, id: string): Parsed<Ticket> {
+/** `v` parsed by `parse`: what it throws (or why `v` is not text) becomes the error. */
+function parseFile<T>(v: FileValue, parse: (text: string) => T): Parsed<T> {
   const t = textOf(v);
   if ("error" in t) return { ok: false, error: t.error };
   try {
-    return { ok: true, value: parseTicket(t.text, id) };
+    return { ok: true, value: parse(t.text) };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
 }
 
+function parseTicketFile(v: FileValue, id: string): Parsed<Ticket> {
+  return parseFile(v, (text) => parseTicket(text, id));
+}
+
 function parseAgentFile(v: FileValue, name: string): Parsed<Agent> {
-  const t = textOf(v);
-  if ("error" in t) return { ok: false, error: t.error };
-  try {
-    return { ok: true, value: parseAgent(t.text, name) };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message };
-  }
+  return parseFile(v, (text) => parseAgent(text, name));
 }
 
 /** One reservation entry, as in reservations.json. */
