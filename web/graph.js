@@ -187,7 +187,9 @@ function Node({ n, p, cls }) {
   // No handlers here: the SVG delegates (thousands of nodes, one set of listeners).
   const tip = `${n.id} ${n.title}\n${statusLabel(n.status)}${
     n.claimed_by ? ` · @${n.claimed_by}` : ""
-  }${n.ready ? " · ready" : n.blocked ? " · blocked" : ""}`;
+  }${n.ready ? " · ready" : ""}${
+    n.waiting_on.length > 0 ? `\nwaits on ${n.waiting_on.join(", ")}` : ""
+  }`;
   return html`
     <g class=${cls} data-id=${n.id} transform=${`translate(${p.x},${p.y})`} tabindex="0"
       role="button" aria-label=${`${n.id} ${n.title}`}>

@@ -24,6 +24,8 @@ export interface GraphNodeJson {
   ready: boolean;
   /** Not done and waiting on at least one open (or missing) dependency. */
   blocked: boolean;
+  /** Its open (or missing) dependencies, drawn or not (another epic's under `--parent`). */
+  waiting_on: string[];
   /** On the critical path of its group (epic). */
   critical: boolean;
 }
@@ -298,6 +300,9 @@ export function buildGraph(tickets: readonly TicketSummary[], opts: GraphOptions
     parent: parentOf(t),
     ready: ready.has(t.id),
     blocked: t.status !== "done" && t.depends_on.some(isOpen),
+    waiting_on: t.status === "done"
+      ? []
+      : [...new Set(t.depends_on)].filter(isOpen).sort(byIdOrder),
     critical: critical.has(t.id),
   }));
   return { nodes, edges, groups, missing, cycles };

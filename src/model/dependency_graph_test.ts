@@ -73,6 +73,7 @@ Deno.test("buildGraph(): a missing dependency is reported and blocks", () => {
   assertEquals(g.missing, [{ ticket: id(2), depends_on: id(9) }]);
   assertEquals(g.edges, []);
   assertEquals(g.nodes[0].blocked, true);
+  assertEquals(g.nodes[0].waiting_on, [id(9)]);
   assertEquals(g.nodes[0].ready, false);
 });
 
@@ -91,10 +92,13 @@ Deno.test("buildGraph(): groups by epic, each with its critical path", () => {
   ]);
   assertEquals(g.nodes.filter((n) => n.critical).map((n) => n.id), [id(2), id(3), id(4)]);
   const only = buildGraph(
-    [t(1), t(2, { parent: 1 }), t(3), t(4, { parent: 3 })],
+    [t(1), t(2, { parent: 1, deps: [4] }), t(3), t(4, { parent: 3 })],
     { parentOf, parent: id(1) },
   );
   assertEquals(only.nodes.map((n) => n.id), [id(1), id(2)]);
+  // The other epic's dependency is no node and no edge, but still named.
+  assertEquals(only.edges, []);
+  assertEquals(only.nodes[1].waiting_on, [id(4)]);
 });
 
 Deno.test("buildGraph(): the critical path counts open tickets only", () => {

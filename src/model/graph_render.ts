@@ -155,13 +155,7 @@ export function toMermaid(g: GraphJson): string {
 
 /** The plain outline: per epic, each ticket with its state and what it waits on. */
 export function toOutline(g: GraphJson): string {
-  const waitsOn = new Map<string, string[]>();
-  for (const e of g.edges) {
-    if (!e.done) waitsOn.set(e.to, [...(waitsOn.get(e.to) ?? []), e.from]);
-  }
-  for (const m of g.missing) {
-    waitsOn.set(m.ticket, [...(waitsOn.get(m.ticket) ?? []), `${m.depends_on} (missing)`]);
-  }
+  const missing = new Set(g.missing.map((m) => `${m.ticket}>${m.depends_on}`));
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const grouped = g.groups.some((x) => x.parent !== null);
   const out: string[] = [];
@@ -179,10 +173,10 @@ export function toOutline(g: GraphJson): string {
     for (const id of grp.ids) {
       const n = byId.get(id)!;
       const state = n.ready ? "ready" : n.status;
-      const w = waitsOn.get(id);
+      const w = n.waiting_on.map((d) => missing.has(`${id}>${d}`) ? `${d} (missing)` : d);
       out.push(
         `${indent}${n.critical ? "*" : " "} ${n.id}  ${state.padEnd(11)} ${visibleLine(n.title)}` +
-          (w ? `  ← ${w.join(", ")}` : ""),
+          (w.length > 0 ? `  ← ${w.join(", ")}` : ""),
       );
     }
   }
