@@ -22,3 +22,18 @@ Deno.test("hidden commands (run by installed hooks) stay out of help but still r
   const own = new MemoryIo();
   assertEquals(await main(["hook", "--help"], { io: own, env }), 0);
 });
+
+Deno.test("every flag of a command is in its usage line (long or short form)", async () => {
+  const missing: string[] = [];
+  for (const s of await loadCommands()) {
+    if (s.hidden) continue;
+    for (const f of s.flags) {
+      const short = f.short === undefined ? null : `-${f.short}`;
+      const words = s.usage.split(/[\s[\]|()]+/);
+      if (!s.usage.includes(`--${f.name}`) && (short === null || !words.includes(short))) {
+        missing.push(`${s.name} --${f.name}`);
+      }
+    }
+  }
+  assertEquals(missing, []);
+});

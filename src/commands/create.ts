@@ -14,7 +14,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--parent T] [--needs a,b] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--parent T] [--needs a,b] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME] [--agent A]",
   flags: [
     {
       name: "title",

@@ -7,7 +7,7 @@ import { agentJson } from "../model/json.ts";
 export default defineCommand({
   name: "register",
   summary: "Register an agent (without --agent, picks a free name and prints it)",
-  usage: "register [--agent A] [--capabilities a,b] [--session-id ID] [--force]",
+  usage: "register [--agent A] [--capabilities a,b] [--session-id ID] [--worktree PATH] [--force]",
   flags: [
     {
       name: "agent",

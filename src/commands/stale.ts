@@ -9,7 +9,7 @@ import { holdersOf } from "../model/holding.ts";
 export default defineCommand({
   name: "stale",
   summary: "Show agents with no recent heartbeat; --reclaim returns their tickets to backlog",
-  usage: "stale [--threshold 30m] [--reclaim]",
+  usage: "stale [--threshold 30m] [--reclaim [--agent A]]",
   flags: [
     {
       name: "threshold",
