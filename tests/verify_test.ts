@@ -5,7 +5,7 @@ import { runTrack, testCommand } from "./helpers.ts";
 interface Repo extends AsyncDisposable {
   root: string;
   git(args: string[]): Promise<void>;
-  track(args: string[]): ReturnType<typeof runTrack>;
+  track(args: string[], options?: { env?: Record<string, string> }): ReturnType<typeof runTrack>;
   ticket(): string;
 }
 
@@ -30,7 +30,7 @@ async function tempRepo(): Promise<Repo> {
   Deno.writeTextFileSync(`${root}/a.txt`, "a\n");
   await git(["add", "a.txt"]);
   await git(["commit", "-q", "-m", "init"]);
-  const track: Repo["track"] = (args) => runTrack(args, { cwd: root });
+  const track: Repo["track"] = (args, options = {}) => runTrack(args, { cwd: root, ...options });
   const r = await track(["init"]);
   if (r.code !== 0) throw new Error(r.stderr);
   return {
@@ -287,4 +287,21 @@ Deno.test("verify: a holder's worktree path that runs through a file counts as g
   assertEquals(v.code, 0, v.stderr);
   const done = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"]);
   assertEquals(done.code, 0, done.stderr);
+});
+
+Deno.test("verify: the caller's git environment (a hook's GIT_DIR, GIT_INDEX_FILE) does not change the tree it checks", async () => {
+  await using repo = await tempRepo();
+  await inReview(repo, ["true"]);
+  assertEquals((await repo.track(["verify", "T-0001"])).code, 0);
+  // As inside a git hook of another repository: git would read that repository instead.
+  const other = await Deno.makeTempDir({ prefix: "track-other-git-" });
+  try {
+    await testCommand("git", { args: ["init", "-q", other] }).output();
+    const r = await repo.track(["update", "T-0001", "--status", "done", "--agent", "ann"], {
+      env: { GIT_DIR: `${other}/.git`, GIT_INDEX_FILE: `${other}/.git/index` },
+    });
+    assertEquals(r.code, 0, r.stderr);
+  } finally {
+    await Deno.remove(other, { recursive: true });
+  }
 });

@@ -11,6 +11,7 @@ import type { Agent } from "../model/agent.ts";
 import { appendLogEntry, logEntriesOf, type LogEntry, type Ticket } from "../model/ticket.ts";
 import { isoSeconds } from "../model/time.ts";
 import type { Reservation } from "./reservations.ts";
+import { gitEnv } from "../store/git_env.ts";
 
 /** Work Log entries written here start with this; `claim` and `next` look for it. */
 export const HANDOFF_PREFIX = "handoff from ";
@@ -58,13 +59,7 @@ export async function worktreeState(dir: string): Promise<WorktreeState> {
       cwd: dir,
       // Nothing of the caller's git environment (GIT_DIR, GIT_INDEX_FILE, …) leaks in.
       clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
-        GIT_OPTIONAL_LOCKS: "0",
-        GIT_TERMINAL_PROMPT: "0",
-        GIT_CONFIG_NOSYSTEM: "1",
-        LC_ALL: "C",
-      },
+      env: gitEnv(),
       stdin: "null",
       stdout: "piped",
       stderr: "null",

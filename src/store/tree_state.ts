@@ -15,6 +15,8 @@ import { TrackError } from "../model/errors.ts";
 import { join } from "../model/path.ts";
 import type { TreeState } from "../model/verify.ts";
 
+import { gitEnv } from "./git_env.ts";
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const EXCLUDE = ":(exclude).track";
@@ -27,7 +29,9 @@ function git(dir: string, args: string[]): { ok: boolean; out: Uint8Array } {
       stdin: "null",
       stdout: "piped",
       stderr: "null",
-      env: { GIT_OPTIONAL_LOCKS: "0" },
+      // Never the caller's GIT_DIR or GIT_INDEX_FILE (a hook of another repository).
+      clearEnv: true,
+      env: gitEnv(),
     }).outputSync();
     return { ok: r.success, out: r.stdout };
   } catch (e) {
