@@ -17,6 +17,8 @@ const HEAD = 30;
 const GROUP_GAP = 20;
 const SWEEPS = 4;
 const TITLE_CHARS = 27;
+/** Height of the slot a long edge takes in each layer it crosses. */
+const LANE_H = 18;
 /** Graphs with more nodes than this draw only those near the visible area. */
 const CULL_ABOVE = 600;
 const CULL_MARGIN = 600;
@@ -100,14 +102,44 @@ export function layoutGraph(graph, maxWidth) {
     const linked = g.ids.filter((id) => preds.get(id).length + succs.get(id).length > 0);
     const loose = g.ids.filter((id) => preds.get(id).length + succs.get(id).length === 0);
     const rows = layers(linked, preds, succs);
+    // An edge spanning several layers passes through one slot (a dummy) in each layer between,
+    // so ordering keeps a lane free for it instead of drawing it across other tickets.
+    const layerOf = new Map();
+    rows.forEach((row, l) => row.forEach((id) => layerOf.set(id, l)));
+    const lanes = []; // [edge key, dummy ids]
+    for (const u of linked) {
+      for (const v of [...succs.get(u)]) {
+        const span = layerOf.get(v) - layerOf.get(u);
+        if (span <= 1) continue;
+        const chain = [];
+        for (let l = layerOf.get(u) + 1; l < layerOf.get(v); l++) {
+          const d = `\u0000${u}>${v}@${l}`; // never a ticket id
+          rows[l].push(d);
+          chain.push(d);
+        }
+        const path = [u, ...chain, v];
+        succs.set(u, succs.get(u).map((x) => x === v ? chain[0] : x));
+        preds.set(v, preds.get(v).map((x) => x === u ? chain[chain.length - 1] : x));
+        chain.forEach((d, i) => {
+          preds.set(d, [path[i]]);
+          succs.set(d, [path[i + 2]]);
+        });
+        lanes.push([`${u}>${v}`, chain]);
+      }
+    }
     orderLayers(rows, preds, succs);
-    const tallest = Math.max(0, ...rows.map((r) => r.length));
+    const slot = (id) => id.startsWith("\u0000") ? LANE_H : rowH;
+    const heights = rows.map((row) => row.reduce((sum, id) => sum + slot(id), 0));
+    const tallest = Math.max(0, ...heights);
     const local = new Map();
     rows.forEach((row, l) => {
-      const offset = (tallest - row.length) * rowH / 2; // centre each layer
-      row.forEach((id, i) => local.set(id, { x: l * colW, y: offset + i * rowH }));
+      let y = (tallest - heights[l]) / 2; // centre each layer
+      for (const id of row) {
+        local.set(id, { x: l * colW, y });
+        y += slot(id);
+      }
     });
-    const layeredH = tallest * rowH;
+    const layeredH = tallest;
     const fit = Math.max(1, Math.floor((maxWidth - 2 * PAD + COL_GAP) / colW));
     const cols = Math.max(1, Math.min(loose.length, Math.max(rows.length, Math.min(fit, 6))));
     loose.forEach((id, i) => {
@@ -115,7 +147,7 @@ export function layoutGraph(graph, maxWidth) {
     });
     const w = Math.max(rows.length, loose.length > 0 ? cols : 0) * colW - COL_GAP + 2 * PAD;
     const h = HEAD + layeredH + Math.ceil(loose.length / cols) * rowH - ROW_GAP + PAD;
-    blocks.push({ g, w: Math.max(w, 220), h, local });
+    blocks.push({ g, w: Math.max(w, 220), h, local, lanes });
   }
   // Shelf packing: blocks left to right, a new row when the next would pass maxWidth.
   let x = 0;
@@ -123,6 +155,7 @@ export function layoutGraph(graph, maxWidth) {
   let shelf = 0;
   let width = 0;
   const groups = [];
+  const routes = new Map();
   for (const b of blocks) {
     if (x > 0 && x + b.w > maxWidth) {
       x = 0;
@@ -130,12 +163,22 @@ export function layoutGraph(graph, maxWidth) {
       shelf = 0;
     }
     for (const [id, p] of b.local) pos.set(id, { x: x + PAD + p.x, y: y + HEAD + p.y });
+    for (const [key, chain] of b.lanes) {
+      routes.set(
+        key,
+        chain.map((d) => ({
+          x: x + PAD + b.local.get(d).x,
+          y: y + HEAD + b.local.get(d).y + LANE_H / 2,
+        })),
+      );
+      for (const d of chain) pos.delete(d);
+    }
     groups.push({ ...b.g, x, y, w: b.w, h: b.h });
     x += b.w + GROUP_GAP;
     width = Math.max(width, x - GROUP_GAP);
     shelf = Math.max(shelf, b.h);
   }
-  return { pos, groups, width: Math.max(width, 1), height: Math.max(y + shelf, 1) };
+  return { pos, routes, groups, width: Math.max(width, 1), height: Math.max(y + shelf, 1) };
 }
 
 /** What transitively blocks `id` (open tickets only, as `track blocked`) and what it blocks. */
@@ -209,13 +252,23 @@ function nodeOf(e) {
   return e.target.closest?.(".gnode")?.dataset.id ?? null;
 }
 
-function edgePath(a, b) {
-  const x1 = a.x + NODE_W;
-  const y1 = a.y + NODE_H / 2;
-  const x2 = b.x;
-  const y2 = b.y + NODE_H / 2;
-  const dx = Math.max(24, Math.abs(x2 - x1) / 2);
-  return `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2 - 4},${y2}`;
+/** A curve from `a`'s right side to `b`'s left side, through the lane points `via`. */
+function edgePath(a, b, via = []) {
+  const pts = [{ x: a.x + NODE_W, y: a.y + NODE_H / 2 }];
+  for (const p of via) pts.push({ x: p.x, y: p.y }, { x: p.x + NODE_W, y: p.y });
+  pts.push({ x: b.x - 4, y: b.y + NODE_H / 2 });
+  let d = `M${pts[0].x},${pts[0].y}`;
+  for (let i = 1; i < pts.length; i++) {
+    const p = pts[i - 1];
+    const q = pts[i];
+    if (i % 2 === 0) {
+      d += ` L${q.x},${q.y}`; // across a lane
+      continue;
+    }
+    const dx = Math.max(24, Math.abs(q.x - p.x) / 2);
+    d += ` C${p.x + dx},${p.y} ${q.x - dx},${q.y} ${q.x},${q.y}`;
+  }
+  return d;
 }
 
 /**
@@ -328,13 +381,13 @@ export function GraphView({ seq, selected, onOpen, first }) {
     return near(p.x, p.y, p.x + NODE_W, p.y + NODE_H);
   };
   const edgeNear = (e) => {
-    const a = layout.pos.get(e.from);
-    const b = layout.pos.get(e.to);
+    const pts = [layout.pos.get(e.from), layout.pos.get(e.to)];
+    for (const p of layout.routes.get(`${e.from}>${e.to}`) ?? []) pts.push(p);
     return near(
-      Math.min(a.x, b.x),
-      Math.min(a.y, b.y),
-      Math.max(a.x, b.x) + NODE_W,
-      Math.max(a.y, b.y) + NODE_H,
+      Math.min(...pts.map((p) => p.x)),
+      Math.min(...pts.map((p) => p.y)),
+      Math.max(...pts.map((p) => p.x)) + NODE_W,
+      Math.max(...pts.map((p) => p.y)) + NODE_H,
     );
   };
   const readyCount = shown.nodes.filter((n) => n.ready).length;
@@ -426,7 +479,11 @@ export function GraphView({ seq, selected, onOpen, first }) {
                     (chains === null ? "" : on ? " lit" : " dim");
                   const arrow = on ? "lit" : crit && chains === null ? "critical" : "";
                   return html`
-                    <path key=${`${e.from}>${e.to}`} class=${cls} d=${edgePath(a, b)}
+                    <path key=${`${e.from}>${e.to}`} class=${cls} d=${edgePath(
+                      a,
+                      b,
+                      layout.routes.get(`${e.from}>${e.to}`),
+                    )}
                       data-from=${e.from} data-to=${e.to} marker-end=${`url(#garrow${arrow})`} />
                   `;
                 })}
