@@ -14,11 +14,24 @@ function pageModules(): Array<[string, string]> {
   return allModules().filter((p) => !p.startsWith("/vendor/")).map((p) => [p, ASSETS.get(p)!.body]);
 }
 
-/** Every module specifier in `src`: static imports, re-exports and `import()` of a literal. */
-function specifiers(src: string): string[] {
-  const from = src.matchAll(/\b(?:import|export)\s[^;]*?\bfrom\s*(["'])([^"']+)\1/g);
-  const bare = src.matchAll(/\bimport\s*(?:\(\s*)?(["'])([^"']+)\1/g);
-  return [...from, ...bare].map((m) => m[2]);
+/** The module specifiers in `src`: static imports and re-exports, then `import()` of a literal. */
+function specifiers(src: string): { fixed: string[]; lazy: string[] } {
+  const from = src.matchAll(/\b(?:import|export)\s[^;(]*?\bfrom\s*(["'])([^"']+)\1/g);
+  const bare = src.matchAll(/\bimport\s*(["'])([^"']+)\1/g);
+  const lazy = src.matchAll(/\bimport\(\s*(["'])([^"']+)\1\s*\)/g);
+  return { fixed: [...from, ...bare].map((m) => m[2]), lazy: [...lazy].map((m) => m[2]) };
+}
+
+/** The modules the entry loads before it runs: app.js and its static imports, transitively. */
+function staticClosure(): Set<string> {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const spec of specifiers(ASSETS.get(path)!.body).fixed) visit(spec);
+  };
+  visit("/app.js");
+  return seen;
 }
 
 Deno.test("assets: every file in web/ is served (a new page module needs its line in assets.ts)", () => {
@@ -36,7 +49,8 @@ Deno.test("assets: every import in the page's modules names a served module", ()
   assert(modules.length >= 7, `only ${modules.length} page modules`);
   const reached = new Set<string>(["/app.js"]);
   for (const [path, body] of modules) {
-    const found = specifiers(body);
+    const { fixed, lazy } = specifiers(body);
+    const found = [...fixed, ...lazy];
     if (path !== "/markdown.js") assert(found.length > 0, `${path}: no imports found`);
     for (const spec of found) {
       // Absolute paths only: the browser has no import map and the server no directories.
@@ -50,10 +64,11 @@ Deno.test("assets: every import in the page's modules names a served module", ()
   assert(indexPage("ab").body.includes('<script type="module" src="/app.js"></script>'));
 });
 
-Deno.test("assets: the page preloads every module but the entry, so none waits for its importer", () => {
+Deno.test("assets: the page preloads what app.js imports, and nothing loaded on demand", () => {
   const links = indexPage("ab").body.matchAll(/<link rel="modulepreload" href="([^"]+)" \/>/g);
   const preloaded = [...links].map((m) => m[1]).sort();
-  assertEquals(preloaded, allModules().filter((p) => p !== "/app.js").sort());
+  // Preloading a module only reached by import() (graph.js) would fetch it on every page load.
+  assertEquals(preloaded, [...staticClosure()].filter((p) => p !== "/app.js").sort());
 });
 
 Deno.test("assets: no page module writes HTML (agent text reaches Preact as text)", () => {
