@@ -50,11 +50,23 @@ function readEntry(path: string): Uint8Array {
     const st = Deno.lstatSync(path);
     if (st.isSymlink) return encoder.encode("link:" + Deno.readLinkSync(path));
     if (st.isDirectory) return encoder.encode("dir"); // a nested repository: its name only
+    // A FIFO, socket or device is never opened: reading one would block or never end.
+    if (!st.isFile) return encoder.encode("special");
     return Deno.readFileSync(path);
   } catch (e) {
     // Deleted between the listing and the read: hashed as missing, the next run sees it.
     if (e instanceof Deno.errors.NotFound) return encoder.encode("missing");
-    throw e;
+    throw new TrackError(
+      "io",
+      `Cannot read "${path}" to fingerprint the working tree: ${
+        (e as Error).message
+      }; nothing was changed`,
+      {
+        hint: "make it readable by you, or list it in .gitignore, then run track verify again",
+        detail: { file: path },
+        cause: e,
+      },
+    );
   }
 }
 
