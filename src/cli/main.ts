@@ -5,7 +5,7 @@ import { type Context, createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "../model/errors.ts";
 import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
-import { JSON_SCHEMA } from "../model/json.ts";
+import { JSON_SCHEMA } from "../model/json_schema.ts";
 import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
 import { VERSION } from "./version.ts";
 

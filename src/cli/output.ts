@@ -1,7 +1,7 @@
 /** Shared rendering: `--json` output (shapes in src/model/json.ts) and plain aligned tables. */
 import type { Context } from "./context.ts";
 import { escapeControls } from "../model/text.ts";
-import { JSON_SCHEMA } from "../model/json.ts";
+import { JSON_SCHEMA } from "../model/json_schema.ts";
 
 /** Prints `{schema, ...payload}` as JSON. */
 export function printJson(ctx: Context, payload: Record<string, unknown>): void {

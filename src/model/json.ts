@@ -15,7 +15,8 @@ import { needsOf, parentOf, reviewerOf, submittedByOf } from "./planning.ts";
 import { evidenceOf, unverifiedOf, verifyCommandsOf } from "./verify.ts";
 
 /** Version of every `--json` shape; bumped on any breaking change. */
-export const JSON_SCHEMA = 1;
+import { JSON_SCHEMA } from "./json_schema.ts";
+export { JSON_SCHEMA };
 
 /** The JSON form of a ticket's metadata (stable key order, explicit nulls). */
 export type TicketJson = Omit<TicketSummary, "extra"> & {
