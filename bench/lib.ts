@@ -196,3 +196,26 @@ export function ms(n: number | undefined): string {
   if (n === undefined || Number.isNaN(n)) return "";
   return n >= 100 ? n.toFixed(0) : n.toFixed(1);
 }
+
+/** Repetitions of each timed figure (TRACK_BENCH_REPS, default 21). */
+export const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
+
+/** `n` to one decimal place, for the table. */
+export function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** Runs `track args` in `cwd` as a real subprocess and returns its stdout; throws unless 0. */
+export async function trackOutput(args: string[], cwd: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd,
+    env: { NO_COLOR: "1", TRACK_AGENT: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`track ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}

@@ -19,6 +19,7 @@ import {
   ms,
   repeat,
   repeatAgainstFloor,
+  REPS,
   type Row,
   summarize,
   timeFloor,
@@ -26,7 +27,6 @@ import {
   writeTickets,
 } from "./lib.ts";
 
-const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
 const FLOOR_DIR = Deno.makeTempDirSync({ prefix: "track-bench-floor-" });
 const FLOOR = floorScript(FLOOR_DIR);
 const rows: Row[] = [];

@@ -5,7 +5,7 @@
  * - time to first render of a 2,000-ticket board: navigation start to the kanban with cards
  *   (the page's own performance clock).
  */
-import { MAIN, quantile, type Row } from "../lib.ts";
+import { MAIN, quantile, round, type Row, trackOutput as track } from "../lib.ts";
 import { launchBrowser } from "../../tests/dashboard_helpers.ts";
 import { Store } from "../../src/store/store.ts";
 import { createTicket } from "../../src/operations/create.ts";
@@ -15,25 +15,6 @@ import { STATUSES } from "../../src/model/transitions.ts";
 const LATENCY_RUNS = 15;
 const RENDER_RUNS = 5;
 const BIG = 2000;
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-async function track(args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1", TRACK_AGENT: "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`track ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
-}
 
 async function project(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "track-bench-dash-" });

@@ -5,31 +5,13 @@
  * chains and fans of dependencies, 80 loose tickets (tests/dashboard_helpers.ts seedGraph). Also
  * `track graph --format dot` on the same store, against the startup floor.
  */
-import { MAIN, quantile, type Row } from "../lib.ts";
+import { quantile, round, type Row, trackOutput as track } from "../lib.ts";
 import { launchBrowser, seedGraph } from "../../tests/dashboard_helpers.ts";
 
 const RUNS = 5;
 const EPICS = 40;
 const PER_EPIC = 48;
 const LOOSE = 80;
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-async function track(args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1", TRACK_AGENT: "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`track ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
 
 /** Runs the graph benchmarks. */
 export default async function graphBench(): Promise<Row[]> {

@@ -3,7 +3,7 @@
  * bare startup floor (target: under 30 ms), the PreToolUse check, and the size of the MCP tool
  * definitions an agent pays for in its context window (target: under 2,500 tokens).
  */
-import { MAIN, quantile, type Row, timeTrack } from "../lib.ts";
+import { MAIN, quantile, round, type Row, timeTrack } from "../lib.ts";
 import { toolDefinitionSize } from "../../src/integrations/mcp_tools.ts";
 
 const RUNS = 15;
@@ -12,10 +12,6 @@ const SESSION = "0b7e3c7a-1d2f-4c3b-9a8e-5f6d7c8b9a0e";
 /** One timed `track` run (an empty TRACK_AGENT, so no agent leaks in from the caller). */
 function run(args: string[], cwd: string, stdin?: string): Promise<number> {
   return timeTrack(args, { cwd, env: { TRACK_AGENT: "" }, stdin });
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 async function mcpInitializeMs(cwd: string): Promise<number> {

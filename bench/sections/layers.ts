@@ -13,12 +13,12 @@ import {
   floorScript,
   freshStore,
   repeatAgainstFloor,
+  REPS,
   type Row,
   timeTrack,
   writeTickets,
 } from "../lib.ts";
 
-const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
 const SIZES = (Deno.env.get("TRACK_BENCH_LAYER_SIZES") ?? "1000,10000").split(",").map(Number);
 const HOLDER = fileURLToPath(new URL("../../tests/suites/lock_holder.ts", import.meta.url));
 

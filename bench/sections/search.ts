@@ -8,12 +8,12 @@ import {
   floorScript,
   freshStore,
   repeatAgainstFloor,
+  REPS,
   type Row,
   timeTrack,
   writeTickets,
 } from "../lib.ts";
 
-const REPS = Number(Deno.env.get("TRACK_BENCH_REPS") ?? 21);
 const SIZE = Number(Deno.env.get("TRACK_BENCH_SEARCH_SIZE") ?? 10000);
 
 export default async function search(): Promise<Row[]> {
