@@ -13,7 +13,7 @@ import { WEBHOOK_AT_KEY, webhookDue } from "./waiting_webhook.ts";
 import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { claudeProcess } from "../store/processes.ts";
 import type { Store } from "../store/store.ts";
-import { type ClaudeHookInput, fresh, resolveSessionAgent } from "./claude_session.ts";
+import { type ClaudeHookInput, quietSession, resolveSessionAgent } from "./claude_session.ts";
 
 /**
  * Tools that return in moments: PreToolUse records no busy entry for them (so most tool calls
@@ -89,12 +89,9 @@ export async function preToolUseBusy(
   const quick = QUICK_TOOLS.has(tool);
   const proc = claudeProcess();
   const current = readAgent(store, resolveSessionAgent(store, sessionId));
-  if (
-    quick && current !== null && current.status === "active" &&
-    current.session_id === sessionId && current.waiting === null &&
-    sameProcess(current.process, proc) &&
-    fresh(now.getTime() - Date.parse(current.last_heartbeat))
-  ) return "fresh";
+  if (quick && quietSession(current, sessionId, now) && sameProcess(current!.process, proc)) {
+    return "fresh";
+  }
   await store.mutate("hook pre-tool-use", (tx) => {
     const record = touchAgent(tx, resolveSessionAgent(tx.store, sessionId), now);
     const id = typeof input.tool_use_id === "string" ? input.tool_use_id : null;
@@ -195,11 +192,7 @@ export async function promptSubmitted(
   if (!input.session_id) return null;
   const sessionId = input.session_id;
   const current = readAgent(store, resolveSessionAgent(store, sessionId));
-  if (
-    current !== null && current.status === "active" && current.session_id === sessionId &&
-    current.waiting === null && current.busy.length === 0 &&
-    fresh(now.getTime() - Date.parse(current.last_heartbeat))
-  ) return "fresh";
+  if (quietSession(current, sessionId, now) && current!.busy.length === 0) return "fresh";
   await store.mutate("hook user-prompt-submit", (tx) => {
     const record = touchAgent(tx, resolveSessionAgent(tx.store, sessionId), now);
     writeAgent(tx, {

@@ -6,6 +6,7 @@
 import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { FUTURE_TOLERANCE_MS } from "../model/clock.ts";
 import type { Store } from "../store/store.ts";
+import type { Agent } from "../model/agent.ts";
 import { readInbox, undelivered } from "../store/inbox_records.ts";
 import type { BusyCall } from "../model/agent.ts";
 
@@ -84,6 +85,15 @@ export function fresh(ageMs: number): boolean {
 }
 
 /**
+ * Whether `current`, the record of session `sessionId`'s agent, needs no write now: active, bound
+ * to this session, not waiting for a person, and its heartbeat fresh.
+ */
+export function quietSession(current: Agent | null, sessionId: string, now: Date): boolean {
+  return current !== null && current.status === "active" && current.session_id === sessionId &&
+    current.waiting === null && fresh(now.getTime() - Date.parse(current.last_heartbeat));
+}
+
+/**
  * PostToolUse: heartbeat for the session's agent (registering it on the spot when the session
  * started before the hooks were installed). Agents call tools many times a minute; a heartbeat
  * younger than {@linkcode HEARTBEAT_THROTTLE_MS} is left alone, so most calls take no lock.
@@ -96,11 +106,9 @@ export async function postToolUse(
   if (!input.session_id) return null;
   const sessionId = input.session_id;
   const current = readAgent(store, resolveSessionAgent(store, sessionId));
-  if (
-    current !== null && current.status === "active" && current.session_id === sessionId &&
-    fresh(now.getTime() - Date.parse(current.last_heartbeat)) && current.waiting === null &&
-    finishedCall(current.busy, input) === null
-  ) return "fresh";
+  if (quietSession(current, sessionId, now) && finishedCall(current!.busy, input) === null) {
+    return "fresh";
+  }
   await store.mutate("hook post-tool-use", (tx) => {
     // Decided again under the lock: the record may have changed since the read above.
     const agent = resolveSessionAgent(tx.store, sessionId);
