@@ -79,15 +79,12 @@ export const MUTANTS: Mutant[] = [
     breaks: "a read command rewrites a ticket file it read (reformatting it)",
     file: "src/store/store.ts",
     find: `      : readTextStrict(path, display, this.dir);
-    if (text === null) return null;
-    try {
-      return { ticket: parseTicket(text, id), text };`,
+    return text === null ? null : { ticket: parsedTicket(text, id, display), text };`,
     replace: `      : readTextStrict(path, display, this.dir);
     if (text === null) return null;
-    try {
-      const t = parseTicket(text, id); // mutant: "tidy" the file on read
-      if (serializeTicket(t) !== text) Deno.writeTextFileSync(path, serializeTicket(t));
-      return { ticket: t, text };`,
+    const t = parsedTicket(text, id, display); // mutant: "tidy" the file on read
+    if (serializeTicket(t) !== text) Deno.writeTextFileSync(path, serializeTicket(t));
+    return { ticket: t, text };`,
     suite: "tests/suites/malformed_test.ts",
   },
   {

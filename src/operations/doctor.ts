@@ -21,6 +21,7 @@ import { idNumber } from "../model/ids.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { TEMP_SUFFIX } from "../store/atomic.ts";
 import { networkFsType } from "../store/fs_type.ts";
+import { exists } from "../store/discovery.ts";
 import { inspectJournal } from "../store/journal.ts";
 import { readLockHolder } from "../store/lock.ts";
 import { findLinks } from "../store/no_follow.ts";
@@ -129,15 +130,6 @@ function finding(
     fixed: false,
     warning: options.warning ?? false,
   };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isLinkPath(path: string): boolean {

@@ -37,7 +37,8 @@ function isDir(path: string): boolean {
   }
 }
 
-function exists(path: string): boolean {
+/** Whether anything (a link included) is at `path`. */
+export function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
     return true;

@@ -63,6 +63,16 @@ export interface Problem {
   error: TrackError;
 }
 
+/** The ticket in `text` (file `display`); a file that does not parse is exit 6 naming its line. */
+function parsedTicket(text: string, id: string, display: string): Ticket {
+  try {
+    return parseTicket(text, id);
+  } catch (e) {
+    if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
+    throw e;
+  }
+}
+
 /** Access to one .track/ directory. */
 export class Store {
   /** Absolute path of the .track directory. */
@@ -237,13 +247,7 @@ export class Store {
     const path = this.archivePath(id);
     const display = this.display(path);
     const text = this.readText(path, display);
-    if (text === null) return null;
-    try {
-      return { ticket: parseTicket(text, id), text };
-    } catch (e) {
-      if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
-      throw e;
-    }
+    return text === null ? null : { ticket: parsedTicket(text, id, display), text };
   }
 
   /** Archived tickets, ascending by id; unreadable ones come back as problems. */
@@ -290,13 +294,7 @@ export class Store {
       : options.knownRegular
       ? readKnownFile(path, display)
       : readTextStrict(path, display, this.dir);
-    if (text === null) return null;
-    try {
-      return { ticket: parseTicket(text, id), text };
-    } catch (e) {
-      if (e instanceof TicketFormatError) throw badDataError(display, e.message, { line: e.line });
-      throw e;
-    }
+    return text === null ? null : { ticket: parsedTicket(text, id, display), text };
   }
 
   /** Canonical ids of all ticket files, ascending. */
