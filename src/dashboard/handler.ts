@@ -119,6 +119,7 @@ const HTTP_STATUS: Record<TrackError["kind"], number> = {
   lockBusy: 503,
   badData: 500,
   io: 500,
+  remote: 502,
 };
 
 function trackFailure(e: TrackError): Response {

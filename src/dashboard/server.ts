@@ -21,6 +21,7 @@ const EXIT_MEANING: Record<ErrorKind, string> = {
   lockBusy: "lock busy",
   badData: "bad data in .track/",
   io: "I/O failure",
+  remote: "sync remote unreachable",
 };
 
 /** Default port of `track serve`. */

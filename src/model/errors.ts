@@ -11,6 +11,7 @@ export const EXIT = {
   lockBusy: 5,
   badData: 6,
   io: 7,
+  remote: 8,
 } as const;
 
 /** Machine name of an error kind, as printed in `--json` errors. */
@@ -89,6 +90,21 @@ export function ioError(action: string, file: string, cause: unknown): TrackErro
     hint: "check free disk space and permissions of the .track/ directory, then retry",
     detail: { file, reason },
     cause,
+  });
+}
+
+/**
+ * The sync remote could not be reached or did not confirm in time (exit 8): nothing is lost,
+ * every local change stays queued for the next `track sync`. `reason` is git's own words.
+ */
+export function remoteError(
+  message: string,
+  hint?: string,
+  detail?: Record<string, unknown>,
+): TrackError {
+  return new TrackError("remote", message, {
+    hint: hint ?? "check the remote with: track doctor; then run: track sync",
+    detail,
   });
 }
 

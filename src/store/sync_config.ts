@@ -1,0 +1,138 @@
+/**
+ * Where sync keeps its local files, and its settings (docs/sync.md). With sync on, everything
+ * of track's that is not the tracked `.track/config.json` lives in the git common dir (shared by
+ * every linked worktree, never cloned, never touched by a checkout):
+ *
+ * ```
+ * <git common dir>/track/
+ *   sync.json      whether sync is on: {"schema":1,"remote":…,"ref":…} (this module)
+ *   store/         the store: today's .track/ layout (tickets/, agents/, board/, lock, cache/, …)
+ *   sync.lock      one sync step per clone at a time (flock)
+ *   clone-id       this clone's id
+ *   sync/          the sync engine's private files (stat cache, scratch index, confirmed tip)
+ * ```
+ *
+ * Refs: the state itself is `<ref>` (default `refs/track/state`) on the remote; locally
+ * `refs/track/remote-state` holds the highest remote tip any fetch has seen (fast-forward only)
+ * and `refs/track/local` the last state materialized into the store.
+ */
+import { badDataError } from "../model/errors.ts";
+import { dirname, isAbsolute, join, resolve } from "../model/path.ts";
+
+/** The default ref of the shared state on the remote. */
+export const DEFAULT_STATE_REF = "refs/track/state";
+
+/** A ref the state may live on: under refs/track/, never a code branch. */
+export const STATE_REF_PATTERN = /^refs\/track\/[a-z0-9._\/-]+$/;
+
+/** Name of track's directory inside the git common dir. */
+export const SYNC_HOME = "track";
+
+/** What `<git common dir>/track/sync.json` says. */
+export interface SyncConfig {
+  schema: 1;
+  /** A git remote name of this repository, or a URL or path. */
+  remote: string;
+  /** The ref of the shared state on the remote (matches {@linkcode STATE_REF_PATTERN}). */
+  ref: string;
+  /** Least milliseconds between two pushes that carry no decision (null: by remote kind). */
+  interval_ms: number | null;
+}
+
+/** The local files of sync, for the repository whose git common dir is `commonDir`. */
+export interface SyncPaths {
+  commonDir: string;
+  /** `<common>/track` */
+  home: string;
+  config: string;
+  store: string;
+  syncLock: string;
+  cloneId: string;
+  /** The engine's private files. */
+  private: string;
+}
+
+/** The sync paths of a git common dir. */
+export function syncPaths(commonDir: string): SyncPaths {
+  const home = join(commonDir, SYNC_HOME);
+  return {
+    commonDir,
+    home,
+    config: join(home, "sync.json"),
+    store: join(home, "store"),
+    syncLock: join(home, "sync.lock"),
+    cloneId: join(home, "clone-id"),
+    private: join(home, "sync"),
+  };
+}
+
+function readSmall(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The git common dir of the repository whose work tree top is `dir` (a `.git` directory, or a
+ * linked worktree's `.git` file naming one with a `commondir`), or null. Pure lookup, no git.
+ */
+export function gitCommonDirOf(dir: string): string | null {
+  const dotGit = join(dir, ".git");
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dotGit);
+  } catch {
+    return null;
+  }
+  if (info.isDirectory) return dotGit;
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
+  if (!m) return null;
+  const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
+  const common = readSmall(join(gitDir, "commondir"))?.trim();
+  if (!common) return gitDir;
+  return isAbsolute(common) ? common : resolve(gitDir, common);
+}
+
+/** The work-tree top of the repository a store's `.track/` directory belongs to. */
+export function projectOfTrackDir(trackDir: string): string {
+  return dirname(trackDir);
+}
+
+/**
+ * The sync settings of a repository, or null when sync is off (no sync.json). A sync.json that
+ * does not parse or names a ref outside refs/track/ is bad data (exit 6), never guessed at.
+ */
+export function readSyncConfig(paths: SyncPaths): SyncConfig | null {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Deno.readFileSync(paths.config));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw badDataError(paths.config, e instanceof Error ? e.message : String(e), {
+      hint: "fix it by hand, or turn sync off and on again: track remote show",
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw badDataError(paths.config, `not JSON: ${(e as Error).message}`);
+  }
+  const v = value as Partial<SyncConfig> | null;
+  if (
+    v === null || typeof v !== "object" || Array.isArray(v) || v.schema !== 1 ||
+    typeof v.remote !== "string" || v.remote === "" || typeof v.ref !== "string" ||
+    !STATE_REF_PATTERN.test(v.ref) ||
+    (v.interval_ms !== undefined && v.interval_ms !== null &&
+      (typeof v.interval_ms !== "number" || !Number.isInteger(v.interval_ms) ||
+        v.interval_ms < 0))
+  ) {
+    throw badDataError(
+      paths.config,
+      'expected {"schema":1,"remote":"<name or url>","ref":"refs/track/…","interval_ms":null}',
+    );
+  }
+  return { schema: 1, remote: v.remote, ref: v.ref, interval_ms: v.interval_ms ?? null };
+}
