@@ -113,7 +113,7 @@ export function createContext(
               "(shown once per worktree)",
           );
         }
-        store = new Store(found.dir!, { lockTimeoutMs: lockTimeout(options.env) });
+        store = new Store(found.dir!, { lockTimeoutMs: lockTimeout(options.env), now: ctx.now });
         checked = false;
       }
       if (!checked && open.check !== false) {

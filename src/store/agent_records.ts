@@ -150,6 +150,7 @@ export function readAgentToWrite(store: Store, id: string): Agent | null {
  * marks it active again when it was stale or deregistered. Returns the record written.
  */
 export function touchAgent(tx: Tx, id: string, now: Date): Agent {
+  tx.actAs(id);
   const existing = readAgentToWrite(tx.store, id);
   const agent = existing ?? newAgent(id, now);
   agent.last_heartbeat = isoSeconds(now);

@@ -11,11 +11,14 @@
  * Format: one header line `track-journal 1 <length> <crc32>` where length and crc32 (8 hex
  * digits) cover everything after that line: a JSON line `{"command":…,"files":[[path, size,
  * mode], …]}` (paths relative to .track/, size -1 for a removal), then the files' bytes in that
- * order. Nothing is written or removed through a symbolic link (no_follow.ts).
+ * order. An append (the sync oplog, oplog.ts) is `[path, size, mode, offset]`: its bytes go at
+ * `offset` of the file, which is first cut back to `offset`, so applying it again after a crash
+ * gives the same file, never the line twice. Nothing is written or removed through a symbolic
+ * link (no_follow.ts).
  */
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { syncDir, TEMP_SUFFIX, tempPathFor, writeFileAtomic } from "./atomic.ts";
-import { lstatInside, removeInside } from "./no_follow.ts";
+import { lstatInside, openInside, removeInside } from "./no_follow.ts";
 import { dirname, join } from "../model/path.ts";
 
 /** Name of the journal inside .track/. */
@@ -32,6 +35,11 @@ export interface Change {
   data: Uint8Array | null;
   /** Permission of a new file (default 0o644). */
   mode?: number;
+  /**
+   * Set: `data` is appended at this offset of the file (which is cut back to it first), instead
+   * of replacing the file. Idempotent, so a journal is applied again safely.
+   */
+  appendAt?: number;
 }
 
 /** What a store needs to show for the journal to do its work. */
@@ -64,11 +72,11 @@ export function journalPath(store: JournalStore): string {
 
 /** The journal's bytes for `changes` of `command`. */
 export function encodeJournal(store: JournalStore, command: string, changes: Change[]): Uint8Array {
-  const files = changes.map((c) => [
-    relativeTo(store, c.path),
-    c.data === null ? -1 : c.data.length,
-    c.mode ?? 0o644,
-  ]);
+  const files = changes.map((c) => {
+    const f = [relativeTo(store, c.path), c.data === null ? -1 : c.data.length, c.mode ?? 0o644];
+    if (c.appendAt !== undefined) f.push(c.appendAt);
+    return f;
+  });
   const head = encoder.encode(JSON.stringify({ command, files }) + "\n");
   let length = head.length;
   for (const c of changes) length += c.data?.length ?? 0;
@@ -124,7 +132,8 @@ export function decodeJournal(
     if (
       !Array.isArray(f) || typeof f[0] !== "string" || !Number.isInteger(f[1]) || f[1] < -1 ||
       !Number.isInteger(f[2]) || f[2] < 0 || f[2] > 0o777 || !safeRelative(f[0]) ||
-      off + Math.max(0, f[1]) > body.length
+      off + Math.max(0, f[1]) > body.length ||
+      (f.length > 3 && (f.length > 4 || !Number.isSafeInteger(f[3]) || f[3] < 0 || f[1] < 0))
     ) {
       throw badDataError(display, `names a file track never writes: ${JSON.stringify(f)}`, {
         hint:
@@ -133,7 +142,9 @@ export function decodeJournal(
     }
     const data = f[1] === -1 ? null : body.slice(off, off + f[1]);
     off += Math.max(0, f[1]);
-    changes.push({ path: join(store.dir, f[0]), data, mode: f[2] });
+    const change: Change = { path: join(store.dir, f[0]), data, mode: f[2] };
+    if (f.length > 3) change.appendAt = f[3];
+    changes.push(change);
   }
   return { command: head.command, changes };
 }
@@ -232,14 +243,40 @@ function putFile(store: JournalStore, c: Change & { data: Uint8Array }): void {
 }
 
 /**
- * Puts every change in place: temp file, fsync, rename (or removal), then fsyncs each
- * directory touched. Idempotent: a journal is applied again after a crash or failure.
+ * Appends `data` at `appendAt` of the file (created when missing, never through a link): the
+ * file is first cut back to that offset, so a second application (recovery after a crash in
+ * the middle of the first) leaves the same bytes. A file shorter than the offset (cut by hand
+ * meanwhile) gets the data at its end: never a run of zero bytes.
+ */
+function appendFile(store: JournalStore, c: Change & { data: Uint8Array; appendAt: number }) {
+  const display = store.display(c.path);
+  const file = openInside(store.dir, c.path, { create: true, mode: c.mode ?? 0o644 })!;
+  try {
+    const at = Math.min(c.appendAt, file.statSync().size);
+    file.truncateSync(at);
+    file.seekSync(at, Deno.SeekMode.Start);
+    let off = 0;
+    while (off < c.data.length) off += file.writeSync(c.data.subarray(off));
+    file.syncDataSync();
+  } catch (e) {
+    throw e instanceof TrackError ? e : ioError("append to", display, e);
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Puts every change in place: temp file, fsync, rename (or removal, or an append), then fsyncs
+ * each directory touched. Idempotent: a journal is applied again after a crash or failure.
  */
 function apply(store: JournalStore, changes: Change[]): void {
   const dirs = new Set<string>();
   for (const c of changes) {
     if (c.data === null) removeInside(store.dir, c.path);
-    else {
+    else if (c.appendAt !== undefined) {
+      ensureParents(store, c.path, dirs);
+      appendFile(store, { ...c, data: c.data, appendAt: c.appendAt });
+    } else {
       ensureParents(store, c.path, dirs);
       putFile(store, { ...c, data: c.data });
     }
@@ -281,7 +318,8 @@ export function commitChanges(store: JournalStore, command: string, changes: Cha
   if (changes.length === 0) return;
   // Before anything is written: a link at a target or on the way to it is refused (exit 6).
   for (const c of changes) lstatInside(store.dir, c.path);
-  if (changes.length === 1) {
+  // (An append alone still goes through the journal: a torn append is not all-or-nothing.)
+  if (changes.length === 1 && changes[0].appendAt === undefined) {
     const [c] = changes;
     const display = store.display(c.path);
     const dirs = new Set<string>();

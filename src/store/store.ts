@@ -89,10 +89,23 @@ export class Store {
   #displayPrefix: string;
   /** Writes of the transaction this store is a view of (see {@linkcode Tx.store}), by path. */
   #pending: ReadonlyMap<string, Uint8Array | null> | null;
+  /** Whether each committing mutation appends to the sync oplog (oplog.ts). */
+  readonly oplog: boolean;
+  #now: () => Date;
 
+  /**
+   * `oplog`: this is a sync store (`<git common dir>/track/store`, set by the context): every
+   * mutation that commits appends its line to `<dir>/oplog` in the same transaction, with the
+   * clone id of `<dir>/../clone-id` (oplog.ts). `now` is the clock of those lines.
+   */
   constructor(
     dir: string,
-    options: { lockTimeoutMs?: number; pending?: ReadonlyMap<string, Uint8Array | null> } = {},
+    options: {
+      lockTimeoutMs?: number;
+      pending?: ReadonlyMap<string, Uint8Array | null>;
+      oplog?: boolean;
+      now?: () => Date;
+    } = {},
   ) {
     this.dir = dir;
     this.ticketsDir = join(dir, "tickets");
@@ -105,6 +118,8 @@ export class Store {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#displayPrefix = basename(dir);
     this.#pending = options.pending ?? null;
+    this.oplog = options.oplog ?? false;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /**
@@ -447,7 +462,13 @@ export class Store {
       } finally {
         tx.close();
       }
-      commitChanges(this, command, tx.changes());
+      const changes = tx.changes();
+      if (this.oplog && changes.length > 0 && !tx.oplogSkipped) {
+        // Loaded only by sync stores: with sync off a mutation costs what it did before.
+        const { appendOplog } = await import("./oplog.ts");
+        appendOplog(this.dir, command, changes, { agent: tx.agent, now: this.#now() });
+      }
+      commitChanges(this, command, changes);
       // Derived caches: best effort after the commit (readers verify every entry).
       for (const hook of tx.afterCommitHooks()) hook();
       if (tx.writtenTickets.size > 0) {
@@ -517,6 +538,8 @@ export class Tx {
   #modes = new Map<string, number>();
   #afterCommit: Array<() => void> = [];
   #dir: string;
+  #agent: string | null = null;
+  #skipOplog = false;
 
   constructor(store: Store, recovered: Recovery | null = null) {
     this.#dir = store.dir;
@@ -547,6 +570,32 @@ export class Tx {
   /** Agent record `id`, or null when there is none (exit 6 when it does not parse). */
   readAgent(id: string): Agent | null {
     return readAgent(this.store, id);
+  }
+
+  /**
+   * Names the agent this mutation acts as, for the sync oplog (the first name given wins;
+   * `touchAgent` gives it). No effect with sync off.
+   */
+  actAs(agent: string): void {
+    this.#agent ??= agent;
+  }
+
+  /** The agent this mutation acts as ({@linkcode actAs}), or null. */
+  get agent(): string | null {
+    return this.#agent;
+  }
+
+  /**
+   * This mutation adds no oplog line: for the sync step's own writes (materialising the remote's
+   * state, trimming the published oplog), which are not operations of this clone.
+   */
+  skipOplog(): void {
+    this.#skipOplog = true;
+  }
+
+  /** Whether {@linkcode skipOplog} was called. */
+  get oplogSkipped(): boolean {
+    return this.#skipOplog;
   }
 
   /** Ends this transaction: later writes through it throw. */
