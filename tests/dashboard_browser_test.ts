@@ -80,12 +80,26 @@ Deno.test({
           // A snapshot with both lists reversed: the page must follow it.
           const other = await browser.context.newPage();
           try {
-            await other.route("**/api/snapshot", async (route) => {
-              const response = await route.fetch();
-              const json = await response.json();
-              json.statuses.reverse();
-              json.priorities.reverse();
-              await route.fulfill({ response, json });
+            // The snapshot arrives on the event stream: its listener gets a reversed copy.
+            await other.addInitScript(() => {
+              const add = EventSource.prototype.addEventListener;
+              EventSource.prototype.addEventListener = function (
+                this: EventSource,
+                type: string,
+                fn: (ev: MessageEvent) => void,
+              ) {
+                if (type !== "snapshot") return add.call(this, type, fn as EventListener);
+                add.call(
+                  this,
+                  type,
+                  ((ev: MessageEvent) => {
+                    const json = JSON.parse(ev.data);
+                    json.statuses.reverse();
+                    json.priorities.reverse();
+                    fn(new MessageEvent("snapshot", { data: JSON.stringify(json) }));
+                  }) as EventListener,
+                );
+              } as typeof add;
             });
             await other.goto(url);
             await other.waitForSelector(card("T-0010"), WAIT);

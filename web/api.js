@@ -1,9 +1,14 @@
-// Talking to the server: API calls (writes carry the per-run token) and the live snapshot,
-// refetched on every change event of /api/events.
+// Talking to the server: API calls (writes carry the per-run token) and the live snapshot: one
+// full snapshot over /api/events, then the deltas the server sends (deltas.js applies them).
 import { useCallback, useEffect, useRef, useState } from "/vendor/hooks.mjs";
+import { applyDelta, BOARD_KEEP, fromSnapshot, withOlder } from "/deltas.js";
 
 // From the page's <meta>; replaced by the token in a new server's `hello` event.
 let token = document.querySelector('meta[name="track-token"]')?.getAttribute("content") ?? "";
+
+/** Counts for tests and the benchmark (read from the page as `globalThis.trackLive`). */
+const counters = { snapshots: 0, deltas: 0, gaps: 0 };
+globalThis.trackLive = counters;
 
 /** GET `path`, or POST `body` as JSON with the token: `{ok: true, data}` or `{ok: false, error}`. */
 export async function api(path, body) {
@@ -38,39 +43,30 @@ export function errorText(e) {
   return e.hint ? `${e.message} (hint: ${e.hint})` : e.message;
 }
 
-/** The live snapshot: fetched on start and on every change event; reconnects on its own. */
+/**
+ * The live snapshot over /api/events: one full `snapshot` event, then `delta` events applied in
+ * version order (deltas.js). A gap in versions or a dropped stream reconnects, and the new
+ * stream starts with a full snapshot again. Deltas that arrive together are drawn once.
+ */
 export function useLiveSnapshot() {
   const [snap, setSnap] = useState(null);
   const [live, setLive] = useState("connecting");
   const [seq, setSeq] = useState(0);
-  const state = useRef({ inFlight: false, again: false });
-
-  const refresh = useCallback(async () => {
-    const s = state.current;
-    if (s.inFlight) {
-      s.again = true;
-      return;
-    }
-    s.inFlight = true;
-    try {
-      do {
-        s.again = false;
-        const r = await api("/api/snapshot");
-        if (r.ok) {
-          r.data.received_at = Date.now();
-          setSnap(r.data);
-          setSeq((n) => n + 1);
-        }
-      } while (s.again);
-    } finally {
-      s.inFlight = false;
-    }
-  }, []);
+  const state = useRef({ cur: null, timer: 0 });
 
   useEffect(() => {
+    const s = state.current;
     let es = null;
     let timer = 0;
     let delay = 250;
+    const show = () => {
+      if (s.timer !== 0) return;
+      s.timer = setTimeout(() => {
+        s.timer = 0;
+        setSnap(s.cur);
+        setSeq((n) => n + 1);
+      }, 0);
+    };
     const connect = () => {
       es = new EventSource("/api/events");
       es.addEventListener("hello", (ev) => {
@@ -81,10 +77,28 @@ export function useLiveSnapshot() {
         } catch {
           // keep the token we have
         }
-        setLive("live");
-        refresh();
       });
-      es.addEventListener("change", () => refresh());
+      es.addEventListener("snapshot", (ev) => {
+        // Starts over: older board pages the person loaded are asked for again if wanted.
+        s.cur = fromSnapshot(JSON.parse(ev.data), Date.now());
+        counters.snapshots++;
+        setLive("live");
+        show();
+      });
+      es.addEventListener("delta", (ev) => {
+        if (s.cur === null) return;
+        const next = applyDelta(s.cur, JSON.parse(ev.data), Date.now());
+        if (next === null) {
+          // A gap: start over with a fresh stream (and its snapshot).
+          counters.gaps++;
+          es.close();
+          connect();
+          return;
+        }
+        counters.deltas++;
+        s.cur = next;
+        show();
+      });
       es.onerror = () => {
         setLive("reconnecting");
         es.close();
@@ -96,9 +110,26 @@ export function useLiveSnapshot() {
     connect();
     return () => {
       clearTimeout(timer);
+      clearTimeout(s.timer);
       es?.close();
     };
-  }, [refresh]);
+  }, []);
 
-  return { snap, live, seq, refresh };
+  // Writes show up as deltas on their own; kept for callers that ask after a write.
+  const refresh = useCallback(() => {}, []);
+
+  /** Loads the board entries before the oldest shown (the board panel's "older" button). */
+  const loadOlderBoard = useCallback(async () => {
+    const s = state.current;
+    if (s.cur === null) return { ok: true, more: false };
+    const oldest = s.cur.board[0]?.id;
+    if (oldest === undefined) return { ok: true, more: false };
+    const r = await api(`/api/board?before=${encodeURIComponent(oldest)}&last=${BOARD_KEEP}`);
+    if (!r.ok) return r;
+    s.cur = withOlder(s.cur, r.data.entries);
+    setSnap(s.cur);
+    return { ok: true, more: r.data.entries.length === BOARD_KEEP };
+  }, []);
+
+  return { snap, live, seq, refresh, loadOlderBoard };
 }

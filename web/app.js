@@ -80,7 +80,7 @@ function LazyGraph(props) {
 }
 
 function App() {
-  const { snap, live, seq, refresh } = useLiveSnapshot();
+  const { snap, live, seq, refresh, loadOlderBoard } = useLiveSnapshot();
   const [theme, toggleTheme] = useTheme();
   const [openId, setOpenId] = useHashTicket();
   const [mode, setMode] = useView();
@@ -181,7 +181,7 @@ function App() {
               <${AgentsPanel} agents=${snap.agents} received=${snap.received_at} />
               <${ReservationsPanel} reservations=${snap.reservations} />
               <${CostPanel} received=${snap.received_at} />
-              <${BoardPanel} board=${snap.board} onPosted=${refresh} />
+              <${BoardPanel} board=${snap.board} onPosted=${refresh} onOlder=${loadOlderBoard} />
             </div>
           </main>
         `}

@@ -108,13 +108,20 @@ export function ReservationsPanel({ reservations }) {
   `;
 }
 
-/** The message board, newest first, with a form that posts as `human`. */
-export function BoardPanel({ board, onPosted }) {
+/** The message board, newest first, with a form that posts as `human`; "older" pages back. */
+export function BoardPanel({ board, onPosted, onOlder }) {
   const [message, setMessage] = useState("");
   const [ticket, setTicket] = useState("");
   const [tag, setTag] = useState("note");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [older, setOlder] = useState({ busy: false, more: true });
+  const loadOlder = async () => {
+    setOlder({ busy: true, more: true });
+    const r = await onOlder();
+    if (!r.ok) setError(errorText(r.error));
+    setOlder({ busy: false, more: r.ok ? r.more : true });
+  };
   const submit = async (e) => {
     e.preventDefault();
     setBusy(true);
@@ -163,6 +170,10 @@ export function BoardPanel({ board, onPosted }) {
           `
         )}
       </ol>
+      ${older.more && board.length > 0
+        ? html`<button class="more" id="board-older" disabled=${older.busy} onClick=${loadOlder}>
+          Older messages</button>`
+        : null}
     </section>
   `;
 }

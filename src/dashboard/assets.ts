@@ -7,6 +7,7 @@
 import indexHtml from "../../web/index.html" with { type: "text" };
 import appJs from "../../web/app.js" with { type: "text" };
 import apiJs from "../../web/api.js" with { type: "text" };
+import deltasJs from "../../web/deltas.js" with { type: "text" };
 import kanbanJs from "../../web/kanban.js" with { type: "text" };
 import panelsJs from "../../web/panels.js" with { type: "text" };
 import detailJs from "../../web/detail.js" with { type: "text" };
@@ -49,6 +50,7 @@ export function indexPage(token: string): Asset {
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/app.js", { body: appJs, type: JS }],
   ["/api.js", { body: apiJs, type: JS }],
+  ["/deltas.js", { body: deltasJs, type: JS }],
   ["/kanban.js", { body: kanbanJs, type: JS }],
   ["/panels.js", { body: panelsJs, type: JS }],
   ["/detail.js", { body: detailJs, type: JS }],

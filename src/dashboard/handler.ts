@@ -16,14 +16,16 @@
 import { parseFields } from "../model/search.ts";
 import { searchStore } from "../operations/search.ts";
 import { TrackError } from "../model/errors.ts";
-import { postMessage, TAG } from "../operations/board.ts";
+import { entryPath, postMessage, readBoard, TAG } from "../operations/board.ts";
 import { agentNameProblem, HUMAN } from "../model/agent.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
 import { parseStatus } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
 import { ASSETS, indexPage } from "./assets.ts";
-import { API_SCHEMA, buildSnapshot, graphSnapshot, ticketDetail } from "./snapshot.ts";
+import { API_SCHEMA, BOARD_LAST, buildSnapshot, graphSnapshot, ticketDetail } from "./snapshot.ts";
+import { LiveView } from "./live.ts";
+import type { ChangeBatch } from "./watch.ts";
 
 /** What the handler needs from the outside world. */
 export interface HandlerDeps {
@@ -54,11 +56,18 @@ export interface HandlerDeps {
   bodyTimeoutMs?: number;
 }
 
-/** Source of change notifications (see watch.ts). */
+/** Source of change batches (watch.ts's ChangeFeed): which files changed. */
 export interface ChangeSource {
-  subscribe(fn: (seq: number) => void): () => void;
-  poke(): void;
+  subscribe(fn: (batch: ChangeBatch) => void): () => void;
+  /** Reports `paths` (relative to `.track/`) at once, without waiting for the watcher. */
+  poke(paths?: readonly string[]): void;
 }
+
+/**
+ * Bytes an event stream may have queued for a page that does not read them; past that the stream
+ * ends, and the page reconnects and gets one snapshot instead of an ever-growing backlog.
+ */
+export const MAX_STREAM_BACKLOG = 32 * 1024 * 1024;
 
 /** Largest JSON body accepted by the write routes. */
 export const MAX_BODY_BYTES = 1024 * 1024 + 16 * 1024;
@@ -255,6 +264,8 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
   const now = deps.now ?? (() => new Date());
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
   const bodyTimeoutMs = deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  // The snapshot in memory while a page is open, kept current from the watcher's batches.
+  const live = deps.feed ? new LiveView(deps.store, deps.feed, { now }) : null;
 
   const checkWrite = (req: Request, host: string): Response | null => {
     const origin = req.headers.get("origin");
@@ -285,22 +296,19 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     const enc = new TextEncoder();
     let unsubscribe = () => {};
     let keepAlive: ReturnType<typeof setInterval> | undefined;
+    let end = () => {};
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         const send = (text: string) => {
+          // A page that stopped reading: end its stream rather than queue without bound.
+          if ((controller.desiredSize ?? 0) < -MAX_STREAM_BACKLOG) return end();
           try {
             controller.enqueue(enc.encode(text));
           } catch {
             // The page went away between the change and this write; cancel() cleans up.
           }
         };
-        // The token travels here too, so a page that reconnects to a restarted server can write.
-        const hello = JSON.stringify({ schema: API_SCHEMA, token: deps.token });
-        send(`retry: 500\nevent: hello\ndata: ${hello}\n\n`);
-        unsubscribe = deps.feed?.subscribe((seq) => send(`event: change\ndata: ${seq}\n\n`)) ??
-          (() => {});
-        keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
-        const end = () => {
+        end = () => {
           clearInterval(keepAlive);
           unsubscribe();
           try {
@@ -309,6 +317,16 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
             // Already closed by the page going away.
           }
         };
+        // The token travels here too, so a page that reconnects to a restarted server can write.
+        const hello = JSON.stringify({ schema: API_SCHEMA, token: deps.token });
+        send(`retry: 500\nevent: hello\ndata: ${hello}\n\n`);
+        if (live) {
+          // One full snapshot, then deltas: subscribing loads the view synchronously, so no
+          // delta can fall between the two.
+          unsubscribe = live.subscribe(send);
+          send(`event: snapshot\ndata: ${live.snapshotText()}\n\n`);
+        }
+        keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
         if (deps.closing?.aborted) end();
         else deps.closing?.addEventListener("abort", end, { once: true });
       },
@@ -316,7 +334,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         clearInterval(keepAlive);
         unsubscribe();
       },
-    });
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }));
     return respond(stream, 200, "text/event-stream; charset=utf-8");
   };
 
@@ -338,7 +356,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       { status: to, agent: null, force: false, takeOver: force === true },
       now(),
     );
-    deps.feed?.poke();
+    deps.feed?.poke([`tickets/${r.ticket.id}.md`]);
     return json({
       ticket: { id: r.ticket.id, status: r.ticket.status },
       from: r.from,
@@ -374,8 +392,22 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       tag: (tag as string | undefined) ?? "note",
       to: (to as string[] | undefined) ?? [],
     }, now());
-    deps.feed?.poke();
+    deps.feed?.poke([`board/${entry.id}.md`]);
     return json({ entry });
+  };
+
+  /** Older board entries, for the board panel's "older" button: `?before=ID&last=N`. */
+  const boardPage = (params: URLSearchParams): Response => {
+    const before = params.get("before");
+    const last = Number(params.get("last") ?? BOARD_LAST);
+    if (before !== null && entryPath(deps.store, before) === null) {
+      return fail(400, "usage", `Invalid board entry id ${JSON.stringify(before)}`);
+    }
+    if (!Number.isInteger(last) || last < 1 || last > 500) {
+      return fail(400, "usage", '"last" must be a whole number from 1 to 500');
+    }
+    const { entries } = readBoard(deps.store, { last, before: before ?? undefined });
+    return json({ entries });
   };
 
   const route = async (req: Request): Promise<Response> => {
@@ -399,6 +431,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         }
         if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
         if (path === "/api/graph") return json({ ...graphSnapshot(deps.store) });
+        if (path === "/api/board") return boardPage(new URL(req.url).searchParams);
         if (path === "/api/cost") {
           // track cost --by ticket --json: reads the recorded transcripts, writes nothing.
           const { costReport } = await import("../operations/cost.ts");

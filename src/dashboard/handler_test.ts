@@ -5,6 +5,7 @@ import { createTicket } from "../operations/create.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { ASSETS } from "./assets.ts";
 import { type ChangeSource, createHandler, type HandlerDeps, suspiciousPath } from "./handler.ts";
+import type { ChangeBatch } from "./watch.ts";
 
 const PORT = 7777;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -13,17 +14,19 @@ const STOP = "cd".repeat(24);
 
 /** A change source the test fires by hand. */
 class ManualFeed implements ChangeSource {
-  fns = new Set<(seq: number) => void>();
+  fns = new Set<(batch: ChangeBatch) => void>();
   pokes = 0;
-  subscribe(fn: (seq: number) => void) {
+  seq = 0;
+  subscribe(fn: (batch: ChangeBatch) => void) {
     this.fns.add(fn);
     return () => this.fns.delete(fn);
   }
   poke() {
     this.pokes++;
   }
-  fire(seq: number) {
-    for (const fn of this.fns) fn(seq);
+  fire(paths: string[], rescan = false) {
+    const batch = { seq: ++this.seq, paths, rescan };
+    for (const fn of this.fns) fn(batch);
   }
 }
 
@@ -506,7 +509,7 @@ Deno.test("handler board post with `to` reaches the agent's inbox, as board --to
   assert(inbox.messages.some((m) => m.id === entry.id && m.message === "Yes, go ahead"));
 });
 
-Deno.test("handler event stream: hello with token, change on feed, foreign Origin refused", async () => {
+Deno.test("handler event stream: hello with token, snapshot, deltas from the feed, foreign Origin refused", async () => {
   await using fx = await fixture();
   const foreign = await fx.handle(get("/api/events", { origin: "http://evil.example" }));
   assertEquals(foreign.status, 403);
@@ -522,12 +525,46 @@ Deno.test("handler event stream: hello with token, change on feed, foreign Origi
   assertEquals(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
   assertNoCors(res);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const first = (await reader.read()).value!;
-  assertStringIncludes(first, "event: hello");
-  assertStringIncludes(first, TOKEN);
+  let seen = "";
+  const next = async (): Promise<string> => {
+    // One whole event (they end with a blank line), whatever the chunking.
+    while (!seen.includes("\n\n")) seen += (await reader.read()).value!;
+    const at = seen.indexOf("\n\n") + 2;
+    const event = seen.slice(0, at);
+    seen = seen.slice(at);
+    return event;
+  };
+  const hello = await next();
+  assertStringIncludes(hello, "event: hello");
+  assertStringIncludes(hello, TOKEN);
+  const snapshot = await next();
+  assert(snapshot.startsWith("event: snapshot\ndata: "), snapshot);
+  const snap = JSON.parse(snapshot.slice("event: snapshot\ndata: ".length));
+  assertEquals(snap.version, 0);
+  assertEquals(snap.tickets.map((t: { id: string }) => t.id), ["T-0001", "T-0002"]);
   assertEquals(fx.feed.fns.size, 1);
-  fx.feed.fire(7);
-  assertEquals((await reader.read()).value, "event: change\ndata: 7\n\n");
+
+  // A change the CLI made: the delta names the ticket and its dependent (its waiting_on).
+  assertEquals((await fx.ts.track(["update", "T-0001", "--status", "done", "--force"])).code, 0);
+  fx.feed.fire(["tickets/T-0001.md", "journal", "board/x"]);
+  const delta = await next();
+  assert(delta.startsWith("event: delta\ndata: "), delta);
+  const d = JSON.parse(delta.slice("event: delta\ndata: ".length));
+  assertEquals([d.from, d.version], [0, 1]);
+  assertEquals(
+    d.tickets.map((t: { id: string; status: string }) => `${t.id} ${t.status}`),
+    ["T-0001 done", "T-0002 backlog"],
+  );
+  assertEquals(d.tickets[1].waiting_on, []);
+  assertEquals([d.removed, d.agents, d.reservations, d.board], [[], [], null, []]);
+  // A batch that changes nothing on the page sends nothing; the next delta follows version 1.
+  fx.feed.fire(["tickets/T-0002.md"]);
+  fx.feed.fire(["tickets/T-0003.md"]);
+  assertEquals((await fx.ts.track(["create", "--title", "Third"])).code, 0);
+  fx.feed.fire(["tickets/T-0003.md"]);
+  const third = JSON.parse((await next()).slice("event: delta\ndata: ".length));
+  assertEquals([third.from, third.version], [1, 2]);
+  assertEquals(third.tickets.map((t: { id: string }) => t.id), ["T-0003"]);
   await reader.cancel();
   assertEquals(fx.feed.fns.size, 0);
 });

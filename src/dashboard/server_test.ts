@@ -2,7 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.t
 import { tempStore } from "../../tests/helpers.ts";
 import { Store } from "../store/store.ts";
 import { readRuntime, type RunningServer, startServer } from "./server.ts";
-import { ChangeFeed } from "./watch.ts";
+import { type ChangeBatch, ChangeFeed } from "./watch.ts";
 
 /** Sends raw request bytes (no URL normalisation) and returns the status line and body. */
 async function raw(port: number, request: string): Promise<{ status: number; text: string }> {
@@ -127,7 +127,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "server pushes a change event when the CLI changes .track/",
+  name: "server sends a snapshot, then a delta when the CLI changes .track/",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -136,14 +136,20 @@ Deno.test({
     try {
       const res = await fetch(`${server.url}api/events`);
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      assertStringIncludes((await reader.read()).value!, "event: hello");
-      const cli = ts.track(["create", "--title", "From the CLI"]);
       let seen = "";
-      while (!seen.includes("event: change")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`event stream ended before a change event: ${seen}`);
-        seen += value;
-      }
+      const until = async (what: string) => {
+        while (!seen.includes(what)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`event stream ended before ${what}: ${seen}`);
+          seen += value;
+        }
+      };
+      await until("event: snapshot");
+      await until("\n\n");
+      assertStringIncludes(seen, "event: hello");
+      const cli = ts.track(["create", "--title", "From the CLI"]);
+      await until("event: delta");
+      await until('"title":"From the CLI"');
       assertEquals((await cli).code, 0);
       await reader.cancel();
       const snap = await (await fetch(`${server.url}api/snapshot`)).json();
@@ -162,10 +168,16 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       using feed = new ChangeFeed(dir);
-      const got = new Promise<number>((resolve) => feed.subscribe(resolve));
+      const got = new Promise<ChangeBatch>((resolve) => feed.subscribe(resolve));
       Deno.writeTextFileSync(`${dir}/a.md`, "x");
       Deno.writeTextFileSync(`${dir}/b.md`, "y");
-      assertEquals(await got, 1);
+      Deno.writeTextFileSync(`${dir}/.c.md.tmp`, "ignored");
+      const batch = await got;
+      assertEquals(batch.seq, 1);
+      assertEquals(batch.rescan, false);
+      // The first event starts the debounce timer; the second write may fall into the next batch.
+      assert(batch.paths.includes("a.md"), JSON.stringify(batch));
+      assert(!batch.paths.some((p) => p.endsWith(".tmp")), JSON.stringify(batch));
       assertEquals(feed.listeners, 1);
     } finally {
       await Deno.remove(dir, { recursive: true });

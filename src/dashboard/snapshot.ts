@@ -10,6 +10,8 @@ import { parseDuration } from "../model/time.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import { readReservations, type Reservation } from "../operations/reservations.ts";
 import type { Store } from "../store/store.ts";
+import type { Agent } from "../model/agent.ts";
+import type { TicketSummary } from "../model/ticket.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { openDeps } from "../model/ready.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
@@ -33,6 +35,33 @@ export interface ReservationJson extends Reservation {
   overlaps: number[];
 }
 
+/** An agent as the page shows it: `track agents --json`'s row plus whether it is stale. */
+export type AgentRow = ReturnType<typeof agentJson> & { stale: boolean };
+
+/** A ticket's card: its metadata and the dependencies (in `byId`) it still waits on. */
+export function cardOf(t: TicketSummary, byId: ReadonlyMap<string, TicketSummary>): CardJson {
+  return { ...ticketJson(t), waiting_on: openDeps(t, byId) };
+}
+
+/** The reservations, each with the indexes of other agents' reservations it overlaps. */
+export function reservationRows(reservations: readonly Reservation[]): ReservationJson[] {
+  return reservations.map((r, i) => ({
+    ...r,
+    overlaps: reservations.flatMap((o, j) =>
+      j !== i && o.agent !== r.agent && patternsOverlap(o.path, r.path) ? [j] : []
+    ),
+  }));
+}
+
+/** An agent's row: `held` are the ids of the tickets it holds, `overdue` the stale rule's verdict. */
+export function agentRow(
+  a: Agent,
+  o: { now: Date; held: string[]; reservations: readonly Reservation[]; overdue: boolean },
+): AgentRow {
+  const count = o.reservations.filter((r) => r.agent === a.id).length;
+  return { ...agentJson(a, o.now, o.held, count), stale: a.status === "stale" || o.overdue };
+}
+
 /** Everything the page renders, in one response. */
 export interface Snapshot {
   schema: number;
@@ -43,7 +72,7 @@ export interface Snapshot {
   priorities: readonly string[];
   stale_threshold_s: number;
   tickets: CardJson[];
-  agents: Array<ReturnType<typeof agentJson> & { stale: boolean }>;
+  agents: AgentRow[];
   reservations: ReservationJson[];
   board: BoardEntry[];
   /** Files that could not be read, as messages. */
@@ -71,12 +100,7 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  const resJson: ReservationJson[] = reservations.map((r, i) => ({
-    ...r,
-    overlaps: reservations.flatMap((o, j) =>
-      j !== i && o.agent !== r.agent && patternsOverlap(o.path, r.path) ? [j] : []
-    ),
-  }));
+  const resJson = reservationRows(reservations);
 
   const { agents, problems: agentProblems } = readAllAgents(store);
   for (const p of agentProblems) problems.push(p.error.message);
@@ -87,14 +111,14 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  const agentRows = agents.filter((a) => a.status !== "deregistered").map((a) => {
-    const held = heldBy(tickets, a.id).map((t) => t.id);
-    const row = agentJson(a, now, held, reservations.filter((r) => r.agent === a.id).length);
-    return {
-      ...row,
-      stale: a.status === "stale" || overdue.has(a.id),
-    };
-  });
+  const agentRows = agents.filter((a) => a.status !== "deregistered").map((a) =>
+    agentRow(a, {
+      now,
+      held: heldBy(tickets, a.id).map((t) => t.id),
+      reservations,
+      overdue: overdue.has(a.id),
+    })
+  );
 
   const { entries, warnings } = readBoard(store, { last: BOARD_LAST });
   problems.push(...warnings);
@@ -105,7 +129,7 @@ export function buildSnapshot(store: Store, now: Date): Snapshot {
     statuses: STATUSES,
     priorities: PRIORITIES,
     stale_threshold_s: Math.floor(thresholdMs / 1000),
-    tickets: tickets.map((t) => ({ ...ticketJson(t), waiting_on: openDeps(t, byId) })),
+    tickets: tickets.map((t) => cardOf(t, byId)),
     agents: agentRows,
     reservations: resJson,
     board: entries,

@@ -1,8 +1,9 @@
 /**
- * Watches `.track/` and tells listeners that something changed, debounced so a burst of writes
- * (a ticket, its board event and an agent heartbeat) becomes one notification.
+ * Watches `.track/` and tells listeners which files changed, debounced so a burst of writes
+ * (a ticket, its board event and an agent heartbeat) becomes one batch. live.ts reads only the
+ * files a batch names; `rescan` asks it to read everything (the kernel dropped events).
  */
-import { basename, join, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 
 /** Default quiet time before a burst of file events is reported. */
 export const DEBOUNCE_MS = 25;
@@ -15,17 +16,34 @@ function ignored(path: string, cacheDir: string): boolean {
     (name.startsWith(".") && name.endsWith(".tmp"));
 }
 
+/** Most paths one batch names; past that it asks for a rescan instead (bounded memory). */
+export const MAX_BATCH_PATHS = 4096;
+
+/** One debounced batch of changes. */
+export interface ChangeBatch {
+  /** Counts batches from 1. */
+  seq: number;
+  /** Changed paths relative to the watched directory, POSIX separators. */
+  paths: string[];
+  /** Events were lost (kernel queue overflow, too many paths): read everything again. */
+  rescan: boolean;
+}
+
 /** A debounced change feed over one directory tree. */
 export class ChangeFeed implements Disposable {
-  #listeners = new Set<(seq: number) => void>();
+  #listeners = new Set<(batch: ChangeBatch) => void>();
   #watcher: Deno.FsWatcher | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seq = 0;
   #debounceMs: number;
+  #dir: string;
   #cacheDir: string;
+  #paths = new Set<string>();
+  #rescan = false;
 
   constructor(dir: string, options: { debounceMs?: number } = {}) {
     this.#debounceMs = options.debounceMs ?? DEBOUNCE_MS;
+    this.#dir = dir;
     this.#cacheDir = join(dir, "cache") + sep;
     this.#watcher = Deno.watchFs(dir, { recursive: true });
     this.#pump(this.#watcher);
@@ -40,9 +58,12 @@ export class ChangeFeed implements Disposable {
     try {
       for await (const event of watcher) {
         if (event.kind === "access") continue;
-        if (event.paths.length > 0 && event.paths.every((p) => ignored(p, this.#cacheDir))) {
+        if (event.flag === "rescan") this.#rescan = true;
+        else if (event.paths.length > 0 && event.paths.every((p) => ignored(p, this.#cacheDir))) {
           continue;
         }
+        // A rename names both ends: the temp file (ignored) and the file it became.
+        for (const p of event.paths) if (!ignored(p, this.#cacheDir)) this.#note(p);
         this.poke();
       }
     } catch (e) {
@@ -51,21 +72,36 @@ export class ChangeFeed implements Disposable {
     }
   }
 
+  #note(path: string): void {
+    if (this.#rescan) return;
+    if (this.#paths.size >= MAX_BATCH_PATHS) {
+      this.#rescan = true;
+      this.#paths.clear();
+      return;
+    }
+    this.#paths.add(relative(this.#dir, path).split(sep).join("/"));
+  }
+
   /**
-   * Reports a change `debounceMs` after the first event of a burst. The timer is not pushed
-   * back by later events, so a steady stream of writes cannot delay the page indefinitely.
+   * Reports a batch `debounceMs` after the first event of a burst, naming `paths` (relative to
+   * the watched directory) too. The timer is not pushed back by later events, so a steady
+   * stream of writes cannot delay the page indefinitely.
    */
-  poke(): void {
+  poke(paths: readonly string[] = []): void {
+    for (const p of paths) this.#note(join(this.#dir, p));
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#seq++;
-      for (const fn of this.#listeners) fn(this.#seq);
+      const batch = { seq: this.#seq, paths: [...this.#paths], rescan: this.#rescan };
+      this.#paths.clear();
+      this.#rescan = false;
+      for (const fn of this.#listeners) fn(batch);
     }, this.#debounceMs);
   }
 
-  /** Calls `fn` on each change until the returned function is called. */
-  subscribe(fn: (seq: number) => void): () => void {
+  /** Calls `fn` on each batch until the returned function is called. */
+  subscribe(fn: (batch: ChangeBatch) => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }

@@ -418,6 +418,8 @@ export interface BoardQuery {
   last: number;
   /** Only entries at or after this time (ms since epoch). */
   since?: number;
+  /** Only entries older than the entry with this id (the dashboard pages back with it). */
+  before?: string;
   ticket?: string;
   tag?: string;
 }
@@ -442,8 +444,10 @@ export function readBoard(
     return { entries: [], warnings };
   }
   const days = sortedNames(store.boardDir, DAY_DIR).reverse();
+  const beforeDay = query.before?.slice(0, query.before.indexOf("/"));
   outer: for (const day of days) {
     if (sinceDay !== null && day < sinceDay) break;
+    if (beforeDay !== undefined && day > beforeDay) continue;
     const dir = join(store.boardDir, day);
     if (isLink(dir)) {
       warnings.push(linkError(store.dir, dir, linkRead).message);
@@ -466,6 +470,7 @@ export function readBoard(
       }
       if (next.done) break;
       const name = next.value;
+      if (query.before !== undefined && `${day}/${name.slice(0, -3)}` >= query.before) continue;
       if (picked.length >= query.last) break outer;
       const path = join(dir, name);
       const display = store.display(path);

@@ -233,10 +233,11 @@ export function findStale(
   store: Store,
   thresholdMs: number,
   now: Date,
-  options: { holders?: ReadonlySet<string> } = {},
+  options: { holders?: ReadonlySet<string>; agents?: readonly Agent[] } = {},
 ): Array<{ agent: Agent; ageMs: number; future: boolean; processGone: boolean }> {
   const mono = monotonicNow();
-  return readAllAgents(store).agents
+  // The dashboard passes the records it keeps in memory instead of reading them all again.
+  return (options.agents ?? readAllAgents(store).agents)
     // Deregistered agents that still hold tickets (they left without --release-tickets) count
     // too, so their work does not stay claimed forever.
     .filter((a) =>
