@@ -338,6 +338,26 @@ const TABLES: Record<string, Row[]> = {
     [["--port", "70000"], { "usage": 'Invalid --port "70000": expected a number from 0 to 65535' }],
     [["x"], { "usage": 'Unexpected argument "x" for "track serve"' }],
   ],
+  "sync": [
+    [[], { "fetchOnly": false }],
+    [["--fetch-only"], { "fetchOnly": true }],
+    [["x"], { "usage": 'Unexpected argument "x" for "track sync"' }],
+  ],
+  "remote": [
+    [["add", "origin"], { "action": "add", "remote": "origin" }],
+    [["add", "../r.git", "--ref", "refs/track/x"], {
+      "action": "add",
+      "remote": "../r.git",
+      "ref": "refs/track/x",
+    }],
+    [["show"], { "action": "show" }],
+    [["remove"], { "action": "remove" }],
+    [["add"], { "usage": '"track remote add" takes one remote' }],
+    [["add", "a", "b"], { "usage": '"track remote add" takes one remote' }],
+    [["show", "--ref", "refs/track/x"], { "usage": '--ref goes with "track remote add"' }],
+    [["show", "x"], { "usage": '"track remote" needs add, show or remove, got "show x"' }],
+    [[], { "usage": '"track remote" needs add, show or remove' }],
+  ],
   "stop": [
     [[], {}],
     [["x"], { "usage": 'Unexpected argument "x" for "track stop"' }],

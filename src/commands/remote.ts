@@ -1,0 +1,102 @@
+/** `track remote add|show|remove`: turn sync through a git remote on or off (docs/sync.md). */
+import { defineCommand, str } from "../cli/command.ts";
+import { printJson } from "../cli/output.ts";
+import { usageError } from "../model/errors.ts";
+import { addRemote, removeRemote, showRemote } from "../operations/remote.ts";
+import { syncTimeout } from "../operations/sync.ts";
+
+type Opts =
+  | { action: "add"; remote: string; ref: string | undefined }
+  | { action: "show" }
+  | { action: "remove" };
+
+export default defineCommand({
+  name: "remote",
+  summary: "Sync this store through a git remote: add one, show it, or remove it",
+  usage: "remote add <remote> [--ref REF] | remote show | remote remove",
+  positionals: ["action", "remote"],
+  flags: [
+    {
+      name: "ref",
+      type: "string",
+      value: "REF",
+      description: "Ref of the shared state on the remote (default: refs/track/state)",
+    },
+  ],
+  parse(args): Opts {
+    const [action, ...rest] = args.positionals;
+    const ref = str(args, "ref");
+    if (action === "add") {
+      if (rest.length !== 1) {
+        throw usageError(
+          `"track remote add" takes one remote (a remote name, URL or path), got ${rest.length}`,
+          "track remote add origin",
+        );
+      }
+      return { action, remote: rest[0], ref };
+    }
+    if ((action === "show" || action === "remove") && rest.length === 0) {
+      if (ref !== undefined) {
+        throw usageError(
+          `--ref goes with "track remote add"`,
+          "track remote add origin --ref " + ref,
+        );
+      }
+      return { action };
+    }
+    throw usageError(
+      `"track remote" needs add, show or remove${
+        action === undefined ? "" : `, got ${JSON.stringify(args.positionals.join(" "))}`
+      }`,
+      "track remote add origin",
+    );
+  },
+  async run(opts, ctx) {
+    const store = ctx.store();
+    if (opts.action === "show") {
+      const info = await showRemote(store);
+      if (ctx.json) printJson(ctx, { ...info });
+      else if (info.remote === null) {
+        ctx.io.out("Sync is off: no remote (hint: track remote add <remote>)");
+      } else {
+        ctx.io.out(`remote:  ${info.remote}`);
+        ctx.io.out(`ref:     ${info.ref}`);
+        ctx.io.out(`state:   ${info.local_state ?? "(none yet: track sync)"}`);
+        ctx.io.out(`remote state seen: ${info.remote_state ?? "(none yet)"}`);
+      }
+      return;
+    }
+    if (opts.action === "remove") {
+      const r = await removeRemote(store);
+      if (ctx.json) printJson(ctx, { removed: true, ...r });
+      else {
+        ctx.io.out(
+          `Sync is off: ${r.remote} (${r.ref}) is no longer used; the remote is untouched`,
+        );
+      }
+      return;
+    }
+    const r = await addRemote(store, { remote: opts.remote, ref: opts.ref }, {
+      now: () => ctx.now(),
+      timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+      cwd: ctx.cwd,
+    });
+    if (ctx.json) {
+      printJson(ctx, {
+        remote: r.remote,
+        ref: r.ref,
+        outcome: r.outcome,
+        store: r.store,
+        sync: r.sync,
+      });
+      return;
+    }
+    ctx.io.out(
+      r.outcome === "published"
+        ? `Syncing through ${r.remote} (${r.ref}): published this store`
+        : `Syncing through ${r.remote} (${r.ref}): adopted the shared state ` +
+          `(${r.sync.applied} files)`,
+    );
+    ctx.io.err("hint: track sync publishes your changes and fetches everyone else's");
+  },
+});

@@ -1,0 +1,64 @@
+/** `track sync [--fetch-only]`: fetch the remote's state, merge, publish ours (docs/sync.md). */
+import { bool, defineCommand } from "../cli/command.ts";
+import { printJson } from "../cli/output.ts";
+import { syncSetupOf, syncStore, syncTimeout } from "../operations/sync.ts";
+
+export default defineCommand({
+  name: "sync",
+  summary: "Fetch the shared state from the remote, merge, and publish this clone's changes",
+  usage: "sync [--fetch-only]",
+  flags: [
+    {
+      name: "fetch-only",
+      type: "boolean",
+      description: "Apply the remote's state here; publish nothing",
+    },
+  ],
+  parse: (args) => ({ fetchOnly: bool(args, "fetch-only") }),
+  async run(opts, ctx) {
+    const store = ctx.store();
+    const setup = syncSetupOf(store);
+    if (setup === null) {
+      // No remote: nothing to do, and no git is run.
+      if (ctx.json) printJson(ctx, { synced: false, remote: null });
+      else ctx.io.err("Sync is off: no remote was added (hint: track remote add <remote>)");
+      return;
+    }
+    const r = await syncStore(store, setup, {
+      now: () => ctx.now(),
+      fetchOnly: opts.fetchOnly,
+      timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+    });
+    if (ctx.json) {
+      printJson(ctx, { synced: true, ...r });
+      return;
+    }
+    const what = r.pushed
+      ? `published ${r.published} file${r.published === 1 ? "" : "s"}`
+      : "nothing to publish" + (opts.fetchOnly ? " (--fetch-only)" : "");
+    ctx.io.out(
+      `Synced with ${r.remote} (${r.ref}): ${what}, applied ${r.applied}` +
+        (r.state === null ? "" : `; state ${r.state.slice(0, 12)}`),
+    );
+    if (r.restored !== null) {
+      ctx.io.err(
+        `warning: the remote had lost history this clone knew (it was at ${
+          r.restored.from?.slice(0, 12) ?? "no state"
+        }); it was published again`,
+      );
+    }
+    for (const loss of r.losses) {
+      ctx.io.err(
+        `note: kept the published ${loss.path}${loss.field ? ` ${loss.field}` : ""}: ` +
+          `this clone's change is recorded in ${loss.noted}`,
+      );
+    }
+    for (const n of r.renumbered) ctx.io.err(`note: ${n.from} was renumbered ${n.to}`);
+    if (r.mergedLocal > 0) {
+      ctx.io.err(
+        `note: ${r.mergedLocal} file(s) written here during the sync were merged; the next ` +
+          "track sync publishes them",
+      );
+    }
+  },
+});

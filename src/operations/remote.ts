@@ -1,0 +1,246 @@
+/**
+ * `track remote add|show|remove` (docs/sync.md): turning sync on and off for a store. Exactly one
+ * remote is named; whether sync is on lives in `<git common dir>/track/sync.json`, written last
+ * by `add` (after the store moved there) and removed by `remove` (after it moved back).
+ */
+import {
+  conflictError,
+  notFoundError,
+  remoteError,
+  TrackError,
+  usageError,
+} from "../model/errors.ts";
+import { isAbsolute, resolve } from "../model/path.ts";
+import { writeFileAtomic } from "../store/atomic.ts";
+import {
+  DEFAULT_STATE_REF,
+  readSyncConfig,
+  STATE_REF_PATTERN,
+  type SyncConfig,
+  type SyncPaths,
+} from "../store/sync_config.ts";
+import {
+  deleteRef,
+  FETCHED_REF,
+  fetchState,
+  gitVersion,
+  LOCAL_REF,
+  MIN_GIT,
+  REMOTE_STATE_REF,
+  remoteUrl,
+  revParse,
+} from "../store/sync_repo.ts";
+import type { Store } from "../store/store.ts";
+import { syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
+
+/** Options shared by the remote operations. */
+export interface RemoteOptions {
+  now: () => Date;
+  /** Budget of the network steps in milliseconds. */
+  timeoutMs: number;
+  /** Directory a relative remote path is resolved against. */
+  cwd: string;
+}
+
+/**
+ * Moves the store into the git common dir (sync-home's `relocateStore`). Until that lands the
+ * store stays where discovery finds it; every caller goes through here, so switching is one
+ * edit.
+ */
+function relocate(store: Store, _paths: SyncPaths): Store {
+  return store;
+}
+
+/** Moves the store back into the work tree's `.track/` (sync-home's `restoreStore`). */
+function restore(_store: Store, _paths: SyncPaths): void {
+}
+
+function pathsOf(store: Store): SyncPaths {
+  const paths = syncPathsOfStore(store.dir);
+  if (paths === null) {
+    throw notFoundError(
+      `Cannot sync "${store.dir}": it is not inside a git repository, and sync goes through a ` +
+        "git remote; nothing was changed",
+      "git init (then commit .track/config.json), then: track remote add <remote>",
+    );
+  }
+  return paths;
+}
+
+/** Refuses a git older than {@linkcode MIN_GIT}, saying which version is needed. */
+async function checkGit(): Promise<void> {
+  const v = await gitVersion();
+  const [major, minor] = MIN_GIT;
+  if (v === null || v[0] < major || (v[0] === major && v[1] < minor)) {
+    throw new TrackError(
+      "io",
+      `Cannot sync: track needs git ${major}.${minor} or newer, found ${
+        v === null ? "an unknown version" : `${v[0]}.${v[1]}`
+      }; nothing was changed`,
+      { hint: `install git ${major}.${minor} or newer, then retry` },
+    );
+  }
+}
+
+/**
+ * What `remote` names: a remote name of this repository (kept as the name), a URL (kept), or a
+ * path to an existing directory (made absolute, so it works from every worktree).
+ */
+async function resolveRemote(gitDir: string, remote: string, cwd: string): Promise<string> {
+  if (remote === "" || remote.startsWith("-") || /[\0\n]/.test(remote)) {
+    throw usageError(`Invalid remote ${JSON.stringify(remote)}`, "track remote add origin");
+  }
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) && await remoteUrl(gitDir, remote) !== null) {
+    return remote;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/:]+:/.test(remote)) return remote;
+  const path = isAbsolute(remote) ? remote : resolve(cwd, remote);
+  try {
+    if (Deno.statSync(path).isDirectory) return path;
+  } catch {
+    // Not a path either: said below.
+  }
+  throw usageError(
+    `Cannot add remote ${JSON.stringify(remote)}: it is not a remote of this repository ` +
+      "(git remote -v), a URL, or an existing directory; nothing was changed",
+    "git remote -v (then: track remote add <name>)",
+  );
+}
+
+function hasTickets(store: Store): boolean {
+  if (store.ticketIds().length > 0) return true;
+  return store.readArchivedTickets().tickets.length > 0;
+}
+
+/** What `track remote add` did. */
+export interface AddResult {
+  remote: string;
+  ref: string;
+  /** `published`: the remote had no state, ours is now it; `adopted`: ours took the remote's. */
+  outcome: "published" | "adopted";
+  sync: SyncResult;
+  store: string;
+}
+
+/**
+ * Turns sync on: checks git, the remote and its state first (nothing changes when the remote
+ * cannot be reached or both sides have tickets), moves the store, writes sync.json last, then
+ * runs the first sync step (publishing ours, or adopting the remote's state).
+ */
+export async function addRemote(
+  store: Store,
+  input: { remote: string; ref?: string },
+  options: RemoteOptions,
+): Promise<AddResult> {
+  const ref = input.ref ?? DEFAULT_STATE_REF;
+  if (!STATE_REF_PATTERN.test(ref)) {
+    throw usageError(
+      `Invalid --ref ${JSON.stringify(ref)}: the state lives under refs/track/ ` +
+        "(lowercase letters, digits, . _ / -), never on a code branch",
+      `track remote add ${input.remote} --ref ${DEFAULT_STATE_REF}`,
+    );
+  }
+  const paths = pathsOf(store);
+  const existing = readSyncConfig(paths);
+  if (existing !== null) {
+    throw conflictError(
+      `Cannot add remote "${input.remote}": this repository already syncs through ` +
+        `"${existing.remote}" (${existing.ref}); exactly one remote is named; nothing was changed`,
+      "track remote show (to change it: track remote remove, then track remote add)",
+    );
+  }
+  await checkGit();
+  const gitDir = paths.commonDir;
+  const remote = await resolveRemote(gitDir, input.remote, options.cwd);
+  const fetched = await fetchState(gitDir, remote, ref, options.timeoutMs);
+  if (fetched.kind === "unreachable") {
+    throw remoteError(
+      `Cannot reach "${remote}" to read ${ref}: ${fetched.reason}; nothing was changed`,
+      "check the remote (git ls-remote " + remote + "), then retry: track remote add " +
+        input.remote,
+    );
+  }
+  if (fetched.kind === "found" && hasTickets(store)) {
+    await deleteRef(gitDir, FETCHED_REF);
+    throw conflictError(
+      `Cannot add remote "${remote}": it already holds a shared state (${ref}) and this store ` +
+        "has tickets of its own; joining two stores that both have tickets needs the id work " +
+        "of the next sync release (renumbering); nothing was changed",
+      "start this clone from an empty store (track init in a fresh clone), or keep the stores apart",
+    );
+  }
+  const moved = relocate(store, paths);
+  const config: SyncConfig = { schema: 1, remote, ref, interval_ms: null };
+  Deno.mkdirSync(paths.home, { recursive: true });
+  writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n", paths.config);
+  const sync = await syncStore(moved, { paths, config }, {
+    now: options.now,
+    timeoutMs: options.timeoutMs,
+    create: true,
+  });
+  return {
+    remote,
+    ref,
+    outcome: fetched.kind === "found" ? "adopted" : "published",
+    sync,
+    store: moved.dir,
+  };
+}
+
+/** What `track remote show` reports. */
+export interface RemoteInfo {
+  remote: string | null;
+  ref: string | null;
+  interval_ms: number | null;
+  /** The highest remote tip seen (refs/track/remote-state). */
+  remote_state: string | null;
+  /** The state the store holds (refs/track/local). */
+  local_state: string | null;
+}
+
+/** Sync settings and the local refs (no network, no git when sync is off). */
+export async function showRemote(store: Store): Promise<RemoteInfo> {
+  const paths = syncPathsOfStore(store.dir);
+  const config = paths === null ? null : readSyncConfig(paths);
+  if (paths === null || config === null) {
+    return { remote: null, ref: null, interval_ms: null, remote_state: null, local_state: null };
+  }
+  const gitDir = paths.commonDir;
+  return {
+    remote: config.remote,
+    ref: config.ref,
+    interval_ms: config.interval_ms,
+    remote_state: await revParse(gitDir, REMOTE_STATE_REF),
+    local_state: await revParse(gitDir, LOCAL_REF),
+  };
+}
+
+/**
+ * Turns sync off: the store moves back to the work tree's `.track/`, then sync.json and the
+ * engine's local refs and files go. The remote is not touched.
+ */
+export async function removeRemote(store: Store): Promise<{ remote: string; ref: string }> {
+  const paths = pathsOf(store);
+  const config = readSyncConfig(paths);
+  if (config === null) {
+    throw notFoundError(
+      "Cannot remove the remote: sync is off for this repository (no remote was added)",
+      "track remote add <remote>",
+    );
+  }
+  restore(store, paths);
+  try {
+    Deno.removeSync(paths.config);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const ref of [REMOTE_STATE_REF, LOCAL_REF, FETCHED_REF]) {
+    await deleteRef(paths.commonDir, ref);
+  }
+  try {
+    Deno.removeSync(paths.private, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return { remote: config.remote, ref: config.ref };
+}

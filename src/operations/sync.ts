@@ -1,0 +1,625 @@
+/**
+ * The sync step (docs/sync.md; design sync.md §3.1 as corrected by §7.2 and §7.5): fetch the
+ * remote's state into a scratch ref, check it never went backwards, merge this clone's store
+ * into it (`mergeStores`, base from `git merge-base`), publish the result with a
+ * compare-and-swap push, then write what the remote holds into the store in small batches.
+ *
+ * - One sync step per clone at a time: flock on `sync.lock` (a second waits its turn).
+ * - No network I/O under the store lock: the lock is held only to take the snapshot and to
+ *   apply each batch of at most {@linkcode APPLY_BATCH} paths.
+ * - A state commit's only parent is the remote tip it was built on (R); the push names R as the
+ *   expected old value (`--force-with-lease=<ref>:<R>`), so it lands only on R.
+ * - `refs/track/remote-state` holds the highest remote tip this clone has seen and moves only
+ *   forward: a remote that lost the ref or went back to an ancestor is restored (our next state
+ *   is built on the known tip); one that moved to another history is refused (exit 6).
+ * - A rejected push is retried on the fetched state (backoff with jitter) within the budget
+ *   (`TRACK_SYNC_TIMEOUT`, default 30 s); a rejection after which the remote did not move is
+ *   not a lost race (a stale ref lock, a hook, a permission): at most two more tries, then exit
+ *   8 with git's reason. Anything unreachable or unconfirmed is exit 8 with nothing lost: the
+ *   store is changed only after the remote accepted (or for `--fetch-only`).
+ */
+import { badDataError, remoteError, TrackError } from "../model/errors.ts";
+import { basename, dirname, join } from "../model/path.ts";
+import { type FileValue, type MergeReport, mergeStores } from "../model/sync_merge.ts";
+import {
+  checkMeta,
+  inboxAgentOf,
+  mergeInboxTexts,
+  META_PATH,
+  META_TEXT,
+  storePathOf,
+  wirePathOf,
+} from "../model/sync_wire.ts";
+import { parseTicket } from "../model/ticket.ts";
+import {
+  gitCommonDirOf,
+  readSyncConfig,
+  SYNC_HOME,
+  type SyncConfig,
+  type SyncPaths,
+  syncPaths,
+} from "../store/sync_config.ts";
+import {
+  buildTree,
+  commitTree,
+  fetchState,
+  isAncestor,
+  LOCAL_REF,
+  lsTree,
+  mergeBase,
+  pushState,
+  readBlobs,
+  REMOTE_STATE_REF,
+  revParse,
+  updateRef,
+  writeBlobs,
+} from "../store/sync_repo.ts";
+import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
+import { lstatPath, type Stat } from "../store/native_fs.ts";
+import type { Store, Tx } from "../store/store.ts";
+
+/** Most paths written into the store per hold of its lock when applying a fetched state. */
+export const APPLY_BATCH = 200;
+
+/** Default budget of one sync step, in milliseconds (`TRACK_SYNC_TIMEOUT` overrides). */
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+
+/** Tries after a rejection that did not move the remote, before exit 8. */
+const MAX_UNMOVED_RETRIES = 2;
+
+/** Where a store's sync files are: the git common dir of its repository, or null (no git). */
+export function syncPathsOfStore(storeDir: string): SyncPaths | null {
+  const parent = dirname(storeDir);
+  // A relocated store: <common>/track/store.
+  if (basename(storeDir) === "store" && basename(parent) === SYNC_HOME) {
+    return syncPaths(dirname(parent));
+  }
+  const common = gitCommonDirOf(dirname(storeDir));
+  return common === null ? null : syncPaths(common);
+}
+
+/** A store with sync on: where its files are and what sync.json says. */
+export interface SyncSetup {
+  paths: SyncPaths;
+  config: SyncConfig;
+}
+
+/** The sync setup of a store, or null when sync is off (reads one small file; runs no git). */
+export function syncSetupOf(store: Store): SyncSetup | null {
+  const paths = syncPathsOfStore(store.dir);
+  if (paths === null) return null;
+  const config = readSyncConfig(paths);
+  return config === null ? null : { paths, config };
+}
+
+/** Options of {@linkcode syncStore}. */
+export interface SyncOptions {
+  now: () => Date;
+  /** Fetch and apply the remote's state; publish nothing. */
+  fetchOnly?: boolean;
+  /** Budget of the whole step in milliseconds (default {@linkcode DEFAULT_SYNC_TIMEOUT_MS}). */
+  timeoutMs?: number;
+  /** Randomness for the backoff jitter (tests). */
+  random?: () => number;
+  /** Publish even an empty store when the remote has no state (`track remote add`). */
+  create?: boolean;
+  /** Called between steps (tests and fault injection): "fetched", "pushed". */
+  onStep?: (step: string) => void | Promise<void>;
+}
+
+/** What a sync step did (`track sync --json`). */
+export interface SyncResult {
+  remote: string;
+  ref: string;
+  /** The remote tip fetched last, or null when the remote had no state. */
+  fetched: string | null;
+  /** Whether a new state was published. */
+  pushed: boolean;
+  /** The state the store now holds (refs/track/local). */
+  state: string | null;
+  /** Publish attempts (pushes run). */
+  attempts: number;
+  /** Store files the published state changed (ours published). */
+  published: number;
+  /** Store files written or removed from the remote's state. */
+  applied: number;
+  /** Local writes made during the sync, merged with the remote's version of the same file. */
+  mergedLocal: number;
+  /** The remote had lost history this clone knew: it was published again on top of it. */
+  restored: { from: string | null; to: string } | null;
+  /** Merge outcome: what of ours was not kept, each recorded on the board or in a ticket. */
+  losses: MergeReport["losses"];
+  renumbered: MergeReport["renumbered"];
+  /** Files hashed for the snapshot (the rest were unchanged by the stat cache). */
+  hashed: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** A blob's value for the merge: text when it is UTF-8 (so equal files compare as strings). */
+function valueOf(bytes: Uint8Array): FileValue {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return bytes;
+  }
+}
+
+function bytesOf(v: FileValue): Uint8Array {
+  return typeof v === "string" ? encoder.encode(v) : v;
+}
+
+/** A tree of wire paths as store paths (entries that are not wire paths are left out). */
+function toStorePaths(wire: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [w, oid] of wire) {
+    const p = storePathOf(w);
+    if (p !== null) out.set(p, oid);
+  }
+  return out;
+}
+
+function sameOids(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [p, oid] of a) if (b.get(p) !== oid) return false;
+  return true;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Holds the clone's sync lock until released; exit 5 when another sync keeps it too long. */
+async function acquireSyncLock(path: string, timeoutMs: number): Promise<{ release(): void }> {
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  const file = Deno.openSync(path, { read: true, write: true, create: true });
+  let ok = file.tryLockSync(true);
+  if (!ok) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waiting = file.lock(true).then(() => true);
+    ok = await Promise.race([
+      waiting,
+      new Promise<boolean>((r) => timer = setTimeout(() => r(false), timeoutMs)),
+    ]);
+    clearTimeout(timer);
+    if (!ok) {
+      waiting.then(() => file.close(), () => file.close());
+      throw new TrackError(
+        "lockBusy",
+        `Timed out after ${timeoutMs} ms waiting for "${path}": another track sync of this ` +
+          "clone is running; nothing was changed",
+        { hint: "retry in a moment: track sync" },
+      );
+    }
+  }
+  return {
+    release() {
+      try {
+        file.unlockSync();
+      } finally {
+        file.close();
+      }
+    },
+  };
+}
+
+/** The merge of one step: the result as blob ids by store path, and what the merge reported. */
+interface Merged {
+  out: Map<string, string>;
+  report: MergeReport | null;
+}
+
+/**
+ * Merges ours into theirs (all three as blob ids by store path). When ours holds nothing new
+ * since base the result is theirs without reading a blob; otherwise every blob is read and
+ * `mergeStores` decides; new files (merged tickets, events) are written as blobs.
+ */
+async function mergeTrees(
+  gitDir: string,
+  scratch: string,
+  sides: { base: Map<string, string>; ours: Map<string, string>; theirs: Map<string, string> },
+  now: Date,
+): Promise<Merged> {
+  const { base, ours, theirs } = sides;
+  if (sameOids(ours, base) || sameOids(ours, theirs)) return { out: theirs, report: null };
+  const blobs = await readBlobs(gitDir, [...base.values(), ...ours.values(), ...theirs.values()]);
+  const values = new Map<string, FileValue>();
+  for (const [oid, bytes] of blobs) values.set(oid, valueOf(bytes));
+  const tree = (m: Map<string, string>) => {
+    const t = new Map<string, FileValue>();
+    for (const [p, oid] of m) t.set(p, values.get(oid)!);
+    return t;
+  };
+  const b = tree(base);
+  const o = tree(ours);
+  const t = tree(theirs);
+  // Inbox records are grow-only sets: their union, never a conflict (docs/format.md "Inbox").
+  const inboxes = new Map<string, string>();
+  for (const [p, ov] of o) {
+    const agent = inboxAgentOf(p);
+    const tv = t.get(p);
+    if (agent === null || tv === undefined || ov === tv || typeof ov !== "string") continue;
+    if (typeof tv !== "string") continue;
+    const u = mergeInboxTexts(agent, ov, tv);
+    if (u !== null) {
+      inboxes.set(p, u);
+      o.set(p, tv);
+    }
+  }
+  const result = mergeStores({ base: b, ours: o, theirs: t }, { now });
+  for (const [p, u] of inboxes) result.tree.set(p, u);
+  // Blob ids of the result: each value that is an input's keeps its id; the rest are new.
+  const byValue = new Map<FileValue, string>();
+  for (const [oid, v] of values) byValue.set(v, oid);
+  const out = new Map<string, string>();
+  const fresh: Array<[string, FileValue]> = [];
+  for (const [p, v] of result.tree) {
+    const known = byValue.get(v);
+    if (known !== undefined) out.set(p, known);
+    else fresh.push([p, v]);
+  }
+  const oids = await writeBlobs(gitDir, scratch, fresh.map(([, v]) => bytesOf(v)));
+  fresh.forEach(([p], i) => out.set(p, oids[i]));
+  return { out, report: result.report };
+}
+
+/** Claim fields of a ticket file's text, for the rewind report. */
+function claimOf(text: string, id: string): string | null {
+  try {
+    const t = parseTicket(text, id);
+    return JSON.stringify([t.status, t.claimed_by, t.claimed_at, t.claim_epoch]);
+  } catch {
+    return null;
+  }
+}
+
+/** Tickets whose claim differs between the known history `known` and the remote's `remote`. */
+async function claimsDiffering(gitDir: string, known: string, remote: string): Promise<string[]> {
+  const [k, r] = await Promise.all([lsTree(gitDir, known), lsTree(gitDir, remote)]);
+  const ks = toStorePaths(k);
+  const rs = toStorePaths(r);
+  const pairs: Array<[string, string, string]> = [];
+  for (const [p, oid] of ks) {
+    const m = /^tickets\/(T-\d+)\.md$/.exec(p);
+    const other = rs.get(p);
+    if (m !== null && other !== undefined && other !== oid) pairs.push([m[1], oid, other]);
+  }
+  const blobs = await readBlobs(gitDir, pairs.flatMap(([, a, b]) => [a, b]));
+  const out: string[] = [];
+  for (const [id, a, b] of pairs) {
+    const ta = decoder.decode(blobs.get(a)!);
+    const tb = decoder.decode(blobs.get(b)!);
+    if (claimOf(ta, id) !== claimOf(tb, id)) out.push(id);
+  }
+  return out.sort();
+}
+
+/** Reads and checks the layout of the state tree `wire` (exit 6 for a newer or broken one). */
+async function checkLayout(
+  gitDir: string,
+  wire: ReadonlyMap<string, string>,
+  setup: SyncSetup,
+): Promise<void> {
+  const metaOid = wire.get(META_PATH);
+  const text = metaOid === undefined
+    ? null
+    : new TextDecoder().decode((await readBlobs(gitDir, [metaOid])).get(metaOid)!);
+  const check = checkMeta(text);
+  if (check.ok) return;
+  throw badDataError(`${setup.config.remote} ${setup.config.ref}`, check.reason, {
+    hint: check.newer
+      ? "upgrade track on this machine (track --version shows this one); nothing was changed"
+      : "track doctor (the remote's state is not one track wrote); nothing was changed",
+  });
+}
+
+/**
+ * Applies `target` (store path → blob id) to the store, from the state of the snapshot `snap`:
+ * each file whose target differs from what the snapshot read. Under the store lock, at most
+ * {@linkcode APPLY_BATCH} paths per hold. A file written locally since the snapshot (its stat
+ * changed) is never overwritten: the snapshot's version, the local one and the target merge
+ * (`mergeStores` on that file), and the result stays for the next sync to publish.
+ */
+async function applyTarget(
+  store: Store,
+  gitDir: string,
+  snap: StoreSnapshot,
+  target: ReadonlyMap<string, string>,
+  now: Date,
+): Promise<{ applied: number; mergedLocal: number }> {
+  const paths: string[] = [];
+  for (const [p, oid] of target) if (snap.oids.get(p) !== oid) paths.push(p);
+  for (const p of snap.oids.keys()) if (!target.has(p)) paths.push(p);
+  if (paths.length === 0) return { applied: 0, mergedLocal: 0 };
+  // Writes before removals, so an archived ticket is never missing from both folders.
+  paths.sort((a, b) => Number(target.has(b)) - Number(target.has(a)) || (a < b ? -1 : 1));
+  const blobs = await readBlobs(gitDir, paths.flatMap((p) => target.get(p) ?? []));
+  let applied = 0;
+  let mergedLocal = 0;
+  for (let i = 0; i < paths.length; i += APPLY_BATCH) {
+    const batch = paths.slice(i, i + APPLY_BATCH);
+    // Changed locally since the snapshot: read what the snapshot saw before taking the lock.
+    const touched = batch.filter((p) => !unchangedSince(store, p, snap.stats.get(p)));
+    const before = await readBlobs(gitDir, touched.flatMap((p) => snap.oids.get(p) ?? []));
+    await store.mutate("sync (apply)", (tx) => {
+      for (const p of batch) {
+        const want = target.get(p);
+        const data = want === undefined ? null : blobs.get(want)!;
+        if (unchangedSince(store, p, snap.stats.get(p))) {
+          write(tx, store, p, data);
+          applied++;
+          continue;
+        }
+        // Written locally after the snapshot: merge, never overwrite.
+        const seen = snap.oids.get(p);
+        const baseValue = seen === undefined ? undefined : before.get(seen);
+        if (seen !== undefined && baseValue === undefined) continue; // Changed again: next sync.
+        const local = readLocal(store, p);
+        const m = mergeStores({
+          base: one(p, baseValue),
+          ours: one(p, local),
+          theirs: one(p, data ?? undefined),
+        }, { now });
+        for (const [q, v] of m.tree) {
+          const prev = q === p ? local : readLocal(store, q);
+          if (prev === undefined || !sameBytes(bytesOf(v), prev)) write(tx, store, q, bytesOf(v));
+        }
+        if (!m.tree.has(p) && local !== undefined) write(tx, store, p, null);
+        mergedLocal++;
+      }
+    });
+  }
+  return { applied, mergedLocal };
+}
+
+function one(path: string, v: Uint8Array | undefined): Map<string, FileValue> {
+  return v === undefined ? new Map() : new Map([[path, valueOf(v)]]);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function readLocal(store: Store, path: string): Uint8Array | undefined {
+  try {
+    const full = join(store.dir, path);
+    if (!Deno.lstatSync(full).isFile) return undefined;
+    return Deno.readFileSync(full);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** Whether the file at `path` still has the stat the snapshot saw (absent then and now too). */
+function unchangedSince(store: Store, path: string, seen: Stat | undefined): boolean {
+  const now = lstatPath(join(store.dir, path));
+  if (seen === undefined || now === null) return seen === undefined && now === null;
+  return now.isFile && now.ino === seen.ino && now.size === seen.size &&
+    now.mtime === seen.mtime && now.ctime === seen.ctime;
+}
+
+function write(tx: Tx, store: Store, path: string, data: Uint8Array | null): void {
+  const full = join(store.dir, path);
+  if (data === null) {
+    if (lstatPath(full) !== null) tx.removeFile(full);
+  } else tx.writeFile(full, data);
+}
+
+/** The budget of one sync step from `TRACK_SYNC_TIMEOUT` (milliseconds), if set. */
+export function syncTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return DEFAULT_SYNC_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new TrackError(
+      "usage",
+      `Invalid TRACK_SYNC_TIMEOUT ${JSON.stringify(raw)}: expected milliseconds`,
+    );
+  }
+  return n;
+}
+
+/**
+ * One sync step of `store` through its remote (see the module doc). Exit 8 (remote) when the
+ * remote cannot be reached or does not confirm within the budget, 6 when its state went back
+ * to another history or has a newer layout, 5 when another sync of this clone holds the sync
+ * lock past the budget.
+ */
+export async function syncStore(
+  store: Store,
+  setup: SyncSetup,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const { paths, config } = setup;
+  const gitDir = paths.commonDir;
+  const budget = options.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
+  const deadline = Date.now() + budget;
+  const random = options.random ?? Math.random;
+  Deno.mkdirSync(paths.private, { recursive: true });
+  const cacheFile = join(paths.private, "stat-cache.json");
+  const lock = await acquireSyncLock(paths.syncLock, budget);
+  try {
+    const result: SyncResult = {
+      remote: config.remote,
+      ref: config.ref,
+      fetched: null,
+      pushed: false,
+      state: null,
+      attempts: 0,
+      published: 0,
+      applied: 0,
+      mergedLocal: 0,
+      restored: null,
+      losses: [],
+      renumbered: [],
+      hashed: 0,
+    };
+    let rejected: { remote: string | null; reason: string } | null = null;
+    let unmoved = 0;
+    for (let round = 0;; round++) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw remoteError(
+          `Cannot sync with "${config.remote}": no push was accepted within ${budget} ms` +
+            (rejected === null ? "" : ` (last rejection: ${rejected.reason})`) +
+            "; nothing was lost, local changes stay queued",
+          undefined,
+          { attempts: result.attempts },
+        );
+      }
+      const fetched = await fetchState(gitDir, config.remote, config.ref, left);
+      if (fetched.kind === "unreachable") {
+        throw remoteError(
+          `Cannot reach "${config.remote}" to sync ${config.ref}: ${fetched.reason}; ` +
+            "nothing was lost, local changes stay queued",
+          undefined,
+          { attempts: result.attempts, reason: fetched.reason },
+        );
+      }
+      const remote = fetched.kind === "found" ? fetched.oid : null;
+      result.fetched = remote;
+      await options.onStep?.("fetched");
+      if (rejected !== null) {
+        if (remote === rejected.remote) {
+          unmoved++;
+          if (unmoved > MAX_UNMOVED_RETRIES) {
+            throw remoteError(
+              `The remote "${config.remote}" refused ${config.ref} ${result.attempts} times ` +
+                `without moving: ${rejected.reason}; nothing was lost, local changes stay queued`,
+              "track doctor (a stale ref lock, a hook or a permission on the remote); then run: track sync",
+              { attempts: result.attempts, reason: rejected.reason },
+            );
+          }
+        } else unmoved = 0;
+        // Backoff with jitter before building on the new tip (50 ms · 2^k, cap 2 s).
+        const wait = Math.min(2_000, 50 * 2 ** Math.min(round, 6)) * (0.5 + random());
+        await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+      }
+
+      // The remote tip may only move forward from what this clone has seen.
+      const known = await revParse(gitDir, REMOTE_STATE_REF);
+      let tip = remote;
+      let restoring = false;
+      if (known !== null && remote !== known) {
+        if (remote === null || await isAncestor(gitDir, remote, known)) {
+          tip = known;
+          restoring = true;
+        } else if (!(await isAncestor(gitDir, known, remote))) {
+          const tickets = await claimsDiffering(gitDir, known, remote);
+          throw badDataError(
+            `${config.remote} ${config.ref}`,
+            `the remote's state was rewound to another history (it was ${known.slice(0, 12)}, ` +
+              `it is ${remote.slice(0, 12)}); nothing was changed` +
+              (tickets.length === 0 ? "" : `; claims differ on ${tickets.join(", ")}`),
+            { hint: "find who force-pushed the state ref; track doctor" },
+          );
+        }
+      }
+      if (remote !== null && !restoring && remote !== known) {
+        await updateRef(gitDir, REMOTE_STATE_REF, remote);
+      }
+      const tipWire = tip === null ? new Map<string, string>() : await lsTree(gitDir, tip);
+      if (tip !== null) await checkLayout(gitDir, tipWire, setup);
+
+      // This clone's side, and the base both descend from.
+      const snap = await snapshotStore(store, gitDir, cacheFile);
+      result.hashed += snap.hashed;
+      const local = await revParse(gitDir, LOCAL_REF);
+      const baseCommit = local === null || tip === null
+        ? null
+        : local === tip
+        ? tip
+        : await mergeBase(gitDir, local, tip);
+      const baseWire = baseCommit === null
+        ? new Map<string, string>()
+        : baseCommit === tip
+        ? tipWire
+        : await lsTree(gitDir, baseCommit);
+      const theirs = toStorePaths(tipWire);
+      const merged = await mergeTrees(
+        gitDir,
+        paths.private,
+        { base: toStorePaths(baseWire), ours: snap.oids, theirs },
+        options.now(),
+      );
+
+      // What the new state changes in the tip's tree (wire paths).
+      const changes = new Map<string, string | null>();
+      for (const [p, oid] of merged.out) {
+        if (theirs.get(p) !== oid) changes.set(wirePathOf(p)!, oid);
+      }
+      for (const p of theirs.keys()) if (!merged.out.has(p)) changes.set(wirePathOf(p)!, null);
+
+      const publish = changes.size > 0 || restoring || (tip === null && options.create === true);
+      if (options.fetchOnly || !publish) {
+        const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+        result.applied += done.applied;
+        result.mergedLocal += done.mergedLocal;
+        if (tip !== null) await updateRef(gitDir, LOCAL_REF, tip);
+        result.state = tip;
+        if (merged.report !== null) {
+          result.losses = merged.report.losses;
+          result.renumbered = merged.report.renumbered;
+        }
+        return result;
+      }
+
+      if (!tipWire.has(META_PATH)) {
+        const [meta] = await writeBlobs(gitDir, paths.private, [encoder.encode(META_TEXT)]);
+        changes.set(META_PATH, meta);
+      }
+      const tree = await buildTree(gitDir, join(paths.private, `index.${Deno.pid}`), tip, changes);
+      const commit = await commitTree(
+        gitDir,
+        tree,
+        tip,
+        `track sync: ${changes.size} file${changes.size === 1 ? "" : "s"}\n`,
+        options.now(),
+      );
+      result.attempts++;
+      const pushed = await pushState(
+        gitDir,
+        config.remote,
+        config.ref,
+        commit,
+        remote,
+        Math.max(1, deadline - Date.now()),
+      );
+      await options.onStep?.("pushed");
+      if (pushed.kind === "unknown") {
+        throw remoteError(
+          `Cannot confirm the push to "${config.remote}" ${config.ref}: ${pushed.reason}; ` +
+            "nothing was lost: the next track sync finds out whether it landed",
+          undefined,
+          { attempts: result.attempts, reason: pushed.reason },
+        );
+      }
+      if (pushed.kind === "rejected") {
+        rejected = { remote, reason: pushed.reason };
+        continue;
+      }
+      // Accepted: the remote holds `commit`.
+      await updateRef(gitDir, REMOTE_STATE_REF, commit);
+      if (restoring) result.restored = { from: remote, to: commit };
+      result.pushed = true;
+      result.published = [...changes.keys()].filter((p) => p !== META_PATH).length;
+      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+      result.applied += done.applied;
+      result.mergedLocal += done.mergedLocal;
+      await updateRef(gitDir, LOCAL_REF, commit);
+      result.state = commit;
+      if (merged.report !== null) {
+        result.losses = merged.report.losses;
+        result.renumbered = merged.report.renumbered;
+      }
+      return result;
+    }
+  } finally {
+    lock.release();
+  }
+}

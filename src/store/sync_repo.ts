@@ -1,0 +1,324 @@
+/**
+ * The git plumbing of sync (docs/sync.md), every call through {@linkcode runGit}: refs, trees,
+ * blobs, commits, fetch into a scratch ref and the compare-and-swap push. The repository is the
+ * project's git common dir; the state never touches a work tree, an index of the user's, or a
+ * code branch.
+ */
+import { TrackError } from "../model/errors.ts";
+import { join } from "../model/path.ts";
+import { type GitResult, gitText, runGit } from "./git.ts";
+
+const decoder = new TextDecoder();
+
+/** The oldest git sync works with (`--force-with-lease=<ref>:<oid>`, protocol v2 fetches). */
+export const MIN_GIT: readonly [number, number] = [2, 20];
+
+/** The local ref a fetch lands in before it is checked (never trusted as it is). */
+export const FETCHED_REF = "refs/track/fetched";
+/** The highest remote tip any fetch has seen; moves only by fast-forward (rewind check). */
+export const REMOTE_STATE_REF = "refs/track/remote-state";
+/** The state last materialized into the store: the base of the next merge. */
+export const LOCAL_REF = "refs/track/local";
+
+/** Who a state commit is by: fixed, so no user.name is needed and no one's identity leaks. */
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "track",
+  GIT_AUTHOR_EMAIL: "track@localhost",
+  GIT_COMMITTER_NAME: "track",
+  GIT_COMMITTER_EMAIL: "track@localhost",
+};
+
+function failed(what: string, r: GitResult): TrackError {
+  const reason = r.timedOut ? "timed out" : r.stderr.trim().split("\n").slice(-3).join("; ");
+  return new TrackError("io", `git ${what} failed: ${reason || `exit ${r.code}`}`, {
+    hint: "track doctor",
+  });
+}
+
+/** git's version as [major, minor], or null when it cannot be told. */
+export async function gitVersion(): Promise<[number, number] | null> {
+  const r = await runGit(["--version"], { timeoutMs: 10_000 });
+  const m = /git version (\d+)\.(\d+)/.exec(gitText(r));
+  return m === null ? null : [Number(m[1]), Number(m[2])];
+}
+
+/** The commit `ref` names, or null when it names none. */
+export async function revParse(gitDir: string, ref: string): Promise<string | null> {
+  const r = await runGit(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { gitDir });
+  if (r.code !== 0) return null;
+  return gitText(r).trim() || null;
+}
+
+/** Sets `ref` to `oid` (created when missing). */
+export async function updateRef(gitDir: string, ref: string, oid: string): Promise<void> {
+  const r = await runGit(["update-ref", "-m", "track sync", ref, oid], { gitDir });
+  if (r.code !== 0) throw failed(`update-ref ${ref}`, r);
+}
+
+/** Deletes `ref` when it exists. */
+export async function deleteRef(gitDir: string, ref: string): Promise<void> {
+  const r = await runGit(["update-ref", "-d", ref], { gitDir });
+  if (r.code !== 0) throw failed(`update-ref -d ${ref}`, r);
+}
+
+/** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
+export async function isAncestor(gitDir: string, a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  const r = await runGit(["merge-base", "--is-ancestor", a, b], { gitDir });
+  if (r.code === 0) return true;
+  if (r.code === 1) return false;
+  throw failed("merge-base --is-ancestor", r);
+}
+
+/** The best common ancestor of two commits, or null when they share none. */
+export async function mergeBase(gitDir: string, a: string, b: string): Promise<string | null> {
+  const r = await runGit(["merge-base", a, b], { gitDir });
+  if (r.code === 1) return null;
+  if (r.code !== 0) throw failed("merge-base", r);
+  return gitText(r).trim() || null;
+}
+
+/** One blob of a tree. */
+export interface TreeEntry {
+  mode: string;
+  oid: string;
+}
+
+/**
+ * Every blob of the tree of `commit` (recursively) by path. Entries that are not regular
+ * files (links, submodules, executables) are left out: they are never materialized.
+ */
+export async function lsTree(gitDir: string, commit: string): Promise<Map<string, string>> {
+  const r = await runGit(["ls-tree", "-r", "-z", "--full-tree", commit], { gitDir });
+  if (r.code !== 0) throw failed("ls-tree", r);
+  const out = new Map<string, string>();
+  for (const line of decoder.decode(r.stdout).split("\0")) {
+    if (line === "") continue;
+    const tab = line.indexOf("\t");
+    const [mode, type, oid] = line.slice(0, tab).split(" ");
+    if (mode === "100644" && type === "blob") out.set(line.slice(tab + 1), oid);
+  }
+  return out;
+}
+
+/** The bytes of each blob in `oids` (one `git cat-file --batch`). */
+export async function readBlobs(
+  gitDir: string,
+  oids: Iterable<string>,
+): Promise<Map<string, Uint8Array>> {
+  const wanted = [...new Set(oids)];
+  const out = new Map<string, Uint8Array>();
+  if (wanted.length === 0) return out;
+  const r = await runGit(["cat-file", "--batch"], {
+    gitDir,
+    stdin: wanted.join("\n") + "\n",
+    timeoutMs: 120_000,
+  });
+  if (r.code !== 0) throw failed("cat-file --batch", r);
+  const buf = r.stdout;
+  let at = 0;
+  for (const oid of wanted) {
+    const nl = buf.indexOf(10, at);
+    if (nl < 0) throw failed("cat-file --batch (short output)", r);
+    const header = decoder.decode(buf.subarray(at, nl)).split(" ");
+    if (header[1] === "missing" || header.length < 3) {
+      throw new TrackError("io", `git object ${oid} is missing from the repository`, {
+        hint: "track doctor",
+      });
+    }
+    const size = Number(header[2]);
+    out.set(oid, buf.slice(nl + 1, nl + 1 + size));
+    at = nl + 1 + size + 1;
+  }
+  return out;
+}
+
+/** Writes the files at `paths` as blobs; their oids in the same order. */
+export async function hashFiles(gitDir: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const r = await runGit(["hash-object", "-w", "--no-filters", "--stdin-paths"], {
+    gitDir,
+    stdin: paths.join("\n") + "\n",
+    timeoutMs: 120_000,
+  });
+  if (r.code !== 0) throw failed("hash-object", r);
+  const oids = gitText(r).split("\n").filter((l) => l !== "");
+  if (oids.length !== paths.length) throw failed("hash-object (short output)", r);
+  return oids;
+}
+
+/**
+ * Writes `contents` as blobs (through temp files in `scratchDir`, one git run); their oids in
+ * order.
+ */
+export async function writeBlobs(
+  gitDir: string,
+  scratchDir: string,
+  contents: readonly Uint8Array[],
+): Promise<string[]> {
+  if (contents.length === 0) return [];
+  Deno.mkdirSync(scratchDir, { recursive: true });
+  const dir = Deno.makeTempDirSync({ dir: scratchDir, prefix: "blobs-" });
+  try {
+    const paths = contents.map((c, i) => {
+      const p = join(dir, String(i));
+      Deno.writeFileSync(p, c);
+      return p;
+    });
+    return await hashFiles(gitDir, paths);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/**
+ * A tree: `base` (a commit, or null for empty) with `changes` applied (path → blob oid, or null
+ * to remove), built in a private index file that is removed afterwards. Returns the tree oid.
+ */
+export async function buildTree(
+  gitDir: string,
+  indexFile: string,
+  base: string | null,
+  changes: ReadonlyMap<string, string | null>,
+): Promise<string> {
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    const read = await runGit(base === null ? ["read-tree", "--empty"] : ["read-tree", base], {
+      gitDir,
+      env,
+    });
+    if (read.code !== 0) throw failed("read-tree", read);
+    if (changes.size > 0) {
+      const zero = "0".repeat(base?.length ?? 40);
+      const lines: string[] = [];
+      for (const [path, oid] of changes) {
+        lines.push(oid === null ? `0 ${zero}\t${path}` : `100644 blob ${oid}\t${path}`);
+      }
+      const upd = await runGit(["update-index", "-z", "--index-info"], {
+        gitDir,
+        env,
+        stdin: lines.join("\0") + "\0",
+      });
+      if (upd.code !== 0) throw failed("update-index", upd);
+    }
+    const w = await runGit(["write-tree"], { gitDir, env });
+    if (w.code !== 0) throw failed("write-tree", w);
+    return gitText(w).trim();
+  } finally {
+    try {
+      Deno.removeSync(indexFile);
+    } catch {
+      // Not written (read-tree failed) or already gone.
+    }
+  }
+}
+
+/** A commit of `tree` whose only parent is `parent` (none when null), with `message`. */
+export async function commitTree(
+  gitDir: string,
+  tree: string,
+  parent: string | null,
+  message: string,
+  when: Date,
+): Promise<string> {
+  const date = `${Math.floor(when.getTime() / 1000)} +0000`;
+  const r = await runGit(
+    ["commit-tree", tree, ...(parent === null ? [] : ["-p", parent]), "-F", "-"],
+    {
+      gitDir,
+      stdin: message,
+      env: { ...IDENTITY, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    },
+  );
+  if (r.code !== 0) throw failed("commit-tree", r);
+  return gitText(r).trim();
+}
+
+/** What a fetch of the state ref found. */
+export type FetchOutcome =
+  | { kind: "found"; oid: string }
+  | { kind: "missing" }
+  | { kind: "unreachable"; reason: string };
+
+function lastLines(text: string): string {
+  return text.trim().split("\n").filter((l) => l.trim() !== "").slice(-2).join("; ");
+}
+
+/**
+ * Fetches `ref` of `remote` into {@linkcode FETCHED_REF} (forced: it is a scratch ref, checked
+ * before anything trusts it). A remote without the ref is `missing`; any other failure,
+ * timeout included, is `unreachable`.
+ */
+export async function fetchState(
+  gitDir: string,
+  remote: string,
+  ref: string,
+  timeoutMs: number,
+): Promise<FetchOutcome> {
+  const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
+  let r = await runGit([...args, "--no-write-fetch-head", remote, `+${ref}:${FETCHED_REF}`], {
+    gitDir,
+    timeoutMs,
+  });
+  if (r.code !== 0 && /no-write-fetch-head/.test(r.stderr)) {
+    // git older than 2.29: FETCH_HEAD is written (harmless: it is the repository's own file).
+    r = await runGit([...args, remote, `+${ref}:${FETCHED_REF}`], { gitDir, timeoutMs });
+  }
+  if (r.timedOut) return { kind: "unreachable", reason: `no answer within ${timeoutMs} ms` };
+  if (r.code === 0) {
+    const oid = await revParse(gitDir, FETCHED_REF);
+    if (oid === null) return { kind: "unreachable", reason: "the fetched ref is not a commit" };
+    return { kind: "found", oid };
+  }
+  if (/couldn't find remote ref/i.test(r.stderr)) return { kind: "missing" };
+  return { kind: "unreachable", reason: lastLines(r.stderr) || `git fetch exited ${r.code}` };
+}
+
+/** What a compare-and-swap push did. */
+export type PushOutcome =
+  | { kind: "accepted" }
+  | { kind: "rejected"; reason: string }
+  | { kind: "unknown"; reason: string };
+
+/**
+ * Pushes `commit` to `ref` of `remote` only if the remote's ref is `expected` (null: only if it
+ * does not exist): `--force-with-lease=<ref>:<expected>`, never the implicit form, without
+ * hooks. `unknown`: unreachable, timed out or killed, so the remote may or may not have it (the
+ * next fetch tells).
+ */
+export async function pushState(
+  gitDir: string,
+  remote: string,
+  ref: string,
+  commit: string,
+  expected: string | null,
+  timeoutMs: number,
+): Promise<PushOutcome> {
+  const r = await runGit([
+    "push",
+    "--no-verify",
+    "--porcelain",
+    "--quiet",
+    `--force-with-lease=${ref}:${expected ?? ""}`,
+    remote,
+    `${commit}:${ref}`,
+  ], { gitDir, timeoutMs });
+  if (r.timedOut) return { kind: "unknown", reason: `no answer within ${timeoutMs} ms` };
+  const out = gitText(r);
+  const line = out.split("\n").find((l) => l.includes(`\t${commit}:${ref}\t`) || l.endsWith(ref));
+  if (r.code === 0) return { kind: "accepted" };
+  const status = line?.split("\t") ?? [];
+  if (status[0] === "!") {
+    return {
+      kind: "rejected",
+      reason: [status[2], lastLines(r.stderr)].filter(Boolean).join(": "),
+    };
+  }
+  return { kind: "unknown", reason: lastLines(r.stderr) || `git push exited ${r.code}` };
+}
+
+/** The URL git has for remote `name` of the repository, or null when it is not a remote name. */
+export async function remoteUrl(gitDir: string, name: string): Promise<string | null> {
+  const r = await runGit(["config", "--get", `remote.${name}.url`], { gitDir });
+  return r.code === 0 ? gitText(r).trim() : null;
+}

@@ -1,0 +1,129 @@
+/**
+ * The snapshot of a store for sync: every file that syncs (sync_wire.ts), as git blob ids. Taken
+ * under the store lock (a transaction's files are all in or all out; a journal left by a killed
+ * writer is completed first; a link in the store is refused), with no network I/O.
+ *
+ * Incremental: a stat cache in the engine's private directory records, per file, the inode,
+ * size, mtime and ctime at which it had a given blob id. A file whose stat matches a trusted
+ * entry is not read again; only new and changed files are hashed (one `git hash-object` for all
+ * of them). An entry is trusted only when the file had not changed for two seconds when it was
+ * recorded (a write within the same clock tick could otherwise keep its stat), like the ticket
+ * cache. Track's own writes replace files by rename, so their inode always changes.
+ */
+import { join } from "../model/path.ts";
+import { syncs } from "../model/sync_wire.ts";
+import { ioError } from "../model/errors.ts";
+import { lstatPath, openDir, type Stat } from "./native_fs.ts";
+import { hashFiles } from "./sync_repo.ts";
+import { writeFileAtomic } from "./atomic.ts";
+import type { Store } from "./store.ts";
+
+/** How long a file must have been unchanged for its cache entry to be trusted. */
+const SETTLED_MS = 2_000;
+
+type CacheEntry = [ino: number, size: number, mtime: number, ctime: number, oid: string, ok: 0 | 1];
+
+/** The syncing files of a store at one moment. */
+export interface StoreSnapshot {
+  /** Store-relative path → blob id (the blob is in the repository). */
+  oids: Map<string, string>;
+  /** Store-relative path → its stat when the snapshot was taken. */
+  stats: Map<string, Stat>;
+  /** Files hashed this time (not found unchanged in the stat cache). */
+  hashed: number;
+}
+
+function sameStat(e: CacheEntry, s: Stat): boolean {
+  return e[0] === s.ino && e[1] === s.size && e[2] === s.mtime && e[3] === s.ctime;
+}
+
+/** Reads the stat cache; a missing or unreadable one is empty (it is only a cache). */
+function readCache(path: string): Map<string, CacheEntry> {
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(path)) as { v?: number; entries?: unknown };
+    if (v.v !== 1 || v.entries === null || typeof v.entries !== "object") return new Map();
+    return new Map(Object.entries(v.entries as Record<string, CacheEntry>));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Writes the stat cache (best effort: losing it costs one rehash). */
+export function writeStatCache(
+  path: string,
+  oids: ReadonlyMap<string, string>,
+  stats: ReadonlyMap<string, Stat>,
+  now: number,
+): void {
+  const entries: Record<string, CacheEntry> = {};
+  for (const [p, oid] of oids) {
+    const s = stats.get(p);
+    if (s === undefined) continue;
+    const settled = Math.max(s.mtime, s.ctime) + SETTLED_MS < now ? 1 : 0;
+    entries[p] = [s.ino, s.size, s.mtime, s.ctime, oid, settled];
+  }
+  try {
+    writeFileAtomic(path, JSON.stringify({ v: 1, entries }), path, { durable: false });
+  } catch {
+    // A cache: the next snapshot hashes again.
+  }
+}
+
+/** Every syncing file of the store with its stat (a link or other non-file is left out). */
+function listSyncing(storeDir: string): Map<string, Stat> {
+  const out = new Map<string, Stat>();
+  const scan = (rel: string) => {
+    let dir;
+    try {
+      dir = openDir(join(storeDir, rel));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return;
+      throw ioError("list", join(storeDir, rel), e);
+    }
+    try {
+      for (const entry of dir.entries) {
+        const path = `${rel}/${entry.name}`;
+        if (rel === "board") {
+          if (/^\d{4}-\d{2}-\d{2}$/.test(entry.name)) scan(path);
+          continue;
+        }
+        if (!syncs(path)) continue;
+        const s = dir.lstat(entry.name);
+        if (s !== null && s.isFile) out.set(path, s);
+      }
+    } finally {
+      dir.close();
+    }
+  };
+  for (const rel of ["tickets", "archive", "agents", "inbox", "board"]) scan(rel);
+  const r = lstatPath(join(storeDir, "reservations.json"));
+  if (r !== null && r.isFile) out.set("reservations.json", r);
+  return out;
+}
+
+/**
+ * Takes the snapshot under the store lock. `cacheFile` is the stat cache; `gitDir` receives
+ * the blobs of new and changed files.
+ */
+export async function snapshotStore(
+  store: Store,
+  gitDir: string,
+  cacheFile: string,
+): Promise<StoreSnapshot> {
+  const cache = readCache(cacheFile);
+  const snap = await store.mutate("sync (snapshot)", async () => {
+    const stats = listSyncing(store.dir);
+    const oids = new Map<string, string>();
+    const toHash: string[] = [];
+    for (const [path, s] of stats) {
+      const e = cache.get(path);
+      if (e !== undefined && e[5] === 1 && sameStat(e, s)) oids.set(path, e[4]);
+      else toHash.push(path);
+    }
+    const hashed = await hashFiles(gitDir, toHash.map((p) => join(store.dir, p)));
+    toHash.forEach((p, i) => oids.set(p, hashed[i]));
+    return { oids, stats, hashed: toHash.length, at: Date.now() };
+  });
+  writeStatCache(cacheFile, snap.oids, snap.stats, snap.at);
+  return { oids: snap.oids, stats: snap.stats, hashed: snap.hashed };
+}
