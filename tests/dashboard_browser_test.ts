@@ -49,8 +49,8 @@ Deno.test({
           assertEquals(await page.locator(inColumn("done", "T-0006")).count(), 1);
           // T-0003 waits on T-0001 (in review): the card carries the mark.
           assertStringIncludes(await page.locator(`${card("T-0003")} .waiting`).innerText(), "1");
-          assertEquals(await page.locator("#agents tr.stale").count(), 1);
-          assertStringIncludes(await page.locator("#agents tr.stale").innerText(), "erin");
+          assertEquals(await page.locator("#agents li.stale").count(), 1);
+          assertStringIncludes(await page.locator("#agents li.stale").innerText(), "erin");
           assertEquals(await page.locator("#reservations li.overlap").count(), 2);
           assertEquals(await page.locator("#board .tag-question").count(), 1);
         },

@@ -288,3 +288,134 @@ export async function seedGraph(
     }
   }
 }
+
+/**
+ * A busy store: 300 tickets (four epics, about half done, the rest spread over the columns and
+ * twelve agents), board chatter, reservations; two agents stale, one waiting for the person, one
+ * busy. Deterministic. The data behind docs/dashboard-busy*.png (issue 18).
+ */
+export async function seedBusy(dir: string): Promise<void> {
+  const store = new Store(dir);
+  const now = new Date();
+  let seed = 11;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const agents = Array.from({ length: 12 }, (_, i) => `agent-${i + 1}`);
+  for (const agent of agents) {
+    await registerAgent(store, {
+      agent,
+      capabilities: [],
+      sessionId: null,
+      worktree: null,
+      force: false,
+    }, now);
+  }
+  const areas = ["auth", "billing", "search", "sync", "ui", "api", "docs", "infra"];
+  const verbs = ["Fix", "Add", "Refactor", "Test", "Document", "Speed up", "Harden", "Remove"];
+  const things = [
+    "the token refresh on expired sessions",
+    "CSV export of invoices",
+    "query parsing for quoted words",
+    "conflict resolution in offline edits",
+    "the settings page layout",
+    "rate limits on the public API",
+    "the onboarding email flow",
+    "the schema migration for v3",
+    "retry logic in the webhook sender",
+    "the audit log retention job",
+  ];
+  const epics: string[] = [];
+  for (const area of ["auth", "billing", "search", "sync"]) {
+    epics.push(
+      (await createTicket(store, {
+        title: `Epic: ${area} rework`,
+        priority: "high",
+        labels: [area, "epic"],
+        dependsOn: [],
+        description: `Everything for the ${area} rework.`,
+        by: "human",
+      }, now)).id,
+    );
+  }
+  const ids: string[] = [];
+  for (let i = 0; i < 296; i++) {
+    const area = pick(areas);
+    const deps = ids.length > 10 && rnd() < 0.15 ? [pick(ids.slice(-40))] : [];
+    const parent = rnd() < 0.4 ? pick(epics) : undefined;
+    ids.push(
+      (await createTicket(store, {
+        title: `${pick(verbs)} ${pick(things)} (${area})`,
+        priority: pick(["critical", "high", "medium", "medium", "low"] as const),
+        labels: rnd() < 0.3 ? [area, pick(["bug", "perf", "ux"])] : [area],
+        dependsOn: deps,
+        description: i === 0
+          ? "The layout breaks here:\n\n![settings page at 420 px](https://example.com/shot.png)"
+          : "",
+        by: "human",
+        parent,
+      }, now)).id,
+    );
+  }
+  // Most of the early ones done, then review, in progress and claimed across the agents.
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const agent = agents[i % agents.length];
+    const r = rnd();
+    const path: Status[] | null = i < 140
+      ? ["in-progress", "review", "done"]
+      : r < 0.15
+      ? ["in-progress", "review"]
+      : r < 0.3
+      ? ["in-progress"]
+      : r < 0.4
+      ? []
+      : null;
+    if (path === null) continue;
+    await claimTicket(store, id, agent, { force: true, now });
+    for (const status of path) await updateTicket(store, id, { status, agent, force: true }, now);
+  }
+  const held = readSummaries(store).tickets.filter((t) =>
+    t.status === "claimed" || t.status === "in-progress"
+  );
+  for (const t of held.slice(0, 10)) {
+    await reservePaths(store, {
+      paths: [`src/${t.labels[0] ?? "misc"}/**`],
+      agent: t.claimed_by!,
+      ticket: t.id,
+      shared: true,
+    }, now);
+  }
+  await store.mutate("board", (tx) => {
+    for (let i = 0; i < 30; i++) {
+      postEntry(tx, {
+        at: now,
+        agent: pick(agents),
+        ticket: pick(ids),
+        tag: pick(["note", "question", "answer", "blocked", "conflict"]),
+        kind: "post",
+        message: `Progress note ${i + 1}: ${pick(things)} looks ${pick(["fine", "slow", "odd"])}`,
+      });
+    }
+  });
+  // Two agents silent for hours (stale), one waiting for a permission, one busy.
+  const old = new Date(now.getTime() - 3 * 3600_000).toISOString().slice(0, 19) + "Z";
+  const recent = new Date(now.getTime() - 90_000).toISOString().slice(0, 19) + "Z";
+  const edit = (name: string, change: (r: Record<string, unknown>) => void) => {
+    const path = `${dir}/agents/${name}.json`;
+    const r = JSON.parse(Deno.readTextFileSync(path));
+    change(r);
+    Deno.writeTextFileSync(path, JSON.stringify(r, null, 2) + "\n");
+  };
+  for (const name of ["agent-3", "agent-11"]) {
+    edit(name, (r) => {
+      r.last_heartbeat = old;
+      delete r.heartbeat_clock;
+    });
+  }
+  edit("agent-7", (r) => {
+    r.waiting = { kind: "permission", reason: "Bash: rm -rf build/ needs approval", since: recent };
+  });
+  edit("agent-5", (r) => {
+    r.busy = [{ id: null, tool: "Bash", what: "deno task test", since: recent }];
+  });
+}

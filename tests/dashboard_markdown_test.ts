@@ -115,3 +115,23 @@ Deno.test("markdown: a link label cannot contain [, so a run of [ stays text", (
   assertEquals(links, ["a"]);
   assertEquals(text(out), "[".repeat(99_999) + "a");
 });
+
+Deno.test("markdown: an image is a link labelled with its alt text, never an <img>", () => {
+  const src = "See ![the settings page](https://example.com/a.png) and ![](https://x.org/b.png)" +
+    ' then ![js](javascript:alert(1)) ![x" onerror="y](data:image/png;base64,AA) ![r](/rel.png)';
+  const nodes = all(renderMarkdown(src, h));
+  assertEquals(nodes.filter((n) => n.tag === "img").length, 0);
+  const links = nodes.filter((n) => n.tag === "a");
+  assertEquals(links.map((n) => [n.props!.href, n.props!.class, text(n.children)]), [
+    ["https://example.com/a.png", "md-image", "Image: the settings page"],
+    ["https://x.org/b.png", "md-image", "Image: https://x.org/b.png"],
+  ]);
+  const unsafe = nodes.filter((n) => n.props?.class === "unsafe-link md-image");
+  assertEquals(unsafe.map((n) => text(n.children)), [
+    "Image: js",
+    'Image: x" onerror="y',
+    "Image: r",
+  ]);
+  // No stray "!" before an image.
+  assert(!text(renderMarkdown(src, h)).includes("!"));
+});

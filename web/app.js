@@ -8,6 +8,7 @@ import { api, useLiveSnapshot } from "/api.js";
 import { Kanban, ticketColumns, useMoves } from "/kanban.js";
 import { AgentsPanel, BoardPanel, CostPanel, ReservationsPanel } from "/panels.js";
 import { Detail } from "/detail.js";
+import { CreateDialog } from "/forms.js";
 import { WaitingLane } from "/waiting.js";
 import { html } from "/pieces.js";
 
@@ -89,6 +90,25 @@ function App() {
   const { moves, pending, onDrop } = useMoves({ snap, seq, refresh, setToast });
 
   const closeDetail = useCallback(() => setOpenId(null), [setOpenId]);
+  const [creating, setCreating] = useState(false);
+
+  // Keys anywhere outside a field: "/" to the filter, "n" for a new ticket.
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const el = e.target;
+      if (el.closest?.("input, textarea, select, [role=dialog]")) return;
+      if (e.key === "/") {
+        e.preventDefault();
+        document.getElementById("filter-text")?.focus();
+      } else if (e.key === "n" && mode === "board") {
+        e.preventDefault();
+        setCreating(true);
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [mode]);
 
   // The filter box searches bodies and Work Logs too (track search), again on every change.
   const [hits, setHits] = useState(null);
@@ -135,10 +155,10 @@ function App() {
           ? "○ connecting"
           : "○ reconnecting…"}</span>
         <div class="filters" hidden=${mode === "graph"}>
-          <input type="search" placeholder="Filter: words (bodies and logs too) or id" value=${filters
+          <input type="search" id="filter-text" placeholder="Filter (/): words or id" value=${filters
             .text} onInput=${set(
               "text",
-            )} aria-label="text filter" />
+            )} aria-label="text filter" aria-keyshortcuts="/" />
           <select value=${filters.agent} onChange=${set("agent")} aria-label="agent filter">
             <option value="">All agents</option>
             ${view?.agents.map((a) => html`<option key=${a} value=${a}>${a}</option>`)}
@@ -154,9 +174,16 @@ function App() {
             ${snap?.priorities.map((p) => html`<option key=${p} value=${p}>${p}</option>`)}
           </select>
         </div>
-        <button class="theme" onClick=${toggleTheme} title="Toggle light/dark">${theme === "dark"
-          ? "☀"
-          : "☾"}</button>
+        ${mode === "board" && snap
+          ? html`
+            <button class="new-ticket primary" id="new-ticket" aria-keyshortcuts="n"
+              onClick=${() => setCreating(true)}>+ New ticket</button>
+          `
+          : null}
+        <button class="theme" onClick=${toggleTheme} title="Toggle light/dark"
+          aria-label=${theme === "dark" ? "Light theme" : "Dark theme"}>${theme === "dark"
+            ? "☀"
+            : "☾"}</button>
       </header>
       ${toast
         ? html`<div class=${`toast ${toast.kind}`} role="alert" id="toast">
@@ -185,7 +212,28 @@ function App() {
             </div>
           </main>
         `}
-      ${openId ? html`<${Detail} id=${openId} seq=${seq} onClose=${closeDetail} />` : null}
+      ${mode === "board" && view
+        ? html`<p class="keys-help muted" id="keys-help">Keys: <kbd>/</kbd> filter · <kbd
+          >n</kbd> new ticket · <kbd>Tab</kbd> to a card, <kbd>Enter</kbd> opens it, <kbd
+          >Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> moves it, arrows go between cards · <kbd
+          >Esc</kbd> closes</p>`
+        : null}
+      ${openId
+        ? html`
+          <${Detail} id=${openId} seq=${seq} onClose=${closeDetail} snap=${snap}
+            onMove=${onDrop} refresh=${refresh} setToast=${setToast} />
+        `
+        : null}
+      ${creating && snap
+        ? html`
+          <${CreateDialog} snap=${snap} onClose=${() => setCreating(false)}
+            onCreated=${(id) => {
+              setCreating(false);
+              refresh();
+              setOpenId(id);
+            }} />
+        `
+        : null}
     </div>
   `;
 }

@@ -1,14 +1,39 @@
 // The kanban: one column per status, in the order the snapshot sends (the model's list), cards
-// sorted by the snapshot's priorities; drag and drop moves a ticket through /api/move.
-import { useCallback, useEffect, useMemo, useState } from "/vendor/hooks.mjs";
+// sorted by the snapshot's priorities; drag and drop, or the keyboard, moves a ticket through
+// /api/move.
+//
+// Keyboard, on a focused card: Enter opens it; Shift+Left / Shift+Right move it to the column
+// before / after; arrows move the focus (up and down in a column, left and right across).
+import { useCallback, useEffect, useMemo, useRef, useState } from "/vendor/hooks.mjs";
 import { api, errorText } from "/api.js";
 import { html, Labels, Priority, statusLabel } from "/pieces.js";
 
-/** Cards shown per column before "show more"; done starts collapsed to the most recent. */
-const COLUMN_LIMIT = 150;
+/**
+ * Cards drawn per column before "show more" (a screen shows about seven), and how many more a
+ * click adds; done starts collapsed to the most recent. Keeps a 10,000-ticket board's first
+ * render small; cards far off screen also skip layout (content-visibility in style.css).
+ */
+export const COLUMN_LIMIT = 40;
+const COLUMN_STEP = 100;
 const DONE_LIMIT = 20;
 
-function Card({ t, onOpen, pending }) {
+/** The card to focus after a keyboard step: next in the column, or in the column beside. */
+function focusNeighbour(el, key) {
+  const col = el.closest(".column");
+  if (key === "ArrowDown" || key === "ArrowUp") {
+    const cards = [...col.querySelectorAll(".card")];
+    const i = cards.indexOf(el) + (key === "ArrowDown" ? 1 : -1);
+    cards[i]?.focus();
+    return;
+  }
+  let next = key === "ArrowRight" ? col.nextElementSibling : col.previousElementSibling;
+  while (next && !next.querySelector(".card")) {
+    next = key === "ArrowRight" ? next.nextElementSibling : next.previousElementSibling;
+  }
+  next?.querySelector(".card")?.focus();
+}
+
+function Card({ t, onOpen, onKeyMove, pending }) {
   const waiting = t.waiting_on.length > 0 && t.status !== "done";
   return html`
     <article
@@ -17,13 +42,27 @@ function Card({ t, onOpen, pending }) {
       data-id=${t.id}
       data-status=${t.status}
       tabindex="0"
+      aria-label=${`${t.id}, ${t.priority}: ${t.title}` +
+        (t.claimed_by ? `, held by ${t.claimed_by}` : "")}
+      aria-describedby="keys-help"
+      aria-keyshortcuts="Enter Shift+ArrowLeft Shift+ArrowRight"
       onDragStart=${(e) => {
         e.dataTransfer.setData("text/plain", t.id);
         e.dataTransfer.effectAllowed = "move";
       }}
       onClick=${() => onOpen(t.id)}
       onKeyDown=${(e) => {
-        if (e.key === "Enter") onOpen(t.id);
+        if (e.target !== e.currentTarget) return;
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          onOpen(t.id);
+        } else if (e.shiftKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+          e.preventDefault();
+          onKeyMove(t.id, t.status, e.key === "ArrowRight" ? 1 : -1);
+        } else if (["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) {
+          e.preventDefault();
+          focusNeighbour(e.currentTarget, e.key);
+        }
       }}
     >
       <div class="card-head">
@@ -67,7 +106,7 @@ function byRecent(a, b) {
   return ua < ub ? 1 : ua > ub ? -1 : (a.id < b.id ? 1 : -1);
 }
 
-function Column({ status, priorities, tickets, onOpen, onDrop, pending }) {
+function Column({ status, priorities, tickets, onOpen, onDrop, onKeyMove, pending }) {
   const [limit, setLimit] = useState(status === "done" ? DONE_LIMIT : COLUMN_LIMIT);
   const [over, setOver] = useState(false);
   const sorted = useMemo(
@@ -79,6 +118,7 @@ function Column({ status, priorities, tickets, onOpen, onDrop, pending }) {
     <section
       class=${"column" + (over ? " drop-over" : "")}
       data-status=${status}
+      aria-label=${`${statusLabel(status)}: ${tickets.length} tickets`}
       onDragOver=${(e) => {
         e.preventDefault();
         e.dataTransfer.dropEffect = "move";
@@ -101,14 +141,14 @@ function Column({ status, priorities, tickets, onOpen, onDrop, pending }) {
       </header>
       <div class="cards">
         ${shown.map((t) =>
-          html`<${Card} key=${t.id} t=${t} onOpen=${onOpen} pending=${pending.has(t.id)} />`
+          html`
+            <${Card} key=${t.id} t=${t} onOpen=${onOpen} onKeyMove=${onKeyMove}
+              pending=${pending.has(t.id)} />
+          `
         )}
         ${sorted.length > shown.length
-          ? html`<button class="more" onClick=${() =>
-            setLimit(limit + (status === "done" ? 100 : COLUMN_LIMIT))}>
-              Show ${
-            Math.min(sorted.length - shown.length, status === "done" ? 100 : COLUMN_LIMIT)
-          } more
+          ? html`<button class="more" onClick=${() => setLimit(limit + COLUMN_STEP)}>
+              Show ${Math.min(sorted.length - shown.length, COLUMN_STEP)} more
               of ${sorted.length - shown.length} ${status === "done" ? "older" : ""}
             </button>`
           : null}
@@ -147,12 +187,35 @@ export function ticketColumns(tickets, { statuses, moves, filters }) {
 
 /** The columns, in the order of `statuses`. */
 export function Kanban({ statuses, priorities, cols, onOpen, onDrop, pending }) {
+  // A card moved by keyboard lands in another column (a new element): focus follows it.
+  const follow = useRef(null);
+  useEffect(() => {
+    const f = follow.current;
+    if (f === null) return;
+    const el = document.querySelector(`.card[data-id="${f.id}"][data-status="${f.to}"]`);
+    if (el) {
+      follow.current = null;
+      el.focus();
+    }
+  });
+  const onKeyMove = useCallback((id, from, step) => {
+    const to = statuses[statuses.indexOf(from) + step];
+    if (to === undefined) return;
+    follow.current = { id, to };
+    onDrop(id, to).then(() => {
+      follow.current = null;
+      // Refused or dismissed, the card is back where it was: the focus goes back to it.
+      if (document.activeElement === document.body) {
+        document.querySelector(`.card[data-id="${id}"]`)?.focus();
+      }
+    });
+  }, [statuses, onDrop]);
   return html`
-    <div class="kanban" id="kanban">
+    <div class="kanban" id="kanban" role="group" aria-label="Board">
       ${statuses.map((s) =>
         html`
           <${Column} key=${s} status=${s} priorities=${priorities} tickets=${cols[s]}
-            onOpen=${onOpen} onDrop=${onDrop} pending=${pending} />
+            onOpen=${onOpen} onDrop=${onDrop} onKeyMove=${onKeyMove} pending=${pending} />
         `
       )}
     </div>

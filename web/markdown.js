@@ -4,6 +4,11 @@
 // `data:`…) is shown as plain text. Supported: headings, paragraphs, fenced code, lists,
 // block quotes, rules, `code`, **strong**, *em*, [text](url) and bare http(s) URLs.
 //
+// Images: the page's CSP (`default-src 'self'`) loads nothing from elsewhere, and an agent's
+// image URL is not something to fetch on the person's behalf anyway. So `![alt](url)` is never
+// an <img>: it is a link marked as an image, labelled with its alt text, that opens the URL in a
+// new tab when the person chooses to (only http(s); anything else is text, like links).
+//
 // `h` is Preact's `h` (or any function of the same shape), passed in so Deno tests can use a
 // plain object builder.
 //
@@ -23,7 +28,7 @@ export function safeHref(url) {
 }
 
 const INLINE =
-  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^[\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
+  /!\[([^[\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(`+)([\s\S]*?[^`])\3(?!`)|\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\n]+)\*|\b_([^_\n]+)_\b|\[([^[\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)|(https?:\/\/[^\s<>()"'`]+[^\s<>()"'`.,;:!?])/g;
 
 /** Inline markup of one text run, as an array of strings and vnodes. */
 export function renderInline(text, h) {
@@ -32,25 +37,45 @@ export function renderInline(text, h) {
   for (const m of text.matchAll(INLINE)) {
     if (m.index > last) out.push(text.slice(last, m.index));
     last = m.index + m[0].length;
-    if (m[1] !== undefined) out.push(h("code", null, m[2].trim() === "" ? m[2] : m[2].trim()));
-    else if (m[3] !== undefined) out.push(h("strong", null, ...renderInline(m[3], h)));
-    else if (m[4] !== undefined) out.push(h("strong", null, ...renderInline(m[4], h)));
-    else if (m[5] !== undefined) out.push(h("em", null, ...renderInline(m[5], h)));
-    else if (m[6] !== undefined) out.push(h("em", null, ...renderInline(m[6], h)));
-    else if (m[7] !== undefined) {
-      const href = safeHref(m[8]);
-      const label = m[7] === "" ? m[8] : m[7];
+    if (m[1] !== undefined) out.push(image(m[1], m[2], h));
+    else if (m[3] !== undefined) {
+      out.push(h("code", null, m[4].trim() === "" ? m[4] : m[4].trim()));
+    } else if (m[5] !== undefined) out.push(h("strong", null, ...renderInline(m[5], h)));
+    else if (m[6] !== undefined) out.push(h("strong", null, ...renderInline(m[6], h)));
+    else if (m[7] !== undefined) out.push(h("em", null, ...renderInline(m[7], h)));
+    else if (m[8] !== undefined) out.push(h("em", null, ...renderInline(m[8], h)));
+    else if (m[9] !== undefined) {
+      const href = safeHref(m[10]);
+      const label = m[9] === "" ? m[10] : m[9];
       if (href === null) {
-        out.push(h("span", { class: "unsafe-link", title: `Link not followed: ${m[8]}` }, label));
+        out.push(h("span", { class: "unsafe-link", title: `Link not followed: ${m[10]}` }, label));
       } else {
         out.push(h("a", { href, rel: "noopener noreferrer nofollow", target: "_blank" }, label));
       }
-    } else if (m[9] !== undefined) {
-      out.push(h("a", { href: m[9], rel: "noopener noreferrer nofollow", target: "_blank" }, m[9]));
+    } else if (m[11] !== undefined) {
+      out.push(
+        h("a", { href: m[11], rel: "noopener noreferrer nofollow", target: "_blank" }, m[11]),
+      );
     }
   }
   if (last < text.length) out.push(text.slice(last));
   return out;
+}
+
+/** `![alt](url)`: a link to the image labelled with its alt text, never an <img> (see top). */
+function image(alt, url, h) {
+  const label = `Image: ${alt.trim() === "" ? url : alt}`;
+  const href = safeHref(url);
+  if (href === null || href.startsWith("#") || href.startsWith("mailto:")) {
+    return h("span", { class: "unsafe-link md-image", title: `Image not loaded: ${url}` }, label);
+  }
+  return h("a", {
+    href,
+    class: "md-image",
+    rel: "noopener noreferrer nofollow",
+    target: "_blank",
+    title: `Image, not loaded by the dashboard: opens ${url}`,
+  }, label);
 }
 
 const LIST_ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;

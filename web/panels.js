@@ -26,48 +26,78 @@ function tagClass(tag) {
   return `tag tag-h${n % 6}`;
 }
 
-/** Agents: heartbeat age (as of now, not of the snapshot), tickets held, reservations. */
+/** Names in natural order: agent-2 before agent-10. */
+const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/** Stale agents first, then those waiting for the person, then the rest; by name within each. */
+export function agentOrder(agents) {
+  const rank = (a) => (a.stale ? 0 : a.waiting ? 1 : 2);
+  return [...agents].sort((a, b) => rank(a) - rank(b) || NATURAL.compare(a.id, b.id));
+}
+
+function agentState(a) {
+  if (a.stale) return ["stale", "bad"];
+  if (a.waiting) return ["waiting", "waiting"];
+  if (a.busy?.length > 0) return ["busy", "busy"];
+  return ["active", "ok"];
+}
+
+/**
+ * Agents, one compact row each (state, heartbeat, tickets and reservations counted, the current
+ * ticket); the row opens to the details (every ticket, the tool call, why it waits). Heartbeat
+ * ages are as of now, not of the snapshot.
+ */
 export function AgentsPanel({ agents, received }) {
   const extra = (Date.now() - received) / 1000;
+  const ordered = agentOrder(agents);
+  const stale = agents.filter((a) => a.stale).length;
   return html`
-    <section class="panel" id="agents">
-      <h3>Agents <span class="count">${agents.length}</span></h3>
+    <section class="panel" id="agents" aria-labelledby="agents-title">
+      <h3 id="agents-title">Agents <span class="count">${agents.length}</span>
+        ${stale > 0 ? html`<span class="badge bad">${stale} stale</span>` : null}</h3>
       ${agents.length === 0 ? html`<p class="empty">No agents registered</p>` : html`
-        <table class="grid">
-          <thead>
-            <tr>
-              <th>Agent</th>
-              <th>Heartbeat</th>
-              <th>Tickets</th>
-              <th>Files</th>
-            </tr>
-          </thead>
-          <tbody>
-                    ${agents.map((a) =>
-                      html`
-                        <tr key=${a.id} class=${a.stale ? "stale" : ""}>
-                          <td><span class=${`live-dot ${a.stale ? "bad" : "ok"}`}></span>${a.id}
-                                          ${a.stale
-                                            ? html`<span class="badge bad">stale</span>`
-                                            : null}
-                                          <${BusyBadge} agent=${a} extra=${extra} />
-                                          ${a.waiting && !a.stale
-                                            ? html`<span class="badge waiting" title=${a.waiting.reason}>waiting</span>`
-                                            : null}</td>
-                          <td>${age(a.heartbeat_age_s + extra)} ago</td>
-                          <td>${a.tickets.length === 0
-                            ? html`<span class="muted">–</span>`
-                            : a.tickets.map((id) =>
-                              html`
-                                <a href=${`#${id}`} class="tlink" key=${id}>${id}</a>
-                              `
-                            )}</td>
-                          <td>${a.reservations}</td>
-                        </tr>
-                      `
-                    )}
-                  </tbody>
-        </table>
+        <ul class="agent-rows">
+          ${ordered.map((a) => {
+            const [state, tone] = agentState(a);
+            const current = a.tickets[0];
+            return html`
+              <li key=${a.id} class=${`agent ${a.stale ? "stale" : ""}`} data-agent=${a.id}>
+                <details>
+                  <summary aria-label=${`${a.id}: ${state}, heartbeat ${
+                    age(a.heartbeat_age_s + extra)
+                  } ago, ${a.tickets.length} tickets, ${a.reservations} reservations`}>
+                    <span class=${`live-dot ${tone === "bad" ? "bad" : "ok"}`}></span>
+                    <span class="agent-name">${a.id}</span>
+                    ${state === "busy"
+                      ? html`<${BusyBadge} agent=${a} extra=${extra} />`
+                      : html`<span class=${`badge state ${tone}`}>${state}</span>`}
+                    <span class="agent-beat muted">${age(a.heartbeat_age_s + extra)}</span>
+                    <span class="agent-counts muted" title="tickets held · files reserved">${a
+                      .tickets.length}t · ${a.reservations}f</span>
+                    <span class="agent-current">${current ?? ""}</span>
+                  </summary>
+                  <div class="agent-more">
+                    ${a.waiting ? html`<p><strong>Waiting:</strong> ${a.waiting.reason}</p>` : null}
+                    ${a.busy?.length > 0
+                      ? html`<p><strong>Busy:</strong> ${a.busy[0].tool} ${a.busy[0].what}</p>`
+                      : null}
+                    <p>Heartbeat ${age(a.heartbeat_age_s + extra)} ago${a.stale
+                      ? " (past the stale threshold: track stale --reclaim)"
+                      : ""}</p>
+                    <p>${a.tickets.length === 0
+                      ? html`<span class="muted">No tickets held</span>`
+                      : html`
+                        Tickets: <span class="tlinks">${a.tickets.map((id) =>
+                          html`<a href=${`#${id}`} class="tlink" key=${id}>${id}</a>`
+                        )}</span>
+                      `}</p>
+                    <p>${a.reservations} file reservation${a.reservations === 1 ? "" : "s"}</p>
+                  </div>
+                </details>
+              </li>
+            `;
+          })}
+        </ul>
       `}
     </section>
   `;

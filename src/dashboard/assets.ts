@@ -11,6 +11,7 @@ import deltasJs from "../../web/deltas.js" with { type: "text" };
 import kanbanJs from "../../web/kanban.js" with { type: "text" };
 import panelsJs from "../../web/panels.js" with { type: "text" };
 import detailJs from "../../web/detail.js" with { type: "text" };
+import formsJs from "../../web/forms.js" with { type: "text" };
 import piecesJs from "../../web/pieces.js" with { type: "text" };
 import waitingJs from "../../web/waiting.js" with { type: "text" };
 import graphJs from "../../web/graph.js" with { type: "text" };
@@ -54,6 +55,7 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/kanban.js", { body: kanbanJs, type: JS }],
   ["/panels.js", { body: panelsJs, type: JS }],
   ["/detail.js", { body: detailJs, type: JS }],
+  ["/forms.js", { body: formsJs, type: JS }],
   ["/pieces.js", { body: piecesJs, type: JS }],
   ["/waiting.js", { body: waitingJs, type: JS }],
   ["/graph.js", { body: graphJs, type: JS }],

@@ -7,7 +7,8 @@
  *   or malformed), which defeats DNS rebinding.
  * - Paths with `..`, encoded dots, NUL, backslashes or `//` get 404; static files come only from
  *   the fixed set in assets.ts.
- * - Writes need POST, a JSON content type, an Origin equal to our own and the per-run token the
+ * - Writes (move, board, create, edit, log, assign: every one as `human` through the CLI's
+ *   operations) need POST, a JSON content type, an Origin equal to our own and the per-run token the
  *   page received; no CORS header is ever sent, so other sites can neither read nor write. Their
  *   body is read up to MAX_BODY_BYTES (413) within bodyTimeoutMs (408).
  * - The event stream refuses a foreign Origin or a cross-site fetch.
@@ -20,8 +21,12 @@ import { entryPath, postMessage, readBoard, TAG } from "../operations/board.ts";
 import { agentNameProblem, HUMAN } from "../model/agent.ts";
 import type { Store } from "../store/store.ts";
 import { parseId } from "../model/ids.ts";
-import { parseStatus } from "../model/transitions.ts";
-import { updateTicket } from "../operations/update.ts";
+import { parsePriority, parseStatus } from "../model/transitions.ts";
+import { logTicket, updateTicket } from "../operations/update.ts";
+import { createTicket } from "../operations/create.ts";
+import { assignTicket } from "../operations/claims.ts";
+import { ticketJson } from "../model/json.ts";
+import { logEntriesOf } from "../model/ticket.ts";
 import { ASSETS, indexPage } from "./assets.ts";
 import { API_SCHEMA, BOARD_LAST, buildSnapshot, graphSnapshot, ticketDetail } from "./snapshot.ts";
 import { LiveView } from "./live.ts";
@@ -248,6 +253,15 @@ async function readJsonBody(
   return raw as Record<string, unknown>;
 }
 
+/** A list of at most 100 strings (absent: empty), or the problem as a message. */
+function stringList(value: unknown, name: string): string[] | string {
+  if (value === undefined || value === null) return [];
+  if (
+    !Array.isArray(value) || value.length > 100 || value.some((v) => typeof v !== "string")
+  ) return `"${name}" must be a list of at most 100 strings`;
+  return value as string[];
+}
+
 /** The ticket id part of `/api/tickets/<id>`, decoded; null when the path is not that route. */
 function ticketSegment(path: string): string | null {
   const m = /^\/api\/tickets\/([^/]+)$/.exec(path);
@@ -410,6 +424,103 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     return json({ entries });
   };
 
+  // Acting as the person at the page (`human`): the CLI's operations, rules and lock. A field of
+  // the wrong type is 400 before anything is read; the operation checks the values themselves
+  // (title, labels, sections, ids) with the CLI's messages.
+
+  const create = async (body: Record<string, unknown>): Promise<Response> => {
+    const { title, priority, description, parent } = body;
+    if (typeof title !== "string") return fail(400, "usage", '"title" must be text');
+    const labels = stringList(body.labels, "labels");
+    const dependsOn = stringList(body.depends_on, "depends_on");
+    if (typeof labels === "string") return fail(400, "usage", labels);
+    if (typeof dependsOn === "string") return fail(400, "usage", dependsOn);
+    if (description !== undefined && typeof description !== "string") {
+      return fail(400, "usage", '"description" must be text');
+    }
+    if (parent !== undefined && parent !== null && typeof parent !== "string") {
+      return fail(400, "usage", '"parent" must be a ticket id or null');
+    }
+    const t = await createTicket(deps.store, {
+      title,
+      priority: priority === undefined ? "medium" : parsePriority(priority),
+      labels,
+      dependsOn: dependsOn.map((d) => parseId(d)),
+      description: description ?? "",
+      parent: typeof parent === "string" && parent !== "" ? parseId(parent) : undefined,
+      by: HUMAN,
+    }, now());
+    deps.feed?.poke([`tickets/${t.id}.md`]);
+    return json({ ticket: ticketJson(t) });
+  };
+
+  const edit = async (body: Record<string, unknown>): Promise<Response> => {
+    const { id, title, description, priority } = body;
+    if (typeof id !== "string") return fail(400, "usage", 'Expected {"id": "T-0001", ...}');
+    if (title !== undefined && typeof title !== "string") {
+      return fail(400, "usage", '"title" must be text');
+    }
+    if (description !== undefined && typeof description !== "string") {
+      return fail(400, "usage", '"description" must be text');
+    }
+    const add = stringList(body.add_labels, "add_labels");
+    const remove = stringList(body.remove_labels, "remove_labels");
+    if (typeof add === "string") return fail(400, "usage", add);
+    if (typeof remove === "string") return fail(400, "usage", remove);
+    // As `track update` by a person: fields only, never the status (that is /api/move).
+    const r = await updateTicket(deps.store, parseId(id), {
+      title,
+      description,
+      priority: priority === undefined ? undefined : parsePriority(priority),
+      addLabels: add,
+      removeLabels: remove,
+      agent: null,
+      force: false,
+    }, now());
+    deps.feed?.poke([`tickets/${r.ticket.id}.md`]);
+    return json({ ticket: ticketJson(r.ticket), changed: r.changed });
+  };
+
+  const log = async (body: Record<string, unknown>): Promise<Response> => {
+    const { id, message } = body;
+    if (typeof id !== "string" || typeof message !== "string") {
+      return fail(400, "usage", 'Expected {"id": "T-0001", "message": "..."}');
+    }
+    const t = await logTicket(deps.store, parseId(id), { agent: HUMAN, message }, now());
+    deps.feed?.poke([`tickets/${t.id}.md`]);
+    return json({ ticket: ticketJson(t), entry: logEntriesOf(t.body).at(-1) ?? null });
+  };
+
+  const assign = async (body: Record<string, unknown>): Promise<Response> => {
+    const { id, agent, force } = body;
+    if (typeof id !== "string" || typeof agent !== "string") {
+      return fail(400, "usage", 'Expected {"id": "T-0001", "agent": "NAME"}');
+    }
+    if (force !== undefined && typeof force !== "boolean") {
+      return fail(400, "usage", '"force" must be true or false');
+    }
+    const problem = agentNameProblem(agent);
+    if (problem !== null) return fail(400, "usage", problem);
+    // A held ticket is refused with detail.needs_force; after the person confirms, force takes
+    // it as `track claim --force` does (the holder fenced and told on the board).
+    const r = await assignTicket(deps.store, parseId(id), agent, {
+      by: HUMAN,
+      force: force === true,
+      now: now(),
+    });
+    deps.feed?.poke([`tickets/${r.ticket.id}.md`, `agents/${agent}.json`]);
+    return json({ ticket: ticketJson(r.ticket), taken_from: r.takenFrom, already: r.already });
+  };
+
+  const writes: Record<string, (body: Record<string, unknown>) => Promise<Response>> = {
+    "/api/move": move,
+    "/api/board": post,
+    "/api/create": create,
+    "/api/edit": edit,
+    "/api/log": log,
+    "/api/assign": assign,
+  };
+
   const route = async (req: Request): Promise<Response> => {
     const host = req.headers.get("host");
     const bad = checkHost(host, deps.port);
@@ -465,12 +576,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           queueMicrotask(() => deps.onShutdown?.());
           return json({ stopping: true, pid: deps.pid ?? null });
         }
-        if (path === "/api/move" || path === "/api/board") {
+        const write = Object.hasOwn(writes, path) ? writes[path] : undefined;
+        if (write !== undefined) {
           const denied = checkWrite(req, host!);
           if (denied) return denied;
           const body = await readJsonBody(req, bodyTimeoutMs);
           if (body instanceof Response) return body;
-          return path === "/api/move" ? await move(body) : await post(body);
+          return await write(body);
         }
       }
       const known = [
@@ -480,8 +592,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         "/api/cost",
         "/api/search",
         "/api/events",
-        "/api/move",
-        "/api/board",
+        ...Object.keys(writes),
       ];
       if (known.includes(path) || ticketId !== null) {
         return fail(405, "usage", `Method ${method} is not allowed on ${path}`);

@@ -5,7 +5,7 @@
  * taken (reclaimed as stale, or forced by someone else) gets a `lost` note, and its later
  * writes to that ticket are refused with when and why.
  */
-import { conflictError, TrackError } from "../model/errors.ts";
+import { conflictError, notFoundError, TrackError } from "../model/errors.ts";
 import { formatAge, isoSeconds } from "../model/time.ts";
 import { postEntry } from "./board.ts";
 import { readReservations, releaseWhere } from "./reservations.ts";
@@ -90,11 +90,20 @@ export function claimLocked(
   tx: Tx,
   ticket: Ticket,
   agent: string,
-  options: { force: boolean; now: Date; holderWorktrees?: ReadonlyMap<string, WorktreeState> },
+  options: {
+    force: boolean;
+    now: Date;
+    holderWorktrees?: ReadonlyMap<string, WorktreeState>;
+    /**
+     * The person handing the ticket to `agent` (the dashboard's "assign"): the board event is
+     * theirs, `agent` is told, and its heartbeat is left alone (it did nothing yet).
+     */
+    assignedBy?: string;
+  },
 ): ClaimResult {
-  const { force, now } = options;
+  const { force, now, assignedBy } = options;
   if (isHeldBy(ticket, agent)) {
-    touchAgent(tx, agent, now);
+    if (assignedBy === undefined) touchAgent(tx, agent, now);
     return { ticket, already: true, takenFrom: null, handoff: latestHandoff(ticket) };
   }
   let takenFrom: string | null = null;
@@ -110,7 +119,8 @@ export function claimLocked(
       throw conflictError(
         `Cannot claim "${ticket.id}": ${why}`,
         ticket.status === "done" ? "track ready" : "track ready (lists unclaimed tickets)",
-        { ticket: ticket.id, status: ticket.status, holder },
+        // needs_force: force would take it (a surface may ask the person, then retry).
+        { ticket: ticket.id, status: ticket.status, holder, needs_force: ticket.status !== "done" },
       );
     }
     takenFrom = holder !== agent ? holder : null;
@@ -129,7 +139,9 @@ export function claimLocked(
   }
   let base = ticket;
   if (takenFrom !== null) {
-    const reason = `taken over by "${agent}" with --force`;
+    const reason = assignedBy === undefined
+      ? `taken over by "${agent}" with --force`
+      : `assigned to "${agent}" by "${assignedBy}" after confirming`;
     recordLostClaim(tx, takenFrom, ticket, reason, now);
     const released = releaseWhere(tx, (r) => r.agent === takenFrom && r.ticket === ticket.id);
     // The new holder learns where the old one stopped (docs/agents.md "Handoff").
@@ -158,21 +170,28 @@ export function claimLocked(
     updated: at,
   };
   tx.writeTicket(claimed);
-  const record = touchAgent(tx, agent, now);
-  if (record.lost.some((l) => l.ticket === ticket.id)) {
+  const record = assignedBy === undefined ? touchAgent(tx, agent, now) : tx.readAgent(agent);
+  if (record !== null && record.lost.some((l) => l.ticket === ticket.id)) {
     record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
     writeAgent(tx, record);
   }
   postEntry(tx, {
     at: now,
-    agent,
+    agent: assignedBy ?? agent,
     ticket: ticket.id,
     tag: "claimed",
     kind: "event",
-    message: takenFrom
+    message: assignedBy !== undefined
+      ? `Assigned ${ticket.id} to ${agent}` +
+        (takenFrom ? ` (taken from "${takenFrom}" after confirming)` : "")
+      : takenFrom
       ? `Claimed ${ticket.id} (taken from ${takenFrom} with --force)`
       : `Claimed ${ticket.id}`,
-    to: takenFrom ? [takenFrom] : [],
+    to: assignedBy !== undefined
+      ? [agent, ...(takenFrom ? [takenFrom] : [])]
+      : takenFrom
+      ? [takenFrom]
+      : [],
   });
   return { ticket: claimed, already: false, takenFrom, handoff: latestHandoff(claimed) };
 }
@@ -197,6 +216,42 @@ export async function claimTicket(
     `claim ${id}`,
     (tx) => claimLocked(tx, tx.readTicket(id), agent, { ...options, holderWorktrees }),
   );
+}
+
+/**
+ * A person hands ticket `id` to the registered agent `agent` (the dashboard's "assign"): the
+ * claim rule of {@linkcode claimTicket} for `agent` (dependencies, backlog only), and with
+ * `force` (after the person confirmed) a held ticket is taken from its holder exactly as
+ * `track claim --force` takes it: the holder is fenced, its reservations on the ticket released,
+ * a handoff note written, and the board event (by `by`) tells both agents.
+ */
+export async function assignTicket(
+  store: Store,
+  id: string,
+  agent: string,
+  options: { by: string; force: boolean; now: Date },
+): Promise<ClaimResult> {
+  let holderWorktrees = new Map<string, WorktreeState>();
+  if (options.force) {
+    const holder = holderOf(store.readTicket(id));
+    const record = holder !== null && holder !== agent ? readAgent(store, holder) : null;
+    if (record !== null) holderWorktrees = await worktreeStates([record]);
+  }
+  return await store.mutate(`assign ${id}`, (tx) => {
+    const record = tx.readAgent(agent);
+    if (record === null || record.status === "deregistered") {
+      throw notFoundError(
+        `Cannot assign "${id}" to "${agent}": no registered agent has that name`,
+        "track agents (lists the registered agents)",
+      );
+    }
+    return claimLocked(tx, tx.readTicket(id), agent, {
+      force: options.force,
+      now: options.now,
+      holderWorktrees,
+      assignedBy: options.by,
+    });
+  });
 }
 
 /** Why `next` found nothing to claim, by class of candidate (the `detail` of its exit 4). */

@@ -1,6 +1,7 @@
 /** Updating tickets: status transitions, fields, dependencies, and the Work Log. */
 import { conflictError, usageError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
+import { HUMAN } from "../model/agent.ts";
 import { postEntry } from "./board.ts";
 import { assertMayMove, claimLocked, heldByOther } from "./claims.ts";
 import { assertNotFenced, recordLostClaim } from "./fencing.ts";
@@ -237,9 +238,11 @@ export async function logTicket(
   if (new TextEncoder().encode(message).length > 1024 * 1024) {
     throw usageError("The log message is longer than 1 MB");
   }
+  // A person (`human`: the dashboard) has no agent record: nothing to fence, no heartbeat.
+  const person = input.agent === HUMAN;
   return await store.mutate(`log ${id}`, (tx) => {
     const t = tx.readTicket(id);
-    assertNotFenced(tx, input.agent, t, "log to");
+    if (!person) assertNotFenced(tx, input.agent, t, "log to");
     const at = isoSeconds(now);
     const next: Ticket = {
       ...t,
@@ -247,7 +250,7 @@ export async function logTicket(
       body: appendLogEntry(t.body, { at, agent: input.agent, message }),
     };
     tx.writeTicket(next);
-    touchAgent(tx, input.agent, now);
+    if (!person) touchAgent(tx, input.agent, now);
     return next;
   });
 }
