@@ -367,4 +367,12 @@ export const MUTANTS: Mutant[] = [
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",
   },
+  {
+    name: "word-index-hash-unchecked",
+    breaks: "search trusts a word index entry made from an older text of the ticket (stale answer)",
+    file: "src/store/word_index.ts",
+    find: `    if (row < 0 || this.#index.hash[row] !== hash) return null;`,
+    replace: `    if (row < 0) return null; // mutant`,
+    suite: "tests/search_index_test.ts",
+  },
 ];

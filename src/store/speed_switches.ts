@@ -3,8 +3,9 @@
  * bench`) and for ruling a layer out when something looks wrong. They never change an answer:
  * every layer they control is verified against the files it stands for.
  *
- * - `TRACK_NO_CACHE=1`: readers ignore the ticket metadata cache and parse every file; writers
- *   and readers leave it as it is (ticket_cache.ts).
+ * - `TRACK_NO_CACHE=1`: readers ignore the ticket metadata cache and the search word index and
+ *   parse every file; writers and readers leave both as they are (ticket_cache.ts,
+ *   word_index.ts).
  * - `TRACK_NATIVE_FS=0`: directory listing and lstat through Deno's API instead of libc
  *   (native_fs.ts).
  */

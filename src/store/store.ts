@@ -474,6 +474,8 @@ export class Store {
       if (tx.writtenTickets.size > 0) {
         const { refreshCache } = await import("./ticket_cache.ts");
         refreshCache(tx);
+        const { refreshWordIndex } = await import("./word_index.ts");
+        refreshWordIndex(tx);
       }
       return result;
     } finally {

@@ -267,8 +267,8 @@ function summary(t: Ticket): TicketSummary {
   return rest;
 }
 
-function statRow(st: Stat, now: number, text: string): number[] {
-  return [st.ino, st.size, st.mtime, st.ctime, now, textHash(text)];
+function statRow(st: Stat | null, now: number, text: string): number[] {
+  return [st?.ino ?? -1, st?.size ?? -1, st?.mtime ?? -1, st?.ctime ?? -1, now, textHash(text)];
 }
 
 /**
@@ -282,8 +282,14 @@ export const READER_REFRESH_MIN = 32;
  * Every ticket's metadata, ascending by id, from the cache where it is provably current and
  * from the file otherwise. When many entries could not be trusted, the files just read are
  * recorded in the cache (see {@linkcode refreshFromReader}); nothing else is ever written.
+ * `hashes`, when given and the cache is in use, receives the {@linkcode textHash} of each
+ * ticket's current text, in the order of `tickets` (-1 when unknown); it stays empty when every
+ * file was read without the cache (TRACK_NO_CACHE=1, a store too small to keep one).
  */
-export function readSummaries(store: Store): { tickets: TicketSummary[]; problems: Problem[] } {
+export function readSummaries(
+  store: Store,
+  options: { hashes?: number[] } = {},
+): { tickets: TicketSummary[]; problems: Problem[] } {
   if (!speedSwitches().cache) return store.readAllTickets();
   // Taken before any stat: entries recorded with it are judged settled conservatively.
   const seen = Date.now();
@@ -300,7 +306,14 @@ export function readSummaries(store: Store): { tickets: TicketSummary[]; problem
       // A small store keeps no cache: read every file, no stat needed.
       return store.readAllTickets();
     }
-    fresh = readThrough(store, cache, dir, listing, tickets, problems, seen);
+    fresh = readThrough(
+      store,
+      cache,
+      dir,
+      listing,
+      { tickets, problems, hashes: options.hashes },
+      seen,
+    );
   } finally {
     dir.close();
   }
@@ -318,10 +331,10 @@ function readThrough(
   cache: Cache | null,
   dir: Dir,
   listing: { ids: string[]; numbers: number[] },
-  tickets: TicketSummary[],
-  problems: Problem[],
+  out: { tickets: TicketSummary[]; problems: Problem[]; hashes?: number[] },
   seen: number,
 ): unknown[][] {
+  const { tickets, problems, hashes } = out;
   const { ids, numbers } = listing;
   const nums = cache?.nums ?? [];
   const stat = cache?.stat ?? [];
@@ -359,6 +372,7 @@ function readThrough(
     }
     if (t !== null) {
       tickets.push(t);
+      hashes?.push(typeof hash === "number" ? hash : -1);
       // Checked by its text because it was written moments before its entry, and quiet since:
       // an entry recorded now is settled, and the next reader needs only the stat.
       if (how === BY_HASH && Math.max(st!.mtime, st!.ctime) < seen - RACY_MS) {
@@ -370,9 +384,9 @@ function readThrough(
       const full = store.tryReadTicketFile(id, { knownRegular: st?.isFile === true });
       if (full !== null) {
         tickets.push(summary(full.ticket));
-        if (st !== null && st.isFile) {
-          fresh.push([n, ...statRow(st, seen, full.text), ...toMeta(full.ticket)]);
-        }
+        const row = statRow(st, seen, full.text);
+        hashes?.push(row[5]);
+        if (st !== null && st.isFile) fresh.push([n, ...row, ...toMeta(full.ticket)]);
       }
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
