@@ -54,6 +54,8 @@ export interface HandlerDeps {
   closing?: AbortSignal;
   /** Milliseconds between keep-alive comments on the event stream. */
   keepAliveMs?: number;
+  /** Bytes queued for a page that does not read before its stream ends (tests lower it). */
+  maxStreamBacklog?: number;
   /**
    * Milliseconds a client has to send a whole write's body ({@linkcode BODY_TIMEOUT_MS} by
    * default); a slower one gets 408.
@@ -73,6 +75,7 @@ export interface ChangeSource {
  * ends, and the page reconnects and gets one snapshot instead of an ever-growing backlog.
  */
 export const MAX_STREAM_BACKLOG = 32 * 1024 * 1024;
+const STREAM_HWM = 64 * 1024;
 
 /** Largest JSON body accepted by the write routes. */
 export const MAX_BODY_BYTES = 1024 * 1024 + 16 * 1024;
@@ -277,6 +280,7 @@ function ticketSegment(path: string): string | null {
 export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => new Date());
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const maxBacklog = deps.maxStreamBacklog ?? MAX_STREAM_BACKLOG;
   const bodyTimeoutMs = deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   // The snapshot in memory while a page is open, kept current from the watcher's batches.
   const live = deps.feed ? new LiveView(deps.store, deps.feed, { now }) : null;
@@ -315,7 +319,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       start(controller) {
         const send = (text: string) => {
           // A page that stopped reading: end its stream rather than queue without bound.
-          if ((controller.desiredSize ?? 0) < -MAX_STREAM_BACKLOG) return end();
+          if (STREAM_HWM - (controller.desiredSize ?? 0) > maxBacklog) return end();
           try {
             controller.enqueue(enc.encode(text));
           } catch {
@@ -348,7 +352,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         clearInterval(keepAlive);
         unsubscribe();
       },
-    }, new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }));
+    }, new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HWM }));
     return respond(stream, 200, "text/event-stream; charset=utf-8");
   };
 

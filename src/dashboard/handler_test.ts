@@ -569,6 +569,51 @@ Deno.test("handler event stream: hello with token, snapshot, deltas from the fee
   assertEquals(fx.feed.fns.size, 0);
 });
 
+Deno.test("handler event stream ends for a page that stops reading (bounded backlog)", async () => {
+  await using fx = await fixture({ maxStreamBacklog: 64 * 1024 });
+  const res = await fx.handle(get("/api/events", { origin: BASE }));
+  assertEquals(res.status, 200);
+  // Nobody reads: each change queues a delta until the backlog passes the bound.
+  for (let i = 0; i < 200 && fx.feed.fns.size > 0; i++) {
+    const title = `Title ${i} ${"x".repeat(500)}`;
+    Deno.writeTextFileSync(
+      `${fx.ts.dir}/tickets/T-0001.md`,
+      fx.ts.read("tickets/T-0001.md").replace(/^title: .*$/m, `title: ${title}`),
+    );
+    fx.feed.fire(["tickets/T-0001.md"]);
+  }
+  assertEquals(fx.feed.fns.size, 0); // unsubscribed: the view stopped with its last page
+  // What was queued is still delivered, then the stream ends and the page reconnects.
+  const text = await res.text();
+  assertStringIncludes(text, "event: snapshot");
+  assertStringIncludes(text, "event: delta");
+});
+
+Deno.test("handler board pages: GET /api/board?before=ID gives the older entries", async () => {
+  await using fx = await fixture();
+  assertEquals((await fx.ts.track(["register", "--agent", "ann"])).code, 0);
+  for (let i = 1; i <= 5; i++) {
+    assertEquals((await fx.ts.track(["board", "--agent", "ann", "-m", `post ${i}`])).code, 0);
+  }
+  const page = async (q: string) => {
+    const res = await fx.handle(get(`/api/board${q}`));
+    return { status: res.status, body: await res.json() };
+  };
+  const newest = await page("?last=2");
+  assertEquals(newest.status, 200);
+  const posts = (r: { body: { entries: Array<{ message: string }> } }) =>
+    r.body.entries.map((e) => e.message).filter((m) => m.startsWith("post"));
+  assertEquals(posts(newest), ["post 4", "post 5"]);
+  const older = await page(`?last=2&before=${encodeURIComponent(newest.body.entries[0].id)}`);
+  assertEquals(posts(older), ["post 2", "post 3"]);
+  assertEquals((await page("?before=nope")).status, 400);
+  assertEquals((await page("?last=0")).status, 400);
+  assertEquals((await page("?last=9999")).status, 400);
+  const foreign = await fx.handle(get("/api/board", { host: "evil.example:7777" }));
+  assertEquals(foreign.status, 421);
+  await foreign.body?.cancel();
+});
+
 Deno.test("handler shutdown needs the stop secret and no browser Origin", async () => {
   await using fx = await fixture();
   const shut = (headers: Record<string, string>) =>
