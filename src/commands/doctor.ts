@@ -2,7 +2,15 @@
 import { bool, defineCommand } from "../cli/command.ts";
 import { EXIT } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
-import { runDoctor } from "../operations/doctor.ts";
+import { REMOTE_OUTAGE_KINDS, runDoctor } from "../operations/doctor.ts";
+import { basename, dirname } from "../model/path.ts";
+import { gitCommonDirOf, syncPaths } from "../store/sync_config.ts";
+
+/** Kill timer of doctor's git runs that may touch the network: 10 s, less under TRACK_SYNC_TIMEOUT. */
+function remoteTimeout(ctx: { env: { get(name: string): string | undefined } }): number {
+  const raw = Number(ctx.env.get("TRACK_SYNC_TIMEOUT") ?? "");
+  return Number.isInteger(raw) && raw > 0 ? Math.min(10_000, raw) : 10_000;
+}
 
 export default defineCommand({
   name: "doctor",
@@ -16,7 +24,15 @@ export default defineCommand({
   parse: (args) => ({ fix: bool(args, "fix") }),
   async run(opts, ctx) {
     const store = ctx.store({ check: false }); // a bad config.json is one of the findings
-    const r = await runDoctor(store, { fix: opts.fix, now: ctx.now() });
+    // The sync store is <git common dir>/track/store; a .track/ is in a work tree.
+    const common = basename(store.dir) === "store" && basename(dirname(store.dir)) === "track"
+      ? dirname(dirname(store.dir))
+      : gitCommonDirOf(dirname(store.dir));
+    const r = await runDoctor(store, {
+      fix: opts.fix,
+      now: ctx.now(),
+      sync: common === null ? null : { paths: syncPaths(common), timeoutMs: remoteTimeout(ctx) },
+    });
     if (ctx.json) {
       printJson(ctx, {
         healthy: r.healthy,
@@ -24,6 +40,7 @@ export default defineCommand({
         agents: r.agents,
         lock: r.lock,
         findings: r.findings,
+        remote: r.remote,
       });
     } else {
       for (const f of r.findings) {
@@ -40,15 +57,25 @@ export default defineCommand({
         ? `held by pid ${r.lock.pid ?? "?"} (${r.lock.command ?? "unknown command"})`
         : "free";
       const open = r.findings.filter((f) => !f.fixed && !f.warning).length;
+      const remote = r.remote === null
+        ? ""
+        : `, remote "${r.remote.remote}" ${
+          r.remote.reachable
+            ? `reachable (${r.remote.ref} ${r.remote.state?.slice(0, 12) ?? "missing"})`
+            : "not reached"
+        }`;
       ctx.io.err(
-        `${r.tickets} ticket(s), ${r.agents} agent(s), lock ${lock}: ` +
+        `${r.tickets} ticket(s), ${r.agents} agent(s), lock ${lock}${remote}: ` +
           (r.healthy ? "healthy" : `${open} problem(s) need attention`),
       );
       if (!r.healthy && r.findings.some((f) => f.fixable && !f.fixed)) {
         ctx.io.err("hint: track doctor --fix (removes only temp files and other debris)");
       }
     }
-    // Exit 6 without an error message: the findings above are the report.
-    return r.healthy ? EXIT.ok : EXIT.badData;
+    // Exit 6 (8 when the only problems are a remote that could not be used) without an error
+    // message: the findings above are the report.
+    if (r.healthy) return EXIT.ok;
+    const open = r.findings.filter((f) => !f.fixed && !f.warning);
+    return open.every((f) => REMOTE_OUTAGE_KINDS.has(f.kind)) ? EXIT.remote : EXIT.badData;
   },
 });

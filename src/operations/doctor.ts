@@ -28,6 +28,8 @@ import { findLinks } from "../store/no_follow.ts";
 import { pidAlive, procStartTime } from "../store/processes.ts";
 import type { Store } from "../store/store.ts";
 import { holderOf } from "../model/holding.ts";
+import { readSyncConfig, type SyncConfig, type SyncPaths } from "../store/sync_config.ts";
+import type { RemoteFindingKind, RemoteReport } from "./doctor_remote.ts";
 
 /** What kind of trouble a finding is. */
 export type FindingKind =
@@ -45,7 +47,8 @@ export type FindingKind =
   | "holder-mismatch"
   | "future-heartbeat"
   | "network-filesystem"
-  | "symlink";
+  | "symlink"
+  | RemoteFindingKind;
 
 /** One thing doctor noticed. */
 export interface Finding {
@@ -80,9 +83,21 @@ export interface DoctorReport {
   lock: LockState;
   tickets: number;
   agents: number;
+  /** The sync remote's checks (doctor_remote.ts), or null when sync is off. */
+  remote: RemoteReport | null;
   /** True when nothing needs a person. */
   healthy: boolean;
 }
+
+/**
+ * Kinds of finding that say the remote could not be used (git missing, unreachable, a stale
+ * ref lock): when they are the only problems, doctor exits 8 like track sync, not 6.
+ */
+export const REMOTE_OUTAGE_KINDS: ReadonlySet<FindingKind> = new Set([
+  "git",
+  "remote-unreachable",
+  "remote-ref-lock",
+]);
 
 const TEMP_NAME = /^\..+\.tmp$/;
 const NEAR_TICKET = /^T-(\d+)\.md$/;
@@ -109,6 +124,11 @@ const ADVICE: Record<FindingKind, string> = {
     "replace the link with a real file or directory (rm on the link removes only the link)",
   "network-filesystem":
     "keep .track/ on a local disk, or run every agent of this store on one machine",
+  "git": "install git 2.20 or newer, then run: track doctor",
+  "remote-unreachable": "check the network and the URL (track remote show), then: track doctor",
+  "remote-state": "run track sync to see what it found",
+  "remote-ref-lock": "if no push is running, remove the lock file named, then: track sync",
+  "remote-protection": "protect the state ref on the remote (docs/sync.md)",
 };
 
 /** Advice of a finding this run repaired. */
@@ -337,11 +357,17 @@ function linkFindings(store: Store): Finding[] {
 
 /**
  * Runs every check; with `fix`, repairs provable debris under the store lock first. `now` is the
- * wall clock heartbeats are compared with.
+ * wall clock heartbeats are compared with. `sync`: the sync paths of the store's repository
+ * (null outside git); when its sync.json says sync is on, the remote is checked too
+ * (doctor_remote.ts; `--fix` never touches it). With sync off no git runs at all.
  */
 export async function runDoctor(
   store: Store,
-  options: { fix: boolean; now: Date },
+  options: {
+    fix: boolean;
+    now: Date;
+    sync?: { paths: SyncPaths; timeoutMs?: number } | null;
+  },
 ): Promise<DoctorReport> {
   const fixed: Finding[] = [];
   const links = linkFindings(store);
@@ -630,6 +656,27 @@ export async function runDoctor(
     }
   }
 
+  let remote: RemoteReport | null = null;
+  let config: SyncConfig | null = null;
+  try {
+    config = options.sync ? readSyncConfig(options.sync.paths) : null;
+  } catch (e) {
+    if (!(e instanceof TrackError)) throw e;
+    findings.push(problemFinding(options.sync!.paths.config, e));
+  }
+  if (options.sync && config !== null) {
+    const { checkRemote } = await import("./doctor_remote.ts");
+    remote = await checkRemote(options.sync.paths, config, {
+      now: options.now,
+      timeoutMs: options.sync.timeoutMs,
+    });
+    for (const r of remote.findings) {
+      findings.push(
+        finding(r.kind, r.file, r.message, { advice: r.advice, warning: r.warning }),
+      );
+    }
+  }
+
   const lock = probeLock(store);
   const shown = findings.filter((f) => f.kind === "symlink" || !linked(f.file));
   return {
@@ -637,6 +684,7 @@ export async function runDoctor(
     lock,
     tickets: tickets.length,
     agents: agents.size,
+    remote,
     healthy: shown.every((f) => f.fixed || f.warning),
   };
 }
