@@ -99,7 +99,7 @@ Deno.test("doctor with sync on: a healthy path remote is reachable, its state re
   assertEquals(json.remote?.reachable, true);
   assertEquals(json.remote?.state, oid);
   assertEquals(json.remote?.path, world.bare);
-  assert(/^\d+\.\d+\.\d+$/.test(json.remote?.git ?? ""), `git version ${json.remote?.git}`);
+  assert(/^\d+\.\d+$/.test(json.remote?.git ?? ""), `git version ${json.remote?.git}`);
   const text = await clone.track(["doctor"]);
   assertStringIncludes(
     text.stderr,
@@ -188,24 +188,61 @@ Deno.test("doctor: git missing from the PATH with sync on is exit 8 saying git 2
   }
 });
 
-Deno.test("doctor: a missing state ref, a ref without meta.json or of a newer layout is exit 6", async () => {
+Deno.test("doctor: a state ref without meta.json or of a newer layout is exit 6; none yet is a warning", async () => {
   await using world = await SyncWorld.create();
   const clone = await world.clone("a");
   await protect(world);
   syncOn(clone);
   let r = await doctor(clone);
-  assertEquals(kinds(r.json), ["remote-state"]);
-  assertEquals(r.code, 6);
+  assertEquals(kinds(r.json), ["remote-state (warning)"]);
+  assertEquals(r.code, 0);
   assertStringIncludes(r.json.findings[0].message, "has no refs/track/state");
+  assertStringIncludes(r.json.findings[0].advice, "track sync (publishes this clone's store)");
   await publishState(world, null);
   r = await doctor(clone);
   assertEquals(kinds(r.json), ["remote-state"]);
-  assertStringIncludes(r.json.findings[0].message, "its tree has no meta.json");
+  assertStringIncludes(r.json.findings[0].message, "has no meta.json");
   assertEquals(r.code, 6);
   await publishState(world, '{"schema":1,"layout":2}\n');
   r = await doctor(clone);
   assertEquals(kinds(r.json), ["remote-state"]);
-  assertStringIncludes(r.json.findings[0].message, "newer than this track reads");
+  assertStringIncludes(r.json.findings[0].message, "newer than this track");
   assertStringIncludes(r.json.findings[0].advice, "upgrade track");
+  assertEquals(r.code, 6);
+});
+
+Deno.test("doctor after track remote add: a state ref deleted or rewound to an older state is a warning (sync restores it); another history is exit 6", async () => {
+  await using world = await SyncWorld.create();
+  const clone = await world.clone("a");
+  await protect(world);
+  await clone.ok(["remote", "add", "origin"]);
+  const first = (await world.remoteRef())!;
+  await clone.ok(["create", "--title", "one"]);
+  await clone.ok(["sync"]);
+  const second = (await world.remoteRef())!;
+  assert(first !== second, "the sync published a new state");
+  let r = await doctor(clone);
+  assertEquals(kinds(r.json), []);
+  assertEquals(r.code, 0, r.stderr);
+  // Rewound to an older state of the same history (a restored backup).
+  await world.bareGit(["update-ref", "refs/track/state", first]);
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), ["remote-state (warning)"]);
+  assertStringIncludes(r.json.findings[0].message, "an older state of the same history");
+  assertEquals(r.code, 0);
+  // Deleted (a git push --mirror from a plain clone does this).
+  await world.bareGit(["update-ref", "-d", "refs/track/state"]);
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), ["remote-state (warning)"]);
+  assertStringIncludes(
+    r.json.findings[0].message,
+    `though this clone saw it at ${second.slice(0, 12)}`,
+  );
+  assertStringIncludes(r.json.findings[0].advice, "restores it from this clone's copy");
+  // Another history under the ref.
+  await publishState(world, '{"schema":1,"layout":1}\n');
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), ["remote-state"]);
+  assertStringIncludes(r.json.findings[0].message, "another history");
   assertEquals(r.code, 6);
 });

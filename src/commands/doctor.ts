@@ -4,7 +4,21 @@ import { EXIT } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { REMOTE_OUTAGE_KINDS, runDoctor } from "../operations/doctor.ts";
 import { basename, dirname } from "../model/path.ts";
-import { gitCommonDirOf, syncPaths } from "../store/sync_config.ts";
+import { gitCommonDirOf, SYNC_HOME, type SyncPaths, syncPaths } from "../store/sync_config.ts";
+
+/**
+ * The sync paths of the repository a store is in (`<common>/track/store`, or a `.track/` in a
+ * work tree), or null outside git. A lookup of files, no git (like operations/sync.ts
+ * `syncPathsOfStore`, which doctor does not load: it brings the whole sync engine).
+ */
+function syncPathsOf(storeDir: string): SyncPaths | null {
+  const parent = dirname(storeDir);
+  if (basename(storeDir) === "store" && basename(parent) === SYNC_HOME) {
+    return syncPaths(dirname(parent));
+  }
+  const common = gitCommonDirOf(parent);
+  return common === null ? null : syncPaths(common);
+}
 
 /** Kill timer of doctor's git runs that may touch the network: 10 s, less under TRACK_SYNC_TIMEOUT. */
 function remoteTimeout(ctx: { env: { get(name: string): string | undefined } }): number {
@@ -24,14 +38,11 @@ export default defineCommand({
   parse: (args) => ({ fix: bool(args, "fix") }),
   async run(opts, ctx) {
     const store = ctx.store({ check: false }); // a bad config.json is one of the findings
-    // The sync store is <git common dir>/track/store; a .track/ is in a work tree.
-    const common = basename(store.dir) === "store" && basename(dirname(store.dir)) === "track"
-      ? dirname(dirname(store.dir))
-      : gitCommonDirOf(dirname(store.dir));
+    const paths = syncPathsOf(store.dir);
     const r = await runDoctor(store, {
       fix: opts.fix,
       now: ctx.now(),
-      sync: common === null ? null : { paths: syncPaths(common), timeoutMs: remoteTimeout(ctx) },
+      sync: paths === null ? null : { paths, timeoutMs: remoteTimeout(ctx) },
     });
     if (ctx.json) {
       printJson(ctx, {

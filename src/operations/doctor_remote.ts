@@ -11,15 +11,10 @@
  */
 import { TrackError } from "../model/errors.ts";
 import { dirname, isAbsolute, join, resolve } from "../model/path.ts";
+import { checkMeta, META_PATH } from "../model/sync_wire.ts";
 import { gitText, runGit } from "../store/git.ts";
 import { gitCommonDirOf, type SyncConfig, type SyncPaths } from "../store/sync_config.ts";
-
-/** The oldest git sync works with. */
-const MIN_GIT: readonly [number, number] = [2, 20];
-/** The layout of the state tree this track reads (meta.json `layout`). */
-const WIRE_LAYOUT = 1;
-/** The highest remote tip a fetch of this clone has seen (moves only by fast-forward). */
-const REMOTE_STATE_REF = "refs/track/remote-state";
+import { gitVersion, MIN_GIT, REMOTE_STATE_REF, revParse } from "../store/sync_repo.ts";
 /** A ref lock younger than this may belong to a push in flight: a warning, not a problem. */
 const FRESH_LOCK_MS = 60_000;
 
@@ -46,7 +41,7 @@ export interface RemoteReport {
   ref: string;
   /** The URL or path git resolves the remote to, when it could be told. */
   url: string | null;
-  /** git's version, e.g. "2.39.5", or null when git could not be run. */
+  /** git's version, e.g. "2.39", or null when git could not be run (or told its version). */
   git: string | null;
   reachable: boolean;
   /** The state ref's commit on the remote, or null when it has none (or was not reached). */
@@ -62,12 +57,6 @@ function problem(kind: RemoteFindingKind, file: string | null, message: string, 
 
 function warning(kind: RemoteFindingKind, file: string | null, message: string, advice: string) {
   return { kind, file, message, advice, warning: true };
-}
-
-/** `[major, minor, patch]` of `git --version` output, or null. */
-export function parseGitVersion(text: string): [number, number, number] | null {
-  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  return m === null ? null : [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
 }
 
 /**
@@ -110,30 +99,6 @@ function minutes(ms: number): string {
   return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
-/** The state tree's meta.json, judged: null when fine, else why not. */
-function metaProblem(text: string | null): { reason: string; newer: boolean } | null {
-  if (text === null) return { reason: "its tree has no meta.json", newer: false };
-  let v: { schema?: unknown; layout?: unknown } | null = null;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    // Reported below.
-  }
-  if (v === null || typeof v !== "object" || v.schema !== 1 || !Number.isInteger(v.layout)) {
-    return { reason: 'its meta.json is not {"schema":1,"layout":N}', newer: false };
-  }
-  if ((v.layout as number) > WIRE_LAYOUT) {
-    return {
-      reason: `it has layout ${v.layout}, newer than this track reads (${WIRE_LAYOUT})`,
-      newer: true,
-    };
-  }
-  if ((v.layout as number) < 1) {
-    return { reason: "its meta.json has no valid layout", newer: false };
-  }
-  return null;
-}
-
 /**
  * Checks the remote of `config` for the repository of `paths`. `timeoutMs` bounds each git
  * run that may touch the network. Never throws for what it finds (each is a finding); never
@@ -159,10 +124,9 @@ export async function checkRemote(
   const gitDir = paths.commonDir;
 
   // git present and new enough.
-  let version: [number, number, number] | null;
+  let version: [number, number] | null;
   try {
-    const r = await runGit(["--version"], { timeoutMs: 10_000 });
-    version = parseGitVersion(gitText(r));
+    version = await gitVersion();
   } catch (e) {
     if (!(e instanceof TrackError)) throw e;
     f.push(problem(
@@ -224,13 +188,21 @@ export async function checkRemote(
   }
 
   if (report.reachable && report.state === null) {
-    f.push(problem(
+    // The engine restores a lost ref from the highest tip this clone has seen (operations/
+    // sync.ts): worth knowing (someone deleted shared data), not something to repair by hand.
+    const known = await revParse(gitDir, REMOTE_STATE_REF);
+    f.push(warning(
       "remote-state",
       null,
-      `the sync remote ${where} has no ${config.ref}: it was deleted (a \`git push --mirror\` ` +
-        `from a plain clone deletes it) or the remote was replaced; track sync will not follow ` +
-        `it and explains (exit 6)`,
-      "run track sync to see what it found; never recreate the ref by hand or by a force-push",
+      `the sync remote ${where} has no ${config.ref}` +
+        (known === null
+          ? ": nothing was published there yet (or it was deleted before this clone synced)"
+          : `, though this clone saw it at ${known.slice(0, 12)}: it was deleted (a ` +
+            "`git push --mirror` from a plain clone deletes it) or the remote was replaced"),
+      known === null
+        ? "track sync (publishes this clone's store)"
+        : "track sync (restores it from this clone's copy); then find out who deleted it, and " +
+          "protect the ref (docs/sync.md); never recreate it by hand or by a force-push",
     ));
   } else if (report.state !== null) {
     await checkState(report, { gitDir, remoteGitDir, where, timeoutMs });
@@ -274,9 +246,9 @@ async function checkState(
     ));
     return;
   }
-  const meta = await runGit(["cat-file", "blob", `${oid}:meta.json`], { gitDir: readFrom });
-  const bad = metaProblem(meta.code === 0 ? gitText(meta) : null);
-  if (bad !== null) {
+  const meta = await runGit(["cat-file", "blob", `${oid}:${META_PATH}`], { gitDir: readFrom });
+  const bad = checkMeta(meta.code === 0 ? gitText(meta) : null);
+  if (!bad.ok) {
     report.findings.push(problem(
       "remote-state",
       null,
@@ -290,26 +262,41 @@ async function checkState(
     ));
     return;
   }
-  // Gone backwards: the highest tip this clone has seen is not an ancestor of the remote's.
-  const known = await runGit(["rev-parse", "--verify", "--quiet", `${REMOTE_STATE_REF}^{commit}`], {
-    gitDir: ctx.gitDir,
-  });
-  const knownOid = known.code === 0 ? gitText(known).trim() : "";
-  if (knownOid === "" || knownOid === oid || !haveLocally) return;
-  const ancestor = await runGit(["merge-base", "--is-ancestor", knownOid, oid], {
-    gitDir: ctx.gitDir,
-  });
-  if (ancestor.code === 1) {
+  // Gone backwards: the highest tip this clone has seen there is not in the remote's history.
+  const known = await revParse(ctx.gitDir, REMOTE_STATE_REF);
+  if (known === null || known === oid) return;
+  // Both commits must be in one repository: this clone's, or the path remote's.
+  const has = async (dir: string, c: string) =>
+    (await runGit(["cat-file", "-e", `${c}^{commit}`], { gitDir: dir })).code === 0;
+  const where = haveLocally
+    ? ctx.gitDir
+    : ctx.remoteGitDir !== null && await has(ctx.remoteGitDir, known)
+    ? ctx.remoteGitDir
+    : null;
+  if (where === null) return;
+  const ancestor = async (a: string, b: string) =>
+    (await runGit(["merge-base", "--is-ancestor", a, b], { gitDir: where })).code === 0;
+  if (await ancestor(known, oid)) return;
+  const back =
+    `the state ref ${report.ref} of ${ctx.where} went backwards: it is at ${
+      oid.slice(0, 12)
+    }, which does not contain ${known.slice(0, 12)} that this clone saw there (a force-push or a ` +
+    "restored backup)";
+  if (await ancestor(oid, known)) {
+    report.findings.push(warning(
+      "remote-state",
+      null,
+      `${back}; it is an older state of the same history`,
+      "track sync (publishes on top of the newer state this clone saw, restoring what was lost); " +
+        "never force-push the state ref",
+    ));
+  } else {
     report.findings.push(problem(
       "remote-state",
       null,
-      `the state ref ${report.ref} of ${ctx.where} went backwards: it is at ${
-        oid.slice(0, 12)
-      }, which does not contain ${
-        knownOid.slice(0, 12)
-      } that this clone saw there before (a force-push or a restored backup)`,
-      "run track sync (it refuses to follow a rewind and explains, exit 6); never force-push " +
-        "the state ref",
+      `${back}; it is another history: track sync refuses to follow it (exit 6)`,
+      "find who force-pushed the state ref (git log on the remote) and restore it from a clone " +
+        "that has the newer state; never force-push the state ref",
     ));
   }
 }
