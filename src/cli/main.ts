@@ -3,7 +3,6 @@ import { editDistance } from "./args.ts";
 import { type CommandSpec, parseCommand } from "./command.ts";
 import { type Context, createContext, type Env } from "./context.ts";
 import { EXIT, TrackError, usageError } from "../model/errors.ts";
-import { commandHelp, commandHelpJson, mainHelp } from "./help.ts";
 import { denoIo, type Io } from "./io.ts";
 import { JSON_SCHEMA } from "../model/json_schema.ts";
 import { type CommandEntry, COMMANDS, loadCommands } from "./registry.ts";
@@ -34,7 +33,13 @@ async function findCommand(
   );
 }
 
-function printCommandHelp(io: Io, spec: CommandSpec<unknown>, json: boolean): void {
+/** help.ts, loaded only when help is asked for (every other run skips it). */
+function loadHelp(): Promise<typeof import("./help.ts")> {
+  return import("./help.ts");
+}
+
+async function printCommandHelp(io: Io, spec: CommandSpec<unknown>, json: boolean): Promise<void> {
+  const { commandHelp, commandHelpJson } = await loadHelp();
   io.out(
     json
       ? JSON.stringify({ schema: JSON_SCHEMA, command: commandHelpJson(spec) })
@@ -87,12 +92,13 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
       }
       if (name !== undefined) {
         const spec = await findCommand(name, deps.commands ?? COMMANDS);
-        printCommandHelp(io, spec, json);
+        await printCommandHelp(io, spec, json);
         return EXIT.ok;
       }
     }
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       const visible = (await loadCommands(deps.commands ?? COMMANDS)).filter((c) => !c.hidden);
+      const { commandHelpJson, mainHelp } = await loadHelp();
       if (json) {
         io.out(JSON.stringify({
           schema: JSON_SCHEMA,
@@ -119,7 +125,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     }
     const parsed = parseCommand(spec, rest);
     if (parsed.help) {
-      printCommandHelp(io, spec, json);
+      await printCommandHelp(io, spec, json);
       return EXIT.ok;
     }
     const opts = parsed.opts;

@@ -3,7 +3,6 @@ import { bool, defineCommand, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
 import { printJson, table } from "../cli/output.ts";
-import { ticketJson } from "../model/json.ts";
 import type { TicketSummary } from "../model/ticket.ts";
 import { unverifiedOf } from "../model/verify.ts";
 import { parseId } from "../model/ids.ts";
@@ -71,7 +70,7 @@ export default defineCommand({
       archived: bool(args, "archived"),
     };
   },
-  run(opts, ctx) {
+  async run(opts, ctx) {
     const store = ctx.store();
     const { tickets, problems } = opts.archived
       ? store.readArchivedTickets()
@@ -79,6 +78,8 @@ export default defineCommand({
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const shown = sortTickets(filterTickets(tickets, { ...opts, all: opts.all || opts.archived }));
     if (ctx.json) {
+      // Loaded only for --json: the table needs none of it.
+      const { ticketJson } = await import("../model/json.ts");
       printJson(ctx, {
         tickets: shown.map(ticketJson),
         skipped: problems.map((p) => ({ file: p.file, message: p.error.message })),
@@ -99,7 +100,7 @@ export default defineCommand({
         ) => [t.id, t.priority, statusCell(t), t.claimed_by ?? "-", t.title, t.labels.join(",")]),
       ));
     }
-    return Promise.resolve(0);
+    return 0;
   },
 });
 

@@ -10,7 +10,7 @@ import { badDataError, ioError, notFoundError, TrackError, usageError } from "..
 import { formatId, idNumber, TICKET_ID } from "../model/ids.ts";
 import { parseTicket, serializeTicket, type Ticket, TicketFormatError } from "../model/ticket.ts";
 import { TEMP_SUFFIX } from "./atomic.ts";
-import { type Change, commitChanges, recoverJournal, type Recovery } from "./journal.ts";
+import type { Change, Recovery } from "./journal.ts";
 import { acquireLock, acquireReadLock, DEFAULT_LOCK_TIMEOUT_MS, LOCK_FILE } from "./lock.ts";
 import {
   decodeStrict,
@@ -22,7 +22,6 @@ import {
 import { type Dir, openDir } from "./native_fs.ts";
 import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
-import { readAgent } from "./agent_records.ts";
 import type { Agent } from "../model/agent.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
@@ -448,6 +447,12 @@ export class Store {
    * waiter that times out can name the holder. Never call `mutate` from inside `fn`.
    */
   async mutate<T>(command: string, fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+    // Loaded by writers only: a read command never pays for the journal or the agent records.
+    const [{ commitChanges, recoverJournal }, agents] = await Promise.all([
+      import("./journal.ts"),
+      import("./agent_records.ts"),
+    ]);
+    readAgentRecord = agents.readAgent;
     const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
     try {
       // A link in the store (committed by a cloned repository) is refused before anything is
@@ -521,6 +526,9 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
+/** agent_records.ts `readAgent`, loaded by {@linkcode Store.mutate} before any Tx exists. */
+let readAgentRecord: ((store: Store, id: string) => Agent | null) | null = null;
+
 /**
  * The writes of one mutation, buffered until it returns; valid only while its lock is held.
  * Reads through {@linkcode Tx.store} see them.
@@ -571,7 +579,7 @@ export class Tx {
 
   /** Agent record `id`, or null when there is none (exit 6 when it does not parse). */
   readAgent(id: string): Agent | null {
-    return readAgent(this.store, id);
+    return readAgentRecord!(this.store, id);
   }
 
   /**
