@@ -4,7 +4,7 @@
  * barrier at the step between fetch and push).
  */
 import { assert, assertEquals } from "./assert.ts";
-import { type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
+import { race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
 import { Store } from "../src/store/store.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
 
@@ -186,4 +186,228 @@ Deno.test("track sync without a remote changes nothing and runs no git", async (
   assertEquals(r.code, 0, r.stderr);
   assertEquals(JSON.parse(r.stdout).synced, false);
   assertEquals(snapshot(`${a.dir}/.git`), before);
+});
+
+Deno.test("sync --fetch-only applies the remote's state and publishes nothing", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  await b.ok(["log", "T-0001", "--agent", "bravo", "-m", "b's news"]);
+  await b.ok(["sync"]);
+  await a.ok(["log", "T-0002", "--agent", "alpha", "-m", "a keeps this local"]);
+  const tip = await git(["rev-parse", "refs/track/state"], w.remote);
+  const r = await a.json<{ pushed: boolean; applied: number }>(["sync", "--fetch-only"]);
+  assertEquals(r.pushed, false);
+  assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), tip);
+  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`).includes("b's news"));
+  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0002.md`).includes("a keeps this"));
+  // The local change was kept, and the next sync publishes it.
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  assertEquals(state(a), state(b));
+  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0002.md`).includes("a keeps this"));
+});
+
+Deno.test("a local write made while a sync applies the remote's version of that file is merged, never overwritten", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  await b.ok(["log", "T-0001", "--agent", "bravo", "-m", "published by b"]);
+  await b.ok(["sync"]);
+  await a.ok(["log", "T-0002", "--agent", "alpha", "-m", "a's queued line"]);
+  const store = new Store(`${a.dir}/.track`);
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      // After the snapshot and the push, before the remote's T-0001 is written here.
+      if (step === "pushed") {
+        await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "written meanwhile"]);
+      }
+    },
+  });
+  assert(r.pushed);
+  assertEquals(r.mergedLocal, 1);
+  const t1 = Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`);
+  assert(t1.includes("published by b") && t1.includes("written meanwhile"), t1);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  assertEquals(state(a), state(b));
+});
+
+Deno.test("a stale ref lock on the remote is exit 8 after three pushes, not the whole budget", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "blocked"]);
+  Deno.writeTextFileSync(`${w.remote}/refs/track/state.lock`, "");
+  const before = snapshot(`${a.dir}/.track`);
+  const r = await a.track(["sync", "--json"], { TRACK_SYNC_TIMEOUT: "600000" });
+  assertEquals(r.code, 8, r.stderr);
+  const err = JSON.parse(r.stderr).error;
+  assertEquals(err.detail.attempts, 3);
+  assert(/without moving/.test(err.message), err.message);
+  assert(/doctor/.test(err.hint), err.hint);
+  const after = snapshot(`${a.dir}/.track`);
+  before.delete("lock");
+  after.delete("lock");
+  assertEquals(after, before);
+  Deno.removeSync(`${w.remote}/refs/track/state.lock`);
+  await a.ok(["sync"]);
+});
+
+Deno.test("a remote rewound to an ancestor, or whose state ref was deleted, is restored, never followed", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  const first = await git(["rev-parse", "refs/track/state"], w.remote);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "must survive"]);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  const known = await git(["rev-parse", "refs/track/state"], w.remote);
+  // A force-push back to the first state.
+  await git(["update-ref", "refs/track/state", first], w.remote);
+  const r = await b.track(["sync", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert(out.restored !== null);
+  const tip = await git(["rev-parse", "refs/track/state"], w.remote);
+  await git(["merge-base", "--is-ancestor", known, tip], w.remote);
+  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0001.md`).includes("must survive"));
+  const alarm = [...snapshot(`${b.dir}/.track`).keys()].filter((k) => k.startsWith("board/"))
+    .map((k) => Deno.readTextFileSync(`${b.dir}/.track/${k}`))
+    .filter((t) => t.includes("tag: remote-rewound"));
+  assertEquals(alarm.length, 1);
+
+  // The ref deleted (what `git push --mirror` from a plain clone does).
+  await a.ok(["sync"]);
+  await git(["update-ref", "-d", "refs/track/state"], w.remote);
+  const r2 = await a.track(["sync", "--json"]);
+  assertEquals(r2.code, 0, r2.stderr);
+  assert(JSON.parse(r2.stdout).restored !== null);
+  const tip2 = await git(["rev-parse", "refs/track/state"], w.remote);
+  await git(["merge-base", "--is-ancestor", tip, tip2], w.remote);
+  await b.ok(["sync"]);
+  assertEquals(state(a), state(b));
+});
+
+Deno.test("a remote rewound to another history is exit 6 with an alarm until --accept-rewind", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  const first = await git(["rev-parse", "refs/track/state"], w.remote);
+  await a.ok(["claim", "T-0001", "--agent", "alpha"]);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  // Someone replaces the history: a commit on the first state that is not ours.
+  const tree = await git(["rev-parse", `${first}^{tree}`], w.remote);
+  const other = await git(
+    [
+      "-c",
+      "user.name=x",
+      "-c",
+      "user.email=x@x",
+      "commit-tree",
+      tree,
+      "-p",
+      first,
+      "-m",
+      "rewritten",
+    ],
+    w.remote,
+  );
+  await git(["update-ref", "refs/track/state", other], w.remote);
+  await b.ok(["log", "T-0002", "--agent", "bravo", "-m", "b's queued line"]);
+
+  const before = snapshot(`${b.dir}/.track`);
+  const r = await b.track(["sync", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  const err = JSON.parse(r.stderr).error;
+  assertEquals(err.detail.tickets, ["T-0001"]);
+  assert(/--accept-rewind/.test(err.hint), err.hint);
+  assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), other);
+  // Nothing changed but the alarm on the board.
+  const after = snapshot(`${b.dir}/.track`);
+  const added = [...after.keys()].filter((k) => !before.has(k) && !/^(lock|cache\/)/.test(k));
+  assertEquals(added.length, 1);
+  assert(Deno.readTextFileSync(`${b.dir}/.track/${added[0]}`).includes("remote-rewound"));
+  for (const [k, v] of before) if (!/^(lock|cache\/)/.test(k)) assertEquals(after.get(k), v, k);
+  assertEquals((await b.track(["sync"])).code, 6);
+
+  const ok = await b.json<{ pushed: boolean }>(["sync", "--accept-rewind"]);
+  assert(ok.pushed);
+  const tip = await git(["rev-parse", "refs/track/state"], w.remote);
+  await git(["merge-base", "--is-ancestor", other, tip], w.remote);
+  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0002.md`).includes("b's queued line"));
+});
+
+Deno.test("one sync step per clone: a second waits for the first (exit 5 past its budget), then both succeed", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "x"]);
+  const store = new Store(`${a.dir}/.track`);
+  let second: RunResult | null = null;
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      // While this step holds the clone's sync lock, another sync of the clone cannot start.
+      if (step === "fetched" && second === null) {
+        second = await a.track(["sync", "--json"], { TRACK_SYNC_TIMEOUT: "300" });
+      }
+    },
+  });
+  assert(r.pushed);
+  assertEquals(second!.code, 5, second!.stderr);
+  assert(/another track sync/.test(JSON.parse(second!.stderr).error.message));
+
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "y"]);
+  const results = await race([[["sync", "--json"]], [["sync", "--json"]]], { cwd: a.dir });
+  for (const [one] of results) assertEquals(one.code, 0, one.stderr);
+});
+
+Deno.test("pushes of one clone are sync.interval apart: a short rest is waited, a long one deferred", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  const store = new Store(`${a.dir}/.track`);
+  const setup = syncSetupOf(store)!;
+  const run = (interval: number) =>
+    syncStore(store, { ...setup, config: { ...setup.config, interval_ms: interval } }, {
+      now: () => new Date(),
+      paced: true,
+    });
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "one"]);
+  assert((await run(0)).pushed);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "two"]);
+  const deferred = await run(3_600_000);
+  assertEquals(deferred.pushed, false);
+  assert(deferred.deferredMs !== null && deferred.deferredMs > 3_000_000);
+  const waited = await run(300);
+  assert(waited.pushed);
+});
+
+Deno.test("a state commit carries the oplog lines since the last one as Track-Op trailers", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  const store = new Store(`${a.dir}/.track`, { oplog: true });
+  const { postMessage } = await import("../src/operations/board.ts");
+  await postMessage(
+    store,
+    { agent: "alpha", message: "one", ticket: null, tag: "note" },
+    new Date(),
+  );
+  await postMessage(
+    store,
+    { agent: "alpha", message: "two", ticket: null, tag: "note" },
+    new Date(),
+  );
+  const setup = syncSetupOf(store)!;
+  assert((await syncStore(store, setup, { now: () => new Date() })).pushed);
+  const msg = await git(["log", "-1", "--format=%B", "refs/track/state"], w.remote);
+  const ops = msg.split("\n").filter((l) => l.startsWith("Track-Op: "));
+  assertEquals(ops.length, 2, msg);
+  assert(/^Track-Op: 1 board - alpha clone=[0-9a-f]{12}$/.test(ops[0]), ops[0]);
+  await postMessage(
+    store,
+    { agent: "alpha", message: "three", ticket: null, tag: "note" },
+    new Date(),
+  );
+  assert((await syncStore(store, setup, { now: () => new Date() })).pushed);
+  const msg2 = await git(["log", "-1", "--format=%B", "refs/track/state"], w.remote);
+  assertEquals(msg2.split("\n").filter((l) => l.startsWith("Track-Op: ")).length, 1, msg2);
+  // The published lines are trimmed from the local oplog (the last one stays).
+  assertEquals(Deno.readTextFileSync(`${a.dir}/.track/oplog`).trim().split("\n").length, 1);
 });

@@ -339,8 +339,9 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track serve"' }],
   ],
   "sync": [
-    [[], { "fetchOnly": false }],
-    [["--fetch-only"], { "fetchOnly": true }],
+    [[], { "fetchOnly": false, "acceptRewind": false }],
+    [["--fetch-only"], { "fetchOnly": true, "acceptRewind": false }],
+    [["--accept-rewind"], { "fetchOnly": false, "acceptRewind": true }],
     [["x"], { "usage": 'Unexpected argument "x" for "track sync"' }],
   ],
   "remote": [

@@ -6,15 +6,23 @@ import { syncSetupOf, syncStore, syncTimeout } from "../operations/sync.ts";
 export default defineCommand({
   name: "sync",
   summary: "Fetch the shared state from the remote, merge, and publish this clone's changes",
-  usage: "sync [--fetch-only]",
+  usage: "sync [--fetch-only] [--accept-rewind]",
   flags: [
     {
       name: "fetch-only",
       type: "boolean",
       description: "Apply the remote's state here; publish nothing",
     },
+    {
+      name: "accept-rewind",
+      type: "boolean",
+      description: "Follow a remote rewound to another history (after exit 6), merging ours in",
+    },
   ],
-  parse: (args) => ({ fetchOnly: bool(args, "fetch-only") }),
+  parse: (args) => ({
+    fetchOnly: bool(args, "fetch-only"),
+    acceptRewind: bool(args, "accept-rewind"),
+  }),
   async run(opts, ctx) {
     const store = ctx.store();
     const setup = syncSetupOf(store);
@@ -27,6 +35,8 @@ export default defineCommand({
     const r = await syncStore(store, setup, {
       now: () => ctx.now(),
       fetchOnly: opts.fetchOnly,
+      acceptRewind: opts.acceptRewind,
+      paced: true,
       timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
     });
     if (ctx.json) {
@@ -35,11 +45,22 @@ export default defineCommand({
     }
     const what = r.pushed
       ? `published ${r.published} file${r.published === 1 ? "" : "s"}`
-      : "nothing to publish" + (opts.fetchOnly ? " (--fetch-only)" : "");
+      : r.deferredMs !== null
+      ? `publishing waits ${Math.ceil(r.deferredMs / 1000)} s (sync.interval)`
+      : opts.fetchOnly
+      ? "nothing published (--fetch-only)"
+      : "nothing to publish";
     ctx.io.out(
       `Synced with ${r.remote} (${r.ref}): ${what}, applied ${r.applied}` +
         (r.state === null ? "" : `; state ${r.state.slice(0, 12)}`),
     );
+    if (r.deferredMs !== null) {
+      ctx.io.err(
+        `note: this clone pushed less than sync.interval ago; run track sync again in ${
+          Math.ceil(r.deferredMs / 1000)
+        } s to publish (the remote's state was applied here)`,
+      );
+    }
     if (r.restored !== null) {
       ctx.io.err(
         `warning: the remote had lost history this clone knew (it was at ${

@@ -58,6 +58,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "joined",
   "left",
   "reclaimed",
+  "remote-rewound",
   "renumbered",
   "reservation-dropped",
   "restored",

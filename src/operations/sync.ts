@@ -50,11 +50,14 @@ import {
   pushState,
   readBlobs,
   REMOTE_STATE_REF,
+  remoteUrl,
   revParse,
   updateRef,
   writeBlobs,
 } from "../store/sync_repo.ts";
 import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
+import { readCloneId, readOplog, trackOpTrailer, trimOplog } from "../store/oplog.ts";
+import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
 import type { Store, Tx } from "../store/store.ts";
 
@@ -103,6 +106,10 @@ export interface SyncOptions {
   random?: () => number;
   /** Publish even an empty store when the remote has no state (`track remote add`). */
   create?: boolean;
+  /** Keep pushes of this clone `sync.interval` apart (wait, or leave the push to a later sync). */
+  paced?: boolean;
+  /** Follow a remote rewound to another history, merging this clone's content into it. */
+  acceptRewind?: boolean;
   /** Called between steps (tests and fault injection): "fetched", "pushed". */
   onStep?: (step: string) => void | Promise<void>;
 }
@@ -127,6 +134,8 @@ export interface SyncResult {
   mergedLocal: number;
   /** The remote had lost history this clone knew: it was published again on top of it. */
   restored: { from: string | null; to: string } | null;
+  /** Not published now because of pacing: the next sync after this many ms publishes it. */
+  deferredMs: number | null;
   /** Merge outcome: what of ours was not kept, each recorded on the board or in a ticket. */
   losses: MergeReport["losses"];
   renumbered: MergeReport["renumbered"];
@@ -324,7 +333,7 @@ async function checkLayout(
 async function applyTarget(
   store: Store,
   gitDir: string,
-  snap: StoreSnapshot,
+  snap: StoreSnapshot<unknown>,
   target: ReadonlyMap<string, string>,
   now: Date,
 ): Promise<{ applied: number; mergedLocal: number }> {
@@ -343,6 +352,7 @@ async function applyTarget(
     const touched = batch.filter((p) => !unchangedSince(store, p, snap.stats.get(p)));
     const before = await readBlobs(gitDir, touched.flatMap((p) => snap.oids.get(p) ?? []));
     await store.mutate("sync (apply)", (tx) => {
+      tx.skipOplog(); // The remote's state is no operation of this clone.
       for (const p of batch) {
         const want = target.get(p);
         const data = want === undefined ? null : blobs.get(want)!;
@@ -424,6 +434,75 @@ export function syncTimeout(raw: string | undefined): number {
   return n;
 }
 
+/** The engine's own record of this clone (`<sync home>/sync/state.json`). */
+interface EngineState {
+  /** The highest oplog seq carried into an accepted state commit. */
+  published_seq: number;
+  /** When this clone's last push was accepted (wall clock ms), for pacing. */
+  pushed_at: number | null;
+  /** Remote tips already announced on the board as a rewind (once each). */
+  alarmed: string[];
+}
+
+function readEngineState(path: string): EngineState {
+  const empty: EngineState = { published_seq: 0, pushed_at: null, alarmed: [] };
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(path)) as Partial<EngineState>;
+    return {
+      published_seq: Number.isInteger(v.published_seq) ? v.published_seq! : 0,
+      pushed_at: typeof v.pushed_at === "number" ? v.pushed_at : null,
+      alarmed: Array.isArray(v.alarmed) ? v.alarmed.filter((x) => typeof x === "string") : [],
+    };
+  } catch {
+    // Missing or unreadable: the worst case is one repeated trailer or an earlier push.
+    return empty;
+  }
+}
+
+function writeEngineState(path: string, state: EngineState): void {
+  writeFileAtomic(path, JSON.stringify(state) + "\n", path);
+}
+
+/** Whether a remote (its URL) is a path on this machine: paced at 1 s instead of 60 s. */
+export function isPathRemote(url: string): boolean {
+  return url.startsWith("/") || url.startsWith("file://") ||
+    !(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]*:/.test(url));
+}
+
+/** Least milliseconds between two pushes of this clone (`interval_ms`, else by remote kind). */
+async function pushInterval(gitDir: string, config: SyncConfig): Promise<number> {
+  if (config.interval_ms !== null) return config.interval_ms;
+  const url = await remoteUrl(gitDir, config.remote) ?? config.remote;
+  return isPathRemote(url) ? 1_000 : 60_000;
+}
+
+/**
+ * Posts the rewind alarm on the local board once per remote tip (the next accepted push
+ * publishes it): every agent reading the board learns that the remote went back.
+ */
+async function postAlarm(
+  store: Store,
+  state: EngineState,
+  key: string,
+  message: string,
+  now: Date,
+): Promise<void> {
+  if (state.alarmed.includes(key)) return;
+  const { postEntry } = await import("./board.ts");
+  await store.mutate("sync (alarm)", (tx) => {
+    tx.skipOplog();
+    postEntry(tx, {
+      at: now,
+      agent: "track",
+      ticket: null,
+      tag: "remote-rewound",
+      kind: "event",
+      message,
+    });
+  });
+  state.alarmed = [...state.alarmed.slice(-20), key];
+}
+
 /**
  * One sync step of `store` through its remote (see the module doc). Exit 8 (remote) when the
  * remote cannot be reached or does not confirm within the budget, 6 when its state went back
@@ -442,8 +521,10 @@ export async function syncStore(
   const random = options.random ?? Math.random;
   Deno.mkdirSync(paths.private, { recursive: true });
   const cacheFile = join(paths.private, "stat-cache.json");
+  const stateFile = join(paths.private, "state.json");
   const lock = await acquireSyncLock(paths.syncLock, budget);
   try {
+    const engine = readEngineState(stateFile);
     const result: SyncResult = {
       remote: config.remote,
       ref: config.ref,
@@ -455,12 +536,14 @@ export async function syncStore(
       applied: 0,
       mergedLocal: 0,
       restored: null,
+      deferredMs: null,
       losses: [],
       renumbered: [],
       hashed: 0,
     };
     let rejected: { remote: string | null; reason: string } | null = null;
     let unmoved = 0;
+    let paced = options.paced === true;
     for (let round = 0;; round++) {
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -485,6 +568,7 @@ export async function syncStore(
       result.fetched = remote;
       await options.onStep?.("fetched");
       if (rejected !== null) {
+        // Counted in attempts, never in time: a remote that refuses without moving is not a race.
         if (remote === rejected.remote) {
           unmoved++;
           if (unmoved > MAX_UNMOVED_RETRIES) {
@@ -502,22 +586,59 @@ export async function syncStore(
       }
 
       // The remote tip may only move forward from what this clone has seen.
-      const known = await revParse(gitDir, REMOTE_STATE_REF);
+      let known = await revParse(gitDir, REMOTE_STATE_REF);
       let tip = remote;
       let restoring = false;
       if (known !== null && remote !== known) {
         if (remote === null || await isAncestor(gitDir, remote, known)) {
+          // Lost history (a force-push back, or the ref deleted): publish on top of the tip we
+          // know, with the lease naming what the remote has now; that restores it.
           tip = known;
           restoring = true;
+          await postAlarm(
+            store,
+            engine,
+            `restore ${remote ?? "missing"} ${known}`,
+            `The remote ${config.remote} ${config.ref} lost history this clone knew ` +
+              `(it is at ${
+                remote === null ? "no state: the ref was deleted" : remote.slice(0, 12)
+              }, ` +
+              `this clone had seen ${known.slice(0, 12)}); this clone publishes it again. ` +
+              "Find out who rewound it: data is removed with track commands, never a force-push.",
+            options.now(),
+          );
         } else if (!(await isAncestor(gitDir, known, remote))) {
           const tickets = await claimsDiffering(gitDir, known, remote);
-          throw badDataError(
-            `${config.remote} ${config.ref}`,
-            `the remote's state was rewound to another history (it was ${known.slice(0, 12)}, ` +
-              `it is ${remote.slice(0, 12)}); nothing was changed` +
-              (tickets.length === 0 ? "" : `; claims differ on ${tickets.join(", ")}`),
-            { hint: "find who force-pushed the state ref; track doctor" },
-          );
+          if (!options.acceptRewind) {
+            await postAlarm(
+              store,
+              engine,
+              `diverged ${remote}`,
+              `The remote ${config.remote} ${config.ref} was rewound to another history ` +
+                `(${remote.slice(0, 12)}; this clone had seen ${known.slice(0, 12)}). ` +
+                "This clone does not sync until someone runs track sync --accept-rewind here" +
+                (tickets.length === 0 ? "." : `. Claims differ on ${tickets.join(", ")}.`),
+              options.now(),
+            );
+            writeEngineState(stateFile, engine);
+            throw new TrackError(
+              "badData",
+              `Cannot sync with "${config.remote}": its ${config.ref} was rewound to another ` +
+                `history (it is at ${remote.slice(0, 12)}; this clone had seen ` +
+                `${known.slice(0, 12)}, which it does not contain); nothing was changed` +
+                (tickets.length === 0 ? "" : `; claims differ on ${tickets.join(", ")}`),
+              {
+                hint:
+                  "find out who force-pushed the state ref (the board has the alarm); to keep " +
+                  "the remote's history and merge this clone's content into it: " +
+                  "track sync --accept-rewind",
+                detail: { remote, known, tickets },
+              },
+            );
+          }
+          // Accepted: the remote's history is the one from now on; ours merges in as ours.
+          await updateRef(gitDir, REMOTE_STATE_REF, remote);
+          known = remote;
         }
       }
       if (remote !== null && !restoring && remote !== known) {
@@ -526,8 +647,13 @@ export async function syncStore(
       const tipWire = tip === null ? new Map<string, string>() : await lsTree(gitDir, tip);
       if (tip !== null) await checkLayout(gitDir, tipWire, setup);
 
-      // This clone's side, and the base both descend from.
-      const snap = await snapshotStore(store, gitDir, cacheFile);
+      // This clone's side (and the oplog lines it covers), and the base both descend from.
+      const snap = await snapshotStore(
+        store,
+        gitDir,
+        cacheFile,
+        () => readOplog(store.dir, engine.published_seq),
+      );
       result.hashed += snap.hashed;
       const local = await revParse(gitDir, LOCAL_REF);
       const baseCommit = local === null || tip === null
@@ -547,6 +673,10 @@ export async function syncStore(
         { base: toStorePaths(baseWire), ours: snap.oids, theirs },
         options.now(),
       );
+      if (merged.report !== null) {
+        result.losses = merged.report.losses;
+        result.renumbered = merged.report.renumbered;
+      }
 
       // What the new state changes in the tip's tree (wire paths).
       const changes = new Map<string, string | null>();
@@ -554,18 +684,30 @@ export async function syncStore(
         if (theirs.get(p) !== oid) changes.set(wirePathOf(p)!, oid);
       }
       for (const p of theirs.keys()) if (!merged.out.has(p)) changes.set(wirePathOf(p)!, null);
-
       const publish = changes.size > 0 || restoring || (tip === null && options.create === true);
-      if (options.fetchOnly || !publish) {
+
+      // Pacing: pushes of this clone at least the interval apart; wait when the rest of the
+      // interval fits in half the budget left, otherwise publish at the next sync.
+      if (publish && !options.fetchOnly && paced && engine.pushed_at !== null) {
+        paced = false; // Once per step: retries after a lost race are not paced.
+        const interval = await pushInterval(gitDir, config);
+        const since = Date.now() - engine.pushed_at;
+        const wait = since < 0 || since >= interval ? 0 : interval - since;
+        if (wait > 0 && wait <= (deadline - Date.now()) / 2) {
+          await sleep(wait);
+          round--;
+          continue; // Fetch again: the remote may have moved meanwhile.
+        }
+        if (wait > 0) result.deferredMs = wait;
+      }
+
+      if (options.fetchOnly || !publish || result.deferredMs !== null) {
         const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
         result.applied += done.applied;
         result.mergedLocal += done.mergedLocal;
         if (tip !== null) await updateRef(gitDir, LOCAL_REF, tip);
         result.state = tip;
-        if (merged.report !== null) {
-          result.losses = merged.report.losses;
-          result.renumbered = merged.report.renumbered;
-        }
+        writeEngineState(stateFile, engine);
         return result;
       }
 
@@ -574,13 +716,12 @@ export async function syncStore(
         changes.set(META_PATH, meta);
       }
       const tree = await buildTree(gitDir, join(paths.private, `index.${Deno.pid}`), tip, changes);
-      const commit = await commitTree(
-        gitDir,
-        tree,
-        tip,
-        `track sync: ${changes.size} file${changes.size === 1 ? "" : "s"}\n`,
-        options.now(),
-      );
+      const ops = snap.extra;
+      const clone = readCloneId({ cloneId: paths.cloneId }, { create: true });
+      const files = [...changes.keys()].filter((p) => p !== META_PATH).length;
+      const message = `track sync: ${files} file${files === 1 ? "" : "s"} from clone ${clone}\n` +
+        (ops.length === 0 ? "" : "\n" + ops.map(trackOpTrailer).join("\n") + "\n");
+      const commit = await commitTree(gitDir, tree, tip, message, options.now());
       result.attempts++;
       const pushed = await pushState(
         gitDir,
@@ -605,17 +746,23 @@ export async function syncStore(
       }
       // Accepted: the remote holds `commit`.
       await updateRef(gitDir, REMOTE_STATE_REF, commit);
+      engine.pushed_at = Date.now();
+      if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
+      writeEngineState(stateFile, engine);
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
-      result.published = [...changes.keys()].filter((p) => p !== META_PATH).length;
+      result.published = files;
       const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
       result.applied += done.applied;
       result.mergedLocal += done.mergedLocal;
       await updateRef(gitDir, LOCAL_REF, commit);
       result.state = commit;
-      if (merged.report !== null) {
-        result.losses = merged.report.losses;
-        result.renumbered = merged.report.renumbered;
+      if (ops.length > 0) {
+        const through = engine.published_seq;
+        await store.mutate("sync (oplog)", (tx) => {
+          tx.skipOplog();
+          trimOplog(tx, through);
+        });
       }
       return result;
     }

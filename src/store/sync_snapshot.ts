@@ -24,7 +24,9 @@ const SETTLED_MS = 2_000;
 type CacheEntry = [ino: number, size: number, mtime: number, ctime: number, oid: string, ok: 0 | 1];
 
 /** The syncing files of a store at one moment. */
-export interface StoreSnapshot {
+export interface StoreSnapshot<T = undefined> {
+  /** What `during` returned, read under the same hold of the lock. */
+  extra: T;
   /** Store-relative path → blob id (the blob is in the repository). */
   oids: Map<string, string>;
   /** Store-relative path → its stat when the snapshot was taken. */
@@ -103,15 +105,19 @@ function listSyncing(storeDir: string): Map<string, Stat> {
 
 /**
  * Takes the snapshot under the store lock. `cacheFile` is the stat cache; `gitDir` receives
- * the blobs of new and changed files.
+ * the blobs of new and changed files; `during` runs under the same hold of the lock (the oplog
+ * lines the snapshot covers).
  */
-export async function snapshotStore(
+export async function snapshotStore<T = undefined>(
   store: Store,
   gitDir: string,
   cacheFile: string,
-): Promise<StoreSnapshot> {
+  during?: () => T,
+): Promise<StoreSnapshot<T>> {
   const cache = readCache(cacheFile);
   const snap = await store.mutate("sync (snapshot)", async () => {
+    // Trust is judged against the moment of the stat calls, not the end of the hashing.
+    const at = Date.now();
     const stats = listSyncing(store.dir);
     const oids = new Map<string, string>();
     const toHash: string[] = [];
@@ -122,8 +128,9 @@ export async function snapshotStore(
     }
     const hashed = await hashFiles(gitDir, toHash.map((p) => join(store.dir, p)));
     toHash.forEach((p, i) => oids.set(p, hashed[i]));
-    return { oids, stats, hashed: toHash.length, at: Date.now() };
+    const extra = during?.() as T;
+    return { oids, stats, hashed: toHash.length, at, extra };
   });
   writeStatCache(cacheFile, snap.oids, snap.stats, snap.at);
-  return { oids: snap.oids, stats: snap.stats, hashed: snap.hashed };
+  return { oids: snap.oids, stats: snap.stats, hashed: snap.hashed, extra: snap.extra };
 }
