@@ -294,9 +294,10 @@ async function checkState(
     report.findings.push(problem(
       "remote-state",
       null,
-      `${back}; it is another history: track sync refuses to follow it (exit 6)`,
-      "find who force-pushed the state ref (git log on the remote) and restore it from a clone " +
-        "that has the newer state; never force-push the state ref",
+      `${back}; it is another history: track sync refuses to follow it (exit 6) and posts an ` +
+        "alarm to the board",
+      "find out who force-pushed the state ref; to keep the remote's history and merge this " +
+        "clone's content into it: track sync --accept-rewind; never force-push the state ref",
     ));
   }
 }
