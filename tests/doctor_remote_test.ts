@@ -246,3 +246,28 @@ Deno.test("doctor after track remote add: a state ref deleted or rewound to an o
   assertStringIncludes(r.json.findings[0].message, "another history");
   assertEquals(r.code, 6);
 });
+
+Deno.test("doctor with sync on reports an oplog or a clone id that does not read (they refuse every write), with how to move it aside", async () => {
+  await using world = await SyncWorld.create();
+  const clone = await world.clone("a");
+  await protect(world);
+  await clone.ok(["remote", "add", "origin"]);
+  const oplog = `${clone.storeDir}/oplog`;
+  Deno.writeTextFileSync(oplog, '{"seq":1}\n');
+  let r = await doctor(clone);
+  assertEquals(kinds(r.json), ["unparseable"]);
+  assertEquals(r.code, 6);
+  assertEquals(r.json.findings[0].file, oplog);
+  assertStringIncludes(r.json.findings[0].advice, `mv '${oplog}' '${oplog}.broken'`);
+  Deno.renameSync(oplog, `${oplog}.broken`);
+  const cloneId = syncPaths(clone.gitDir).cloneId;
+  Deno.writeTextFileSync(cloneId, "not an id\n");
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), ["unparseable"]);
+  assertEquals(r.json.findings[0].file, cloneId);
+  assertStringIncludes(r.json.findings[0].advice, `mv '${cloneId}' '${cloneId}.broken'`);
+  Deno.removeSync(cloneId);
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), []);
+  assertEquals(r.code, 0);
+});

@@ -665,6 +665,17 @@ export async function runDoctor(
     findings.push(problemFinding(options.sync!.paths.config, e));
   }
   if (options.sync && config !== null) {
+    // A sync store's oplog and clone id: one that does not read refuses every write.
+    const { OPLOG_FILE, readCloneId, readOplog } = await import("../store/oplog.ts");
+    for (const check of [() => readOplog(store.dir, 0), () => readCloneId(options.sync!.paths)]) {
+      try {
+        check();
+      } catch (e) {
+        if (!(e instanceof TrackError)) throw e;
+        const file = (e.detail as { file?: string } | null)?.file ?? join(store.dir, OPLOG_FILE);
+        findings.push(problemFinding(file, e));
+      }
+    }
     const { checkRemote } = await import("./doctor_remote.ts");
     remote = await checkRemote(options.sync.paths, config, {
       now: options.now,

@@ -56,7 +56,7 @@ import {
   writeBlobs,
 } from "../store/sync_repo.ts";
 import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
-import { readCloneId, readOplog, trackOpTrailer, trimOplog } from "../store/oplog.ts";
+import { readCloneId, trackOpTrailer, trimOplog, unpublishedOplog } from "../store/oplog.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
 import type { Store, Tx } from "../store/store.ts";
@@ -652,7 +652,7 @@ export async function syncStore(
         store,
         gitDir,
         cacheFile,
-        () => readOplog(store.dir, engine.published_seq),
+        () => unpublishedOplog(store.dir, engine.published_seq),
       );
       result.hashed += snap.hashed;
       const local = await revParse(gitDir, LOCAL_REF);

@@ -21,7 +21,7 @@
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { AGENT_NAME } from "../model/agent.ts";
 import { TICKET_ID } from "../model/ids.ts";
-import { basename, dirname, join } from "../model/path.ts";
+import { dirname, join } from "../model/path.ts";
 import { syncDir, tempPathFor } from "./atomic.ts";
 import type { Change } from "./journal.ts";
 
@@ -112,10 +112,10 @@ function parseLine(text: string, display: string, line: number): OplogEntry {
     !(v.agent === null || (typeof v.agent === "string" && AGENT_NAME.test(v.agent))) ||
     typeof v.clone !== "string" || !CLONE_ID.test(v.clone)
   ) {
-    throw badDataError(
+    throw oplogError(
       display,
       'is not an oplog line {"seq":N,"at":ISO,"op":…,"ticket":…,"agent":…,"clone":…}',
-      { line, hint: "track writes this file itself; restore it from a backup, then: track doctor" },
+      line || undefined,
     );
   }
   return {
@@ -128,8 +128,22 @@ function parseLine(text: string, display: string, line: number): OplogEntry {
   };
 }
 
+/** The oplog as named in messages: its full path (with sync on it is in the git dir). */
 function display(storeDir: string): string {
-  return `${basename(storeDir)}/${OPLOG_FILE}`;
+  return join(storeDir, OPLOG_FILE);
+}
+
+/**
+ * Exit 6 for an oplog that does not read. It is never rewritten; moving it aside loses only the
+ * Track-Op trailers of operations not synced yet (numbering starts again, which the sync step
+ * notices: {@linkcode unpublishedOplog}).
+ */
+function oplogError(shown: string, reason: string, line?: number): TrackError {
+  return badDataError(shown, reason, {
+    line,
+    hint: `every write here is refused until it reads: move it aside (mv '${shown}' ` +
+      `'${shown}.broken'; only the audit lines of changes not synced yet are lost), then: track doctor`,
+  });
 }
 
 /** Reads the oplog's bytes without following a link; null when there is none. */
@@ -143,7 +157,7 @@ function readBytes(storeDir: string): Uint8Array | null {
     throw ioError("read", display(storeDir), e);
   }
   if (!info.isFile) {
-    throw badDataError(display(storeDir), "is not a regular file; track's oplog always is one");
+    throw oplogError(display(storeDir), "is not a regular file; track's oplog always is one");
   }
   try {
     return Deno.readFileSync(path);
@@ -156,10 +170,7 @@ function readBytes(storeDir: string): Uint8Array | null {
 /** Every entry of `text` (the whole oplog), checked: seq strictly rising, whole lines. */
 function parseAll(text: string, shown: string): OplogEntry[] {
   if (text !== "" && !text.endsWith("\n")) {
-    throw badDataError(shown, "ends in the middle of a line", {
-      line: text.split("\n").length,
-      hint: "track writes this file itself; restore it from a backup, then: track doctor",
-    });
+    throw oplogError(shown, "ends in the middle of a line", text.split("\n").length);
   }
   const entries: OplogEntry[] = [];
   const lines = text.split("\n");
@@ -167,9 +178,11 @@ function parseAll(text: string, shown: string): OplogEntry[] {
   for (const [i, line] of lines.entries()) {
     const e = parseLine(line, shown, i + 1);
     if (entries.length > 0 && e.seq <= entries[entries.length - 1].seq) {
-      throw badDataError(shown, `seq ${e.seq} does not follow ${entries[entries.length - 1].seq}`, {
-        line: i + 1,
-      });
+      throw oplogError(
+        shown,
+        `seq ${e.seq} does not follow ${entries[entries.length - 1].seq}`,
+        i + 1,
+      );
     }
     entries.push(e);
   }
@@ -189,9 +202,21 @@ export function readOplog(storeDir: string, afterSeq: number): OplogEntry[] {
   try {
     text = decoder.decode(bytes);
   } catch {
-    throw badDataError(display(storeDir), "is not UTF-8");
+    throw oplogError(display(storeDir), "is not UTF-8");
   }
   return parseAll(text, display(storeDir)).filter((e) => e.seq > afterSeq);
+}
+
+/**
+ * The entries a sync has not published yet, given the highest seq it published: those above
+ * `publishedSeq`, or every entry when the oplog ends below it (the file was moved aside or
+ * replaced, so numbering started again: a trim always keeps the last published line, so an
+ * oplog that was only trimmed never ends below it).
+ */
+export function unpublishedOplog(storeDir: string, publishedSeq: number): OplogEntry[] {
+  const all = readOplog(storeDir, 0);
+  const last = all.length === 0 ? 0 : all[all.length - 1].seq;
+  return last < publishedSeq ? all : all.filter((e) => e.seq > publishedSeq);
 }
 
 /** The last entry of the oplog and its size in bytes, reading only its tail. */
@@ -205,7 +230,7 @@ export function oplogTail(storeDir: string): { last: OplogEntry | null; size: nu
     throw ioError("read", display(storeDir), e);
   }
   if (!info.isFile) {
-    throw badDataError(display(storeDir), "is not a regular file; track's oplog always is one");
+    throw oplogError(display(storeDir), "is not a regular file; track's oplog always is one");
   }
   if (info.size === 0) return { last: null, size: 0 };
   let file: Deno.FsFile;
@@ -227,9 +252,7 @@ export function oplogTail(storeDir: string): { last: OplogEntry | null; size: nu
         off += n;
       }
       if (buf[buf.length - 1] !== 10) {
-        throw badDataError(display(storeDir), "ends in the middle of a line", {
-          hint: "track writes this file itself; restore it from a backup, then: track doctor",
-        });
+        throw oplogError(display(storeDir), "ends in the middle of a line");
       }
       const start = buf.lastIndexOf(10, buf.length - 2);
       if (start === -1 && from > 0) continue;
@@ -237,7 +260,7 @@ export function oplogTail(storeDir: string): { last: OplogEntry | null; size: nu
       try {
         text = decoder.decode(buf.subarray(start + 1, buf.length - 1));
       } catch {
-        throw badDataError(display(storeDir), "is not UTF-8");
+        throw oplogError(display(storeDir), "is not UTF-8");
       }
       return { last: parseLine(text, display(storeDir), 0), size };
     }
@@ -383,6 +406,12 @@ export function readCloneId(
   return readCloneIdFile(path)!;
 }
 
+/** What to do about a clone id file that does not read (it is never replaced by track). */
+const CLONE_ID_HINT = (path: string) =>
+  `every write of a sync store is refused until it reads: move it aside (mv '${path}' ` +
+  `'${path}.broken'; the next write makes a new id, later audit lines name that one), then: ` +
+  "track doctor";
+
 function readCloneIdFile(path: string): string | null {
   let info: Deno.FileInfo;
   try {
@@ -392,7 +421,9 @@ function readCloneIdFile(path: string): string | null {
     throw ioError("read", path, e);
   }
   if (!info.isFile || info.size > 64) {
-    throw badDataError(path, "is not a clone id file (a regular file holding 12 hex digits)");
+    throw badDataError(path, "is not a clone id file (a regular file holding 12 hex digits)", {
+      hint: CLONE_ID_HINT(path),
+    });
   }
   let text: string;
   try {
@@ -405,6 +436,7 @@ function readCloneIdFile(path: string): string | null {
   if (!CLONE_ID.test(id)) {
     throw badDataError(path, `holds ${JSON.stringify(id)}, not a clone id (12 hex digits)`, {
       line: 1,
+      hint: CLONE_ID_HINT(path),
     });
   }
   return id;

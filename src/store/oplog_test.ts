@@ -14,6 +14,7 @@ import {
   readOplog,
   trackOpTrailer,
   trimOplog,
+  unpublishedOplog,
 } from "./oplog.ts";
 import { usageError } from "../model/errors.ts";
 import { encodeJournal, recoverJournal } from "./journal.ts";
@@ -225,4 +226,15 @@ Deno.test("readCloneId: null when missing, made once with create, exit 6 for a b
     e = err;
   }
   assertEquals((e as { kind?: string })?.kind, "badData");
+});
+
+Deno.test("unpublishedOplog: the lines above the published seq; all of them when the oplog started again below it", async () => {
+  using s = syncStore();
+  for (let i = 0; i < 3; i++) await s.create(`t${i}`);
+  assertEquals(unpublishedOplog(s.paths.store, 1).map((e) => e.seq), [2, 3]);
+  assertEquals(unpublishedOplog(s.paths.store, 3).map((e) => e.seq), []);
+  // Moved aside: numbering starts again at 1, below the 3 already published.
+  Deno.renameSync(`${s.paths.store}/${OPLOG_FILE}`, `${s.root}/oplog.old`);
+  await s.create("t3");
+  assertEquals(unpublishedOplog(s.paths.store, 3).map((e) => [e.seq, e.ticket]), [[1, "T-0004"]]);
 });
