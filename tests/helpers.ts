@@ -200,17 +200,17 @@ export type RacerResults = RunResult[];
 /**
  * Starts one real process per entry of `plans` (each a list of track argv arrays), waits until
  * every process has loaded and says ready, releases them all at once, and returns each
- * process's results.
+ * process's results. `cwds[i]`, when given, is racer i's working directory.
  */
 export async function race(
   plans: string[][][],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; cwds?: string[] },
 ): Promise<RacerResults[]> {
   const worker = fromFileUrl(new URL("./race_worker.ts", import.meta.url));
-  const children = plans.map((plan) =>
+  const children = plans.map((plan, i) =>
     testCommand(Deno.execPath(), {
       args: ["run", "-A", "--quiet", worker, JSON.stringify(plan)],
-      cwd: options.cwd,
+      cwd: options.cwds?.[i] ?? options.cwd,
       env: options.env,
       stdin: "piped",
       stdout: "piped",

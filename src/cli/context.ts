@@ -1,5 +1,6 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
-import { findStore, firstCopyNote } from "../store/discovery.ts";
+import { findStore, firstCopyNote, ignoredDataNote } from "../store/discovery.ts";
+import { dirname, relative } from "../model/path.ts";
 import { Store } from "../store/store.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
@@ -69,6 +70,12 @@ async function checkActingAgent(ctx: Context, name: string, command: string): Pr
   );
 }
 
+/** How the sync store is shown: relative to the project when inside it (`.git/track/store`). */
+function displayOf(dir: string, root: string): string {
+  const rel = relative(root, dir);
+  return rel === "" || rel.startsWith("..") ? dir : rel;
+}
+
 /** Lock wait budget from `TRACK_LOCK_TIMEOUT` (milliseconds), if set. */
 function lockTimeout(env: Env): number | undefined {
   const raw = env.get("TRACK_LOCK_TIMEOUT");
@@ -104,8 +111,10 @@ export function createContext(
     store(open = {}) {
       if (store === undefined) {
         const found = findStore(options.cwd, options.env, { legacy: open.check === false });
+        const synced = found.home?.on ?? false;
         if (
-          found.ignoredCopy !== null && found.worktree !== null && firstCopyNote(found.worktree)
+          !synced && found.ignoredCopy !== null && found.worktree !== null &&
+          firstCopyNote(found.worktree)
         ) {
           options.io.err(
             `note: using the main worktree's store "${found.dir}"; the ".track/" checked out in ` +
@@ -113,7 +122,25 @@ export function createContext(
               "(shown once per worktree)",
           );
         }
-        store = new Store(found.dir!, { lockTimeoutMs: lockTimeout(options.env), now: ctx.now });
+        const ignored = synced ? ignoredDataNote(found) : null;
+        if (ignored !== null) {
+          options.io.err(
+            `note: "${ignored}" holds tickets (checked out from a branch that tracked them, or ` +
+              `left by a move cut short); they are ignored: with sync on the store is ` +
+              `"${found.dir}" (track path) (shown once per worktree)`,
+          );
+        }
+        const trackDir = found.trackDir!;
+        const root = dirname(trackDir);
+        store = new Store(found.dir!, {
+          lockTimeoutMs: lockTimeout(options.env),
+          trackDir,
+          root,
+          home: found.home,
+          displayPrefix: synced ? displayOf(found.dir!, root) : undefined,
+          oplog: synced,
+          now: ctx.now,
+        });
         checked = false;
       }
       if (!checked && open.check !== false) {

@@ -89,7 +89,7 @@ export default defineCommand({
   },
   async run(opts, ctx) {
     const store = ctx.store();
-    const root = projectRoot(store.dir, ctx.cwd);
+    const root = projectRoot(store.trackDir, ctx.cwd);
     const norm = (p: string) => reservationPath(p, { cwd: ctx.cwd, root });
     if (opts.mode === "list") {
       const all = readReservations(store);

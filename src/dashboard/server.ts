@@ -324,7 +324,7 @@ export async function startDetached(
   const child = new Deno.Command(self.exe, {
     args: [...self.args, "serve", "--port", String(options.port)],
     cwd: options.cwd,
-    env: { TRACK_DIR: store.dir, NO_COLOR: "1" },
+    env: { TRACK_DIR: store.trackDir, NO_COLOR: "1" },
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -7,7 +7,7 @@
  * deterministically (`claude-<first 8 characters>`), and the record stores the full id. This
  * module is on the PostToolUse path, so it imports only what the heartbeat needs.
  */
-import { dirname, resolve } from "../model/path.ts";
+import { resolve } from "../model/path.ts";
 import { deregisterAgent, registerAgent } from "../operations/lifecycle.ts";
 import { TrackError } from "../model/errors.ts";
 import { buildPrime, markBoardRead, renderPrime } from "./prime.ts";
@@ -117,9 +117,9 @@ export function addClaudeHooks(settings: Record<string, unknown>, command: strin
 // ---------------------------------------------------------------------------------------------
 // Hook handlers. Each returns what to print on stdout (JSON for Claude Code) or null.
 
-/** The store root (the repository directory holding .track/). */
+/** The store root (the repository directory holding .track/; never derived from store.dir). */
 function rootOf(store: Store): string {
-  return dirname(store.dir);
+  return store.root;
 }
 
 /** The deny decision of PreToolUse, in Claude Code's hook output format. */

@@ -366,14 +366,14 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
     }
     case "files_check": {
       const me = optStr(args, "agent") ?? ctx.defaultAgent;
-      const root = projectRoot(store.dir, ctx.cwd);
+      const root = projectRoot(store.trackDir, ctx.cwd);
       const normalised = paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root }));
       const results = checkPaths(store, normalised, me);
       return ok({ results });
     }
     case "files_reserve": {
       const agent = agentOf(args, ctx, name);
-      const root = projectRoot(store.dir, ctx.cwd);
+      const root = projectRoot(store.trackDir, ctx.cwd);
       const list = [...new Set(paths(args).map((p) => reservationPath(p, { cwd: ctx.cwd, root })))];
       const reserved = await reservePaths(store, {
         paths: list,

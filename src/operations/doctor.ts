@@ -6,7 +6,7 @@
  * as every writer refuses such a store (no_follow.ts).
  */
 import { parentOf } from "../model/planning.ts";
-import { dirname, join } from "../model/path.ts";
+import { join } from "../model/path.ts";
 import { ioError, TrackError } from "../model/errors.ts";
 import { agentPath, readAllAgents } from "../store/agent_records.ts";
 import { readInbox } from "../store/inbox_records.ts";
@@ -593,7 +593,7 @@ export async function runDoctor(
       );
       continue;
     }
-    if (!isGlob(r.path) && isDirectory(join(dirname(store.dir), r.path))) {
+    if (!isGlob(r.path) && isDirectory(join(store.root, r.path))) {
       findings.push(
         finding(
           "bad-reservation-path",

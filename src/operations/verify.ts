@@ -5,7 +5,6 @@
  * `assertMayMove`. The pure half is src/model/verify.ts; docs/agents.md "Verified done".
  */
 import { badDataError, conflictError, ioError, usageError } from "../model/errors.ts";
-import { dirname } from "../model/path.ts";
 import { checkLine } from "../model/text.ts";
 import { isoSeconds } from "../model/time.ts";
 import { appendLogEntry, type Ticket, type TicketSummary } from "../model/ticket.ts";
@@ -74,7 +73,7 @@ export function verifyDir(store: Store, t: TicketSummary): string {
       }
     }
   }
-  return dirname(store.dir);
+  return store.root;
 }
 
 /** Whether config.json asks for passing evidence before review as well (`verify_on_review`). */
@@ -104,7 +103,7 @@ export async function verificationGapFor(
   if (verifyCommandsOf(t).length === 0) return null;
   if (to !== "done" && !(to === "review" && verifyOnReview(store))) return null;
   const state = await treeState(verifyDir(store, t));
-  const key = verifyKey(store.dir, false);
+  const key = verifyKey(store.dir, false, store.root);
   const valid = new Set<string>();
   if (key !== null) {
     const lines = t.extra.find(([k]) => k === EVIDENCE_KEY)?.[1] ?? [];
@@ -260,7 +259,7 @@ export async function runVerify(
   const ticket = await store.mutate(`verify ${id}`, async (tx) => {
     let t = tx.readTicket(id);
     const current = verifyCommandsOf(t);
-    const key = verifyKey(store.dir, true)!;
+    const key = verifyKey(store.dir, true, store.root)!;
     const lines: string[] = [];
     for (const command of current) {
       const r = runs.find((x) => x.command === command);

@@ -9,8 +9,10 @@
  * is a copy and is ignored, so every worktree claims from one board. Found through the `.git`
  * file and `commondir` without spawning git.
  */
-import { dirname, isAbsolute, join, relative, resolve } from "../model/path.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "../model/path.ts";
 import { badDataError, notFoundError, type TrackError } from "../model/errors.ts";
+import { syncPaths } from "./sync_config.ts";
+import type { StoreHome } from "./store.ts";
 
 /** Name of the store directory. */
 export const STORE_DIR_NAME = ".track";
@@ -63,12 +65,18 @@ export interface LinkedWorktree {
   gitDir: string;
 }
 
+/** A repository of its own at a directory, with its git common dir when known. */
+interface RepoMark {
+  kind: "repo";
+  /** The git common dir (`<dir>/.git`, or what a `.git` file names), or null when unknown. */
+  commonDir: string | null;
+}
+
 /**
- * What `dir/.git` says: null when there is none, "repo" for a repository of its own (a `.git`
- * directory, a submodule, a bare repository's worktree), or the linked worktree `dir` is the top
- * of.
+ * What `dir/.git` says: null when there is none, a repository of its own (a `.git` directory, a
+ * submodule, a bare repository's worktree), or the linked worktree `dir` is the top of.
  */
-function gitMark(dir: string): null | "repo" | LinkedWorktree {
+function gitMark(dir: string): null | RepoMark | LinkedWorktree {
   const dotGit = join(dir, ".git");
   let info: Deno.FileInfo;
   try {
@@ -76,17 +84,21 @@ function gitMark(dir: string): null | "repo" | LinkedWorktree {
   } catch {
     return null;
   }
-  if (!info.isFile) return "repo";
+  if (!info.isFile) return { kind: "repo", commonDir: info.isDirectory ? dotGit : null };
   const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
-  if (!m) return "repo";
+  if (!m) return { kind: "repo", commonDir: null };
   const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
   const common = readSmall(join(gitDir, "commondir"))?.trim();
-  if (!common) return "repo";
+  if (!common) return { kind: "repo", commonDir: gitDir };
   const commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
   // The common dir of a repository with a main worktree is <main worktree>/.git.
-  if (!commonDir.endsWith("/.git")) return "repo";
+  if (!commonDir.endsWith("/.git")) return { kind: "repo", commonDir };
   const main = dirname(commonDir);
-  return main === dir ? "repo" : { root: dir, main, gitDir };
+  return main === dir ? { kind: "repo", commonDir } : { root: dir, main, gitDir };
+}
+
+function isLinked(mark: null | RepoMark | LinkedWorktree): mark is LinkedWorktree {
+  return mark !== null && !("kind" in mark);
 }
 
 /**
@@ -95,7 +107,7 @@ function gitMark(dir: string): null | "repo" | LinkedWorktree {
  */
 export function mainWorktreeOf(dir: string): string | null {
   const mark = gitMark(dir);
-  return typeof mark === "object" && mark !== null ? mark.main : null;
+  return isLinked(mark) ? mark.main : null;
 }
 
 /**
@@ -106,8 +118,10 @@ export function linkedWorktreeOf(path: string): LinkedWorktree | null {
   let dir = resolve(path);
   for (;;) {
     const mark = gitMark(dir);
-    if (mark === "repo") return null;
-    if (mark !== null) return mark;
+    if (mark === null) {
+      // Keep walking up.
+    } else if (isLinked(mark)) return mark;
+    else return null;
     const parent = dirname(dir);
     if (parent === dir) return null;
     dir = parent;
@@ -121,8 +135,18 @@ export function inMainWorktree(path: string, wt: LinkedWorktree): string {
 
 /** What discovery found. */
 export interface Discovery {
-  /** The store directory, or null when there is none. */
+  /**
+   * The store directory, or null when there is none: the `.track/` directory found, or with sync
+   * on (`<git common dir>/track/sync.json` exists) `<git common dir>/track/store`.
+   */
   dir: string | null;
+  /** The `.track/` directory found (config.json's), or null. Equal to `dir` with sync off. */
+  trackDir: string | null;
+  /**
+   * The sync paths of the repository whose work-tree top holds `trackDir`, and whether sync is
+   * on; null outside git (or for a `.track/` below the top of its work tree: never synced).
+   */
+  home: StoreHome | null;
   /**
    * A `.track/` checked out in a linked worktree and passed over for the main worktree's store
    * (or, when `dir` is null, for want of one), or null.
@@ -134,33 +158,92 @@ export interface Discovery {
 
 const MAX_NESTING = 8;
 
-function walk(start: string, depth: number): Discovery {
+interface Walked {
+  dir: string | null;
+  ignoredCopy: string | null;
+  worktree: LinkedWorktree | null;
+  /** The git common dir when `dir` is `.track` at the top of a work tree, else null. */
+  commonDir: string | null;
+}
+
+function walk(start: string, depth: number): Walked {
   let candidate: string | null = null;
-  let copy: Discovery = { dir: null, ignoredCopy: null, worktree: null };
+  let copy: Walked = { dir: null, ignoredCopy: null, worktree: null, commonDir: null };
   let dir = start;
   for (;;) {
     if (candidate === null && isDir(join(dir, STORE_DIR_NAME))) {
       candidate = join(dir, STORE_DIR_NAME);
     }
     const mark = gitMark(dir);
-    if (mark === "repo" && candidate !== null) return { ...copy, dir: candidate };
-    if (typeof mark === "object" && mark !== null) {
+    if (mark !== null && !isLinked(mark) && candidate !== null) {
+      const top = dirname(candidate) === dir;
+      return { ...copy, dir: candidate, commonDir: top ? mark.commonDir : null };
+    }
+    if (isLinked(mark)) {
       // Whatever was found so far is checked out in this linked worktree: not the store.
       if (candidate !== null && copy.ignoredCopy === null) {
-        copy = { dir: null, ignoredCopy: candidate, worktree: mark };
+        copy = {
+          dir: null,
+          ignoredCopy: candidate,
+          worktree: mark,
+          commonDir: dirname(candidate) === dir ? join(mark.main, ".git") : null,
+        };
       }
       candidate = null;
       if (depth < MAX_NESTING) {
         const main = walk(join(mark.main, relative(dir, start)), depth + 1);
         if (main.dir !== null) {
-          return copy.ignoredCopy === null ? main : { ...copy, dir: main.dir };
+          return copy.ignoredCopy === null
+            ? main
+            : { ...copy, dir: main.dir, commonDir: main.commonDir };
         }
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) return { ...copy, dir: candidate };
+    if (parent === dir) return { ...copy, dir: candidate, commonDir: null };
     dir = parent;
   }
+}
+
+/**
+ * With sync on for the repository (`<common>/track/sync.json` exists: one lstat, the only cost
+ * when it is off), the store is `<common>/track/store`; its `.track/` keeps config.json. A link
+ * at the store's place is exit 6 (never followed); a missing store while sync.json exists too.
+ */
+function withHome(
+  trackDir: string | null,
+  commonDir: string | null,
+  rest: Pick<Discovery, "ignoredCopy" | "worktree">,
+): Discovery {
+  if (trackDir === null || commonDir === null) {
+    return { dir: trackDir, trackDir, home: null, ...rest };
+  }
+  const paths = syncPaths(commonDir);
+  if (!exists(paths.config)) {
+    return { dir: trackDir, trackDir, home: { paths, on: false }, ...rest };
+  }
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = Deno.lstatSync(paths.store);
+  } catch {
+    info = null;
+  }
+  if (info === null || info.isSymlink || !info.isDirectory) {
+    throw badDataError(
+      paths.store,
+      info === null
+        ? `is missing, but "${paths.config}" says sync is on (the store lives there)`
+        : info.isSymlink
+        ? "is a symbolic link; track never follows one for its store"
+        : "is not a directory",
+      {
+        hint: info?.isSymlink
+          ? "replace the link with the real directory it points to (if that is yours), then run: track doctor"
+          : "track doctor",
+      },
+    );
+  }
+  return { dir: paths.store, trackDir, home: { paths, on: true }, ...rest };
 }
 
 /**
@@ -172,16 +255,39 @@ export function discoverStore(cwd: string, env: Env): Discovery {
   if (fromEnv) {
     const dir = resolve(cwd, fromEnv);
     const wt = linkedWorktreeOf(dir);
-    if (wt === null) return { dir: isDir(dir) ? dir : null, ignoredCopy: null, worktree: null };
+    const none = { ignoredCopy: null, worktree: null };
+    if (wt === null) {
+      if (!isDir(dir)) return withHome(null, null, none);
+      return withHome(dir, topCommonDir(dir), none);
+    }
     // TRACK_DIR inside a linked worktree names a checked-out copy: use the main worktree's.
     const main = inMainWorktree(dir, wt);
-    return {
-      dir: isDir(main) ? main : null,
-      ignoredCopy: isDir(dir) ? dir : null,
-      worktree: wt,
-    };
+    const rest = { ignoredCopy: isDir(dir) ? dir : null, worktree: wt };
+    if (isDir(main)) return withHome(main, topCommonDir(main), rest);
+    // No store in the main worktree: with sync on, the copy's config.json leads to the store.
+    if (rest.ignoredCopy !== null && dirname(dir) === wt.root) {
+      const found = withHome(dir, join(wt.main, ".git"), rest);
+      if (found.home?.on) return { ...found, ignoredCopy: null, worktree: null };
+    }
+    return withHome(null, null, rest);
   }
-  return walk(resolve(cwd), 0);
+  const w = walk(resolve(cwd), 0);
+  const rest = { ignoredCopy: w.ignoredCopy, worktree: w.worktree };
+  if (w.dir === null && w.ignoredCopy !== null && w.commonDir !== null) {
+    // No store in the main worktree: with sync on, the copy's config.json leads to the store.
+    const found = withHome(w.ignoredCopy, w.commonDir, rest);
+    if (found.home?.on) return { ...found, ignoredCopy: null, worktree: null };
+    return withHome(null, null, rest);
+  }
+  return withHome(w.dir, w.commonDir, rest);
+}
+
+/** The git common dir when `trackDir` is `.track` at the top of a work tree, else null. */
+function topCommonDir(trackDir: string): string | null {
+  if (basename(trackDir) !== STORE_DIR_NAME) return null;
+  const mark = gitMark(dirname(trackDir));
+  if (mark === null) return null;
+  return isLinked(mark) ? join(mark.main, ".git") : mark.commonDir;
 }
 
 /** Where the store is, or null. Pure lookup: never creates anything. */
@@ -191,12 +297,12 @@ export function locateStore(cwd: string, env: Env): string | null {
 
 /**
  * The directory that repository paths (file reservations) are relative to: the directory holding
- * the store, or, inside a linked worktree whose main worktree holds the store, the same directory
+ * `.track/` (`trackDir`: never the store directory, which with sync on is in the git dir), or, inside a linked worktree whose main worktree holds the store, the same directory
  * of this worktree. Every worktree of a repository has the same tree, so `src/a.ts` means the
  * same file in each.
  */
-export function projectRoot(storeDir: string, cwd: string): string {
-  const owner = dirname(storeDir);
+export function projectRoot(trackDir: string, cwd: string): string {
+  const owner = dirname(trackDir);
   const wt = linkedWorktreeOf(cwd);
   if (wt !== null && (owner === wt.main || owner.startsWith(wt.main + "/"))) {
     return join(wt.root, relative(wt.main, owner));
@@ -244,7 +350,7 @@ export function findStore(cwd: string, env: Env, options: { legacy?: boolean } =
   const fromEnv = env.get("TRACK_DIR");
   if (found.dir === null) throw noStoreError(cwd, fromEnv, found);
   if (fromEnv) {
-    const kind = storeKind(found.dir);
+    const kind = storeKind(found.trackDir!);
     if (kind === "store" || (kind === "legacy" && options.legacy)) return found;
     const shown = `TRACK_DIR="${fromEnv}"`;
     if (kind === "legacy") {
@@ -308,6 +414,30 @@ export function firstCopyNote(wt: LinkedWorktree): boolean {
     return true;
   } catch (e) {
     return !(e instanceof Deno.errors.AlreadyExists);
+  }
+}
+
+/** Name of the marker (in git's directory for the work tree) that the ignored-data note was shown. */
+const DATA_NOTED = "track-data-ignored";
+
+/**
+ * With sync on, the `.track/` of the caller's work tree when it still holds store data (an old
+ * branch that tracked `.track/tickets/` checked out, or a move cut short) and the note about it
+ * is due: once per work tree (remembered in git's directory, like {@linkcode firstCopyNote});
+ * otherwise null. One lstat when sync is on; nothing when it is off.
+ */
+export function ignoredDataNote(found: Discovery): string | null {
+  if (!found.home?.on) return null;
+  const here = found.worktree !== null ? found.ignoredCopy : found.trackDir;
+  if (here === null || !exists(join(here, "tickets"))) return null;
+  const marker = found.worktree !== null
+    ? join(found.worktree.gitDir, DATA_NOTED)
+    : join(found.home.paths.home, DATA_NOTED);
+  try {
+    Deno.writeTextFileSync(marker, "", { createNew: true });
+    return here;
+  } catch (e) {
+    return e instanceof Deno.errors.AlreadyExists ? null : here;
   }
 }
 

@@ -96,3 +96,40 @@ export async function runGit(args: string[], options: GitOptions = {}): Promise<
 export function gitText(result: GitResult): string {
   return decoder.decode(result.stdout);
 }
+
+/**
+ * {@linkcode runGit} for a purely local lookup that must not make its caller async (`git config
+ * --get` while a store is being opened): same flags and clean environment, no stdin, no kill
+ * timer (never use it for anything that may touch the network or wait for a lock).
+ */
+export function runGitSync(
+  args: string[],
+  options: { gitDir?: string; cwd?: string } = {},
+): { code: number; stdout: string; stderr: string } {
+  const full = ["-c", "core.hooksPath=/dev/null"];
+  if (options.gitDir !== undefined) full.push(`--git-dir=${options.gitDir}`);
+  full.push(...args);
+  try {
+    const out = new Deno.Command("git", {
+      args: full,
+      cwd: options.cwd,
+      clearEnv: true,
+      env: syncGitEnv(),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    return {
+      code: out.code,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new TrackError("io", "Cannot run git: no `git` binary on the PATH", {
+        hint: "install git 2.20 or newer, then retry",
+      });
+    }
+    throw e;
+  }
+}

@@ -22,10 +22,51 @@ import {
 import { type Dir, openDir } from "./native_fs.ts";
 import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
+import type { SyncPaths } from "./sync_config.ts";
+import { unjoinedError } from "./sync_hint.ts";
 import type { Agent } from "../model/agent.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
+
+/**
+ * The newest config.json schema this track reads: 2 is a store whose data lives in the git
+ * common dir (sync on, src/store/sync_home.ts); older versions of track refuse it.
+ */
+export const MAX_SCHEMA = 2;
+
+/** Where a store sits relative to sync (see {@linkcode StoreOptions.home}). */
+export interface StoreHome {
+  /** The sync paths of the repository. */
+  paths: SyncPaths;
+  /** Whether this store is the sync store (`<common>/track/store`) rather than `.track/`. */
+  on: boolean;
+}
+
+/** How a store was found. */
+export interface StoreOptions {
+  lockTimeoutMs?: number;
+  pending?: ReadonlyMap<string, Uint8Array | null>;
+  /** The `.track/` directory holding config.json (default: the store directory itself). */
+  trackDir?: string;
+  /** The project root paths are relative to (default: the directory holding `trackDir`). */
+  root?: string;
+  /**
+   * The repository's sync paths, when the store is in a git repository: then a writer that got
+   * the lock after the store moved (sync turned on or off meanwhile) refuses (exit 5).
+   */
+  home?: StoreHome | null;
+  /** How the store directory is shown in messages (default: its name, `.track`). */
+  displayPrefix?: string;
+  /**
+   * This is a sync store (`<git common dir>/track/store`, set by the context): every mutation
+   * that commits appends its line to `<dir>/oplog` in the same transaction, with the clone id of
+   * `<dir>/../clone-id` (oplog.ts).
+   */
+  oplog?: boolean;
+  /** The clock of the oplog lines. */
+  now?: () => Date;
+}
 
 /** Settings in config.json. */
 export interface Config {
@@ -72,10 +113,19 @@ function parsedTicket(text: string, id: string, display: string): Ticket {
   }
 }
 
-/** Access to one .track/ directory. */
+/** Access to one store: the .track/ directory, or with sync on `<git common dir>/track/store`. */
 export class Store {
-  /** Absolute path of the .track directory. */
+  /** Absolute path of the store directory (`.track`, or the sync store). */
   readonly dir: string;
+  /** The work tree's `.track/` directory, where config.json is (equal to `dir` with sync off). */
+  readonly trackDir: string;
+  /**
+   * The project root: the directory holding `.track/` (file reservations, verify and hooks are
+   * relative to it). Never derive it from `dir`: with sync on the store is in the git dir.
+   */
+  readonly root: string;
+  /** Sync paths and whether this is the sync store; null outside git (or in tests). */
+  readonly home: StoreHome | null;
   readonly ticketsDir: string;
   readonly agentsDir: string;
   readonly boardDir: string;
@@ -92,30 +142,23 @@ export class Store {
   readonly oplog: boolean;
   #now: () => Date;
 
-  /**
-   * `oplog`: this is a sync store (`<git common dir>/track/store`, set by the context): every
-   * mutation that commits appends its line to `<dir>/oplog` in the same transaction, with the
-   * clone id of `<dir>/../clone-id` (oplog.ts). `now` is the clock of those lines.
-   */
-  constructor(
-    dir: string,
-    options: {
-      lockTimeoutMs?: number;
-      pending?: ReadonlyMap<string, Uint8Array | null>;
-      oplog?: boolean;
-      now?: () => Date;
-    } = {},
-  ) {
+  #options: StoreOptions;
+
+  constructor(dir: string, options: StoreOptions = {}) {
     this.dir = dir;
+    this.trackDir = options.trackDir ?? dir;
+    this.root = options.root ?? dirname(this.trackDir);
+    this.home = options.home ?? null;
+    this.#options = options;
     this.ticketsDir = join(dir, "tickets");
     this.agentsDir = join(dir, "agents");
     this.boardDir = join(dir, "board");
     this.archiveDir = join(dir, "archive");
     this.lockPath = join(dir, LOCK_FILE);
-    this.configPath = join(dir, "config.json");
+    this.configPath = join(this.trackDir, "config.json");
     this.reservationsPath = join(dir, "reservations.json");
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    this.#displayPrefix = basename(dir);
+    this.#displayPrefix = options.displayPrefix ?? basename(dir);
     this.#pending = options.pending ?? null;
     this.oplog = options.oplog ?? false;
     this.#now = options.now ?? (() => new Date());
@@ -130,7 +173,11 @@ export class Store {
       const data = this.#pending.get(path)!;
       return data === null ? null : decodeStrict(data, display);
     }
-    return readTextStrict(path, display, this.dir);
+    // config.json is in .track/, outside the store directory when sync is on.
+    const inside = this.trackDir === this.dir || path.startsWith(this.dir + "/")
+      ? this.dir
+      : this.trackDir;
+    return readTextStrict(path, display, inside);
   }
 
   /**
@@ -169,10 +216,24 @@ export class Store {
     return [...byName.values()];
   }
 
-  /** How a path inside the store is shown to users: `.track/tickets/T-0001.md`. */
+  /** Whether this is the sync store (`<git common dir>/track/store`). */
+  get synced(): boolean {
+    return this.home?.on ?? false;
+  }
+
+  /** The same store seen with a transaction's pending writes (for {@linkcode Tx.store}). */
+  withPending(pending: ReadonlyMap<string, Uint8Array | null>): Store {
+    return new Store(this.dir, { ...this.#options, pending });
+  }
+
+  /**
+   * How a path is shown to users: inside the store `.track/tickets/T-0001.md` (with sync on
+   * `.git/track/store/tickets/T-0001.md`), elsewhere relative to the project root.
+   */
   display(path: string): string {
     if (path.startsWith(this.dir + "/")) return this.#displayPrefix + path.slice(this.dir.length);
-    const rel = relative(join(this.dir, ".."), path);
+    if (path === this.dir) return this.#displayPrefix;
+    const rel = relative(this.root, path);
     return rel.startsWith("..") ? path : rel;
   }
 
@@ -190,7 +251,7 @@ export class Store {
   checkConfig(): { raw: Record<string, unknown>; text: string; display: string } {
     const display = this.display(this.configPath);
     const text = this.readText(this.configPath, display);
-    if (text === null) throw missingConfigError(this.dir, display);
+    if (text === null) throw missingConfigError(this.trackDir, display);
     const r = parseJsonObject(text, display);
     const line = lineOf(text, "schema");
     if (typeof r.schema !== "number" || !Number.isInteger(r.schema) || r.schema < 1) {
@@ -202,12 +263,16 @@ export class Store {
         { line },
       );
     }
-    if (r.schema > STORE_SCHEMA) {
+    if (r.schema > MAX_SCHEMA) {
       throw badDataError(
         display,
-        `has schema ${r.schema}, newer than this track understands (schema ${STORE_SCHEMA})`,
+        `has schema ${r.schema}, newer than this track understands (schema ${MAX_SCHEMA})`,
         { line, hint: "upgrade track (track --version shows this one)" },
       );
+    }
+    // Schema 2 says the data lives in the git common dir; a clone without sync.json has none.
+    if (r.schema === MAX_SCHEMA && !this.synced) {
+      throw unjoinedError(this.trackDir, r, this.home?.paths.commonDir ?? null);
     }
     return { raw: r, text, display };
   }
@@ -453,8 +518,14 @@ export class Store {
       import("./agent_records.ts"),
     ]);
     readAgentRecord = agents.readAgent;
-    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });
+    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command })
+      .catch((e) => {
+        // The sync store removed after sync was turned off: say so, not "cannot open its lock".
+        this.#checkNotMoved();
+        throw e;
+      });
     try {
+      this.#checkNotMoved();
       // A link in the store (committed by a cloned repository) is refused before anything is
       // read or written, the journal included; each write checks its own path again
       // (no_follow.ts).
@@ -489,6 +560,28 @@ export class Store {
   }
 
   /**
+   * Under the lock: the store did not move while this command waited for it (`track remote add`
+   * or `remove` moves it holding the lock, then turns sync on or off). One lstat.
+   */
+  #checkNotMoved(): void {
+    if (this.home === null) return;
+    let on = true;
+    try {
+      Deno.lstatSync(this.home.paths.config);
+    } catch {
+      on = false;
+    }
+    if (on === this.home.on) return;
+    throw new TrackError(
+      "lockBusy",
+      `The store moved while this command waited for its lock: sync was turned ${
+        on ? "on (the store is now in the git directory)" : "off (the store is back in .track/)"
+      }; nothing was changed`,
+      { hint: "run the command again (track path shows where the store is)" },
+    );
+  }
+
+  /**
    * Runs `fn` with the store lock held shared: no writer runs meanwhile, and nothing is written
    * (not even the lock file), so it works on a read-only store. For reads that must see several
    * files from one moment (`export`).
@@ -496,6 +589,7 @@ export class Store {
   async readLocked<T>(fn: () => T | Promise<T>): Promise<T> {
     const lock = await acquireReadLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
     try {
+      this.#checkNotMoved();
       // A journal left by a killed writer means some files are new and others not yet: no
       // moment to copy from until a writer completes it (a shared lock may not write).
       const journal = join(this.dir, "journal");
@@ -553,7 +647,7 @@ export class Tx {
 
   constructor(store: Store, recovered: Recovery | null = null) {
     this.#dir = store.dir;
-    this.store = new Store(store.dir, { pending: this.#pending });
+    this.store = store.withPending(this.#pending);
     this.recovered = recovered;
   }
 

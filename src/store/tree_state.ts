@@ -122,8 +122,13 @@ export async function treeState(dir: string): Promise<TreeState> {
  * worktree, never committed), else `.track/verify-key` outside git. Created (random, 0600) when
  * `create` is set and it is missing; null when missing otherwise.
  */
-export function verifyKey(storeDir: string, create: boolean): Uint8Array | null {
-  const common = git(storeDir, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+export function verifyKey(
+  storeDir: string,
+  create: boolean,
+  root: string = storeDir,
+): Uint8Array | null {
+  // git runs in the project root: with sync on the store itself is inside the git dir.
+  const common = git(root, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   const dir = common.ok ? join(decoder.decode(common.out).trim(), "track") : storeDir;
   const path = join(dir, "verify-key");
   // Any failure but a missing key is exit 7 naming the file (never an internal error).

@@ -443,7 +443,8 @@ export async function importArchive(store: Store, a: Archive, file: string): Pro
       );
     }
 
-    if (a.config !== null) {
+    // With sync on, config.json is the tracked file in the work tree (schema 2): never replaced.
+    if (a.config !== null && !tx.store.synced) {
       const want = configText(a.config);
       if (tx.store.readText(tx.store.configPath) !== want) {
         tx.writeFile(tx.store.configPath, want);

@@ -1,0 +1,291 @@
+/**
+ * Where the store lives with sync on (docs/sync.md "Where the data lives"): relocateStore /
+ * restoreStore move it into `<git common dir>/track/store/` and back, crash-safely (kill -9
+ * after every step: the store that discovery finds is always complete, and the next call
+ * finishes the move); every linked worktree then shares that one store and its lock; the tracked
+ * config.json says schema 2 with a hint a fresh clone acts on only when it names a configured
+ * remote and a ref under refs/track/.
+ */
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { exists, mainEnv, race, runTrack, snapshot, tempStore, testCommand } from "./helpers.ts";
+import { createContext } from "../src/cli/context.ts";
+import { MemoryIo } from "../src/cli/io.ts";
+import type { Store } from "../src/store/store.ts";
+import type { TrackError } from "../src/model/errors.ts";
+import { relocateStore, restoreStore } from "../src/store/sync_home.ts";
+import { DEFAULT_STATE_REF, type SyncConfig, syncPaths } from "../src/store/sync_config.ts";
+
+const WORKER = fileURLToPath(new URL("./sync_home_worker.ts", import.meta.url));
+
+const GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@t",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@t",
+};
+
+function git(cwd: string, args: string[]): string {
+  const out = testCommand("git", { args, cwd, env: GIT_ENV, stdout: "piped", stderr: "piped" })
+    .outputSync();
+  const dec = new TextDecoder();
+  assertEquals(out.code, 0, `git ${args.join(" ")}: ${dec.decode(out.stderr)}`);
+  return dec.decode(out.stdout);
+}
+
+const SYNC: SyncConfig = {
+  schema: 1,
+  remote: "origin",
+  ref: DEFAULT_STATE_REF,
+  interval_ms: null,
+};
+
+/** A git repository whose committed `.track/` holds three tickets, an agent and board posts. */
+async function repoWithStore() {
+  const s = await tempStore({ init: false });
+  git(s.root, ["init", "-q", "-b", "main"]);
+  git(s.root, ["remote", "add", "origin", `${s.root}-remote.git`]);
+  assertEquals((await s.track(["init"])).code, 0);
+  for (const t of ["One", "Two", "Three"]) await s.json(["create", "-t", t]);
+  await s.json(["claim", "T-0002", "--agent", "a"]);
+  await s.json(["board", "-m", "hello", "--agent", "a"]);
+  git(s.root, ["add", ".track"]);
+  git(s.root, ["commit", "-q", "-m", "Set up track"]);
+  const common = `${s.root}/.git`;
+  return { s, common, paths: syncPaths(common) };
+}
+
+async function ticketIds(cwd: string): Promise<string[]> {
+  const r = await runTrack(["list", "--all", "--json"], { cwd });
+  assertEquals(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout).tickets as Array<{ id: string }>).map((t) => t.id);
+}
+
+function names(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+function config(trackDir: string): Record<string, unknown> {
+  return JSON.parse(Deno.readTextFileSync(`${trackDir}/config.json`));
+}
+
+Deno.test("relocateStore moves the data into the git common dir; restoreStore moves it back", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  const before = snapshot(s.dir);
+  const moved = await relocateStore(s.dir, paths, SYNC);
+  assertEquals(moved.store, paths.store);
+  assert(exists(paths.config), "sync.json written");
+  // .track/ keeps only the tracked files; the data is in the store, byte for byte.
+  assertEquals(names(s.dir), [".gitattributes", ".gitignore", "config.json"]);
+  const after = snapshot(paths.store);
+  for (const [rel, bytes] of before) {
+    if (["config.json", ".gitignore", ".gitattributes", "lock"].includes(rel)) continue;
+    if (rel.startsWith("cache/")) continue;
+    assertEquals(after.get(rel), bytes, rel);
+  }
+  assert(!after.has("config.json"), "config.json stays in the work tree only");
+  assertEquals(config(s.dir).schema, 2);
+  assertEquals(config(s.dir).sync, { remote: "origin", ref: DEFAULT_STATE_REF });
+  assertEquals(config(s.dir).stale_threshold, "30m", "other settings kept");
+  // Every command now uses the sync store, from the root and from a subdirectory.
+  assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+  Deno.mkdirSync(`${s.root}/sub`);
+  assertEquals(await ticketIds(`${s.root}/sub`), ["T-0001", "T-0002", "T-0003"]);
+  const created = await s.json<{ ticket: { id: string } }>(["create", "-t", "Four"]);
+  assertEquals(created.ticket.id, "T-0004");
+  assert(exists(`${paths.store}/tickets/T-0004.md`), "written to the sync store");
+  assert(!exists(`${s.dir}/tickets`), "nothing written to .track/");
+  const shown = await s.track(["show", "T-0009"]);
+  assertEquals(shown.code, 4);
+  assertStringIncludes(shown.stderr, ".git/track/store/tickets", "errors name the real place");
+
+  const back = await restoreStore(paths, s.dir);
+  assertEquals(back.store, s.dir);
+  assert(!exists(paths.config), "sync.json removed");
+  assert(!exists(paths.store), "sync store removed");
+  assertEquals(config(s.dir).schema, 1);
+  assertEquals(config(s.dir).sync, undefined);
+  assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003", "T-0004"]);
+  const t2 = await s.json<{ ticket: { claimed_by: string } }>(["show", "T-0002"]);
+  assertEquals(t2.ticket.claimed_by, "a");
+});
+
+Deno.test("relocateStore records no remote in the hint when sync uses a URL, not a remote name", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  await relocateStore(s.dir, paths, { ...SYNC, remote: `${s.root}-remote.git` });
+  assertEquals(config(s.dir).sync, { remote: null, ref: DEFAULT_STATE_REF });
+});
+
+Deno.test("relocateStore refuses a store holding a symbolic link, changing nothing", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  Deno.symlinkSync("/etc", `${s.dir}/tickets/evil`);
+  const before = snapshot(s.dir);
+  let err: Error | null = null;
+  try {
+    await relocateStore(s.dir, paths, SYNC);
+  } catch (e) {
+    err = e as Error;
+  }
+  assertStringIncludes(String(err?.message), "symbolic link");
+  assert(!exists(paths.config) && !exists(paths.store) && !exists(paths.store + ".tmp"));
+  const now = snapshot(s.dir);
+  now.delete("lock");
+  before.delete("lock");
+  assertEquals(now, before);
+});
+
+/** Runs the worker; returns the steps it printed and whether it finished. */
+async function worker(
+  mode: "relocate" | "restore",
+  trackDir: string,
+  common: string,
+  killAt: number,
+): Promise<{ steps: string[]; done: boolean }> {
+  const out = await testCommand(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", WORKER, mode, trackDir, common, String(killAt)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l !== "");
+  const done = lines.at(-1) === "done";
+  if (!done) assertEquals(out.signal, "SIGKILL", new TextDecoder().decode(out.stderr));
+  return { steps: lines.filter((l) => l !== "done"), done };
+}
+
+for (const mode of ["relocate", "restore"] as const) {
+  Deno.test(`${mode}: kill -9 after every step leaves a store that works; the next call finishes`, async () => {
+    let total = Infinity;
+    let killed = 0;
+    for (let k = 1; k <= total; k++) {
+      const { s, common, paths } = await repoWithStore();
+      await using _ = s;
+      if (mode === "restore") await relocateStore(s.dir, paths, SYNC);
+      const run = await worker(mode, s.dir, common, k);
+      if (run.done) {
+        total = run.steps.length;
+        break;
+      }
+      killed++;
+      assertEquals(run.steps.length, k);
+      // Whatever store discovery picks is complete, and takes writes.
+      assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"], run.steps.at(-1));
+      const c = await s.json<{ ticket: { id: string } }>(["create", "-t", "After the crash"]);
+      assertEquals(c.ticket.id, "T-0004", run.steps.at(-1));
+      // The next call completes the move, with the write made in between (after the last
+      // step the move is complete: a restore then says sync is off).
+      if (!run.steps.at(-1)!.endsWith(" done")) {
+        const again = await worker(mode, s.dir, common, 0);
+        assert(again.done, `${mode} again after step ${run.steps.at(-1)}`);
+      }
+      assertEquals(
+        await ticketIds(s.root),
+        ["T-0001", "T-0002", "T-0003", "T-0004"],
+        `after ${run.steps.at(-1)} and a second ${mode}`,
+      );
+      if (mode === "relocate") {
+        assert(exists(paths.config));
+        assertEquals(names(s.dir), [".gitattributes", ".gitignore", "config.json"]);
+        assertEquals(config(s.dir).schema, 2);
+      } else {
+        assert(!exists(paths.config) && !exists(paths.store));
+        assertEquals(config(s.dir).schema, 1);
+      }
+      assert(!exists(paths.store + ".tmp") && !exists(`${s.dir}/.restore.tmp`), "no leftovers");
+    }
+    assert(killed >= 6, `killed at ${killed} steps`);
+  });
+}
+
+Deno.test("with sync on, linked worktrees share one store and one lock: one winner of a claim", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  await relocateStore(s.dir, paths, SYNC);
+  git(s.root, ["commit", "-q", "-am", "Sync on: the data moved to the git dir"]);
+  const wts = [`${s.root}-wt1`, `${s.root}-wt2`];
+  try {
+    for (const [i, wt] of wts.entries()) git(s.root, ["worktree", "add", "-q", "-b", `f${i}`, wt]);
+    for (const wt of wts) {
+      assertEquals(names(`${wt}/.track`), [".gitattributes", ".gitignore", "config.json"]);
+      assertEquals(await ticketIds(wt), ["T-0001", "T-0002", "T-0003"]);
+    }
+    const results = await race(
+      [[["claim", "T-0001", "--agent", "w1", "--json"]], [[
+        "claim",
+        "T-0001",
+        "--agent",
+        "w2",
+        "--json",
+      ]], [["claim", "T-0001", "--agent", "m", "--json"]]],
+      { cwd: s.root, cwds: [wts[0], wts[1], s.root] },
+    );
+    const codes = results.map((r) => r[0].code).sort();
+    assertEquals(codes, [0, 3, 3], JSON.stringify(results));
+    // A ticket created in one worktree is seen in the others.
+    const c = await s.json<{ ticket: { id: string } }>(["create", "-t", "From wt1"], {
+      cwd: wts[0],
+    });
+    assertEquals(c.ticket.id, "T-0004");
+    assertEquals(await ticketIds(wts[1]), ["T-0001", "T-0002", "T-0003", "T-0004"]);
+    assert(exists(`${paths.store}/tickets/T-0004.md`));
+  } finally {
+    for (const wt of wts) await Deno.remove(wt, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("a writer that found the store before it moved refuses (exit 5) instead of writing to the old place", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  const open = () =>
+    createContext({ io: new MemoryIo(), env: mainEnv(), cwd: s.root, json: true }).store();
+  // Found in .track/ (sync off), then sync turned on before it got the lock.
+  const stale = open();
+  assertEquals(stale.dir, s.dir);
+  await relocateStore(s.dir, paths, SYNC);
+  const write = (store: Store) =>
+    store.mutate("create", (tx) => tx.writeFile(`${store.dir}/reservations.json`, "[]\n"));
+  const err = await write(stale).then(() => null, (e) => e as TrackError);
+  assertEquals(err?.kind, "lockBusy", String(err));
+  assertStringIncludes(err!.message, "moved");
+  assert(!exists(`${s.dir}/reservations.json`), "nothing written to .track/");
+  // Found in the sync store, then sync turned off.
+  const synced = open();
+  assertEquals(synced.dir, paths.store);
+  await restoreStore(paths, s.dir);
+  const err2 = await write(synced).then(() => null, (e) => e as TrackError);
+  assertEquals(err2?.kind, "lockBusy", String(err2));
+  assert(!exists(paths.store), "the removed sync store is not recreated");
+});
+
+Deno.test("a symbolic link at the sync store's place is refused (exit 6), never followed", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  await relocateStore(s.dir, paths, SYNC);
+  const elsewhere = `${s.root}-elsewhere`;
+  Deno.renameSync(paths.store, elsewhere);
+  try {
+    Deno.symlinkSync(elsewhere, paths.store);
+    const before = snapshot(elsewhere);
+    for (const args of [["list"], ["create", "-t", "x"]]) {
+      const r = await s.track(args);
+      assertEquals(r.code, 6, r.stderr);
+      assertStringIncludes(r.stderr, "symbolic link");
+    }
+    assertEquals(snapshot(elsewhere), before);
+    // A link inside the store: refused as in .track/ (no_follow.ts rules unchanged).
+    Deno.removeSync(paths.store);
+    Deno.renameSync(elsewhere, paths.store);
+    Deno.renameSync(`${paths.store}/tickets`, `${s.root}-tickets`);
+    Deno.symlinkSync(`${s.root}-tickets`, `${paths.store}/tickets`);
+    const r = await s.track(["create", "-t", "x"]);
+    assertEquals(r.code, 6, r.stderr);
+    assertStringIncludes(r.stderr, "symbolic link");
+  } finally {
+    await Deno.remove(elsewhere, { recursive: true }).catch(() => {});
+    await Deno.remove(`${s.root}-tickets`, { recursive: true }).catch(() => {});
+  }
+});
