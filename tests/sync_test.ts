@@ -4,8 +4,10 @@
  * barrier at the step between fetch and push).
  */
 import { assert, assertEquals } from "./assert.ts";
-import { race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
-import { Store } from "../src/store/store.ts";
+import { mainEnv, race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
+import type { Store } from "../src/store/store.ts";
+import { discoverStore } from "../src/store/discovery.ts";
+import { storeFor } from "../src/store/open_store.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
 
 const dec = new TextDecoder();
@@ -63,9 +65,20 @@ async function world(): Promise<World> {
   };
 }
 
+/** The store directory of a clone: `<git common dir>/track/store` with sync on (sync_home.ts). */
+function storeDir(c: { dir: string }): string {
+  return discoverStore(c.dir, mainEnv()).dir!;
+}
+
+/** The store of a clone, as a command run there opens it. */
+function openStore(dir: string): Store {
+  const found = discoverStore(dir, mainEnv());
+  return storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home });
+}
+
 /** The synced files of a clone's store (runtime files left out), for "identical" checks. */
 function state(c: Clone): Map<string, string> {
-  const all = snapshot(`${c.dir}/.track`);
+  const all = snapshot(storeDir(c));
   for (const k of [...all.keys()]) {
     if (!/^(tickets|archive|agents|inbox|board)\/|^reservations\.json$/.test(k)) all.delete(k);
   }
@@ -108,11 +121,11 @@ Deno.test("remote add publishes a store, a second clone adopts it, sync keeps bo
   assertEquals(sa2.pushed, false);
 
   assertEquals(state(a), state(b));
-  const t1 = Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`);
+  const t1 = Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0001.md`);
   assert(t1.includes("from a") && t1.includes("from b"), t1);
   assert(t1.includes("First (renamed on b)"), t1);
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0002.md`).includes("priority: high"));
-  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0003.md`).includes("Third, from b"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0002.md`).includes("priority: high"));
+  assert(Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0003.md`).includes("Third, from b"));
 
   // The state ref is a chain whose commits each have one parent; a plain clone does not get it.
   const log = await git(["log", "--format=%H %P", "refs/track/state"], w.remote);
@@ -131,13 +144,13 @@ Deno.test("sync with an unreachable remote exits 8 and loses nothing; the next s
   await using w = await world();
   const [a, b] = await started(w);
   await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "offline work"]);
-  const before = snapshot(`${a.dir}/.track`);
+  const before = snapshot(storeDir(a));
   const refsBefore = await git(["for-each-ref", "refs/track"], a.dir);
   await Deno.rename(w.remote, `${w.remote}.away`);
   const r = await a.track(["sync", "--json"]);
   assertEquals(r.code, 8, r.stderr);
   assertEquals(JSON.parse(r.stderr).error.kind, "remote");
-  const after = snapshot(`${a.dir}/.track`);
+  const after = snapshot(storeDir(a));
   after.delete("lock");
   before.delete("lock");
   assertEquals(after, before);
@@ -146,7 +159,7 @@ Deno.test("sync with an unreachable remote exits 8 and loses nothing; the next s
   await Deno.rename(`${w.remote}.away`, w.remote);
   await a.ok(["sync"]);
   await b.ok(["sync"]);
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0001.md`).includes("offline work"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0001.md`).includes("offline work"));
 });
 
 Deno.test("a push that lost the race is rebuilt on the new remote tip and retried", async () => {
@@ -154,7 +167,7 @@ Deno.test("a push that lost the race is rebuilt on the new remote tip and retrie
   const [a, b] = await started(w);
   await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "a's line"]);
   await b.ok(["log", "T-0002", "--agent", "bravo", "-m", "b's line"]);
-  const store = new Store(`${a.dir}/.track`);
+  const store = openStore(a.dir);
   const setup = syncSetupOf(store)!;
   let raced = false;
   const r = await syncStore(store, setup, {
@@ -172,8 +185,8 @@ Deno.test("a push that lost the race is rebuilt on the new remote tip and retrie
   assert(r.pushed);
   await b.ok(["sync"]);
   assertEquals(state(a), state(b));
-  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0002.md`).includes("b's line"));
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0001.md`).includes("a's line"));
+  assert(Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0002.md`).includes("b's line"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0001.md`).includes("a's line"));
 });
 
 Deno.test("track sync without a remote changes nothing and runs no git", async () => {
@@ -198,13 +211,13 @@ Deno.test("sync --fetch-only applies the remote's state and publishes nothing", 
   const r = await a.json<{ pushed: boolean; applied: number }>(["sync", "--fetch-only"]);
   assertEquals(r.pushed, false);
   assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), tip);
-  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`).includes("b's news"));
-  assert(Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0002.md`).includes("a keeps this"));
+  assert(Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0001.md`).includes("b's news"));
+  assert(Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0002.md`).includes("a keeps this"));
   // The local change was kept, and the next sync publishes it.
   await a.ok(["sync"]);
   await b.ok(["sync"]);
   assertEquals(state(a), state(b));
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0002.md`).includes("a keeps this"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0002.md`).includes("a keeps this"));
 });
 
 Deno.test("a local write made while a sync applies the remote's version of that file is merged, never overwritten", async () => {
@@ -213,7 +226,7 @@ Deno.test("a local write made while a sync applies the remote's version of that 
   await b.ok(["log", "T-0001", "--agent", "bravo", "-m", "published by b"]);
   await b.ok(["sync"]);
   await a.ok(["log", "T-0002", "--agent", "alpha", "-m", "a's queued line"]);
-  const store = new Store(`${a.dir}/.track`);
+  const store = openStore(a.dir);
   const r = await syncStore(store, syncSetupOf(store)!, {
     now: () => new Date(),
     async onStep(step) {
@@ -225,7 +238,7 @@ Deno.test("a local write made while a sync applies the remote's version of that 
   });
   assert(r.pushed);
   assertEquals(r.mergedLocal, 1);
-  const t1 = Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`);
+  const t1 = Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0001.md`);
   assert(t1.includes("published by b") && t1.includes("written meanwhile"), t1);
   await a.ok(["sync"]);
   await b.ok(["sync"]);
@@ -268,9 +281,9 @@ Deno.test("a remote rewound to an ancestor, or whose state ref was deleted, is r
   assert(out.restored !== null);
   const tip = await git(["rev-parse", "refs/track/state"], w.remote);
   await git(["merge-base", "--is-ancestor", known, tip], w.remote);
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0001.md`).includes("must survive"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0001.md`).includes("must survive"));
   const alarm = [...snapshot(`${b.dir}/.track`).keys()].filter((k) => k.startsWith("board/"))
-    .map((k) => Deno.readTextFileSync(`${b.dir}/.track/${k}`))
+    .map((k) => Deno.readTextFileSync(`${storeDir(b)}/${k}`))
     .filter((t) => t.includes("tag: remote-rewound"));
   assertEquals(alarm.length, 1);
 
@@ -324,7 +337,7 @@ Deno.test("a remote rewound to another history is exit 6 with an alarm until --a
   const after = snapshot(`${b.dir}/.track`);
   const added = [...after.keys()].filter((k) => !before.has(k) && !/^(lock|cache\/)/.test(k));
   assertEquals(added.length, 1);
-  assert(Deno.readTextFileSync(`${b.dir}/.track/${added[0]}`).includes("remote-rewound"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/${added[0]}`).includes("remote-rewound"));
   for (const [k, v] of before) if (!/^(lock|cache\/)/.test(k)) assertEquals(after.get(k), v, k);
   assertEquals((await b.track(["sync"])).code, 6);
 
@@ -332,14 +345,14 @@ Deno.test("a remote rewound to another history is exit 6 with an alarm until --a
   assert(ok.pushed);
   const tip = await git(["rev-parse", "refs/track/state"], w.remote);
   await git(["merge-base", "--is-ancestor", other, tip], w.remote);
-  assert(Deno.readTextFileSync(`${b.dir}/.track/tickets/T-0002.md`).includes("b's queued line"));
+  assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0002.md`).includes("b's queued line"));
 });
 
 Deno.test("one sync step per clone: a second waits for the first (exit 5 past its budget), then both succeed", async () => {
   await using w = await world();
   const [a] = await started(w);
   await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "x"]);
-  const store = new Store(`${a.dir}/.track`);
+  const store = openStore(a.dir);
   let second: RunResult | null = null;
   const r = await syncStore(store, syncSetupOf(store)!, {
     now: () => new Date(),
@@ -362,7 +375,7 @@ Deno.test("one sync step per clone: a second waits for the first (exit 5 past it
 Deno.test("pushes of one clone are sync.interval apart: a short rest is waited, a long one deferred", async () => {
   await using w = await world();
   const [a] = await started(w);
-  const store = new Store(`${a.dir}/.track`);
+  const store = openStore(a.dir);
   const setup = syncSetupOf(store)!;
   const run = (interval: number) =>
     syncStore(store, { ...setup, config: { ...setup.config, interval_ms: interval } }, {
@@ -409,5 +422,5 @@ Deno.test("a state commit carries the oplog lines since the last one as Track-Op
   const msg2 = await git(["log", "-1", "--format=%B", "refs/track/state"], w.remote);
   assertEquals(msg2.split("\n").filter((l) => l.startsWith("Track-Op: ")).length, 1, msg2);
   // The published lines are trimmed from the local oplog (the last one stays).
-  assertEquals(Deno.readTextFileSync(`${a.dir}/.track/oplog`).trim().split("\n").length, 1);
+  assertEquals(Deno.readTextFileSync(`${storeDir(a)}/oplog`).trim().split("\n").length, 1);
 });

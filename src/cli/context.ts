@@ -1,7 +1,7 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
 import { findStore, firstCopyNote, ignoredDataNote } from "../store/discovery.ts";
-import { dirname, relative } from "../model/path.ts";
-import { Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import { storeFor } from "../store/open_store.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
 import type { AnyCommand } from "./registry.ts";
@@ -24,9 +24,11 @@ export interface Context {
   /**
    * The store, found and its config.json checked on first use (exit 4 when there is none, 6 when
    * config.json is missing or unreadable). `check: false` skips the config check, for commands
-   * that report or repair it (`doctor`, `migrate`).
+   * that report or repair it (`doctor`, `migrate`). `unjoined: true` also opens a clone whose
+   * config.json says schema 2 (sync on) while this clone has no sync.json yet, for the commands
+   * that set sync up (`remote`, `sync` joining); every other command refuses it (exit 4).
    */
-  store(options?: { check?: boolean }): Store;
+  store(options?: { check?: boolean; unjoined?: boolean }): Store;
   /** `--agent` value or `TRACK_AGENT`, validated; null when neither is set. */
   agent(flag: string | undefined): string | null;
   /** Like {@linkcode agent} but a usage error when neither is set. */
@@ -68,12 +70,6 @@ async function checkActingAgent(ctx: Context, name: string, command: string): Pr
       (near === undefined ? "" : ` (did you mean "${near}"?)`) +
       `; a successful "track ${command}" registers it (hint: track agents)`,
   );
-}
-
-/** How the sync store is shown: relative to the project when inside it (`.git/track/store`). */
-function displayOf(dir: string, root: string): string {
-  const rel = relative(root, dir);
-  return rel === "" || rel.startsWith("..") ? dir : rel;
 }
 
 /** Lock wait budget from `TRACK_LOCK_TIMEOUT` (milliseconds), if set. */
@@ -130,22 +126,15 @@ export function createContext(
               `"${found.dir}" (track path) (shown once per worktree)`,
           );
         }
-        const trackDir = found.trackDir!;
-        const root = dirname(trackDir);
-        store = new Store(found.dir!, {
+        store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home }, {
           lockTimeoutMs: lockTimeout(options.env),
-          trackDir,
-          root,
-          home: found.home,
-          displayPrefix: synced ? displayOf(found.dir!, root) : undefined,
-          oplog: synced,
           now: ctx.now,
         });
         checked = false;
       }
       if (!checked && open.check !== false) {
-        store.checkConfig();
-        checked = true;
+        store.checkConfig({ unjoined: open.unjoined });
+        checked = !open.unjoined;
       }
       return store;
     },

@@ -52,7 +52,8 @@ export default defineCommand({
     );
   },
   async run(opts, ctx) {
-    const store = ctx.store();
+    // A fresh clone whose config.json says schema 2 may set sync up here (or show it is off).
+    const store = ctx.store({ unjoined: true });
     if (opts.action === "show") {
       const info = await showRemote(store);
       if (ctx.json) printJson(ctx, { ...info });

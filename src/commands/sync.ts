@@ -2,6 +2,7 @@
 import { bool, defineCommand } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { syncSetupOf, syncStore, syncTimeout } from "../operations/sync.ts";
+import { joinFromHint } from "../operations/join.ts";
 
 export default defineCommand({
   name: "sync",
@@ -24,9 +25,27 @@ export default defineCommand({
     acceptRewind: bool(args, "accept-rewind"),
   }),
   async run(opts, ctx) {
-    const store = ctx.store();
+    // A fresh clone whose config.json says schema 2 joins through its hint (operations/join.ts).
+    const store = ctx.store({ unjoined: true });
     const setup = syncSetupOf(store);
     if (setup === null) {
+      const joined = await joinFromHint(store, {
+        now: () => ctx.now(),
+        timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+        cwd: ctx.cwd,
+      });
+      if (joined !== null) {
+        if (ctx.json) printJson(ctx, { synced: true, joined: true, ...joined.sync });
+        else {
+          ctx.io.out(
+            `Joined: syncing through ${joined.remote} (${joined.ref}); ` +
+              (joined.outcome === "adopted"
+                ? `adopted the shared state (${joined.sync.applied} files)`
+                : "the remote had no state yet: published this store"),
+          );
+        }
+        return;
+      }
       // No remote: nothing to do, and no git is run.
       if (ctx.json) printJson(ctx, { synced: false, remote: null });
       else ctx.io.err("Sync is off: no remote was added (hint: track remote add <remote>)");

@@ -11,7 +11,6 @@ import {
   usageError,
 } from "../model/errors.ts";
 import { isAbsolute, resolve } from "../model/path.ts";
-import { writeFileAtomic } from "../store/atomic.ts";
 import {
   DEFAULT_STATE_REF,
   readSyncConfig,
@@ -31,6 +30,8 @@ import {
   revParse,
 } from "../store/sync_repo.ts";
 import type { Store } from "../store/store.ts";
+import { storeFor } from "../store/open_store.ts";
+import { relocateStore, restoreStore } from "../store/sync_home.ts";
 import { syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
 
 /** Options shared by the remote operations. */
@@ -43,16 +44,27 @@ export interface RemoteOptions {
 }
 
 /**
- * Moves the store into the git common dir (sync-home's `relocateStore`). Until that lands the
- * store stays where discovery finds it; every caller goes through here, so switching is one
- * edit.
+ * Moves the store into the git common dir (sync-home's `relocateStore`, crash-safe), which
+ * writes sync.json once the moved store is complete; returns the store as it now is.
  */
-function relocate(store: Store, _paths: SyncPaths): Store {
-  return store;
+async function relocate(
+  store: Store,
+  paths: SyncPaths,
+  config: SyncConfig,
+  now: () => Date,
+): Promise<Store> {
+  await relocateStore(store.trackDir, paths, config);
+  return storeFor({ dir: paths.store, trackDir: store.trackDir, home: { paths, on: true } }, {
+    now,
+  });
 }
 
-/** Moves the store back into the work tree's `.track/` (sync-home's `restoreStore`). */
-function restore(_store: Store, _paths: SyncPaths): void {
+/**
+ * Moves the store back into the work tree's `.track/` (sync-home's `restoreStore`, crash-safe),
+ * which removes sync.json once `.track/` holds the complete store.
+ */
+async function restore(store: Store, paths: SyncPaths): Promise<void> {
+  await restoreStore(paths, store.trackDir);
 }
 
 function pathsOf(store: Store): SyncPaths {
@@ -169,10 +181,8 @@ export async function addRemote(
       "start this clone from an empty store (track init in a fresh clone), or keep the stores apart",
     );
   }
-  const moved = relocate(store, paths);
   const config: SyncConfig = { schema: 1, remote, ref, interval_ms: null };
-  Deno.mkdirSync(paths.home, { recursive: true });
-  writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n", paths.config);
+  const moved = await relocate(store, paths, config, options.now);
   const sync = await syncStore(moved, { paths, config }, {
     now: options.now,
     timeoutMs: options.timeoutMs,
@@ -228,7 +238,7 @@ export async function removeRemote(store: Store): Promise<{ remote: string; ref:
       "track remote add <remote>",
     );
   }
-  restore(store, paths);
+  await restore(store, paths);
   try {
     Deno.removeSync(paths.config);
   } catch (e) {

@@ -247,8 +247,12 @@ export class Store {
    * Checks that config.json says this is a store this track can read: a missing file, one that
    * is not a JSON object, or another schema is bad data (exit 6). Every command that opens the
    * store runs it (`ctx.store()`); settings are checked where they are used ({@linkcode readConfig}).
+   * Schema 2 (the data lives in the git common dir) is refused (exit 4, "run track sync to join",
+   * or why its hint is not acted on) in a clone where sync is off, unless `unjoined`.
    */
-  checkConfig(): { raw: Record<string, unknown>; text: string; display: string } {
+  checkConfig(
+    options: { unjoined?: boolean } = {},
+  ): { raw: Record<string, unknown>; text: string; display: string } {
     const display = this.display(this.configPath);
     const text = this.readText(this.configPath, display);
     if (text === null) throw missingConfigError(this.trackDir, display);
@@ -271,7 +275,7 @@ export class Store {
       );
     }
     // Schema 2 says the data lives in the git common dir; a clone without sync.json has none.
-    if (r.schema === MAX_SCHEMA && !this.synced) {
+    if (r.schema === MAX_SCHEMA && !this.synced && !options.unjoined) {
       throw unjoinedError(this.trackDir, r, this.home?.paths.commonDir ?? null);
     }
     return { raw: r, text, display };
