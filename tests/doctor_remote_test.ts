@@ -41,10 +41,13 @@ async function publishState(world: SyncWorld, meta: string | null, ref = "refs/t
   return (await world.remoteRef(ref))!;
 }
 
-/** Turns sync on in `clone` with `remote` (sync.json; the engine's `remote add` does more). */
+/**
+ * Turns sync on in `clone` with `remote` (an empty sync store, then sync.json; the engine's
+ * `remote add` moves the data with relocateStore and does more).
+ */
 function syncOn(clone: Clone, remote = "origin"): void {
   const paths = syncPaths(clone.gitDir);
-  Deno.mkdirSync(paths.home, { recursive: true });
+  Deno.mkdirSync(paths.store, { recursive: true });
   Deno.writeTextFileSync(
     paths.config,
     JSON.stringify({ schema: 1, remote, ref: "refs/track/state", interval_ms: null }) + "\n",
