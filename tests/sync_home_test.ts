@@ -289,3 +289,134 @@ Deno.test("a symbolic link at the sync store's place is refused (exit 6), never 
     await Deno.remove(`${s.root}-tickets`, { recursive: true }).catch(() => {});
   }
 });
+
+/**
+ * A bare remote and clone A whose store (tickets committed on main) was moved by
+ * `track remote add origin`, with the removal committed and pushed: what a teammate clones.
+ */
+async function sharedRepo() {
+  const { s, paths } = await repoWithStore();
+  const bare = `${s.root}-remote.git`;
+  git(s.root, ["init", "-q", "--bare", bare]);
+  git(s.root, ["branch", "old"]); // A branch from before sync: it tracks .track/tickets/.
+  const add = await s.track(["remote", "add", "origin", "--json"]);
+  assertEquals(add.code, 0, add.stderr);
+  assertEquals(JSON.parse(add.stdout).outcome, "published");
+  assert(exists(paths.config) && exists(`${paths.store}/tickets/T-0001.md`));
+  git(s.root, ["add", "-A", ".track"]);
+  git(s.root, ["commit", "-q", "-m", "Sync on: the data lives in the git dir"]);
+  git(s.root, ["push", "-q", "origin", "main"]);
+  return {
+    s,
+    paths,
+    bare,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(bare, { recursive: true }).catch(() => {});
+      await Deno.remove(`${s.root}-b`, { recursive: true }).catch(() => {});
+      await s[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a fresh clone with the schema-2 config.json is told to join; track sync joins through the hint", async () => {
+  await using repo = await sharedRepo();
+  const b = `${repo.s.root}-b`;
+  git(repo.s.root, ["clone", "-q", "-b", "main", repo.bare, b]);
+  assertEquals(names(`${b}/.track`), [".gitattributes", ".gitignore", "config.json"]);
+  const list = await runTrack(["list"], { cwd: b });
+  assertEquals(list.code, 4, list.stderr);
+  assertStringIncludes(list.stderr, 'sync through "origin" (refs/track/state)');
+  assertStringIncludes(list.stderr, "track sync");
+  assert(!exists(`${b}/.git/track`), "a refused command changes nothing");
+  const join = await runTrack(["sync"], { cwd: b });
+  assertEquals(join.code, 0, join.stderr);
+  assertStringIncludes(join.stdout, "Joined");
+  assertEquals(await ticketIds(b), ["T-0001", "T-0002", "T-0003"]);
+  assert(exists(`${b}/.git/track/store/tickets/T-0002.md`));
+});
+
+Deno.test("a hostile sync hint (a URL, refs/heads/main, an unknown remote, no remote) is never acted on", async () => {
+  await using repo = await sharedRepo();
+  const b = `${repo.s.root}-b`;
+  git(repo.s.root, ["clone", "-q", "-b", "main", repo.bare, b]);
+  const original = config(`${b}/.track`);
+  const evil = `${repo.s.root}-evil.git`;
+  git(repo.s.root, ["init", "-q", "--bare", evil]);
+  try {
+    const cases: Array<[{ remote: string | null; ref: string }, string]> = [
+      [{ remote: evil, ref: "refs/track/state" }, "not a remote name"],
+      [{ remote: "https://evil.example/x.git", ref: "refs/track/state" }, "not a remote name"],
+      [{ remote: "origin", ref: "refs/heads/main" }, "not under refs/track/"],
+      [{ remote: "upstream", ref: "refs/track/state" }, 'no remote named "upstream"'],
+      [{ remote: null, ref: "refs/track/state" }, "names no remote"],
+    ];
+    for (const [hint, why] of cases) {
+      Deno.writeTextFileSync(
+        `${b}/.track/config.json`,
+        JSON.stringify({ ...original, sync: hint }, null, 2) + "\n",
+      );
+      const before = snapshot(`${b}/.git`);
+      for (const args of [["list"], ["sync"], ["create", "-t", "x"]]) {
+        const r = await runTrack(args, { cwd: b });
+        assertEquals(r.code, 4, `${args[0]} with ${JSON.stringify(hint)}: ${r.stderr}`);
+        assertStringIncludes(r.stderr, "not acted on");
+        assertStringIncludes(r.stderr, why);
+      }
+      assertEquals(snapshot(`${b}/.git`), before, `nothing changed for ${JSON.stringify(hint)}`);
+      assertEquals(git(evil, ["for-each-ref"]), "", "nothing was pushed anywhere");
+    }
+  } finally {
+    await Deno.remove(evil, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("config.json schema 3 is refused by every command (exit 6); schema 2 needs sync on", async () => {
+  await using repo = await sharedRepo();
+  const { s } = repo;
+  const c = config(s.dir);
+  Deno.writeTextFileSync(`${s.dir}/config.json`, JSON.stringify({ ...c, schema: 3 }) + "\n");
+  for (const args of [["list"], ["create", "-t", "x"], ["sync"]]) {
+    const r = await s.track(args);
+    assertEquals(r.code, 6, r.stderr);
+    assertStringIncludes(r.stderr, "newer than this track understands (schema 2)");
+  }
+});
+
+Deno.test("checking out an old branch that tracked .track/tickets/ and back loses and reverts nothing", async () => {
+  await using repo = await sharedRepo();
+  const { s, paths } = repo;
+  await s.json(["log", "T-0001", "--agent", "a", "-m", "after the move"]);
+  git(s.root, ["checkout", "-q", "old"]);
+  assert(exists(`${s.dir}/tickets/T-0001.md`), "the old branch checked out its tickets");
+  assertEquals(config(s.dir).schema, 1, "the old branch's config.json");
+  const first = await s.track(["list", "--json"]);
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stderr, "holds tickets");
+  assertStringIncludes(first.stderr, "ignored");
+  const second = await s.track(["list", "--json"]);
+  assertEquals(second.stderr, "", "reported once");
+  // Work on the old branch goes to the one store.
+  const c = await s.json<{ ticket: { id: string } }>(["create", "-t", "On the old branch"]);
+  assertEquals(c.ticket.id, "T-0004");
+  const t1 = await s.json<{ ticket: { body: string } }>(["show", "T-0001"]);
+  assertStringIncludes(t1.ticket.body, "after the move", "not the old branch's copy");
+  assert(!exists(`${s.dir}/tickets/T-0004.md`), "nothing written to the checked-out copy");
+  git(s.root, ["checkout", "-q", "main"]);
+  assert(!exists(`${s.dir}/tickets`), "main has no data in the work tree");
+  assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003", "T-0004"]);
+  const again = await s.json<{ ticket: { body: string } }>(["show", "T-0001"]);
+  assertStringIncludes(again.ticket.body, "after the move");
+  assert(exists(`${paths.store}/tickets/T-0004.md`));
+});
+
+Deno.test("track remote remove moves the store back into .track/ (schema 1, no hint)", async () => {
+  await using repo = await sharedRepo();
+  const { s, paths } = repo;
+  const r = await s.track(["remote", "remove"]);
+  assertEquals(r.code, 0, r.stderr);
+  assert(!exists(paths.config) && !exists(paths.store));
+  assertEquals(config(s.dir).schema, 1);
+  assertEquals(config(s.dir).sync, undefined);
+  assert(exists(`${s.dir}/tickets/T-0003.md`));
+  assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+});

@@ -5,9 +5,8 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { mainEnv, race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
-import type { Store } from "../src/store/store.ts";
+import { type Store, storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
-import { storeFor } from "../src/store/open_store.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
 
 const dec = new TextDecoder();
@@ -250,14 +249,14 @@ Deno.test("a stale ref lock on the remote is exit 8 after three pushes, not the 
   const [a] = await started(w);
   await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "blocked"]);
   Deno.writeTextFileSync(`${w.remote}/refs/track/state.lock`, "");
-  const before = snapshot(`${a.dir}/.track`);
+  const before = snapshot(storeDir(a));
   const r = await a.track(["sync", "--json"], { TRACK_SYNC_TIMEOUT: "600000" });
   assertEquals(r.code, 8, r.stderr);
   const err = JSON.parse(r.stderr).error;
   assertEquals(err.detail.attempts, 3);
   assert(/without moving/.test(err.message), err.message);
   assert(/doctor/.test(err.hint), err.hint);
-  const after = snapshot(`${a.dir}/.track`);
+  const after = snapshot(storeDir(a));
   before.delete("lock");
   after.delete("lock");
   assertEquals(after, before);
@@ -282,7 +281,7 @@ Deno.test("a remote rewound to an ancestor, or whose state ref was deleted, is r
   const tip = await git(["rev-parse", "refs/track/state"], w.remote);
   await git(["merge-base", "--is-ancestor", known, tip], w.remote);
   assert(Deno.readTextFileSync(`${storeDir(b)}/tickets/T-0001.md`).includes("must survive"));
-  const alarm = [...snapshot(`${b.dir}/.track`).keys()].filter((k) => k.startsWith("board/"))
+  const alarm = [...snapshot(storeDir(b)).keys()].filter((k) => k.startsWith("board/"))
     .map((k) => Deno.readTextFileSync(`${storeDir(b)}/${k}`))
     .filter((t) => t.includes("tag: remote-rewound"));
   assertEquals(alarm.length, 1);
@@ -326,7 +325,7 @@ Deno.test("a remote rewound to another history is exit 6 with an alarm until --a
   await git(["update-ref", "refs/track/state", other], w.remote);
   await b.ok(["log", "T-0002", "--agent", "bravo", "-m", "b's queued line"]);
 
-  const before = snapshot(`${b.dir}/.track`);
+  const before = snapshot(storeDir(b));
   const r = await b.track(["sync", "--json"]);
   assertEquals(r.code, 6, r.stderr);
   const err = JSON.parse(r.stderr).error;
@@ -334,7 +333,7 @@ Deno.test("a remote rewound to another history is exit 6 with an alarm until --a
   assert(/--accept-rewind/.test(err.hint), err.hint);
   assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), other);
   // Nothing changed but the alarm on the board.
-  const after = snapshot(`${b.dir}/.track`);
+  const after = snapshot(storeDir(b));
   const added = [...after.keys()].filter((k) => !before.has(k) && !/^(lock|cache\/)/.test(k));
   assertEquals(added.length, 1);
   assert(Deno.readTextFileSync(`${storeDir(b)}/${added[0]}`).includes("remote-rewound"));

@@ -1,7 +1,6 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
 import { findStore, firstCopyNote, ignoredDataNote } from "../store/discovery.ts";
-import type { Store } from "../store/store.ts";
-import { storeFor } from "../store/open_store.ts";
+import { type Store, storeFor } from "../store/store.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
 import type { AnyCommand } from "./registry.ts";

@@ -6,7 +6,8 @@
  * a cloned repository can never send tickets to a URL of its choosing or onto a code branch.
  */
 import { MAX_SCHEMA, type Store } from "../store/store.ts";
-import { joinableHint, unjoinedError } from "../store/sync_hint.ts";
+import { joinableHint } from "../store/sync_hint.ts";
+import { unjoinedError } from "../store/sync_config.ts";
 import { addRemote, type AddResult, type RemoteOptions } from "./remote.ts";
 
 /**

@@ -29,8 +29,7 @@ import {
   remoteUrl,
   revParse,
 } from "../store/sync_repo.ts";
-import type { Store } from "../store/store.ts";
-import { storeFor } from "../store/open_store.ts";
+import { type Store, storeFor } from "../store/store.ts";
 import { relocateStore, restoreStore } from "../store/sync_home.ts";
 import { syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
 

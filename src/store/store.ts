@@ -22,8 +22,7 @@ import {
 import { type Dir, openDir } from "./native_fs.ts";
 import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
-import type { SyncPaths } from "./sync_config.ts";
-import { unjoinedError } from "./sync_hint.ts";
+import { type SyncPaths, unjoinedError } from "./sync_config.ts";
 import type { Agent } from "../model/agent.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
@@ -611,6 +610,39 @@ export class Store {
       lock?.release();
     }
   }
+}
+
+/** What {@linkcode storeFor} needs of a discovery. */
+export interface FoundStore {
+  /** The store directory. */
+  dir: string;
+  /** The `.track/` directory (config.json). */
+  trackDir: string;
+  home: StoreHome | null;
+}
+
+/** How the sync store is shown: relative to the project when inside it (`.git/track/store`). */
+function displayOf(dir: string, root: string): string {
+  const rel = relative(root, dir);
+  return rel === "" || rel.startsWith("..") ? dir : rel;
+}
+
+/** The Store of a found store (see the module doc). */
+export function storeFor(
+  found: FoundStore,
+  options: { lockTimeoutMs?: number; now?: () => Date } = {},
+): Store {
+  const synced = found.home?.on ?? false;
+  const root = dirname(found.trackDir);
+  return new Store(found.dir, {
+    lockTimeoutMs: options.lockTimeoutMs,
+    trackDir: found.trackDir,
+    root,
+    home: found.home,
+    displayPrefix: synced ? displayOf(found.dir, root) : undefined,
+    oplog: synced,
+    now: options.now,
+  });
 }
 
 const ENCODER = new TextEncoder();

@@ -16,8 +16,8 @@
  * `refs/track/remote-state` holds the highest remote tip any fetch has seen (fast-forward only)
  * and `refs/track/local` the last state materialized into the store.
  */
-import { badDataError } from "../model/errors.ts";
-import { dirname, isAbsolute, join, resolve } from "../model/path.ts";
+import { badDataError, TrackError } from "../model/errors.ts";
+import { basename, dirname, isAbsolute, join, resolve } from "../model/path.ts";
 
 /** The default ref of the shared state on the remote. */
 export const DEFAULT_STATE_REF = "refs/track/state";
@@ -135,4 +135,111 @@ export function readSyncConfig(paths: SyncPaths): SyncConfig | null {
     );
   }
   return { schema: 1, remote: v.remote, ref: v.ref, interval_ms: v.interval_ms ?? null };
+}
+
+/** What the tracked config.json says about sync: which remote (a name) and ref to join. */
+export interface SyncHint {
+  /** A remote NAME of this repository; null when sync was set up with a URL or path. */
+  remote: string | null;
+  ref: string;
+}
+
+/** A git remote name as git accepts it in `remote.<name>.url` (never a URL or a path). */
+export const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The `"sync"` hint of a parsed config.json (`display` names the file), or null when there is
+ * none. A hint of the wrong shape is exit 6 naming the file.
+ */
+export function hintOf(raw: Record<string, unknown>, display: string): SyncHint | null {
+  if (raw.sync === undefined) return null;
+  const s = raw.sync as Record<string, unknown> | null;
+  if (
+    s === null || typeof s !== "object" || Array.isArray(s) ||
+    !(s.remote === null || typeof s.remote === "string") || typeof s.ref !== "string"
+  ) {
+    throw badDataError(
+      display,
+      `"sync" must be {"remote": "<remote name>" or null, "ref": "refs/track/…"}`,
+    );
+  }
+  return { remote: s.remote as string | null, ref: s.ref };
+}
+
+/**
+ * Why a hint may never be acted on whatever this clone's remotes are (a ref outside
+ * refs/track/, no remote, a URL or path instead of a remote name), or null.
+ */
+export function hintShapeProblem(hint: SyncHint): string | null {
+  if (!STATE_REF_PATTERN.test(hint.ref)) {
+    return `its ref ${
+      JSON.stringify(hint.ref)
+    } is not under refs/track/ (a code branch is never used)`;
+  }
+  if (hint.remote === null) return "it names no remote of this repository";
+  if (
+    !REMOTE_NAME.test(hint.remote) || hint.remote.endsWith(".") || hint.remote.includes("..")
+  ) {
+    return `${JSON.stringify(hint.remote)} is not a remote name (a URL or path is never acted on)`;
+  }
+  return null;
+}
+
+/** The error for a hint that is not acted on (nothing was changed). */
+export function hintRefused(display: string, hint: SyncHint, problem: string): TrackError {
+  return new TrackError(
+    "notFound",
+    `${display} says this repository's tickets sync through ${
+      JSON.stringify(hint.remote)
+    } (${hint.ref}), but that is not acted on: ${problem}; nothing was changed`,
+    {
+      hint: "set sync up yourself with a remote you trust: track remote add <remote name>",
+      detail: { file: display, remote: hint.remote, ref: hint.ref },
+    },
+  );
+}
+
+/**
+ * Whether `<common>/config` has a `[remote "<name>"]` section. A quick look for a message only
+ * (no git: every command that opens a store may come here); acting on a hint asks git itself
+ * (sync_hint.ts).
+ */
+function hasRemoteSection(commonDir: string, name: string): boolean {
+  const text = readSmall(join(commonDir, "config")) ?? "";
+  const quoted = name.replace(/[.]/g, "\\.");
+  return new RegExp(`^\\s*\\[remote\\s+"${quoted}"\\s*\\]`, "m").test(text);
+}
+
+/**
+ * The error of every command in a clone whose `.track/config.json` (`trackDir`, parsed as `raw`)
+ * says schema 2 (the data lives in the git common dir) while this clone has no sync.json: a
+ * fresh clone. Exit 4 either way, nothing changed: "run track sync to join" when the hint names
+ * a remote of this clone and a ref under refs/track/, otherwise why it is not acted on.
+ */
+export function unjoinedError(
+  trackDir: string,
+  raw: Record<string, unknown>,
+  commonDir: string | null,
+): TrackError {
+  const file = `${basename(trackDir)}/config.json`;
+  const hint = hintOf(raw, file);
+  if (hint === null || commonDir === null) {
+    return new TrackError(
+      "notFound",
+      `${file} says the store lives in the git directory (schema 2, sync on), but ${
+        commonDir === null ? "this is not a git repository" : "sync is off in this clone"
+      } and it names no remote to join; nothing was changed`,
+      { hint: "track remote add <remote name> (sets sync up in this clone)", detail: { file } },
+    );
+  }
+  const problem = hintShapeProblem(hint) ??
+    (hasRemoteSection(commonDir, hint.remote!)
+      ? null
+      : `no remote named ${JSON.stringify(hint.remote)} is configured in this clone`);
+  if (problem !== null) return hintRefused(file, hint, problem);
+  return new TrackError(
+    "notFound",
+    `This repository's tickets sync through "${hint.remote}" (${hint.ref}); this clone has not joined yet`,
+    { hint: "run track sync to join", detail: { file, remote: hint.remote, ref: hint.ref } },
+  );
 }
