@@ -394,7 +394,7 @@ Deno.test("pushes of one clone are sync.interval apart: a short rest is waited, 
 Deno.test("a state commit carries the oplog lines since the last one as Track-Op trailers", async () => {
   await using w = await world();
   const [a] = await started(w);
-  const store = new Store(`${a.dir}/.track`, { oplog: true });
+  const store = openStore(a.dir);
   const { postMessage } = await import("../src/operations/board.ts");
   await postMessage(
     store,
