@@ -327,6 +327,11 @@ Deno.test("a fresh clone with the schema-2 config.json is told to join; track sy
   assertEquals(list.code, 4, list.stderr);
   assertStringIncludes(list.stderr, 'sync through "origin" (refs/track/state)');
   assertStringIncludes(list.stderr, "track sync");
+  const doctor = await runTrack(["doctor", "--json"], { cwd: b });
+  assertEquals(doctor.code, 4, doctor.stderr);
+  assertEquals(JSON.parse(doctor.stdout).findings.map((f: { kind: string }) => f.kind), [
+    "unjoined",
+  ]);
   assert(!exists(`${b}/.git/track`), "a refused command changes nothing");
   const join = await runTrack(["sync"], { cwd: b });
   assertEquals(join.code, 0, join.stderr);
@@ -419,4 +424,69 @@ Deno.test("track remote remove moves the store back into .track/ (schema 1, no h
   assertEquals(config(s.dir).sync, undefined);
   assert(exists(`${s.dir}/tickets/T-0003.md`));
   assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+});
+
+Deno.test("track path prints the store or a ticket's file; track edit opens it in $EDITOR and checks it parses", async () => {
+  await using repo = await sharedRepo();
+  const { s, paths } = repo;
+  const store = await s.track(["path"]);
+  assertEquals([store.code, store.stdout.trim()], [0, paths.store]);
+  const t2 = await s.json<{ path: string; archived: boolean; synced: boolean }>(["path", "2"]);
+  assertEquals(t2, {
+    schema: 1,
+    path: `${paths.store}/tickets/T-0002.md`,
+    ticket: "T-0002",
+    archived: false,
+    track_dir: s.dir,
+    synced: true,
+  } as never);
+  assertEquals((await s.track(["path", "T-0009"])).code, 4);
+  await s.json(["archive", "T-0003"]);
+  const archived = await s.json<{ path: string; archived: boolean }>(["path", "3"]);
+  assertEquals([archived.path, archived.archived], [`${paths.store}/archive/T-0003.md`, true]);
+
+  // An editor that appends a line to the description: the edit lands in the store's file.
+  const bin = `${s.root}-bin`;
+  Deno.mkdirSync(bin);
+  try {
+    Deno.writeTextFileSync(
+      `${bin}/ed.sh`,
+      `#!/bin/sh\nsed -i 's/^## Description$/## Description\\n\\nEdited by hand./' "$1"\n`,
+    );
+    Deno.writeTextFileSync(
+      `${bin}/break.sh`,
+      `#!/bin/sh\nsed -i 's/^status: .*/status: [nonsense/' "$1"\n`,
+    );
+    Deno.writeTextFileSync(`${bin}/touch.sh`, `#!/bin/sh\ntouch '${bin}/ran'\n`);
+    for (const f of ["ed.sh", "break.sh", "touch.sh"]) Deno.chmodSync(`${bin}/${f}`, 0o755);
+    const ok = await s.track(["edit", "T-0001"], { env: { EDITOR: `${bin}/ed.sh` } });
+    assertEquals(ok.code, 0, ok.stderr);
+    const shown = await s.json<{ ticket: { body: string } }>(["show", "1"]);
+    assertStringIncludes(shown.ticket.body, "Edited by hand.");
+    // --json prints the path and runs no editor.
+    const json = await s.track(["edit", "T-0001", "--json"], {
+      env: { EDITOR: `${bin}/touch.sh` },
+    });
+    assertEquals(json.code, 0, json.stderr);
+    assertEquals(JSON.parse(json.stdout).path, `${paths.store}/tickets/T-0001.md`);
+    assert(!exists(`${bin}/ran`), "no editor with --json");
+    // No editor set: a usage error, nothing changed.
+    const before = snapshot(paths.store);
+    const none = await s.track(["edit", "T-0001"]);
+    assertEquals(none.code, 2, none.stderr);
+    assertStringIncludes(none.stderr, "$EDITOR");
+    // An archived ticket cannot be edited.
+    assertEquals(
+      (await s.track(["edit", "T-0003"], { env: { EDITOR: `${bin}/touch.sh` } })).code,
+      4,
+    );
+    assert(!exists(`${bin}/ran`));
+    assertEquals(snapshot(paths.store), before);
+    // An edit that breaks the file: exit 6 naming it (and its line).
+    const broken = await s.track(["edit", "T-0002"], { env: { VISUAL: `${bin}/break.sh` } });
+    assertEquals(broken.code, 6, broken.stderr);
+    assertStringIncludes(broken.stderr, ".git/track/store/tickets/T-0002.md");
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
 });

@@ -87,6 +87,8 @@ export default defineCommand({
     // message: the findings above are the report.
     if (r.healthy) return EXIT.ok;
     const open = r.findings.filter((f) => !f.fixed && !f.warning);
+    // A fresh clone that has not joined its sync yet: exit 4 like every other command there.
+    if (open.every((f) => f.kind === "unjoined")) return EXIT.notFound;
     return open.every((f) => REMOTE_OUTAGE_KINDS.has(f.kind)) ? EXIT.remote : EXIT.badData;
   },
 });

@@ -100,6 +100,17 @@ const TABLES: Record<string, Row[]> = {
     [["1", "2"], { "usage": '"track show" takes one ticket id, got 2' }],
     [["nope"], { "usage": 'Invalid ticket id "nope": expected T-0007, t-7 or 7' }],
   ],
+  "path": [
+    [[], { "id": null }],
+    [["7"], { "id": "T-0007" }],
+    [["1", "2"], { "usage": '"track path" takes at most one ticket id, got 2' }],
+    [["nope"], { "usage": 'Invalid ticket id "nope": expected T-0007, t-7 or 7' }],
+  ],
+  "edit": [
+    [["T-0042"], { "id": "T-0042" }],
+    [[], { "usage": '"track edit" needs a ticket id' }],
+    [["1", "2"], { "usage": '"track edit" takes one ticket id, got 2' }],
+  ],
   "ready": [
     [[], {}],
     [["--label", "ui"], { "label": "ui" }],

@@ -35,6 +35,7 @@ import type { RemoteFindingKind, RemoteReport } from "./doctor_remote.ts";
 export type FindingKind =
   | "unparseable"
   | "missing-config"
+  | "unjoined"
   | "temp-file"
   | "journal"
   | "runtime-file"
@@ -106,6 +107,7 @@ const NEAR_TICKET = /^T-(\d+)\.md$/;
 const ADVICE: Record<FindingKind, string> = {
   "unparseable": "fix or restore the file by hand (git diff .track/), then run: track doctor",
   "missing-config": "restore it (git checkout -- .track/config.json), or: track init",
+  "unjoined": "run track sync to join (or set sync up yourself: track remote add <remote name>)",
   "temp-file": "track doctor --fix (removes only such leftovers)",
   "journal":
     "track doctor --fix (completes the interrupted command, or discards a journal it never committed)",
@@ -558,7 +560,10 @@ export async function runDoctor(
     if (!(e instanceof TrackError)) throw e;
     const f = problemFinding(store.display(store.configPath), e);
     // Without it, no other command opens this store.
-    findings.push(exists(store.configPath) ? f : { ...f, kind: "missing-config" });
+    if (e.kind === "notFound") {
+      // Schema 2 in a clone where sync is not on yet (sync_config.ts unjoinedError).
+      findings.push(finding("unjoined", f.file, e.message, { advice: e.hint ?? undefined }));
+    } else findings.push(exists(store.configPath) ? f : { ...f, kind: "missing-config" });
   }
 
   const board = readBoard(store, { last: Number.MAX_SAFE_INTEGER });
