@@ -304,16 +304,18 @@ export function oplogChange(
 
 /**
  * Adds the oplog line of a committing mutation to its `changes` (called by `Store.mutate` of a
- * sync store, under the lock, just before the commit). The clone id is `<storeDir>/../clone-id`
- * (the store is `<sync home>/store`), made on first use.
+ * sync store, under the lock, just before the commit). The clone id is read from `cloneId`
+ * (`syncPaths().cloneId`; default `<storeDir>/../clone-id`, as the store is `<sync home>/store`),
+ * made on first use.
  */
 export function appendOplog(
   storeDir: string,
   command: string,
   changes: Change[],
-  options: { agent: string | null; now: Date },
+  options: { agent: string | null; now: Date; cloneId?: string },
 ): void {
-  const clone = readCloneId({ cloneId: join(dirname(storeDir), CLONE_ID_FILE) }, { create: true })!;
+  const cloneId = options.cloneId ?? join(dirname(storeDir), CLONE_ID_FILE);
+  const clone = readCloneId({ cloneId }, { create: true })!;
   const change = oplogChange(storeDir, {
     at: options.now.toISOString(),
     op: opName(command),

@@ -545,7 +545,11 @@ export class Store {
       if (this.oplog && changes.length > 0 && !tx.oplogSkipped) {
         // Loaded only by sync stores: with sync off a mutation costs what it did before.
         const { appendOplog } = await import("./oplog.ts");
-        appendOplog(this.dir, command, changes, { agent: tx.agent, now: this.#now() });
+        appendOplog(this.dir, command, changes, {
+          agent: tx.agent,
+          now: this.#now(),
+          cloneId: this.home?.paths.cloneId,
+        });
       }
       commitChanges(this, command, changes);
       // Derived caches: best effort after the commit (readers verify every entry).

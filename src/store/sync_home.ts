@@ -33,6 +33,7 @@ import { linkError } from "./no_follow.ts";
 import { isConfiguredRemote, readTrackConfig, type SyncHint } from "./sync_hint.ts";
 import { Store } from "./store.ts";
 import { recoverJournal } from "./journal.ts";
+import { OPLOG_FILE } from "./oplog.ts";
 import {
   gitCommonDirOf,
   STATE_REF_PATTERN,
@@ -48,15 +49,17 @@ const STAYS = new Set(["config.json", ".gitignore", ".gitattributes"]);
 
 /**
  * Runtime files never moved (each clone and each place makes its own): the lock, the journal
- * (completed before the move), caches, pid files, temp files, the dashboard's server.json and
- * the verify key (inside git it lives in `<common>/track/verify-key` anyway).
+ * (completed before the move), caches, pid files, temp files, the dashboard's server.json, the
+ * verify key (inside git it lives in `<common>/track/verify-key` anyway) and the sync oplog (its
+ * lines not yet published will never be, once sync is off; a work tree's `.track/` must not
+ * gain an untracked file).
  */
 function isRuntime(name: string, top: boolean): boolean {
   if (name.endsWith(TEMP_SUFFIX) && name.startsWith(".")) return true;
   if (name.endsWith(".pid")) return true;
   return top &&
     (name === LOCK_FILE || name === "journal" || name === "cache" || name === "server.json" ||
-      name === "verify-key");
+      name === "verify-key" || name === OPLOG_FILE);
 }
 
 /** A step of a move, for tests that kill the process at each one. */
