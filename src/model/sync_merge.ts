@@ -1229,15 +1229,14 @@ function renumber(
   const taken = (id: string) => used.has(id);
   const map = new Map<string, string>();
   // Theirs' tickets new since base: one of them may be ours, renumbered by an earlier merge
-  // whose confirmation was lost. Then ours takes that number again, not a third one.
+  // whose confirmation was lost. Then ours takes that number again, not a third one (even when
+  // a newer ticket of ours holds that number here: it is a clash itself and moves on).
   const fresh: Ticket[] = [];
   for (const [path, t] of theirs) {
     const id = ticketFile(path)?.id;
-    if (id === undefined || findTicket(base, id) !== null || findTicket(ours, id) !== null) {
-      continue;
-    }
+    if (id === undefined || findTicket(base, id) !== null) continue;
     const p = parseTicketFile(t, id);
-    if (p.ok) fresh.push(p.value);
+    if (p.ok && (findTicket(ours, id) === null || clashes.includes(id))) fresh.push(p.value);
   }
   fresh.sort((x, y) => (x.id < y.id ? -1 : 1));
   const adopted = new Set<string>();
@@ -1264,6 +1263,8 @@ function renumber(
 
   const out = new Map(ours);
   const rename = (id: string) => map.get(id) ?? id;
+  // Paths a renumbered ticket moved to: a later ticket moving away from one must not delete it.
+  const movedTo = new Set<string>();
   const sorted = [...ours].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   for (const [path, o] of sorted) {
     const file = ticketFile(path);
@@ -1290,7 +1291,8 @@ function renumber(
           }).slice(0, -1),
         );
       }
-      out.delete(path);
+      if (!movedTo.has(path)) out.delete(path);
+      movedTo.add(`${file.folder}/${moved}.md`);
       out.set(`${file.folder}/${moved}.md`, serializeTicket(t));
       rec.note("renumbered", path, moved, `Sync renumbered this clone's ${id} to ${moved}`).lines
         .push(

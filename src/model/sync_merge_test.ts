@@ -482,6 +482,29 @@ Deno.test("mergeStores() add/add of one ticket (ours published, then changed) is
   assert(sameTree(r.tree, t));
 });
 
+Deno.test("mergeStores() our renumbered ticket already published, its old number reused here: kept once", () => {
+  // Found by tests/suites/sync_kill_test.ts: our X clashed with their Y at T-0002 and was
+  // published as T-0003, but the sync was killed before it applied that; meanwhile Z was created
+  // here as T-0003. X must take T-0003 again (not a third number: a duplicate), Z a new one.
+  const b = tree(ticket("T-0001"));
+  const x = ticket("T-0002", { title: "X", created: "2026-11-26T10:00:00Z", created_by: "a" });
+  const y = ticket("T-0002", { title: "Y", created: "2026-11-26T10:00:01Z", created_by: "b" });
+  const z = ticket("T-0003", { title: "Z", created: "2026-11-26T10:00:02Z", created_by: "a" });
+  const o = put(b, x, z);
+  const t = put(b, y, { ...x, id: "T-0003" });
+  const r = merge(b, o, t);
+  const titles = [...r.tree].filter(([p]) => p.startsWith("tickets/")).map(([p, v]) =>
+    parseTicket(typeof v === "string" ? v : new TextDecoder().decode(v), p.slice(8, 14)).title
+  ).sort();
+  assertEquals(titles, ["Ticket T-0001", "X", "Y", "Z"]);
+  assertEquals(readTicket(r, "T-0003").title, "X");
+  assertEquals(readTicket(r, "T-0004").title, "Z");
+  assertEquals(r.report.renumbered, [{ from: "T-0002", to: "T-0003" }, {
+    from: "T-0003",
+    to: "T-0004",
+  }]);
+});
+
 Deno.test("mergeStores() archive: archived on one side and changed on the other stays active", () => {
   const ap = (id: string) => `archive/${id}.md`;
   const b = tree(ticket("T-0001"));
