@@ -490,3 +490,33 @@ Deno.test("track path prints the store or a ticket's file; track edit opens it i
     await Deno.remove(bin, { recursive: true });
   }
 });
+
+Deno.test("track remote add refuses what would stop the move before it touches the remote, changing nothing", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  // origin names a repository that does not exist: any attempt to reach it would be exit 8.
+  try {
+    const before = snapshot(s.dir);
+    // A dashboard running on the store.
+    Deno.writeTextFileSync(`${s.dir}/server.json`, "{}\n");
+    const busy = await s.track(["remote", "add", "origin"]);
+    assertEquals(busy.code, 3, busy.stderr);
+    assertStringIncludes(busy.stderr, "track stop");
+    Deno.removeSync(`${s.dir}/server.json`);
+    // A link where the sync home should be.
+    Deno.symlinkSync(`${s.root}-elsewhere`, paths.home);
+    const linked = await s.track(["remote", "add", "origin"]);
+    assertEquals(linked.code, 6, linked.stderr);
+    assertStringIncludes(linked.stderr, "symbolic link");
+    Deno.removeSync(paths.home);
+    assertEquals(git(s.root, ["for-each-ref", "refs/track"]), "", "no ref fetched or made");
+    assert(!exists(`${s.root}-remote.git`), "nothing pushed");
+    assert(!exists(`${s.root}-elsewhere`) && !exists(paths.home));
+    const now = snapshot(s.dir);
+    now.delete("lock");
+    before.delete("lock");
+    assertEquals(now, before);
+  } finally {
+    await Deno.remove(`${s.root}-remote.git`, { recursive: true }).catch(() => {});
+  }
+});

@@ -30,7 +30,7 @@ import {
   revParse,
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
-import { relocateStore, restoreStore } from "../store/sync_home.ts";
+import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
 import { syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
 
 /** Options shared by the remote operations. */
@@ -160,6 +160,8 @@ export async function addRemote(
       "track remote show (to change it: track remote remove, then track remote add)",
     );
   }
+  // Anything that would stop the move is refused before the network is touched.
+  checkRelocatable(store.trackDir, paths);
   await checkGit();
   const gitDir = paths.commonDir;
   const remote = await resolveRemote(gitDir, input.remote, options.cwd);

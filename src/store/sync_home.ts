@@ -238,7 +238,7 @@ function checkNoDashboard(storeDir: string): void {
   if (lstatOrNull(join(storeDir, "server.json")) !== null) {
     throw conflictError(
       `Cannot move the store "${storeDir}": a dashboard runs on it (server.json); nothing was moved`,
-      "stop it first: track serve --stop",
+      "stop it first: track stop",
     );
   }
 }
@@ -264,6 +264,36 @@ function ensureHome(paths: SyncPaths): void {
 }
 
 /**
+ * Refuses, changing nothing, a store {@linkcode relocateStore} would refuse: `.track/` not at the
+ * top of a work tree of this repository, an unreadable config.json, a dashboard running on it, a
+ * link (or a file) where `<common>/track` or its store should be. For `track remote add` to call
+ * before it touches the network.
+ */
+export function checkRelocatable(trackDir: string, paths: SyncPaths): void {
+  if (gitCommonDirOf(dirname(trackDir)) !== paths.commonDir) {
+    throw usageError(
+      `Cannot sync the store "${trackDir}": sync needs it at the top of a work tree of the ` +
+        `repository "${paths.commonDir}"; nothing was changed`,
+      "run track remote add from the top of the repository, with .track/ there",
+    );
+  }
+  for (const dir of [paths.home, paths.store]) {
+    const info = lstatOrNull(dir);
+    if (info !== null && (info.isSymlink || !info.isDirectory)) {
+      throw badDataError(
+        dir,
+        info.isSymlink
+          ? "is a symbolic link; track never follows one for its store; nothing was changed"
+          : "is not a directory; nothing was changed",
+        { hint: "move it aside (rm on a link removes only the link), then run it again" },
+      );
+    }
+  }
+  readTrackConfig(trackDir);
+  if (lstatOrNull(paths.config) === null) checkNoDashboard(trackDir);
+}
+
+/**
  * Moves the store from the work tree's `.track/` (`trackDir`) to `<common>/track/store/` and turns
  * sync on by writing `config` to sync.json once the new store is complete and durable; then
  * records schema 2 and the hint in config.json and removes the data from `.track/`. Crash-safe
@@ -277,13 +307,7 @@ export async function relocateStore(
   options: MoveOptions = {},
 ): Promise<MoveResult> {
   const step = options.onStep ?? (() => {});
-  if (gitCommonDirOf(dirname(trackDir)) !== paths.commonDir) {
-    throw usageError(
-      `Cannot sync the store "${trackDir}": sync needs it at the top of a work tree of the ` +
-        `repository "${paths.commonDir}"; nothing was changed`,
-      "run track remote add from the top of the repository, with .track/ there",
-    );
-  }
+  checkRelocatable(trackDir, paths);
   ensureHome(paths);
   const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const storeInfo = lstatOrNull(paths.store);
