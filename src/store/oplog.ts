@@ -12,7 +12,8 @@
  * line); `op` is the command as one word (`claim`, `files-add`, `hook-post-tool-use`); `ticket`
  * the ticket named by the command, else the one ticket it wrote, else null; `agent` the agent
  * it acted as (the first heartbeat it wrote, or `tx.actAs`), else null; `clone` this clone's id
- * (`<sync home>/clone-id`, 12 hex digits). The sync step reads the lines after the last one it
+ * (`<sync home>/clone-id`, 12 hex digits). A command that wrote only files that never leave the
+ * machine (`serve`'s server.json) adds no line. The sync step reads the lines after the last one it
  * published ({@linkcode readOplog}) and carries them into its state commit as `Track-Op:`
  * trailers ({@linkcode trackOpTrailer}), so `git log` of the state ref is the audit trail. The
  * oplog never leaves the machine as a file. With sync off there is no oplog and nothing here
@@ -21,6 +22,7 @@
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { AGENT_NAME } from "../model/agent.ts";
 import { TICKET_ID } from "../model/ids.ts";
+import { syncs } from "../model/sync_wire.ts";
 import { dirname, join } from "../model/path.ts";
 import { syncDir, tempPathFor } from "./atomic.ts";
 import type { Change } from "./journal.ts";
@@ -314,6 +316,9 @@ export function appendOplog(
   changes: Change[],
   options: { agent: string | null; now: Date; cloneId?: string },
 ): void {
+  // Only what changes the shared state is an operation of its audit trail: a command that
+  // wrote only files that never leave the machine (server.json of `serve`) adds no line.
+  if (!changes.some((c) => syncs(c.path.slice(storeDir.length + 1)))) return;
   const cloneId = options.cloneId ?? join(dirname(storeDir), CLONE_ID_FILE);
   const clone = readCloneId({ cloneId }, { create: true })!;
   const change = oplogChange(storeDir, {

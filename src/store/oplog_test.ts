@@ -238,3 +238,16 @@ Deno.test("unpublishedOplog: the lines above the published seq; all of them when
   await s.create("t3");
   assertEquals(unpublishedOplog(s.paths.store, 3).map((e) => [e.seq, e.ticket]), [[1, "T-0004"]]);
 });
+
+Deno.test("Store.mutate of a sync store adds no line for a command that wrote only files that never leave the machine", async () => {
+  using s = syncStore();
+  await s.create("one");
+  await s.store.mutate("serve", (tx) => {
+    tx.writeFile(`${s.paths.store}/server.json`, "{}\n");
+  });
+  await s.store.mutate("update T-0001", (tx) => {
+    tx.writeFile(`${s.paths.store}/server.json`, "{}\n");
+    tx.writeTicket({ ...tx.readTicket("T-0001"), title: "renamed" });
+  });
+  assertEquals(readOplog(s.paths.store, 0).map((e) => e.op), ["create", "update"]);
+});
