@@ -21,8 +21,13 @@
  *  "nums":[1,2,…],                ticket numbers, ascending
  *  "hash":[h1,h2,…],              text hash of each ticket's file when indexed
  *  "words":["a","b",…],           every word once
- *  "runs":[[start,count,…],…]}    per word, the rows (indices into nums) holding it, as runs
+ *  "posts":["1.2,5",…]}           per word, the rows (indices into nums) holding it
  * ```
+ *
+ * A word's rows are runs of consecutive rows, written `gap` or `gap.count` (base 36, count 1
+ * when left out; gap from the end of the previous run), comma-separated: one short string per
+ * word, decoded only for the words a query term occurs in. (As arrays of numbers, a store of
+ * long bodies made a snapshot whose parsing cost more than the files it spared.)
  *
  * A log line is `[num, hash, ...words]`; the last line for a ticket wins.
  */
@@ -33,7 +38,7 @@ import { ensureDirInside, openInside, removeInside } from "./no_follow.ts";
 import { type LockHandle, tryAcquireLockSync } from "./lock.ts";
 import { textHash } from "./ticket_cache.ts";
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** Path of the index snapshot. */
 export function wordIndexPath(store: Store): string {
@@ -75,7 +80,7 @@ export interface WordIndex {
   nums: unknown[];
   hash: unknown[];
   words: unknown[];
-  runs: unknown[];
+  posts: unknown[];
   /** Log lines by ticket number (the last line for a ticket wins). */
   log: Map<number, unknown[]>;
 }
@@ -104,18 +109,18 @@ export function loadWordIndex(store: Store): WordIndex | null {
   const text = readCacheFile(wordIndexPath(store));
   let index: WordIndex;
   if (text === null) {
-    index = { nums: [], hash: [], words: [], runs: [], log: new Map() };
+    index = { nums: [], hash: [], words: [], posts: [], log: new Map() };
   } else {
     try {
       const c = JSON.parse(text);
       if (
         c?.v !== VERSION || !Array.isArray(c.nums) || !Array.isArray(c.hash) ||
-        c.hash.length !== c.nums.length || !Array.isArray(c.words) || !Array.isArray(c.runs) ||
-        c.runs.length !== c.words.length
+        c.hash.length !== c.nums.length || !Array.isArray(c.words) || !Array.isArray(c.posts) ||
+        c.posts.length !== c.words.length
       ) {
         return null;
       }
-      index = { nums: c.nums, hash: c.hash, words: c.words, runs: c.runs, log: new Map() };
+      index = { nums: c.nums, hash: c.hash, words: c.words, posts: c.posts, log: new Map() };
     } catch {
       return null; // A hand-edited index is simply ignored.
     }
@@ -193,30 +198,68 @@ function findRow(nums: readonly unknown[], num: number): number {
   return -1;
 }
 
-/** Per term, the snapshot rows whose words hold it; null when a word or run is malformed. */
+/** The runs `[start, count, …]` a posting string encodes, or null when it is malformed. */
+export function decodePosts(posts: unknown, rows: number): number[] | null {
+  if (typeof posts !== "string") return null;
+  const out: number[] = [];
+  let end = 0;
+  for (const token of posts === "" ? [] : posts.split(",")) {
+    const dot = token.indexOf(".");
+    const gap = parseBase36(dot === -1 ? token : token.slice(0, dot));
+    const count = dot === -1 ? 1 : parseBase36(token.slice(dot + 1));
+    if (gap < 0 || count < 1 || end + gap + count > rows) return null;
+    out.push(end + gap, count);
+    end += gap + count;
+  }
+  return out;
+}
+
+/** A base-36 whole number, or -1 unless `s` is exactly one. */
+function parseBase36(s: string): number {
+  return /^[0-9a-z]{1,10}$/.test(s) ? parseInt(s, 36) : -1;
+}
+
+/** The posting string of ascending rows. */
+export function encodePosts(rows: readonly number[]): string {
+  const tokens: string[] = [];
+  let end = 0;
+  for (let i = 0; i < rows.length;) {
+    let count = 1;
+    while (i + count < rows.length && rows[i + count] === rows[i] + count) count++;
+    const gap = (rows[i] - end).toString(36);
+    tokens.push(count === 1 ? gap : `${gap}.${count.toString(36)}`);
+    end = rows[i] + count;
+    i += count;
+  }
+  return tokens.join(",");
+}
+
+/**
+ * Per term, the snapshot rows whose words hold it; null when a word or posting is malformed. A
+ * term found in so many words that decoding their postings would cost more than it spares (a
+ * one-letter term) marks every row: those files are read, as without an index.
+ */
 function markRows(index: WordIndex, terms: readonly string[]): Uint8Array[] | null {
   const rows = index.nums.length;
   const marks = terms.map(() => new Uint8Array(rows));
-  const { words, runs } = index;
+  const budget = terms.map(() => Math.max(4096, rows * 4));
+  const { words, posts } = index;
   for (let k = 0; k < words.length; k++) {
     const w = words[k];
     if (typeof w !== "string") return null;
-    let run: unknown[] | null = null;
+    let runs: number[] | null | undefined;
     for (let i = 0; i < terms.length; i++) {
-      if (!w.includes(terms[i])) continue;
-      run ??= Array.isArray(runs[k]) ? runs[k] as unknown[] : null;
-      if (run === null || run.length % 2 !== 0) return null;
-      const m = marks[i];
-      for (let r = 0; r < run.length; r += 2) {
-        const start = run[r], count = run[r + 1];
-        if (
-          !Number.isInteger(start) || !Number.isInteger(count) || (start as number) < 0 ||
-          (count as number) < 0 || (start as number) + (count as number) > rows
-        ) {
-          return null;
-        }
-        m.fill(1, start as number, (start as number) + (count as number));
+      if (budget[i] < 0 || !w.includes(terms[i])) continue;
+      const p = posts[k];
+      budget[i] -= typeof p === "string" ? p.length : 0;
+      if (budget[i] < 0) {
+        marks[i].fill(1); // Too common to be worth it: every row may hold it.
+        continue;
       }
+      if (runs === undefined) runs = decodePosts(p, rows);
+      if (runs === null) return null;
+      const m = marks[i];
+      for (let r = 0; r < runs.length; r += 2) m.fill(1, runs[r], runs[r] + runs[r + 1]);
     }
   }
   return marks;
@@ -227,23 +270,16 @@ function allRows(index: WordIndex | null): Map<number, WordRow> {
   const byNum = new Map<number, WordRow>();
   if (index === null) return byNum;
   const words: string[][] = index.nums.map(() => []);
-  let ok = index.words.length === index.runs.length;
+  let ok = index.words.length === index.posts.length;
   for (let k = 0; ok && k < index.words.length; k++) {
-    const w = index.words[k], run = index.runs[k];
-    if (typeof w !== "string" || !Array.isArray(run)) {
-      ok = false;
+    const w = index.words[k];
+    const runs = decodePosts(index.posts[k], words.length);
+    if (typeof w !== "string" || runs === null) {
+      ok = false; // Malformed: the snapshot is dropped, never carried forward.
       break;
     }
-    for (let r = 0; r < run.length; r += 2) {
-      const start = run[r], count = run[r + 1];
-      if (
-        !Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 ||
-        start + count > words.length
-      ) {
-        ok = false; // Malformed: the snapshot is dropped, never carried forward.
-        break;
-      }
-      for (let j = start; j < start + count; j++) words[j].push(w);
+    for (let r = 0; r < runs.length; r += 2) {
+      for (let j = runs[r]; j < runs[r] + runs[r + 1]; j++) words[j].push(w);
     }
   }
   if (ok) {
@@ -272,14 +308,14 @@ function writeSnapshot(store: Store, rows: Map<number, WordRow>, listed: readonl
     hash.push(row[1]);
     for (let i = 2; i < row.length; i++) {
       const w = row[i] as string;
-      const run = byWord.get(w);
-      if (run === undefined) byWord.set(w, [j, 1]);
-      else if (run[run.length - 2] + run[run.length - 1] === j) run[run.length - 1]++;
-      else run.push(j, 1);
+      const at = byWord.get(w);
+      if (at === undefined) byWord.set(w, [j]);
+      else if (at[at.length - 1] !== j) at.push(j);
     }
   }
   const words = [...byWord.keys()].sort();
-  const out = { v: VERSION, nums, hash, words, runs: words.map((w) => byWord.get(w)!) };
+  const posts = words.map((w) => encodePosts(byWord.get(w)!));
+  const out = { v: VERSION, nums, hash, words, posts };
   ensureDirInside(store.dir, join(store.dir, "cache"));
   const inside = store.dir;
   const path = wordIndexPath(store);

@@ -3,6 +3,8 @@ import { unitStore } from "../../tests/unit_store.ts";
 import { textHash } from "./ticket_cache.ts";
 import {
   bodyWords,
+  decodePosts,
+  encodePosts,
   loadWordIndex,
   recordFromReader,
   type WordIndex,
@@ -26,7 +28,7 @@ function index(over: Partial<WordIndex> = {}): WordIndex {
     nums: [1, 2, 5],
     hash: [11, 22, 55],
     words: ["alpha", "beta", "token."],
-    runs: [[0, 2], [1, 1], [0, 1, 2, 1]],
+    posts: ["0.2", "1", "0,1"],
     log: new Map(),
     ...over,
   };
@@ -53,16 +55,32 @@ Deno.test("WordMatcher.termsIn() answers substrings per term, only for the text 
 Deno.test("WordMatcher ignores a snapshot with a malformed word or run", () => {
   for (
     const bad of [
-      { runs: [[0, 2], [1, 1], [0, 9]] },
-      { runs: [[0, 2], [1, 1], [0]] },
-      { runs: [[0, 2], [1, 1], ["0", 1]] },
-      { runs: [[0, 2], [1, 1], [-1, 1]] },
+      { posts: ["0.2", "1", "0.9"] },
+      { posts: ["0.2", "1", "0,,1"] },
+      { posts: ["0.2", "1", "0.0"] },
+      { posts: ["0.2", "1", "-1"] },
+      { posts: ["0.2", "1", "Z"] },
+      { posts: ["0.2", "1", [0, 1]] },
       { words: ["alpha", "beta", 7] },
     ]
   ) {
     const m = new WordMatcher(index(bad as Partial<WordIndex>), ["ken", "alp"]);
     assertEquals(m.termsIn(1, 11), null, JSON.stringify(bad));
   }
+});
+
+Deno.test("encodePosts() and decodePosts() round-trip ascending rows as runs", () => {
+  for (const rows of [[], [0], [0, 1, 2, 3, 7, 8], [5, 40, 41, 1000, 1001, 1002]]) {
+    const s = encodePosts(rows);
+    const runs = decodePosts(s, 2000)!;
+    const back: number[] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      for (let j = runs[r]; j < runs[r] + runs[r + 1]; j++) back.push(j);
+    }
+    assertEquals(back, rows, s);
+  }
+  assertEquals(encodePosts([0, 1, 2, 3, 7, 8]), "0.4,3.2");
+  assertEquals(decodePosts("0.4,3.2", 8), null, "rows past the end");
 });
 
 Deno.test("recordFromReader() writes a snapshot that loadWordIndex() reads back", () => {
