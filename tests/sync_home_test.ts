@@ -8,7 +8,16 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { exists, mainEnv, race, runTrack, snapshot, tempStore, testCommand } from "./helpers.ts";
+import {
+  claudeHookInput,
+  exists,
+  mainEnv,
+  race,
+  runTrack,
+  snapshot,
+  tempStore,
+  testCommand,
+} from "./helpers.ts";
 import { createContext } from "../src/cli/context.ts";
 import { MemoryIo } from "../src/cli/io.ts";
 import type { Store } from "../src/store/store.ts";
@@ -519,4 +528,46 @@ Deno.test("track remote add refuses what would stop the move before it touches t
   } finally {
     await Deno.remove(`${s.root}-remote.git`, { recursive: true }).catch(() => {});
   }
+});
+
+Deno.test("with sync on, paths are relative to the project (files, the Claude hook, verify, doctor), never to the store in .git", async () => {
+  await using repo = await sharedRepo();
+  const { s } = repo;
+  Deno.mkdirSync(`${s.root}/src/lexer`, { recursive: true });
+  Deno.writeTextFileSync(`${s.root}/src/lexer/scan.ts`, "x\n");
+  await s.json(["claim", "T-0001", "--agent", "bravo"]);
+  const add = await s.json<{ reserved: Array<{ path: string }> }>(
+    ["files", "--add", "lexer/", "--agent", "bravo", "--ticket", "T-0001"],
+    { cwd: `${s.root}/src` },
+  );
+  assertEquals(add.reserved.map((r) => r.path), ["src/lexer/**"]);
+  // Claude's PreToolUse hook: another session's edit of the reserved file is denied.
+  const deny = await s.track(["hook", "claude", "pre-tool-use"], {
+    stdin: claudeHookInput("5c1f0e2a-93b4-4d7e-8a61-0f2b9c3d4e5f", s.root, "PreToolUse", {
+      tool_name: "Edit",
+      tool_input: { file_path: `${s.root}/src/lexer/scan.ts`, old_string: "x", new_string: "y" },
+    }),
+  });
+  assertEquals(deny.code, 0, deny.stderr);
+  assertEquals(JSON.parse(deny.stdout).hookSpecificOutput.permissionDecision, "deny");
+  // ...and so is an edit of the store's own files, now in .git/track/store.
+  const own = await s.track(["hook", "claude", "pre-tool-use"], {
+    stdin: claudeHookInput("5c1f0e2a-93b4-4d7e-8a61-0f2b9c3d4e5f", s.root, "PreToolUse", {
+      tool_name: "Write",
+      tool_input: { file_path: `${repo.paths.store}/tickets/T-0001.md` },
+    }),
+  });
+  assertStringIncludes(
+    JSON.parse(own.stdout).hookSpecificOutput.permissionDecisionReason,
+    "track's state",
+  );
+  // verify runs its commands in the project (the worktree), not in the git dir.
+  await s.json(["update", "T-0001", "--verify", "test -f src/lexer/scan.ts", "--agent", "bravo"]);
+  const v = await s.track(["verify", "T-0001", "--agent", "bravo", "--json"]);
+  assertEquals(v.code, 0, v.stderr);
+  assertEquals(JSON.parse(v.stdout).dir, s.root);
+  // doctor judges reservation paths against the project too.
+  const doctor = await s.track(["doctor", "--json"]);
+  const kinds = JSON.parse(doctor.stdout).findings.map((f: { kind: string }) => f.kind);
+  assert(!kinds.includes("bad-reservation-path"), JSON.stringify(kinds));
 });
