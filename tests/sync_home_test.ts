@@ -571,3 +571,17 @@ Deno.test("with sync on, paths are relative to the project (files, the Claude ho
   const kinds = JSON.parse(doctor.stdout).findings.map((f: { kind: string }) => f.kind);
   assert(!kinds.includes("bad-reservation-path"), JSON.stringify(kinds));
 });
+
+Deno.test("with sync on, a branch without .track/ says where the store is; back on main nothing is lost", async () => {
+  await using repo = await sharedRepo();
+  const { s } = repo;
+  git(s.root, ["checkout", "-q", "-b", "no-track"]);
+  git(s.root, ["rm", "-rq", ".track"]);
+  git(s.root, ["commit", "-q", "-m", "a branch without track"]);
+  const r = await s.track(["list"]);
+  assertEquals(r.code, 4, r.stderr);
+  assertStringIncludes(r.stderr, "this repository syncs: its store is");
+  assertStringIncludes(r.stderr, ".git/track/store");
+  git(s.root, ["checkout", "-q", "main"]);
+  assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+});

@@ -394,10 +394,36 @@ function noStoreError(cwd: string, fromEnv: string | undefined, found: Discovery
       "create it with: track init (it honours TRACK_DIR)",
     );
   }
+  const synced = syncedRepositoryOf(resolve(cwd));
+  if (synced !== null) {
+    // A branch without .track/ checked out in a repository that syncs: the store is intact.
+    return notFoundError(
+      `No .track/ in this checkout of "${synced.top}", but this repository syncs: its store is ` +
+        `"${synced.store}" (nothing is lost); track needs the tracked .track/config.json to use it`,
+      `bring it back from a branch that has it (e.g. git checkout main -- .track/config.json), or: cd "${synced.top}" && track init`,
+    );
+  }
   return notFoundError(
     `No .track/ directory found in "${resolve(cwd)}" or any parent`,
     "create one here with: track init",
   );
+}
+
+/**
+ * The work-tree top holding `dir` and its sync store when sync is on for that repository, else
+ * null (for the "no .track/ here" message only).
+ */
+function syncedRepositoryOf(dir: string): { top: string; store: string } | null {
+  for (let d = dir;; d = dirname(d)) {
+    const mark = gitMark(d);
+    if (mark !== null) {
+      const common = isLinked(mark) ? join(mark.main, ".git") : mark.commonDir;
+      if (common === null) return null;
+      const paths = syncPaths(common);
+      return exists(paths.config) ? { top: d, store: paths.store } : null;
+    }
+    if (dirname(d) === d) return null;
+  }
 }
 
 /** Name of the marker, in a linked worktree's git admin directory, that the note was shown. */
@@ -430,6 +456,12 @@ export function ignoredDataNote(found: Discovery): string | null {
   if (!found.home?.on) return null;
   const here = found.worktree !== null ? found.ignoredCopy : found.trackDir;
   if (here === null || !exists(join(here, "tickets"))) return null;
+  // An empty tickets/ (track init, or git leaving a directory behind) holds nothing to report.
+  try {
+    if (Deno.readDirSync(join(here, "tickets")).next().done) return null;
+  } catch {
+    return null;
+  }
   const marker = found.worktree !== null
     ? join(found.worktree.gitDir, DATA_NOTED)
     : join(found.home.paths.home, DATA_NOTED);
