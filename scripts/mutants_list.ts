@@ -43,8 +43,8 @@ export const MUTANTS: Mutant[] = [
     breaks: "writers run without the store lock",
     file: "src/store/store.ts",
     find:
-      `const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command });`,
-    replace: `const lock = { release() {}, acquireLock }; // mutant`,
+      `const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, command })\n`,
+    replace: `const lock = await Promise.resolve({ release() {}, acquireLock }) // mutant\n`,
     suite: "tests/suites/lost_updates_test.ts",
   },
   {
