@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { type Clone, SyncWorld } from "./sync_world.ts";
+import { race } from "./helpers.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
 import { readCloneId, readOplog } from "../src/store/oplog.ts";
 
@@ -87,4 +88,26 @@ Deno.test("oplog CLI: track remote remove leaves no oplog in the work tree's .tr
   // Sync off: a write adds no oplog.
   await clone.ok(["create", "--title", "two"]);
   assert(!exists(`${clone.dir}/.track/oplog`));
+});
+
+Deno.test("oplog CLI: concurrent writers in the main and a linked worktree get one gapless seq, one line per command", async () => {
+  await using world = await SyncWorld.create();
+  const clone = await synced(world);
+  await world.mustGit(["worktree", "add", "-q", `${world.root}/linked`], clone.dir);
+  const racers = 6;
+  const each = 4;
+  const plans = Array.from(
+    { length: racers },
+    (_, r) => Array.from({ length: each }, (_, i) => ["create", "--title", `r${r} t${i}`]),
+  );
+  const results = await race(plans, {
+    cwd: clone.dir,
+    cwds: plans.map((_, r) => r % 2 === 0 ? clone.dir : `${world.root}/linked`),
+    env: world.env,
+  });
+  for (const r of results.flat()) assertEquals(r.code, 0, r.stderr);
+  const lines = readOplog(clone.storeDir, 0);
+  assertEquals(lines.map((e) => e.seq), Array.from({ length: racers * each }, (_, i) => i + 1));
+  assertEquals(new Set(lines.map((e) => e.ticket)).size, racers * each, "one line per ticket");
+  assertEquals(lines.every((e) => e.op === "create"), true);
 });
