@@ -120,9 +120,13 @@ export function createContext(
         const ignored = synced ? ignoredDataNote(found) : null;
         if (ignored !== null) {
           options.io.err(
-            `note: "${ignored}" holds tickets (checked out from a branch that tracked them, or ` +
-              `left by a move cut short); they are ignored: with sync on the store is ` +
-              `"${found.dir}" (track path) (shown once per worktree)`,
+            ignored.cutShort
+              ? `note: "${ignored.dir}" still holds the data of a move to "${found.dir}" that was ` +
+                "cut short; it is ignored, the move is complete on that side (run track sync to " +
+                "remove the old copy) (shown once per worktree)"
+              : `note: "${ignored.dir}" holds tickets (checked out from a branch that tracked ` +
+                `them); they are ignored: with sync on the store is "${found.dir}" (track path) ` +
+                "(shown once per worktree)",
           );
         }
         store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home }, {

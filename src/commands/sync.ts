@@ -3,6 +3,7 @@ import { bool, defineCommand } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { syncSetupOf, syncStore, syncTimeout } from "../operations/sync.ts";
 import { joinFromHint } from "../operations/join.ts";
+import { finishMove } from "../store/sync_home.ts";
 
 export default defineCommand({
   name: "sync",
@@ -50,6 +51,10 @@ export default defineCommand({
       if (ctx.json) printJson(ctx, { synced: false, remote: null });
       else ctx.io.err("Sync is off: no remote was added (hint: track remote add <remote>)");
       return;
+    }
+    // A move of the store out of .track/ cut short by a kill (sync_home.ts): finish it first.
+    if (await finishMove(store.trackDir, setup.paths, setup.config)) {
+      ctx.io.err("note: finished moving the store out of .track/ (a move cut short earlier)");
     }
     const r = await syncStore(store, setup, {
       now: () => ctx.now(),

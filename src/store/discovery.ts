@@ -452,7 +452,7 @@ const DATA_NOTED = "track-data-ignored";
  * is due: once per work tree (remembered in git's directory, like {@linkcode firstCopyNote});
  * otherwise null. One lstat when sync is on; nothing when it is off.
  */
-export function ignoredDataNote(found: Discovery): string | null {
+export function ignoredDataNote(found: Discovery): { dir: string; cutShort: boolean } | null {
   if (!found.home?.on) return null;
   const here = found.worktree !== null ? found.ignoredCopy : found.trackDir;
   if (here === null || !exists(join(here, "tickets"))) return null;
@@ -465,11 +465,13 @@ export function ignoredDataNote(found: Discovery): string | null {
   const marker = found.worktree !== null
     ? join(found.worktree.gitDir, DATA_NOTED)
     : join(found.home.paths.home, DATA_NOTED);
+  // The marker relocateStore keeps until .track/ is emptied (sync_home.ts movingMarker).
+  const note = { dir: here, cutShort: exists(join(found.home.paths.home, "moving")) };
   try {
     Deno.writeTextFileSync(marker, "", { createNew: true });
-    return here;
+    return note;
   } catch (e) {
-    return e instanceof Deno.errors.AlreadyExists ? null : here;
+    return e instanceof Deno.errors.AlreadyExists ? null : note;
   }
 }
 
