@@ -70,6 +70,11 @@ Deno.test({
       const page = browser.page;
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
+      // Whole-store reads the page asks for: the cost report reads every ticket and the board.
+      let costRequests = 0;
+      page.on("request", (r) => {
+        if (new URL(r.url()).pathname === "/api/cost") costRequests++;
+      });
       await page.goto(url);
       await page.waitForSelector(".conn-live", WAIT);
       await page.waitForSelector('.card[data-id="T-0024"]', WAIT);
@@ -124,6 +129,8 @@ Deno.test({
       const counters = await page.evaluate("globalThis.trackLive") as Record<string, number>;
       assertEquals([counters.snapshots, counters.gaps], [2, 0]);
       assert(counters.deltas > 10, JSON.stringify(counters));
+      // Not once per delta: at most once per 30 s window (the page was open for two or three).
+      assert(costRequests <= 3, `${costRequests} cost reports for ${counters.deltas} deltas`);
       assertEquals(errors, []);
     } finally {
       await ts.track(["stop"]);

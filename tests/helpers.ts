@@ -17,9 +17,9 @@ const TEST_MAIN = fromFileUrl(new URL("./track_test_main.ts", import.meta.url));
  * Variables of this process's environment that change what track or git does. Removed from the
  * test process itself on import, so that even a process started without {@linkcode testCommand}
  * or a `main()` call without `env` cannot reach the developer's store. Test knobs
- * (TRACK_SUITE_*, TRACK_TEST_*, TRACK_NEXT_ROUNDS, TRACK_UPDATE_SCREENSHOT) stay.
+ * (TRACK_SUITE_*, TRACK_TEST_*, TRACK_BENCH_*, TRACK_NEXT_ROUNDS, TRACK_UPDATE_SCREENSHOT) stay.
  */
-const PRODUCT_VAR = /^(TRACK_(?!SUITE_|TEST_|NEXT_ROUNDS$|UPDATE_SCREENSHOT$)|GIT_|CLAUDE_)/;
+const PRODUCT_VAR = /^(TRACK_(?!SUITE_|TEST_|BENCH_|NEXT_ROUNDS$|UPDATE_SCREENSHOT$)|GIT_|CLAUDE_)/;
 for (const name of Object.keys(Deno.env.toObject())) {
   if (PRODUCT_VAR.test(name)) Deno.env.delete(name);
 }

@@ -7,7 +7,7 @@ import { applyDelta, BOARD_KEEP, fromSnapshot, withOlder } from "/deltas.js";
 let token = document.querySelector('meta[name="track-token"]')?.getAttribute("content") ?? "";
 
 /** Counts for tests and the benchmark (read from the page as `globalThis.trackLive`). */
-const counters = { snapshots: 0, deltas: 0, gaps: 0 };
+const counters = { snapshots: 0, deltas: 0, gaps: 0, snapshot_bytes: 0, delta_bytes: 0 };
 globalThis.trackLive = counters;
 
 /** GET `path`, or POST `body` as JSON with the token: `{ok: true, data}` or `{ok: false, error}`. */
@@ -82,6 +82,7 @@ export function useLiveSnapshot() {
         // Starts over: older board pages the person loaded are asked for again if wanted.
         s.cur = fromSnapshot(JSON.parse(ev.data), Date.now());
         counters.snapshots++;
+        counters.snapshot_bytes = ev.data.length;
         setLive("live");
         show();
       });
@@ -96,6 +97,7 @@ export function useLiveSnapshot() {
           return;
         }
         counters.deltas++;
+        counters.delta_bytes += ev.data.length;
         s.cur = next;
         show();
       });
