@@ -3,6 +3,7 @@
  * `deno run` of a one-line script) and writes bench/RESULTS.md. Every timed figure is a real
  * subprocess, reported as median, p10-p90 spread and ratio to the floor. Then every module in
  * bench/sections/*.ts is run (contract in HELPER_BRIEF: default export returning rows).
+ * `--section NAME` runs only bench/sections/NAME.ts and replaces its rows in RESULTS.md.
  * TRACK_BENCH_REPS sets the repetitions (default 21).
  */
 import { fileURLToPath } from "node:url";
@@ -152,13 +153,13 @@ async function crashRate(): Promise<Row> {
   };
 }
 
-async function sections(): Promise<Row[]> {
+async function sections(only?: string): Promise<Row[]> {
   const dir = fileURLToPath(new URL("./sections", import.meta.url));
   const out: Row[] = [];
   let names: string[] = [];
   try {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".ts"))
-      .map((e) => e.name).sort();
+      .map((e) => e.name).filter((n) => only === undefined || n === `${only}.ts`).sort();
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
@@ -188,6 +189,40 @@ function verdict(r: Row, floorMs: number): string {
   return `${ok ? "met" : "MISSED"} (<= ${r.target_x}x)`;
 }
 
+/** One row of the results table. */
+function rowLine(r: Row, f: number): string {
+  const spread = r.p10_ms !== undefined
+    ? `${ms(r.p10_ms)}-${ms(r.p90_ms)}`
+    : r.p95_ms !== undefined
+    ? `p95 ${ms(r.p95_ms)}`
+    : "";
+  const value = r.value !== undefined ? `${r.value} ${r.unit ?? ""}`.trim() : "";
+  return `| ${r.name} | ${ms(r.median_ms)} | ${spread} | ${ms(r.floor_ms)} | ${ratio(r, f)} | ${
+    verdict(r, f)
+  } | ${value} | ${(r.note ?? "").replaceAll("|", "/")} |`;
+}
+
+/**
+ * `deno run -A bench/run.ts --section NAME`: runs only bench/sections/NAME.ts and replaces its
+ * rows in RESULTS.md (ratios without a floor of their own use the floor RESULTS.md states).
+ */
+async function runSection(name: string): Promise<void> {
+  const path = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
+  const text = Deno.readTextFileSync(path);
+  const floor = Number(/Startup floor: ([\d.]+) ms/.exec(text)?.[1] ?? NaN);
+  const fresh = (await sections(name)).map((r) => rowLine(r, floor));
+  const lines = text.replace(/\n$/, "").split("\n");
+  const mine = (l: string) => l.startsWith(`| ${name}: `);
+  const at = lines.findIndex(mine);
+  const kept = lines.filter((l) => !mine(l));
+  // New rows go at the end of the figures table (not of a later table of the file).
+  let end = kept.findIndex((l) => l.startsWith("| Figure |"));
+  while (end !== -1 && end + 1 < kept.length && kept[end + 1].startsWith("| ")) end++;
+  kept.splice(at !== -1 ? at : end !== -1 ? end + 1 : kept.length, 0, ...fresh);
+  Deno.writeTextFileSync(path, kept.join("\n") + "\n");
+  await Deno.stdout.write(new TextEncoder().encode(fresh.join("\n") + "\n"));
+}
+
 function render(floorRow: Row, started: Date): string {
   const f = floorRow.median_ms!;
   const lines = [
@@ -210,23 +245,15 @@ function render(floorRow: Row, started: Date): string {
     "| Figure | Median ms | Spread (p10-p90) ms | Floor ms | Ratio to floor | Target | Value | Note |",
     "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
   ];
-  for (const r of rows) {
-    const spread = r.p10_ms !== undefined
-      ? `${ms(r.p10_ms)}-${ms(r.p90_ms)}`
-      : r.p95_ms !== undefined
-      ? `p95 ${ms(r.p95_ms)}`
-      : "";
-    const value = r.value !== undefined ? `${r.value} ${r.unit ?? ""}`.trim() : "";
-    lines.push(
-      `| ${r.name} | ${ms(r.median_ms)} | ${spread} | ${ms(r.floor_ms)} | ${ratio(r, f)} | ${
-        verdict(r, f)
-      } | ${value} | ${(r.note ?? "").replaceAll("|", "/")} |`,
-    );
-  }
+  for (const r of rows) lines.push(rowLine(r, f));
   return lines.join("\n") + "\n";
 }
 
-if (import.meta.main) {
+const only = Deno.args.indexOf("--section");
+if (import.meta.main && only !== -1) {
+  await runSection(Deno.args[only + 1]);
+  for (const d of cleanup) await Deno.remove(d, { recursive: true }).catch(() => {});
+} else if (import.meta.main) {
   const started = new Date();
   try {
     log("startup floor");

@@ -304,14 +304,13 @@ async function claimsDiffering(gitDir: string, known: string, remote: string): P
   return out.sort();
 }
 
-/** Reads and checks the layout of the state tree `wire` (exit 6 for a newer or broken one). */
+/** Checks the layout of a state tree from its `meta.json` blob (exit 6 for a newer or broken one). */
 async function checkLayout(
   gitDir: string,
-  wire: ReadonlyMap<string, string>,
+  metaOid: string | null,
   setup: SyncSetup,
 ): Promise<void> {
-  const metaOid = wire.get(META_PATH);
-  const text = metaOid === undefined
+  const text = metaOid === null
     ? null
     : new TextDecoder().decode((await readBlobs(gitDir, [metaOid])).get(metaOid)!);
   const check = checkMeta(text);
@@ -321,6 +320,66 @@ async function checkLayout(
       ? "upgrade track on this machine (track --version shows this one); nothing was changed"
       : "track doctor (the remote's state is not one track wrote); nothing was changed",
   });
+}
+
+/** The files of a state commit's tree as store paths, and its `meta.json` blob. */
+interface StateTree {
+  commit: string | null;
+  files: Map<string, string>;
+  meta: string | null;
+}
+
+const EMPTY_TREE: StateTree = { commit: null, files: new Map(), meta: null };
+
+/** The tree of `commit` (from `cached` when it is that commit's: no git run). */
+async function stateTree(
+  gitDir: string,
+  commit: string,
+  cached: StateTree | null,
+): Promise<StateTree> {
+  if (cached !== null && cached.commit === commit) return cached;
+  const wire = await lsTree(gitDir, commit);
+  return { commit, files: toStorePaths(wire), meta: wire.get(META_PATH) ?? null };
+}
+
+/** The cached tree of the state the store holds (`local-tree.json`), or null. */
+function readStateTree(path: string): StateTree | null {
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(path)) as {
+      commit?: unknown;
+      meta?: unknown;
+      files?: unknown;
+    };
+    if (
+      typeof v.commit !== "string" || typeof v.meta !== "string" || v.files === null ||
+      typeof v.files !== "object"
+    ) return null;
+    return {
+      commit: v.commit,
+      meta: v.meta,
+      files: new Map(Object.entries(v.files as Record<string, string>)),
+    };
+  } catch {
+    return null; // Only a cache: the tree is read from git.
+  }
+}
+
+function writeStateTree(path: string, tree: StateTree): void {
+  if (tree.commit === null || tree.meta === null) return;
+  try {
+    writeFileAtomic(
+      path,
+      JSON.stringify({
+        commit: tree.commit,
+        meta: tree.meta,
+        files: Object.fromEntries(tree.files),
+      }),
+      path,
+      { durable: false },
+    );
+  } catch {
+    // A cache: the next sync reads the tree from git.
+  }
 }
 
 /**
@@ -522,6 +581,7 @@ export async function syncStore(
   Deno.mkdirSync(paths.private, { recursive: true });
   const cacheFile = join(paths.private, "stat-cache.json");
   const stateFile = join(paths.private, "state.json");
+  const treeFile = join(paths.private, "local-tree.json");
   const lock = await acquireSyncLock(paths.syncLock, budget);
   try {
     const engine = readEngineState(stateFile);
@@ -644,8 +704,10 @@ export async function syncStore(
       if (remote !== null && !restoring && remote !== known) {
         await updateRef(gitDir, REMOTE_STATE_REF, remote);
       }
-      const tipWire = tip === null ? new Map<string, string>() : await lsTree(gitDir, tip);
-      if (tip !== null) await checkLayout(gitDir, tipWire, setup);
+      const cached = readStateTree(treeFile);
+      const tipTree = tip === null ? EMPTY_TREE : await stateTree(gitDir, tip, cached);
+      // A tree read from the cache was checked when it was cached.
+      if (tip !== null && tipTree !== cached) await checkLayout(gitDir, tipTree.meta, setup);
 
       // This clone's side (and the oplog lines it covers), and the base both descend from.
       const snap = await snapshotStore(
@@ -661,16 +723,16 @@ export async function syncStore(
         : local === tip
         ? tip
         : await mergeBase(gitDir, local, tip);
-      const baseWire = baseCommit === null
-        ? new Map<string, string>()
+      const baseTree = baseCommit === null
+        ? EMPTY_TREE
         : baseCommit === tip
-        ? tipWire
-        : await lsTree(gitDir, baseCommit);
-      const theirs = toStorePaths(tipWire);
+        ? tipTree
+        : await stateTree(gitDir, baseCommit, cached);
+      const theirs = tipTree.files;
       const merged = await mergeTrees(
         gitDir,
         paths.private,
-        { base: toStorePaths(baseWire), ours: snap.oids, theirs },
+        { base: baseTree.files, ours: snap.oids, theirs },
         options.now(),
       );
       if (merged.report !== null) {
@@ -705,14 +767,18 @@ export async function syncStore(
         const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
         result.applied += done.applied;
         result.mergedLocal += done.mergedLocal;
-        if (tip !== null) await updateRef(gitDir, LOCAL_REF, tip);
+        if (tip !== null) {
+          await updateRef(gitDir, LOCAL_REF, tip);
+          writeStateTree(treeFile, tipTree);
+        }
         result.state = tip;
         writeEngineState(stateFile, engine);
         return result;
       }
 
-      if (!tipWire.has(META_PATH)) {
-        const [meta] = await writeBlobs(gitDir, paths.private, [encoder.encode(META_TEXT)]);
+      let meta = tipTree.meta;
+      if (meta === null) {
+        [meta] = await writeBlobs(gitDir, paths.private, [encoder.encode(META_TEXT)]);
         changes.set(META_PATH, meta);
       }
       const tree = await buildTree(gitDir, join(paths.private, `index.${Deno.pid}`), tip, changes);
@@ -756,6 +822,7 @@ export async function syncStore(
       result.applied += done.applied;
       result.mergedLocal += done.mergedLocal;
       await updateRef(gitDir, LOCAL_REF, commit);
+      writeStateTree(treeFile, { commit, files: merged.out, meta });
       result.state = commit;
       if (ops.length > 0) {
         const through = engine.published_seq;

@@ -131,6 +131,9 @@ export async function snapshotStore<T = undefined>(
     const extra = during?.() as T;
     return { oids, stats, hashed: toHash.length, at, extra };
   });
-  writeStatCache(cacheFile, snap.oids, snap.stats, snap.at);
+  // Unchanged (nothing hashed, nothing gone): the cache on disk already says all of it.
+  if (snap.hashed > 0 || cache.size !== snap.oids.size) {
+    writeStatCache(cacheFile, snap.oids, snap.stats, snap.at);
+  }
   return { oids: snap.oids, stats: snap.stats, hashed: snap.hashed, extra: snap.extra };
 }
