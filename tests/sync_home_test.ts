@@ -246,6 +246,10 @@ Deno.test("with sync on, linked worktrees share one store and one lock: one winn
     });
     assertEquals(c.ticket.id, "T-0004");
     assertEquals(await ticketIds(wts[1]), ["T-0001", "T-0002", "T-0003", "T-0004"]);
+    // Files are named so that they can be found from the worktree: its .git is a file.
+    const missing = await runTrack(["show", "T-0009"], { cwd: wts[0] });
+    assertEquals(missing.code, 4);
+    assertStringIncludes(missing.stderr, `${paths.store}/tickets`);
     assert(exists(`${paths.store}/tickets/T-0004.md`));
   } finally {
     for (const wt of wts) await Deno.remove(wt, { recursive: true }).catch(() => {});

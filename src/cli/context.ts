@@ -1,6 +1,7 @@
 /** What a command's `run` gets instead of touching Deno.args, env, the clock or the console. */
 import { findStore, firstCopyNote, ignoredDataNote } from "../store/discovery.ts";
 import { type Store, storeFor } from "../store/store.ts";
+import { resolve } from "../model/path.ts";
 import { usageError } from "../model/errors.ts";
 import type { Io } from "./io.ts";
 import type { AnyCommand } from "./registry.ts";
@@ -132,6 +133,7 @@ export function createContext(
         store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home }, {
           lockTimeoutMs: lockTimeout(options.env),
           now: ctx.now,
+          cwd: resolve(options.cwd),
         });
         checked = false;
       }

@@ -631,19 +631,27 @@ function displayOf(dir: string, root: string): string {
   return rel === "" || rel.startsWith("..") ? dir : rel;
 }
 
-/** The Store of a found store (see the module doc). */
+/**
+ * The one place a found store becomes a {@linkcode Store}: the `.track/` directory, or with sync
+ * on the sync store in the git common dir (its config.json still in `.track/`, its project root
+ * the directory holding `.track/`, the oplog on). The sync store is shown as `.git/track/store`
+ * to a command run inside the project (`cwd`), by its absolute path elsewhere (a linked
+ * worktree, whose `.git` is a file).
+ */
 export function storeFor(
   found: FoundStore,
-  options: { lockTimeoutMs?: number; now?: () => Date } = {},
+  options: { lockTimeoutMs?: number; now?: () => Date; cwd?: string } = {},
 ): Store {
   const synced = found.home?.on ?? false;
   const root = dirname(found.trackDir);
+  const inside = options.cwd === undefined || options.cwd === root ||
+    options.cwd.startsWith(root + "/");
   return new Store(found.dir, {
     lockTimeoutMs: options.lockTimeoutMs,
     trackDir: found.trackDir,
     root,
     home: found.home,
-    displayPrefix: synced ? displayOf(found.dir, root) : undefined,
+    displayPrefix: synced ? (inside ? displayOf(found.dir, root) : found.dir) : undefined,
     oplog: synced,
     now: options.now,
   });
