@@ -31,7 +31,7 @@ import {
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
-import { syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
+import { checkStateLayout, syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
 
 /** Options shared by the remote operations. */
 export interface RemoteOptions {
@@ -181,6 +181,15 @@ export async function addRemote(
         "of the next sync release (renumbering); nothing was changed",
       "start this clone from an empty store (track init in a fresh clone), or keep the stores apart",
     );
+  }
+  if (fetched.kind === "found") {
+    // A state this track cannot read is refused before the store moves (nothing changed).
+    try {
+      await checkStateLayout(gitDir, fetched.oid, { remote, ref });
+    } catch (e) {
+      await deleteRef(gitDir, FETCHED_REF);
+      throw e;
+    }
   }
   const config: SyncConfig = { schema: 1, remote, ref, interval_ms: null };
   const moved = await relocate(store, paths, config, options.now);

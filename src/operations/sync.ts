@@ -304,11 +304,24 @@ async function claimsDiffering(gitDir: string, known: string, remote: string): P
   return out.sort();
 }
 
+/**
+ * Checks the layout of the state commit `commit` before anything is changed for it (`track
+ * remote add` adopting a state): exit 6 for a newer or broken one.
+ */
+export async function checkStateLayout(
+  gitDir: string,
+  commit: string,
+  config: { remote: string; ref: string },
+): Promise<void> {
+  const metaOid = (await lsTree(gitDir, commit)).get(META_PATH) ?? null;
+  await checkLayout(gitDir, metaOid, { config });
+}
+
 /** Checks the layout of a state tree from its `meta.json` blob (exit 6 for a newer or broken one). */
 async function checkLayout(
   gitDir: string,
   metaOid: string | null,
-  setup: SyncSetup,
+  setup: { config: { remote: string; ref: string } },
 ): Promise<void> {
   const text = metaOid === null
     ? null
