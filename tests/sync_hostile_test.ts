@@ -8,6 +8,10 @@ import { assert, assertEquals } from "./assert.ts";
 import { testCommand } from "./helpers.ts";
 import { type Clone, gitVars, SyncWorld } from "./sync_world.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
+import { storeFor } from "../src/store/store.ts";
+import { discoverStore } from "../src/store/discovery.ts";
+import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
+import { mainEnv } from "./helpers.ts";
 
 const dec = new TextDecoder();
 
@@ -53,9 +57,9 @@ async function plant(w: SyncWorld, entries: string[], ref = "refs/track/state"):
   const tip = await w.remoteRef(ref);
   if (tip !== null) await git(w, ["--git-dir", w.bare, "read-tree", tip], { env });
   else await git(w, ["--git-dir", w.bare, "read-tree", "--empty"], { env });
-  await git(w, ["--git-dir", w.bare, "update-index", "--index-info"], {
+  await git(w, ["--git-dir", w.bare, "update-index", "-z", "--index-info"], {
     env,
-    stdin: entries.join("\n") + "\n",
+    stdin: entries.join("\0") + "\0",
   });
   const tree = await git(w, ["--git-dir", w.bare, "write-tree"], { env });
   await Deno.remove(index);
@@ -114,4 +118,148 @@ Deno.test("remote add to a state of a newer layout: exit 6 and sync stays off (t
   assert(!exists(syncPaths(b.gitDir).store), "the store was moved");
   assertEquals(listing(`${b.dir}/.track`), before);
   assertEquals((await b.track(["list"])).code, 0);
+});
+
+Deno.test("a user's commit.gpgSign (global gitconfig) does not make sync sign, prompt or fail", async () => {
+  await using w = await SyncWorld.create();
+  const marker = `${w.root}/gpg-ran`;
+  const gpg = `${w.root}/fake-gpg`;
+  await Deno.writeTextFile(gpg, `#!/bin/sh\ntouch '${marker}'\nexit 1\n`);
+  await Deno.chmod(gpg, 0o755);
+  await Deno.writeTextFile(
+    `${w.home}/.gitconfig`,
+    `[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = ${gpg}\n`,
+    { append: true },
+  );
+  const a = await w.clone("a");
+  await a.ok(["create", "--title", "First"]);
+  const r = await a.track(["remote", "add", "origin"]);
+  assertEquals(r.code, 0, r.stderr);
+  await a.ok(["create", "--title", "Second"]);
+  const s = await a.sync();
+  assertEquals(s.code, 0, s.stderr);
+  assert(!exists(marker), "git ran the user's gpg program for a state commit");
+});
+
+Deno.test("a state tree with links, a submodule, odd names and executables: nothing of it reaches the store", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  const text = await blob(w, "---\nid: T-0077\n---\n");
+  const target = await blob(w, "/etc/passwd");
+  await plant(w, [
+    `120000 ${target}\ttickets/03/T-0003.md`, // a link where a ticket goes
+    `120000 ${target}\tagents/evil.json`,
+    `160000 ${await git(w, ["--git-dir", w.bare, "rev-parse", "refs/track/state"])}\ttickets/04`,
+    `100755 ${text}\ttickets/77/T-0077.md`, // executable
+    `100644 ${text}\ttickets/78/T-0077.md`, // wrong shard
+    `100644 ${text}\ttickets/79/T-0079\n.md`,
+    `100644 ${text}\tboard/2026-01-01/ab/ab\u0001c.md`,
+    `100644 ${text}\tinbox/..json`,
+    `100644 ${text}\treservations.json/x`,
+  ]);
+  for (const c of [a, b]) {
+    const r = await c.sync();
+    assertEquals(r.code, 0, `${c.name}: ${r.stderr}`);
+    const files = listing(c.storeDir).filter((p) => !/^(cache|lock|oplog|journal)/.test(p));
+    for (const f of files) {
+      assert(Deno.lstatSync(`${c.storeDir}/${f}`).isFile, `${c.name}: ${f} is not a file`);
+    }
+    assertEquals(
+      files.filter((f) => /^(tickets|agents|inbox)\//.test(f) || /^board\/2026-01-01/.test(f)),
+      ["tickets/T-0001.md", "tickets/T-0002.md"],
+    );
+    assertEquals((await c.track(["list"])).code, 0);
+  }
+  // A later sync of a change still publishes (the hostile entries do not block the clone).
+  await a.ok(["update", "T-0001", "--priority", "high"]);
+  const s = await a.sync();
+  assertEquals(s.code, 0, s.stderr);
+  await b.ok(["sync"]);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
+});
+
+Deno.test("a ticket over the 16 MB limit on the remote: the store stays readable", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  const big = Deno.readTextFileSync(`${a.storeDir}/tickets/T-0002.md`) +
+    "x".repeat(17 * 1024 * 1024) + "\n";
+  await plant(w, [`100644 ${await blob(w, big)}\ttickets/02/T-0002.md`]);
+  const r = await b.sync();
+  // Whatever sync says, every command must keep working afterwards.
+  assert(r.code === 0 || r.code === 6, r.stderr);
+  const l = await b.track(["list"]);
+  assertEquals(l.code, 0, l.stderr);
+  const s = await b.track(["show", "T-0001"]);
+  assertEquals(s.code, 0, s.stderr);
+  // The oversized ticket is refused by name (exit 6), like a hand-made one.
+  const big2 = await b.track(["show", "T-0002"]);
+  assertEquals(big2.code, 6, big2.stderr);
+  assert(/T-0002\.md.*over the/.test(big2.stderr), big2.stderr);
+});
+
+/** Whether some process is blocked in flock() on the file with inode `ino` (/proc/locks). */
+function flockWaiter(ino: number): boolean {
+  return Deno.readTextFileSync("/proc/locks").split("\n")
+    .some((l) => l.includes("->") && l.includes("FLOCK") && new RegExp(`:${ino} `).test(l));
+}
+
+Deno.test("a write that lands while the apply waits for the store lock is merged, never reverts the remote's change later", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  // b publishes a new title for T-0001.
+  await b.ok(["update", "T-0001", "--title", "Renamed on b"]);
+  await b.ok(["sync"]);
+  // a has something to publish, so its step pushes before applying b's title.
+  await a.ok(["update", "T-0002", "--priority", "high"]);
+  const found = discoverStore(a.dir, mainEnv({ HOME: w.home }));
+  const store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home });
+  const ticket = `${store.dir}/tickets/T-0001.md`;
+  const lockIno = Deno.statSync(`${store.dir}/lock`).ino!;
+  let holder: Deno.ChildProcess | null = null;
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      if (step !== "pushed") return;
+      // Another writer holds the store lock: the apply decides what changed since the
+      // snapshot, then waits; the writer edits T-0001 by hand (a new Work Log line) and lets go.
+      holder = testCommand("flock", {
+        args: [
+          `${store.dir}/lock`,
+          "sh",
+          "-c",
+          `echo held; read x; printf '%s\\n' '- hand line' >> '${ticket}'`,
+        ],
+        stdin: "piped",
+        stdout: "piped",
+      }).spawn();
+      const reader = holder.stdout.getReader();
+      const { value } = await reader.read();
+      assertEquals(dec.decode(value).trim(), "held");
+      reader.releaseLock();
+      // Release once the sync is blocked on the lock (a barrier on /proc/locks, not a sleep).
+      (async () => {
+        while (!flockWaiter(lockIno)) await new Promise((r) => setTimeout(r, 5));
+        const wr = holder!.stdin.getWriter();
+        await wr.write(new TextEncoder().encode("go\n"));
+        await wr.close();
+      })();
+    },
+  });
+  await holder!.status;
+  await holder!.stdout.cancel().catch(() => {});
+  assert(r.pushed);
+  // The next syncs publish the hand line; b's title must survive everywhere.
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  for (const c of [a, b]) {
+    const t = Deno.readTextFileSync(`${c.storeDir}/tickets/T-0001.md`);
+    assert(t.includes("title: Renamed on b"), `${c.name}: b's title was reverted:\n${t}`);
+    assert(t.includes("hand line"), `${c.name}: the hand line was lost:\n${t}`);
+  }
 });

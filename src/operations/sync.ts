@@ -423,7 +423,7 @@ async function applyTarget(
     // Changed locally since the snapshot: read what the snapshot saw before taking the lock.
     const touched = batch.filter((p) => !unchangedSince(store, p, snap.stats.get(p)));
     const before = await readBlobs(gitDir, touched.flatMap((p) => snap.oids.get(p) ?? []));
-    await store.mutate("sync (apply)", (tx) => {
+    await store.mutate("sync (apply)", async (tx) => {
       tx.skipOplog(); // The remote's state is no operation of this clone.
       for (const p of batch) {
         const want = target.get(p);
@@ -435,8 +435,12 @@ async function applyTarget(
         }
         // Written locally after the snapshot: merge, never overwrite.
         const seen = snap.oids.get(p);
-        const baseValue = seen === undefined ? undefined : before.get(seen);
-        if (seen !== undefined && baseValue === undefined) continue; // Changed again: next sync.
+        // Written while this batch waited for the lock: the snapshot's blob is read now (a local
+        // git read). Skipping the file would move refs/track/local past the remote's version of
+        // it, and the next sync would publish the local file's revert of the remote's change.
+        const baseValue = seen === undefined
+          ? undefined
+          : before.get(seen) ?? (await readBlobs(gitDir, [seen])).get(seen);
         const local = readLocal(store, p);
         const m = mergeStores({
           base: one(p, baseValue),
