@@ -77,6 +77,16 @@ Deno.test({
       });
       await page.goto(url);
       await page.waitForSelector(".conn-live", WAIT);
+      // A second page on the graph view: it reads the whole graph again when tickets change, at
+      // most once per 2 s (web/api.js READ_AGAIN_MS), never once per delta.
+      const graph = await browser.context.newPage();
+      let graphReads = 0;
+      graph.on("request", (r) => {
+        if (new URL(r.url()).pathname === "/api/graph") graphReads++;
+      });
+      await graph.goto(url + "?view=graph");
+      await graph.waitForSelector(".conn-live", WAIT);
+      const graphSince = Date.now();
       await page.waitForSelector('.card[data-id="T-0024"]', WAIT);
 
       const round = async (r: number) => {
@@ -131,6 +141,10 @@ Deno.test({
       assert(counters.deltas > 10, JSON.stringify(counters));
       // Not once per delta: at most once per 30 s window (the page was open for two or three).
       assert(costRequests <= 3, `${costRequests} cost reports for ${counters.deltas} deltas`);
+      // The first read, one per 2 s window since, and one for the snapshot after the reconnect.
+      const windows = Math.ceil((Date.now() - graphSince) / 2_000);
+      assert(graphReads <= windows + 2, `${graphReads} graph reads in ${windows} windows of 2 s`);
+      await graph.close();
       assertEquals(errors, []);
     } finally {
       await ts.track(["stop"]);

@@ -6,6 +6,13 @@ import { applyDelta, BOARD_KEEP, fromSnapshot, withOlder } from "/deltas.js";
 // From the page's <meta>; replaced by the token in a new server's `hello` event.
 let token = document.querySelector('meta[name="track-token"]')?.getAttribute("content") ?? "";
 
+/**
+ * Views that read the whole store again when tickets change (the graph, the filter box's body
+ * search) do it at most this often: at 10,000 tickets each read is tens of milliseconds of the
+ * server's time, and agents change tickets several times a second.
+ */
+const READ_AGAIN_MS = 2_000;
+
 /** Counts for tests and the benchmark (read from the page as `globalThis.trackLive`). */
 const counters = { snapshots: 0, deltas: 0, gaps: 0, snapshot_bytes: 0, delta_bytes: 0 };
 globalThis.trackLive = counters;
@@ -52,19 +59,33 @@ export function useLiveSnapshot() {
   const [snap, setSnap] = useState(null);
   const [live, setLive] = useState("connecting");
   const [seq, setSeq] = useState(0);
-  const state = useRef({ cur: null, timer: 0 });
+  const [ticketsSeq, setTicketsSeq] = useState(0);
+  const state = useRef({ cur: null, timer: 0, tickets: null, bumped: 0, bumpTimer: 0 });
 
   useEffect(() => {
     const s = state.current;
     let es = null;
     let timer = 0;
     let delay = 250;
+    // ticketsSeq: the tickets changed; bumped at most every READ_AGAIN_MS, the last change kept.
+    const bumpTickets = () => {
+      if (s.bumpTimer !== 0) return;
+      s.bumpTimer = setTimeout(() => {
+        s.bumpTimer = 0;
+        s.bumped = Date.now();
+        setTicketsSeq((n) => n + 1);
+      }, Math.max(0, s.bumped + READ_AGAIN_MS - Date.now()));
+    };
     const show = () => {
       if (s.timer !== 0) return;
       s.timer = setTimeout(() => {
         s.timer = 0;
         setSnap(s.cur);
         setSeq((n) => n + 1);
+        if (s.cur.tickets !== s.tickets) {
+          s.tickets = s.cur.tickets;
+          bumpTickets();
+        }
       }, 0);
     };
     const connect = () => {
@@ -113,6 +134,7 @@ export function useLiveSnapshot() {
     return () => {
       clearTimeout(timer);
       clearTimeout(s.timer);
+      clearTimeout(s.bumpTimer);
       es?.close();
     };
   }, []);
@@ -133,5 +155,5 @@ export function useLiveSnapshot() {
     return { ok: true, more: r.data.entries.length === BOARD_KEEP };
   }, []);
 
-  return { snap, live, seq, refresh, loadOlderBoard };
+  return { snap, live, seq, ticketsSeq, refresh, loadOlderBoard };
 }

@@ -81,7 +81,7 @@ function LazyGraph(props) {
 }
 
 function App() {
-  const { snap, live, seq, refresh, loadOlderBoard } = useLiveSnapshot();
+  const { snap, live, seq, ticketsSeq, refresh, loadOlderBoard } = useLiveSnapshot();
   const [theme, toggleTheme] = useTheme();
   const [openId, setOpenId] = useHashTicket();
   const [mode, setMode] = useView();
@@ -110,7 +110,7 @@ function App() {
     return () => removeEventListener("keydown", onKey);
   }, [mode]);
 
-  // The filter box searches bodies and Work Logs too (track search), again on every change.
+  // The filter box searches bodies and Work Logs too (track search), again when tickets change.
   const [hits, setHits] = useState(null);
   useEffect(() => {
     const q = filters.text.trim();
@@ -123,7 +123,7 @@ function App() {
       if (live) setHits(r.ok ? new Set(r.data.results.map((h) => h.id)) : null);
     });
     return () => (live = false);
-  }, [filters.text, seq]);
+  }, [filters.text, ticketsSeq]);
 
   const view = useMemo(() => {
     if (!snap) return null;
@@ -197,7 +197,7 @@ function App() {
         : null}
       ${snap ? html`<${WaitingLane} agents=${snap.agents} received=${snap.received_at} />` : null}
       ${mode === "graph"
-        ? html`<${LazyGraph} seq=${seq} selected=${openId} onOpen=${setOpenId} />`
+        ? html`<${LazyGraph} seq=${ticketsSeq} selected=${openId} onOpen=${setOpenId} />`
         : !view
         ? html`<p class="muted loading">Loading…</p>`
         : html`
