@@ -229,6 +229,13 @@ Deno.test("a local write made while a sync applies the remote's version of that 
   const r = await syncStore(store, syncSetupOf(store)!, {
     now: () => new Date(),
     async onStep(step) {
+      // Between the fetch and the snapshot: the store lock is free (no network under it).
+      if (step === "fetched") {
+        const r = await a.track(["log", "T-0002", "--agent", "alpha", "-m", "during fetch"], {
+          TRACK_LOCK_TIMEOUT: "200",
+        });
+        assertEquals(r.code, 0, r.stderr);
+      }
       // After the snapshot and the push, before the remote's T-0001 is written here.
       if (step === "pushed") {
         await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "written meanwhile"]);

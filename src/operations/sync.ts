@@ -510,6 +510,18 @@ export function syncTimeout(raw: string | undefined): number {
   return n;
 }
 
+/**
+ * Scratch files a killed sync left (its private index, blob temp dirs): only under the sync
+ * lock, so none belongs to a running sync.
+ */
+function removeLeftovers(dir: string): void {
+  for (const e of Deno.readDirSync(dir)) {
+    if (/^(index\.\d+|blobs-.*)$/.test(e.name)) {
+      Deno.removeSync(join(dir, e.name), { recursive: true });
+    }
+  }
+}
+
 /** The engine's own record of this clone (`<sync home>/sync/state.json`). */
 interface EngineState {
   /** The highest oplog seq carried into an accepted state commit. */
@@ -601,6 +613,7 @@ export async function syncStore(
   const treeFile = join(paths.private, "local-tree.json");
   const lock = await acquireSyncLock(paths.syncLock, budget);
   try {
+    removeLeftovers(paths.private);
     const engine = readEngineState(stateFile);
     const result: SyncResult = {
       remote: config.remote,
