@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { mainEnv, race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
+import type { FakeClock } from "./track_test_main.ts";
 import { type Store, storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
@@ -27,7 +28,7 @@ interface World extends AsyncDisposable {
 
 interface Clone {
   dir: string;
-  track(args: string[], env?: Record<string, string>): Promise<RunResult>;
+  track(args: string[], env?: Record<string, string>, clock?: FakeClock): Promise<RunResult>;
   ok(args: string[]): Promise<string>;
   json<T = Record<string, unknown>>(args: string[]): Promise<T>;
 }
@@ -42,8 +43,8 @@ async function world(): Promise<World> {
     async clone(name) {
       const dir = `${root}/${name}`;
       await git(["init", "-q", dir], root);
-      const track = (args: string[], env?: Record<string, string>) =>
-        runTrack(args, { cwd: dir, env });
+      const track = (args: string[], env?: Record<string, string>, clock?: FakeClock) =>
+        runTrack(args, { cwd: dir, env, clock });
       const ok = async (args: string[]) => {
         const r = await track(args);
         if (r.code !== 0) {
@@ -429,4 +430,23 @@ Deno.test("a state commit carries the oplog lines since the last one as Track-Op
   assertEquals(msg2.split("\n").filter((l) => l.startsWith("Track-Op: ")).length, 1, msg2);
   // The published lines are trimmed from the local oplog (the last one stays).
   assertEquals(Deno.readTextFileSync(`${storeDir(a)}/oplog`).trim().split("\n").length, 1);
+});
+
+Deno.test("a change of heartbeats alone is not pushed until a heartbeat is due", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "alpha exists"]);
+  await a.ok(["sync"]);
+  const tip = await git(["rev-parse", "refs/track/state"], w.remote);
+  await a.ok(["heartbeat", "--agent", "alpha"]);
+  const held = await a.json<{ pushed: boolean; deferredReason: string | null }>(["sync"]);
+  assertEquals(held.pushed, false);
+  assertEquals(held.deferredReason, "heartbeat");
+  assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), tip);
+  // Due (the published heartbeat is a third of the stale threshold old): published.
+  const due = await a.track(["sync", "--json"], undefined, { now: "+600001" });
+  assertEquals(due.code, 0, due.stderr);
+  assert(JSON.parse(due.stdout).pushed);
+  await b.ok(["sync"]);
+  assertEquals(state(a), state(b));
 });

@@ -70,7 +70,9 @@ export default defineCommand({
     const what = r.pushed
       ? `published ${r.published} file${r.published === 1 ? "" : "s"}`
       : r.deferredMs !== null
-      ? `publishing waits ${Math.ceil(r.deferredMs / 1000)} s (sync.interval)`
+      ? `publishing waits ${Math.ceil(r.deferredMs / 1000)} s (${
+        r.deferredReason === "heartbeat" ? "only heartbeats changed" : "sync.interval"
+      })`
       : opts.fetchOnly
       ? "nothing published (--fetch-only)"
       : "nothing to publish";
@@ -78,7 +80,7 @@ export default defineCommand({
       `Synced with ${r.remote} (${r.ref}): ${what}, applied ${r.applied}` +
         (r.state === null ? "" : `; state ${r.state.slice(0, 12)}`),
     );
-    if (r.deferredMs !== null) {
+    if (r.deferredMs !== null && r.deferredReason === "interval") {
       ctx.io.err(
         `note: this clone pushed less than sync.interval ago; run track sync again in ${
           Math.ceil(r.deferredMs / 1000)

@@ -31,6 +31,7 @@ import {
   wirePathOf,
 } from "../model/sync_wire.ts";
 import { parseTicket } from "../model/ticket.ts";
+import { parseDuration } from "../model/time.ts";
 import {
   gitCommonDirOf,
   readSyncConfig,
@@ -136,6 +137,8 @@ export interface SyncResult {
   restored: { from: string | null; to: string } | null;
   /** Not published now because of pacing: the next sync after this many ms publishes it. */
   deferredMs: number | null;
+  /** Why: `interval` (sync.interval since the last push), `heartbeat` (only heartbeats changed). */
+  deferredReason: "interval" | "heartbeat" | null;
   /** Merge outcome: what of ours was not kept, each recorded on the board or in a ticket. */
   losses: MergeReport["losses"];
   renumbered: MergeReport["renumbered"];
@@ -551,6 +554,53 @@ function writeEngineState(path: string, state: EngineState): void {
   writeFileAtomic(path, JSON.stringify(state) + "\n", path);
 }
 
+const HEARTBEAT_FIELDS = ["last_heartbeat", "heartbeat_clock", "heartbeat_seq"];
+
+/**
+ * When `changes` (wire path → blob) touch only agent records, and only their heartbeat fields,
+ * the milliseconds until a heartbeat is due (a third of the stale threshold after the newest
+ * published one; 0 when due now); null when anything else changed.
+ */
+async function heartbeatDueIn(
+  gitDir: string,
+  store: Store,
+  changes: ReadonlyMap<string, string | null>,
+  theirs: ReadonlyMap<string, string>,
+  now: Date,
+): Promise<number | null> {
+  const pairs: Array<[string, string]> = [];
+  for (const [wire, oid] of changes) {
+    const p = storePathOf(wire);
+    const was = p === null ? undefined : theirs.get(p);
+    if (p === null || !p.startsWith("agents/") || oid === null || was === undefined) return null;
+    pairs.push([oid, was]);
+  }
+  const blobs = await readBlobs(gitDir, pairs.flat());
+  let newest = -Infinity;
+  for (const [ours, published] of pairs) {
+    let o: Record<string, unknown>;
+    let t: Record<string, unknown>;
+    try {
+      o = JSON.parse(decoder.decode(blobs.get(ours)!));
+      t = JSON.parse(decoder.decode(blobs.get(published)!));
+    } catch {
+      return null;
+    }
+    const rest = (r: Record<string, unknown>) =>
+      JSON.stringify(Object.entries(r).filter(([k]) => !HEARTBEAT_FIELDS.includes(k)));
+    if (rest(o) !== rest(t)) return null;
+    const at = Date.parse(String(t.last_heartbeat));
+    if (!Number.isNaN(at)) newest = Math.max(newest, at);
+  }
+  let threshold: number;
+  try {
+    threshold = parseDuration(store.readConfig().stale_threshold);
+  } catch {
+    return null; // A config that does not parse: publish (the command itself reports it).
+  }
+  return Math.max(0, newest + threshold / 3 - now.getTime());
+}
+
 /** Whether a remote (its URL) is a path on this machine: paced at 1 s instead of 60 s. */
 export function isPathRemote(url: string): boolean {
   return url.startsWith("/") || url.startsWith("file://") ||
@@ -627,6 +677,7 @@ export async function syncStore(
       mergedLocal: 0,
       restored: null,
       deferredMs: null,
+      deferredReason: null,
       losses: [],
       renumbered: [],
       hashed: 0,
@@ -776,7 +827,17 @@ export async function syncStore(
         if (theirs.get(p) !== oid) changes.set(wirePathOf(p)!, oid);
       }
       for (const p of theirs.keys()) if (!merged.out.has(p)) changes.set(wirePathOf(p)!, null);
-      const publish = changes.size > 0 || restoring || (tip === null && options.create === true);
+      let publish = changes.size > 0 || restoring || (tip === null && options.create === true);
+      // Heartbeat-only changes wait until a heartbeat is due (a third of the stale threshold
+      // after the published one): they alone never make a push.
+      if (publish && !restoring && options.paced === true) {
+        const due = await heartbeatDueIn(gitDir, store, changes, theirs, options.now());
+        if (due !== null && due > 0) {
+          publish = false;
+          result.deferredMs = due;
+          result.deferredReason = "heartbeat";
+        }
+      }
 
       // Pacing: pushes of this clone at least the interval apart; wait when the rest of the
       // interval fits in half the budget left, otherwise publish at the next sync.
@@ -790,7 +851,10 @@ export async function syncStore(
           round--;
           continue; // Fetch again: the remote may have moved meanwhile.
         }
-        if (wait > 0) result.deferredMs = wait;
+        if (wait > 0) {
+          result.deferredMs = wait;
+          result.deferredReason = "interval";
+        }
       }
 
       if (options.fetchOnly || !publish || result.deferredMs !== null) {
