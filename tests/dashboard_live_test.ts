@@ -145,6 +145,26 @@ Deno.test({
       const windows = Math.ceil((Date.now() - graphSince) / 2_000);
       assert(graphReads <= windows + 2, `${graphReads} graph reads in ${windows} windows of 2 s`);
       await graph.close();
+      // The board panel shows the newest 60 entries and pages back on demand.
+      const board = await ts.json<{ entries: Array<{ message: string }> }>(
+        ["board", "--last", "1000"],
+      );
+      assert(board.entries.length > 60, `${board.entries.length} board entries`);
+      assertEquals(await page.locator("#board .entries li").count(), 60);
+      await page.click("#board-older");
+      await page.waitForFunction(
+        (n) =>
+          (globalThis as unknown as { document: { querySelectorAll(s: string): unknown[] } })
+            .document.querySelectorAll("#board .entries li").length === n,
+        Math.min(120, board.entries.length),
+        WAIT,
+      );
+      // The oldest entry shown is the 120th newest of the board.
+      const oldest = board.entries[Math.max(0, board.entries.length - 120)].message;
+      assert(
+        (await page.locator("#board .entries li").last().innerText()).includes(oldest),
+        oldest,
+      );
       assertEquals(errors, []);
     } finally {
       await ts.track(["stop"]);
