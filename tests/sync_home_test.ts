@@ -595,3 +595,36 @@ Deno.test("with sync on, a branch without .track/ says where the store is; back 
   git(s.root, ["checkout", "-q", "main"]);
   assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
 });
+
+Deno.test("two track remote add at once, then two track remote remove at once: one store, nothing lost", async () => {
+  const { s, paths } = await repoWithStore();
+  await using _ = s;
+  const bare = `${s.root}-remote.git`;
+  git(s.root, ["init", "-q", "--bare", bare]);
+  try {
+    const added = await race([[["remote", "add", "origin", "--json"]], [[
+      "remote",
+      "add",
+      "origin",
+      "--json",
+    ]]], { cwd: s.root });
+    const addCodes = added.map((r) => r[0].code).sort();
+    assert(addCodes[0] === 0 && [0, 3].includes(addCodes[1]), JSON.stringify(added));
+    assert(exists(paths.config));
+    assertEquals(names(s.dir), [".gitattributes", ".gitignore", "config.json"]);
+    assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+    const removed = await race(
+      [[["remote", "remove", "--json"]], [["remote", "remove", "--json"]]],
+      {
+        cwd: s.root,
+      },
+    );
+    const removeCodes = removed.map((r) => r[0].code).sort();
+    assertEquals(removeCodes, [0, 4], JSON.stringify(removed));
+    assert(!exists(paths.config) && !exists(paths.store));
+    assertEquals(config(s.dir).schema, 1);
+    assertEquals(await ticketIds(s.root), ["T-0001", "T-0002", "T-0003"]);
+  } finally {
+    await Deno.remove(bare, { recursive: true }).catch(() => {});
+  }
+});

@@ -36,6 +36,7 @@ import { recoverJournal } from "./journal.ts";
 import { OPLOG_FILE } from "./oplog.ts";
 import {
   gitCommonDirOf,
+  readSyncConfig,
   STATE_REF_PATTERN,
   type SyncConfig,
   type SyncPaths,
@@ -350,63 +351,59 @@ export async function relocateStore(
   checkRelocatable(trackDir, paths);
   ensureHome(paths);
   const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const storeInfo = lstatOrNull(paths.store);
-  if (storeInfo?.isSymlink) throw linkError(paths.home, paths.store, { expected: "directory" });
-  const on = lstatOrNull(paths.config) !== null;
-  if (on) {
-    // A move made durable by an earlier call that was killed: finish it.
-    if (storeInfo === null || !storeInfo.isDirectory) {
-      throw badDataError(
-        paths.config,
-        `says sync is on, but its store "${paths.store}" is missing; nothing was changed`,
-        { hint: "track doctor" },
-      );
-    }
-    const lock = await acquireLock(join(trackDir, LOCK_FILE), { timeoutMs, command: "remote add" });
-    try {
-      writeTrackConfig(trackDir, SYNC_SCHEMA, hintFor(config, paths));
+  const lock = await acquireLock(join(trackDir, LOCK_FILE), { timeoutMs, command: "remote add" });
+  let copied = 0;
+  let resumed = false;
+  try {
+    // Judged under the lock: a second move that waited for the first finds it done.
+    const storeInfo = lstatOrNull(paths.store);
+    if (storeInfo?.isSymlink) throw linkError(paths.home, paths.store, { expected: "directory" });
+    const current = readSyncConfig(paths);
+    if (current !== null) {
+      // A move made durable by an earlier call (killed, or the one this call waited for):
+      // finish it, with the hint of the sync that is on.
+      if (storeInfo === null || !storeInfo.isDirectory) {
+        throw badDataError(
+          paths.config,
+          `says sync is on, but its store "${paths.store}" is missing; nothing was changed`,
+          { hint: "track doctor" },
+        );
+      }
+      resumed = true;
+      writeTrackConfig(trackDir, SYNC_SCHEMA, hintFor(current, paths));
       step("config");
       emptyTrackDir(trackDir, step, new Set([LOCK_FILE]));
-    } finally {
-      lock.release();
+    } else {
+      checkNoDashboard(trackDir);
+      // A transaction left by a killed writer is completed before the data is copied.
+      recoverJournal(new Store(trackDir));
+      // Leftovers of a killed move are unused copies (sync.json is absent): start afresh.
+      const tmp = paths.store + ".tmp";
+      removeTree(tmp);
+      if (storeInfo !== null) removeTree(paths.store);
+      copied = copyStore(trackDir, tmp, (name) => STAYS.has(name), step);
+      step("copied");
+      Deno.renameSync(tmp, paths.store);
+      syncDir(paths.home, paths.home);
+      step("renamed");
+      // Says "a move is under way" until .track/ is emptied, so a move cut short after
+      // sync.json is told apart from an old branch's checked-out copy and finished (finishMove).
+      writeFileAtomic(movingMarker(paths), "relocate\n", movingMarker(paths));
+      step("marker");
+      writeSyncConfig(paths, config);
+      step("sync.json");
+      writeTrackConfig(trackDir, SYNC_SCHEMA, hintFor(config, paths));
+      step("config");
+      // The lock file stays until the end: a command waiting on it sees sync.json and refuses.
+      emptyTrackDir(trackDir, step, new Set([LOCK_FILE]));
     }
-    removeTree(join(trackDir, LOCK_FILE));
-    removeMarker(paths);
-    return { store: paths.store, copied: 0, resumed: true };
-  }
-  readTrackConfig(trackDir); // Refuse before anything moves when config.json is unreadable.
-  const lock = await acquireLock(join(trackDir, LOCK_FILE), { timeoutMs, command: "remote add" });
-  let copied: number;
-  try {
-    checkNoDashboard(trackDir);
-    // A transaction left by a killed writer is completed before the data is copied.
-    recoverJournal(new Store(trackDir));
-    // Leftovers of a killed move are unused copies (sync.json is absent): start afresh.
-    const tmp = paths.store + ".tmp";
-    removeTree(tmp);
-    if (storeInfo !== null) removeTree(paths.store);
-    copied = copyStore(trackDir, tmp, (name) => STAYS.has(name), step);
-    step("copied");
-    Deno.renameSync(tmp, paths.store);
-    syncDir(paths.home, paths.home);
-    step("renamed");
-    // Says "a move is under way" until .track/ is emptied, so a move cut short after sync.json
-    // is told apart from an old branch's checked-out copy and finished (finishMove).
-    writeFileAtomic(movingMarker(paths), "relocate\n", movingMarker(paths));
-    step("marker");
-    writeSyncConfig(paths, config);
-    step("sync.json");
-    writeTrackConfig(trackDir, SYNC_SCHEMA, hintFor(config, paths));
-    step("config");
-    // The lock file stays until the end: a command waiting on it sees sync.json and refuses.
-    emptyTrackDir(trackDir, step, new Set([LOCK_FILE]));
   } finally {
     lock.release();
   }
   removeTree(join(trackDir, LOCK_FILE));
   removeMarker(paths);
   step("done");
-  return { store: paths.store, copied, resumed: false };
+  return { store: paths.store, copied, resumed };
 }
 
 /**
@@ -451,12 +448,22 @@ export async function restoreStore(
     );
   }
   readTrackConfig(trackDir);
+  const syncOff = () =>
+    new TrackError("notFound", "Sync is off: the store already lives in .track/", {
+      hint: "track remote show",
+    });
   const lock = await acquireLock(join(paths.store, LOCK_FILE), {
     timeoutMs,
     command: "remote remove",
+  }).catch((e) => {
+    // Another remove that this one waited for took the sync store away.
+    if (lstatOrNull(paths.config) === null) throw syncOff();
+    throw e;
   });
   let copied: number;
   try {
+    // Judged under the lock: a second remove that waited for the first finds sync off.
+    if (lstatOrNull(paths.config) === null) throw syncOff();
     checkNoDashboard(paths.store);
     recoverJournal(new Store(paths.store));
     const staging = join(trackDir, ".restore" + TEMP_SUFFIX);
