@@ -357,6 +357,16 @@ export class Clone {
   sync(extra: string[] = [], options: WorldRunOptions = {}): Promise<Outcome> {
     return this.track(["sync", ...extra], options);
   }
+  /**
+   * Sets `interval_ms` in this clone's sync.json (docs/sync.md: the least time between two
+   * pushes that carry no decision). The suites use 0: pacing is not what they test, and a sync
+   * that waits out the interval would only make them slow.
+   */
+  setInterval(ms: number | null): void {
+    const file = syncPaths(this.gitDir).config;
+    const config = JSON.parse(Deno.readTextFileSync(file));
+    Deno.writeTextFileSync(file, JSON.stringify({ ...config, interval_ms: ms }, null, 2) + "\n");
+  }
   /** `git args…` in this clone. */
   git(args: string[]): Promise<Outcome> {
     return this.world.git(args, this.dir);
@@ -500,12 +510,16 @@ export class SyncWorld implements AsyncDisposable {
     return clone;
   }
 
-  /** Clones `names`, each with `track init` then `track remote add origin` (sync on). */
-  async syncedClones(names: string[]): Promise<Clone[]> {
+  /**
+   * Clones `names`, each with `track init` then `track remote add origin` (sync on), unpaced
+   * (`interval_ms` 0, see {@linkcode Clone.setInterval}) unless `paced`.
+   */
+  async syncedClones(names: string[], options: { paced?: boolean } = {}): Promise<Clone[]> {
     const out: Clone[] = [];
     for (const name of names) {
       const c = await this.clone(name);
       await c.ok(["remote", "add", "origin"]);
+      if (!options.paced) c.setInterval(0);
       out.push(c);
     }
     return out;

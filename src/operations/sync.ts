@@ -32,6 +32,7 @@ import {
 } from "../model/sync_wire.ts";
 import { parseTicket } from "../model/ticket.ts";
 import { parseDuration } from "../model/time.ts";
+import { formatId, idNumber } from "../model/ids.ts";
 import {
   gitCommonDirOf,
   readSyncConfig,
@@ -421,6 +422,18 @@ async function applyTarget(
   const blobs = await readBlobs(gitDir, paths.flatMap((p) => target.get(p) ?? []));
   let applied = 0;
   let mergedLocal = 0;
+  // A ticket created here after the snapshot under a number the target holds is renumbered
+  // above every number of the target and of the store (and of earlier renumbers): the merge
+  // below sees one path only and would otherwise hand out a number the target fills next.
+  const targetMax = maxTicketNumber(target.keys());
+  const handedOut = new Set<string>();
+  const allocateId = (_ours: string, taken: (id: string) => boolean): string => {
+    let n = Math.max(targetMax, maxTicketNumber(listTicketPaths(store)));
+    let id: string;
+    do id = formatId(++n); while (taken(id) || handedOut.has(id));
+    handedOut.add(id);
+    return id;
+  };
   for (let i = 0; i < paths.length; i += APPLY_BATCH) {
     const batch = paths.slice(i, i + APPLY_BATCH);
     // Changed locally since the snapshot: read what the snapshot saw before taking the lock.
@@ -449,7 +462,7 @@ async function applyTarget(
           base: one(p, baseValue),
           ours: one(p, local),
           theirs: one(p, data ?? undefined),
-        }, { now });
+        }, { now, allocateId });
         for (const [q, v] of m.tree) {
           const prev = q === p ? local : readLocal(store, q);
           if (prev === undefined || !sameBytes(bytesOf(v), prev)) write(tx, store, q, bytesOf(v));
@@ -460,6 +473,30 @@ async function applyTarget(
     });
   }
   return { applied, mergedLocal };
+}
+
+/** The highest ticket number among store paths (`tickets/T-0042.md`, `archive/…`), or 0. */
+function maxTicketNumber(paths: Iterable<string>): number {
+  let max = 0;
+  for (const p of paths) {
+    const m = /^(?:tickets|archive)\/(T-\d+)\.md$/.exec(p);
+    const n = m === null ? null : idNumber(m[1]);
+    if (n !== null && n > max) max = n;
+  }
+  return max;
+}
+
+/** The ticket files in the store now (tickets/ and archive/), as store paths. */
+function listTicketPaths(store: Store): string[] {
+  const out: string[] = [];
+  for (const folder of ["tickets", "archive"]) {
+    try {
+      for (const e of Deno.readDirSync(join(store.dir, folder))) out.push(`${folder}/${e.name}`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return out;
 }
 
 function one(path: string, v: Uint8Array | undefined): Map<string, FileValue> {
