@@ -6,9 +6,10 @@
  * after its sync died). After every kill: the remote's state ref is a complete commit (every
  * object present, meta.json in its tree), every ticket file of the clone parses and every ticket
  * it created is there. At the end the clones converge to byte-identical state holding every
- * ticket exactly once. Kill moments are drawn over the measured duration of a whole sync, and the
+ * ticket exactly once (after `doctor --fix` removed killed writers' temp files, doctor is
+ * healthy). Kill moments are drawn over the median measured duration of a whole sync, and the
  * suite requires kills on both sides of the push (the remote moved, or not).
- * Sizes: TRACK_SUITE_SYNC_KILLS (CI 30; the design's 200 is TRACK_SUITE_SCALE≈7).
+ * Sizes: TRACK_SUITE_SYNC_KILLS (CI 30; the design's 200: TRACK_SUITE_SYNC_KILLS=200).
  */
 import { assert, assertEquals } from "../assert.ts";
 import { SyncWorld } from "../sync_world.ts";
@@ -36,17 +37,18 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
     titles.push(title);
   };
 
-  // The kill window: the longest of a few whole syncs that had work to do (fetch, merge, push).
-  let window = 0;
+  // The kill window: the median duration of whole syncs that had work to do (fetch, merge,
+  // push, apply), measured before and between the kills (a sync the kill missed counts too).
+  const durations: number[] = [];
+  const windowMs = () => Math.ceil([...durations].sort((x, y) => x - y)[durations.length >> 1]);
   for (let i = 0; i < 3; i++) {
     await create(b, `warm b${i}`);
     await syncOk(b);
     await create(a, `warm a${i}`);
     const t0 = performance.now();
     await syncOk(a);
-    window = Math.max(window, performance.now() - t0);
+    durations.push(performance.now() - t0);
   }
-  window = Math.ceil(window);
 
   let finished = 0;
   let beforePush = 0;
@@ -58,6 +60,8 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
       await syncOk(b);
     }
     const remoteBefore = await world.remoteRef();
+    const window = windowMs();
+    const t0 = performance.now();
     const child = a.spawn(["sync"]);
     const delay = pick(window);
     const timer = setTimeout(() => {
@@ -72,6 +76,7 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
     if (out.signal === null) {
       assertEquals(out.code, 0, `unkilled sync: ${new TextDecoder().decode(out.stderr)}`);
       finished++;
+      durations.push(performance.now() - t0);
     } else if ((await world.remoteRef()) === remoteBefore) beforePush++;
     else afterPush++;
 
@@ -80,12 +85,14 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
     const have = new Set(ticketsOf(a).map((t) => t.title));
     const mine = titles.filter((t) => t.startsWith("kill ") || t.startsWith("warm a"));
     assertEquals(mine.filter((t) => !have.has(t)), [], `after kill ${i} (at ${delay} ms)`);
-    const list = await a.track(["list", "--json"]);
-    assertEquals(list.code, 0, `track list after kill ${i}: ${list.stderr}`);
+    if (i % 5 === 0) {
+      const list = await a.track(["list", "--json"]);
+      assertEquals(list.code, 0, `track list after kill ${i}: ${list.stderr}`);
+    }
   }
   if (runs >= 10) {
-    assert(beforePush > 0, `no kill landed before a push was accepted (window ${window} ms)`);
-    assert(afterPush > 0, `no kill landed after a push was accepted (window ${window} ms)`);
+    assert(beforePush > 0, `no kill landed before a push was accepted (${windowMs()} ms)`);
+    assert(afterPush > 0, `no kill landed after a push was accepted (${windowMs()} ms)`);
   }
 
   const rounds = await converge(world, [a, b]);
@@ -94,16 +101,19 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
   assertEquals(conflictMarkers(syncedFiles(a)), []);
   const final = ticketsOf(a).map((t) => t.title).sort();
   assertEquals(final, [...titles].sort(), "every ticket exactly once");
+  // A killed writer may leave a temp file; doctor --fix removes exactly those.
+  await a.track(["doctor", "--fix"]);
   const doctor = await a.track(["doctor", "--json"]);
   assertEquals(doctor.code, 0, `doctor after the kills: ${doctor.stdout}${doctor.stderr}`);
 
   report("sync-kill", {
     kills: runs - finished,
     runs,
+    design_runs: 200,
     before_push: beforePush,
     after_push: afterPush,
     finished_first: finished,
-    window_ms: window,
+    window_ms: windowMs(),
     tickets: titles.length,
     lost: 0,
     converge_rounds: rounds,
