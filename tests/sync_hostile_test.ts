@@ -263,3 +263,32 @@ Deno.test("a write that lands while the apply waits for the store lock is merged
     assert(t.includes("hand line"), `${c.name}: the hand line was lost:\n${t}`);
   }
 });
+
+Deno.test("a state tree holding paths git refuses (.., .git) does not stop every clone from publishing", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  // `git mktree` writes what `update-index` refuses; a push carries it (no fsck by default).
+  const bare = ["--git-dir", w.bare];
+  const evil = await blob(w, "pwned\n");
+  const inner = await git(w, [...bare, "mktree"], { stdin: `100644 blob ${evil}\tevil\n` });
+  const tip = (await w.remoteRef())!;
+  const top = await git(w, [...bare, "ls-tree", tip]);
+  const root = await git(w, [...bare, "mktree"], {
+    stdin: `${top}\n040000 tree ${inner}\t..\n100644 blob ${evil}\t.git\n`,
+  });
+  const commit = await git(w, [...bare, "commit-tree", root, "-p", tip, "-m", "hostile"]);
+  await git(w, [...bare, "update-ref", "refs/track/state", commit]);
+
+  await a.ok(["update", "T-0001", "--priority", "high"]);
+  const r = await a.sync();
+  assertEquals(r.code, 0, r.stderr);
+  const s = await b.sync();
+  assertEquals(s.code, 0, s.stderr);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
+  for (const c of [a, b]) {
+    assert(!exists(`${c.storeDir}/../evil`) && !exists(`${syncPaths(c.gitDir).home}/evil`));
+  }
+  assert(!exists(`${w.root}/evil`));
+});

@@ -183,10 +183,16 @@ export async function buildTree(
 ): Promise<string> {
   const env = { GIT_INDEX_FILE: indexFile };
   try {
-    const read = await runGit(base === null ? ["read-tree", "--empty"] : ["read-tree", base], {
+    let read = await runGit(base === null ? ["read-tree", "--empty"] : ["read-tree", base], {
       gitDir,
       env,
     });
+    if (read.code !== 0 && base !== null && /invalid path/.test(read.stderr)) {
+      // A tree git itself refuses to check out (`..`, `.git`: written with mktree, pushed
+      // without fsck): every state built on it would fail here, on every clone. Keep only its
+      // entries with plain names; the others never reach a store anyway.
+      read = await readPlainEntries(gitDir, base, env);
+    }
     if (read.code !== 0) throw failed("read-tree", read);
     if (changes.size > 0) {
       const zero = "0".repeat(base?.length ?? 40);
@@ -211,6 +217,35 @@ export async function buildTree(
       // Not written (read-tree failed) or already gone.
     }
   }
+}
+
+/** A path component every git accepts (never `.`, `..`, `.git` or a variant of it). */
+const PLAIN_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?$/;
+
+/** The index of `base` without its entries whose path has a component that is not plain. */
+async function readPlainEntries(
+  gitDir: string,
+  base: string,
+  env: Record<string, string>,
+): Promise<GitResult> {
+  const ls = await runGit(["ls-tree", "-r", "-z", "--full-tree", base], { gitDir });
+  if (ls.code !== 0) return ls;
+  const lines: string[] = [];
+  for (const line of decoder.decode(ls.stdout).split("\0")) {
+    const tab = line.indexOf("\t");
+    if (tab < 0) continue;
+    const path = line.slice(tab + 1);
+    if (!path.split("/").every((c) => PLAIN_NAME.test(c))) continue;
+    const [mode, , oid] = line.slice(0, tab).split(" ");
+    lines.push(`${mode} ${oid}\t${path}`);
+  }
+  const empty = await runGit(["read-tree", "--empty"], { gitDir, env });
+  if (empty.code !== 0 || lines.length === 0) return empty;
+  return await runGit(["update-index", "-z", "--index-info"], {
+    gitDir,
+    env,
+    stdin: lines.join("\0") + "\0",
+  });
 }
 
 /** A commit of `tree` whose only parent is `parent` (none when null), with `message`. */
