@@ -292,3 +292,29 @@ Deno.test("a state tree holding paths git refuses (.., .git) does not stop every
   }
   assert(!exists(`${w.root}/evil`));
 });
+
+Deno.test("a --ref or hint git would refuse (.., .lock, //) is a usage error before any git runs, never exit 8", async () => {
+  await using w = await SyncWorld.create();
+  const a = await w.clone("a");
+  for (
+    const ref of ["refs/track/../heads/main", "refs/track/x.lock", "refs/track//x", "refs/track/x/"]
+  ) {
+    const r = await a.track(["remote", "add", "origin", "--ref", ref]);
+    assertEquals(r.code, 2, `${ref}: ${r.stderr}`);
+    assert(!exists(syncPaths(a.gitDir).config));
+  }
+  // The same ref in a cloned config.json hint is never acted on.
+  const cfg = `${a.dir}/.track/config.json`;
+  const raw = JSON.parse(Deno.readTextFileSync(cfg));
+  Deno.writeTextFileSync(
+    cfg,
+    JSON.stringify({
+      ...raw,
+      schema: 2,
+      sync: { remote: "origin", ref: "refs/track/../heads/main" },
+    }),
+  );
+  const r = await a.track(["sync"]);
+  assertEquals(r.code, 4, r.stderr);
+  assert(/not acted on/.test(r.stderr), r.stderr);
+});

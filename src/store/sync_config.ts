@@ -22,8 +22,13 @@ import { basename, dirname, isAbsolute, join, resolve } from "../model/path.ts";
 /** The default ref of the shared state on the remote. */
 export const DEFAULT_STATE_REF = "refs/track/state";
 
-/** A ref the state may live on: under refs/track/, never a code branch. */
-export const STATE_REF_PATTERN = /^refs\/track\/[a-z0-9._\/-]+$/;
+/**
+ * A ref the state may live on: under refs/track/, never a code branch, and a name git accepts
+ * (components that do not start or end with a dot, no `..`, none ending in `.lock`), so a bad
+ * one is refused here rather than by git as an unreachable remote.
+ */
+export const STATE_REF_PATTERN =
+  /^(?!.*\.\.)(?!.*\.lock(?:\/|$))refs\/track(?:\/[a-z0-9_-](?:[a-z0-9._-]*[a-z0-9_-])?)+$/;
 
 /** Name of track's directory inside the git common dir. */
 export const SYNC_HOME = "track";
