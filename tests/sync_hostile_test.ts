@@ -318,3 +318,46 @@ Deno.test("a --ref or hint git would refuse (.., .lock, //) is a usage error bef
   assertEquals(r.code, 4, r.stderr);
   assert(/not acted on/.test(r.stderr), r.stderr);
 });
+
+Deno.test("the caller's GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE and the clone's own hooks do not reach sync's git", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const other = `${w.root}/other.git`;
+  await git(w, ["init", "-q", "--bare", other]);
+  const marker = `${w.root}/hook-ran`;
+  for (const hook of ["pre-push", "reference-transaction", "post-update", "pre-commit"]) {
+    const p = `${a.gitDir}/hooks/${hook}`;
+    await Deno.writeTextFile(p, `#!/bin/sh\necho ${hook} >> '${marker}'\nexit 1\n`);
+    await Deno.chmod(p, 0o755);
+  }
+  await a.ok(["update", "T-0001", "--priority", "high"]);
+  const r = await a.sync([], {
+    env: { GIT_DIR: other, GIT_WORK_TREE: w.root, GIT_INDEX_FILE: `${w.root}/idx` },
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assert(!exists(marker), "a hook of the clone ran");
+  assert(!exists(`${w.root}/idx`));
+  assertEquals(await git(w, ["--git-dir", other, "for-each-ref"]), "");
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
+});
+
+Deno.test("remote add after a remove cut short (its local refs left behind) starts a new history on the new remote", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const old = (await a.ref("refs/track/remote-state"))!;
+  await a.ok(["remote", "remove"]);
+  // What a kill -9 between the store's move back and the deletion of the refs leaves behind.
+  await a.git(["update-ref", "refs/track/remote-state", old]);
+  await a.git(["update-ref", "refs/track/local", old]);
+  const fresh = `${w.root}/fresh.git`;
+  await git(w, ["init", "-q", "--bare", fresh]);
+  const r = await a.track(["remote", "add", fresh, "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(JSON.parse(r.stdout).outcome, "published");
+  // The new remote holds one commit: none of the old remote's history went there.
+  const tip = await git(w, ["--git-dir", fresh, "rev-parse", "refs/track/state"]);
+  assertEquals(await git(w, ["--git-dir", fresh, "rev-list", "--count", tip]), "1");
+  assert(!/lost history/.test(r.stderr), r.stderr);
+});

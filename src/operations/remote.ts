@@ -191,6 +191,14 @@ export async function addRemote(
       throw e;
     }
   }
+  // Sync is off: refs and engine files left by a `remote remove` cut short belong to another
+  // remote's history (as known tip they would make the first push carry that history here).
+  for (const stale of [REMOTE_STATE_REF, LOCAL_REF]) await deleteRef(gitDir, stale);
+  try {
+    Deno.removeSync(paths.private, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
   const config: SyncConfig = { schema: 1, remote, ref, interval_ms: null };
   const moved = await relocate(store, paths, config, options.now);
   const sync = await syncStore(moved, { paths, config }, {
