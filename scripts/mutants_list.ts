@@ -375,4 +375,12 @@ export const MUTANTS: Mutant[] = [
     replace: `    if (row < 0) return null; // mutant`,
     suite: "tests/search_index_test.ts",
   },
+  {
+    name: "dashboard-delta-dependents",
+    breaks: "a status change leaves the cards waiting on it stale on an open dashboard",
+    file: "src/dashboard/live.ts",
+    find: `      for (const d of this.#dependents.get(id) ?? []) touched.add(d);\n`,
+    replace: `      void this.#dependents; // mutant\n`,
+    suite: "src/dashboard/live_test.ts",
+  },
 ];
