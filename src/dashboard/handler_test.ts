@@ -597,6 +597,8 @@ Deno.test("handler board pages: GET /api/board?before=ID gives the older entries
   }
   const page = async (q: string) => {
     const res = await fx.handle(get(`/api/board${q}`));
+    assertNoCors(res);
+    assertStringIncludes(res.headers.get("content-security-policy")!, "default-src 'self'");
     return { status: res.status, body: await res.json() };
   };
   const newest = await page("?last=2");
