@@ -74,6 +74,10 @@ export default defineCommand({
         ctx.io.out(
           `Sync is off: ${r.remote} (${r.ref}) is no longer used; the remote is untouched`,
         );
+        ctx.io.err(
+          "note: the store is back in .track/ (config.json: schema 1, no sync hint); commit " +
+            "config.json so that new clones no longer try to join",
+        );
       }
       return;
     }
@@ -97,6 +101,12 @@ export default defineCommand({
         ? `Syncing through ${r.remote} (${r.ref}): published this store`
         : `Syncing through ${r.remote} (${r.ref}): adopted the shared state ` +
           `(${r.sync.applied} files)`,
+    );
+    ctx.io.err(
+      `note: the store now lives in ${r.store} (track path); .track/ keeps only config.json ` +
+        "(schema 2, with the hint a fresh clone joins by): commit it, and the removal of the data " +
+        'if .track/ was committed (git add -A .track && git commit -m "track: sync through ' +
+        `${r.remote}")`,
     );
     ctx.io.err("hint: track sync publishes your changes and fetches everyone else's");
   },
