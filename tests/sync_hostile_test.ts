@@ -361,3 +361,31 @@ Deno.test("remote add after a remove cut short (its local refs left behind) star
   assertEquals(await git(w, ["--git-dir", fresh, "rev-list", "--count", tip]), "1");
   assert(!/lost history/.test(r.stderr), r.stderr);
 });
+
+Deno.test("a ticket archived here while the sync applies the remote's change to it: one ticket, one folder", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  await b.ok(["update", "T-0001", "--title", "Renamed on b"]);
+  await b.ok(["sync"]);
+  await a.ok(["update", "T-0002", "--priority", "high"]);
+  const found = discoverStore(a.dir, mainEnv({ HOME: w.home }));
+  const store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home });
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      // After the snapshot and the push, before b's title is written here.
+      if (step === "pushed") await a.ok(["archive", "T-0001"]);
+    },
+  });
+  assert(r.pushed);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  for (const c of [a, b]) {
+    const both = ["tickets", "archive"].filter((f) => exists(`${c.storeDir}/${f}/T-0001.md`));
+    assertEquals(both.length, 1, `${c.name}: T-0001 is in ${both.join(" and ")}`);
+    const d = await c.track(["doctor"]);
+    assertEquals(d.code, 0, `${c.name}: ${d.stdout}${d.stderr}`);
+  }
+});
