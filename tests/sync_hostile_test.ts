@@ -389,3 +389,18 @@ Deno.test("a ticket archived here while the sync applies the remote's change to 
     assertEquals(d.code, 0, `${c.name}: ${d.stdout}${d.stderr}`);
   }
 });
+
+Deno.test("with sync on, a ticket that does not parse gets a hint that works there (not git diff .track/)", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const file = `${a.storeDir}/tickets/T-0001.md`;
+  Deno.writeTextFileSync(file, "---\nid: T-0001\ntitle: [broken\n");
+  const r = await a.track(["show", "T-0001"]);
+  assertEquals(r.code, 6, r.stderr);
+  assert(!r.stderr.includes("git diff .track/"), r.stderr);
+  const m = /git show (refs\/track\/local:\S+\.md)/.exec(r.stderr);
+  assert(m !== null, r.stderr);
+  const shown = await a.git(["show", m[1]]);
+  assertEquals(shown.code, 0, shown.stderr);
+  assert(shown.stdout.includes("title: First"), shown.stdout);
+});

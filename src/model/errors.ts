@@ -77,10 +77,32 @@ export function badDataError(
 ): TrackError {
   const where = options.line === undefined ? file : `${file}:${options.line}`;
   return new TrackError("badData", `Cannot read "${where}": ${reason}`, {
-    hint: options.hint ??
-      "fix or restore the file by hand (git diff .track/), then run: track doctor",
+    hint: options.hint ?? restoreHint(file),
     detail: { file, line: options.line ?? null, reason },
   });
+}
+
+/**
+ * How to fix a store file that does not read. With sync on the store is in the git directory
+ * (`…/track/store/…`), where `git diff .track/` shows nothing: the last synced copy is in the
+ * state tree of `refs/track/local` (docs/sync.md's wire layout: tickets sharded by their last
+ * two digits, board posts by the first two characters of their name).
+ */
+function restoreHint(file: string): string {
+  const m = /(?:^|\/)track\/store\/(.+)$/.exec(file);
+  if (m === null) {
+    return "fix or restore the file by hand (git diff .track/), then run: track doctor";
+  }
+  const rel = m[1];
+  const t = /^(tickets|archive)\/(T-\d+\.md)$/.exec(rel);
+  const b = /^board\/([^/]+)\/([^/]+)$/.exec(rel);
+  const wire = t !== null
+    ? `${t[1]}/${t[2].slice(-5, -3)}/${t[2]}`
+    : b !== null
+    ? `board/${b[1]}/${b[2].slice(0, 2)}/${b[2]}`
+    : rel;
+  return "fix the file by hand (with sync on it is in the git directory, not the work tree; " +
+    `the last synced copy: git show refs/track/local:${wire}), then run: track doctor`;
 }
 
 /** I/O failure (exit 7): names the file; the target stays as it was. */
