@@ -4,7 +4,15 @@
  * barrier at the step between fetch and push).
  */
 import { assert, assertEquals } from "./assert.ts";
-import { mainEnv, race, type RunResult, runTrack, snapshot, testCommand } from "./helpers.ts";
+import {
+  exists,
+  mainEnv,
+  race,
+  type RunResult,
+  runTrack,
+  snapshot,
+  testCommand,
+} from "./helpers.ts";
 import type { FakeClock } from "./track_test_main.ts";
 import { type Store, storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
@@ -449,4 +457,29 @@ Deno.test("a change of heartbeats alone is not pushed until a heartbeat is due",
   assert(JSON.parse(due.stdout).pushed);
   await b.ok(["sync"]);
   assertEquals(state(a), state(b));
+});
+
+Deno.test("a ticket archived here while a sync applies the remote's change of it stays in one folder", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  await b.ok(["update", "T-0002", "--title", "Second, renamed on b"]);
+  await b.ok(["sync"]);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "something to publish"]);
+  const store = openStore(a.dir);
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      if (step === "pushed") await a.ok(["archive", "T-0002"]);
+    },
+  });
+  assert(r.pushed);
+  const dir = storeDir(a);
+  const inTickets = exists(`${dir}/tickets/T-0002.md`);
+  const inArchive = exists(`${dir}/archive/T-0002.md`);
+  assert(inTickets !== inArchive, `tickets: ${inTickets}, archive: ${inArchive}`);
+  assert(Deno.readTextFileSync(`${dir}/tickets/T-0002.md`).includes("renamed on b"));
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  assertEquals(state(a), state(b));
+  assert(!exists(`${storeDir(b)}/archive/T-0002.md`));
 });

@@ -441,7 +441,14 @@ async function applyTarget(
     const before = await readBlobs(gitDir, touched.flatMap((p) => snap.oids.get(p) ?? []));
     await store.mutate("sync (apply)", async (tx) => {
       tx.skipOplog(); // The remote's state is no operation of this clone.
+      const done = new Set<string>();
+      /** A blob's bytes: read before the lock when foreseen, else now (a local git read). */
+      const blob = async (oid: string | undefined) =>
+        oid === undefined
+          ? undefined
+          : blobs.get(oid) ?? before.get(oid) ?? (await readBlobs(gitDir, [oid])).get(oid);
       for (const p of batch) {
+        if (done.has(p)) continue;
         const want = target.get(p);
         const data = want === undefined ? null : blobs.get(want)!;
         if (unchangedSince(store, p, snap.stats.get(p))) {
@@ -449,25 +456,34 @@ async function applyTarget(
           applied++;
           continue;
         }
-        // Written locally after the snapshot: merge, never overwrite.
-        const seen = snap.oids.get(p);
-        // Written while this batch waited for the lock: the snapshot's blob is read now (a local
-        // git read). Skipping the file would move refs/track/local past the remote's version of
-        // it, and the next sync would publish the local file's revert of the remote's change.
-        const baseValue = seen === undefined
-          ? undefined
-          : before.get(seen) ?? (await readBlobs(gitDir, [seen])).get(seen);
-        const local = readLocal(store, p);
-        const m = mergeStores({
-          base: one(p, baseValue),
-          ours: one(p, local),
-          theirs: one(p, data ?? undefined),
-        }, { now, allocateId });
+        // Written locally after the snapshot (also while this batch waited for the lock):
+        // merge, never overwrite, never skip (refs/track/local moves past the remote's version,
+        // so a skipped file would be published later as a revert of the remote's change). A
+        // ticket merges with both of its folders, so an archive here and a change there keep
+        // it in one folder.
+        const group = ticketFolders(p);
+        const base = new Map<string, FileValue>();
+        const ours = new Map<string, FileValue>();
+        const theirs = new Map<string, FileValue>();
+        const local = new Map<string, Uint8Array | undefined>();
+        for (const q of group) {
+          const b = await blob(snap.oids.get(q));
+          const t = await blob(target.get(q));
+          const l = readLocal(store, q);
+          local.set(q, l);
+          if (b !== undefined) base.set(q, valueOf(b));
+          if (t !== undefined) theirs.set(q, valueOf(t));
+          if (l !== undefined) ours.set(q, valueOf(l));
+          done.add(q);
+        }
+        const m = mergeStores({ base, ours, theirs }, { now, allocateId });
         for (const [q, v] of m.tree) {
-          const prev = q === p ? local : readLocal(store, q);
+          const prev = local.has(q) ? local.get(q) : readLocal(store, q);
           if (prev === undefined || !sameBytes(bytesOf(v), prev)) write(tx, store, q, bytesOf(v));
         }
-        if (!m.tree.has(p) && local !== undefined) write(tx, store, p, null);
+        for (const q of group) {
+          if (!m.tree.has(q) && local.get(q) !== undefined) write(tx, store, q, null);
+        }
         mergedLocal++;
       }
     });
@@ -499,8 +515,10 @@ function listTicketPaths(store: Store): string[] {
   return out;
 }
 
-function one(path: string, v: Uint8Array | undefined): Map<string, FileValue> {
-  return v === undefined ? new Map() : new Map([[path, valueOf(v)]]);
+/** The paths a file merges with: a ticket's file in both folders, else the file alone. */
+function ticketFolders(path: string): string[] {
+  const m = /^(tickets|archive)\/(T-\d+\.md)$/.exec(path);
+  return m === null ? [path] : [`tickets/${m[2]}`, `archive/${m[2]}`];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
