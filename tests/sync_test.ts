@@ -483,3 +483,52 @@ Deno.test("a ticket archived here while a sync applies the remote's change of it
   assertEquals(state(a), state(b));
   assert(!exists(`${storeDir(b)}/archive/T-0002.md`));
 });
+
+Deno.test("remote add changes nothing when both sides have tickets (exit 3), the remote is unreachable (exit 8) or git is too old", async () => {
+  await using w = await world();
+  const a = await w.clone("a");
+  await a.ok(["init"]);
+  await a.ok(["create", "--title", "Published"]);
+  await a.ok(["remote", "add", w.remote]);
+  const b = await w.clone("b");
+  await b.ok(["init"]);
+  await b.ok(["create", "--title", "Mine"]);
+  // The store and git's refs (fetched objects nothing refers to are no change).
+  const look = async () => [snapshot(`${b.dir}/.track`), await git(["for-each-ref"], b.dir)];
+  const before = await look();
+  const both = await b.track(["remote", "add", w.remote, "--json"]);
+  assertEquals(both.code, 3, both.stderr);
+  assert(/tickets of its own/.test(JSON.parse(both.stderr).error.message));
+  assertEquals(await look(), before);
+  assert(!exists(`${b.dir}/.git/track/sync.json`));
+
+  const gone = await b.track(["remote", "add", `${w.root}/missing.git`, "--json"]);
+  // Not a directory: a usage error before any network; a directory that is no repository: 8.
+  assertEquals(gone.code, 2, gone.stderr);
+  Deno.mkdirSync(`${w.root}/empty`);
+  const empty = await b.track(["remote", "add", `${w.root}/empty`, "--json"]);
+  assertEquals(empty.code, 8, empty.stderr);
+  assertEquals(await look(), before);
+  assert(!exists(`${b.dir}/.git/track/sync.json`));
+
+  // A git that says it is 2.19: the version needed is named.
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  const real = (await git(["--exec-path"], w.root)).replace(
+    /\/libexec\/git-core$|\/lib\/git-core$/,
+    "/bin",
+  );
+  Deno.writeTextFileSync(
+    `${bin}/git`,
+    `#!/bin/sh\nfor a in "$@"; do [ "$a" = --version ] && { echo "git version 2.19.1"; exit 0; }; done\nexec ${real}/git "$@"\n`,
+  );
+  Deno.chmodSync(`${bin}/git`, 0o755);
+  const c = await w.clone("c");
+  await c.ok(["init"]);
+  const old = await c.track(["remote", "add", w.remote], {
+    PATH: `${bin}:${Deno.env.get("PATH")}`,
+  });
+  assert(old.code !== 0, old.stderr);
+  assert(/git 2\.20 or newer/.test(old.stderr), old.stderr);
+  assert(!exists(`${c.dir}/.git/track/sync.json`));
+});
