@@ -3,8 +3,8 @@
  * that runs track's commands in-process (as tests/race_worker.ts does, so the load is the
  * commands and not Deno's startup), one every `interval` ms from `start` (epoch ms) until `end`,
  * taking its tickets through claim, in progress, a new title, a Work Log entry, a board post and
- * review. Prints one JSON line per command: what the page should show after it, and when the
- * command returned.
+ * review. Prints one JSON line per command: what the page should show after it, when the
+ * command started, when its ticket file was written and when the command returned.
  */
 import { main } from "../src/cli/main.ts";
 import { MemoryIo } from "../src/cli/io.ts";
@@ -35,7 +35,17 @@ for (let at = start; at < end; at += interval, n++) {
     [["board", "-m", `${agent}: ${id} nearly done`, "--ticket", id], null],
     [["update", id, "--status", "review"], `${id}|review|`],
   ][step] as [string[], string | null];
+  const start_at = Date.now();
   const code = await run(args);
-  const line = { agent, id, step, shows, code, done_at: Date.now() };
+  const done_at = Date.now();
+  // When the change reached the disk: the ticket file's mtime (only this agent writes its
+  // tickets, and the file is replaced by a rename, so the mtime is this command's write).
+  let written_at: number | null = null;
+  try {
+    written_at = Deno.statSync(`.track/tickets/${id}.md`).mtime?.getTime() ?? null;
+  } catch {
+    // Gone: reported as not written.
+  }
+  const line = { agent, id, step, shows, code, start_at, written_at, done_at };
   await Deno.stdout.write(enc.encode(JSON.stringify(line) + "\n"));
 }

@@ -3,8 +3,9 @@
  * store served by `track serve -d`, Chromium following it, and 30 agent processes
  * (bench/dashboard_agent.ts) making 5 changes a second in total for 60 s
  * (`TRACK_BENCH_LIVE_S` shortens the run). Figures:
- * - CLI change -> the page shows it: from a command returning to its card's new state in the
- *   DOM (a MutationObserver in the page; the page and this process share the wall clock);
+ * - CLI change -> the page shows it: from the change reaching the disk (the ticket file's mtime)
+ *   to its card's new state in the DOM (a MutationObserver in the page; the page, the file system
+ *   and this process share the wall clock), and from the command's start;
  * - bytes of delta events per change, and the one snapshot a page gets on connecting;
  * - the server's CPU (utime + stime over the run, from /proc) and RSS (start, middle, end);
  * - the page's JS heap after a forced GC, at the start and at the end.
@@ -130,7 +131,12 @@ export default async function dashboardLiveBench(): Promise<Row[]> {
 
     const lines = results.flatMap((r) =>
       new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "").map((l) =>
-        JSON.parse(l) as { shows: string | null; code: number; done_at: number }
+        JSON.parse(l) as {
+          shows: string | null;
+          code: number;
+          start_at: number;
+          written_at: number | null;
+        }
       )
     );
     const seen = new Map<string, number>(
@@ -141,16 +147,22 @@ export default async function dashboardLiveBench(): Promise<Row[]> {
       for (const [k, at] of seen) if (k.startsWith(shows) && at < best) best = at;
       return best;
     };
+    // From the ticket file written (its mtime) to the card in the DOM, and from the command's
+    // start (its own work included) to the same moment.
     const latencies: number[] = [];
+    const fromStart: number[] = [];
     let unseen = 0;
     for (const l of lines) {
-      if (l.shows === null || l.code !== 0) continue;
+      if (l.shows === null || l.code !== 0 || l.written_at === null) continue;
       const at = firstSeen(l.shows);
       if (at === Infinity) unseen++;
-      else latencies.push(at - l.done_at);
+      else {
+        latencies.push(at - l.written_at);
+        fromStart.push(at - l.start_at);
+      }
     }
     latencies.sort((a, b) => a - b);
-    const early = latencies.filter((ms) => ms < 0).length;
+    fromStart.sort((a, b) => a - b);
     const counters = await page.evaluate("globalThis.trackLive") as Record<string, number>;
     const heapEnd = await heap();
     const failed = lines.filter((l) => l.code !== 0).length;
@@ -164,9 +176,11 @@ export default async function dashboardLiveBench(): Promise<Row[]> {
         name: `CLI change -> page shows it (${label})`,
         median_ms: round(quantile(latencies, 0.5)),
         p95_ms: round(quantile(latencies, 0.95)),
-        note: `${latencies.length} card changes timed from the command returning to the card ` +
-          `in the DOM (${early} shown before their command had exited); ${unseen} never seen, ` +
-          `${failed} commands failed (target: p95 under 300 ms)`,
+        note: `${latencies.length} card changes, from the ticket file written (its mtime) to the ` +
+          `card in the DOM; from the command's start: median ${
+            round(quantile(fromStart, 0.5))
+          } ms, p95 ${round(quantile(fromStart, 0.95))} ms; ${unseen} never seen, ${failed} ` +
+          `commands failed (target: p95 under 300 ms)`,
       },
       {
         name: "bytes sent per change",
