@@ -383,4 +383,23 @@ export const MUTANTS: Mutant[] = [
     replace: `      void this.#dependents; // mutant\n`,
     suite: "src/dashboard/live_test.ts",
   },
+  {
+    name: "oplog-outside-transaction",
+    breaks:
+      "a sync store's oplog line is committed apart from the files it describes (a kill between leaves one without the other)",
+    file: "src/store/store.ts",
+    find: `      commitChanges(this, command, changes);\n`,
+    replace:
+      `      commitChanges(this, command, changes.filter((c) => c.appendAt === undefined)); commitChanges(this, command, changes.filter((c) => c.appendAt !== undefined)); // mutant\n`,
+    suite: "tests/oplog_crash_test.ts",
+  },
+  {
+    name: "doctor-git-with-sync-off",
+    breaks: "track doctor runs git although no remote was added",
+    file: "src/operations/doctor.ts",
+    find: `    config = options.sync ? readSyncConfig(options.sync.paths) : null;\n`,
+    replace:
+      `    if (options.sync) await (await import("../store/git.ts")).runGit(["--version"]).catch(() => {}); config = options.sync ? readSyncConfig(options.sync.paths) : null; // mutant\n`,
+    suite: "tests/doctor_remote_test.ts",
+  },
 ];
