@@ -404,3 +404,33 @@ Deno.test("with sync on, a ticket that does not parse gets a hint that works the
   assertEquals(shown.code, 0, shown.stderr);
   assert(shown.stdout.includes("title: First"), shown.stdout);
 });
+
+Deno.test("track remote remove waits for a sync of the clone under way: the sync ends as it began, remove leaves nothing behind", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  await a.ok(["update", "T-0002", "--priority", "high"]);
+  const found = discoverStore(a.dir, mainEnv({ HOME: w.home }));
+  const store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home });
+  let removing: Deno.ChildProcess | null = null;
+  const lockIno = () => Deno.statSync(syncPaths(a.gitDir).syncLock).ino!;
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      if (step !== "pushed" || removing !== null) return;
+      // remove starts while the push is done and the apply is still to come.
+      removing = a.spawn(["remote", "remove"]);
+      // Go on once it waits for the clone's sync lock (a barrier on /proc/locks), or ended.
+      let done = false;
+      removing.status.then(() => done = true);
+      while (!done && !flockWaiter(lockIno())) await new Promise((r) => setTimeout(r, 5));
+    },
+  });
+  assert(r.pushed);
+  const out = await removing!.output();
+  assertEquals(out.code, 0, dec.decode(out.stderr));
+  const paths = syncPaths(a.gitDir);
+  assertEquals((await a.git(["for-each-ref", "refs/track/"])).stdout, "");
+  assert(!exists(paths.store) && !exists(paths.private) && !exists(paths.config));
+  const l = await a.track(["show", "T-0002"]);
+  assert(l.stdout.includes("high"), l.stdout + l.stderr);
+});

@@ -68,7 +68,9 @@ export default defineCommand({
       return;
     }
     if (opts.action === "remove") {
-      const r = await removeRemote(store);
+      const r = await removeRemote(store, {
+        timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+      });
       if (ctx.json) printJson(ctx, { removed: true, ...r });
       else {
         ctx.io.out(

@@ -31,7 +31,14 @@ import {
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
-import { checkStateLayout, syncPathsOfStore, type SyncResult, syncStore } from "./sync.ts";
+import {
+  acquireSyncLock,
+  checkStateLayout,
+  DEFAULT_SYNC_TIMEOUT_MS,
+  syncPathsOfStore,
+  type SyncResult,
+  syncStore,
+} from "./sync.ts";
 
 /** Options shared by the remote operations. */
 export interface RemoteOptions {
@@ -247,15 +254,35 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
  * Turns sync off: the store moves back to the work tree's `.track/`, then sync.json and the
  * engine's local refs and files go. The remote is not touched.
  */
-export async function removeRemote(store: Store): Promise<{ remote: string; ref: string }> {
+export async function removeRemote(
+  store: Store,
+  options: { timeoutMs?: number } = {},
+): Promise<{ remote: string; ref: string }> {
   const paths = pathsOf(store);
-  const config = readSyncConfig(paths);
-  if (config === null) {
-    throw notFoundError(
-      "Cannot remove the remote: sync is off for this repository (no remote was added)",
-      "track remote add <remote>",
-    );
+  if (readSyncConfig(paths) === null) throw syncIsOff();
+  // A sync of this clone under way finishes first (it would apply into a store that moved, and
+  // recreate the refs and files removed below).
+  const lock = await acquireSyncLock(paths.syncLock, options.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+  try {
+    return await removeLocked(store, paths);
+  } finally {
+    lock.release();
   }
+}
+
+function syncIsOff(): TrackError {
+  return notFoundError(
+    "Cannot remove the remote: sync is off for this repository (no remote was added)",
+    "track remote add <remote>",
+  );
+}
+
+async function removeLocked(
+  store: Store,
+  paths: SyncPaths,
+): Promise<{ remote: string; ref: string }> {
+  const config = readSyncConfig(paths);
+  if (config === null) throw syncIsOff();
   await restore(store, paths);
   try {
     Deno.removeSync(paths.config);

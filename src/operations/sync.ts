@@ -184,7 +184,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Holds the clone's sync lock until released; exit 5 when another sync keeps it too long. */
-async function acquireSyncLock(path: string, timeoutMs: number): Promise<{ release(): void }> {
+export async function acquireSyncLock(
+  path: string,
+  timeoutMs: number,
+): Promise<{ release(): void }> {
   Deno.mkdirSync(dirname(path), { recursive: true });
   const file = Deno.openSync(path, { read: true, write: true, create: true });
   let ok = file.tryLockSync(true);
