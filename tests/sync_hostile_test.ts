@@ -434,3 +434,34 @@ Deno.test("track remote remove waits for a sync of the clone under way: the sync
   const l = await a.track(["show", "T-0002"]);
   assert(l.stdout.includes("high"), l.stdout + l.stderr);
 });
+
+Deno.test("a link planted in the sync store (a board day, the agents folder, a ticket) is refused, never published", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const outside = `${w.root}/outside`;
+  Deno.mkdirSync(`${outside}/day`, { recursive: true });
+  Deno.writeTextFileSync(`${outside}/day/120000000-0000-secret.md`, "secret\n");
+  Deno.writeTextFileSync(`${outside}/x.json`, '{"secret":true}\n');
+  Deno.writeTextFileSync(`${outside}/T-0009.md`, "secret\n");
+  const before = await w.remoteRef();
+  for (
+    const [link, target] of [
+      ["board/2026-01-02", `${outside}/day`],
+      ["agents", outside],
+      ["tickets/T-0009.md", `${outside}/T-0009.md`],
+    ]
+  ) {
+    const at = `${a.storeDir}/${link}`;
+    Deno.mkdirSync(at.slice(0, at.lastIndexOf("/")), { recursive: true });
+    const real = exists(at);
+    if (real) Deno.renameSync(at, `${w.root}/aside`);
+    Deno.symlinkSync(target, at);
+    const r = await a.sync();
+    assertEquals(await w.remoteRef(), before, `${link} was published`);
+    assertEquals(r.code, 6, `${link}: ${r.code} ${r.stderr}`);
+    Deno.removeSync(at);
+    if (real) Deno.renameSync(`${w.root}/aside`, at);
+  }
+  // With the links gone, the clone syncs again.
+  assertEquals((await a.sync()).code, 0);
+});

@@ -14,6 +14,7 @@ import { join } from "../model/path.ts";
 import { syncs } from "../model/sync_wire.ts";
 import { ioError } from "../model/errors.ts";
 import { lstatPath, openDir, type Stat } from "./native_fs.ts";
+import { linkError } from "./no_follow.ts";
 import { hashFiles } from "./sync_repo.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import type { Store } from "./store.ts";
@@ -71,7 +72,19 @@ export function writeStatCache(
   }
 }
 
-/** Every syncing file of the store with its stat (a link or other non-file is left out). */
+/** Exit 6 when `rel` inside the store is a symbolic link (never followed, never published). */
+function refuseLink(storeDir: string, rel: string, expected: "file" | "directory"): void {
+  const full = join(storeDir, rel);
+  let link = false;
+  try {
+    link = Deno.lstatSync(full).isSymlink;
+  } catch {
+    return; // Gone meanwhile, or not stat-able: not listed.
+  }
+  if (link) throw linkError(storeDir, full, { action: "sync", expected });
+}
+
+/** Every syncing file of the store with its stat (a link is exit 6; other non-files are left out). */
 function listSyncing(storeDir: string): Map<string, Stat> {
   const out = new Map<string, Stat>();
   const scan = (rel: string) => {
@@ -86,12 +99,17 @@ function listSyncing(storeDir: string): Map<string, Stat> {
       for (const entry of dir.entries) {
         const path = `${rel}/${entry.name}`;
         if (rel === "board") {
-          if (/^\d{4}-\d{2}-\d{2}$/.test(entry.name)) scan(path);
+          if (/^\d{4}-\d{2}-\d{2}$/.test(entry.name)) {
+            // opendir follows a link: a linked day would publish files from outside the store.
+            refuseLink(storeDir, path, "directory");
+            scan(path);
+          }
           continue;
         }
         if (!syncs(path)) continue;
         const s = dir.lstat(entry.name);
         if (s !== null && s.isFile) out.set(path, s);
+        else refuseLink(storeDir, path, "file");
       }
     } finally {
       dir.close();
