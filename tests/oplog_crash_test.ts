@@ -24,7 +24,7 @@ const WORKER = fileURLToPath(new URL("./oplog_worker.ts", import.meta.url));
 
 function haveStrace(): boolean {
   try {
-    return new Deno.Command("strace", { args: ["-V"], stdout: "null", stderr: "null" })
+    return testCommand("strace", { args: ["-V"], stdout: "null", stderr: "null" })
       .outputSync().success;
   } catch {
     return false;
@@ -91,7 +91,7 @@ Deno.test({
       const fresh = async () => {
         Deno.removeSync(`${root}/run`, { recursive: true });
         Deno.mkdirSync(`${root}/run/.git/track`, { recursive: true });
-        const cp = await new Deno.Command("cp", { args: ["-a", template, dir] }).output();
+        const cp = await testCommand("cp", { args: ["-a", template, dir] }).output();
         assert(cp.success, "copy the template store");
         Deno.copyFileSync(
           syncPaths(`${root}/template/.git`).cloneId,

@@ -4,6 +4,7 @@
  * with `import()` only when they run.
  */
 import { assert, assertEquals } from "./assert.ts";
+import { testCommand } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -17,7 +18,7 @@ interface DenoInfo {
 
 /** Root-relative paths of the local modules loaded before `entry` runs (static imports). */
 async function staticModules(entry: string): Promise<Set<string>> {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await testCommand(Deno.execPath(), {
     args: ["info", "--json", entry],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
