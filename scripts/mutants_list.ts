@@ -402,4 +402,55 @@ export const MUTANTS: Mutant[] = [
       `    if (options.sync) await (await import("../store/git.ts")).runGit(["--version"]).catch(() => {}); config = options.sync ? readSyncConfig(options.sync.paths) : null; // mutant\n`,
     suite: "tests/doctor_remote_test.ts",
   },
+  {
+    name: "sync-push-no-lease",
+    breaks: "a state push overwrites whatever the remote holds (no compare-and-swap)",
+    file: "src/store/sync_repo.ts",
+    find: '    `--force-with-lease=${ref}:${expected ?? ""}`,',
+    replace: "    `--force`, // mutant",
+    suite: "tests/suites/sync_remote_test.ts",
+  },
+  {
+    name: "sync-follow-rewind",
+    breaks: "a clone silently builds on a remote state ref that went back or was deleted",
+    file: "src/operations/sync.ts",
+    find: "      if (known !== null && remote !== known) {",
+    replace: "      if (known !== null && remote !== known && remote === known) { // mutant",
+    suite: "tests/suites/sync_remote_test.ts",
+  },
+  {
+    name: "sync-stale-lock-retried",
+    breaks: "a rejection after which the remote did not move is retried for the whole budget",
+    file: "src/operations/sync.ts",
+    find: "const MAX_UNMOVED_RETRIES = 2;",
+    replace: "const MAX_UNMOVED_RETRIES = 20; // mutant",
+    suite: "tests/suites/sync_remote_test.ts",
+  },
+  {
+    name: "sync-renumber-reused-number",
+    breaks:
+      "our renumbered ticket, published by a sync killed before it applied it, is copied again",
+    file: "src/model/sync_merge.ts",
+    find:
+      "    if (p.ok && (findTicket(ours, id) === null || clashes.includes(id))) fresh.push(p.value);",
+    replace: "    if (p.ok && findTicket(ours, id) === null) fresh.push(p.value); // mutant",
+    suite: "tests/suites/sync_remote_test.ts",
+  },
+  {
+    name: "sync-apply-one-hold",
+    breaks: "applying a fetched state holds the store lock for the whole apply, not per batch",
+    file: "src/operations/sync.ts",
+    find: "export const APPLY_BATCH = 200;",
+    replace: "export const APPLY_BATCH = 1_000_000; // mutant",
+    suite: "tests/suites/sync_reconnect_test.ts",
+  },
+  {
+    name: "sync-apply-overwrites-local",
+    breaks: "applying a fetched state overwrites a ticket written here since the snapshot",
+    file: "src/operations/sync.ts",
+    find: "        if (unchangedSince(store, p, snap.stats.get(p))) {",
+    replace:
+      '        if (unchangedSince(store, p, snap.stats.get(p)) || p.startsWith("tickets/")) { // mutant',
+    suite: "tests/suites/sync_reconnect_test.ts",
+  },
 ];

@@ -580,12 +580,63 @@ export class SyncWorld implements AsyncDisposable {
     };
   }
 
+  /**
+   * A barrier in front of a clone's next `git push`: a `git` wrapper (first on the PATH of the
+   * processes given {@linkcode PushBarrier.env}) that, once, stops before running the real
+   * `git push` until the test releases it. {@linkcode PushBarrier.reached} resolves when a
+   * push is waiting there (its sync has fetched and merged; the remote can be moved now).
+   */
+  async pushBarrier(): Promise<PushBarrier> {
+    const dir = await Deno.makeTempDir({ dir: this.root, prefix: "push-barrier-" });
+    const real = (await this.mustGit(["--exec-path"])).trim() + "/git";
+    const [at, go, once] = [`${dir}/at.fifo`, `${dir}/go.fifo`, `${dir}/once`];
+    await mkfifo(at);
+    await mkfifo(go);
+    await Deno.writeTextFile(once, "");
+    await Deno.writeTextFile(
+      `${dir}/git`,
+      `#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = push ] && rm '${once}' 2>/dev/null; then
+    echo at-push > '${at}'
+    read x < '${go}'
+    break
+  fi
+done
+exec '${real}' "$@"
+`,
+    );
+    await Deno.chmod(`${dir}/git`, 0o755);
+    return {
+      env: { PATH: `${dir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+      reached: async () => {
+        const f = await Deno.open(at, { read: true });
+        await new Response(f.readable).arrayBuffer();
+      },
+      release: async () => {
+        const f = await Deno.open(go, { write: true });
+        await f.write(enc.encode("go\n"));
+        f.close();
+      },
+    };
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.proxy?.[Symbol.asyncDispose]();
     await this.daemon?.[Symbol.asyncDispose]();
     await this.ns?.[Symbol.asyncDispose]();
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
   }
+}
+
+/** See {@linkcode SyncWorld.pushBarrier}. */
+export interface PushBarrier {
+  /** Variables for the process whose push is to stop (its PATH starts with the wrapper). */
+  env: Record<string, string>;
+  /** Resolves once a push waits at the barrier. */
+  reached(): Promise<void>;
+  /** Lets the waiting push go on. */
+  release(): Promise<void>;
 }
 
 /** `mkfifo path` (a barrier between a server-side hook and the test). */

@@ -6,7 +6,8 @@
  * scalar both changed keeps the first published value and names the others in the Work Log; a
  * hand edit that conflicts is on the board), no file holds a conflict marker, and the clashing
  * new tickets are renumbered, none lost. Then the three clones sync all at once (released
- * together), which only a compare-and-swap push survives without losing a write.
+ * together, pushes racing): they agree again and lose nothing (the deterministic lost race is
+ * in sync_remote_test.ts).
  * Sizes: TRACK_SUITE_SYNC_TICKETS (CI 10 shared tickets).
  */
 import { assert, assertEquals } from "../assert.ts";

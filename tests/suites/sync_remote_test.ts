@@ -8,7 +8,9 @@
  * doctor hint. A push SIGKILLed after the remote accepted it (the remote's post-receive hook
  * holds the push at a barrier until the sync is dead): the next sync converges, every ticket
  * once. Over `git daemon` behind the proxy: a cut and a black-holed remote are exit 8 with
- * nothing lost, then the healed remote syncs.
+ * nothing lost, then the healed remote syncs. A push that lost the race (the remote moved
+ * between its fetch and its push: a `git` wrapper holds it at a barrier while another clone
+ * publishes) is refused by its lease and retried on the new state, never forced over it.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { type Clone, mkfifo, netnsUnavailable, type Proxy, SyncWorld } from "../sync_world.ts";
@@ -91,6 +93,29 @@ Deno.test("suite sync-remote: a state ref force-pushed to an older commit is nev
     assertSameState([a, b]);
     assertEquals(ticketsOf(a).find((t) => t.id === "T-0001")?.priority, "high");
   }
+});
+
+Deno.test("suite sync-remote: a push that lost the race is refused by its lease; the clone fetches, merges and retries", async () => {
+  await using world = await SyncWorld.create();
+  const [a, b] = await world.syncedClones(["a", "b"]);
+  await a.ok(["create", "-t", "from a"]);
+  await b.ok(["create", "-t", "from b"]);
+  // a fetches and merges, then waits in front of its push while b publishes.
+  const barrier = await world.pushBarrier();
+  const child = a.spawn(["sync"], { env: barrier.env });
+  await barrier.reached();
+  await syncOk(b);
+  const won = (await world.remoteRef())!;
+  await barrier.release();
+  const out = await child.output();
+  const said = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, `a's sync after losing the race: ${said}`);
+  const tip = (await world.remoteRef())!;
+  assert(await descends(world, won, tip), "a's push replaced the state b had published");
+  await converge(world, [a, b]);
+  assertSameState([a, b]);
+  assertEquals(titlesOf(a), ["from a", "from b"]);
+  figures.lost_race = "retried";
 });
 
 Deno.test("suite sync-remote: a state ref force-pushed to another history is refused (exit 6), nothing changes", async () => {
