@@ -223,6 +223,21 @@ async function runSection(name: string): Promise<void> {
   await Deno.stdout.write(new TextEncoder().encode(fresh.join("\n") + "\n"));
 }
 
+/** Heading of the hand-measured A/B table that a full run keeps as it is. */
+const KEPT_HEADING = "## Before/after";
+
+/** The hand-measured sections of the current RESULTS.md (from {@linkcode KEPT_HEADING} on). */
+function keptSections(path: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+  const at = text.indexOf(`\n${KEPT_HEADING}`);
+  return at === -1 ? "" : text.slice(at);
+}
+
 function render(floorRow: Row, started: Date): string {
   const f = floorRow.median_ms!;
   const lines = [
@@ -311,8 +326,9 @@ if (import.meta.main && only !== -1) {
     log("crash rate");
     rows.push(await crashRate());
     rows.push(...await sections());
+    const path = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
     const text = render(floorRow, started);
-    Deno.writeTextFileSync(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), text);
+    Deno.writeTextFileSync(path, text + keptSections(path));
     await Deno.stdout.write(new TextEncoder().encode(text));
   } finally {
     for (const d of cleanup) await Deno.remove(d, { recursive: true }).catch(() => {});
