@@ -465,3 +465,20 @@ Deno.test("a link planted in the sync store (a board day, the agents folder, a t
   // With the links gone, the clone syncs again.
   assertEquals((await a.sync()).code, 0);
 });
+
+Deno.test("a ref lock left in the clone's own repository by a killed git: named, with how to remove it (never 'cannot reach the remote')", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  for (const ref of ["refs/track/fetched", "refs/track/remote-state", "refs/track/local"]) {
+    const lock = `${a.gitDir}/${ref}.lock`;
+    Deno.writeTextFileSync(lock, "");
+    await a.ok(["board", "--agent", "alpha", "-m", `while ${ref} is locked`]);
+    const r = await a.sync();
+    assertEquals(r.code, 7, `${ref}: ${r.stderr}`);
+    assert(!/Cannot reach/.test(r.stderr), r.stderr);
+    assert(r.stderr.includes(`${ref}.lock`) && r.stderr.includes("rm '"), r.stderr);
+    Deno.removeSync(lock);
+    const again = await a.sync();
+    assertEquals(again.code, 0, again.stderr);
+  }
+});

@@ -28,7 +28,28 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: "track@localhost",
 };
 
+/**
+ * A lock file of this repository git could not create because it exists (`Unable to create
+ * '<path>.lock': File exists`): left by a git process that was killed, or one still running.
+ */
+function localLockError(what: string, r: GitResult): TrackError | null {
+  const m = /Unable to create '([^']+\.lock)': File exists/.exec(r.stderr);
+  if (m === null) return null;
+  return new TrackError(
+    "io",
+    `git ${what} failed: the lock file "${m[1]}" of this repository exists (left by a git ` +
+      "process that was killed, or one still running); nothing was changed by this step",
+    {
+      hint: `if no git process is running in this repository, remove it: rm '${m[1]}'; ` +
+        "then run: track sync",
+      detail: { file: m[1] },
+    },
+  );
+}
+
 function failed(what: string, r: GitResult): TrackError {
+  const lock = localLockError(what, r);
+  if (lock !== null) return lock;
   const reason = r.timedOut ? "timed out" : r.stderr.trim().split("\n").slice(-3).join("; ");
   return new TrackError("io", `git ${what} failed: ${reason || `exit ${r.code}`}`, {
     hint: "track doctor",
@@ -306,6 +327,9 @@ export async function fetchState(
     return { kind: "found", oid };
   }
   if (/couldn't find remote ref/i.test(r.stderr)) return { kind: "missing" };
+  // The remote answered; this repository could not take the fetched ref (a stale lock here).
+  const lock = localLockError("fetch", r);
+  if (lock !== null) throw lock;
   return { kind: "unreachable", reason: lastLines(r.stderr) || `git fetch exited ${r.code}` };
 }
 
