@@ -482,3 +482,27 @@ Deno.test("a ref lock left in the clone's own repository by a killed git: named,
     assertEquals(again.code, 0, again.stderr);
   }
 });
+
+Deno.test("sync over ssh keeps the user's ssh agent (SSH_AUTH_SOCK) and never lets ssh prompt (BatchMode)", async () => {
+  await using w = await SyncWorld.create();
+  // A fake `ssh` on the PATH: records its environment and arguments, then runs the remote
+  // command locally (as sshd would), so the remote `ssh://127.0.0.1/<bare>` really works.
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  const seen = `${w.root}/ssh-seen`;
+  Deno.writeTextFileSync(
+    `${bin}/ssh`,
+    `#!/bin/sh\n{ echo "SOCK=$SSH_AUTH_SOCK"; echo "ARGS=$*"; } >> '${seen}'\n` +
+      `for a; do last=$a; done\nexec sh -c "$last"\n`,
+  );
+  Deno.chmodSync(`${bin}/ssh`, 0o755);
+  const env = { PATH: `${bin}:${Deno.env.get("PATH")}`, SSH_AUTH_SOCK: `${w.root}/agent.sock` };
+  const a = await w.clone("a");
+  await a.ok(["create", "--title", "Over ssh"]);
+  const r = await a.track(["remote", "add", `ssh://127.0.0.1${w.bare}`], { env });
+  assertEquals(r.code, 0, r.stderr);
+  const log = Deno.readTextFileSync(seen);
+  assert(log.includes(`SOCK=${w.root}/agent.sock`), log);
+  assert(/ARGS=.*BatchMode=yes/.test(log), log);
+  assert(await w.remoteRef() !== null);
+});

@@ -30,10 +30,41 @@ export interface GitOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Variables of the caller that reach the transport (never which repository git reads): the ssh
+ * agent, which answers without a prompt (most ssh keys are held there), and the proxies a
+ * container may need to reach an https remote.
+ */
+const TRANSPORT_VARS = [
+  "SSH_AUTH_SOCK",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "ALL_PROXY",
+  "all_proxy",
+  "NO_PROXY",
+  "no_proxy",
+];
+
+function transportEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of TRANSPORT_VARS) {
+    try {
+      const value = Deno.env.get(name);
+      if (value !== undefined) env[name] = value;
+    } catch {
+      // No env permission: none passed.
+    }
+  }
+  return env;
+}
+
 /** The environment of every sync git call: no prompt can wait for a person. */
 export function syncGitEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...gitEnv(),
+    ...transportEnv(),
     GIT_TERMINAL_PROMPT: "0",
     GIT_ASKPASS: "true",
     SSH_ASKPASS: "true",
