@@ -506,3 +506,66 @@ Deno.test("sync over ssh keeps the user's ssh agent (SSH_AUTH_SOCK) and never le
   assert(/ARGS=.*BatchMode=yes/.test(log), log);
   assert(await w.remoteRef() !== null);
 });
+
+Deno.test("while a push hangs on the remote, local writers keep working (no network under the store lock)", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const { mkfifo } = await import("./sync_world.ts");
+  const gate = `${w.root}/gate`;
+  const reached = `${w.root}/reached`;
+  await mkfifo(gate);
+  await w.hook("pre-receive", `cat > /dev/null; touch '${reached}'; read x < '${gate}'; exit 0`);
+  await a.ok(["update", "T-0002", "--priority", "high"]);
+  const sync = a.spawn(["sync"]);
+  while (!exists(reached)) await new Promise((r) => setTimeout(r, 10));
+  // The push is at the remote, held: the store lock must be free.
+  const r = await a.track(["update", "T-0001", "--priority", "low"], {
+    env: { TRACK_LOCK_TIMEOUT: "3000" },
+  });
+  assertEquals(r.code, 0, r.stderr);
+  const g = await Deno.open(gate, { write: true });
+  await g.write(new TextEncoder().encode("go\n"));
+  g.close();
+  const out = await sync.output();
+  assertEquals(out.code, 0, dec.decode(out.stderr));
+  await w.hook("pre-receive", "cat > /dev/null; exit 0");
+  await a.ok(["sync"]);
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("low"));
+  assert((await b.ok(["show", "T-0002"])).stdout.includes("high"));
+});
+
+Deno.test("a remote URL with a password in it never reaches the shared state (rewind alarms name it without)", async () => {
+  await using w = await SyncWorld.create();
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  Deno.writeTextFileSync(`${bin}/ssh`, `#!/bin/sh\nfor a; do last=$a; done\nexec sh -c "$last"\n`);
+  Deno.chmodSync(`${bin}/ssh`, 0o755);
+  const env = { PATH: `${bin}:${Deno.env.get("PATH")}` };
+  const a = await w.clone("a");
+  await a.ok(["create", "--title", "First"]);
+  const url = `ssh://deploy:s3cr3t-token@127.0.0.1${w.bare}`;
+  const added = await a.track(["remote", "add", url], { env });
+  assertEquals(added.code, 0, added.stderr);
+  const cfg = syncPaths(a.gitDir).config;
+  Deno.writeTextFileSync(
+    cfg,
+    JSON.stringify({ ...JSON.parse(Deno.readTextFileSync(cfg)), interval_ms: 0 }),
+  );
+  // The state ref deleted (a mirror push from a plain clone): a restores it, with an alarm.
+  await w.bareGit(["update-ref", "-d", "refs/track/state"]);
+  const r = await a.track(["sync"], { env });
+  assertEquals(r.code, 0, r.stderr);
+  const tip = (await w.remoteRef())!;
+  const files = (await git(w, ["--git-dir", w.bare, "ls-tree", "-r", "--name-only", tip]))
+    .split("\n");
+  let alarms = 0;
+  for (const f of files) {
+    const text = await git(w, ["--git-dir", w.bare, "show", `${tip}:${f}`]);
+    if (text.includes("lost history")) alarms++;
+    assert(!text.includes("s3cr3t"), `${f} holds the password:\n${text}`);
+  }
+  assertEquals(alarms, 1);
+  assert(!(await git(w, ["--git-dir", w.bare, "log", "--format=%B", tip])).includes("s3cr3t"));
+});

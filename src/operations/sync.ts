@@ -673,6 +673,14 @@ async function pushInterval(gitDir: string, config: SyncConfig): Promise<number>
 }
 
 /**
+ * A remote as it may be shown in the shared state (board posts reach everyone with access to
+ * the remote): a password in a URL (`https://user:token@host/…`) is masked.
+ */
+export function shownRemote(remote: string): string {
+  return remote.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, "$1:***@");
+}
+
+/**
  * Posts the rewind alarm on the local board once per remote tip (the next accepted push
  * publishes it): every agent reading the board learns that the remote went back.
  */
@@ -798,7 +806,7 @@ export async function syncStore(
             store,
             engine,
             `restore ${remote ?? "missing"} ${known}`,
-            `The remote ${config.remote} ${config.ref} lost history this clone knew ` +
+            `The remote ${shownRemote(config.remote)} ${config.ref} lost history this clone knew ` +
               `(it is at ${
                 remote === null ? "no state: the ref was deleted" : remote.slice(0, 12)
               }, ` +
@@ -813,7 +821,9 @@ export async function syncStore(
               store,
               engine,
               `diverged ${remote}`,
-              `The remote ${config.remote} ${config.ref} was rewound to another history ` +
+              `The remote ${
+                shownRemote(config.remote)
+              } ${config.ref} was rewound to another history ` +
                 `(${remote.slice(0, 12)}; this clone had seen ${known.slice(0, 12)}). ` +
                 "This clone does not sync until someone runs track sync --accept-rewind here" +
                 (tickets.length === 0 ? "." : `. Claims differ on ${tickets.join(", ")}.`),
