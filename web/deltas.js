@@ -52,10 +52,10 @@ export function applyDelta(state, d, now) {
   const agents = merge(state.agents.map((a) => olderBy(a, elapsed)), d.agents, d.agents_removed)
     .sort(byId);
   let board = state.board;
-  if (d.board.length > 0) {
-    const seen = new Set(board.map((e) => e.id));
-    board = [...board, ...d.board.filter((e) => !seen.has(e.id))].sort(byId)
-      .slice(-state.board_keep);
+  const gone = d.board_removed ?? [];
+  if (d.board.length > 0 || gone.length > 0) {
+    // Entries new, edited by hand (replaced) or deleted (taken out).
+    board = merge(board, d.board, gone).sort(byId).slice(-state.board_keep);
   }
   return {
     ...state,

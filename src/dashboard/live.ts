@@ -53,8 +53,10 @@ export interface Delta {
   agents_removed: string[];
   /** The whole list when it changed (overlaps are indexes into it), else null. */
   reservations: ReturnType<typeof reservationRows> | null;
-  /** New board entries, oldest first. */
+  /** Board entries added or changed (edited by hand), oldest first. */
   board: BoardEntry[];
+  /** Ids of board entries no longer in the store (deleted, unreadable). */
+  board_removed: string[];
   /** The whole list when it changed, else null. */
   problems: string[] | null;
   /** When config.json changed it, else null. */
@@ -464,19 +466,25 @@ export class LiveView {
       ...cards,
       ...agents,
       reservations: resRows,
-      board,
+      ...board,
       problems: this.#problemsText === before ? null : [...problems.values()],
       stale_threshold_s: threshold,
     });
   }
 
-  /** Reads the named board entries; those among the newest {@linkcode BOARD_LAST} are new. */
-  #boardAdd(ids: Set<string>): BoardEntry[] {
-    const added: BoardEntry[] = [];
-    const known = new Set(this.#board.map((e) => e.id));
+  /**
+   * Reads the named board entries: new ones among the newest {@linkcode BOARD_LAST}, and ones
+   * the page has (an entry edited by hand changes on the page; one deleted or no longer
+   * readable leaves it, and the next older entry takes its place: the newest are re-read).
+   */
+  #boardAdd(ids: Set<string>): Pick<DeltaBody, "board" | "board_removed"> {
+    const changed: BoardEntry[] = [];
+    const known = new Map(this.#board.map((e) => [e.id, e]));
     for (const id of [...ids].sort()) {
-      if (known.has(id)) continue; // entries are written once
-      if (this.#board.length >= BOARD_LAST && id < this.#board[0].id) continue;
+      const old = known.get(id);
+      if (old === undefined && this.#board.length >= BOARD_LAST && id < this.#board[0].id) {
+        continue;
+      }
       this.stats.reads++;
       let entry: BoardEntry;
       try {
@@ -484,24 +492,38 @@ export class LiveView {
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
         if (e.kind !== "notFound") this.#problems.set(`board:${id}`, e.message);
+        if (old !== undefined) return this.#boardReread();
         continue;
       }
-      added.push(entry);
+      if (old !== undefined && JSON.stringify(old) === JSON.stringify(entry)) continue;
+      changed.push(entry);
     }
-    if (added.length === 0) return [];
-    this.#board = [...this.#board, ...added].sort((a, b) => a.id < b.id ? -1 : 1).slice(
-      -BOARD_LAST,
-    );
+    if (changed.length === 0) return { board: [], board_removed: [] };
+    const byId = new Map(known);
+    for (const e of changed) byId.set(e.id, e);
+    this.#board = [...byId.values()].sort((a, b) => a.id < b.id ? -1 : 1).slice(-BOARD_LAST);
     const kept = new Set(this.#board.map((e) => e.id));
-    return added.filter((e) => kept.has(e.id));
+    return { board: changed.filter((e) => kept.has(e.id)), board_removed: [] };
   }
 
   /** A new day directory: its first entries may precede its watch, so the newest are re-read. */
-  #boardReread(): BoardEntry[] {
-    const { entries } = readBoard(this.#store, { last: BOARD_LAST });
-    const known = new Set(this.#board.map((e) => e.id));
+  #boardReread(): Pick<DeltaBody, "board" | "board_removed"> {
+    return this.#boardNow(readBoard(this.#store, { last: BOARD_LAST }).entries);
+  }
+
+  /**
+   * Takes `entries` (the newest {@linkcode BOARD_LAST}, as read now) as the board: what is new or
+   * changed, and the ids the page has that are gone (not those merely older than the newest).
+   */
+  #boardNow(entries: BoardEntry[]): Pick<DeltaBody, "board" | "board_removed"> {
+    const known = new Map(this.#board.map((e) => [e.id, JSON.stringify(e)]));
+    const fresh = new Set(entries.map((e) => e.id));
+    const full = entries.length >= BOARD_LAST;
+    const board_removed = [...known.keys()].filter((id) =>
+      !fresh.has(id) && (!full || id > entries[0].id)
+    );
     this.#board = entries;
-    return entries.filter((e) => !known.has(e.id));
+    return { board: entries.filter((e) => known.get(e.id) !== JSON.stringify(e)), board_removed };
   }
 
   /** Reads the whole store and sends whatever differs from what the page has. */
@@ -521,9 +543,7 @@ export class LiveView {
     const threshold = all.threshold !== this.#thresholdMs ? Math.floor(all.threshold / 1000) : null;
     this.#thresholdMs = all.threshold;
     const agents = this.#agentChanges();
-    const known = new Set(this.#board.map((e) => e.id));
-    const board = all.board.filter((e) => !known.has(e.id));
-    this.#board = all.board;
+    const board = this.#boardNow(all.board);
     const problemsText = JSON.stringify([...all.problems.values()]);
     const problemsChanged = problemsText !== this.#problemsText;
     this.#problems = all.problems;
@@ -532,12 +552,13 @@ export class LiveView {
       ...cards,
       ...agents,
       reservations: resChanged ? JSON.parse(resText) : null,
-      board,
+      ...board,
       problems: problemsChanged ? [...all.problems.values()] : null,
       stale_threshold_s: threshold,
     };
     if (this.#emit(delta)) {
-      this.stats.missed += cards.tickets.length + cards.removed.length + board.length;
+      this.stats.missed += cards.tickets.length + cards.removed.length + board.board.length +
+        board.board_removed.length;
     }
   }
 
@@ -550,6 +571,7 @@ export class LiveView {
       removed: [],
       reservations: null,
       board: [],
+      board_removed: [],
       problems: null,
       stale_threshold_s: null,
       ...d,
@@ -557,6 +579,7 @@ export class LiveView {
     if (
       full.tickets.length === 0 && full.removed.length === 0 && full.agents.length === 0 &&
       full.agents_removed.length === 0 && full.reservations === null && full.board.length === 0 &&
+      full.board_removed.length === 0 &&
       full.problems === null && full.stale_threshold_s === null
     ) return false;
     const from = this.#version++;

@@ -192,6 +192,38 @@ Deno.test("LiveView: a rescan finds what no event named; a broken ticket becomes
   }
 });
 
+Deno.test("LiveView: a board entry deleted or edited by hand leaves or changes on the page", async () => {
+  await using ts = await tempStore();
+  for (const m of ["first", "second", "third"]) {
+    assertEquals((await ts.track(["board", "--agent", "ann", "-m", m])).code, 0);
+  }
+  const store = new Store(ts.dir);
+  const feed = new ManualFeed();
+  const live = new LiveView(store, feed, { reconcileMs: 3_600_000, staleTickMs: 3_600_000 });
+  const page = new Page(live);
+  try {
+    const ids: string[] = page.state.board.map((e: Json) => e.id);
+    assertEquals(page.state.board.map((e: Json) => e.message), ["first", "second", "third"]);
+    const path = (id: string) => `${ts.dir}/board/${id}.md`;
+    // Deleted: the watcher names the file.
+    Deno.removeSync(path(ids[0]));
+    feed.fire([`board/${ids[0]}.md`]);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    // Edited by hand: the watcher names the file.
+    const text = Deno.readTextFileSync(path(ids[1]));
+    Deno.writeTextFileSync(path(ids[1]), text.replace("second", "second, corrected"));
+    feed.fire([`board/${ids[1]}.md`]);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    // Deleted with no event (missed): the whole-store check finds it.
+    Deno.removeSync(path(ids[2]));
+    feed.fire([], true);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    assertEquals(page.gaps, 0);
+  } finally {
+    page.unsubscribe();
+  }
+});
+
 Deno.test("page rule (web/deltas.js): a gap is refused; agent ages stay as of now", () => {
   const agent = { id: "a", heartbeat_age_s: 10, busy: [], waiting: null };
   const s = fromSnapshot({
