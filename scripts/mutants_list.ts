@@ -453,4 +453,19 @@ export const MUTANTS: Mutant[] = [
       '        if (unchangedSince(store, p, snap.stats.get(p)) || p.startsWith("tickets/")) { // mutant',
     suite: "tests/suites/sync_reconnect_test.ts",
   },
+  {
+    name: "sync-local-ref-before-apply",
+    breaks:
+      "refs/track/local names the new state before it is in the store (a kill between publishes deletions)",
+    file: "src/operations/sync.ts",
+    find: `      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+      result.applied += done.applied;
+      result.mergedLocal += done.mergedLocal;
+      await updateRef(gitDir, LOCAL_REF, commit);`,
+    replace: `      await updateRef(gitDir, LOCAL_REF, commit); // mutant: before the apply
+      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+      result.applied += done.applied;
+      result.mergedLocal += done.mergedLocal;`,
+    suite: "tests/suites/sync_kill_test.ts",
+  },
 ];
