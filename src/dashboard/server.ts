@@ -142,7 +142,8 @@ export async function startServer(
   const token = randomHex(24);
   const instance = randomHex(12);
   const stopSecret = randomHex(24);
-  const feed = new ChangeFeed(store.dir);
+  // With sync on, config.json (the stale threshold) is in .track/, outside the store.
+  const feed = new ChangeFeed(store.dir, { configDir: store.trackDir });
   const closing = new AbortController();
   let stopping: Promise<void> | null = null;
   let server: Deno.HttpServer<Deno.NetAddr>;

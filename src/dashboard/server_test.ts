@@ -161,6 +161,39 @@ Deno.test({
 });
 
 Deno.test({
+  name: "ChangeFeed with sync on: config.json in .track/ (outside the store) is named too",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir(); // the sync store
+    const conf = await Deno.makeTempDir(); // the work tree's .track/
+    try {
+      Deno.mkdirSync(`${conf}/tickets`);
+      using feed = new ChangeFeed(dir, { configDir: conf });
+      const seen: string[] = [];
+      const done = new Promise<void>((resolve) =>
+        feed.subscribe((b) => {
+          seen.push(...b.paths);
+          if (b.paths.includes("a.md")) resolve();
+        })
+      );
+      // A hand edit of config.json, written as track writes it (temp file, rename).
+      Deno.writeTextFileSync(`${conf}/.config.json.1.tmp`, '{"schema":2}');
+      Deno.renameSync(`${conf}/.config.json.1.tmp`, `${conf}/config.json`);
+      // Data left in .track/ is ignored with sync on; then a store file ends the wait.
+      Deno.writeTextFileSync(`${conf}/tickets/T-0001.md`, "ignored");
+      Deno.writeTextFileSync(`${dir}/a.md`, "x");
+      await done;
+      assert(seen.includes("config.json"), JSON.stringify(seen));
+      assertEquals(seen.filter((p) => p !== "config.json" && p !== "a.md"), [], "only these");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(conf, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "ChangeFeed reports a burst of writes and stops on dispose",
   sanitizeResources: false,
   sanitizeOps: false,

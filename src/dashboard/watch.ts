@@ -38,14 +38,25 @@ export class ChangeFeed implements Disposable {
   #debounceMs: number;
   #dir: string;
   #cacheDir: string;
+  /** config.json of a sync store: `<dir of .track>/config.json`, outside `dir`; else null. */
+  #configFile: string | null;
   #paths = new Set<string>();
   #rescan = false;
 
-  constructor(dir: string, options: { debounceMs?: number } = {}) {
+  /**
+   * Watches `dir` (the store). `configDir` is the `.track/` holding config.json when that is not
+   * `dir` (sync on: the store is in the git directory): its config.json is reported as
+   * `config.json`, and nothing else of it.
+   */
+  constructor(dir: string, options: { debounceMs?: number; configDir?: string } = {}) {
     this.#debounceMs = options.debounceMs ?? DEBOUNCE_MS;
     this.#dir = dir;
     this.#cacheDir = join(dir, "cache") + sep;
-    this.#watcher = Deno.watchFs(dir, { recursive: true });
+    const conf = options.configDir;
+    this.#configFile = conf === undefined || conf === dir ? null : join(conf, "config.json");
+    this.#watcher = Deno.watchFs(this.#configFile === null ? dir : [dir, conf!], {
+      recursive: true,
+    });
     this.#pump(this.#watcher);
   }
 
@@ -58,12 +69,11 @@ export class ChangeFeed implements Disposable {
     try {
       for await (const event of watcher) {
         if (event.kind === "access") continue;
-        if (event.flag === "rescan") this.#rescan = true;
-        else if (event.paths.length > 0 && event.paths.every((p) => ignored(p, this.#cacheDir))) {
-          continue;
-        }
         // A rename names both ends: the temp file (ignored) and the file it became.
-        for (const p of event.paths) if (!ignored(p, this.#cacheDir)) this.#note(p);
+        const names = event.paths.map((p) => this.#name(p)).filter((n) => n !== null);
+        if (event.flag === "rescan") this.#rescan = true;
+        else if (event.paths.length > 0 && names.length === 0) continue;
+        for (const n of names) this.#note(n);
         this.poke();
       }
     } catch (e) {
@@ -72,14 +82,23 @@ export class ChangeFeed implements Disposable {
     }
   }
 
-  #note(path: string): void {
+  /** How a batch names `path` (relative to the store, POSIX separators), or null: ignored. */
+  #name(path: string): string | null {
+    if (this.#configFile !== null && !path.startsWith(this.#dir + sep)) {
+      return path === this.#configFile ? "config.json" : null;
+    }
+    if (ignored(path, this.#cacheDir)) return null;
+    return relative(this.#dir, path).split(sep).join("/");
+  }
+
+  #note(name: string): void {
     if (this.#rescan) return;
     if (this.#paths.size >= MAX_BATCH_PATHS) {
       this.#rescan = true;
       this.#paths.clear();
       return;
     }
-    this.#paths.add(relative(this.#dir, path).split(sep).join("/"));
+    this.#paths.add(name);
   }
 
   /**
@@ -88,7 +107,7 @@ export class ChangeFeed implements Disposable {
    * stream of writes cannot delay the page indefinitely.
    */
   poke(paths: readonly string[] = []): void {
-    for (const p of paths) this.#note(join(this.#dir, p));
+    for (const p of paths) this.#note(p);
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
