@@ -1,7 +1,7 @@
 // The ticket detail: metadata, dependencies, the description as markdown, the work log, and
 // the person's actions on it (edit, move, release, assign, log: web/forms.js).
 import { h } from "/vendor/preact.mjs";
-import { useEffect, useState } from "/vendor/hooks.mjs";
+import { useEffect, useRef, useState } from "/vendor/hooks.mjs";
 import { renderMarkdown } from "/markdown.js";
 import { api, errorText } from "/api.js";
 import { EntryBody, html, Labels, Priority, since, statusLabel, useClipped } from "/pieces.js";
@@ -34,12 +34,21 @@ function assignQuestion(id, agent, detail) {
  * before taking a held ticket).
  */
 function Actions({ t, snap, onMove, onEdit, refresh, setToast }) {
-  const [to, setTo] = useState("");
+  // Uncontrolled selects, read when the button is pressed: a snapshot arriving in between
+  // re-renders their options but never loses the choice.
+  const moveTo = useRef(null);
+  const assignTo = useRef(null);
   const agents = snap.agents.filter((a) => !a.stale).map((a) => a.id).sort(
     new Intl.Collator("en", { numeric: true }).compare,
   );
-  const [who, setWho] = useState("");
+  const move = async () => {
+    const to = moveTo.current.value;
+    if (to === "") return;
+    await onMove(t.id, to);
+    moveTo.current.value = "";
+  };
   const assign = async () => {
+    const who = assignTo.current.value;
     if (who === "") return;
     let r = await api("/api/assign", { id: t.id, agent: who });
     const detail = r.ok ? null : r.error.detail;
@@ -49,7 +58,7 @@ function Actions({ t, snap, onMove, onEdit, refresh, setToast }) {
     }
     if (r.ok) {
       setToast(null);
-      setWho("");
+      if (assignTo.current) assignTo.current.value = "";
       refresh();
     } else setToast({ kind: "error", text: errorText(r.error) });
   };
@@ -58,16 +67,13 @@ function Actions({ t, snap, onMove, onEdit, refresh, setToast }) {
     <div class="detail-actions" role="group" aria-label="Actions">
       <button onClick=${onEdit} id="edit-ticket">Edit</button>
       <label class="sr-only" for="move-to">Move to</label>
-      <select id="move-to" value=${to} onChange=${(e) => setTo(e.currentTarget.value)}>
+      <select id="move-to" ref=${moveTo}>
         <option value="">Move to…</option>
         ${snap.statuses.filter((s) => s !== t.status).map((s) =>
           html`<option key=${s} value=${s}>${statusLabel(s)}</option>`
         )}
       </select>
-      <button disabled=${to === ""} onClick=${async () => {
-        await onMove(t.id, to);
-        setTo("");
-      }}>Move</button>
+      <button id="move" onClick=${move}>Move</button>
       ${held
         ? html`
           <button id="release" onClick=${() => onMove(t.id, "backlog")}
@@ -77,13 +83,13 @@ function Actions({ t, snap, onMove, onEdit, refresh, setToast }) {
       ${t.status !== "done"
         ? html`
           <label class="sr-only" for="assign-to">Assign to</label>
-          <select id="assign-to" value=${who} onChange=${(e) => setWho(e.currentTarget.value)}>
+          <select id="assign-to" ref=${assignTo}>
             <option value="">Assign to…</option>
-            ${agents.filter((a) => a !== t.claimed_by).map((a) =>
-              html`<option key=${a} value=${a}>${a}</option>`
+            ${agents.map((a) =>
+              html`<option key=${a} value=${a} disabled=${a === t.claimed_by}>${a}</option>`
             )}
           </select>
-          <button disabled=${who === ""} onClick=${assign}>Assign</button>
+          <button id="assign" onClick=${assign}>Assign</button>
         `
         : null}
     </div>
@@ -98,6 +104,10 @@ export function Detail({ id, seq, onClose, snap, onMove, refresh, setToast }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const [editing, setEditing] = useState(false);
+  // Bumped after the person's own write: a log entry may leave the snapshot's metadata as it was
+  // (same second), so no delta would ask for the ticket again.
+  const [mine, setMine] = useState(0);
+  const reload = () => setMine((n) => n + 1);
   useEffect(() => {
     let gone = false;
     api(`/api/tickets/${encodeURIComponent(id)}`).then((r) => {
@@ -110,7 +120,7 @@ export function Detail({ id, seq, onClose, snap, onMove, refresh, setToast }) {
     return () => {
       gone = true;
     };
-  }, [id, seq]);
+  }, [id, seq, mine]);
   useEffect(() => setEditing(false), [id]);
   const t = data && data.id === id ? data : null;
   const save = async (v) => {
@@ -125,6 +135,7 @@ export function Detail({ id, seq, onClose, snap, onMove, refresh, setToast }) {
     });
     if (r.ok) {
       setEditing(false);
+      reload();
       refresh();
     }
     return r;
@@ -197,7 +208,10 @@ export function Detail({ id, seq, onClose, snap, onMove, refresh, setToast }) {
                 )}
               </ol>
             `}
-            <${LogForm} key=${t.id} id=${t.id} onLogged=${refresh} />
+            <${LogForm} key=${t.id} id=${t.id} onLogged=${() => {
+              reload();
+              refresh();
+            }} />
           `}
     <//>
   `;

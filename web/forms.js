@@ -1,7 +1,7 @@
 // Acting from the page as `human` (issue 18): the create and edit form, the log form, and the
 // modal dialog they open in. Every write is one call of the server's action endpoints, which run
 // the CLI's operations under its lock; a refusal shows the CLI's message and hint in the form.
-import { useEffect, useRef, useState } from "/vendor/hooks.mjs";
+import { useLayoutEffect, useRef, useState } from "/vendor/hooks.mjs";
 import { api, errorText } from "/api.js";
 import { html } from "/pieces.js";
 
@@ -16,7 +16,9 @@ export function words(text) {
  */
 export function Dialog({ label, onClose, children, wide }) {
   const box = useRef(null);
-  useEffect(() => {
+  // A layout effect: in place as soon as the dialog is in the DOM, so an Esc pressed at once
+  // is not lost.
+  useLayoutEffect(() => {
     const before = document.activeElement;
     (box.current.querySelector("[autofocus]") ?? box.current).focus();
     const onKey = (e) => {
