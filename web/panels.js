@@ -63,17 +63,18 @@ export function AgentsPanel({ agents, received }) {
             return html`
               <li key=${a.id} class=${`agent ${a.stale ? "stale" : ""}`} data-agent=${a.id}>
                 <details>
-                  <summary aria-label=${`${a.id}: ${state}, heartbeat ${
-                    age(a.heartbeat_age_s + extra)
-                  } ago, ${a.tickets.length} tickets, ${a.reservations} reservations`}>
+                  <summary>
                     <span class=${`live-dot ${tone === "bad" ? "bad" : "ok"}`}></span>
                     <span class="agent-name">${a.id}</span>
                     ${state === "busy"
                       ? html`<${BusyBadge} agent=${a} extra=${extra} />`
                       : html`<span class=${`badge state ${tone}`}>${state}</span>`}
-                    <span class="agent-beat muted">${age(a.heartbeat_age_s + extra)}</span>
+                    <span class="agent-beat muted"><span class="sr-only">heartbeat</span> ${age(
+                      a.heartbeat_age_s + extra,
+                    )}</span>
                     <span class="agent-counts muted" title="tickets held · files reserved">${a
-                      .tickets.length}t · ${a.reservations}f</span>
+                      .tickets.length}t<span class="sr-only"> tickets</span> · ${a
+                      .reservations}f<span class="sr-only"> files</span></span>
                     <span class="agent-current">${current ?? ""}</span>
                   </summary>
                   <div class="agent-more">
@@ -169,12 +170,13 @@ export function BoardPanel({ board, onPosted, onOlder }) {
     <section class="panel" id="board">
       <h3>Message board</h3>
       <form class="post" onSubmit=${submit}>
-        <textarea name="message" rows="2" placeholder="Post to the board as human…"
+        <textarea name="message" aria-label="message to post" rows="2" placeholder="Post to the board as human…"
           value=${message} onInput=${(e) => setMessage(e.currentTarget.value)}></textarea>
         <div class="post-row">
-          <input name="ticket" placeholder="T-0001 (optional)" size="10" value=${ticket}
+          <input name="ticket" aria-label="ticket (optional)" placeholder="T-0001 (optional)" size="10" value=${ticket}
             onInput=${(e) => setTicket(e.currentTarget.value)} />
-          <select name="tag" value=${tag} onChange=${(e) => setTag(e.currentTarget.value)}>
+          <select name="tag" aria-label="tag" value=${tag} onChange=${(e) =>
+            setTag(e.currentTarget.value)}>
             ${["note", "question", "answer", "blocked", "conflict"].map((t) =>
               html`<option key=${t}>${t}</option>`
             )}
