@@ -155,24 +155,24 @@ function summaryOf(id: string, m: unknown[], at: number): TicketSummary | null {
   };
 }
 
-function regularFile(path: string): boolean {
+/**
+ * Reads a file of `.track/cache/` (this cache, the search word index), never through a link: a
+ * cache/tickets.json -> /dev/zero would never end. null when missing, not a regular file, or
+ * unreadable.
+ */
+export function readCacheFile(path: string): string | null {
   try {
-    return Deno.lstatSync(path).isFile;
+    if (!Deno.lstatSync(path).isFile) return null;
+    return Deno.readTextFileSync(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
 /** The snapshot and the log, or null when there is no usable snapshot. */
 function load(store: Store): Cache | null {
-  let text: string;
-  try {
-    // Never through a link (no_follow.ts): a cache/tickets.json -> /dev/zero would never end.
-    if (!regularFile(cachePath(store))) return null;
-    text = Deno.readTextFileSync(cachePath(store));
-  } catch {
-    return null;
-  }
+  const text = readCacheFile(cachePath(store));
+  if (text === null) return null;
   let cache: Cache;
   try {
     const c = JSON.parse(text);
@@ -187,12 +187,8 @@ function load(store: Store): Cache | null {
   } catch {
     return null; // A hand-edited cache is simply ignored.
   }
-  let log = "";
-  try {
-    if (regularFile(logPath(store))) log = Deno.readTextFileSync(logPath(store));
-  } catch {
-    // No writes since the snapshot.
-  }
+  // Missing: no writes since the snapshot.
+  const log = readCacheFile(logPath(store)) ?? "";
   for (const line of log.split("\n")) {
     if (line === "") continue;
     try {

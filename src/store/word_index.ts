@@ -36,7 +36,7 @@ import type { Store, Tx } from "./store.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { ensureDirInside, openInside, removeInside } from "./no_follow.ts";
 import { type LockHandle, tryAcquireLockSync } from "./lock.ts";
-import { textHash } from "./ticket_cache.ts";
+import { readCacheFile, textHash } from "./ticket_cache.ts";
 
 const VERSION = 2;
 
@@ -83,25 +83,6 @@ export interface WordIndex {
   posts: unknown[];
   /** Log lines by ticket number (the last line for a ticket wins). */
   log: Map<number, unknown[]>;
-}
-
-function regularFile(path: string): boolean {
-  try {
-    return Deno.lstatSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Reads a file of `.track/cache/`, never through a link; null when missing or not a file. */
-function readCacheFile(path: string): string | null {
-  try {
-    // A words.json -> /dev/zero would never end: only a regular file is read.
-    if (!regularFile(path)) return null;
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
 }
 
 /** The index, or null when there is none usable (missing, a link, another version, torn). */
