@@ -107,6 +107,15 @@ Deno.test({
         await page.keyboard.press("Tab"); // priority
         await page.keyboard.press("Tab"); // labels
         await page.keyboard.type("ui, kbd");
+        // Tab stays inside the dialog: from its last control (Cancel) back to its first.
+        await page.focus('form[aria-label="New ticket"] button[type="button"]');
+        await page.keyboard.press("Tab");
+        assertEquals(await focused(), "BUTTON");
+        assertEquals(
+          await page.evaluate<string>(`document.activeElement.getAttribute("aria-label")`),
+          "Close",
+        );
+        await page.focus("#create-labels");
         await page.keyboard.press("Enter");
         // The new ticket opens in the detail.
         await page.waitForSelector('.detail[aria-label="Ticket T-0011"] .detail-title', WAIT);
@@ -127,6 +136,11 @@ Deno.test({
           await page.keyboard.press("Shift+ArrowRight");
           await page.waitForSelector(`${inColumn("done", "T-0001")}:not(.pending)`, WAIT);
           assertEquals((await show("T-0001")).ticket.status, "done");
+          // Done is most recent first: what just finished heads the column.
+          await page.waitForSelector(
+            '.column[data-status="done"] .cards > .card:first-child[data-id="T-0001"]',
+            WAIT,
+          );
           await page.waitForSelector(`${card("T-0001")}:focus`, WAIT);
           // done -> review is no legal step: the CLI's message, the card stays, focus on it.
           await page.keyboard.press("Shift+ArrowLeft");

@@ -10,9 +10,11 @@ export function words(text) {
   return text.split(/[\s,]+/).filter((w) => w !== "");
 }
 
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex='0']";
+
 /**
- * A modal dialog: focus moves into it when it opens and back to where it was when it closes;
- * Esc or a click outside closes it.
+ * A modal dialog: focus moves into it when it opens, Tab stays inside it, and the focus goes back
+ * to where it was when it closes; Esc or a click outside closes it.
  */
 export function Dialog({ label, onClose, children, wide }) {
   const box = useRef(null);
@@ -25,6 +27,22 @@ export function Dialog({ label, onClose, children, wide }) {
       if (e.key === "Escape") {
         e.stopPropagation();
         onClose();
+      } else if (e.key === "Tab" && box.current) {
+        // Modal: Tab and Shift+Tab cycle through the dialog's own controls.
+        const all = [...box.current.querySelectorAll(FOCUSABLE)].filter((el) =>
+          !el.disabled && el.offsetParent !== null
+        );
+        if (all.length === 0) return;
+        const first = all[0];
+        const last = all[all.length - 1];
+        const at = document.activeElement;
+        if (e.shiftKey && (at === first || at === box.current)) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && at === last) {
+          e.preventDefault();
+          first.focus();
+        }
       }
     };
     addEventListener("keydown", onKey, true);
