@@ -274,3 +274,24 @@ Deno.test("doctor with sync on reports an oplog or a clone id that does not read
   assertEquals(kinds(r.json), []);
   assertEquals(r.code, 0);
 });
+
+Deno.test("doctor: a ref lock a killed git left in the clone's own repository is reported with how to remove it (exit 6), never removed", async () => {
+  await using world = await SyncWorld.create();
+  const clone = await world.clone("a");
+  await protect(world);
+  await clone.ok(["remote", "add", "origin"]);
+  const lock = `${clone.gitDir}/refs/track/fetched.lock`;
+  Deno.writeTextFileSync(lock, "");
+  let r = await doctor(clone);
+  assertEquals(kinds(r.json), ["local-ref-lock (warning)"]);
+  assertEquals(r.code, 0);
+  const old = new Date(Date.now() - 10 * 60_000);
+  Deno.utimeSync(lock, old, old);
+  r = await doctor(clone);
+  assertEquals(kinds(r.json), ["local-ref-lock"]);
+  assertEquals(r.code, 6);
+  assertEquals(r.json.findings[0].file, lock);
+  assertStringIncludes(r.json.findings[0].advice, `rm '${lock}'`);
+  await clone.track(["doctor", "--fix"]);
+  assert(Deno.statSync(lock).isFile, "the lock is still there");
+});

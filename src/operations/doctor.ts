@@ -131,6 +131,7 @@ const ADVICE: Record<FindingKind, string> = {
   "remote-state": "run track sync to see what it found",
   "remote-ref-lock": "if no push is running, remove the lock file named, then: track sync",
   "remote-protection": "protect the state ref on the remote (docs/sync.md)",
+  "local-ref-lock": "if no git command is running, remove the lock file named, then: track sync",
 };
 
 /** Advice of a finding this run repaired. */

@@ -24,7 +24,8 @@ export type RemoteFindingKind =
   | "remote-unreachable"
   | "remote-state"
   | "remote-ref-lock"
-  | "remote-protection";
+  | "remote-protection"
+  | "local-ref-lock";
 
 /** One finding about the remote, in the shape of doctor's findings. */
 export interface RemoteFinding {
@@ -208,6 +209,7 @@ export async function checkRemote(
     await checkState(report, { gitDir, remoteGitDir, where, timeoutMs });
   }
 
+  checkLocalLocks(report, paths.commonDir, options.now);
   if (remoteGitDir !== null) checkPathRemote(report, remoteGitDir, options.now);
   if (remoteGitDir !== null) await checkProtection(report, remoteGitDir, timeoutMs);
   return report;
@@ -299,6 +301,53 @@ async function checkState(
       "find out who force-pushed the state ref; to keep the remote's history and merge this " +
         "clone's content into it: track sync --accept-rewind; never force-push the state ref",
     ));
+  }
+}
+
+/** Every `*.lock` file below `dir` (a refs directory), sorted; none when it does not exist. */
+function lockFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(d)];
+    } catch {
+      return; // Missing or unreadable: nothing to report here.
+    }
+    for (const e of entries) {
+      if (e.isDirectory) walk(join(d, e.name));
+      else if (e.isFile && e.name.endsWith(".lock")) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * Ref locks left in this clone's own repository by a killed git (`refs/track/fetched.lock`,
+ * `remote-state.lock`, `local.lock`, `packed-refs.lock`): every sync fails on them (exit 7).
+ * How to remove one is printed; it is never removed here.
+ */
+function checkLocalLocks(report: RemoteReport, commonDir: string, now: Date): void {
+  const locks = [
+    ...lockFiles(join(commonDir, "refs", "track")),
+    join(commonDir, "packed-refs.lock"),
+  ];
+  for (const lock of locks) {
+    const age = mtimeAgeMs(lock, now);
+    if (age === null) continue;
+    const old = minutes(Math.max(0, age));
+    const message = `this repository has a ref lock "${lock}" (${old} old): ` +
+      (age < FRESH_LOCK_MS
+        ? "a git command (a sync) may be running now"
+        : "track sync fails on it (exit 7) until it is gone");
+    const advice = `if no git command is running in this repository (it is ${old} old), ` +
+      `remove that file: rm '${lock}'; then run: track sync`;
+    report.findings.push(
+      age < FRESH_LOCK_MS
+        ? warning("local-ref-lock", lock, message, advice)
+        : problem("local-ref-lock", lock, message, advice),
+    );
   }
 }
 
