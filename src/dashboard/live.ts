@@ -11,7 +11,7 @@
  * {@linkcode RECONCILE_MS} read the whole store through the verified ticket cache and send what
  * differs.
  */
-import type { Agent } from "../model/agent.ts";
+import { type Agent, AGENT_NAME } from "../model/agent.ts";
 import { TrackError } from "../model/errors.ts";
 import { holderOf } from "../model/holding.ts";
 import type { TicketSummary } from "../model/ticket.ts";
@@ -376,8 +376,10 @@ export class LiveView {
     for (const path of batch.paths) {
       let m: RegExpExecArray | null;
       if ((m = TICKET_PATH.exec(path))) ticketIds.add(m[1]);
-      else if ((m = AGENT_PATH.exec(path))) agentIds.add(m[1]);
-      else if ((m = BOARD_ENTRY_PATH.exec(path))) entries.add(m[1]);
+      else if ((m = AGENT_PATH.exec(path))) {
+        // A file named for no agent is not one, as readAllAgents lists them.
+        if (AGENT_NAME.test(m[1])) agentIds.add(m[1]);
+      } else if ((m = BOARD_ENTRY_PATH.exec(path))) entries.add(m[1]);
       else if (path === "reservations.json") reservations = true;
       else if (path === "config.json") config = true;
       else if (BOARD_DAY_PATH.test(path)) boardDir = true;

@@ -224,6 +224,24 @@ Deno.test("LiveView: a board entry deleted or edited by hand leaves or changes o
   }
 });
 
+Deno.test("LiveView: a file in agents/ with no agent's name is ignored, as a full read does", async () => {
+  await using ts = await tempStore();
+  assertEquals((await ts.track(["register", "--agent", "ann"])).code, 0);
+  const store = new Store(ts.dir);
+  const feed = new ManualFeed();
+  const live = new LiveView(store, feed, { reconcileMs: 3_600_000, staleTickMs: 3_600_000 });
+  const page = new Page(live);
+  try {
+    for (const name of ["Bad Name", ".hidden", "-x"]) {
+      Deno.writeTextFileSync(`${ts.dir}/agents/${name}.json`, "{}");
+      feed.fire([`agents/${name}.json`]);
+      assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())), name);
+    }
+  } finally {
+    page.unsubscribe();
+  }
+});
+
 Deno.test("page rule (web/deltas.js): a gap is refused; agent ages stay as of now", () => {
   const agent = { id: "a", heartbeat_age_s: 10, busy: [], waiting: null };
   const s = fromSnapshot({
