@@ -569,3 +569,19 @@ Deno.test("a remote URL with a password in it never reaches the shared state (re
   assertEquals(alarms, 1);
   assert(!(await git(w, ["--git-dir", w.bare, "log", "--format=%B", tip])).includes("s3cr3t"));
 });
+
+Deno.test("git gc --prune=now after a sync that published nothing (its blobs unreachable): the next sync still publishes", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  await a.ok(["update", "T-0001", "--priority", "high"]);
+  // Let the write settle, so the stat cache trusts the file's blob id from now on.
+  await new Promise((r) => setTimeout(r, 2_500));
+  await a.ok(["sync", "--fetch-only"]); // Hashes the file into the repository; publishes nothing.
+  const gc = await a.git(["gc", "--quiet", "--prune=now"]);
+  assertEquals(gc.code, 0, gc.stderr);
+  const r = await a.sync();
+  assertEquals(r.code, 0, r.stderr);
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
+});

@@ -751,6 +751,7 @@ export async function syncStore(
     let rejected: { remote: string | null; reason: string } | null = null;
     let unmoved = 0;
     let paced = options.paced === true;
+    let rehashed = false;
     for (let round = 0;; round++) {
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -878,12 +879,27 @@ export async function syncStore(
         ? tipTree
         : await stateTree(gitDir, baseCommit, cached);
       const theirs = tipTree.files;
-      const merged = await mergeTrees(
-        gitDir,
-        paths.private,
-        { base: baseTree.files, ours: snap.oids, theirs },
-        options.now(),
-      );
+      let merged: Merged;
+      try {
+        merged = await mergeTrees(
+          gitDir,
+          paths.private,
+          { base: baseTree.files, ours: snap.oids, theirs },
+          options.now(),
+        );
+      } catch (e) {
+        if (!(e instanceof TrackError) || e.detail?.missing === undefined || rehashed) throw e;
+        // A blob id the stat cache gave was pruned (git gc after a sync that published nothing:
+        // the blob was reachable from no ref): forget the cache and hash the store again.
+        rehashed = true;
+        try {
+          Deno.removeSync(cacheFile);
+        } catch (err) {
+          if (!(err instanceof Deno.errors.NotFound)) throw err;
+        }
+        round--;
+        continue;
+      }
       if (merged.report !== null) {
         result.losses = merged.report.losses;
         result.renumbered = merged.report.renumbered;

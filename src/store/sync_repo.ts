@@ -145,6 +145,7 @@ export async function readBlobs(
     if (header[1] === "missing" || header.length < 3) {
       throw new TrackError("io", `git object ${oid} is missing from the repository`, {
         hint: "track doctor",
+        detail: { missing: oid },
       });
     }
     const size = Number(header[2]);
