@@ -187,7 +187,9 @@ Deno.test("a ticket over the 16 MB limit on the remote: the store stays readable
   await b.ok(["remote", "add", "origin"]);
   const big = Deno.readTextFileSync(`${a.storeDir}/tickets/T-0002.md`) +
     "x".repeat(17 * 1024 * 1024) + "\n";
-  await plant(w, [`100644 ${await blob(w, big)}\ttickets/02/T-0002.md`]);
+  Deno.writeTextFileSync(`${w.root}/big`, big);
+  const oid = await git(w, ["--git-dir", w.bare, "hash-object", "-w", `${w.root}/big`]);
+  await plant(w, [`100644 ${oid}\ttickets/02/T-0002.md`]);
   const r = await b.sync();
   // Whatever sync says, every command must keep working afterwards.
   assert(r.code === 0 || r.code === 6, r.stderr);
