@@ -1,11 +1,9 @@
 /** The derived ticket cache never changes what listings show. */
 import { assert, assertEquals } from "./assert.ts";
-import { MAIN, race, snapshot, tempStore, testCommand } from "./helpers.ts";
+import { MAIN, race, snapshot, tempStore, testCommand, whileLocked } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/model/ticket.ts";
 import { formatId } from "../src/model/ids.ts";
 import { CACHE_MIN_TICKETS, textHash } from "../src/store/ticket_cache.ts";
-
-const HOLDER = new URL("./suites/lock_holder.ts", import.meta.url).pathname;
 
 function writeTickets(dir: string, n: number): void {
   for (let i = 1; i <= n; i++) {
@@ -31,28 +29,6 @@ function writeTickets(dir: string, n: number): void {
         body: newTicketBody("x"),
       }),
     );
-  }
-}
-
-/** Runs `fn` while another process holds the store lock. */
-async function whileLocked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const holder = testCommand(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", HOLDER, `${dir}/lock`],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const reader = holder.stdout.getReader();
-  const { value } = await reader.read();
-  assertEquals(new TextDecoder().decode(value), "held\n");
-  try {
-    return await fn();
-  } finally {
-    const w = holder.stdin.getWriter();
-    await w.write(new Uint8Array([1]));
-    await w.close();
-    reader.releaseLock();
-    await holder.stdout.cancel();
-    await holder.status;
   }
 }
 

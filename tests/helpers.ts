@@ -264,3 +264,28 @@ export function claudeHookInput(
     ...extra,
   });
 }
+
+const LOCK_HOLDER = fromFileUrl(new URL("./suites/lock_holder.ts", import.meta.url));
+
+/** Runs `fn` while another process holds the store lock of the store at `dir`. */
+export async function whileLocked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const holder = testCommand(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", LOCK_HOLDER, `${dir}/lock`],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  const { value } = await reader.read();
+  const said = new TextDecoder().decode(value);
+  if (said !== "held\n") throw new Error(`the lock holder said ${JSON.stringify(said)}`);
+  try {
+    return await fn();
+  } finally {
+    const w = holder.stdin.getWriter();
+    await w.write(new Uint8Array([1]));
+    await w.close();
+    reader.releaseLock();
+    await holder.stdout.cancel();
+    await holder.status;
+  }
+}

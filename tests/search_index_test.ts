@@ -4,12 +4,11 @@
  * gives exactly what a full scan gives (`TRACK_NO_CACHE=1`: every file read, no cache, no index).
  */
 import { assert, assertEquals } from "./assert.ts";
-import { snapshot, tempStore, testCommand } from "./helpers.ts";
+import { snapshot, tempStore, whileLocked } from "./helpers.ts";
 import { newTicketBody, serializeTicket } from "../src/model/ticket.ts";
 import { formatId } from "../src/model/ids.ts";
 import { CACHE_MIN_TICKETS } from "../src/store/ticket_cache.ts";
 
-const HOLDER = new URL("./suites/lock_holder.ts", import.meta.url).pathname;
 const FRUIT = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "yuzu"];
 
 function writeTickets(dir: string, n: number): void {
@@ -40,28 +39,6 @@ function writeTickets(dir: string, n: number): void {
     );
     // Settled files, so the metadata cache trusts its entries on their stat.
     Deno.utimeSync(path, old, old);
-  }
-}
-
-/** Runs `fn` while another process holds the store lock. */
-async function whileLocked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const holder = testCommand(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", HOLDER, `${dir}/lock`],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const reader = holder.stdout.getReader();
-  const { value } = await reader.read();
-  assertEquals(new TextDecoder().decode(value), "held\n");
-  try {
-    return await fn();
-  } finally {
-    const w = holder.stdin.getWriter();
-    await w.write(new Uint8Array([1]));
-    await w.close();
-    reader.releaseLock();
-    await holder.stdout.cancel();
-    await holder.status;
   }
 }
 
