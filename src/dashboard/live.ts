@@ -17,7 +17,7 @@ import { holderOf } from "../model/holding.ts";
 import type { TicketSummary } from "../model/ticket.ts";
 import { parseDuration } from "../model/time.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
-import { type BoardEntry, readBoard, readEntry } from "../operations/board.ts";
+import { type BoardEntry, entryPath, readBoard, readEntry } from "../operations/board.ts";
 import { findStale } from "../operations/lifecycle.ts";
 import { readReservations, type Reservation } from "../operations/reservations.ts";
 import { readAgent, readAllAgents } from "../store/agent_records.ts";
@@ -491,6 +491,7 @@ export class LiveView {
       let entry: BoardEntry;
       try {
         entry = readEntry(this.#store, id);
+        this.#mended(id);
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
         if (e.kind !== "notFound") this.#problems.set(`board:${id}`, e.message);
@@ -506,6 +507,17 @@ export class LiveView {
     this.#board = [...byId.values()].sort((a, b) => a.id < b.id ? -1 : 1).slice(-BOARD_LAST);
     const kept = new Set(this.#board.map((e) => e.id));
     return { board: changed.filter((e) => kept.has(e.id)), board_removed: [] };
+  }
+
+  /** Entry `id` reads again: the problem reported for its file (here or by a full read) goes. */
+  #mended(id: string): void {
+    this.#problems.delete(`board:${id}`);
+    const path = entryPath(this.#store, id);
+    if (path === null) return;
+    const named = `"${this.#store.display(path)}`;
+    for (const [key, message] of this.#problems) {
+      if (key.startsWith("board#") && message.includes(named)) this.#problems.delete(key);
+    }
   }
 
   /** A new day directory: its first entries may precede its watch, so the newest are re-read. */

@@ -214,6 +214,22 @@ Deno.test("LiveView: a board entry deleted or edited by hand leaves or changes o
     Deno.writeTextFileSync(path(ids[1]), text.replace("second", "second, corrected"));
     feed.fire([`board/${ids[1]}.md`]);
     assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    // Broken by hand, then mended: a problem, then none.
+    const broken = Deno.readTextFileSync(path(ids[1]));
+    Deno.writeTextFileSync(path(ids[1]), "garbage");
+    feed.fire([`board/${ids[1]}.md`]);
+    assertEquals(page.state.problems.length, 1);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    Deno.writeTextFileSync(path(ids[1]), broken);
+    feed.fire([`board/${ids[1]}.md`]);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
+    // The same when a whole-store check found it broken.
+    Deno.writeTextFileSync(path(ids[1]), "garbage");
+    feed.fire([], true);
+    assertEquals(page.state.problems.length, 1);
+    Deno.writeTextFileSync(path(ids[1]), broken);
+    feed.fire([`board/${ids[1]}.md`]);
+    assertEquals(shown(page.state), shown(buildSnapshot(store, new Date())));
     // Deleted with no event (missed): the whole-store check finds it.
     Deno.removeSync(path(ids[2]));
     feed.fire([], true);
