@@ -587,3 +587,25 @@ Deno.test("git gc --prune=now after a sync that published nothing (its blobs unr
   await b.ok(["remote", "add", "origin"]);
   assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
 });
+
+Deno.test("a fresh clone joining through the hint while the state ref is deleted does not start an empty history", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  await a.git(["add", "-A", ".track"]);
+  await a.git(["commit", "-q", "-m", "track: sync"]);
+  const pushed = await a.git(["push", "-q", "origin", "HEAD:main"]);
+  assertEquals(pushed.code, 0, pushed.stderr);
+  // The state ref deleted (git push --mirror from a plain clone).
+  await w.bareGit(["update-ref", "-d", "refs/track/state"]);
+  const b = await w.clone("b", { init: false });
+  const joined = await b.track(["sync"]);
+  assert(joined.code !== 0, `b joined a remote without state: ${joined.stdout}`);
+  assertEquals(joined.code, 6, joined.stderr);
+  assertEquals(await w.remoteRef(), null, "b created a state");
+  assert(!exists(syncPaths(b.gitDir).config));
+  // A clone that knew the state restores it; then b joins and adopts it.
+  assertEquals((await a.sync()).code, 0);
+  const again = await b.track(["sync"]);
+  assertEquals(again.code, 0, again.stderr);
+  assert((await b.ok(["show", "T-0002"])).stdout.includes("Second"));
+});

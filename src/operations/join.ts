@@ -25,5 +25,5 @@ export async function joinFromHint(
   const commonDir = store.home?.paths.commonDir ?? null;
   if (commonDir === null) throw unjoinedError(store.trackDir, raw, null);
   const hint = joinableHint(store.trackDir, commonDir);
-  return await addRemote(store, hint, options);
+  return await addRemote(store, { ...hint, join: true }, options);
 }

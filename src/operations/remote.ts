@@ -147,7 +147,15 @@ export interface AddResult {
  */
 export async function addRemote(
   store: Store,
-  input: { remote: string; ref?: string },
+  input: {
+    remote: string;
+    ref?: string;
+    /**
+     * Joining through the tracked config.json's hint (operations/join.ts): the repository says
+     * a shared state exists, so a remote without it lost it and is never given a new one.
+     */
+    join?: boolean;
+  },
   options: RemoteOptions,
 ): Promise<AddResult> {
   const ref = input.ref ?? DEFAULT_STATE_REF;
@@ -178,6 +186,20 @@ export async function addRemote(
       `Cannot reach "${remote}" to read ${ref}: ${fetched.reason}; nothing was changed`,
       "check the remote (git ls-remote " + remote + "), then retry: track remote add " +
         input.remote,
+    );
+  }
+  if (fetched.kind === "missing" && input.join === true) {
+    throw new TrackError(
+      "badData",
+      `Cannot join through "${remote}": it has no ${ref}, although this repository's ` +
+        "config.json says its tickets sync there (the ref was deleted, e.g. by a git push " +
+        "--mirror from a plain clone); joining would start an empty shared state that every " +
+        "other clone then refuses as another history; nothing was changed",
+      {
+        hint: "a clone that synced before restores the state with: track sync; then run " +
+          `track sync here again (if no clone ever published one: track remote add ${input.remote})`,
+        detail: { remote, ref },
+      },
     );
   }
   if (fetched.kind === "found" && hasTickets(store)) {
