@@ -120,7 +120,8 @@ function App() {
     }
     let live = true;
     api(`/api/search?in=body,log&q=${encodeURIComponent(q)}`).then((r) => {
-      if (live) setHits(r.ok ? new Set(r.data.results.map((h) => h.id)) : null);
+      // `ids`: every matching ticket (`results` details only the first 1,000 hits).
+      if (live) setHits(r.ok ? new Set(r.data.ids) : null);
     });
     return () => (live = false);
   }, [filters.text, ticketsSeq]);

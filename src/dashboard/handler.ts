@@ -562,9 +562,15 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           const r = searchStore(deps.store, {
             query: params.get("q") ?? "",
             fields,
-            limit: 1000,
+            limit: Number.MAX_SAFE_INTEGER,
           });
-          return json({ query: params.get("q") ?? "", results: r.hits, total: r.total });
+          // The filter box shows every matching ticket (`ids`); the first 1,000 hits in detail.
+          return json({
+            query: params.get("q") ?? "",
+            results: r.hits.slice(0, 1000),
+            total: r.total,
+            ids: r.hits.flatMap((h) => h.kind === "ticket" ? [h.id] : []),
+          });
         }
         // Any one segment is an id: a malformed one is 400 (as the CLI's exit 2), an unknown
         // one 404; never 405, which would say that another method could work.

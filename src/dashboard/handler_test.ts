@@ -809,6 +809,28 @@ Deno.test("handler: /api/cost is track cost --by ticket (totals for the panel); 
   assertStringIncludes(t.unverified, "forced to done by ann");
 });
 
+Deno.test("handler: /api/search names every matching ticket for the filter box, past the hits it details", async () => {
+  await using fx = await fixture();
+  // 1,010 more tickets whose bodies hold the word: more than the 1,000 hits the answer details.
+  const text = Deno.readTextFileSync(`${fx.ts.dir}/tickets/T-0002.md`);
+  for (let i = 3; i <= 1012; i++) {
+    const id = `T-${String(i).padStart(4, "0")}`;
+    Deno.writeTextFileSync(
+      `${fx.ts.dir}/tickets/${id}.md`,
+      text.replace("id: T-0002", `id: ${id}`).replace(/depends_on:.*\n(  - .*\n)*/, "") +
+        "\ncommonword\n",
+    );
+  }
+  const res = await fx.handle(get("/api/search?in=body,log&q=commonword"));
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.total, 1010);
+  assertEquals(body.results.length, 1000);
+  // The page filters cards by these: every match, not only the detailed ones.
+  assertEquals(body.ids.length, 1010);
+  assert(body.ids.includes("T-1012"));
+});
+
 Deno.test("handler: /api/search is track search (bodies too); a bad field is 400, a POST 405", async () => {
   await using fx = await fixture();
   const res = await fx.handle(get("/api/search?in=body,log&q=hello"));
