@@ -48,6 +48,11 @@ export interface Delta {
   tickets: CardJson[];
   /** Ids of tickets no longer in tickets/ (archived, deleted, unreadable). */
   removed: string[];
+  /**
+   * Ids of tickets whose file was written, card changed or not (a Work Log line or a
+   * description: an open ticket's detail is asked for again).
+   */
+  touched: string[];
   agents: AgentRow[];
   /** Ids of agents no longer shown (deregistered, deleted). */
   agents_removed: string[];
@@ -413,6 +418,7 @@ export class LiveView {
       for (const d of this.#dependents.get(id) ?? []) touched.add(d);
     }
     const cards = this.#cardChanges(touched);
+    const written = [...ticketIds];
 
     // Agents: each named record, or all of them when agents/ itself appeared.
     if (agentsDir) {
@@ -466,6 +472,7 @@ export class LiveView {
     this.#problemsText = JSON.stringify([...problems.values()]);
     this.#emit({
       ...cards,
+      touched: written,
       ...agents,
       reservations: resRows,
       ...board,
@@ -564,6 +571,7 @@ export class LiveView {
     this.#problemsText = problemsText;
     const delta: DeltaBody = {
       ...cards,
+      touched: [],
       ...agents,
       reservations: resChanged ? JSON.parse(resText) : null,
       ...board,
@@ -583,6 +591,7 @@ export class LiveView {
       agents: [],
       agents_removed: [],
       removed: [],
+      touched: [],
       reservations: null,
       board: [],
       board_removed: [],
@@ -591,7 +600,8 @@ export class LiveView {
       ...d,
     };
     if (
-      full.tickets.length === 0 && full.removed.length === 0 && full.agents.length === 0 &&
+      full.tickets.length === 0 && full.removed.length === 0 && full.touched.length === 0 &&
+      full.agents.length === 0 &&
       full.agents_removed.length === 0 && full.reservations === null && full.board.length === 0 &&
       full.board_removed.length === 0 &&
       full.problems === null && full.stale_threshold_s === null

@@ -294,3 +294,27 @@ Deno.test("page rule (web/deltas.js): a gap is refused; agent ages stay as of no
   // The agent row was 10 s old at 1 s; at 3 s (the new received_at) it is 12 s old.
   assertEquals([next.received_at, next.agents[0].heartbeat_age_s], [3_000, 12]);
 });
+
+Deno.test("LiveView: a ticket written with its card unchanged (a description) is sent as touched", async () => {
+  await using ts = await tempStore();
+  assertEquals((await ts.track(["create", "--title", "one", "--body", "before"])).code, 0);
+  const store = new Store(ts.dir);
+  const feed = new ManualFeed();
+  const live = new LiveView(store, feed, { reconcileMs: 3_600_000, staleTickMs: 3_600_000 });
+  const sent: Json[] = [];
+  const unsubscribe = live.subscribe((event) => {
+    sent.push(JSON.parse(event.slice(event.indexOf("data: ") + 6)));
+  });
+  try {
+    live.snapshotText();
+    const path = `${ts.dir}/tickets/T-0001.md`;
+    Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace("before", "after"));
+    feed.fire(["tickets/T-0001.md"]);
+    // The card is as it was; the page still learns the ticket changed (its open detail reloads).
+    assertEquals(sent.length, 1);
+    assertEquals(sent[0].tickets, []);
+    assertEquals(sent[0].touched, ["T-0001"]);
+  } finally {
+    unsubscribe();
+  }
+});
