@@ -4,87 +4,20 @@
  * form open and an agent row opened; no serious or critical violation. And every Tab stop shows
  * its focus.
  *
- * axe-core is test-only: installed with npm into a temp directory (cached between runs, never in
- * deno.lock, as tests/mcp_sdk_test.ts does with the MCP SDK) and its source handed to the page
+ * axe-core is test-only: installed with npm into a temp directory (tests/npm_package.ts: cached
+ * between runs, never in deno.lock, as the MCP SDK of tests/mcp_sdk_test.ts) and its source handed to the page
  * through the DevTools protocol (the page's CSP allows no inline script, and rightly so). Without
  * node or npm the test is skipped locally, but fails under CI=true.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { tempStore, testCommand } from "./helpers.ts";
+import { tempStore } from "./helpers.ts";
+import { inCi, npmAvailable as available, npmPackage } from "./npm_package.ts";
 import { launchBrowser, seedDemo } from "./dashboard_helpers.ts";
 
 /** The axe-core version the test pins (the cache directory is per version). */
 const AXE_VERSION = "4.14.1";
 
 const WAIT = { timeout: 20_000 };
-
-async function has(cmd: string): Promise<boolean> {
-  try {
-    const out = await testCommand(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const inCi = Deno.env.get("CI") === "true";
-const available = (await has("node")) && (await has("npm"));
-
-/** Certificate settings npm needs behind a proxy with its own CA (testEnv drops them). */
-function caEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"]) {
-    const v = Deno.env.get(name);
-    if (v) out[name] = v;
-  }
-  return out;
-}
-
-/** axe.min.js of the pinned version, installed once into a temp cache. */
-async function axeSource(): Promise<string> {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const dir = `${tmp}/track-axe-core-${AXE_VERSION}`;
-  const file = `${dir}/node_modules/axe-core/axe.min.js`;
-  const marker = `${dir}/node_modules/axe-core/package.json`;
-  try {
-    if (JSON.parse(Deno.readTextFileSync(marker)).version === AXE_VERSION) {
-      return Deno.readTextFileSync(file);
-    }
-  } catch {
-    // Not installed yet (or torn): install below.
-  }
-  // A fresh directory per install, renamed into place, so two runs never share a half one.
-  const staging = Deno.makeTempDirSync({ dir: tmp, prefix: "track-axe-staging-" });
-  const out = await testCommand("npm", {
-    args: [
-      "install",
-      "--prefix",
-      staging,
-      "--no-audit",
-      "--no-fund",
-      "--no-package-lock",
-      "--loglevel=error",
-      `axe-core@${AXE_VERSION}`,
-    ],
-    env: { npm_config_cache: `${tmp}/track-axe-npm-cache`, ...caEnv() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`npm install failed: ${new TextDecoder().decode(out.stderr)}`);
-  try {
-    Deno.renameSync(staging, dir);
-  } catch (e) {
-    // Another run installed it meanwhile: use theirs.
-    Deno.removeSync(staging, { recursive: true });
-    try {
-      Deno.statSync(marker);
-    } catch {
-      throw e;
-    }
-  }
-  return Deno.readTextFileSync(file);
-}
 
 interface Violation {
   id: string;
@@ -100,7 +33,9 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     assert(available, "CI=true: node and npm are required for the accessibility check");
-    const axe = await axeSource();
+    const axe = Deno.readTextFileSync(
+      `${await npmPackage("axe-core", AXE_VERSION, "axe-core")}/node_modules/axe-core/axe.min.js`,
+    );
     await using ts = await tempStore();
     await seedDemo(ts.dir);
     const serve = await ts.track(["serve", "-d", "--port", "0"]);

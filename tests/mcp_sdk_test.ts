@@ -4,81 +4,14 @@
  * runs, never in deno.lock) and driven by a small node script: initialize, tools/list, every
  * tool, a refused call, an unknown tool, and the inbox/ack of directed posts.
  *
- * Without node or npm the test is skipped locally, but fails under CI=true so it never goes
- * quiet where it matters.
+ * Without node or npm the test is skipped locally, but fails under CI=true (tests/npm_package.ts).
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { MAIN, tempStore, testCommand, testEnv } from "./helpers.ts";
+import { inCi, npmAvailable as available, npmPackage } from "./npm_package.ts";
 
 /** The SDK version the test pins (the cache directory is per version). */
 const SDK_VERSION = "1.32.2";
-
-async function has(cmd: string): Promise<boolean> {
-  try {
-    const out = await testCommand(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const inCi = Deno.env.get("CI") === "true";
-const available = (await has("node")) && (await has("npm"));
-
-/** Certificate settings npm needs behind a proxy with its own CA (testEnv drops them). */
-function caEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"]) {
-    const v = Deno.env.get(name);
-    if (v) out[name] = v;
-  }
-  return out;
-}
-
-/** Installs the SDK once into a temp cache; returns its directory. */
-async function sdkDir(): Promise<string> {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const dir = `${tmp}/track-mcp-sdk-${SDK_VERSION}`;
-  const marker = `${dir}/node_modules/@modelcontextprotocol/sdk/package.json`;
-  try {
-    if (JSON.parse(Deno.readTextFileSync(marker)).version === SDK_VERSION) return dir;
-  } catch {
-    // Not installed yet (or torn): install below.
-  }
-  // A fresh directory per install, renamed into place, so two test runs never share a half one.
-  const staging = Deno.makeTempDirSync({ dir: tmp, prefix: "track-mcp-sdk-staging-" });
-  const out = await testCommand("npm", {
-    args: [
-      "install",
-      "--prefix",
-      staging,
-      "--no-audit",
-      "--no-fund",
-      "--no-package-lock",
-      "--loglevel=error",
-      `@modelcontextprotocol/sdk@${SDK_VERSION}`,
-    ],
-    env: { npm_config_cache: `${tmp}/track-mcp-sdk-npm-cache`, ...caEnv() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`npm install failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  try {
-    Deno.renameSync(staging, dir);
-  } catch (e) {
-    // Another run installed it meanwhile (the rename meets a non-empty directory): use theirs.
-    Deno.removeSync(staging, { recursive: true });
-    try {
-      Deno.statSync(marker);
-    } catch {
-      throw e;
-    }
-  }
-  return dir;
-}
 
 /**
  * The client script: every step's result on one JSON line of stdout. Arguments: the JSON of
@@ -135,7 +68,7 @@ Deno.test({
   ignore: !available && !inCi,
   async fn() {
     assert(available, "CI=true: node and npm are required for the MCP SDK test");
-    const dir = await sdkDir();
+    const dir = await npmPackage("@modelcontextprotocol/sdk", SDK_VERSION, "mcp-sdk");
     Deno.writeTextFileSync(`${dir}/client.mjs`, CLIENT);
     await using s = await tempStore();
     for (const t of ["Lexer", "Parser"]) await s.json(["create", "--title", t]);
