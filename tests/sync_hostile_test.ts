@@ -609,3 +609,32 @@ Deno.test("a fresh clone joining through the hint while the state ref is deleted
   assertEquals(again.code, 0, again.stderr);
   assert((await b.ok(["show", "T-0002"])).stdout.includes("Second"));
 });
+
+Deno.test("a remote rewound to another history holding a ticket that is not UTF-8: exit 6 naming the rewind, not an internal error", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const bare = ["--git-dir", w.bare];
+  const meta = await blob(w, '{"schema":1,"layout":1}\n');
+  const bad = await blob(w, new Uint8Array([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0x0a]));
+  const shard = await git(w, [...bare, "mktree"], { stdin: `100644 blob ${bad}\tT-0001.md\n` });
+  const tickets = await git(w, [...bare, "mktree"], { stdin: `040000 tree ${shard}\t01\n` });
+  const root = await git(w, [...bare, "mktree"], {
+    stdin: `100644 blob ${meta}\tmeta.json\n040000 tree ${tickets}\ttickets\n`,
+  });
+  const other = await git(w, [...bare, "commit-tree", root, "-m", "another history"]);
+  await git(w, [...bare, "update-ref", "refs/track/state", other]);
+  const r = await a.sync();
+  assertEquals(r.code, 6, r.stderr);
+  assert(/rewound to another history/.test(r.stderr), r.stderr);
+});
+
+Deno.test("an agent record that is JSON but no object on the remote (null) never makes sync an internal error", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  await a.ok(["register", "--agent", "alpha"]);
+  await a.ok(["sync"]);
+  await plant(w, [`100644 ${await blob(w, "null\n")}\tagents/alpha.json`]);
+  await a.ok(["heartbeat", "--agent", "alpha"]);
+  const r = await a.sync();
+  assert(r.code !== 1, r.stderr);
+});

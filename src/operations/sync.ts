@@ -304,9 +304,12 @@ async function claimsDiffering(gitDir: string, known: string, remote: string): P
   const blobs = await readBlobs(gitDir, pairs.flatMap(([, a, b]) => [a, b]));
   const out: string[] = [];
   for (const [id, a, b] of pairs) {
-    const ta = decoder.decode(blobs.get(a)!);
-    const tb = decoder.decode(blobs.get(b)!);
-    if (claimOf(ta, id) !== claimOf(tb, id)) out.push(id);
+    // A file that is not UTF-8 (a hostile or broken history) has no claim to compare: null.
+    const ta = valueOf(blobs.get(a)!);
+    const tb = valueOf(blobs.get(b)!);
+    const ca = typeof ta === "string" ? claimOf(ta, id) : null;
+    const cb = typeof tb === "string" ? claimOf(tb, id) : null;
+    if (ca !== cb) out.push(id);
   }
   return out.sort();
 }
