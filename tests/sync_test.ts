@@ -532,3 +532,25 @@ Deno.test("remote add changes nothing when both sides have tickets (exit 3), the
   assert(/git 2\.20 or newer/.test(old.stderr), old.stderr);
   assert(!exists(`${c.dir}/.git/track/sync.json`));
 });
+
+Deno.test("a dependency cycle closed here through tickets nobody changed is dropped before publishing", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  await a.ok(["create", "--title", "Third"]);
+  await a.ok(["update", "T-0001", "--depends-on", "T-0003"]);
+  await a.ok(["update", "T-0003", "--depends-on", "T-0002"]);
+  await a.ok(["sync"]);
+  // A hand edit closes T-0002 -> T-0001 -> T-0003 -> T-0002; only T-0002 changed since.
+  const file = `${storeDir(a)}/tickets/T-0002.md`;
+  const text = Deno.readTextFileSync(file);
+  Deno.writeTextFileSync(file, text.replace(/^depends_on: \[\]$/m, "depends_on:\n  - T-0001"));
+  assert(Deno.readTextFileSync(file).includes("  - T-0001"));
+  await a.ok(["sync"]);
+  const published = await git(["show", "refs/track/state:tickets/02/T-0002.md"], w.remote);
+  assert(!published.includes("T-0001"), published);
+  const board = await git(["ls-tree", "-r", "--name-only", "refs/track/state", "board"], w.remote);
+  const events = await Promise.all(
+    board.split("\n").map((p) => git(["show", `refs/track/state:${p}`], w.remote)),
+  );
+  assert(events.some((e) => e.includes("tag: cycle-dropped")), events.join("\n"));
+});

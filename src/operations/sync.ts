@@ -239,6 +239,87 @@ async function mergeTrees(
 ): Promise<Merged> {
   const { base, ours, theirs } = sides;
   if (sameOids(ours, base) || sameOids(ours, theirs)) return { out: theirs, report: null };
+  if (sameOids(theirs, base)) {
+    // Only this clone changed anything (the usual sync): the merge needs only what ours
+    // changed and the tickets a cycle through a new dependency edge could pass; every other
+    // file is the same on all three sides and stays as it is.
+    const keys = await oursOnlyKeys(gitDir, base, ours);
+    const pick = (m: Map<string, string>) => new Map([...m].filter(([p]) => keys.has(p)));
+    const lean = await mergeAll(gitDir, scratch, {
+      base: pick(base),
+      ours: pick(ours),
+      theirs: pick(theirs),
+    }, now);
+    const out = new Map(theirs);
+    for (const p of keys) out.delete(p);
+    for (const [p, oid] of lean.out) {
+      // A new file (an event) under a name an unchanged file holds: merge everything instead.
+      if (!keys.has(p) && theirs.has(p)) return await mergeAll(gitDir, scratch, sides, now);
+      out.set(p, oid);
+    }
+    return { out, report: lean.report };
+  }
+  return await mergeAll(gitDir, scratch, sides, now);
+}
+
+/**
+ * The paths a merge of ours into an unchanged theirs needs: those ours changed, both folders of
+ * each changed ticket, and every ticket reachable through `depends_on` from the targets of the
+ * edges ours added (a cycle closed by such an edge runs through them only).
+ */
+async function oursOnlyKeys(
+  gitDir: string,
+  base: Map<string, string>,
+  ours: Map<string, string>,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const [p, oid] of ours) if (base.get(p) !== oid) keys.add(p);
+  for (const p of base.keys()) if (!ours.has(p)) keys.add(p);
+  for (const p of [...keys]) for (const q of ticketFolders(p)) keys.add(q);
+  const depsOf = async (ids: string[], side: Map<string, string>) => {
+    const paths = ids.map((id) => `tickets/${id}.md`).filter((p) => side.has(p));
+    const blobs = await readBlobs(gitDir, paths.map((p) => side.get(p)!));
+    const out = new Map<string, string[]>();
+    for (const p of paths) {
+      const id = p.slice("tickets/".length, -3);
+      try {
+        out.set(id, parseTicket(decoder.decode(blobs.get(side.get(p)!)!), id).depends_on);
+      } catch {
+        out.set(id, []); // Does not parse: the merge keeps theirs' and says so.
+      }
+    }
+    return out;
+  };
+  const changed = [...keys].flatMap((p) => /^tickets\/(T-\d+)\.md$/.exec(p)?.[1] ?? []);
+  const now = await depsOf(changed, ours);
+  const was = await depsOf(changed, base);
+  let frontier = [
+    ...new Set([...now].flatMap(([id, deps]) => {
+      const old = new Set(was.get(id) ?? []);
+      return deps.filter((d) => !old.has(d));
+    })),
+  ];
+  const seen = new Set<string>(changed);
+  while (frontier.length > 0) {
+    const next = frontier.filter((id) => !seen.has(id));
+    for (const id of next) {
+      seen.add(id);
+      if (ours.has(`tickets/${id}.md`)) keys.add(`tickets/${id}.md`);
+    }
+    const deps = await depsOf(next, ours);
+    frontier = [...new Set([...deps.values()].flat())];
+  }
+  return keys;
+}
+
+/** {@linkcode mergeTrees} over every file of the three trees. */
+async function mergeAll(
+  gitDir: string,
+  scratch: string,
+  sides: { base: Map<string, string>; ours: Map<string, string>; theirs: Map<string, string> },
+  now: Date,
+): Promise<Merged> {
+  const { base, ours, theirs } = sides;
   const blobs = await readBlobs(gitDir, [...base.values(), ...ours.values(), ...theirs.values()]);
   const values = new Map<string, FileValue>();
   for (const [oid, bytes] of blobs) values.set(oid, valueOf(bytes));
