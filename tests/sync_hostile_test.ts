@@ -638,3 +638,47 @@ Deno.test("an agent record that is JSON but no object on the remote (null) never
   const r = await a.sync();
   assert(r.code !== 1, r.stderr);
 });
+
+Deno.test("board posts under impossible days and a ticket whose id is not its file's: every command keeps working", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const post = await blob(w, "not a board post at all\n");
+  const t1 = Deno.readTextFileSync(`${a.storeDir}/tickets/T-0001.md`);
+  const liar = await blob(w, t1.replace("id: T-0001", "id: T-0002"));
+  await plant(w, [
+    `100644 ${post}\tboard/9999-99-99/12/120000000-0000-zz.md`,
+    `100644 ${post}\tboard/0000-00-00/ab/ab.md`,
+    `100644 ${liar}\ttickets/01/T-0001.md`,
+  ]);
+  const r = await a.sync();
+  assertEquals(r.code, 0, r.stderr);
+  for (const args of [["board"], ["list"], ["show", "T-0002"], ["board", "--json"]]) {
+    const c = await a.track(args);
+    assert(c.code === 0, `${args.join(" ")}: ${c.code} ${c.stderr}`);
+  }
+  const d = await a.track(["doctor"]);
+  assert(d.code !== 1, d.stderr);
+});
+
+Deno.test("track remote remove waiting too long for a sync under way: exit 5, nothing changed, the hint retries remove", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const holder = testCommand("flock", {
+    args: [syncPaths(a.gitDir).syncLock, "sh", "-c", "echo held; read x"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  assertEquals(dec.decode((await reader.read()).value).trim(), "held");
+  reader.releaseLock();
+  const r = await a.track(["remote", "remove"], { env: { TRACK_SYNC_TIMEOUT: "300" } });
+  const wr = holder.stdin.getWriter();
+  await wr.write(new TextEncoder().encode("go\n"));
+  await wr.close();
+  await holder.status;
+  await holder.stdout.cancel().catch(() => {});
+  assertEquals(r.code, 5, r.stderr);
+  assert(/hint: .*track remote remove/.test(r.stderr), r.stderr);
+  assert(exists(syncPaths(a.gitDir).config));
+  assertEquals((await a.track(["remote", "remove"])).code, 0);
+});

@@ -284,7 +284,11 @@ export async function removeRemote(
   if (readSyncConfig(paths) === null) throw syncIsOff();
   // A sync of this clone under way finishes first (it would apply into a store that moved, and
   // recreate the refs and files removed below).
-  const lock = await acquireSyncLock(paths.syncLock, options.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+  const lock = await acquireSyncLock(
+    paths.syncLock,
+    options.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+    "track remote remove",
+  );
   try {
     return await removeLocked(store, paths);
   } finally {

@@ -187,6 +187,7 @@ function sleep(ms: number): Promise<void> {
 export async function acquireSyncLock(
   path: string,
   timeoutMs: number,
+  retry = "track sync",
 ): Promise<{ release(): void }> {
   Deno.mkdirSync(dirname(path), { recursive: true });
   const file = Deno.openSync(path, { read: true, write: true, create: true });
@@ -205,7 +206,7 @@ export async function acquireSyncLock(
         "lockBusy",
         `Timed out after ${timeoutMs} ms waiting for "${path}": another track sync of this ` +
           "clone is running; nothing was changed",
-        { hint: "retry in a moment: track sync" },
+        { hint: `retry in a moment: ${retry}` },
       );
     }
   }
