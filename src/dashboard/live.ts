@@ -22,7 +22,7 @@ import { findStale } from "../operations/lifecycle.ts";
 import { readReservations, type Reservation } from "../operations/reservations.ts";
 import { readAgent, readAllAgents } from "../store/agent_records.ts";
 import type { Store } from "../store/store.ts";
-import { readSummaries } from "../store/ticket_cache.ts";
+import { readSummaries, textHash } from "../store/ticket_cache.ts";
 import {
   type AgentRow,
   agentRow,
@@ -125,6 +125,11 @@ export class LiveView {
   #tickets = new Map<string, TicketSummary>();
   /** Card text by ticket id: compared to find changes, and joined into snapshots. */
   #cards = new Map<string, string>();
+  /**
+   * Text hash of each ticket's file as last read: a write that leaves the card as it was (a
+   * description, a Work Log line) is told as `touched`; a batch naming an unchanged file is not.
+   */
+  #hashes = new Map<string, number>();
   /** Ticket id -> ids of the tickets that depend on it (their waiting_on shows its status). */
   #dependents = new Map<string, Set<string>>();
   #held = new Map<string, Set<string>>();
@@ -192,6 +197,7 @@ export class LiveView {
     this.#timers = [];
     this.#tickets.clear();
     this.#cards.clear();
+    this.#hashes.clear();
     this.#dependents.clear();
     this.#held.clear();
     this.#agents.clear();
@@ -239,8 +245,23 @@ export class LiveView {
   /** Reads everything: the first load, and the check against missed events. */
   #readAll() {
     const problems = new Map<string, string>();
-    const { tickets, problems: tp } = readSummaries(this.#store);
+    const hashList: number[] = [];
+    const { tickets, problems: tp } = readSummaries(this.#store, { hashes: hashList });
     for (const p of tp) problems.set(p.file, p.error.message);
+    const hashes = new Map<string, number>();
+    if (hashList.length === tickets.length) {
+      tickets.forEach((t, i) => hashList[i] >= 0 && hashes.set(t.id, hashList[i]));
+    } else {
+      // No metadata cache (a small store, TRACK_NO_CACHE=1): the files themselves.
+      for (const t of tickets) {
+        try {
+          const f = this.#store.tryReadTicketFile(t.id);
+          if (f !== null) hashes.set(t.id, textHash(f.text));
+        } catch {
+          // Unreadable since: its next write is told as touched.
+        }
+      }
+    }
     const agents = new Map<string, Agent>();
     const { agents: list, problems: ap } = readAllAgents(this.#store);
     for (const a of list) agents.set(a.id, a);
@@ -249,7 +270,7 @@ export class LiveView {
     const threshold = this.#readThreshold(problems);
     const { entries, warnings } = readBoard(this.#store, { last: BOARD_LAST });
     warnings.forEach((w, i) => problems.set(`board#${i}`, w));
-    return { tickets, agents, reservations, threshold, board: entries, problems };
+    return { tickets, hashes, agents, reservations, threshold, board: entries, problems };
   }
 
   #readReservations(problems: Map<string, string>): Reservation[] {
@@ -279,6 +300,7 @@ export class LiveView {
 
   #load(): void {
     const all = this.#readAll();
+    this.#hashes = all.hashes;
     for (const t of all.tickets) this.#setTicket(t.id, t);
     for (const t of all.tickets) this.#cards.set(t.id, JSON.stringify(cardOf(t, this.#tickets)));
     this.#agents = all.agents;
@@ -398,18 +420,26 @@ export class LiveView {
 
     // Tickets: read each named file; its dependents' cards show its status.
     const touched = new Set<string>();
+    const written: string[] = [];
     let holdersChanged = false;
     for (const id of ticketIds) {
       const file = this.#store.display(this.#store.ticketPath(id));
       let t: TicketSummary | null = null;
       this.stats.reads++;
       try {
-        const full = this.#store.tryReadTicket(id);
-        t = full === null ? null : summary(full);
+        const full = this.#store.tryReadTicketFile(id);
+        t = full === null ? null : summary(full.ticket);
         problems.delete(file);
+        const hash = full === null ? null : textHash(full.text);
+        if (hash === null) this.#hashes.delete(id);
+        else if (this.#hashes.get(id) !== hash) {
+          this.#hashes.set(id, hash);
+          written.push(id);
+        }
       } catch (e) {
         if (!(e instanceof TrackError)) throw e;
         problems.set(file, e.message); // shown as a problem, and off the board, as a full read
+        this.#hashes.delete(id);
       }
       const old = this.#tickets.get(id);
       if ((old ? holderOf(old) : null) !== (t ? holderOf(t) : null)) holdersChanged = true;
@@ -418,7 +448,6 @@ export class LiveView {
       for (const d of this.#dependents.get(id) ?? []) touched.add(d);
     }
     const cards = this.#cardChanges(touched);
-    const written = [...ticketIds];
 
     // Agents: each named record, or all of them when agents/ itself appeared.
     if (agentsDir) {
@@ -556,6 +585,12 @@ export class LiveView {
     const fresh = new Map(all.tickets.map((t) => [t.id, t]));
     for (const id of ids) this.#setTicket(id, fresh.get(id) ?? null);
     const cards = this.#cardChanges(ids);
+    // A write no event named that left the card as it was (a description) is told too.
+    const touched = [...all.hashes].flatMap(([id, h]) => {
+      const known = this.#hashes.get(id);
+      return known !== undefined && known !== h ? [id] : [];
+    });
+    this.#hashes = all.hashes;
     this.#agents = all.agents;
     this.#reservations = all.reservations;
     const resText = JSON.stringify(reservationRows(all.reservations));
@@ -571,7 +606,7 @@ export class LiveView {
     this.#problemsText = problemsText;
     const delta: DeltaBody = {
       ...cards,
-      touched: [],
+      touched,
       ...agents,
       reservations: resChanged ? JSON.parse(resText) : null,
       ...board,

@@ -314,6 +314,14 @@ Deno.test("LiveView: a ticket written with its card unchanged (a description) is
     assertEquals(sent.length, 1);
     assertEquals(sent[0].tickets, []);
     assertEquals(sent[0].touched, ["T-0001"]);
+    // Named again unchanged (the watcher after the writer's own poke), or a missing file: nothing.
+    feed.fire(["tickets/T-0001.md", "tickets/T-0009.md"]);
+    assertEquals(sent.length, 1);
+    // A write no event named: the whole-store check tells it too.
+    Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace("after", "later"));
+    feed.fire([], true);
+    assertEquals(sent.length, 2);
+    assertEquals(sent[1].touched, ["T-0001"]);
   } finally {
     unsubscribe();
   }
