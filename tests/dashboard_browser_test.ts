@@ -462,6 +462,10 @@ Deno.test({
       const r = await ts.track(["log", "2", "--agent", "ann", "-m", "quokka found here"]);
       assertEquals(r.code, 0, r.stderr);
       await page.waitForSelector(card("T-0002"), WAIT);
+      // A hand edit of a body alone (the card as it was): the filter asks again and T-0001 goes.
+      const path = `${ts.dir}/tickets/T-0001.md`;
+      Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace("quokka", "wombat"));
+      await page.waitForSelector(card("T-0001"), { ...WAIT, state: "detached" });
       await page.fill('input[aria-label="text filter"]', "");
       assertEquals(await page.locator(".card").count(), 3);
       assertEquals(errors, []);

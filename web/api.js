@@ -60,7 +60,14 @@ export function useLiveSnapshot() {
   const [live, setLive] = useState("connecting");
   const [seq, setSeq] = useState(0);
   const [ticketsSeq, setTicketsSeq] = useState(0);
-  const state = useRef({ cur: null, timer: 0, tickets: null, bumped: 0, bumpTimer: 0 });
+  const state = useRef({
+    cur: null,
+    timer: 0,
+    tickets: null,
+    written: 0,
+    bumped: 0,
+    bumpTimer: 0,
+  });
 
   useEffect(() => {
     const s = state.current;
@@ -82,8 +89,9 @@ export function useLiveSnapshot() {
         s.timer = 0;
         setSnap(s.cur);
         setSeq((n) => n + 1);
-        if (s.cur.tickets !== s.tickets) {
+        if (s.cur.tickets !== s.tickets || s.cur.written !== s.written) {
           s.tickets = s.cur.tickets;
+          s.written = s.cur.written;
           bumpTickets();
         }
       }, 0);

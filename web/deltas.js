@@ -8,7 +8,7 @@ export const BOARD_KEEP = 60;
 
 /** The page's state from a full snapshot, as of `now` (ms). */
 export function fromSnapshot(snap, now) {
-  return { ...snap, received_at: now, board_keep: BOARD_KEEP };
+  return { ...snap, received_at: now, board_keep: BOARD_KEEP, written: 0 };
 }
 
 function byId(a, b) {
@@ -62,6 +62,9 @@ export function applyDelta(state, d, now) {
     version: d.version,
     received_at: now,
     tickets: merge(state.tickets, d.tickets, d.removed),
+    // Counts deltas naming tickets whose text changed with their card as it was (a body edited):
+    // what reads bodies (the filter box's search) asks again when it moves.
+    written: state.written + ((d.touched ?? []).length > 0 ? 1 : 0),
     agents,
     reservations: d.reservations ?? state.reservations,
     board,
