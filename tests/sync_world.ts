@@ -580,43 +580,67 @@ export class SyncWorld implements AsyncDisposable {
     };
   }
 
+  /** {@linkcode gitBarrier} at the next `git push`. */
+  pushBarrier(options: { after?: boolean } = {}): Promise<GitBarrier> {
+    return this.gitBarrier(["push"], options);
+  }
+
   /**
-   * A barrier in front of a clone's next `git push`: a `git` wrapper (first on the PATH of the
-   * processes given {@linkcode PushBarrier.env}) that, once, stops before running the real
-   * `git push` until the test releases it. {@linkcode PushBarrier.reached} resolves when a
-   * push is waiting there (its sync has fetched and merged; the remote can be moved now).
+   * A barrier at a clone's next git command whose arguments include every one of `words`
+   * (`["push"]`, `["update-ref", "refs/track/local"]`): a `git` wrapper, first on the PATH of
+   * the processes given {@linkcode GitBarrier.env}, that once stops before running the real
+   * git (or, with `after`, once it returned) until the test releases it.
+   * {@linkcode GitBarrier.reached} resolves when that command waits there.
    */
-  async pushBarrier(): Promise<PushBarrier> {
-    const dir = await Deno.makeTempDir({ dir: this.root, prefix: "push-barrier-" });
+  async gitBarrier(words: string[], options: { after?: boolean } = {}): Promise<GitBarrier> {
+    const dir = await Deno.makeTempDir({ dir: this.root, prefix: "git-barrier-" });
     const real = (await this.mustGit(["--exec-path"])).trim() + "/git";
     const [at, go, once] = [`${dir}/at.fifo`, `${dir}/go.fifo`, `${dir}/once`];
     await mkfifo(at);
     await mkfifo(go);
     await Deno.writeTextFile(once, "");
+    const wait = `if [ -n "$hit" ] && rm '${once}' 2>/dev/null; then
+  echo reached > '${at}'
+  read x < '${go}'
+fi`;
     await Deno.writeTextFile(
       `${dir}/git`,
       `#!/bin/sh
-for arg in "$@"; do
-  if [ "$arg" = push ] && rm '${once}' 2>/dev/null; then
-    echo at-push > '${at}'
-    read x < '${go}'
-    break
-  fi
+hit=1
+for word in ${words.map((w) => `'${w}'`).join(" ")}; do
+  found=
+  for arg in "$@"; do [ "$arg" = "$word" ] && found=1 && break; done
+  [ -n "$found" ] || hit=
 done
-exec '${real}' "$@"
+${options.after ? "" : wait}
+'${real}' "$@"
+rc=$?
+${options.after ? wait : ""}
+exit $rc
 `,
     );
     await Deno.chmod(`${dir}/git`, 0o755);
+    let reached: Promise<void> | null = null;
     return {
       env: { PATH: `${dir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
-      reached: async () => {
-        const f = await Deno.open(at, { read: true });
-        await new Response(f.readable).arrayBuffer();
+      reached: () => {
+        reached ??= (async () => {
+          const f = await Deno.open(at, { read: true });
+          await new Response(f.readable).arrayBuffer();
+        })();
+        return reached;
       },
       release: async () => {
         const f = await Deno.open(go, { write: true });
         await f.write(enc.encode("go\n"));
         f.close();
+      },
+      cancel: async () => {
+        // Nobody came: be the writer the waiting reader needs.
+        if (reached === null) return;
+        const f = await Deno.open(at, { write: true });
+        f.close();
+        await reached;
       },
     };
   }
@@ -625,18 +649,29 @@ exec '${real}' "$@"
     await this.proxy?.[Symbol.asyncDispose]();
     await this.daemon?.[Symbol.asyncDispose]();
     await this.ns?.[Symbol.asyncDispose]();
-    await Deno.remove(this.root, { recursive: true }).catch(() => {});
+    // A git child of a killed track may still be writing here: try again a few times.
+    for (let i = 0; i < 5; i++) {
+      try {
+        await Deno.remove(this.root, { recursive: true });
+        return;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return;
+        await new Promise((r) => setTimeout(r, 200)); // cleanup only, not ordering
+      }
+    }
   }
 }
 
 /** See {@linkcode SyncWorld.pushBarrier}. */
-export interface PushBarrier {
+export interface GitBarrier {
   /** Variables for the process whose push is to stop (its PATH starts with the wrapper). */
   env: Record<string, string>;
   /** Resolves once a push waits at the barrier. */
   reached(): Promise<void>;
   /** Lets the waiting push go on. */
   release(): Promise<void>;
+  /** Ends a {@linkcode reached} wait that no push will end (the process exited first). */
+  cancel(): Promise<void>;
 }
 
 /** `mkfifo path` (a barrier between a server-side hook and the test). */
