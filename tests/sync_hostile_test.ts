@@ -682,3 +682,32 @@ Deno.test("track remote remove waiting too long for a sync under way: exit 5, no
   assert(exists(syncPaths(a.gitDir).config));
   assertEquals((await a.track(["remote", "remove"])).code, 0);
 });
+
+Deno.test("a line logged here to a ticket the sync is renumbering lands on that ticket's new number, not on the published one", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  await b.ok(["create", "--title", "Made on b"]);
+  await b.ok(["sync"]);
+  await a.ok(["create", "--title", "Made on a"]); // The same number, T-0003.
+  const found = discoverStore(a.dir, mainEnv({ HOME: w.home }));
+  const store = storeFor({ dir: found.dir!, trackDir: found.trackDir!, home: found.home });
+  const r = await syncStore(store, syncSetupOf(store)!, {
+    now: () => new Date(),
+    async onStep(step) {
+      if (step === "pushed") await a.ok(["log", "T-0003", "--agent", "alpha", "-m", "a's line"]);
+    },
+  });
+  assert(r.pushed);
+  assertEquals(r.renumbered.map((n) => `${n.from}>${n.to}`), ["T-0003>T-0004"]);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  for (const c of [a, b]) {
+    const t3 = Deno.readTextFileSync(`${c.storeDir}/tickets/T-0003.md`);
+    const t4 = Deno.readTextFileSync(`${c.storeDir}/tickets/T-0004.md`);
+    assert(t3.includes("Made on b") && t4.includes("Made on a"), `${c.name}:\n${t3}\n${t4}`);
+    assert(t4.includes("a's line"), `${c.name}: a's line is not on a's ticket:\n${t4}`);
+    assert(!t3.includes("a's line"), `${c.name}: a's line went to b's ticket:\n${t3}`);
+  }
+});

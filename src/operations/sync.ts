@@ -500,7 +500,18 @@ async function applyTarget(
   snap: StoreSnapshot<unknown>,
   target: ReadonlyMap<string, string>,
   now: Date,
+  renumbered: ReadonlyArray<{ from: string; to: string }> = [],
 ): Promise<{ applied: number; mergedLocal: number }> {
+  // Our tickets the merge moved to a new number (the target holds theirs at the old path and
+  // ours at the new one): store path → its new path.
+  const movedTo = new Map<string, string>();
+  for (const { from, to } of renumbered) {
+    for (const folder of ["tickets", "archive"]) {
+      if (target.has(`${folder}/${to}.md`) && snap.oids.has(`${folder}/${from}.md`)) {
+        movedTo.set(`${folder}/${from}.md`, `${folder}/${to}.md`);
+      }
+    }
+  }
   const paths: string[] = [];
   for (const [p, oid] of target) if (snap.oids.get(p) !== oid) paths.push(p);
   for (const p of snap.oids.keys()) if (!target.has(p)) paths.push(p);
@@ -549,6 +560,24 @@ async function applyTarget(
         // so a skipped file would be published later as a revert of the remote's change). A
         // ticket merges with both of its folders, so an archive here and a change there keep
         // it in one folder.
+        const q = movedTo.get(p);
+        if (q !== undefined && data !== null && !done.has(q)) {
+          // Ours, renumbered by the merge, was changed here meanwhile: the published ticket
+          // takes this path, and the change goes to ours at its new number (not into theirs).
+          write(tx, store, p, data);
+          const asQ = async (v: Uint8Array | undefined) =>
+            v === undefined ? new Map() : new Map([[q, valueOf(renumberText(v, p, q))]]);
+          const m = mergeStores({
+            base: await asQ(await blob(snap.oids.get(p))),
+            ours: await asQ(readLocal(store, p)),
+            theirs: new Map([[q, valueOf((await blob(target.get(q)))!)]]),
+          }, { now, allocateId });
+          const v = m.tree.get(q);
+          if (v !== undefined) write(tx, store, q, bytesOf(v));
+          done.add(q);
+          mergedLocal++;
+          continue;
+        }
         const group = ticketFolders(p);
         const base = new Map<string, FileValue>();
         const ours = new Map<string, FileValue>();
@@ -607,6 +636,15 @@ function listTicketPaths(store: Store): string[] {
 function ticketFolders(path: string): string[] {
   const m = /^(tickets|archive)\/(T-\d+\.md)$/.exec(path);
   return m === null ? [path] : [`tickets/${m[2]}`, `archive/${m[2]}`];
+}
+
+/** A ticket file's bytes with the id of path `from` in its front matter made that of `to`. */
+function renumberText(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const v = valueOf(bytes);
+  const a = /T-\d+/.exec(basename(from))?.[0];
+  const b = /T-\d+/.exec(basename(to))?.[0];
+  if (typeof v !== "string" || a === undefined || b === undefined) return bytes;
+  return encoder.encode(v.replace(new RegExp(`^id: ${a}$`, "m"), `id: ${b}`));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -1027,7 +1065,14 @@ export async function syncStore(
       }
 
       if (options.fetchOnly || !publish || result.deferredMs !== null) {
-        const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+        const done = await applyTarget(
+          store,
+          gitDir,
+          snap,
+          merged.out,
+          options.now(),
+          merged.report?.renumbered,
+        );
         result.applied += done.applied;
         result.mergedLocal += done.mergedLocal;
         if (tip !== null) {
@@ -1081,7 +1126,14 @@ export async function syncStore(
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
       result.published = files;
-      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+      const done = await applyTarget(
+        store,
+        gitDir,
+        snap,
+        merged.out,
+        options.now(),
+        merged.report?.renumbered,
+      );
       result.applied += done.applied;
       result.mergedLocal += done.mergedLocal;
       await updateRef(gitDir, LOCAL_REF, commit);
