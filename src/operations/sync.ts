@@ -565,11 +565,11 @@ async function applyTarget(
           // Ours, renumbered by the merge, was changed here meanwhile: the published ticket
           // takes this path, and the change goes to ours at its new number (not into theirs).
           write(tx, store, p, data);
-          const asQ = async (v: Uint8Array | undefined) =>
+          const asQ = (v: Uint8Array | undefined) =>
             v === undefined ? new Map() : new Map([[q, valueOf(renumberText(v, p, q))]]);
           const m = mergeStores({
-            base: await asQ(await blob(snap.oids.get(p))),
-            ours: await asQ(readLocal(store, p)),
+            base: asQ(await blob(snap.oids.get(p))),
+            ours: asQ(readLocal(store, p)),
             theirs: new Map([[q, valueOf((await blob(target.get(q)))!)]]),
           }, { now, allocateId });
           const v = m.tree.get(q);
