@@ -84,7 +84,7 @@ export class ChangeFeed implements Disposable {
 
   /** How a batch names `path` (relative to the store, POSIX separators), or null: ignored. */
   #name(path: string): string | null {
-    if (this.#configFile !== null && !path.startsWith(this.#dir + sep)) {
+    if (this.#configFile !== null && path !== this.#dir && !path.startsWith(this.#dir + sep)) {
       return path === this.#configFile ? "config.json" : null;
     }
     if (ignored(path, this.#cacheDir)) return null;
