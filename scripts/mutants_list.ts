@@ -500,4 +500,13 @@ export const MUTANTS: Mutant[] = [
     replace: "if (publish && !restoring && options.paced === false) { // mutant",
     suite: "tests/sync_test.ts",
   },
+  {
+    name: "sync-merge-base-is-tip",
+    breaks:
+      "the merge base is the remote tip, not git's merge base (this clone's edits overwrite published ones)",
+    file: "src/operations/sync.ts",
+    find: "        : await mergeBase(gitDir, local, tip);",
+    replace: "        : tip; // mutant",
+    suite: "tests/suites/sync_offline_test.ts",
+  },
 ];
