@@ -711,3 +711,26 @@ Deno.test("a line logged here to a ticket the sync is renumbering lands on that 
     assert(!t3.includes("a's line"), `${c.name}: a's line went to b's ticket:\n${t3}`);
   }
 });
+
+Deno.test("a cloned .track/ holding links (to a secret outside) is refused by remote add: nothing moved, nothing published", async () => {
+  await using w = await SyncWorld.create();
+  const a = await w.clone("a");
+  await a.ok(["create", "--title", "First"]);
+  const secret = `${w.root}/id_rsa`;
+  Deno.writeTextFileSync(secret, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+  const cases: Array<[string, string]> = [
+    [".track/tickets/T-0009.md", secret],
+    [".track/board/2026-01-01", w.root],
+    [".track/agents/evil.json", secret],
+  ];
+  for (const [link, target] of cases) {
+    const at = `${a.dir}/${link}`;
+    Deno.mkdirSync(at.slice(0, at.lastIndexOf("/")), { recursive: true });
+    Deno.symlinkSync(target, at);
+    const r = await a.track(["remote", "add", "origin"]);
+    assertEquals(r.code, 6, `${link}: ${r.code} ${r.stderr}`);
+    assertEquals(await w.remoteRef(), null, `${link}: published`);
+    assert(!exists(syncPaths(a.gitDir).config), `${link}: sync turned on`);
+    Deno.removeSync(at);
+  }
+});
