@@ -252,7 +252,7 @@ Deno.test("a local write made while a sync applies the remote's version of that 
     },
   });
   assert(r.pushed);
-  assertEquals(r.mergedLocal, 1);
+  assertEquals(r.merged_local, 1);
   const t1 = Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0001.md`);
   assert(t1.includes("published by b") && t1.includes("written meanwhile"), t1);
   await a.ok(["sync"]);
@@ -402,7 +402,7 @@ Deno.test("pushes of one clone are sync.interval apart: a short rest is waited, 
   await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "two"]);
   const deferred = await run(3_600_000);
   assertEquals(deferred.pushed, false);
-  assert(deferred.deferredMs !== null && deferred.deferredMs > 3_000_000);
+  assert(deferred.deferred_ms !== null && deferred.deferred_ms > 3_000_000);
   const waited = await run(300);
   assert(waited.pushed);
 });
@@ -447,9 +447,9 @@ Deno.test("a change of heartbeats alone is not pushed until a heartbeat is due",
   await a.ok(["sync"]);
   const tip = await git(["rev-parse", "refs/track/state"], w.remote);
   await a.ok(["heartbeat", "--agent", "alpha"]);
-  const held = await a.json<{ pushed: boolean; deferredReason: string | null }>(["sync"]);
+  const held = await a.json<{ pushed: boolean; deferred_reason: string | null }>(["sync"]);
   assertEquals(held.pushed, false);
-  assertEquals(held.deferredReason, "heartbeat");
+  assertEquals(held.deferred_reason, "heartbeat");
   assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), tip);
   // Due (the published heartbeat is a third of the stale threshold old): published.
   const due = await a.track(["sync", "--json"], undefined, { now: "+600001" });

@@ -69,9 +69,9 @@ export default defineCommand({
     }
     const what = r.pushed
       ? `published ${r.published} file${r.published === 1 ? "" : "s"}`
-      : r.deferredMs !== null
-      ? `publishing waits ${Math.ceil(r.deferredMs / 1000)} s (${
-        r.deferredReason === "heartbeat" ? "only heartbeats changed" : "sync.interval"
+      : r.deferred_ms !== null
+      ? `publishing waits ${Math.ceil(r.deferred_ms / 1000)} s (${
+        r.deferred_reason === "heartbeat" ? "only heartbeats changed" : "sync.interval"
       })`
       : opts.fetchOnly
       ? "nothing published (--fetch-only)"
@@ -80,10 +80,10 @@ export default defineCommand({
       `Synced with ${r.remote} (${r.ref}): ${what}, applied ${r.applied}` +
         (r.state === null ? "" : `; state ${r.state.slice(0, 12)}`),
     );
-    if (r.deferredMs !== null && r.deferredReason === "interval") {
+    if (r.deferred_ms !== null && r.deferred_reason === "interval") {
       ctx.io.err(
         `note: this clone pushed less than sync.interval ago; run track sync again in ${
-          Math.ceil(r.deferredMs / 1000)
+          Math.ceil(r.deferred_ms / 1000)
         } s to publish (the remote's state was applied here)`,
       );
     }
@@ -101,9 +101,9 @@ export default defineCommand({
       );
     }
     for (const n of r.renumbered) ctx.io.err(`note: ${n.from} was renumbered ${n.to}`);
-    if (r.mergedLocal > 0) {
+    if (r.merged_local > 0) {
       ctx.io.err(
-        `note: ${r.mergedLocal} file(s) written here during the sync were merged; the next ` +
+        `note: ${r.merged_local} file(s) written here during the sync were merged; the next ` +
           "track sync publishes them",
       );
     }

@@ -133,13 +133,13 @@ export interface SyncResult {
   /** Store files written or removed from the remote's state. */
   applied: number;
   /** Local writes made during the sync, merged with the remote's version of the same file. */
-  mergedLocal: number;
+  merged_local: number;
   /** The remote had lost history this clone knew: it was published again on top of it. */
   restored: { from: string | null; to: string } | null;
   /** Not published now because of pacing: the next sync after this many ms publishes it. */
-  deferredMs: number | null;
+  deferred_ms: number | null;
   /** Why: `interval` (sync.interval since the last push), `heartbeat` (only heartbeats changed). */
-  deferredReason: "interval" | "heartbeat" | null;
+  deferred_reason: "interval" | "heartbeat" | null;
   /** Merge outcome: what of ours was not kept, each recorded on the board or in a ticket. */
   losses: MergeReport["losses"];
   renumbered: MergeReport["renumbered"];
@@ -501,7 +501,7 @@ async function applyTarget(
   target: ReadonlyMap<string, string>,
   now: Date,
   renumbered: ReadonlyArray<{ from: string; to: string }> = [],
-): Promise<{ applied: number; mergedLocal: number }> {
+): Promise<{ applied: number; merged_local: number }> {
   // Our tickets the merge moved to a new number (the target holds theirs at the old path and
   // ours at the new one): store path → its new path.
   const movedTo = new Map<string, string>();
@@ -515,12 +515,12 @@ async function applyTarget(
   const paths: string[] = [];
   for (const [p, oid] of target) if (snap.oids.get(p) !== oid) paths.push(p);
   for (const p of snap.oids.keys()) if (!target.has(p)) paths.push(p);
-  if (paths.length === 0) return { applied: 0, mergedLocal: 0 };
+  if (paths.length === 0) return { applied: 0, merged_local: 0 };
   // Writes before removals, so an archived ticket is never missing from both folders.
   paths.sort((a, b) => Number(target.has(b)) - Number(target.has(a)) || (a < b ? -1 : 1));
   const blobs = await readBlobs(gitDir, paths.flatMap((p) => target.get(p) ?? []));
   let applied = 0;
-  let mergedLocal = 0;
+  let merged_local = 0;
   // A ticket created here after the snapshot under a number the target holds is renumbered
   // above every number of the target and of the store (and of earlier renumbers): the merge
   // below sees one path only and would otherwise hand out a number the target fills next.
@@ -575,7 +575,7 @@ async function applyTarget(
           const v = m.tree.get(q);
           if (v !== undefined) write(tx, store, q, bytesOf(v));
           done.add(q);
-          mergedLocal++;
+          merged_local++;
           continue;
         }
         const group = ticketFolders(p);
@@ -601,11 +601,11 @@ async function applyTarget(
         for (const q of group) {
           if (!m.tree.has(q) && local.get(q) !== undefined) write(tx, store, q, null);
         }
-        mergedLocal++;
+        merged_local++;
       }
     });
   }
-  return { applied, mergedLocal };
+  return { applied, merged_local };
 }
 
 /** The highest ticket number among store paths (`tickets/T-0042.md`, `archive/…`), or 0. */
@@ -863,10 +863,10 @@ export async function syncStore(
       attempts: 0,
       published: 0,
       applied: 0,
-      mergedLocal: 0,
+      merged_local: 0,
       restored: null,
-      deferredMs: null,
-      deferredReason: null,
+      deferred_ms: null,
+      deferred_reason: null,
       losses: [],
       renumbered: [],
       hashed: 0,
@@ -1041,8 +1041,8 @@ export async function syncStore(
         const due = await heartbeatDueIn(gitDir, store, changes, theirs, options.now());
         if (due !== null && due > 0) {
           publish = false;
-          result.deferredMs = due;
-          result.deferredReason = "heartbeat";
+          result.deferred_ms = due;
+          result.deferred_reason = "heartbeat";
         }
       }
 
@@ -1059,12 +1059,12 @@ export async function syncStore(
           continue; // Fetch again: the remote may have moved meanwhile.
         }
         if (wait > 0) {
-          result.deferredMs = wait;
-          result.deferredReason = "interval";
+          result.deferred_ms = wait;
+          result.deferred_reason = "interval";
         }
       }
 
-      if (options.fetchOnly || !publish || result.deferredMs !== null) {
+      if (options.fetchOnly || !publish || result.deferred_ms !== null) {
         const done = await applyTarget(
           store,
           gitDir,
@@ -1074,7 +1074,7 @@ export async function syncStore(
           merged.report?.renumbered,
         );
         result.applied += done.applied;
-        result.mergedLocal += done.mergedLocal;
+        result.merged_local += done.merged_local;
         if (tip !== null) {
           await updateRef(gitDir, LOCAL_REF, tip);
           writeStateTree(treeFile, tipTree);
@@ -1135,7 +1135,7 @@ export async function syncStore(
         merged.report?.renumbered,
       );
       result.applied += done.applied;
-      result.mergedLocal += done.mergedLocal;
+      result.merged_local += done.merged_local;
       await updateRef(gitDir, LOCAL_REF, commit);
       writeStateTree(treeFile, { commit, files: merged.out, meta });
       result.state = commit;
