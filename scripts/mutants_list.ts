@@ -460,12 +460,12 @@ export const MUTANTS: Mutant[] = [
     file: "src/operations/sync.ts",
     find: `      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
       result.applied += done.applied;
-      result.mergedLocal += done.mergedLocal;
+      result.merged_local += done.merged_local;
       await updateRef(gitDir, LOCAL_REF, commit);`,
     replace: `      await updateRef(gitDir, LOCAL_REF, commit); // mutant: before the apply
       const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
       result.applied += done.applied;
-      result.mergedLocal += done.mergedLocal;`,
+      result.merged_local += done.merged_local;`,
     suite: "tests/suites/sync_kill_test.ts",
   },
   {
