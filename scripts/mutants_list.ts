@@ -458,12 +458,26 @@ export const MUTANTS: Mutant[] = [
     breaks:
       "refs/track/local names the new state before it is in the store (a kill between publishes deletions)",
     file: "src/operations/sync.ts",
-    find: `      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+    find: `      const done = await applyTarget(
+        store,
+        gitDir,
+        snap,
+        merged.out,
+        options.now(),
+        merged.report?.renumbered,
+      );
       result.applied += done.applied;
       result.merged_local += done.merged_local;
       await updateRef(gitDir, LOCAL_REF, commit);`,
     replace: `      await updateRef(gitDir, LOCAL_REF, commit); // mutant: before the apply
-      const done = await applyTarget(store, gitDir, snap, merged.out, options.now());
+      const done = await applyTarget(
+        store,
+        gitDir,
+        snap,
+        merged.out,
+        options.now(),
+        merged.report?.renumbered,
+      );
       result.applied += done.applied;
       result.merged_local += done.merged_local;`,
     suite: "tests/suites/sync_kill_test.ts",
