@@ -734,3 +734,29 @@ Deno.test("a cloned .track/ holding links (to a secret outside) is refused by re
     Deno.removeSync(at);
   }
 });
+
+Deno.test("a state tree with a file where a shard folder goes: the next publish still lands the ticket", async () => {
+  const [w, a] = await published();
+  await using _ = w;
+  const bare = ["--git-dir", w.bare];
+  const tip = (await w.remoteRef())!;
+  const junk = await blob(w, "junk\n");
+  // tickets/01 becomes a file; tickets/02 stays.
+  const shard2 = await git(w, [...bare, "rev-parse", `${tip}:tickets/02`]);
+  const tickets = await git(w, [...bare, "mktree"], {
+    stdin: `100644 blob ${junk}\t01\n040000 tree ${shard2}\t02\n`,
+  });
+  const top = (await git(w, [...bare, "ls-tree", tip])).split("\n")
+    .filter((l) => !l.endsWith("\ttickets")).join("\n");
+  const root = await git(w, [...bare, "mktree"], {
+    stdin: `${top}\n040000 tree ${tickets}\ttickets\n`,
+  });
+  const commit = await git(w, [...bare, "commit-tree", root, "-p", tip, "-m", "odd"]);
+  await git(w, [...bare, "update-ref", "refs/track/state", commit]);
+  await a.ok(["update", "T-0001", "--priority", "high"]);
+  const r = await a.sync();
+  assertEquals(r.code, 0, r.stderr);
+  const b = await w.clone("b");
+  await b.ok(["remote", "add", "origin"]);
+  assert((await b.ok(["show", "T-0001"])).stdout.includes("high"));
+});
