@@ -9,9 +9,9 @@
  * is a copy and is ignored, so every worktree claims from one board. Found through the `.git`
  * file and `commondir` without spawning git.
  */
-import { basename, dirname, isAbsolute, join, relative, resolve } from "../model/path.ts";
+import { basename, dirname, join, relative, resolve } from "../model/path.ts";
 import { badDataError, notFoundError, type TrackError } from "../model/errors.ts";
-import { syncPaths } from "./sync_config.ts";
+import { dotGitOf, syncPaths } from "./sync_config.ts";
 import type { StoreHome } from "./store.ts";
 
 /** Name of the store directory. */
@@ -49,14 +49,6 @@ export function exists(path: string): boolean {
   }
 }
 
-function readSmall(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
 /** A linked git worktree: its top directory, the main worktree's, and git's admin directory. */
 export interface LinkedWorktree {
   root: string;
@@ -77,24 +69,14 @@ interface RepoMark {
  * submodule, a bare repository's worktree), or the linked worktree `dir` is the top of.
  */
 function gitMark(dir: string): null | RepoMark | LinkedWorktree {
-  const dotGit = join(dir, ".git");
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(dotGit);
-  } catch {
-    return null;
-  }
-  if (!info.isFile) return { kind: "repo", commonDir: info.isDirectory ? dotGit : null };
-  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
-  if (!m) return { kind: "repo", commonDir: null };
-  const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
-  const common = readSmall(join(gitDir, "commondir"))?.trim();
-  if (!common) return { kind: "repo", commonDir: gitDir };
-  const commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
+  const git = dotGitOf(dir);
+  if (git === null) return null;
+  if (!git.isFile || !git.linked) return { kind: "repo", commonDir: git.commonDir };
+  const commonDir = git.commonDir!;
   // The common dir of a repository with a main worktree is <main worktree>/.git.
   if (!commonDir.endsWith("/.git")) return { kind: "repo", commonDir };
   const main = dirname(commonDir);
-  return main === dir ? { kind: "repo", commonDir } : { root: dir, main, gitDir };
+  return main === dir ? { kind: "repo", commonDir } : { root: dir, main, gitDir: git.gitDir! };
 }
 
 function isLinked(mark: null | RepoMark | LinkedWorktree): mark is LinkedWorktree {

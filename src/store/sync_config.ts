@@ -79,11 +79,24 @@ function readSmall(path: string): string | null {
   }
 }
 
+/** What a `.git` at a work-tree top names (see {@linkcode dotGitOf}). */
+export interface DotGit {
+  /** A `.git` file (a linked worktree, a submodule), not a directory. */
+  isFile: boolean;
+  /** git's admin directory for this work tree; null for a `.git` file naming none. */
+  gitDir: string | null;
+  /** The directory every worktree of the repository shares; null when there is none. */
+  commonDir: string | null;
+  /** The admin directory names a common dir of its own (`commondir`): a linked worktree's. */
+  linked: boolean;
+}
+
 /**
- * The git common dir of the repository whose work tree top is `dir` (a `.git` directory, or a
- * linked worktree's `.git` file naming one with a `commondir`), or null. Pure lookup, no git.
+ * What `<dir>/.git` names, or null when there is none: a `.git` directory, or a `.git` file's
+ * `gitdir:` and that directory's `commondir`. Pure lookup, no git. Discovery's worktree walk and
+ * sync's paths both read `.git` through this.
  */
-export function gitCommonDirOf(dir: string): string | null {
+export function dotGitOf(dir: string): DotGit | null {
   const dotGit = join(dir, ".git");
   let info: Deno.FileInfo;
   try {
@@ -91,13 +104,25 @@ export function gitCommonDirOf(dir: string): string | null {
   } catch {
     return null;
   }
-  if (info.isDirectory) return dotGit;
+  if (!info.isFile) {
+    const own = info.isDirectory ? dotGit : null;
+    return { isFile: false, gitDir: own, commonDir: own, linked: false };
+  }
   const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? "");
-  if (!m) return null;
+  if (!m) return { isFile: true, gitDir: null, commonDir: null, linked: false };
   const gitDir = isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
   const common = readSmall(join(gitDir, "commondir"))?.trim();
-  if (!common) return gitDir;
-  return isAbsolute(common) ? common : resolve(gitDir, common);
+  if (!common) return { isFile: true, gitDir, commonDir: gitDir, linked: false };
+  const commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
+  return { isFile: true, gitDir, commonDir, linked: true };
+}
+
+/**
+ * The git common dir of the repository whose work tree top is `dir` (a `.git` directory, or a
+ * linked worktree's `.git` file naming one with a `commondir`), or null. Pure lookup, no git.
+ */
+export function gitCommonDirOf(dir: string): string | null {
+  return dotGitOf(dir)?.commonDir ?? null;
 }
 
 /** The work-tree top of the repository a store's `.track/` directory belongs to. */
