@@ -817,7 +817,7 @@ Deno.test("handler: /api/search names every matching ticket for the filter box, 
     const id = `T-${String(i).padStart(4, "0")}`;
     Deno.writeTextFileSync(
       `${fx.ts.dir}/tickets/${id}.md`,
-      text.replace("id: T-0002", `id: ${id}`).replace(/depends_on:.*\n(  - .*\n)*/, "") +
+      text.replace("id: T-0002", `id: ${id}`).replace(/depends_on:.*\n( {2}- .*\n)*/, "") +
         "\ncommonword\n",
     );
   }
