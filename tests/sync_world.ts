@@ -37,6 +37,18 @@ const GITCONFIG = `[user]
 /** Where a remote is reached: the bare repository's path, `git daemon`, or the proxy before it. */
 export type RemoteKind = "path" | "daemon" | "proxy";
 
+/**
+ * The remote kind of the suites' worlds: TRACK_SUITE_SYNC_REMOTE (`path`, the default and the
+ * CI run, `daemon` or `proxy`), so a suite can be run again over `git daemon`.
+ */
+export function suiteRemote(): RemoteKind {
+  const raw = Deno.env.get("TRACK_SUITE_SYNC_REMOTE") || "path";
+  if (raw !== "path" && raw !== "daemon" && raw !== "proxy") {
+    throw new Error(`TRACK_SUITE_SYNC_REMOTE=${raw}: expected path, daemon or proxy`);
+  }
+  return raw;
+}
+
 /** Options of one process started in a world. */
 export interface WorldRunOptions {
   cwd?: string;

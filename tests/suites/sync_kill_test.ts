@@ -14,11 +14,12 @@
  * drawn over the median measured duration of a whole sync (most of them in its later part,
  * where the push and the apply are). The suite requires kills on both sides of the push (the
  * remote moved, or not).
- * Sizes: TRACK_SUITE_SYNC_KILLS (CI 30; the design's 200: TRACK_SUITE_SYNC_KILLS=200).
+ * Sizes: TRACK_SUITE_SYNC_KILLS (CI 30; the design's 200: TRACK_SUITE_SYNC_KILLS=200). The
+ * remote: TRACK_SUITE_SYNC_REMOTE (path in CI; daemon or proxy: git daemon in a netns).
  */
 import { assert, assertEquals } from "../assert.ts";
 import { exists } from "../helpers.ts";
-import { SyncWorld } from "../sync_world.ts";
+import { suiteRemote, SyncWorld } from "../sync_world.ts";
 import { report, rng, seed, size } from "./pool.ts";
 import {
   assertCompleteState,
@@ -42,7 +43,7 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
   const s = seed();
   const pick = rng(s);
   const started = performance.now();
-  await using world = await SyncWorld.create();
+  await using world = await SyncWorld.create({ remote: suiteRemote() });
   const [a, b] = await world.syncedClones(["a", "b"]);
   const titles: string[] = [];
   const create = async (clone: typeof a, title: string) => {
@@ -173,6 +174,7 @@ Deno.test("suite sync-kill: kill -9 of track sync at random moments; the state r
     ...Object.fromEntries(Object.entries(atBarrier).map(([k, v]) => [`kills_${k}`, v])),
     lost: 0,
     converge_rounds: rounds,
+    remote: world.remote,
     seconds: ((performance.now() - started) / 1000).toFixed(1),
     seed: s,
   });

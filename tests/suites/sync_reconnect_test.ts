@@ -10,11 +10,11 @@
  * hot ticket merged with the remote's change of it, a ticket created locally under a number
  * the remote also filled: renumbered, not overwritten) and published by the next sync.
  * Sizes: TRACK_SUITE_SYNC_RECONNECT (CI 1000 incoming tickets; the design's 5,000 is
- * TRACK_SUITE_SCALE=5).
+ * TRACK_SUITE_SCALE=5). The remote: TRACK_SUITE_SYNC_REMOTE (path in CI; daemon or proxy).
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../assert.ts";
-import { type Clone, Lines, SyncWorld } from "../sync_world.ts";
+import { type Clone, Lines, suiteRemote, SyncWorld } from "../sync_world.ts";
 import { report, size } from "./pool.ts";
 import { assertSameState, converge, syncOk, ticketsOf } from "./sync_lib.ts";
 
@@ -61,7 +61,7 @@ async function startWriters(
 Deno.test("suite sync-reconnect: applying thousands of incoming tickets never makes a local write exit 5", async () => {
   const n = size("TRACK_SUITE_SYNC_RECONNECT", 1000, 50);
   const started = performance.now();
-  await using world = await SyncWorld.create();
+  await using world = await SyncWorld.create({ remote: suiteRemote() });
   const [a, b] = await world.syncedClones(["a", "b"]);
   await a.ok(["create", "-t", "hot 1"]);
   await a.ok(["create", "-t", "hot 2"]);
@@ -131,6 +131,7 @@ Deno.test("suite sync-reconnect: applying thousands of incoming tickets never ma
     lost: 0,
     publish_ms: Math.round(publishMs),
     apply_ms: Math.round(applyMs),
+    remote: world.remote,
     seconds: ((performance.now() - started) / 1000).toFixed(1),
   });
 });
