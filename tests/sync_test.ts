@@ -17,6 +17,7 @@ import type { FakeClock } from "./track_test_main.ts";
 import { type Store, storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
+import type { RemoteInfo } from "../src/operations/remote.ts";
 
 const dec = new TextDecoder();
 
@@ -553,4 +554,77 @@ Deno.test("a dependency cycle closed here through tickets nobody changed is drop
     board.split("\n").map((p) => git(["show", `refs/track/state:${p}`], w.remote)),
   );
   assert(events.some((e) => e.includes("tag: cycle-dropped")), events.join("\n"));
+});
+
+Deno.test("remote show says the interval, the last fetch and push, what waits, a rewind, and never writes", async () => {
+  await using w = await world();
+  const [a, b] = await started(w);
+  const first = await git(["rev-parse", "refs/track/state"], w.remote);
+  const shown = async (c: Clone) => {
+    const common = `${c.dir}/.git`;
+    const before = snapshot(common);
+    const j = await c.json<RemoteInfo>(["remote", "show"]);
+    const text = await c.ok(["remote", "show"]);
+    assertEquals(snapshot(common), before); // A read never writes.
+    return { j, text };
+  };
+  let { j, text } = await shown(a);
+  assertEquals(j.remote, w.remote);
+  assertEquals(j.ref, "refs/track/state");
+  assertEquals(j.interval_ms, null);
+  assertEquals(j.interval_in_force_ms, 1000); // A path remote.
+  assertEquals(j.last_push!.commit, first);
+  assertEquals(j.last_fetch!.commit, null); // `remote add` found no state, then published.
+  assert(!Number.isNaN(Date.parse(j.last_push!.at)));
+  assertEquals(j.unpublished_ops, 0);
+  assertEquals(j.rewind, null);
+  assertEquals(j.next, "track sync");
+  assert(/interval: +1 s between pushes/.test(text), text);
+  assert(/last push: +\S+ \(/.test(text), text);
+
+  ({ j } = await shown(b));
+  assertEquals(j.last_push, null);
+  assertEquals(j.last_fetch!.commit, first);
+
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "one"]);
+  await a.ok(["log", "T-0002", "--agent", "alpha", "-m", "two"]);
+  ({ j, text } = await shown(a));
+  assertEquals(j.unpublished_ops, 2);
+  assert(/waiting: +2 local changes not yet published/.test(text), text);
+  await a.ok(["sync"]);
+  const second = await git(["rev-parse", "refs/track/state"], w.remote);
+  ({ j } = await shown(a));
+  assertEquals(j.unpublished_ops, 0);
+  assertEquals(j.last_push!.commit, second);
+  assertEquals(j.last_fetch!.commit, first);
+
+  // The remote rewound to another history: b refuses it, and show says so and what to run.
+  const tree = await git(["rev-parse", `${first}^{tree}`], w.remote);
+  const other = await git(
+    ["-c", "user.name=x", "-c", "user.email=x@x", "commit-tree", tree, "-p", first, "-m", "x"],
+    w.remote,
+  );
+  await b.ok(["sync"]);
+  await git(["update-ref", "refs/track/state", other], w.remote);
+  assertEquals((await b.track(["sync"])).code, 6);
+  ({ j, text } = await shown(b));
+  assertEquals(j.rewind!.kind, "diverged");
+  assertEquals(j.rewind!.open, true);
+  assertEquals(j.rewind!.remote_state, other);
+  assertEquals(j.rewind!.known_state, second);
+  assertEquals(j.last_fetch!.commit, other); // Kept although the step ended in exit 6.
+  assert(/--accept-rewind/.test(j.next), j.next);
+  assert(/rewind: +to another history detected .* does not sync until accepted/.test(text), text);
+  await b.ok(["sync", "--accept-rewind"]);
+  ({ j } = await shown(b));
+  assertEquals(j.rewind!.open, false);
+  assertEquals(j.next, "track sync");
+
+  // Sync off: every field null, and the command to turn it on.
+  const c = await w.clone("c");
+  await c.ok(["init"]);
+  const off = await c.json<Record<string, unknown>>(["remote", "show"]);
+  assertEquals(off.remote, null);
+  assertEquals(off.last_fetch, null);
+  assertEquals(off.next, "track remote add <remote>");
 });

@@ -60,10 +60,39 @@ export default defineCommand({
       else if (info.remote === null) {
         ctx.io.out("Sync is off: no remote (hint: track remote add <remote>)");
       } else {
-        ctx.io.out(`remote:  ${info.remote}`);
-        ctx.io.out(`ref:     ${info.ref}`);
-        ctx.io.out(`state:   ${info.local_state ?? "(none yet: track sync)"}`);
+        const short = (c: string | null) => c === null ? "no state" : c.slice(0, 12);
+        const when = (w: { at: string; commit: string | null } | null, none: string) =>
+          w === null ? none : `${w.at} (${short(w.commit)})`;
+        const secs = (ms: number) => ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+        const n = info.unpublished_ops ?? 0;
+        const rw = info.rewind;
+        ctx.io.out(`remote:     ${info.remote}${info.url === info.remote ? "" : ` (${info.url})`}`);
+        ctx.io.out(`ref:        ${info.ref}`);
+        ctx.io.out(
+          `interval:   ${secs(info.interval_in_force_ms!)} between pushes ` +
+            (info.interval_ms !== null ? "(set in sync.json)" : "(by remote kind)"),
+        );
+        ctx.io.out(`last fetch: ${when(info.last_fetch, "never")}`);
+        ctx.io.out(`last push:  ${when(info.last_push, "never")}`);
+        ctx.io.out(
+          `waiting:    ${n} local change${n === 1 ? "" : "s"} not yet published`,
+        );
+        ctx.io.out(
+          `rewind:     ${
+            rw === null
+              ? "none detected"
+              : `${rw.kind === "diverged" ? "to another history" : "lost history"} detected ` +
+                `${rw.detected_at} (remote at ${short(rw.remote_state)}, this clone had seen ` +
+                `${short(rw.known_state)})${
+                  rw.open
+                    ? rw.kind === "diverged" ? ": this clone does not sync until accepted" : ""
+                    : ": settled"
+                }`
+          }`,
+        );
+        ctx.io.out(`state:      ${info.local_state ?? "(none yet: track sync)"}`);
         ctx.io.out(`remote state seen: ${info.remote_state ?? "(none yet)"}`);
+        ctx.io.out(`next:       ${info.next}`);
       }
       return;
     }

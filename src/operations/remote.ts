@@ -30,11 +30,16 @@ import {
   revParse,
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
+import { unpublishedOplog } from "../store/oplog.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
 import {
   acquireSyncLock,
   checkStateLayout,
   DEFAULT_SYNC_TIMEOUT_MS,
+  engineStateFile,
+  pushInterval,
+  readEngineState,
+  shownRemote,
   syncPathsOfStore,
   type SyncResult,
   syncStore,
@@ -244,31 +249,98 @@ export async function addRemote(
   };
 }
 
-/** What `track remote show` reports. */
+/** A time and a commit (`track remote show`). */
+export interface WhenWhat {
+  /** ISO 8601. */
+  at: string;
+  /** The commit (null: the remote had no state; or not recorded by an older track). */
+  commit: string | null;
+}
+
+/** What `track remote show` reports (docs/json.md). */
 export interface RemoteInfo {
   remote: string | null;
   ref: string | null;
+  /** The remote's URL (a configured remote's, a password masked), or the path/URL given. */
+  url: string | null;
+  /** `sync.interval` set in sync.json, or null (then by remote kind). */
   interval_ms: number | null;
+  /** The least time between two pushes of this clone that carry no decision, in force. */
+  interval_in_force_ms: number | null;
   /** The highest remote tip seen (refs/track/remote-state). */
   remote_state: string | null;
   /** The state the store holds (refs/track/local). */
   local_state: string | null;
+  /** This clone's last fetch of the remote's state, and its last accepted push. */
+  last_fetch: WhenWhat | null;
+  last_push: WhenWhat | null;
+  /** Local changes (oplog lines) not yet published. */
+  unpublished_ops: number | null;
+  /** The last rewind of the remote detected here (`open`: not yet settled by a sync). */
+  rewind:
+    | {
+      kind: "restored" | "diverged";
+      detected_at: string;
+      remote_state: string | null;
+      known_state: string;
+      open: boolean;
+    }
+    | null;
+  /** The command to run next. */
+  next: string;
 }
 
-/** Sync settings and the local refs (no network, no git when sync is off). */
+/** Sync settings, the local refs and the engine's record (no network, no git when sync is off,
+ * no write). */
 export async function showRemote(store: Store): Promise<RemoteInfo> {
   const paths = syncPathsOfStore(store.dir);
   const config = paths === null ? null : readSyncConfig(paths);
   if (paths === null || config === null) {
-    return { remote: null, ref: null, interval_ms: null, remote_state: null, local_state: null };
+    return {
+      remote: null,
+      ref: null,
+      url: null,
+      interval_ms: null,
+      interval_in_force_ms: null,
+      remote_state: null,
+      local_state: null,
+      last_fetch: null,
+      last_push: null,
+      unpublished_ops: null,
+      rewind: null,
+      next: "track remote add <remote>",
+    };
   }
   const gitDir = paths.commonDir;
+  const engine = readEngineState(engineStateFile(paths));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const pending = unpublishedOplog(store.dir, engine.published_seq).length;
+  const rewind = engine.rewind;
   return {
     remote: config.remote,
     ref: config.ref,
+    url: shownRemote(await remoteUrl(gitDir, config.remote) ?? config.remote),
     interval_ms: config.interval_ms,
+    interval_in_force_ms: await pushInterval(gitDir, config),
     remote_state: await revParse(gitDir, REMOTE_STATE_REF),
     local_state: await revParse(gitDir, LOCAL_REF),
+    last_fetch: engine.fetched_at === null
+      ? null
+      : { at: iso(engine.fetched_at), commit: engine.fetched },
+    last_push: engine.pushed_at === null
+      ? null
+      : { at: iso(engine.pushed_at), commit: engine.pushed },
+    unpublished_ops: pending,
+    rewind: rewind === null ? null : {
+      kind: rewind.kind,
+      detected_at: iso(rewind.at),
+      remote_state: rewind.remote_state,
+      known_state: rewind.known_state,
+      open: rewind.open,
+    },
+    next: rewind?.open === true && rewind.kind === "diverged"
+      ? "track sync --accept-rewind (after finding out who rewound the remote: the board has the alarm)"
+      : "track sync",
   };
 }
 

@@ -706,29 +706,96 @@ function removeLeftovers(dir: string): void {
   }
 }
 
+/** A rewind of the remote's state this clone detected (`track remote show`). */
+export interface RewindSeen {
+  /** `restored`: the remote lost history this clone knew (published again on top of it);
+   * `diverged`: it moved to another history (refused until `track sync --accept-rewind`). */
+  kind: "restored" | "diverged";
+  /** When it was detected (wall clock ms). */
+  at: number;
+  /** The remote's tip then (null: the ref was gone). */
+  remote_state: string | null;
+  /** The highest tip this clone had seen. */
+  known_state: string;
+  /** Not yet settled by a sync step that completed. */
+  open: boolean;
+}
+
 /** The engine's own record of this clone (`<sync home>/sync/state.json`). */
-interface EngineState {
+export interface EngineState {
   /** The highest oplog seq carried into an accepted state commit. */
   published_seq: number;
   /** When this clone's last push was accepted (wall clock ms), for pacing. */
   pushed_at: number | null;
+  /** The commit that push published. */
+  pushed: string | null;
+  /** When this clone last fetched the remote's state (wall clock ms). */
+  fetched_at: number | null;
+  /** What that fetch found (null: the remote had no state). */
+  fetched: string | null;
+  /** When a sync step of this clone last completed (wall clock ms), and the state it left. */
+  synced_at: number | null;
+  synced: string | null;
+  /** The last rewind of the remote detected here. */
+  rewind: RewindSeen | null;
   /** Remote tips already announced on the board as a rewind (once each). */
   alarmed: string[];
 }
 
-function readEngineState(path: string): EngineState {
-  const empty: EngineState = { published_seq: 0, pushed_at: null, alarmed: [] };
+const str = (x: unknown): string | null => typeof x === "string" ? x : null;
+const num = (x: unknown): number | null => typeof x === "number" ? x : null;
+
+function rewindOf(x: unknown): RewindSeen | null {
+  if (x === null || typeof x !== "object") return null;
+  const v = x as Record<string, unknown>;
+  if (
+    (v.kind !== "restored" && v.kind !== "diverged") || num(v.at) === null ||
+    str(v.known_state) === null
+  ) return null;
+  return {
+    kind: v.kind,
+    at: v.at as number,
+    remote_state: str(v.remote_state),
+    known_state: v.known_state as string,
+    open: v.open === true,
+  };
+}
+
+/** The engine's record at `path` (an empty one when missing or unreadable). Reads only. */
+export function readEngineState(path: string): EngineState {
+  const empty: EngineState = {
+    published_seq: 0,
+    pushed_at: null,
+    pushed: null,
+    fetched_at: null,
+    fetched: null,
+    synced_at: null,
+    synced: null,
+    rewind: null,
+    alarmed: [],
+  };
   try {
-    const v = JSON.parse(Deno.readTextFileSync(path)) as Partial<EngineState>;
+    const v = JSON.parse(Deno.readTextFileSync(path)) as Record<string, unknown>;
     return {
-      published_seq: Number.isInteger(v.published_seq) ? v.published_seq! : 0,
-      pushed_at: typeof v.pushed_at === "number" ? v.pushed_at : null,
+      published_seq: Number.isInteger(v.published_seq) ? v.published_seq as number : 0,
+      pushed_at: num(v.pushed_at),
+      pushed: str(v.pushed),
+      fetched_at: num(v.fetched_at),
+      fetched: str(v.fetched),
+      synced_at: num(v.synced_at),
+      synced: str(v.synced),
+      rewind: rewindOf(v.rewind),
       alarmed: Array.isArray(v.alarmed) ? v.alarmed.filter((x) => typeof x === "string") : [],
     };
   } catch {
     // Missing or unreadable: the worst case is one repeated trailer or an earlier push.
     return empty;
   }
+}
+
+/** Where the engine keeps its record of a clone. */
+export function engineStateFile(paths: SyncPaths): string {
+  return join(paths.private, "state.json");
 }
 
 function writeEngineState(path: string, state: EngineState): void {
@@ -789,7 +856,7 @@ export function isPathRemote(url: string): boolean {
 }
 
 /** Least milliseconds between two pushes of this clone (`interval_ms`, else by remote kind). */
-async function pushInterval(gitDir: string, config: SyncConfig): Promise<number> {
+export async function pushInterval(gitDir: string, config: SyncConfig): Promise<number> {
   if (config.interval_ms !== null) return config.interval_ms;
   const url = await remoteUrl(gitDir, config.remote) ?? config.remote;
   return isPathRemote(url) ? 1_000 : 60_000;
@@ -848,12 +915,14 @@ export async function syncStore(
   const random = options.random ?? Math.random;
   Deno.mkdirSync(paths.private, { recursive: true });
   const cacheFile = join(paths.private, "stat-cache.json");
-  const stateFile = join(paths.private, "state.json");
+  const stateFile = engineStateFile(paths);
   const treeFile = join(paths.private, "local-tree.json");
   const lock = await acquireSyncLock(paths.syncLock, budget);
+  let kept: EngineState | null = null;
   try {
     removeLeftovers(paths.private);
     const engine = readEngineState(stateFile);
+    kept = engine;
     const result: SyncResult = {
       remote: config.remote,
       ref: config.ref,
@@ -897,6 +966,8 @@ export async function syncStore(
       }
       const remote = fetched.kind === "found" ? fetched.oid : null;
       result.fetched = remote;
+      engine.fetched_at = Date.now();
+      engine.fetched = remote;
       await options.onStep?.("fetched");
       if (rejected !== null) {
         // Counted in attempts, never in time: a remote that refuses without moving is not a race.
@@ -926,6 +997,15 @@ export async function syncStore(
           // know, with the lease naming what the remote has now; that restores it.
           tip = known;
           restoring = true;
+          if (engine.rewind?.open !== true || engine.rewind.kind !== "restored") {
+            engine.rewind = {
+              kind: "restored",
+              at: Date.now(),
+              remote_state: remote,
+              known_state: known,
+              open: true,
+            };
+          }
           await postAlarm(
             store,
             engine,
@@ -941,6 +1021,15 @@ export async function syncStore(
         } else if (!(await isAncestor(gitDir, known, remote))) {
           const tickets = await claimsDiffering(gitDir, known, remote);
           if (!options.acceptRewind) {
+            if (engine.rewind?.open !== true || engine.rewind.remote_state !== remote) {
+              engine.rewind = {
+                kind: "diverged",
+                at: Date.now(),
+                remote_state: remote,
+                known_state: known,
+                open: true,
+              };
+            }
             await postAlarm(
               store,
               engine,
@@ -1080,6 +1169,7 @@ export async function syncStore(
           writeStateTree(treeFile, tipTree);
         }
         result.state = tip;
+        settled(engine, tip);
         writeEngineState(stateFile, engine);
         return result;
       }
@@ -1121,7 +1211,9 @@ export async function syncStore(
       // Accepted: the remote holds `commit`.
       await updateRef(gitDir, REMOTE_STATE_REF, commit);
       engine.pushed_at = Date.now();
+      engine.pushed = commit;
       if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
+      settled(engine, commit);
       writeEngineState(stateFile, engine);
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
@@ -1149,6 +1241,23 @@ export async function syncStore(
       return result;
     }
   } finally {
+    // What this step learnt (its fetch) is kept even when it ends in an error.
+    if (kept !== null) {
+      try {
+        if (JSON.stringify(readEngineState(stateFile)) !== JSON.stringify(kept)) {
+          writeEngineState(stateFile, kept);
+        }
+      } catch {
+        // Only the record `track remote show` reads: the step's own outcome stands.
+      }
+    }
     lock.release();
   }
+}
+
+/** A completed step: when, the state it left, and any rewind it ran into settled. */
+function settled(engine: EngineState, state: string | null): void {
+  engine.synced_at = Date.now();
+  engine.synced = state;
+  if (engine.rewind !== null) engine.rewind.open = false;
 }
