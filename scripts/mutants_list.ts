@@ -523,4 +523,13 @@ export const MUTANTS: Mutant[] = [
     replace: "        : tip; // mutant",
     suite: "tests/suites/sync_offline_test.ts",
   },
+  {
+    name: "sync-apply-renumber-into-incoming",
+    breaks:
+      "a ticket created during the apply is renumbered into a number the incoming state fills",
+    file: "src/operations/sync.ts",
+    find: "    let n = Math.max(targetMax, maxTicketNumber(listTicketPaths(store)));",
+    replace: "    let n = maxTicketNumber(listTicketPaths(store)); // mutant",
+    suite: "tests/suites/sync_reconnect_test.ts",
+  },
 ];

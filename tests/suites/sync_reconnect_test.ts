@@ -1,6 +1,7 @@
 /**
- * Suite sync-reconnect: a clone comes back to a remote that gained thousands of tickets and
- * changed the ones its agents work on, and applies all of it while those agents keep writing.
+ * Suite sync-reconnect: a clone comes back to a remote that changed thousands of its tickets
+ * (half of them changed, half added, the two its agents work on changed too), and applies all
+ * of it while those agents keep writing.
  * Local writers (real processes, released together, looping `track log` on the two hot tickets
  * and `track create` until the sync has exited; the default lock budget) must never exit 5 or
  * fail otherwise; some of their writes must land while the apply is part done (each writer
@@ -58,7 +59,7 @@ async function startWriters(
   };
 }
 
-Deno.test("suite sync-reconnect: applying thousands of incoming tickets never makes a local write exit 5", async () => {
+Deno.test("suite sync-reconnect: applying thousands of changed tickets never makes a local write exit 5", async () => {
   const n = size("TRACK_SUITE_SYNC_RECONNECT", 1000, 50);
   const started = performance.now();
   await using world = await SyncWorld.create({ remote: suiteRemote() });
@@ -68,30 +69,39 @@ Deno.test("suite sync-reconnect: applying thousands of incoming tickets never ma
   await syncOk(a);
   await syncOk(b);
 
-  // b (the remote's side): the hot tickets changed, n new tickets (written as files: fast).
+  // The remote's side (b, writing ticket files by hand: fast): half of the n tickets exist on
+  // both clones first; then b changes them and the hot tickets, and adds the other half.
+  const half = n >> 1;
   const dir = `${b.storeDir}/tickets`;
   const template = Deno.readTextFileSync(`${dir}/${id(1)}.md`);
-  for (const hot of [1, 2]) {
-    const p = `${dir}/${id(hot)}.md`;
+  const bulk = (i: number, priority: string) =>
+    Deno.writeTextFileSync(
+      `${dir}/${id(i)}.md`,
+      template.replace(`id: ${id(1)}`, `id: ${id(i)}`).replace("title: hot 1", `title: bulk ${i}`)
+        .replace("priority: medium", `priority: ${priority}`),
+    );
+  for (let i = 3; i < half + 3; i++) bulk(i, "medium");
+  await syncOk(b);
+  await syncOk(a);
+  for (const k of [1, 2]) {
+    const p = `${dir}/${id(k)}.md`;
     Deno.writeTextFileSync(
       p,
       Deno.readTextFileSync(p).replace("priority: medium", "priority: low"),
     );
   }
-  for (let i = 3; i < n + 3; i++) {
-    Deno.writeTextFileSync(
-      `${dir}/${id(i)}.md`,
-      template.replace(`id: ${id(1)}`, `id: ${id(i)}`).replace("title: hot 1", `title: bulk ${i}`),
-    );
-  }
+  for (let i = 3; i < n + 3; i++) bulk(i, "low");
   const t0 = performance.now();
   await syncOk(b);
   const publishMs = performance.now() - t0;
 
-  // a reconnects while its agents write: the probe samples incoming tickets above the numbers
-  // the writers' own new tickets take.
-  const sample = Array.from({ length: 20 }, (_, k) => id(3 + Math.floor(n / 2 + (k * n) / 40)));
-  const probe = { files: sample.map((t) => `${a.storeDir}/tickets/${t}.md`), needle: "bulk" };
+  // a reconnects while its agents write. The probe samples the changed tickets (the writers'
+  // own new tickets take numbers the added ones also fill).
+  const sample = Array.from({ length: 20 }, (_, k) => id(3 + Math.floor((k * half) / 20)));
+  const probe = {
+    files: sample.map((t) => `${a.storeDir}/tickets/${t}.md`),
+    needle: "priority: low",
+  };
   const stop = await startWriters(a, [
     [["log", id(1), "--agent", "w1", "-m", "w1 line {n}"]],
     [["log", id(2), "--agent", "w2", "-m", "w2 line {n}"], ["create", "-t", "local {n}"]],
@@ -110,7 +120,9 @@ Deno.test("suite sync-reconnect: applying thousands of incoming tickets never ma
   await converge(world, [a, b]);
   assertSameState([a, b]);
   const tickets = ticketsOf(b);
-  assertEquals(tickets.filter((t) => t.title.startsWith("bulk ")).length, n, "applied");
+  const applied = tickets.filter((t) => t.title.startsWith("bulk "));
+  assertEquals(applied.length, n, "every incoming ticket");
+  assertEquals(applied.filter((t) => t.priority !== "low").map((t) => t.id), [], "changes applied");
   const hot = (k: number) => tickets.find((t) => t.id === id(k))!;
   assertEquals([hot(1).priority, hot(2).priority], ["low", "low"]);
   for (let k = 0; k < results[0].runs; k++) {
@@ -125,6 +137,8 @@ Deno.test("suite sync-reconnect: applying thousands of incoming tickets never ma
 
   report("sync-reconnect", {
     incoming_tickets: n,
+    changed: half,
+    added: n - half,
     local_writes: writes,
     mid_apply_writes: midApply,
     exit5: 0,
