@@ -628,3 +628,54 @@ Deno.test("remote show says the interval, the last fetch and push, what waits, a
   assertEquals(off.last_fetch, null);
   assertEquals(off.next, "track remote add <remote>");
 });
+
+Deno.test("a sync that waited for another of this clone piggybacks on it: one fetch, one push", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "to publish"]);
+  // A git on the PATH that logs each run and holds every push until the test says go.
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  const real = (await git(["--exec-path"], w.root)).replace(
+    /\/libexec\/git-core$|\/lib\/git-core$/,
+    "/bin",
+  );
+  const log = `${w.root}/git.log`;
+  Deno.writeTextFileSync(
+    `${bin}/git`,
+    `#!/bin/sh\necho "$*" >> ${log}\ncase " $* " in *" push "*) touch ${w.root}/pushing; ` +
+      `while [ ! -e ${w.root}/go ]; do sleep 0.02; done;; esac\nexec ${real}/git "$@"\n`,
+  );
+  Deno.chmodSync(`${bin}/git`, 0o755);
+  const syncs = race([[["sync", "--json"]], [["sync", "--json"]]], {
+    cwd: a.dir,
+    env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+  });
+  // Barrier: one sync is pushing (it holds the sync lock) and the other waits for that lock.
+  const lockFile = `${a.dir}/.git/track/sync.lock`;
+  const blocked = () => {
+    if (!exists(`${w.root}/pushing`) || !exists(lockFile)) return false;
+    const ino = Deno.statSync(lockFile).ino;
+    return Deno.readTextFileSync("/proc/locks").split("\n").some((l) =>
+      l.includes("->") && new RegExp(`:${ino} `).test(l)
+    );
+  };
+  while (!blocked()) await new Promise((r) => setTimeout(r, 20));
+  Deno.writeTextFileSync(`${w.root}/go`, "");
+  const results = (await syncs).map((r) => r[0]);
+  for (const r of results) assertEquals(r.code, 0, r.stderr);
+  const outs = results.map((r) => JSON.parse(r.stdout));
+  assertEquals(outs.map((o) => o.pushed).sort(), [false, true]);
+  const waiter = outs.find((o) => !o.pushed);
+  assertEquals(waiter.piggybacked, true);
+  assertEquals(waiter.state, outs.find((o) => o.pushed).state);
+  const runs = Deno.readTextFileSync(log).split("\n");
+  assertEquals(runs.filter((l) => / push /.test(` ${l} `)).length, 1, runs.join("\n"));
+  // The waiter ran after the push (the holder's own fetches are before it, pacing may add one).
+  const after = runs.slice(runs.findIndex((l) => / push /.test(` ${l} `)));
+  assertEquals(after.filter((l) => / fetch /.test(` ${l} `)).length, 0, runs.join("\n"));
+  // Something new after the other's step: no piggyback, the step runs (and publishes it).
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "after"]);
+  const again = await a.json<{ pushed: boolean; piggybacked: boolean }>(["sync"]);
+  assertEquals(again.piggybacked, false);
+});

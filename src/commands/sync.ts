@@ -67,7 +67,9 @@ export default defineCommand({
       printJson(ctx, { synced: true, ...r });
       return;
     }
-    const what = r.pushed
+    const what = r.piggybacked
+      ? "another track sync of this clone had just synced everything (nothing new here)"
+      : r.pushed
       ? `published ${r.published} file${r.published === 1 ? "" : "s"}`
       : r.deferred_ms !== null
       ? `publishing waits ${Math.ceil(r.deferred_ms / 1000)} s (${

@@ -4,7 +4,8 @@
  * into it (`mergeStores`, base from `git merge-base`), publish the result with a
  * compare-and-swap push, then write what the remote holds into the store in small batches.
  *
- * - One sync step per clone at a time: flock on `sync.lock` (a second waits its turn).
+ * - One sync step per clone at a time: flock on `sync.lock`; a second waits its turn, then
+ *   piggybacks on the first when the store holds nothing new since (no fetch, no push).
  * - No network I/O under the store lock: the lock is held only to take the snapshot and to
  *   apply each batch of at most {@linkcode APPLY_BATCH} paths.
  * - A state commit's only parent is the remote tip it was built on (R); the push names R as the
@@ -145,6 +146,11 @@ export interface SyncResult {
   renumbered: MergeReport["renumbered"];
   /** Files hashed for the snapshot (the rest were unchanged by the stat cache). */
   hashed: number;
+  /**
+   * This step waited for another sync of this clone, which left nothing to publish: its result
+   * stands (`fetched`, `state` are its), and no git fetch or push was run here.
+   */
+  piggybacked: boolean;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -188,10 +194,11 @@ export async function acquireSyncLock(
   path: string,
   timeoutMs: number,
   retry = "track sync",
-): Promise<{ release(): void }> {
+): Promise<{ release(): void; waited: boolean }> {
   Deno.mkdirSync(dirname(path), { recursive: true });
   const file = Deno.openSync(path, { read: true, write: true, create: true });
   let ok = file.tryLockSync(true);
+  const waited = !ok;
   if (!ok) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waiting = file.lock(true).then(() => true);
@@ -211,6 +218,7 @@ export async function acquireSyncLock(
     }
   }
   return {
+    waited,
     release() {
       try {
         file.unlockSync();
@@ -917,6 +925,7 @@ export async function syncStore(
   const cacheFile = join(paths.private, "stat-cache.json");
   const stateFile = engineStateFile(paths);
   const treeFile = join(paths.private, "local-tree.json");
+  const waitedFrom = Date.now();
   const lock = await acquireSyncLock(paths.syncLock, budget);
   let kept: EngineState | null = null;
   try {
@@ -939,7 +948,35 @@ export async function syncStore(
       losses: [],
       renumbered: [],
       hashed: 0,
+      piggybacked: false,
     };
+    // Waiters piggyback (design §3.1): the step that held the lock completed meanwhile and the
+    // store holds nothing it did not publish (same files as the state it left, no new oplog
+    // line): its fetch and push stand for this one.
+    if (
+      lock.waited && !options.create && !options.acceptRewind && engine.synced !== null &&
+      engine.synced_at !== null && engine.synced_at >= waitedFrom
+    ) {
+      const cached = readStateTree(treeFile);
+      if (
+        cached !== null && cached.commit === engine.synced &&
+        await revParse(gitDir, LOCAL_REF) === engine.synced
+      ) {
+        const snap = await snapshotStore(
+          store,
+          gitDir,
+          cacheFile,
+          () => unpublishedOplog(store.dir, engine.published_seq),
+        );
+        result.hashed += snap.hashed;
+        if (snap.extra.length === 0 && sameOids(snap.oids, cached.files)) {
+          result.fetched = engine.fetched;
+          result.state = engine.synced;
+          result.piggybacked = true;
+          return result;
+        }
+      }
+    }
     let rejected: { remote: string | null; reason: string } | null = null;
     let unmoved = 0;
     let paced = options.paced === true;
