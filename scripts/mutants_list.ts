@@ -503,7 +503,8 @@ export const MUTANTS: Mutant[] = [
     breaks: "two sync steps of one clone run at once",
     file: "src/operations/sync.ts",
     find: "const lock = await acquireSyncLock(paths.syncLock, budget);",
-    replace: "const lock = await Promise.resolve({ release() {}, acquireSyncLock }); // mutant",
+    replace:
+      "const lock = await Promise.resolve({ release() {}, waited: false, acquireSyncLock }); // mutant",
     suite: "tests/sync_test.ts",
   },
   {
