@@ -679,3 +679,53 @@ Deno.test("a sync that waited for another of this clone piggybacks on it: one fe
   const again = await a.json<{ pushed: boolean; piggybacked: boolean }>(["sync"]);
   assertEquals(again.piggybacked, false);
 });
+
+Deno.test("a file the remote's hook refuses by name is quarantined: kept here, noted, the rest published, retried", async () => {
+  await using w = await world();
+  const [a] = await started(w);
+  await a.ok(["update", "T-0002", "--title", "Second, with a secret"]);
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "publish me"]);
+  const hook = `${w.remote}/hooks/pre-receive`;
+  Deno.writeTextFileSync(
+    hook,
+    "#!/bin/sh\nwhile read old new ref; do\n" +
+      '  if git diff --name-only "$old" "$new" | grep -qx tickets/02/T-0002.md; then\n' +
+      '    echo "refusing tickets/02/T-0002.md: it contains a secret"; exit 1\n  fi\ndone\n',
+  );
+  Deno.chmodSync(hook, 0o755);
+  const show = (p: string) => git(["show", `refs/track/state:${p}`], w.remote);
+  const quarantineEvents = async () => {
+    const board = await git(
+      ["ls-tree", "-r", "--name-only", "refs/track/state", "board"],
+      w.remote,
+    );
+    const posts = await Promise.all(board.split("\n").filter(Boolean).map(show));
+    return posts.filter((e) => e.includes("tag: sync-quarantine"));
+  };
+  type Out = { pushed: boolean; quarantined: { path: string; reason: string }[] };
+  const r = await a.track(["sync", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const out: Out = JSON.parse(r.stdout);
+  assert(out.pushed);
+  assertEquals(out.quarantined.map((q) => q.path), ["tickets/T-0002.md"]);
+  assert(/contains a secret/.test(out.quarantined[0].reason), out.quarantined[0].reason);
+  // The rest is published; the refused file is kept here only; the board says why.
+  assert((await show("tickets/01/T-0001.md")).includes("publish me"));
+  assert(!(await show("tickets/02/T-0002.md")).includes("secret"));
+  assert(Deno.readTextFileSync(`${storeDir(a)}/tickets/T-0002.md`).includes("with a secret"));
+  const events = await quarantineEvents();
+  assertEquals(events.length, 1);
+  assert(events[0].includes("tickets/T-0002.md") && events[0].includes("contains a secret"));
+  const text = await a.track(["sync"]);
+  assertEquals(text.code, 0, text.stderr);
+  assert(/warning: the remote refused tickets\/T-0002\.md/.test(text.stderr), text.stderr);
+  assertEquals((await quarantineEvents()).length, 1); // Noted once while it stays refused.
+  assertEquals((await a.json<RemoteInfo>(["remote", "show"])).quarantined, ["tickets/T-0002.md"]);
+  // The hook lets it through: the next sync publishes it.
+  Deno.removeSync(hook);
+  const last: Out = await a.json(["sync"]);
+  assert(last.pushed);
+  assertEquals(last.quarantined, []);
+  assert((await show("tickets/02/T-0002.md")).includes("with a secret"));
+  assertEquals((await a.json<RemoteInfo>(["remote", "show"])).quarantined, []);
+});

@@ -77,6 +77,9 @@ export default defineCommand({
         ctx.io.out(
           `waiting:    ${n} local change${n === 1 ? "" : "s"} not yet published`,
         );
+        if ((info.quarantined ?? []).length > 0) {
+          ctx.io.out(`refused:    ${info.quarantined!.join(", ")} (kept here; see the board)`);
+        }
         ctx.io.out(
           `rewind:     ${
             rw === null

@@ -103,6 +103,12 @@ export default defineCommand({
       );
     }
     for (const n of r.renumbered) ctx.io.err(`note: ${n.from} was renumbered ${n.to}`);
+    for (const q of r.quarantined) {
+      ctx.io.err(
+        `warning: the remote refused ${q.path} (${q.reason}); it is kept here, not published ` +
+          "(the board has a sync-quarantine note); every track sync tries it again",
+      );
+    }
     if (r.merged_local > 0) {
       ctx.io.err(
         `note: ${r.merged_local} file(s) written here during the sync were merged; the next ` +

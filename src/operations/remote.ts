@@ -31,6 +31,7 @@ import {
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
 import { unpublishedOplog } from "../store/oplog.ts";
+import { storePathOf } from "../model/sync_wire.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
 import {
   acquireSyncLock,
@@ -276,6 +277,8 @@ export interface RemoteInfo {
   last_push: WhenWhat | null;
   /** Local changes (oplog lines) not yet published. */
   unpublished_ops: number | null;
+  /** Store files the remote refused by name at the last sync, kept here (retried each sync). */
+  quarantined: string[] | null;
   /** The last rewind of the remote detected here (`open`: not yet settled by a sync). */
   rewind:
     | {
@@ -307,6 +310,7 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
       last_fetch: null,
       last_push: null,
       unpublished_ops: null,
+      quarantined: null,
       rewind: null,
       next: "track remote add <remote>",
     };
@@ -331,6 +335,7 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
       ? null
       : { at: iso(engine.pushed_at), commit: engine.pushed },
     unpublished_ops: pending,
+    quarantined: engine.quarantined.map((w) => storePathOf(w) ?? w),
     rewind: rewind === null ? null : {
       kind: rewind.kind,
       detected_at: iso(rewind.at),

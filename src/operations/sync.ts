@@ -147,6 +147,11 @@ export interface SyncResult {
   /** Files hashed for the snapshot (the rest were unchanged by the stat cache). */
   hashed: number;
   /**
+   * Files the remote refused by name (a hook, a size limit; design §7.2): kept on this clone,
+   * not published, noted on the board (`sync-quarantine`); the next sync tries them again.
+   */
+  quarantined: Array<{ path: string; reason: string }>;
+  /**
    * This step waited for another sync of this clone, which left nothing to publish: its result
    * stands (`fetched`, `state` are its), and no git fetch or push was run here.
    */
@@ -748,6 +753,8 @@ export interface EngineState {
   rewind: RewindSeen | null;
   /** Remote tips already announced on the board as a rewind (once each). */
   alarmed: string[];
+  /** Wire paths the last step kept back because the remote refused them (noted once). */
+  quarantined: string[];
 }
 
 const str = (x: unknown): string | null => typeof x === "string" ? x : null;
@@ -781,6 +788,7 @@ export function readEngineState(path: string): EngineState {
     synced: null,
     rewind: null,
     alarmed: [],
+    quarantined: [],
   };
   try {
     const v = JSON.parse(Deno.readTextFileSync(path)) as Record<string, unknown>;
@@ -794,6 +802,9 @@ export function readEngineState(path: string): EngineState {
       synced: str(v.synced),
       rewind: rewindOf(v.rewind),
       alarmed: Array.isArray(v.alarmed) ? v.alarmed.filter((x) => typeof x === "string") : [],
+      quarantined: Array.isArray(v.quarantined)
+        ? v.quarantined.filter((x) => typeof x === "string")
+        : [],
     };
   } catch {
     // Missing or unreadable: the worst case is one repeated trailer or an earlier push.
@@ -949,6 +960,7 @@ export async function syncStore(
       renumbered: [],
       hashed: 0,
       piggybacked: false,
+      quarantined: [],
     };
     // Waiters piggyback (design §3.1): the step that held the lock completed meanwhile and the
     // store holds nothing it did not publish (same files as the state it left, no new oplog
@@ -977,7 +989,14 @@ export async function syncStore(
         }
       }
     }
-    let rejected: { remote: string | null; reason: string } | null = null;
+    let rejected: {
+      remote: string | null;
+      reason: string;
+      stderr: string;
+      changes: ReadonlyMap<string, string | null>;
+    } | null = null;
+    // Wire paths the remote refused by name (§7.2): kept here, left out of this step's pushes.
+    const quarantine = new Map<string, string>();
     let unmoved = 0;
     let paced = options.paced === true;
     let rehashed = false;
@@ -1008,7 +1027,14 @@ export async function syncStore(
       await options.onStep?.("fetched");
       if (rejected !== null) {
         // Counted in attempts, never in time: a remote that refuses without moving is not a race.
-        if (remote === rejected.remote) {
+        const named = remote === rejected.remote
+          ? namedPaths(rejected.stderr, rejected.changes).filter(([w]) => !quarantine.has(w))
+          : [];
+        if (named.length > 0) {
+          // git named what it refused (a hook, a size limit): keep that here, publish the rest.
+          for (const [w, why] of named) quarantine.set(w, why);
+          await postQuarantine(store, engine, named, config.remote, options.now());
+        } else if (remote === rejected.remote) {
           unmoved++;
           if (unmoved > MAX_UNMOVED_RETRIES) {
             throw remoteError(
@@ -1160,6 +1186,19 @@ export async function syncStore(
         if (theirs.get(p) !== oid) changes.set(wirePathOf(p)!, oid);
       }
       for (const p of theirs.keys()) if (!merged.out.has(p)) changes.set(wirePathOf(p)!, null);
+      // What is quarantined stays as the tip has it (the store keeps this clone's version).
+      const published = new Map(merged.out);
+      for (const w of quarantine.keys()) {
+        changes.delete(w);
+        const p = storePathOf(w)!;
+        const was = theirs.get(p);
+        if (was === undefined) published.delete(p);
+        else published.set(p, was);
+      }
+      result.quarantined = [...quarantine].map(([w, reason]) => ({
+        path: storePathOf(w)!,
+        reason,
+      }));
       let publish = changes.size > 0 || restoring || (tip === null && options.create === true);
       // Heartbeat-only changes wait until a heartbeat is due (a third of the stale threshold
       // after the published one): they alone never make a push.
@@ -1207,6 +1246,7 @@ export async function syncStore(
         }
         result.state = tip;
         settled(engine, tip);
+        if (!options.fetchOnly) engine.quarantined = [...quarantine.keys()];
         writeEngineState(stateFile, engine);
         return result;
       }
@@ -1242,7 +1282,7 @@ export async function syncStore(
         );
       }
       if (pushed.kind === "rejected") {
-        rejected = { remote, reason: pushed.reason };
+        rejected = { remote, reason: pushed.reason, stderr: pushed.stderr, changes };
         continue;
       }
       // Accepted: the remote holds `commit`.
@@ -1251,6 +1291,7 @@ export async function syncStore(
       engine.pushed = commit;
       if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
       settled(engine, commit);
+      engine.quarantined = [...quarantine.keys()];
       writeEngineState(stateFile, engine);
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
@@ -1266,7 +1307,7 @@ export async function syncStore(
       result.applied += done.applied;
       result.merged_local += done.merged_local;
       await updateRef(gitDir, LOCAL_REF, commit);
-      writeStateTree(treeFile, { commit, files: merged.out, meta });
+      writeStateTree(treeFile, { commit, files: published, meta });
       result.state = commit;
       if (ops.length > 0) {
         const through = engine.published_seq;
@@ -1290,6 +1331,69 @@ export async function syncStore(
     }
     lock.release();
   }
+}
+
+/**
+ * The paths of `changes` (wire path → new blob, null: removed) that git's output of a refused
+ * push names, by wire path, store path or blob id (full, or abbreviated to 7+ hex digits), each
+ * with the lines that name it (git's reason for it).
+ */
+export function namedPaths(
+  stderr: string,
+  changes: ReadonlyMap<string, string | null>,
+): Array<[string, string]> {
+  const lines = stderr.split("\n").map((l) => l.trim().replace(/^remote: */, "")).filter((l) =>
+    l !== ""
+  );
+  const hex = (l: string) => l.match(/\b[0-9a-f]{7,64}\b/g) ?? [];
+  const names = (l: string, path: string) => {
+    for (let i = l.indexOf(path); i >= 0; i = l.indexOf(path, i + 1)) {
+      const before = i === 0 ? "" : l[i - 1];
+      const after = l[i + path.length] ?? "";
+      if (!/[A-Za-z0-9._\/-]/.test(before) && !/[A-Za-z0-9_\/-]/.test(after)) return true;
+    }
+    return false;
+  };
+  const out: Array<[string, string]> = [];
+  for (const [wire, oid] of changes) {
+    if (wire === META_PATH) continue;
+    const store = storePathOf(wire);
+    const why = lines.filter((l) =>
+      names(l, wire) || (store !== null && names(l, store)) ||
+      (oid !== null && hex(l).some((h) => oid.startsWith(h)))
+    );
+    if (why.length > 0) out.push([wire, why.join("; ")]);
+  }
+  return out;
+}
+
+/** Notes on the board each newly refused path (once while it stays refused). */
+async function postQuarantine(
+  store: Store,
+  state: EngineState,
+  named: Array<[string, string]>,
+  remote: string,
+  now: Date,
+): Promise<void> {
+  const fresh = named.filter(([w]) => !state.quarantined.includes(w));
+  if (fresh.length === 0) return;
+  const { postEntry } = await import("./board.ts");
+  await store.mutate("sync (quarantine)", (tx) => {
+    tx.skipOplog();
+    for (const [w, reason] of fresh) {
+      const path = storePathOf(w)!;
+      postEntry(tx, {
+        at: now,
+        agent: "track",
+        ticket: /^(?:tickets|archive)\/(T-\d+)\.md$/.exec(path)?.[1] ?? null,
+        tag: "sync-quarantine",
+        kind: "event",
+        message: `The remote ${shownRemote(remote)} refused ${path}: ${reason}. It is kept on ` +
+          "this clone and not published; the rest was; every track sync tries it again.",
+      });
+    }
+  });
+  state.quarantined = [...state.quarantined, ...fresh.map(([w]) => w)];
 }
 
 /** A completed step: when, the state it left, and any rewind it ran into settled. */

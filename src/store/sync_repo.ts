@@ -337,7 +337,11 @@ export async function fetchState(
 /** What a compare-and-swap push did. */
 export type PushOutcome =
   | { kind: "accepted" }
-  | { kind: "rejected"; reason: string }
+  | {
+    kind: "rejected";
+    reason: string; /** git's whole stderr (hook output included). */
+    stderr: string;
+  }
   | { kind: "unknown"; reason: string };
 
 /**
@@ -372,6 +376,7 @@ export async function pushState(
     return {
       kind: "rejected",
       reason: [status[2], lastLines(r.stderr)].filter(Boolean).join(": "),
+      stderr: r.stderr,
     };
   }
   return { kind: "unknown", reason: lastLines(r.stderr) || `git push exited ${r.code}` };
