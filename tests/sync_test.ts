@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import {
   exists,
+  MAIN,
   mainEnv,
   race,
   type RunResult,
@@ -728,4 +729,121 @@ Deno.test("a file the remote's hook refuses by name is quarantined: kept here, n
   assertEquals(last.quarantined, []);
   assert((await show("tickets/02/T-0002.md")).includes("with a secret"));
   assertEquals((await a.json<RemoteInfo>(["remote", "show"])).quarantined, []);
+});
+
+/** `track args` in `cwd` under strace (main thread only: where track's file I/O runs). */
+async function straced(
+  cwd: string,
+  args: string[],
+  strace: string[],
+): Promise<{ code: number; stderr: string; log: string[] }> {
+  const logFile = await Deno.makeTempFile({ prefix: "track-strace-" });
+  try {
+    const out = await testCommand("strace", {
+      args: [
+        "-y",
+        "-o",
+        logFile,
+        ...strace,
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        MAIN,
+        ...args,
+      ],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stderr: dec.decode(out.stderr),
+      log: Deno.readTextFileSync(logFile).split("\n"),
+    };
+  } finally {
+    Deno.removeSync(logFile);
+  }
+}
+
+function haveStrace(): boolean {
+  try {
+    return testCommand("strace", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "applying a fetched state fsyncs no file: one syncfs, then refs/track/local; a failed flush leaves the old state named and the next sync flushes before moving it",
+  ignore: Deno.build.os !== "linux" || !haveStrace(),
+  async fn() {
+    await using w = await world();
+    const a = await w.clone("a");
+    await a.ok(["init"]);
+    await a.ok(["create", "--title", "First"]);
+    // 60 tickets more, written as a person would (hand-made files sync like any other).
+    const first = Deno.readTextFileSync(`${a.dir}/.track/tickets/T-0001.md`);
+    for (let n = 2; n <= 61; n++) {
+      const id = `T-${String(n).padStart(4, "0")}`;
+      Deno.writeTextFileSync(
+        `${a.dir}/.track/tickets/${id}.md`,
+        first.replace(/^id: T-0001$/m, `id: ${id}`),
+      );
+    }
+    await a.ok(["remote", "add", w.remote]);
+    const b = await w.clone("b");
+    await b.ok(["init"]);
+    await b.ok(["remote", "add", w.remote]);
+    // On a: every ticket changed by hand, and one archived (its two folders change together).
+    const aStore = storeDir(a);
+    for (const e of Deno.readDirSync(`${aStore}/tickets`)) {
+      Deno.writeTextFileSync(`${aStore}/tickets/${e.name}`, "\nchanged on a\n", { append: true });
+    }
+    await a.ok(["archive", "T-0002"]);
+    await a.ok(["sync"]);
+    const local = () => git(["rev-parse", "refs/track/local"], b.dir);
+    const old = await local();
+    const store = storeDir(b);
+
+    // The flush fails: exit 7, and refs/track/local still names the old state.
+    const failed = await straced(b.dir, ["sync"], [
+      "-e",
+      "trace=syncfs",
+      "-e",
+      "inject=syncfs:error=EIO",
+    ]);
+    assertEquals(failed.code, 7, failed.stderr);
+    assertEquals(await local(), old);
+    assert(Deno.readTextFileSync(`${store}/tickets/T-0005.md`).includes("changed on a"));
+
+    // The next sync has nothing left to write, yet flushes once before moving the ref.
+    const next = await straced(b.dir, ["sync"], ["-e", "trace=syncfs,fsync,fdatasync,openat"]);
+    assertEquals(next.code, 0, next.stderr);
+    assertEquals(next.log.filter((l) => l.startsWith("syncfs(")).length, 1, next.log.join("\n"));
+    assertEquals(await local(), await git(["rev-parse", "refs/track/remote-state"], b.dir));
+    assertEquals(state(a), state(b));
+
+    // A fresh apply of 60 changed tickets: no file fsynced one by one, one syncfs; the archived
+    // ticket went through the journal (both folders or neither).
+    for (const e of Deno.readDirSync(`${aStore}/tickets`)) {
+      Deno.writeTextFileSync(`${aStore}/tickets/${e.name}`, "\nagain\n", { append: true });
+    }
+    await a.ok(["archive", "T-0003"]);
+    await a.ok(["sync"]);
+    const applied = await straced(b.dir, ["sync"], ["-e", "trace=syncfs,fsync,fdatasync,openat"]);
+    assertEquals(applied.code, 0, applied.stderr);
+    const syncs = applied.log.filter((l) => /^f(data)?sync\(/.test(l));
+    assert(syncs.length < 30, `${syncs.length} fsyncs for 60 files:\n${syncs.join("\n")}`);
+    assertEquals(applied.log.filter((l) => l.startsWith("syncfs(")).length, 1);
+    assert(
+      applied.log.some((l) => /^openat\(.*\/journal", .*O_CREAT/.test(l)),
+      "the archived ticket's two folders changed through the journal",
+    );
+    assertEquals(state(a), state(b));
+    assert(!exists(`${store}/tickets/T-0003.md`) && exists(`${store}/archive/T-0003.md`));
+    assertEquals(await local(), await git(["rev-parse", "refs/track/remote-state"], b.dir));
+  },
 });

@@ -7,7 +7,10 @@
  * - One sync step per clone at a time: flock on `sync.lock`; a second waits its turn, then
  *   piggybacks on the first when the store holds nothing new since (no fetch, no push).
  * - No network I/O under the store lock: the lock is held only to take the snapshot and to
- *   apply each batch of at most {@linkcode APPLY_BATCH} paths.
+ *   apply each batch of at most {@linkcode APPLY_BATCH} paths. The batches write each file
+ *   atomically (temp file, rename) without fsync; one barrier (`syncfs` on Linux) follows the
+ *   last, and only then does `refs/track/local` move: a crash before it leaves the old state
+ *   named, so the next sync applies again whatever did not reach the disk.
  * - A state commit's only parent is the remote tip it was built on (R); the push names R as the
  *   expected old value (`--force-with-lease=<ref>:<R>`), so it lands only on R.
  * - `refs/track/remote-state` holds the highest remote tip this clone has seen and moves only
@@ -62,10 +65,17 @@ import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
 import { readCloneId, trackOpTrailer, trimOplog, unpublishedOplog } from "../store/oplog.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
+import { syncFilesystem } from "../store/durability.ts";
 import type { Store, Tx } from "../store/store.ts";
 
 /** Most paths written into the store per hold of its lock when applying a fetched state. */
 export const APPLY_BATCH = 200;
+
+/**
+ * In the engine's private directory while an apply's files may not all be on disk yet (made
+ * before its first batch, removed after its barrier).
+ */
+const APPLY_PENDING = "apply-pending";
 
 /** Default budget of one sync step, in milliseconds (`TRACK_SYNC_TIMEOUT` overrides). */
 export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
@@ -528,9 +538,37 @@ async function applyTarget(
   const paths: string[] = [];
   for (const [p, oid] of target) if (snap.oids.get(p) !== oid) paths.push(p);
   for (const p of snap.oids.keys()) if (!target.has(p)) paths.push(p);
-  if (paths.length === 0) return { applied: 0, merged_local: 0 };
-  // Writes before removals, so an archived ticket is never missing from both folders.
-  paths.sort((a, b) => Number(target.has(b)) - Number(target.has(a)) || (a < b ? -1 : 1));
+  // An apply whose barrier was not reached (killed, or the flush failed) left its files in
+  // place but maybe not on disk: this step finds nothing to write for them, so it runs the
+  // barrier before its caller moves refs/track/local past them.
+  const pending = store.home === null ? null : join(store.home.paths.private, APPLY_PENDING);
+  if (paths.length === 0) {
+    if (pending !== null && lstatPath(pending) !== null) {
+      syncFilesystem(store.dir, "all", store.display(store.dir));
+      removePending(pending);
+    }
+    return { applied: 0, merged_local: 0 };
+  }
+  if (pending !== null) {
+    Deno.mkdirSync(dirname(pending), { recursive: true });
+    writeFileAtomic(pending, `${Deno.pid}\n`, pending);
+  }
+  // A ticket's two folders side by side, and in one batch: a ticket archived or restored
+  // changes in one transaction (the store journals it), never in both folders or in neither.
+  const groupOf = (p: string) => ticketFolders(p)[0];
+  paths.sort((a, b) => {
+    const ga = groupOf(a), gb = groupOf(b);
+    return ga < gb ? -1 : ga > gb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  });
+  const batches: string[][] = [];
+  for (let i = 0; i < paths.length;) {
+    let end = Math.min(i + APPLY_BATCH, paths.length);
+    if (end < paths.length && end > i + 1 && groupOf(paths[end - 1]) === groupOf(paths[end])) {
+      end--;
+    }
+    batches.push(paths.slice(i, end));
+    i = end;
+  }
   const blobs = await readBlobs(gitDir, paths.flatMap((p) => target.get(p) ?? []));
   let applied = 0;
   let merged_local = 0;
@@ -546,13 +584,17 @@ async function applyTarget(
     handedOut.add(id);
     return id;
   };
-  for (let i = 0; i < paths.length; i += APPLY_BATCH) {
-    const batch = paths.slice(i, i + APPLY_BATCH);
+  // Each file atomically but without fsync; one barrier at the end (the caller moves
+  // refs/track/local only after it: a crash before leaves the old state named, and the next
+  // sync applies again whatever did not reach the disk).
+  const touched = { files: new Set<string>(), dirs: new Set<string>() };
+  for (const batch of batches) {
     // Changed locally since the snapshot: read what the snapshot saw before taking the lock.
-    const touched = batch.filter((p) => !unchangedSince(store, p, snap.stats.get(p)));
-    const before = await readBlobs(gitDir, touched.flatMap((p) => snap.oids.get(p) ?? []));
+    const changed = batch.filter((p) => !unchangedSince(store, p, snap.stats.get(p)));
+    const before = await readBlobs(gitDir, changed.flatMap((p) => snap.oids.get(p) ?? []));
     await store.mutate("sync (apply)", async (tx) => {
       tx.skipOplog(); // The remote's state is no operation of this clone.
+      tx.writeLazily(touched);
       const done = new Set<string>();
       /** A blob's bytes: read before the lock when foreseen, else now (a local git read). */
       const blob = async (oid: string | undefined) =>
@@ -618,7 +660,21 @@ async function applyTarget(
       }
     });
   }
+  syncFilesystem(store.dir, touched, store.display(store.dir));
+  if (pending !== null) removePending(pending);
   return { applied, merged_local };
+}
+
+/**
+ * The barrier was reached: the marker goes (not durably: a marker back after a crash costs
+ * one more barrier).
+ */
+function removePending(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
 }
 
 /** The highest ticket number among store paths (`tickets/T-0042.md`, `archive/…`), or 0. */

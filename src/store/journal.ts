@@ -208,7 +208,11 @@ function ensureParents(store: JournalStore, path: string, changed: Set<string>):
  * timestamps: about half of fsync's cost here) and renames it over `path`; the directory's fsync
  * in {@linkcode apply} makes the name durable.
  */
-function putFile(store: JournalStore, c: Change & { data: Uint8Array }): void {
+function putFile(
+  store: JournalStore,
+  c: Change & { data: Uint8Array },
+  options: { durable?: boolean } = {},
+): void {
   const { path, data } = c;
   const display = store.display(path);
   // A link at the target or on the way is refused (exit 6); the temp file is made with
@@ -224,7 +228,7 @@ function putFile(store: JournalStore, c: Change & { data: Uint8Array }): void {
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.syncDataSync();
+    if (options.durable !== false) file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);
   } catch (e) {
@@ -377,6 +381,35 @@ export function commitChanges(store: JournalStore, command: string, changes: Cha
   } catch (e) {
     throw unfinished(store, command, e);
   }
+}
+
+/**
+ * Puts each change in place on its own, atomically per file (temp file, rename: a reader sees
+ * the old bytes or the new, never a torn file) but with no fsync at all and no journal: the
+ * set is not all-or-nothing, and nothing is durable until the caller's one barrier
+ * ({@linkcode syncFilesystem} in durability.ts). Only for changes a later step repairs when
+ * a crash cuts them short (the sync step materialising a fetched state: `refs/track/local`
+ * keeps naming the old state until after the barrier). Appends are refused (torn when cut).
+ * Returns the directories whose entries changed.
+ */
+export function putChangesLazily(store: JournalStore, changes: Change[]): Set<string> {
+  for (const c of changes) {
+    if (c.appendAt !== undefined) {
+      throw new TrackError("internal", `An append cannot skip the journal: ${c.path}`);
+    }
+  }
+  for (const c of changes) lstatInside(store.dir, c.path);
+  const dirs = new Set<string>();
+  for (const c of changes) {
+    if (c.data === null) {
+      if (!removeInside(store.dir, c.path)) continue;
+    } else {
+      ensureParents(store, c.path, dirs);
+      putFile(store, { ...c, data: c.data }, { durable: false });
+    }
+    dirs.add(dirname(c.path));
+  }
+  return dirs;
 }
 
 /** What recovery found in `.track/journal`. */

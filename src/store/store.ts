@@ -516,7 +516,7 @@ export class Store {
    */
   async mutate<T>(command: string, fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     // Loaded by writers only: a read command never pays for the journal or the agent records.
-    const [{ commitChanges, recoverJournal }, agents] = await Promise.all([
+    const [{ commitChanges, putChangesLazily, recoverJournal }, agents] = await Promise.all([
       import("./journal.ts"),
       import("./agent_records.ts"),
     ]);
@@ -551,7 +551,22 @@ export class Store {
           cloneId: this.home?.paths.cloneId,
         });
       }
-      commitChanges(this, command, changes);
+      const lazy = tx.lazyTarget;
+      if (lazy === null) commitChanges(this, command, changes);
+      else {
+        // A ticket changed in both of its folders (archived or restored) still changes as one
+        // (journal, fsync): never in both folders or in neither after a crash. The rest, each
+        // file atomically, is made durable by the caller's one barrier.
+        const together = this.#bothFolders(changes);
+        commitChanges(
+          this,
+          command,
+          changes.filter((c) => together.has(c.path) || c.appendAt !== undefined),
+        );
+        const rest = changes.filter((c) => !together.has(c.path) && c.appendAt === undefined);
+        for (const d of putChangesLazily(this, rest)) lazy.dirs.add(d);
+        for (const c of rest) if (c.data !== null) lazy.files.add(c.path);
+      }
       // Derived caches: best effort after the commit (readers verify every entry).
       for (const hook of tx.afterCommitHooks()) hook();
       if (tx.writtenTickets.size > 0) {
@@ -564,6 +579,23 @@ export class Store {
     } finally {
       lock.release();
     }
+  }
+
+  /** Paths of `changes` whose ticket also changes in its other folder (tickets/, archive/). */
+  #bothFolders(changes: Change[]): Set<string> {
+    const inTickets = new Set<string>();
+    const inArchive = new Set<string>();
+    for (const c of changes) {
+      if (dirname(c.path) === this.ticketsDir) inTickets.add(basename(c.path));
+      else if (dirname(c.path) === this.archiveDir) inArchive.add(basename(c.path));
+    }
+    const out = new Set<string>();
+    for (const name of inTickets) {
+      if (!inArchive.has(name)) continue;
+      out.add(join(this.ticketsDir, name));
+      out.add(join(this.archiveDir, name));
+    }
+    return out;
   }
 
   /**
@@ -692,6 +724,7 @@ export class Tx {
   #dir: string;
   #agent: string | null = null;
   #skipOplog = false;
+  #lazy: { files: Set<string>; dirs: Set<string> } | null = null;
 
   constructor(store: Store, recovered: Recovery | null = null) {
     this.#dir = store.dir;
@@ -743,6 +776,23 @@ export class Tx {
    */
   skipOplog(): void {
     this.#skipOplog = true;
+  }
+
+  /**
+   * Puts this mutation's files in place without fsync (each still atomically: temp file and
+   * rename), recording in `touched` the files written and the directories changed; a ticket
+   * changed in both of its folders still goes through the journal. Nothing is durable until
+   * the caller runs one barrier over `touched` (durability.ts `syncFilesystem`), and the set is
+   * not all-or-nothing: only for writes a later step repairs after a crash (the sync step's
+   * apply, whose `refs/track/local` moves after the barrier).
+   */
+  writeLazily(touched: { files: Set<string>; dirs: Set<string> }): void {
+    this.#lazy = touched;
+  }
+
+  /** The target given to {@linkcode writeLazily}, or null. */
+  get lazyTarget(): { files: Set<string>; dirs: Set<string> } | null {
+    return this.#lazy;
   }
 
   /** Whether {@linkcode skipOplog} was called. */

@@ -9,7 +9,8 @@
  *   store/         the store: today's .track/ layout (tickets/, agents/, board/, lock, cache/, …)
  *   sync.lock      one sync step per clone at a time (flock)
  *   clone-id       this clone's id
- *   sync/          the sync engine's private files (stat cache, scratch index, confirmed tip)
+ *   sync/          the sync engine's private files (stat cache, scratch index, confirmed tip,
+ *                  apply-pending while an apply's files may not be on disk yet)
  * ```
  *
  * Refs: the state itself is `<ref>` (default `refs/track/state`) on the remote; locally
