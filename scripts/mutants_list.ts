@@ -533,4 +533,20 @@ export const MUTANTS: Mutant[] = [
     replace: "    let n = maxTicketNumber(listTicketPaths(store)); // mutant",
     suite: "tests/suites/sync_reconnect_test.ts",
   },
+  {
+    name: "sync-no-piggyback",
+    breaks: "a sync that waited for another of this clone runs its own fetch and push for nothing",
+    file: "src/operations/sync.ts",
+    find: "engine.synced_at !== null && engine.synced_at >= waitedFrom\n",
+    replace: "engine.synced_at !== null && engine.synced_at >= waitedFrom + 1e12 // mutant\n",
+    suite: "tests/sync_test.ts",
+  },
+  {
+    name: "sync-no-quarantine",
+    breaks: "a file the remote refuses by name blocks every other change (exit 8)",
+    file: "src/operations/sync.ts",
+    find: "? namedPaths(rejected.stderr, rejected.changes)",
+    replace: '? namedPaths("", rejected.changes) /* mutant */',
+    suite: "tests/sync_test.ts",
+  },
 ];

@@ -17,7 +17,7 @@ import {
 import type { FakeClock } from "./track_test_main.ts";
 import { type Store, storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
-import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
+import { namedPaths, syncSetupOf, syncStore } from "../src/operations/sync.ts";
 import type { RemoteInfo } from "../src/operations/remote.ts";
 
 const dec = new TextDecoder();
@@ -846,4 +846,39 @@ Deno.test({
     assert(!exists(`${store}/tickets/T-0003.md`) && exists(`${store}/archive/T-0003.md`));
     assertEquals(await local(), await git(["rev-parse", "refs/track/remote-state"], b.dir));
   },
+});
+
+Deno.test("namedPaths: a refused push's output names a file by wire path, store path or blob id", () => {
+  const blob = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad";
+  const changes = new Map<string, string | null>([
+    ["tickets/01/T-0001.md", "1111111111111111111111111111111111111111"],
+    ["tickets/02/T-0002.md", blob],
+    ["board/2026-11-29/09/0900-a.md", null],
+    ["meta.json", "2222222222222222222222222222222222222222"],
+  ]);
+  const named = (stderr: string) => namedPaths(stderr, changes).map(([w]) => w);
+  assertEquals(named("remote: refusing tickets/02/T-0002.md: a secret   \n"), [
+    "tickets/02/T-0002.md",
+  ]);
+  assertEquals(named("remote: error: File tickets/T-0001.md is 120.00 MB; this exceeds"), [
+    "tickets/01/T-0001.md",
+  ]);
+  assertEquals(named(`remote: error: object ${blob.slice(0, 10)}: too large`), [
+    "tickets/02/T-0002.md",
+  ]);
+  // A longer name that merely starts with a path, a stale ref lock, a commit id: nothing named.
+  assertEquals(named("remote: refusing tickets/02/T-0002.mdx and xtickets/T-0001.md"), []);
+  assertEquals(
+    named(
+      "error: cannot lock ref 'refs/track/state': Unable to create '/r/refs/track/state.lock': " +
+        "File exists.",
+    ),
+    [],
+  );
+  assertEquals(named(`error: ref is at ${"a".repeat(40)} but expected ${"b".repeat(40)}`), []);
+  // git's reason for the file: the lines naming it, without git's "remote:" prefix.
+  assertEquals(
+    namedPaths("remote: refusing tickets/02/T-0002.md: a secret  \nerror: failed", changes)[0][1],
+    "refusing tickets/02/T-0002.md: a secret",
+  );
 });
