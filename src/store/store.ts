@@ -585,9 +585,14 @@ export class Store {
   #bothFolders(changes: Change[]): Set<string> {
     const inTickets = new Set<string>();
     const inArchive = new Set<string>();
-    for (const c of changes) {
-      if (dirname(c.path) === this.ticketsDir) inTickets.add(basename(c.path));
-      else if (dirname(c.path) === this.archiveDir) inArchive.add(basename(c.path));
+    const tickets = this.ticketsDir + "/", archive = this.archiveDir + "/";
+    for (const { path } of changes) {
+      // Plain string tests: this runs over thousands of changes per apply.
+      if (path.startsWith(tickets) && !path.includes("/", tickets.length)) {
+        inTickets.add(path.slice(tickets.length));
+      } else if (path.startsWith(archive) && !path.includes("/", archive.length)) {
+        inArchive.add(path.slice(archive.length));
+      }
     }
     const out = new Set<string>();
     for (const name of inTickets) {
