@@ -398,7 +398,8 @@ export function putChangesLazily(store: JournalStore, changes: Change[]): Set<st
       throw new TrackError("internal", `An append cannot skip the journal: ${c.path}`);
     }
   }
-  for (const c of changes) lstatInside(store.dir, c.path);
+  // No pass refusing links up front (the set is not all-or-nothing anyway): each write checks
+  // its own path (putFile, removeInside), which spares a failed lstat per new file.
   const dirs = new Set<string>();
   for (const c of changes) {
     if (c.data === null) {
