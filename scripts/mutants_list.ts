@@ -294,10 +294,10 @@ export const MUTANTS: Mutant[] = [
     breaks:
       "a failed fsync of a file a multi-file command commits is ignored (exit 0, data maybe lost)",
     file: "src/store/journal.ts",
-    find: `    file.syncDataSync();
+    find: `    if (options.durable !== false) file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
-    replace: `    try { file.syncDataSync(); } catch { /* mutant */ }
+    replace: `    try { if (options.durable !== false) file.syncDataSync(); } catch { /* mutant */ }
     file.close();
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",
@@ -338,7 +338,7 @@ export const MUTANTS: Mutant[] = [
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.syncDataSync();
+    if (options.durable !== false) file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
     replace:
@@ -349,7 +349,7 @@ export const MUTANTS: Mutant[] = [
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off, off + 64));
-    file.syncDataSync();
+    if (options.durable !== false) file.syncDataSync();
     file.close();`,
     suite: "tests/suites/crash_test.ts",
   },
@@ -358,11 +358,11 @@ export const MUTANTS: Mutant[] = [
     breaks: "a board post is renamed into place without fsync (lost on power failure)",
     file: "src/store/journal.ts",
     find: `    while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.syncDataSync();
+    if (options.durable !== false) file.syncDataSync();
     file.close();
     Deno.renameSync(tmp, path);`,
     replace: `    while (off < data.length) off += file.writeSync(data.subarray(off));
-    if (!path.includes("/board/")) file.syncDataSync(); // mutant
+    if (options.durable !== false && !path.includes("/board/")) file.syncDataSync(); // mutant
     file.close();
     Deno.renameSync(tmp, path);`,
     suite: "tests/suites/faults_test.ts",
@@ -388,9 +388,9 @@ export const MUTANTS: Mutant[] = [
     breaks:
       "a sync store's oplog line is committed apart from the files it describes (a kill between leaves one without the other)",
     file: "src/store/store.ts",
-    find: `      commitChanges(this, command, changes);\n`,
+    find: `      if (lazy === null) commitChanges(this, command, changes);\n`,
     replace:
-      `      commitChanges(this, command, changes.filter((c) => c.appendAt === undefined)); commitChanges(this, command, changes.filter((c) => c.appendAt !== undefined)); // mutant\n`,
+      `      if (lazy === null) { commitChanges(this, command, changes.filter((c) => c.appendAt === undefined)); commitChanges(this, command, changes.filter((c) => c.appendAt !== undefined)); } // mutant\n`,
     suite: "tests/oplog_crash_test.ts",
   },
   {
