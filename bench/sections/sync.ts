@@ -255,7 +255,8 @@ export default async function sync(): Promise<Row[]> {
         },
         "mergeStores over both trees, then the remote's ticket applied here",
       );
-      if (size === SIZES[0]) {
+      {
+        // The same two rows over git:// at every size (issue 20: path remote and git daemon).
         await using d = await daemon(p.root);
         const c = `${p.root}/c`;
         await git(["init", "-q", c], p.root);
