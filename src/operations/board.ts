@@ -66,6 +66,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "stale",
   "status",
   "sync-conflict",
+  "sync-quarantine",
   "acked",
 ]);
 
