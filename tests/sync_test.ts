@@ -661,7 +661,16 @@ Deno.test("a sync that waited for another of this clone piggybacks on it: one fe
       l.includes("->") && new RegExp(`:${ino} `).test(l)
     );
   };
-  while (!blocked()) await new Promise((r) => setTimeout(r, 20));
+  // A hang guard, not a speed check: with no clone lock, no sync ever waits for the other.
+  const deadline = Date.now() + 60_000;
+  while (!blocked()) {
+    if (Date.now() > deadline) {
+      Deno.writeTextFileSync(`${w.root}/go`, "");
+      await syncs;
+      throw new Error("the second track sync never waited on the clone's sync lock (/proc/locks)");
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
   Deno.writeTextFileSync(`${w.root}/go`, "");
   const results = (await syncs).map((r) => r[0]);
   for (const r of results) assertEquals(r.code, 0, r.stderr);
