@@ -6,11 +6,9 @@ import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.t
 import { type TempStore, tempStore } from "../../tests/helpers.ts";
 import { Store } from "../store/store.ts";
 import { createTicket } from "../operations/create.ts";
+import { BASE, PORT, TOKEN, write } from "./test_requests.ts";
 import { createHandler } from "./handler.ts";
 
-const PORT = 7777;
-const BASE = `http://127.0.0.1:${PORT}`;
-const TOKEN = "ab".repeat(24);
 const XSS = `<img src=x onerror="globalThis.xssSentinel=1"></script><script>alert(1)</script>`;
 const NOW = new Date("2026-05-01T12:00:00Z");
 
@@ -53,28 +51,6 @@ async function fixture(): Promise<Fixture> {
       await ts[Symbol.asyncDispose]();
     },
   };
-}
-
-function write(
-  path: string,
-  body: unknown,
-  headers: Record<string, string | null> = {},
-): Request {
-  const h: Record<string, string> = {
-    host: `127.0.0.1:${PORT}`,
-    origin: BASE,
-    "content-type": "application/json",
-    "x-track-token": TOKEN,
-  };
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === null) delete h[k];
-    else h[k] = v;
-  }
-  return new Request(BASE + path, {
-    method: "POST",
-    headers: h,
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
 }
 
 async function call(

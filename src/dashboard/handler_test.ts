@@ -4,12 +4,10 @@ import { Store } from "../store/store.ts";
 import { createTicket } from "../operations/create.ts";
 import { PRIORITIES, STATUSES } from "../model/transitions.ts";
 import { ASSETS } from "./assets.ts";
+import { BASE, get, PORT, TOKEN, write } from "./test_requests.ts";
 import { type ChangeSource, createHandler, type HandlerDeps, suspiciousPath } from "./handler.ts";
 import type { ChangeBatch } from "./watch.ts";
 
-const PORT = 7777;
-const BASE = `http://127.0.0.1:${PORT}`;
-const TOKEN = "ab".repeat(24);
 const STOP = "cd".repeat(24);
 
 /** A change source the test fires by hand. */
@@ -81,32 +79,6 @@ async function fixture(extra: Partial<HandlerDeps> = {}): Promise<Fixture> {
     },
   };
   return fx;
-}
-
-function get(path: string, headers: Record<string, string> = {}): Request {
-  return new Request(BASE + path, { headers: { host: `127.0.0.1:${PORT}`, ...headers } });
-}
-
-function write(
-  path: string,
-  body: unknown,
-  headers: Record<string, string | null> = {},
-): Request {
-  const h: Record<string, string> = {
-    host: `127.0.0.1:${PORT}`,
-    origin: BASE,
-    "content-type": "application/json",
-    "x-track-token": TOKEN,
-  };
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === null) delete h[k];
-    else h[k] = v;
-  }
-  return new Request(BASE + path, {
-    method: "POST",
-    headers: h,
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
 }
 
 function assertNoCors(res: Response): void {
