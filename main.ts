@@ -8,4 +8,4 @@ import { main } from "./src/cli/main.ts";
 
 export { main };
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args, { autoSync: true }));

@@ -57,7 +57,9 @@ export async function timeCommand(
   const child = new Deno.Command(cmd, {
     args,
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    // One command alone: a write to a sync store starts no background sync (docs/sync.md
+    // "Auto-sync") unless a row sets TRACK_SYNC itself.
+    env: { NO_COLOR: "1", TRACK_SYNC: "manual", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "null",
     stderr: "piped",

@@ -52,8 +52,8 @@ function testHome(): string {
 /**
  * The whole environment of a process a test starts: the toolchain's own variables (PATH, TMPDIR,
  * DENO_*, NPM_CONFIG_*, and DENO_DIR so the module cache is shared), an empty temp HOME with no
- * XDG dirs (no user config is read or written), NO_COLOR, then `extra`. Nothing else of the
- * parent's: no TRACK_*, no GIT_*, no CLAUDE_*.
+ * XDG dirs (no user config is read or written), NO_COLOR, TRACK_SYNC=manual, then `extra`.
+ * Nothing else of the parent's: no other TRACK_*, no GIT_*, no CLAUDE_*.
  */
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
@@ -62,7 +62,16 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
       env[name] = value;
     }
   }
-  return { ...env, DENO_DIR: denoDir(), HOME: testHome(), NO_COLOR: "1", ...extra };
+  // TRACK_SYNC=manual: a write to a sync store starts no background sync (docs/sync.md
+  // "Auto-sync"), so a test decides when a clone syncs; auto-sync's own tests pass "auto".
+  return {
+    ...env,
+    DENO_DIR: denoDir(),
+    HOME: testHome(),
+    NO_COLOR: "1",
+    TRACK_SYNC: "manual",
+    ...extra,
+  };
 }
 
 /** {@linkcode testEnv} as the `env` of an in-process `main()` call. */

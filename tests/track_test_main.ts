@@ -42,5 +42,5 @@ if (import.meta.main) {
   const [setting, ...args] = Deno.args;
   const clock = JSON.parse(setting) as FakeClock;
   shiftBootClock(fakeUptime(clock.uptime));
-  Deno.exit(await main(args, { now: fakeNow(clock.now) }));
+  Deno.exit(await main(args, { now: fakeNow(clock.now), autoSync: true }));
 }

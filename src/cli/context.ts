@@ -29,6 +29,8 @@ export interface Context {
    * that set sync up (`remote`, `sync` joining); every other command refuses it (exit 4).
    */
   store(options?: { check?: boolean; unjoined?: boolean }): Store;
+  /** The store if {@linkcode store} opened one during this command, else null (opens nothing). */
+  openedStore(): Store | null;
   /** `--agent` value or `TRACK_AGENT`, validated; null when neither is set. */
   agent(flag: string | undefined): string | null;
   /** Like {@linkcode agent} but a usage error when neither is set. */
@@ -143,6 +145,7 @@ export function createContext(
       }
       return store;
     },
+    openedStore: () => store ?? null,
     agent(flag) {
       const name = flag ?? options.env.get("TRACK_AGENT");
       if (name === undefined || name === "") return null;

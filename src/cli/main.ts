@@ -16,6 +16,51 @@ export interface MainDeps {
   now?: () => Date;
   /** Replaces the command registry (tests only). */
   commands?: readonly CommandEntry[];
+  /**
+   * Start the background sync after a write to a sync store (docs/sync.md "Auto-sync"): only
+   * the real entry points (main.ts) set it, never an in-process caller, whose `Deno.mainModule`
+   * is not track.
+   */
+  autoSync?: boolean;
+}
+
+/**
+ * After a command that added oplog lines to a sync store (the write is committed, whatever the
+ * command's outcome): starts the detached background sync. Costs nothing otherwise: no module
+ * is loaded unless the command wrote to a sync store.
+ */
+async function autoSync(
+  ctx: Context | undefined,
+  deps: MainDeps,
+  env: Env,
+  io: Io | null,
+  command: string | undefined,
+  args: readonly string[],
+): Promise<void> {
+  const store = ctx?.openedStore() ?? null;
+  if (!deps.autoSync || store === null || store.oplogAppended === 0) return;
+  if (command === "sync" || command === "remote" || args.includes("--offline")) return;
+  try {
+    const { startBackgroundSync, syncMode } = await import(
+      "../operations/background_sync.ts"
+    );
+    const raw = env.get("TRACK_SYNC");
+    const mode = syncMode(raw);
+    if (mode === null) {
+      io?.err(
+        `warning: TRACK_SYNC=${JSON.stringify(raw)} is not off, manual or auto; syncing in ` +
+          "the background as with auto (docs/sync.md)",
+      );
+    } else if (mode !== "auto") return;
+    await startBackgroundSync(store);
+  } catch (e) {
+    // The write stands; the next write or track sync publishes it.
+    io?.err(
+      `warning: could not start the background sync (${
+        e instanceof Error ? e.message : String(e)
+      }); run track sync to publish`,
+    );
+  }
 }
 
 async function findCommand(
@@ -139,8 +184,11 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     });
     const code = (await spec.run(opts, ctx)) ?? EXIT.ok;
     for (const w of ctx.warnings) io.err(w);
+    await autoSync(ctx, deps, env, io, command, args);
     return code;
   } catch (e) {
+    // With --json stderr holds exactly the error object: no warning of its own then.
+    await autoSync(ctx, deps, env, json ? null : io, command, args);
     if (e instanceof TrackError) {
       reportError(io, withUsageHint(e, command), json);
       if (!json && e.kind !== "usage") { for (const w of ctx?.warnings ?? []) io.err(w); }

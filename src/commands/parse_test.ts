@@ -350,9 +350,10 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track serve"' }],
   ],
   "sync": [
-    [[], { "fetchOnly": false, "acceptRewind": false }],
-    [["--fetch-only"], { "fetchOnly": true, "acceptRewind": false }],
-    [["--accept-rewind"], { "fetchOnly": false, "acceptRewind": true }],
+    [[], { "fetchOnly": false, "acceptRewind": false, "background": false }],
+    [["--fetch-only"], { "fetchOnly": true, "acceptRewind": false, "background": false }],
+    [["--accept-rewind"], { "fetchOnly": false, "acceptRewind": true, "background": false }],
+    [["--background"], { "fetchOnly": false, "acceptRewind": false, "background": true }],
     [["x"], { "usage": 'Unexpected argument "x" for "track sync"' }],
   ],
   "remote": [

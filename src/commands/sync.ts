@@ -20,14 +20,30 @@ export default defineCommand({
       type: "boolean",
       description: "Follow a remote rewound to another history (after exit 6), merging ours in",
     },
+    {
+      name: "background",
+      type: "boolean",
+      description:
+        "Sync paced until nothing is left to publish, printing nothing (what writes start)",
+    },
   ],
   parse: (args) => ({
     fetchOnly: bool(args, "fetch-only"),
     acceptRewind: bool(args, "accept-rewind"),
+    background: bool(args, "background"),
   }),
   async run(opts, ctx) {
     // A fresh clone whose config.json says schema 2 joins through its hint (operations/join.ts).
     const store = ctx.store({ unjoined: true });
+    if (opts.background) {
+      // Detached, started by a write (operations/background_sync.ts): no output, no join.
+      const { runBackgroundSync } = await import("../operations/background_sync.ts");
+      await runBackgroundSync(store, {
+        now: () => ctx.now(),
+        timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+      });
+      return;
+    }
     const setup = syncSetupOf(store);
     if (setup === null) {
       const joined = await joinFromHint(store, {

@@ -66,6 +66,7 @@ import { readCloneId, trackOpTrailer, trimOplog, unpublishedOplog } from "../sto
 import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
 import { syncFilesystem } from "../store/durability.ts";
+import { recordSyncFailure } from "../store/sync_failure.ts";
 import type { Store, Tx } from "../store/store.ts";
 
 /** Most paths written into the store per hold of its lock when applying a fetched state. */
@@ -1374,6 +1375,10 @@ export async function syncStore(
       }
       return result;
     }
+  } catch (e) {
+    // For the dashboard's "offline since" (store/sync_failure.ts).
+    recordSyncFailure(paths, e, kept?.synced_at ?? null);
+    throw e;
   } finally {
     // What this step learnt (its fetch) is kept even when it ends in an error.
     if (kept !== null) {

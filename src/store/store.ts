@@ -139,6 +139,7 @@ export class Store {
   #pending: ReadonlyMap<string, Uint8Array | null> | null;
   /** Whether each committing mutation appends to the sync oplog (oplog.ts). */
   readonly oplog: boolean;
+  #oplogAppended = 0;
   #now: () => Date;
 
   #options: StoreOptions;
@@ -213,6 +214,14 @@ export class Store {
       else byName.set(name, { name, isFile: true });
     }
     return [...byName.values()];
+  }
+
+  /**
+   * Oplog lines this object's mutations appended (sync stores only): after a command, more than
+   * none starts the background sync (src/operations/background_sync.ts).
+   */
+  get oplogAppended(): number {
+    return this.#oplogAppended;
   }
 
   /** Whether this is the sync store (`<git common dir>/track/store`). */
@@ -550,6 +559,7 @@ export class Store {
           now: this.#now(),
           cloneId: this.home?.paths.cloneId,
         });
+        this.#oplogAppended++;
       }
       const lazy = tx.lazyTarget;
       if (lazy === null) commitChanges(this, command, changes);
