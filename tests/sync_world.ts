@@ -15,6 +15,7 @@
 import { fileURLToPath } from "node:url";
 import { MAIN, type RunResult, testCommand } from "./helpers.ts";
 import { gitCommonDirOf, syncPaths } from "../src/store/sync_config.ts";
+import { fingerprintPath } from "../src/store/clone_home.ts";
 
 const PROXY = fileURLToPath(new URL("./sync_proxy.ts", import.meta.url));
 const RACER = fileURLToPath(new URL("./race_worker.ts", import.meta.url));
@@ -553,6 +554,13 @@ export class SyncWorld implements AsyncDisposable {
     for (const c of this.clones) {
       const clone = new Clone(world, c.name, `${root}/${c.name}`);
       world.clones.push(clone);
+      // The copy is this world moved, not a clone copied (docs/sync.md "Identities"): each
+      // clone keeps its id, and records where it lives now on its first write.
+      try {
+        Deno.removeSync(fingerprintPath(syncPaths(clone.gitDir)));
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
       for (const file of [`${clone.gitDir}/config`, syncPaths(clone.gitDir).config]) {
         try {
           const text = Deno.readTextFileSync(file);

@@ -136,6 +136,7 @@ export function createContext(
           lockTimeoutMs: lockTimeout(options.env),
           now: ctx.now,
           cwd: resolve(options.cwd),
+          notice: (m) => ctx.warnings.push(m),
         });
         checked = false;
       }

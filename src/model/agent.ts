@@ -64,6 +64,11 @@ export interface Agent {
   busy: BusyCall[];
   /** Set while the agent waits for the person (hooks only). */
   waiting: Waiting | null;
+  /**
+   * The clone (its 12-hex clone id) the agent acts from, with sync on (docs/sync.md
+   * "Identities"); absent in records written with sync off and by older versions.
+   */
+  host?: string | null;
   /** Keys this version does not know (from agent-track 0.1 or newer versions), kept sorted. */
   extra: Record<string, unknown>;
 }
@@ -124,6 +129,7 @@ const KNOWN = new Set([
   "process",
   "busy",
   "waiting",
+  "host",
 ]);
 
 /** Parse failure of an agent file. */
@@ -189,6 +195,10 @@ export function parseAgent(text: string, expectedId: string): Agent {
   const proc = parseProcess(r.process ?? null);
   const busy = parseBusy(r.busy ?? []);
   const waiting = parseWaiting(r.waiting ?? null);
+  const host = r.host ?? null;
+  if (host !== null && (typeof host !== "string" || !/^[0-9a-f]{12}$/.test(host))) {
+    throw new AgentFormatError(`"host" must be a clone id (12 hex digits)`);
+  }
   const heartbeat = str(r, "last_heartbeat", true) ?? registered;
   if (heartbeat === null) throw new AgentFormatError(`"last_heartbeat" is missing`);
   const extra: Record<string, unknown> = {};
@@ -208,6 +218,7 @@ export function parseAgent(text: string, expectedId: string): Agent {
     process: proc,
     busy,
     waiting,
+    ...(host === null ? {} : { host }),
     extra,
   };
 }
@@ -270,6 +281,8 @@ export function serializeAgent(a: Agent): string {
   if (a.process !== null) obj.process = a.process;
   if (a.busy.length > 0) obj.busy = a.busy;
   if (a.waiting !== null) obj.waiting = a.waiting;
+  // Only with sync on: a store without a remote keeps the records it always had.
+  if (a.host !== undefined && a.host !== null) obj.host = a.host;
   for (const [k, v] of Object.entries(a.extra)) obj[k] = v;
   return JSON.stringify(obj, null, 2) + "\n";
 }

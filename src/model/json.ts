@@ -108,5 +108,7 @@ export function agentJson(a: Agent, now: Date, tickets: string[], reservations: 
     // From the Claude Code hooks (docs/agents.md "Liveness", "Waiting for you").
     busy: a.busy.map((b) => ({ ...b, age_s: ageSeconds(now, b.since) })),
     waiting: a.waiting === null ? null : { ...a.waiting, age_s: ageSeconds(now, a.waiting.since) },
+    // The clone the agent acts from, with sync on (docs/sync.md "Identities").
+    host: a.host ?? null,
   };
 }

@@ -683,6 +683,22 @@ function mergeAgent(b: Agent | null, o: Agent, t: Agent, path: string, rec: Reco
   field("capabilities");
   field("session_id");
   field("worktree");
+  // The clone the agent acts from (docs/sync.md "Identities"): moved only by `register --force`
+  // (or a copied clone re-homing it); both sides moved it: theirs.
+  const host = pick(b?.host ?? null, o.host ?? null, t.host ?? null, hasBase);
+  if (host.value === null) delete m.host;
+  else m.host = host.value;
+  if (host.conflict) {
+    lose(conflict(), {
+      kind: "field",
+      path,
+      ticket: null,
+      agent: t.id,
+      field: "host",
+      dropped: JSON.stringify(o.host ?? null),
+      kept: JSON.stringify(t.host ?? null),
+    }, `- host: kept ${JSON.stringify(t.host ?? null)}, dropped ${JSON.stringify(o.host ?? null)}`);
+  }
 
   // Lost notes: a 3-way set keyed by (ticket, epoch, claim_id).
   const keys = mergeSet(b?.lost.map(lostKey) ?? null, o.lost.map(lostKey), t.lost.map(lostKey));

@@ -52,6 +52,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "archived",
   "budget",
   "claimed",
+  "clone-copied",
   "created",
   "cycle-dropped",
   "fenced",

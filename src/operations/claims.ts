@@ -83,6 +83,16 @@ export function assertMayMove(
 }
 
 /**
+ * The clone that granted a ticket's tenure: the clone id prefix of its `claim_id`
+ * (`<clone id>-<counter>`, written with sync on), or null.
+ */
+export function tenureClone(ticket: Ticket): string | null {
+  const own = (ticket as unknown as Record<string, unknown>).claim_id;
+  const v = own ?? ticket.extra.find(([k]) => k === "claim_id")?.[1];
+  return typeof v === "string" ? /^([0-9a-f]{12})-/.exec(v)?.[1] ?? null : null;
+}
+
+/**
  * Applies a claim to a ticket read under the lock; shared by `claim`, `update --status claimed`
  * and `next`. Throws exit 3 on a conflict.
  */
@@ -102,7 +112,10 @@ export function claimLocked(
   },
 ): ClaimResult {
   const { force, now, assignedBy } = options;
-  if (isHeldBy(ticket, agent)) {
+  // "Already yours": the same agent, and (with sync on) a tenure granted on this clone.
+  const tenure = tenureClone(ticket);
+  const elsewhere = tx.clone !== null && tenure !== null && tenure !== tx.clone ? tenure : null;
+  if (isHeldBy(ticket, agent) && elsewhere === null) {
     if (assignedBy === undefined) touchAgent(tx, agent, now);
     return { ticket, already: true, takenFrom: null, handoff: latestHandoff(ticket) };
   }
@@ -114,7 +127,8 @@ export function claimLocked(
       : "";
     if (!force || ticket.status === "done") {
       const why = holder !== null && ticket.status !== "done"
-        ? `claimed by "${holder}"${age} (status ${ticket.status})`
+        ? `claimed by "${holder}"${age} (status ${ticket.status})` +
+          (holder === agent && elsewhere !== null ? ` on clone ${elsewhere}, not this one` : "")
         : `its status is ${ticket.status}; only backlog tickets can be claimed`;
       throw conflictError(
         `Cannot claim "${ticket.id}": ${why}`,

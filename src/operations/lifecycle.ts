@@ -7,6 +7,7 @@ import type { Store, Tx } from "../store/store.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { type Agent, AGENT_NAMES, type AgentProcess } from "../model/agent.ts";
 import {
+  hostedElsewhere,
   newAgent,
   readAgent,
   readAgentToWrite,
@@ -47,15 +48,50 @@ function pickFreeName(store: Store): string {
   }
 }
 
-/** Registers an agent. A name held by an active agent is refused unless `force`. */
+/**
+ * With sync on: the first free `<word>-<6 hex of the clone id>` (`alpha-3f9a0c`, then `bravo-…`,
+ * then `alpha2-3f9a0c`), so clones registering at the same moment never pick one name and no
+ * round trip to the remote is needed (docs/sync.md "Identities").
+ */
+function pickCloneName(store: Store, clone: string): string {
+  const taken = new Set(readAllAgents(store).agents.map((a) => a.id.toLowerCase()));
+  for (let round = 1;; round++) {
+    for (const base of AGENT_NAMES) {
+      const name = `${base.slice("agent-".length)}${round === 1 ? "" : round}-${clone.slice(0, 6)}`;
+      if (!taken.has(name) && readAgent(store, name) === null) return name;
+    }
+  }
+}
+
+/**
+ * Registers an agent. A name held by an active agent is refused unless `force`. With sync on
+ * the agent is hosted by this clone; a name hosted by another clone is refused unless `force`,
+ * which moves it here: its tickets there go back to the backlog as lost claims, so the old
+ * host's late writes are fenced (docs/sync.md "Identities").
+ */
 export async function registerAgent(store: Store, input: RegisterInput, now: Date): Promise<Agent> {
   checkLabels(input.capabilities);
   if (input.sessionId !== null) checkLine(input.sessionId, "session id");
   if (input.worktree !== null) checkLine(input.worktree, "worktree");
   return await store.mutate("register", (tx) => {
-    const name = input.agent ?? pickFreeName(tx.store);
+    const name = input.agent ??
+      (tx.clone === null ? pickFreeName(tx.store) : pickCloneName(tx.store, tx.clone));
     const existing = readAgentToWrite(tx.store, name);
-    if (existing && existing.status === "active" && !input.force) {
+    const movedFrom = existing?.host && tx.clone !== null && existing.host !== tx.clone
+      ? existing.host
+      : null;
+    if (movedFrom !== null) {
+      if (!input.force) throw hostedElsewhere(name, movedFrom, tx.clone!);
+      // TODO(engine): tx.decide({ kind: "register", agent: name, ticket: null, force: true,
+      // from: movedFrom }) once src/operations/replay.ts lands; its Replayer fails when the
+      // record's host in the fetched tip is no longer `movedFrom`.
+      const reason = `moved to clone ${tx.clone} by register --force (it was hosted by clone ` +
+        `${movedFrom})`;
+      for (const t of releasableTickets(tx.store, name)) {
+        returnToBacklog(tx, t, name, reason, now, name, null);
+      }
+      releaseWhere(tx, (r) => r.agent === name);
+    } else if (existing && existing.status === "active" && !input.force) {
       const same = input.sessionId !== null && existing.session_id === input.sessionId;
       if (!same) {
         const age = formatAge(now.getTime() - Date.parse(existing.last_heartbeat));
@@ -67,13 +103,14 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
       }
     }
     const agent = newAgent(name, now, [...new Set(input.capabilities)].sort());
+    if (tx.clone !== null) agent.host = tx.clone;
     if (existing) {
       agent.registered_at = existing.status === "active"
         ? existing.registered_at
         : agent.registered_at;
       agent.extra = existing.extra;
       // Lost claims stay fenced: registering again is not a way back to a reclaimed ticket.
-      agent.lost = existing.lost;
+      agent.lost = tx.readAgent(name)?.lost ?? existing.lost;
     }
     agent.session_id = input.sessionId;
     agent.worktree = input.worktree;
@@ -85,7 +122,9 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
       ticket: null,
       tag: "joined",
       kind: "event",
-      message: `${name} registered`,
+      message: movedFrom === null
+        ? `${name} registered`
+        : `${name} registered on clone ${tx.clone}, moved from clone ${movedFrom}`,
     });
     return agent;
   });

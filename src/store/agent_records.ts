@@ -153,9 +153,26 @@ export function touchAgent(tx: Tx, id: string, now: Date): Agent {
   tx.actAs(id);
   const existing = readAgentToWrite(tx.store, id);
   const agent = existing ?? newAgent(id, now);
+  const here = tx.clone;
+  if (here !== null) {
+    if (agent.host && agent.host !== here) throw hostedElsewhere(id, agent.host, here);
+    // A record from before sync (or an older track) is adopted by the first clone acting as it.
+    agent.host = here;
+  }
   agent.last_heartbeat = isoSeconds(now);
   agent.heartbeat_clock = monotonicNow();
   agent.status = "active";
   writeAgent(tx, agent);
   return agent;
+}
+
+/** Exit 3: acting as `id` here while clone `host` hosts it. */
+export function hostedElsewhere(id: string, host: string, here: string): TrackError {
+  return conflictError(
+    `Cannot act as agent "${id}" on this clone (${here}): it is hosted by clone ${host}, ` +
+      "another clone of this repository; an agent acts from one clone at a time; nothing was changed",
+    `act as an agent of this clone (track register picks a free name), or move "${id}" here ` +
+      `(its tickets on clone ${host} go back to the backlog): track register --agent ${id} --force`,
+    { agent: id, host, clone: here },
+  );
 }

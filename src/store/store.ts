@@ -65,6 +65,8 @@ export interface StoreOptions {
   oplog?: boolean;
   /** The clock of the oplog lines. */
   now?: () => Date;
+  /** Tells the person something once (a copied clone got its own id: clone_home.ts). */
+  notice?: (message: string) => void;
 }
 
 /** Settings in config.json. */
@@ -546,6 +548,13 @@ export class Store {
       const tx = new Tx(this, recovered);
       let result: T;
       try {
+        if (this.synced) {
+          // A copied clone gets its own identity before anything is decided (clone_home.ts).
+          const { settleCloneHome } = await import("./clone_home.ts");
+          const { id, moved } = settleCloneHome(tx, this.home!.paths, this.#now());
+          tx.clone = id;
+          if (moved?.copied) this.#options.notice?.(copiedNotice(moved));
+        }
         result = await fn(tx);
       } finally {
         tx.close();
@@ -663,6 +672,14 @@ export class Store {
   }
 }
 
+/** The one stderr line of a clone found copied (clone_home.ts). */
+function copiedNotice(m: { from: string; to: string; agents: string[] }): string {
+  return `note: this clone was copied (its id ${m.from} belongs to the clone it was copied ` +
+    `from): it is clone ${m.to} now` +
+    (m.agents.length > 0 ? `, and agents ${m.agents.join(", ")} act from it` : "") +
+    "; id blocks and pending decisions of the original were dropped here (track remote show)";
+}
+
 /** What {@linkcode storeFor} needs of a discovery. */
 export interface FoundStore {
   /** The store directory. */
@@ -687,7 +704,12 @@ function displayOf(dir: string, root: string): string {
  */
 export function storeFor(
   found: FoundStore,
-  options: { lockTimeoutMs?: number; now?: () => Date; cwd?: string } = {},
+  options: {
+    lockTimeoutMs?: number;
+    now?: () => Date;
+    cwd?: string;
+    notice?: (message: string) => void;
+  } = {},
 ): Store {
   const synced = found.home?.on ?? false;
   const root = dirname(found.trackDir);
@@ -701,6 +723,7 @@ export function storeFor(
     displayPrefix: synced ? (inside ? displayOf(found.dir, root) : found.dir) : undefined,
     oplog: synced,
     now: options.now,
+    notice: options.notice,
   });
 }
 
@@ -732,6 +755,11 @@ export class Tx {
   readonly writtenTickets: Map<string, { ticket: Ticket; text: string }> = new Map();
   /** The journal found and completed (or discarded as torn) before this mutation, if any. */
   readonly recovered: Recovery | null;
+  /**
+   * This clone's id in a sync store (the `host` of the agents acting from it, docs/sync.md
+   * "Identities"); null with sync off.
+   */
+  clone: string | null = null;
   #open = true;
   #pending = new Map<string, Uint8Array | null>();
   #modes = new Map<string, number>();
