@@ -8,6 +8,7 @@ import { readAllAgents } from "../store/agent_records.ts";
 import { readReservations } from "../operations/reservations.ts";
 import { findStale } from "../operations/lifecycle.ts";
 import { heldBy } from "../model/holding.ts";
+import { isUnconfirmed, pendingClaims } from "../operations/unconfirmed.ts";
 
 export default defineCommand({
   name: "agents",
@@ -32,12 +33,17 @@ export default defineCommand({
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const { tickets } = readSummaries(store);
     const reservations = readReservations(store);
+    const pending = pendingClaims(store);
     const rows = agents.filter((a) =>
       (opts.all || a.status !== "deregistered") && (!opts.waiting || a.waiting !== null)
     ).map((a) => {
-      const held = heldBy(tickets, a.id).map((t) => t.id);
+      const mine = heldBy(tickets, a.id);
+      const held = mine.map((t) => t.id);
       const res = reservations.filter((r) => r.agent === a.id).length;
-      return agentJson(a, now, held, res);
+      // Claims granted here that no sync confirmed yet (docs/sync.md): only when there are any.
+      const unconfirmed = mine.filter((t) => isUnconfirmed(pending, t)).map((t) => t.id);
+      const row = agentJson(a, now, held, res);
+      return unconfirmed.length === 0 ? row : { ...row, unconfirmed };
     });
     if (ctx.json) printJson(ctx, { agents: rows });
     else if (rows.length === 0) {
@@ -53,7 +59,9 @@ export default defineCommand({
           r.id,
           r.status === "active" && overdue.has(r.id) ? "active (no heartbeat)" : r.status,
           formatAge(r.heartbeat_age_s * 1000) + " ago",
-          r.tickets.join(",") || "-",
+          r.tickets.map((id) =>
+            "unconfirmed" in r && r.unconfirmed.includes(id) ? `${id} (unconfirmed)` : id
+          ).join(",") || "-",
           String(r.reservations),
           agentNow(r, now) || "-",
         ]),

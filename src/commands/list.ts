@@ -77,11 +77,20 @@ export default defineCommand({
       : readSummaries(store);
     for (const p of problems) ctx.io.err(`warning: skipping ${p.error.message}`);
     const shown = sortTickets(filterTickets(tickets, { ...opts, all: opts.all || opts.archived }));
+    // Claims this clone granted that no sync confirmed yet (sync stores only: loaded then).
+    const unconfirmed = new Set<string>();
+    if (store.synced && !opts.archived) {
+      const { isUnconfirmed, pendingClaims } = await import("../operations/unconfirmed.ts");
+      const pending = pendingClaims(store);
+      for (const t of shown) if (isUnconfirmed(pending, t)) unconfirmed.add(t.id);
+    }
     if (ctx.json) {
       // Loaded only for --json: the table needs none of it.
       const { ticketJson } = await import("../model/json.ts");
       printJson(ctx, {
-        tickets: shown.map(ticketJson),
+        tickets: shown.map((t) =>
+          unconfirmed.has(t.id) ? { ...ticketJson(t), confirmed: false } : ticketJson(t)
+        ),
         skipped: problems.map((p) => ({ file: p.file, message: p.error.message })),
       });
     } else if (shown.length === 0) {
@@ -95,9 +104,18 @@ export default defineCommand({
     } else {
       ctx.io.out(table(
         ["ID", "PRIORITY", "STATUS", "CLAIMED BY", "TITLE", "LABELS"],
-        shown.map((
-          t,
-        ) => [t.id, t.priority, statusCell(t), t.claimed_by ?? "-", t.title, t.labels.join(",")]),
+        shown.map((t) => [
+          t.id,
+          t.priority,
+          statusCell(t),
+          t.claimed_by === null
+            ? "-"
+            : unconfirmed.has(t.id)
+            ? `${t.claimed_by} (unconfirmed)`
+            : t.claimed_by,
+          t.title,
+          t.labels.join(","),
+        ]),
       ));
     }
     return 0;

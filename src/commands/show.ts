@@ -5,6 +5,7 @@ import { ticketDetailJson } from "../model/json.ts";
 import { unverifiedOf } from "../model/verify.ts";
 import { epicChildren } from "../operations/epics.ts";
 import { table } from "../cli/output.ts";
+import { isUnconfirmed, pendingClaims } from "../operations/unconfirmed.ts";
 
 export default defineCommand({
   name: "show",
@@ -21,9 +22,11 @@ export default defineCommand({
     if (found === null) store.readTicket(opts.id); // Throws the not-found error.
     // An epic: its children (live tickets naming it as parent) and their progress.
     const { children, progress } = epicChildren(store, opts.id);
+    const t = found!.ticket;
+    const unconfirmed = live !== null && isUnconfirmed(pendingClaims(store), t);
     if (ctx.json) {
       printJson(ctx, {
-        ticket: ticketDetailJson(found!.ticket),
+        ticket: unconfirmed ? { ...ticketDetailJson(t), confirmed: false } : ticketDetailJson(t),
         archived: live === null,
         children: children.map((c) => ({ id: c.id, title: c.title, status: c.status })),
         progress,
@@ -38,6 +41,12 @@ export default defineCommand({
           ["ID", "STATUS", "CLAIMED BY", "TITLE"],
           children.map((c) => [c.id, c.status, c.claimed_by ?? "-", c.title]),
         ));
+      }
+      if (unconfirmed) {
+        ctx.io.err(
+          `note: ${t.claimed_by}'s claim of ${opts.id} is unconfirmed: granted on this machine, ` +
+            "at risk until the next sync (track sync)",
+        );
       }
       const unverified = unverifiedOf(found!.ticket);
       if (unverified !== null) ctx.io.err(`note: ${opts.id} is unverified: ${unverified}`);

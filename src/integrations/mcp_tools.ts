@@ -40,6 +40,10 @@ const ID = { type: "string", description: "T-0001" } as const;
 const AGENT = { type: "string", description: "default $TRACK_AGENT" } as const;
 const PATHS = { type: "array", items: S } as const;
 
+/** What a claim's exits 8 and 9 mean with sync on (an error's `_meta.exit`). */
+const SYNC_EXITS = "With sync, exit 8: not granted: do not start; the claim was withdrawn. " +
+  "Exit 9: granted on this machine, not confirmed: at risk until the next sync.";
+
 /** Every tool, in list order (at most 10; see bench/sections/integrations.ts for the size). */
 export const TOOLS: readonly ToolDefinition[] = [
   {
@@ -49,7 +53,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   },
   {
     name: "next",
-    description: "Claim the best ready ticket atomically",
+    description: "Claim the best ready ticket atomically. " + SYNC_EXITS,
     inputSchema: {
       type: "object",
       properties: {
@@ -62,7 +66,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   },
   {
     name: "claim",
-    description: "Claim a backlog ticket",
+    description: "Claim a backlog ticket. " + SYNC_EXITS,
     inputSchema: { type: "object", properties: { id: ID, agent: AGENT }, required: ["id"] },
   },
   {

@@ -16,6 +16,7 @@ import { readyTickets } from "../model/ready.ts";
 import type { Ticket } from "../model/ticket.ts";
 import { heldBy } from "../model/holding.ts";
 import { listInbox } from "../operations/inbox.ts";
+import { isUnconfirmed, pendingClaims } from "../operations/unconfirmed.ts";
 
 /** Key on the agent record that holds when it last read the board through prime. */
 export const READ_MARKER_KEY = "board_read_at";
@@ -32,7 +33,10 @@ export interface PrimeData {
   agent: string | null;
   registered: boolean;
   session_id: string | null;
-  held: Array<{ id: string; title: string; status: string }>;
+  /** `confirmed: false`: a claim granted on this machine that no sync confirmed yet. */
+  held: Array<{ id: string; title: string; status: string; confirmed?: false }>;
+  /** Whether the store syncs through a remote (prime then says what exits 8 and 9 mean). */
+  synced: boolean;
   ready: Array<{ id: string; title: string; priority: string }>;
   ready_total: number;
   /** Ready tickets left out because they need capabilities this agent has not registered. */
@@ -59,6 +63,13 @@ export interface PrimeData {
 }
 
 const INBOX_SHOWN = 5;
+
+/** What a claim's exit 8 and 9 mean, for agents of a store that syncs (also in the protocol). */
+export const SYNC_EXITS = [
+  "Sync: exit 8 on claim/next = not granted: do not start; the claim was withdrawn.",
+  "Sync: exit 9 = granted on this machine, not confirmed: at risk until the next sync " +
+  "(marked unconfirmed).",
+];
 
 function readMarker(a: Agent | null): number | null {
   const v = a?.extra[READ_MARKER_KEY];
@@ -131,11 +142,17 @@ export function buildPrime(store: Store, agent: string | null, now: Date): Prime
       myFiles.some((f) => patternsOverlap(f, r.path)))
   );
   const inbox = agent === null ? { items: [], unread: 0 } : listInbox(store, agent, { all: false });
+  const pending = pendingClaims(store);
   return {
     agent,
     registered: record !== null && record.status === "active",
     session_id: record?.session_id ?? null,
-    held: held.map((x) => ({ id: x.id, title: x.title, status: x.status })),
+    held: held.map((x) =>
+      isUnconfirmed(pending, x)
+        ? { id: x.id, title: x.title, status: x.status, confirmed: false as const }
+        : { id: x.id, title: x.title, status: x.status }
+    ),
+    synced: store.synced,
     ready: ready.slice(0, READY_SHOWN).map((x) => ({
       id: x.id,
       title: x.title,
@@ -193,9 +210,14 @@ export function renderPrime(p: PrimeData): string {
     p.held.length === 0
       ? "Your tickets: none"
       : `Your tickets: ${
-        p.held.map((h) => `${h.id} [${h.status}] ${oneLine(h.title, 50)}`).join("; ")
+        p.held.map((h) =>
+          `${h.id} [${h.status}${h.confirmed === false ? ", unconfirmed" : ""}] ${
+            oneLine(h.title, 50)
+          }`
+        ).join("; ")
       }`,
   );
+  if (p.synced) lines.push(...SYNC_EXITS);
   if (p.inbox.unread > 0) {
     lines.push(`Unread messages for you (${p.inbox.unread}; track inbox, track ack ID):`);
     for (const m of p.inbox.messages) {
