@@ -91,6 +91,32 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   assertEquals(agentRecord(a, "builder").host, original);
 });
 
+Deno.test("a copied clone's first sync publishes under its new id; published agents stay the original's", async () => {
+  await using world = await SyncWorld.create();
+  const [a] = await world.syncedClones(["a"]);
+  await a.ok(["register", "--agent", "builder"]);
+  await a.ok(["sync"]);
+  await a.ok(["register", "--agent", "fresh"]); // not published
+  const original = idOf(a);
+  await cpA(a.dir, `${world.root}/copy`);
+  const copy = new Clone(world, "copy", `${world.root}/copy`);
+
+  const synced = await copy.ok(["sync"]);
+  assertStringIncludes(synced.stderr, "this clone was copied");
+  const mine = idOf(copy);
+  assert(mine !== original);
+  const subject = (await world.bareGit(["log", "-1", "--format=%s", "refs/track/state"])).stdout;
+  assertStringIncludes(subject, `from clone ${mine}`);
+  assertEquals(agentRecord(copy, "fresh").host, mine, "unpublished: moves with the copy");
+  assertEquals(agentRecord(copy, "builder").host, original, "published: the original's");
+  const refused = await copy.track(["heartbeat", "--agent", "builder"]);
+  assertEquals(refused.code, 3, refused.stderr);
+  assertStringIncludes(refused.stderr, `hosted by clone ${original}`);
+  // The original keeps acting as builder.
+  await a.ok(["sync"]);
+  await a.ok(["heartbeat", "--agent", "builder"]);
+});
+
 Deno.test("a clone moved with mv keeps its id; a fingerprint from another machine mints a new one", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);

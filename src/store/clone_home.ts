@@ -12,7 +12,8 @@
  * directory (a container image, a VM snapshot, `cp -a`) carries the file along but lives in
  * another directory (another inode) or on another machine: the first write of a sync store there
  * ({@linkcode settleCloneHome}, run by `Store.mutate` under the lock) finds the mismatch, mints a
- * new clone id, re-homes the agents hosted by the old one, drops what belonged to the original
+ * new clone id, re-homes the agents of the old one that were never published (published ones stay
+ * the original's: acting as them here exits 3), drops what belonged to the original
  * (its id blocks, its observations, its pending decisions) and says so once (stderr and a board
  * event `clone-copied`). Moving a clone within one file system keeps the inode: not a copy.
  * A missing fingerprint (a clone synced before this existed) is recorded as it is.
@@ -26,6 +27,8 @@ import type { SyncPaths } from "./sync_config.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { CLONE_ID, readCloneId } from "./oplog.ts";
 import type { Tx } from "./store.ts";
+import { runGit } from "./git.ts";
+import { LOCAL_REF } from "./sync_repo.ts";
 
 /** Name of the fingerprint file in the sync home. */
 export const FINGERPRINT_FILE = "clone-fingerprint.json";
@@ -142,11 +145,11 @@ export interface CloneMove {
  * The re-homing and the board event are writes of `tx`; the fingerprint is written after it
  * commits, so a mutation that fails leaves the next one to do this again (the new id stays).
  */
-export function settleCloneHome(
+export async function settleCloneHome(
   tx: Tx,
-  paths: Pick<SyncPaths, "home" | "cloneId">,
+  paths: Pick<SyncPaths, "home" | "cloneId" | "commonDir">,
   now: Date,
-): { id: string; moved: CloneMove | null } {
+): Promise<{ id: string; moved: CloneMove | null }> {
   const file = fingerprintPath(paths);
   const recorded = readFingerprint(file);
   const here = whereNow(paths.home);
@@ -160,7 +163,9 @@ export function settleCloneHome(
   if (!copied && recorded.clone === id) return { id, moved: null };
   // Copied: the id is the original's. (Already replaced: a mutation that did this failed after.)
   if (copied && recorded.clone === id) id = mintCloneId(paths);
-  const agents = rehomeAgents(tx, recorded.clone, id);
+  // Agents of the old id registered here and not published yet move with the copy (both clones
+  // then publish one: the merge keeps the name for the first); published ones stay the original's.
+  const agents = rehomeAgents(tx, recorded.clone, id, await publishedAgents(paths.commonDir));
   // TODO(idblocks): drop this clone's id blocks, they are the original's: dropIdBlocks(paths).
   // TODO(leases): drop this clone's observations (observations/<old clone>.json is the original's).
   // TODO(engine): withdraw pending decisions (oplog lines with a `decision` after published_seq):
@@ -177,8 +182,24 @@ export function settleCloneHome(
   return { id, moved: { from: recorded.clone, to: id, copied, agents } };
 }
 
-/** Agents hosted by clone `from` are hosted by `to` (written in `tx`); returns their names. */
-function rehomeAgents(tx: Tx, from: string, to: string): string[] {
+/** The agents of the last state this clone synced (`refs/track/local`); none before a sync. */
+async function publishedAgents(gitDir: string): Promise<Set<string>> {
+  const r = await runGit(
+    ["ls-tree", "-z", "--name-only", "--full-tree", `${LOCAL_REF}^{commit}`, "agents/"],
+    { gitDir },
+  );
+  if (r.code !== 0) return new Set();
+  return new Set(
+    new TextDecoder().decode(r.stdout).split("\0").filter((p) => p.endsWith(".json"))
+      .map((p) => p.slice("agents/".length, -".json".length)),
+  );
+}
+
+/**
+ * Agents hosted by clone `from` and not in `published` are hosted by `to` (written in `tx`);
+ * returns their names.
+ */
+function rehomeAgents(tx: Tx, from: string, to: string, published: Set<string>): string[] {
   const moved: string[] = [];
   let names: string[];
   try {
@@ -197,7 +218,7 @@ function rehomeAgents(tx: Tx, from: string, to: string): string[] {
     } catch {
       continue; // Never rewritten: doctor names it.
     }
-    if (agent.host !== from) continue;
+    if (agent.host !== from || published.has(name)) continue;
     tx.writeFile(path, serializeAgent({ ...agent, host: to }));
     moved.push(name);
   }

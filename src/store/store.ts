@@ -551,7 +551,7 @@ export class Store {
         if (this.synced) {
           // A copied clone gets its own identity before anything is decided (clone_home.ts).
           const { settleCloneHome } = await import("./clone_home.ts");
-          const { id, moved } = settleCloneHome(tx, this.home!.paths, this.#now());
+          const { id, moved } = await settleCloneHome(tx, this.home!.paths, this.#now());
           tx.clone = id;
           if (moved?.copied) this.#options.notice?.(copiedNotice(moved));
         }
