@@ -156,6 +156,9 @@ Deno.test("two clones run --agent builder: the second is refused (exit 3); regis
   const claim = await b.track(["claim", "T-0001", "--agent", "builder"]);
   assertEquals(claim.code, 3, claim.stderr);
   assertStringIncludes(claim.stderr, idOf(a));
+  const left = await b.track(["deregister", "--agent", "builder", "--release-tickets"]);
+  assertEquals(left.code, 3, left.stderr);
+  assertStringIncludes(left.stderr, idOf(a));
   // Registering the name without --force is refused too.
   const reg = await b.track(["register", "--agent", "builder"]);
   assertEquals(reg.code, 3, reg.stderr);

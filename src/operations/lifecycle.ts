@@ -198,6 +198,10 @@ export async function deregisterAgent(
   return await store.mutate("deregister", (tx) => {
     const agent = tx.readAgent(id);
     if (!agent) throw notFoundError(`Agent "${id}" is not registered`, "track agents --all");
+    // Only its host clone deregisters it (docs/sync.md "Identities").
+    if (agent.host && tx.clone !== null && agent.host !== tx.clone) {
+      throw hostedElsewhere(id, agent.host, tx.clone);
+    }
     const released: string[] = [];
     let ownReleased = 0;
     if (options.releaseTickets) {
