@@ -677,6 +677,44 @@ Deno.test("mergeStores() agents: heartbeat from the side that moved it, lost not
   assertStringIncludes(eventsText(r2), `"/o"`);
 });
 
+Deno.test("mergeStores() agents: host moved on one side moves; moved on both keeps theirs; add/add keeps theirs", () => {
+  const [A, B, C] = ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"];
+  const hostOf = (r: MergeResult) => parseAgent(text(r, "agents/builder.json"), "builder").host;
+  const b = tree(agent("builder", { host: A }));
+  // register --force on ours moved it; theirs heart-beat: the move stands, with their heartbeat.
+  const r = merge(
+    b,
+    tree(agent("builder", { host: B })),
+    tree(agent("builder", {
+      host: A,
+      last_heartbeat: "2026-11-27T00:00:00Z",
+    })),
+  );
+  assertEquals(hostOf(r), B);
+  assertEquals(
+    parseAgent(text(r, "agents/builder.json"), "builder").last_heartbeat,
+    "2026-11-27T00:00:00Z",
+  );
+  // Moved on both sides: theirs, and the dropped one is on the board.
+  const both = merge(b, tree(agent("builder", { host: B })), tree(agent("builder", { host: C })));
+  assertEquals(hostOf(both), C);
+  assertStringIncludes(eventsText(both), "host");
+  // A record without a host (before sync) adopted on one side.
+  assertEquals(
+    hostOf(
+      merge(tree(agent("builder")), tree(agent("builder", { host: B })), tree(agent("builder"))),
+    ),
+    B,
+  );
+  // Registered on two hosts before either published: theirs keeps the name.
+  assertEquals(
+    hostOf(
+      merge(new Map(), tree(agent("builder", { host: B })), tree(agent("builder", { host: C }))),
+    ),
+    C,
+  );
+});
+
 function reservations(...list: Array<[string, string, string, "exclusive" | "shared"]>): string {
   return JSON.stringify(
     {
