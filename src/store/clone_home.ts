@@ -27,8 +27,6 @@ import type { SyncPaths } from "./sync_config.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { CLONE_ID, readCloneId } from "./oplog.ts";
 import type { Tx } from "./store.ts";
-import { runGit } from "./git.ts";
-import { LOCAL_REF } from "./sync_repo.ts";
 
 /** Name of the fingerprint file in the sync home. */
 export const FINGERPRINT_FILE = "clone-fingerprint.json";
@@ -184,6 +182,11 @@ export async function settleCloneHome(
 
 /** The agents of the last state this clone synced (`refs/track/local`); none before a sync. */
 async function publishedAgents(gitDir: string): Promise<Set<string>> {
+  // Loaded only for a copied clone: every other write of a sync store comes here never.
+  const [{ runGit }, { LOCAL_REF }] = await Promise.all([
+    import("./git.ts"),
+    import("./sync_repo.ts"),
+  ]);
   const r = await runGit(
     ["ls-tree", "-z", "--name-only", "--full-tree", `${LOCAL_REF}^{commit}`, "agents/"],
     { gitDir },
