@@ -205,8 +205,11 @@ Deno.test("four clones register at the same instant without names: four names, n
     assert(n.endsWith(`-${idOf(clones[i]).slice(0, 6)}`), `${n} names its clone`);
     assertEquals(agentRecord(clones[i], n).host, idOf(clones[i]));
   });
-  // A second unnamed register on one clone picks the next word.
-  const next = await clones[0].json<{ agent: { id: string } }>(["register"]);
+  // A second unnamed register on one clone picks the next word, auto-sync on and the remote
+  // still gone: it returns at once (the background sync fails on its own).
+  const next = await clones[0].json<{ agent: { id: string } }>(["register"], {
+    env: { TRACK_SYNC: "auto" },
+  });
   assert(next.agent.id !== names[0] && next.agent.id.endsWith(idOf(clones[0]).slice(0, 6)));
 });
 
