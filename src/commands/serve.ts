@@ -88,7 +88,11 @@ export default defineCommand({
       if (opts.open) openBrowser(r.info.url);
       return 0;
     }
-    const r = await startServer(store, { port: opts.port, now: () => ctx.now() });
+    const r = await startServer(store, {
+      port: opts.port,
+      now: () => ctx.now(),
+      sync: await syncPanelOptions(ctx.env),
+    });
     if (!r.started) {
       report(ctx, { ...r.running, already: true, detached: false });
       if (opts.open) openBrowser(r.running.url);
@@ -109,3 +113,30 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * The sync panel's settings from the environment (docs/dashboard.md "Sync"): `TRACK_SYNC`
+ * (only auto polls the remote and syncs after the page's writes), `TRACK_SYNC_POLL_MS`,
+ * `TRACK_SYNC_TIMEOUT`.
+ */
+async function syncPanelOptions(
+  env: { get(name: string): string | undefined },
+): Promise<{ mode: "auto" | "manual" | "off"; pollMs?: number; timeoutMs: number }> {
+  const { syncMode } = await import("../operations/background_sync.ts");
+  const { syncTimeout } = await import("../operations/sync.ts");
+  const raw = env.get("TRACK_SYNC_POLL_MS");
+  let pollMs: number | undefined;
+  if (raw !== undefined && raw !== "") {
+    pollMs = Number(raw);
+    if (!Number.isInteger(pollMs) || pollMs < 100) {
+      throw usageError(
+        `Invalid TRACK_SYNC_POLL_MS ${JSON.stringify(raw)}: expected milliseconds (100 or more)`,
+      );
+    }
+  }
+  return {
+    mode: syncMode(env.get("TRACK_SYNC")) ?? "auto",
+    pollMs,
+    timeoutMs: syncTimeout(env.get("TRACK_SYNC_TIMEOUT")),
+  };
+}

@@ -31,6 +31,7 @@ import { ASSETS, indexPage } from "./assets.ts";
 import { API_SCHEMA, BOARD_LAST, buildSnapshot, graphSnapshot, ticketDetail } from "./snapshot.ts";
 import { LiveView } from "./live.ts";
 import type { ChangeBatch } from "./watch.ts";
+import type { SyncPanel } from "./sync_panel.ts";
 
 /** What the handler needs from the outside world. */
 export interface HandlerDeps {
@@ -47,6 +48,11 @@ export interface HandlerDeps {
   pid?: number;
   /** Change notifications for the event stream; absent means no live updates. */
   feed?: ChangeSource;
+  /**
+   * The sync panel (sync_panel.ts): `GET /api/sync`, the Sync button (`POST /api/sync`), and a
+   * sync step after each write from the page; absent means `{"sync": null}` (sync off).
+   */
+  sync?: SyncPanel;
   now?: () => Date;
   /** Called after a valid shutdown request was answered. */
   onShutdown?: () => void;
@@ -516,6 +522,19 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     return json({ ticket: ticketJson(r.ticket), taken_from: r.takenFrom, already: r.already });
   };
 
+  /** The Sync button: a sync step in the server's background; the answer never waits for it. */
+  const syncNow = (): Promise<Response> => {
+    if (deps.sync === undefined || !deps.sync.sync()) {
+      return Promise.resolve(fail(
+        409,
+        "conflict",
+        "Sync is off: this store has no remote",
+        "track remote add <remote>",
+      ));
+    }
+    return Promise.resolve(json({ started: true, sync: deps.sync.status() }));
+  };
+
   const writes: Record<string, (body: Record<string, unknown>) => Promise<Response>> = {
     "/api/move": move,
     "/api/board": post,
@@ -523,6 +542,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     "/api/edit": edit,
     "/api/log": log,
     "/api/assign": assign,
+    "/api/sync": syncNow,
   };
 
   const route = async (req: Request): Promise<Response> => {
@@ -546,6 +566,10 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
         }
         if (path === "/api/snapshot") return json({ ...buildSnapshot(deps.store, now()) });
         if (path === "/api/graph") return json({ ...graphSnapshot(deps.store) });
+        if (path === "/api/sync") {
+          // Small local files only: never the network (the poll runs off the request path).
+          return json({ schema: API_SCHEMA, sync: deps.sync?.status() ?? null });
+        }
         if (path === "/api/board") return boardPage(new URL(req.url).searchParams);
         if (path === "/api/cost") {
           // track cost --by ticket --json: reads the recorded transcripts, writes nothing.
@@ -592,7 +616,10 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
           if (denied) return denied;
           const body = await readJsonBody(req, bodyTimeoutMs);
           if (body instanceof Response) return body;
-          return await write(body);
+          const res = await write(body);
+          // A write from the page syncs like a CLI write (TRACK_SYNC auto), off this request.
+          if (res.ok && path !== "/api/sync") deps.sync?.afterWrite();
+          return res;
         }
       }
       const known = [

@@ -10,6 +10,8 @@ import { linkError } from "../store/no_follow.ts";
 import { procStartTime } from "../store/processes.ts";
 import { createHandler } from "./handler.ts";
 import { ChangeFeed } from "./watch.ts";
+import { SyncPanel } from "./sync_panel.ts";
+import type { SyncMode } from "../operations/background_sync.ts";
 
 /** What each exit code means, for the message when a detached child fails. */
 const EXIT_MEANING: Record<ErrorKind, string> = {
@@ -133,7 +135,12 @@ export type StartResult =
  */
 export async function startServer(
   store: Store,
-  options: { port: number; now?: () => Date },
+  options: {
+    port: number;
+    now?: () => Date;
+    /** The sync panel's settings (sync_panel.ts); absent: TRACK_SYNC manual, defaults. */
+    sync?: { mode: SyncMode; pollMs?: number; timeoutMs?: number };
+  },
 ): Promise<StartResult> {
   const existing = readRuntime(store);
   if (existing !== null && await probe(existing) === "ours") {
@@ -145,6 +152,12 @@ export async function startServer(
   // With sync on, config.json (the stale threshold) is in .track/, outside the store.
   const feed = new ChangeFeed(store.dir, { configDir: store.trackDir });
   const closing = new AbortController();
+  const sync = new SyncPanel(store, {
+    now: options.now ?? (() => new Date()),
+    mode: options.sync?.mode ?? "manual",
+    pollMs: options.sync?.pollMs,
+    timeoutMs: options.sync?.timeoutMs,
+  });
   let stopping: Promise<void> | null = null;
   let server: Deno.HttpServer<Deno.NetAddr>;
   const stop = (): Promise<void> => {
@@ -152,6 +165,7 @@ export async function startServer(
       feed[Symbol.dispose]();
       closing.abort();
       await server.shutdown();
+      await sync.stop();
       await removeRuntime(store, instance).catch(() => false);
     })();
     return stopping;
@@ -167,6 +181,7 @@ export async function startServer(
     instance,
     pid: Deno.pid,
     feed,
+    sync,
     closing: closing.signal,
     now: options.now,
     onShutdown: () => void stop(),
@@ -213,6 +228,7 @@ export async function startServer(
     await server.shutdown();
     return { started: false, running: other };
   }
+  sync.start();
   return {
     started: true,
     server: { url, port, info, finished: server.finished.then(() => stopping ?? undefined), stop },

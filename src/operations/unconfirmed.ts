@@ -21,20 +21,29 @@ export type Unconfirmed = ReadonlyMap<string, { agent: string | null; claim_id: 
 
 const NONE: Unconfirmed = new Map();
 
-/**
- * The pending claim decisions of `store` (empty with sync off), by ticket: the last pending
- * claim of each ticket.
- */
-export function pendingClaims(store: Store): Unconfirmed {
+/** What this clone has not published yet (sync stores; all zero/empty with sync off). */
+export interface Pending {
+  /** Oplog lines (changes) not published yet. */
+  changes: number;
+  /** Of those, the ones carrying a decision (claims, moves, reclaims, …). */
+  decisions: number;
+  /** The pending claim decisions, by ticket (the last one of each ticket). */
+  claims: Unconfirmed;
+}
+
+const NOTHING: Pending = { changes: 0, decisions: 0, claims: NONE };
+
+/** Reads the oplog's unpublished lines (no lock, no git, never throws). */
+export function readPending(store: Store): Pending {
   const paths = store.home?.paths;
-  if (!store.synced || paths === undefined) return NONE;
+  if (!store.synced || paths === undefined) return NOTHING;
   let text: string;
   try {
     const file = join(store.dir, "oplog");
-    if (!Deno.lstatSync(file).isFile) return NONE;
+    if (!Deno.lstatSync(file).isFile) return NOTHING;
     text = Deno.readTextFileSync(file);
   } catch {
-    return NONE;
+    return NOTHING;
   }
   let published = 0;
   try {
@@ -56,10 +65,13 @@ export function pendingClaims(store: Store): Unconfirmed {
   const last = lines.length === 0 ? 0 : lines[lines.length - 1].seq as number;
   // An oplog ending below the published seq was moved aside: every line is pending.
   const pending = last < published ? lines : lines.filter((l) => (l.seq as number) > published);
-  const out = new Map<string, { agent: string | null; claim_id: string | null }>();
+  const claims = new Map<string, { agent: string | null; claim_id: string | null }>();
+  let decisions = 0;
   for (const l of pending) {
-    const d = l.decision as Record<string, unknown> | undefined;
-    if (d === null || typeof d !== "object" || d.kind !== "claim") continue;
+    const d = l.decision as Record<string, unknown> | undefined | null;
+    if (d === null || d === undefined || typeof d !== "object") continue;
+    decisions++;
+    if (d.kind !== "claim") continue;
     const ticket = typeof d.ticket === "string" ? d.ticket : l.ticket;
     if (typeof ticket !== "string") continue;
     const agent = typeof d.agent === "string"
@@ -67,9 +79,17 @@ export function pendingClaims(store: Store): Unconfirmed {
       : typeof l.agent === "string"
       ? l.agent
       : null;
-    out.set(ticket, { agent, claim_id: typeof d.claim_id === "string" ? d.claim_id : null });
+    claims.set(ticket, { agent, claim_id: typeof d.claim_id === "string" ? d.claim_id : null });
   }
-  return out;
+  return { changes: pending.length, decisions, claims };
+}
+
+/**
+ * The pending claim decisions of `store` (empty with sync off), by ticket: the last pending
+ * claim of each ticket.
+ */
+export function pendingClaims(store: Store): Unconfirmed {
+  return readPending(store).claims;
 }
 
 /**
