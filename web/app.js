@@ -10,6 +10,7 @@ import { AgentsPanel, BoardPanel, CostPanel, ReservationsPanel } from "/panels.j
 import { Detail } from "/detail.js";
 import { CreateDialog } from "/forms.js";
 import { WaitingLane } from "/waiting.js";
+import { OfflineBanner, SyncPanel, useSync } from "/sync.js";
 import { html } from "/pieces.js";
 
 function useTheme() {
@@ -88,6 +89,9 @@ function App() {
   const [filters, setFilters] = useState({ agent: "", label: "", priority: "", text: "" });
   const [toast, setToast] = useState(null);
   const { moves, pending, onDrop } = useMoves({ snap, seq, refresh, setToast });
+  const [sync, syncAgain] = useSync();
+  // Claims granted on this machine that no sync confirmed yet: marked on their cards.
+  const unconfirmedKey = sync?.unconfirmed.join(",") ?? "";
 
   const closeDetail = useCallback(() => setOpenId(null), [setOpenId]);
   const [creating, setCreating] = useState(false);
@@ -128,7 +132,11 @@ function App() {
 
   const view = useMemo(() => {
     if (!snap) return null;
-    const cols = ticketColumns(snap.tickets, {
+    const marks = new Set(unconfirmedKey === "" ? [] : unconfirmedKey.split(","));
+    const tickets = marks.size === 0
+      ? snap.tickets
+      : snap.tickets.map((t) => marks.has(t.id) ? { ...t, confirmed: false } : t);
+    const cols = ticketColumns(tickets, {
       statuses: snap.statuses,
       moves,
       filters: { ...filters, hits },
@@ -136,7 +144,7 @@ function App() {
     const labels = [...new Set(snap.tickets.flatMap((t) => t.labels))].sort();
     const agents = [...new Set(snap.tickets.map((t) => t.claimed_by).filter(Boolean))].sort();
     return { cols, labels, agents };
-  }, [snap, moves, filters, hits]);
+  }, [snap, moves, filters, hits, unconfirmedKey]);
 
   const set = (k) => (e) => setFilters({ ...filters, [k]: e.currentTarget.value });
 
@@ -196,6 +204,7 @@ function App() {
           snap.problems[0]
         }</div>`
         : null}
+      <${OfflineBanner} sync=${sync} />
       ${snap ? html`<${WaitingLane} agents=${snap.agents} received=${snap.received_at} />` : null}
       ${mode === "graph"
         ? html`<${LazyGraph} seq=${ticketsSeq} selected=${openId} onOpen=${setOpenId} />`
@@ -206,7 +215,11 @@ function App() {
             <${Kanban} statuses=${snap.statuses} priorities=${snap.priorities} cols=${view.cols}
               onOpen=${setOpenId} onDrop=${onDrop} pending=${pending} />
             <div class="side">
-              <${AgentsPanel} agents=${snap.agents} received=${snap.received_at} />
+              ${sync
+                ? html`<${SyncPanel} sync=${sync} onSynced=${syncAgain} setToast=${setToast} />`
+                : null}
+              <${AgentsPanel} agents=${snap.agents} received=${snap.received_at}
+                cloneId=${sync?.clone_id ?? null} />
               <${ReservationsPanel} reservations=${snap.reservations} />
               <${CostPanel} received=${snap.received_at} />
               <${BoardPanel} board=${snap.board} onPosted=${refresh} onOlder=${loadOlderBoard} />

@@ -43,7 +43,8 @@ function Card({ t, onOpen, onKeyMove, pending }) {
       data-status=${t.status}
       tabindex="0"
       aria-label=${`${t.id}, ${t.priority}: ${t.title}` +
-        (t.claimed_by ? `, held by ${t.claimed_by}` : "")}
+        (t.claimed_by ? `, held by ${t.claimed_by}` : "") +
+        (t.confirmed === false ? " (unconfirmed)" : "")}
       aria-describedby="keys-help"
       aria-keyshortcuts="Enter Shift+ArrowLeft Shift+ArrowRight"
       onDragStart=${(e) => {
@@ -72,6 +73,12 @@ function Card({ t, onOpen, onKeyMove, pending }) {
       <div class="card-title">${t.title}</div>
       <div class="card-foot">
         ${t.claimed_by ? html`<span class="claimer">@${t.claimed_by}</span>` : null}
+        ${t.confirmed === false
+          ? html`
+            <span class="unconfirmed"
+              title="Claimed on this machine; no sync has confirmed it yet (at risk until the next sync)">unconfirmed</span>
+          `
+          : null}
         <${Labels} labels=${t.labels} />
         ${waiting
           ? html`<span class="waiting" title=${

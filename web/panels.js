@@ -35,6 +35,30 @@ export function agentOrder(agents) {
   return [...agents].sort((a, b) => rank(a) - rank(b) || NATURAL.compare(a.id, b.id));
 }
 
+/**
+ * Agents by the machine (clone) hosting them, this machine first, when any agent names its host
+ * (sync on); null otherwise (one list). Within a group the order of `ordered` is kept.
+ */
+export function machineGroups(ordered, cloneId) {
+  if (!ordered.some((a) => a.host)) return null;
+  const byHost = new Map();
+  for (const a of ordered) {
+    const key = a.host ?? null;
+    if (!byHost.has(key)) byHost.set(key, []);
+    byHost.get(key).push(a);
+  }
+  const label = (host) =>
+    host === null
+      ? "Machine not recorded"
+      : host === cloneId
+      ? `This machine (clone ${host})`
+      : `Machine: clone ${host}`;
+  const rank = (host) => (host === cloneId ? 0 : host === null ? 2 : 1);
+  return [...byHost.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || NATURAL.compare(a ?? "", b ?? ""))
+    .map(([host, list]) => ({ host, label: label(host), agents: list }));
+}
+
 function agentState(a) {
   if (a.stale) return ["stale", "bad"];
   if (a.waiting) return ["waiting", "waiting"];
@@ -47,60 +71,70 @@ function agentState(a) {
  * ticket); the row opens to the details (every ticket, the tool call, why it waits). Heartbeat
  * ages are as of now, not of the snapshot.
  */
-export function AgentsPanel({ agents, received }) {
+export function AgentsPanel({ agents, received, cloneId = null }) {
   const extra = (Date.now() - received) / 1000;
   const ordered = agentOrder(agents);
+  const groups = machineGroups(ordered, cloneId);
   const stale = agents.filter((a) => a.stale).length;
   return html`
     <section class="panel" id="agents" aria-labelledby="agents-title">
       <h3 id="agents-title">Agents <span class="count">${agents.length}</span>
         ${stale > 0 ? html`<span class="badge bad">${stale} stale</span>` : null}</h3>
       ${agents.length === 0 ? html`<p class="empty">No agents registered</p>` : html`
-        <ul class="agent-rows">
-          ${ordered.map((a) => {
-            const [state, tone] = agentState(a);
-            const current = a.tickets[0];
-            return html`
-              <li key=${a.id} class=${`agent ${a.stale ? "stale" : ""}`} data-agent=${a.id}>
-                <details>
-                  <summary>
-                    <span class=${`live-dot ${tone === "bad" ? "bad" : "ok"}`}></span>
-                    <span class="agent-name">${a.id}</span>
-                    ${state === "busy"
-                      ? html`<${BusyBadge} agent=${a} extra=${extra} />`
-                      : html`<span class=${`badge state ${tone}`}>${state}</span>`}
-                    <span class="agent-beat muted"><span class="sr-only">heartbeat</span> ${age(
-                      a.heartbeat_age_s + extra,
-                    )}</span>
-                    <span class="agent-counts muted" title="tickets held · files reserved">${a
-                      .tickets.length}t<span class="sr-only"> tickets</span> · ${a
-                      .reservations}f<span class="sr-only"> files</span></span>
-                    <span class="agent-current">${current ?? ""}</span>
-                  </summary>
-                  <div class="agent-more">
-                    ${a.waiting ? html`<p><strong>Waiting:</strong> ${a.waiting.reason}</p>` : null}
-                    ${a.busy?.length > 0
-                      ? html`<p><strong>Busy:</strong> ${a.busy[0].tool} ${a.busy[0].what}</p>`
-                      : null}
-                    <p>Heartbeat ${age(a.heartbeat_age_s + extra)} ago${a.stale
-                      ? " (past the stale threshold: track stale --reclaim)"
-                      : ""}</p>
-                    <p>${a.tickets.length === 0
-                      ? html`<span class="muted">No tickets held</span>`
-                      : html`
-                        Tickets: <span class="tlinks">${a.tickets.map((id) =>
-                          html`<a href=${`#${id}`} class="tlink" key=${id}>${id}</a>`
-                        )}</span>
-                      `}</p>
-                    <p>${a.reservations} file reservation${a.reservations === 1 ? "" : "s"}</p>
-                  </div>
-                </details>
-              </li>
-            `;
-          })}
-        </ul>
+        ${groups === null
+          ? html`<ul class="agent-rows">${ordered.map((a) => agentRowView(a, extra))}</ul>`
+          : groups.map((g) =>
+            html`
+              <div class="machine" key=${g.host ?? "-"} data-host=${g.host ?? ""}>
+                <h4 class="machine-name">${g.label} <span class="count">${g.agents
+                  .length}</span></h4>
+                <ul class="agent-rows">${g.agents.map((a) => agentRowView(a, extra))}</ul>
+              </div>
+            `
+          )}
       `}
     </section>
+  `;
+}
+
+/** One agent's row (see {@linkcode AgentsPanel}). */
+function agentRowView(a, extra) {
+  const [state, tone] = agentState(a);
+  const current = a.tickets[0];
+  return html`
+    <li key=${a.id} class=${`agent ${a.stale ? "stale" : ""}`} data-agent=${a.id}>
+      <details>
+        <summary>
+          <span class=${`live-dot ${tone === "bad" ? "bad" : "ok"}`}></span>
+          <span class="agent-name">${a.id}</span>
+          ${state === "busy"
+            ? html`<${BusyBadge} agent=${a} extra=${extra} />`
+            : html`<span class=${`badge state ${tone}`}>${state}</span>`}
+          <span class="agent-beat muted"><span class="sr-only">heartbeat</span> ${age(
+            a.heartbeat_age_s + extra,
+          )}</span>
+          <span class="agent-counts muted" title="tickets held · files reserved">${a
+            .tickets.length}t<span class="sr-only"> tickets</span> · ${a
+            .reservations}f<span class="sr-only"> files</span></span>
+          <span class="agent-current">${current ?? ""}</span>
+        </summary>
+        <div class="agent-more">
+          ${a.waiting ? html`<p><strong>Waiting:</strong> ${a.waiting.reason}</p>` : null}
+          ${a.busy?.length > 0
+            ? html`<p><strong>Busy:</strong> ${a.busy[0].tool} ${a.busy[0].what}</p>`
+            : null}
+          <p>Heartbeat ${age(a.heartbeat_age_s + extra)} ago${a.stale
+            ? " (past the stale threshold: track stale --reclaim)"
+            : ""}</p>
+          <p>${a.tickets.length === 0 ? html`<span class="muted">No tickets held</span>` : html`
+            Tickets: <span class="tlinks">${a.tickets.map((id) =>
+              html`<a href=${`#${id}`} class="tlink" key=${id}>${id}</a>`
+            )}</span>
+          `}</p>
+          <p>${a.reservations} file reservation${a.reservations === 1 ? "" : "s"}</p>
+        </div>
+      </details>
+    </li>
   `;
 }
 

@@ -16,6 +16,7 @@ import piecesJs from "../../web/pieces.js" with { type: "text" };
 import waitingJs from "../../web/waiting.js" with { type: "text" };
 import graphJs from "../../web/graph.js" with { type: "text" };
 import markdownJs from "../../web/markdown.js" with { type: "text" };
+import syncJs from "../../web/sync.js" with { type: "text" };
 import styleCss from "../../web/style.css" with { type: "text" };
 import faviconSvg from "../../web/favicon.svg" with { type: "text" };
 import preactJs from "preact" with { type: "text" };
@@ -60,6 +61,7 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["/waiting.js", { body: waitingJs, type: JS }],
   ["/graph.js", { body: graphJs, type: JS }],
   ["/markdown.js", { body: markdownJs, type: JS }],
+  ["/sync.js", { body: syncJs, type: JS }],
   ["/style.css", { body: styleCss, type: "text/css; charset=utf-8" }],
   ["/favicon.svg", { body: faviconSvg, type: "image/svg+xml" }],
   ["/vendor/preact.mjs", { body: preactJs, type: JS }],

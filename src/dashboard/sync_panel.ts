@@ -24,7 +24,7 @@ import {
   syncStore,
 } from "../operations/sync.ts";
 import { backgroundSyncRunning, type SyncMode } from "../operations/background_sync.ts";
-import { readPending } from "../operations/unconfirmed.ts";
+import { isUnconfirmed, readPending, type Unconfirmed } from "../operations/unconfirmed.ts";
 
 /** `GET /api/sync`'s `sync` (null with sync off). */
 export interface SyncStatus {
@@ -101,6 +101,20 @@ export class SyncPanel {
     }
   }
 
+  /** Tickets held by the agent of their pending claim (each read: there are only a few). */
+  #unconfirmed(claims: Unconfirmed): string[] {
+    const out: string[] = [];
+    for (const id of claims.keys()) {
+      try {
+        const t = this.#store.tryReadTicket(id);
+        if (t !== null && isUnconfirmed(claims, t)) out.push(id);
+      } catch {
+        // A ticket that does not parse: the snapshot's problems say so.
+      }
+    }
+    return out.sort();
+  }
+
   /** What the panel shows; null with sync off. Reads small files only. */
   status(): SyncStatus | null {
     const setup = this.#setup();
@@ -125,7 +139,7 @@ export class SyncPanel {
         : { at: iso(engine.pushed_at), commit: engine.pushed },
       pending_changes: pending.changes,
       pending_decisions: pending.decisions,
-      unconfirmed: [...pending.claims.keys()].sort(),
+      unconfirmed: this.#unconfirmed(pending.claims),
       offline_since: since === null ? null : iso(since),
       last_error: since === null || failure === null ? null : {
         at: iso(failure.last),
