@@ -11,7 +11,7 @@ import type { FakeClock } from "./track_test_main.ts";
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 
 /** main.ts with a fake clock injected (tests/track_test_main.ts); used for RunOptions.clock. */
-const TEST_MAIN = fromFileUrl(new URL("./track_test_main.ts", import.meta.url));
+export const TEST_MAIN = fromFileUrl(new URL("./track_test_main.ts", import.meta.url));
 
 /**
  * Variables of this process's environment that change what track or git does. Removed from the

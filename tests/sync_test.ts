@@ -453,8 +453,11 @@ Deno.test("a change of heartbeats alone is not pushed until a heartbeat is due",
   assertEquals(held.pushed, false);
   assertEquals(held.deferred_reason, "heartbeat");
   assertEquals(await git(["rev-parse", "refs/track/state"], w.remote), tip);
-  // Due (the published heartbeat is a third of the stale threshold old): published.
-  const due = await a.track(["sync", "--json"], undefined, { now: "+600001" });
+  // Due (the published heartbeat is a third of the stale threshold old on this machine's boot
+  // clock, from the push that published it): published. Its wall clock alone changes nothing.
+  const skewed = await a.track(["sync", "--json"], undefined, { now: "+86400000" });
+  assertEquals(JSON.parse(skewed.stdout).pushed, false, skewed.stderr);
+  const due = await a.track(["sync", "--json"], undefined, { uptime: "+600001" });
   assertEquals(due.code, 0, due.stderr);
   assert(JSON.parse(due.stdout).pushed);
   await b.ok(["sync"]);

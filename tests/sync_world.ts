@@ -13,7 +13,8 @@
  * Only loopback addresses, ever.
  */
 import { fileURLToPath } from "node:url";
-import { MAIN, type RunResult, testCommand } from "./helpers.ts";
+import { MAIN, type RunResult, TEST_MAIN, testCommand } from "./helpers.ts";
+import type { FakeClock } from "./track_test_main.ts";
 import { gitCommonDirOf, syncPaths } from "../src/store/sync_config.ts";
 import { fingerprintPath } from "../src/store/clone_home.ts";
 
@@ -55,6 +56,8 @@ export interface WorldRunOptions {
   cwd?: string;
   env?: Record<string, string>;
   stdin?: string;
+  /** Runs track with this fake clock (tests/track_test_main.ts): `now`, `uptime`, `boot`. */
+  clock?: FakeClock;
 }
 
 /** Reads a child's stream line by line (for readiness lines and control answers). */
@@ -341,7 +344,8 @@ export class Clone {
   }
   /** Spawns `track args…` in this clone (inside the world's netns if it has one). */
   spawn(args: string[], options: WorldRunOptions = {}): Deno.ChildProcess {
-    return this.world.spawn([Deno.execPath(), "run", "-A", "--quiet", MAIN, ...args], {
+    const main = options.clock === undefined ? [MAIN] : [TEST_MAIN, JSON.stringify(options.clock)];
+    return this.world.spawn([Deno.execPath(), "run", "-A", "--quiet", ...main, ...args], {
       cwd: this.dir,
       ...options,
     });

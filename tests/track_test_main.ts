@@ -6,7 +6,8 @@
  *
  * Clock setting: `{"now"?: string, "uptime"?: string}`. `now` is an ISO timestamp (a stopped
  * wall clock) or `+N` / `-N` milliseconds added to the real one (a stepped clock); `uptime` is
- * `+N` / `-N` milliseconds added to the boot clock, or `none` (a machine without one).
+ * `+N` / `-N` milliseconds added to the boot clock, or `none` (a machine without one); `boot` a
+ * boot id standing for this machine's (another machine's boot clock, for the sync tests).
  */
 import { main } from "../src/cli/main.ts";
 import { shiftBootClock } from "../src/store/clock.ts";
@@ -15,6 +16,7 @@ import { shiftBootClock } from "../src/store/clock.ts";
 export interface FakeClock {
   now?: string;
   uptime?: string;
+  boot?: string;
 }
 
 /** The wall clock `now` describes, or undefined for the real one. */
@@ -41,6 +43,6 @@ export function fakeUptime(uptime: string | undefined): number | "none" {
 if (import.meta.main) {
   const [setting, ...args] = Deno.args;
   const clock = JSON.parse(setting) as FakeClock;
-  shiftBootClock(fakeUptime(clock.uptime));
+  shiftBootClock(fakeUptime(clock.uptime), clock.boot ?? null);
   Deno.exit(await main(args, { now: fakeNow(clock.now), autoSync: true }));
 }

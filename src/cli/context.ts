@@ -60,6 +60,12 @@ async function checkActingAgent(ctx: Context, name: string, command: string): Pr
   // Loaded only by writing commands, which load the agent store anyway.
   const { readAgentToWrite, readAllAgents } = await import("../store/agent_records.ts");
   const store = ctx.store();
+  if (store.synced) {
+    // Leases across machines: a holder whose heartbeat has not been published for T/2 hears so.
+    const { leaseWarning } = await import("../operations/leases.ts");
+    const warning = leaseWarning(store, name);
+    if (warning !== null) ctx.warnings.push(warning);
+  }
   // Read before the lock, for the message only: touchAgent checks again under the lock.
   if (readAgentToWrite(store, name) !== null) return;
   const lower = name.toLowerCase();

@@ -13,7 +13,9 @@ import { TrackError } from "../model/errors.ts";
 import { buildPrime, markBoardRead, renderPrime } from "./prime.ts";
 import { markDelivered } from "../operations/inbox.ts";
 import { conflictsFor, readReservations } from "../operations/reservations.ts";
-import { normalizePath } from "../model/reservation_paths.ts";
+import { normalizePath, patternsOverlap } from "../model/reservation_paths.ts";
+import { isHeldBy } from "../model/holding.ts";
+import { holderLeaseOf } from "../operations/leases.ts";
 import type { Store } from "../store/store.ts";
 import { claudeProcess } from "../store/processes.ts";
 import {
@@ -171,12 +173,27 @@ export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny
   const me = input.session_id ? resolveSessionAgent(store, input.session_id) : "\0";
   const all = readReservations(store);
   if (all.length === 0) return null;
+  // With sync on, a holder whose lease expired edits none of its claimed tickets' files.
+  const expired = store.synced ? holderLeaseOf(store, me) : null;
   for (const p of paths) {
     let rel: string;
     try {
       rel = normalizePath(p, { cwd: input.cwd ?? root, root, literal: true });
     } catch {
       continue; // outside the repository, or not a path we can reserve
+    }
+    if (expired?.level === "expired") {
+      const mine = all.find((r) =>
+        r.agent === me && patternsOverlap(r.path, rel) && heldTicket(store, r.ticket, me)
+      );
+      if (mine !== undefined) {
+        return deny(
+          `"${rel}" is reserved for ${mine.ticket}, but ${me}'s lease expired: remote ` +
+            `unreachable since ${expired.since}, stop work on ${mine.ticket}, run track sync ` +
+            `(another machine may reclaim it; once a heartbeat is published: ` +
+            `track heartbeat --agent ${me} && track sync)`,
+        );
+      }
     }
     const holder = conflictsFor(all, rel, me, "exclusive").find((r) => r.mode === "exclusive");
     if (holder) {
@@ -188,6 +205,15 @@ export function preToolUse(store: Store, input: ClaudeHookInput): PreToolUseDeny
     }
   }
   return null;
+}
+
+/** Whether `agent` holds ticket `id` (claimed or in progress); false when it cannot be read. */
+function heldTicket(store: Store, id: string, agent: string): boolean {
+  try {
+    return isHeldBy(store.readTicket(id), agent);
+  } catch {
+    return false;
+  }
 }
 
 /** SessionStart output: context added to the conversation. */

@@ -14,6 +14,7 @@
  * agents/<name>.json                     agents/<name>.json
  * inbox/<name>.json                      inbox/<name>.json
  * reservations.json                      reservations.json
+ * observations/<clone id>.json           (wire only: each clone's lease observations)
  * ```
  *
  * Only these files sync (an allowlist): everything else in the store never leaves the machine:
@@ -40,6 +41,25 @@ const BOARD = new RegExp(`^board/(${DAY})/(${BOARD_NAME})$`);
 const WIRE_BOARD = new RegExp(`^board/(${DAY})/([A-Za-z0-9_-]{2})/(${BOARD_NAME})$`);
 const NAME_JSON = /^(agents|inbox)\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/;
 const RESERVATIONS = "reservations.json";
+
+/**
+ * Where a clone publishes how long it has seen each agent's heartbeat token unchanged
+ * (docs/sync.md "Leases across machines"): wire only, never in a store, never taken from a
+ * snapshot: each sync computes its own clone's file and keeps the others' as the tip has them.
+ */
+export const OBSERVATIONS_DIR = "observations";
+
+const OBSERVATION = /^observations\/([0-9a-f]{12})\.json$/;
+
+/** The wire path of a clone's observation file. */
+export function observationPath(cloneId: string): string {
+  return `${OBSERVATIONS_DIR}/${cloneId}.json`;
+}
+
+/** The clone id of an observation file's wire path, or null when it is not one. */
+export function observationCloneOf(wirePath: string): string | null {
+  return OBSERVATION.exec(wirePath)?.[1] ?? null;
+}
 
 /** A canonical ticket number in a file name (`T-0042`, not `T-00042`). */
 function canonical(digits: string): boolean {

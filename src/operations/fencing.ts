@@ -9,14 +9,18 @@ import { isoSeconds } from "../model/time.ts";
 import type { Ticket } from "../model/ticket.ts";
 import type { Tx } from "../store/store.ts";
 import { writeAgent } from "../store/agent_records.ts";
+import { assertLeaseHeld } from "./leases.ts";
 
 /**
  * Refuses (exit 3) when `agent` lost its claim on `ticket` (reclaimed, taken with `--force`,
  * moved by someone else) and has not claimed it again since: a late writer cannot overwrite
- * the new holder's work, nor go on with a ticket taken out of its hands. Under the lock only:
+ * the new holder's work, nor go on with a ticket taken out of its hands; with sync on, also when
+ * its lease expired (src/operations/leases.ts). Under the lock only:
  * `ticket` and the agent's record are read through the transaction.
  */
 export function assertNotFenced(tx: Tx, agent: string, ticket: Ticket, action: string): void {
+  // With sync on, a holder whose lease expired stops first (leases.ts: exit 3).
+  assertLeaseHeld(tx, agent, ticket, action);
   const record = tx.readAgent(agent);
   const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
   if (!lost) return;

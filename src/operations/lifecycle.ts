@@ -20,6 +20,7 @@ import { withHandoff, type WorktreeState, worktreeStates } from "./handoff.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { processState } from "../store/processes.ts";
 import { heartbeatAge } from "../model/clock.ts";
+import { foreignJudge, type ForeignView } from "./leases.ts";
 import { checkLabels, checkLine } from "../model/text.ts";
 import { heldBy, holdersOf, isHeldBy } from "../model/holding.ts";
 
@@ -277,8 +278,20 @@ export function findStale(
   thresholdMs: number,
   now: Date,
   options: { holders?: ReadonlySet<string>; agents?: readonly Agent[] } = {},
-): Array<{ agent: Agent; ageMs: number; future: boolean; processGone: boolean }> {
+): Array<
+  {
+    agent: Agent;
+    ageMs: number;
+    future: boolean;
+    processGone: boolean;
+    /** Another clone's agent: how this clone observed its heartbeat token (leases.ts). */
+    observed?: ForeignView;
+  }
+> {
   const mono = monotonicNow();
+  // With sync on, another clone's agent is judged by this clone's observation of its heartbeat
+  // token (leases.ts), never by comparing clocks; this clone's agents keep the rule below.
+  const foreign = foreignJudge(store, thresholdMs);
   // The dashboard passes the records it keeps in memory instead of reading them all again.
   return (options.agents ?? readAllAgents(store).agents)
     // Deregistered agents that still hold tickets (they left without --release-tickets) count
@@ -287,23 +300,29 @@ export function findStale(
       a.status === "active" || (a.status === "deregistered" && options.holders?.has(a.id))
     )
     .map((a) => {
+      const seen = foreign?.(a) ?? null;
+      if (seen !== null) {
+        return { agent: a, ageMs: seen.total_ms ?? 0, future: false, proc: null, seen };
+      }
       const age = heartbeatAge({ wall: a.last_heartbeat, mono: a.heartbeat_clock }, {
         wall: now,
         mono,
       });
       const proc = processState(a.process);
-      return { agent: a, ageMs: age.ms, future: age.future, proc };
+      return { agent: a, ageMs: age.ms, future: age.future, proc, seen };
     })
     .filter((x) => {
+      if (x.seen !== null) return x.seen.reclaimable;
       if (x.proc === "alive" && x.agent.busy.length > 0) return false;
       const limit = x.proc === "gone" ? Math.min(thresholdMs, PROCESS_GONE_GRACE_MS) : thresholdMs;
       return x.future || !(x.ageMs <= limit);
     })
-    .map(({ agent, ageMs, future, proc }) => ({
+    .map(({ agent, ageMs, future, proc, seen }) => ({
       agent,
       ageMs,
       future,
       processGone: proc === "gone",
+      ...(seen === null ? {} : { observed: seen }),
     }));
 }
 
@@ -331,8 +350,11 @@ export async function reclaimStale(
     const holders = holdersOf(tickets);
     const stale = findStale(tx.store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
-    for (const { agent, ageMs, future, processGone } of stale) {
-      const reason = future
+    for (const { agent, ageMs, future, processGone, observed } of stale) {
+      const reason = observed !== undefined
+        ? `reclaimed: its heartbeat (token ${observed.token}) was seen unchanged for ` +
+          `${formatAge(ageMs)} from this machine`
+        : future
         ? "reclaimed: its last heartbeat is dated in the future"
         : processGone
         ? `reclaimed: its Claude Code process ${agent.process!.pid} is gone ` +

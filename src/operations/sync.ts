@@ -35,7 +35,6 @@ import {
   wirePathOf,
 } from "../model/sync_wire.ts";
 import { parseTicket } from "../model/ticket.ts";
-import { parseDuration } from "../model/time.ts";
 import { formatId, idNumber } from "../model/ids.ts";
 import {
   gitCommonDirOf,
@@ -67,6 +66,12 @@ import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
 import { syncFilesystem } from "../store/durability.ts";
 import { recordSyncFailure } from "../store/sync_failure.ts";
+import { monotonicNow } from "../store/clock.ts";
+import type { MonoStamp } from "../model/clock.ts";
+import { afterPush, parseStamp, type PublishedLease } from "../model/lease.ts";
+import { isoSeconds } from "../model/time.ts";
+import { leaseStep } from "./lease_sync.ts";
+import { parseLeases } from "./leases.ts";
 import type { Store, Tx } from "../store/store.ts";
 
 /** Most paths written into the store per hold of its lock when applying a fetched state. */
@@ -812,6 +817,10 @@ export interface EngineState {
   alarmed: string[];
   /** Wire paths the last step kept back because the remote refused them (noted once). */
   quarantined: string[];
+  /** Boot-clock reading of the last fetch (leases: a reclaim needs a fetch younger than T/10). */
+  fetched_clock: MonoStamp | null;
+  /** This clone's agents' latest accepted heartbeat tokens, from the start of their push. */
+  leases: Record<string, PublishedLease>;
 }
 
 const str = (x: unknown): string | null => typeof x === "string" ? x : null;
@@ -846,6 +855,8 @@ export function readEngineState(path: string): EngineState {
     rewind: null,
     alarmed: [],
     quarantined: [],
+    fetched_clock: null,
+    leases: {},
   };
   try {
     const v = JSON.parse(Deno.readTextFileSync(path)) as Record<string, unknown>;
@@ -862,6 +873,8 @@ export function readEngineState(path: string): EngineState {
       quarantined: Array.isArray(v.quarantined)
         ? v.quarantined.filter((x) => typeof x === "string")
         : [],
+      fetched_clock: parseStamp(v.fetched_clock ?? null),
+      leases: parseLeases(v.leases),
     };
   } catch {
     // Missing or unreadable: the worst case is one repeated trailer or an earlier push.
@@ -876,53 +889,6 @@ export function engineStateFile(paths: SyncPaths): string {
 
 function writeEngineState(path: string, state: EngineState): void {
   writeFileAtomic(path, JSON.stringify(state) + "\n", path);
-}
-
-const HEARTBEAT_FIELDS = ["last_heartbeat", "heartbeat_clock", "heartbeat_seq"];
-
-/**
- * When `changes` (wire path → blob) touch only agent records, and only their heartbeat fields,
- * the milliseconds until a heartbeat is due (a third of the stale threshold after the newest
- * published one; 0 when due now); null when anything else changed.
- */
-async function heartbeatDueIn(
-  gitDir: string,
-  store: Store,
-  changes: ReadonlyMap<string, string | null>,
-  theirs: ReadonlyMap<string, string>,
-  now: Date,
-): Promise<number | null> {
-  const pairs: Array<[string, string]> = [];
-  for (const [wire, oid] of changes) {
-    const p = storePathOf(wire);
-    const was = p === null ? undefined : theirs.get(p);
-    if (p === null || !p.startsWith("agents/") || oid === null || was === undefined) return null;
-    pairs.push([oid, was]);
-  }
-  const blobs = await readBlobs(gitDir, pairs.flat());
-  let newest = -Infinity;
-  for (const [ours, published] of pairs) {
-    let o: Record<string, unknown>;
-    let t: Record<string, unknown>;
-    try {
-      o = JSON.parse(decoder.decode(blobs.get(ours)!));
-      t = JSON.parse(decoder.decode(blobs.get(published)!));
-    } catch {
-      return null;
-    }
-    const rest = (r: Record<string, unknown>) =>
-      JSON.stringify(Object.entries(r).filter(([k]) => !HEARTBEAT_FIELDS.includes(k)));
-    if (rest(o) !== rest(t)) return null;
-    const at = Date.parse(String(t.last_heartbeat));
-    if (!Number.isNaN(at)) newest = Math.max(newest, at);
-  }
-  let threshold: number;
-  try {
-    threshold = parseDuration(store.readConfig().stale_threshold);
-  } catch {
-    return null; // A config that does not parse: publish (the command itself reports it).
-  }
-  return Math.max(0, newest + threshold / 3 - now.getTime());
 }
 
 /** Whether a remote (its URL) is a path on this machine: paced at 1 s instead of 60 s. */
@@ -1081,6 +1047,7 @@ export async function syncStore(
       result.fetched = remote;
       engine.fetched_at = Date.now();
       engine.fetched = remote;
+      engine.fetched_clock = monotonicNow();
       await options.onStep?.("fetched");
       if (rejected !== null) {
         // Counted in attempts, never in time: a remote that refuses without moving is not a race.
@@ -1256,16 +1223,26 @@ export async function syncStore(
         path: storePathOf(w)!,
         reason,
       }));
+      // Leases (lease_sync.ts): this clone's observations ride along; heartbeat-only changes
+      // wait until a heartbeat is due (the published token T/3 old): they alone never push.
+      const clone = readCloneId({ cloneId: paths.cloneId }, { create: true })!;
+      const lease = await leaseStep({
+        gitDir,
+        privateDir: paths.private,
+        store,
+        cloneId: clone,
+        tip,
+        theirs,
+        changes,
+        leases: engine.leases,
+        fetched: engine.fetched_clock,
+        paced: options.paced === true && !restoring,
+      });
       let publish = changes.size > 0 || restoring || (tip === null && options.create === true);
-      // Heartbeat-only changes wait until a heartbeat is due (a third of the stale threshold
-      // after the published one): they alone never make a push.
-      if (publish && !restoring && options.paced === true) {
-        const due = await heartbeatDueIn(gitDir, store, changes, theirs, options.now());
-        if (due !== null && due > 0) {
-          publish = false;
-          result.deferred_ms = due;
-          result.deferred_reason = "heartbeat";
-        }
+      if (publish && lease.deferMs !== null) {
+        publish = false;
+        result.deferred_ms = lease.deferMs;
+        result.deferred_reason = "heartbeat";
       }
 
       // Pacing: pushes of this clone at least the interval apart; wait when the rest of the
@@ -1315,12 +1292,13 @@ export async function syncStore(
       }
       const tree = await buildTree(gitDir, join(paths.private, `index.${Deno.pid}`), tip, changes);
       const ops = snap.extra;
-      const clone = readCloneId({ cloneId: paths.cloneId }, { create: true });
       const files = [...changes.keys()].filter((p) => p !== META_PATH).length;
       const message = `track sync: ${files} file${files === 1 ? "" : "s"} from clone ${clone}\n` +
         (ops.length === 0 ? "" : "\n" + ops.map(trackOpTrailer).join("\n") + "\n");
       const commit = await commitTree(gitDir, tree, tip, message, options.now());
       result.attempts++;
+      const pushFrom = monotonicNow();
+      const pushAt = isoSeconds(options.now());
       const pushed = await pushState(
         gitDir,
         config.remote,
@@ -1331,6 +1309,10 @@ export async function syncStore(
       );
       await options.onStep?.("pushed");
       if (pushed.kind === "unknown") {
+        // It may have landed: an agent with no published lease yet is timed from this push
+        // (its holder stops early if it did not; never late).
+        const unseen = [...lease.hosted].filter(([a]) => engine.leases[a] === undefined);
+        engine.leases = afterPush(engine.leases, new Map(unseen), pushFrom, pushAt);
         throw remoteError(
           `Cannot confirm the push to "${config.remote}" ${config.ref}: ${pushed.reason}; ` +
             "nothing was lost: the next track sync finds out whether it landed",
@@ -1346,6 +1328,7 @@ export async function syncStore(
       await updateRef(gitDir, REMOTE_STATE_REF, commit);
       engine.pushed_at = Date.now();
       engine.pushed = commit;
+      engine.leases = afterPush(engine.leases, lease.hosted, pushFrom, pushAt);
       if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
       settled(engine, commit);
       engine.quarantined = [...quarantine.keys()];

@@ -162,6 +162,15 @@ export function touchAgent(tx: Tx, id: string, now: Date): Agent {
   agent.last_heartbeat = isoSeconds(now);
   agent.heartbeat_clock = monotonicNow();
   agent.status = "active";
+  if (tx.store.synced) {
+    // The heartbeat token's sequence (docs/sync.md "Leases across machines"): only the agent's
+    // own clone increments it, so a merge keeps the newest heartbeat.
+    const seq = agent.extra.heartbeat_seq;
+    const next = typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0 ? seq + 1 : 1;
+    agent.extra = Object.fromEntries(
+      Object.entries({ ...agent.extra, heartbeat_seq: next }).sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  }
   writeAgent(tx, agent);
   return agent;
 }

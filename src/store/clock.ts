@@ -26,21 +26,24 @@ function readBootId(): string | null {
 }
 
 let shift: number | "none" = 0;
+let fakeBoot: string | null = null;
 
 /**
  * Test entry points only: shifts every later boot-clock reading of this process by `ms`
- * milliseconds, or `"none"` behaves as a machine without a boot clock. track itself never calls
- * it, so nothing a user sets can pin a heartbeat in the future.
+ * milliseconds, or `"none"` behaves as a machine without a boot clock; `boot` stands for another
+ * boot id (another machine: the sync tests run their clones as machines of their own). track
+ * itself never calls it, so nothing a user sets can pin a heartbeat in the future.
  */
-export function shiftBootClock(ms: number | "none"): void {
+export function shiftBootClock(ms: number | "none", boot: string | null = null): void {
   shift = ms;
+  fakeBoot = boot;
 }
 
 /** Reads the boot clock now, or null where there is none. */
 export function monotonicNow(): MonoStamp | null {
   const offset = shift;
   if (offset === "none" || Deno.build.os !== "linux") return null;
-  const boot = readBootId();
+  const boot = fakeBoot ?? readBootId();
   if (boot === null) return null;
   let text: string;
   try {

@@ -107,10 +107,16 @@ export interface TreeEntry {
 
 /**
  * Every blob of the tree of `commit` (recursively) by path. Entries that are not regular
- * files (links, submodules, executables) are left out: they are never materialized.
+ * files (links, submodules, executables) are left out: they are never materialized. `under`:
+ * only the entries below that path.
  */
-export async function lsTree(gitDir: string, commit: string): Promise<Map<string, string>> {
-  const r = await runGit(["ls-tree", "-r", "-z", "--full-tree", commit], { gitDir });
+export async function lsTree(
+  gitDir: string,
+  commit: string,
+  under?: string,
+): Promise<Map<string, string>> {
+  const args = ["ls-tree", "-r", "-z", "--full-tree", commit];
+  const r = await runGit(under === undefined ? args : [...args, "--", under], { gitDir });
   if (r.code !== 0) throw failed("ls-tree", r);
   const out = new Map<string, string>();
   for (const line of decoder.decode(r.stdout).split("\0")) {
