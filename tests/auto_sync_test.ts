@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- JSON read back from the CLI
 /**
  * Auto-sync through the real CLI (docs/sync.md "Auto-sync"; src/operations/background_sync.ts):
  * a write to a sync store returns at once and leaves a detached, paced `track sync --background`
@@ -104,6 +105,10 @@ Deno.test("auto-sync: at most one background sync per clone; a write while one r
   await guarded(barrier.reached(), "no background sync reached its push");
   const running = readOrNull(pidFile(a));
   assert(running !== null && /^\d+\n$/.test(running), `running: ${running}`);
+  assertEquals(
+    (await a.json<Record<string, any>>(["remote", "show"])).background_pid,
+    Number(running),
+  );
   await a.ok(["create", "--title", "second"], { env });
   // No second child was started: the file still names the first one (a start rewrites it).
   assertEquals(readOrNull(pidFile(a)), running);
@@ -175,9 +180,16 @@ Deno.test("auto-sync: a background sync that cannot reach the remote records the
   assertEquals(failure.kind, "remote");
   assertEquals(failure.exit, 8);
   assert(failure.since <= failure.last);
+  const shown = await a.json<Record<string, any>>(["remote", "show"]);
+  assertEquals(shown.offline_since, new Date(failure.since).toISOString());
+  assertEquals([shown.last_error.kind, shown.last_error.exit], ["remote", 8]);
+  assertEquals(shown.background_pid, null);
+  assertStringIncludes((await a.ok(["remote", "show"])).stdout, "offline:    since");
   // Back online: the next write's background sync publishes both.
   await Deno.rename(`${world.bare}.away`, world.bare);
   await a.ok(["create", "--title", "online"], { env: AUTO });
   await backgroundDone(a, "remote back");
   assertEquals(await remoteTitles(world), ["offline", "online"]);
+  const back = await a.json<Record<string, any>>(["remote", "show"]);
+  assertEquals([back.offline_since, back.last_error], [null, null]);
 });

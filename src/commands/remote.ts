@@ -77,6 +77,15 @@ export default defineCommand({
         ctx.io.out(
           `waiting:    ${n} local change${n === 1 ? "" : "s"} not yet published`,
         );
+        if (info.offline_since !== null) {
+          ctx.io.out(
+            `offline:    since ${info.offline_since}: the last sync failed at ` +
+              `${info.last_error!.at} (exit ${info.last_error!.exit}: ${info.last_error!.message})`,
+          );
+        }
+        if (info.background_pid !== null) {
+          ctx.io.out(`background: a sync of this clone runs (pid ${info.background_pid})`);
+        }
         if ((info.quarantined ?? []).length > 0) {
           ctx.io.out(`refused:    ${info.quarantined!.join(", ")} (kept here; see the board)`);
         }

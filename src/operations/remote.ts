@@ -3,6 +3,8 @@
  * remote is named; whether sync is on lives in `<git common dir>/track/sync.json`, written last
  * by `add` (after the store moved there) and removed by `remove` (after it moved back).
  */
+import { offlineSince, readSyncFailure } from "../store/sync_failure.ts";
+import { backgroundSyncRunning } from "./background_sync.ts";
 import {
   conflictError,
   notFoundError,
@@ -289,6 +291,14 @@ export interface RemoteInfo {
       open: boolean;
     }
     | null;
+  /**
+   * Since when this clone's sync steps fail (the first failure after the last step that
+   * completed), and the last failure; null when the last step completed (sync_failure.ts).
+   */
+  offline_since: string | null;
+  last_error: { at: string; kind: string; exit: number; message: string } | null;
+  /** The pid of this clone's background sync while one runs (docs/sync.md "Auto-sync"). */
+  background_pid: number | null;
   /** The command to run next. */
   next: string;
 }
@@ -312,6 +322,9 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
       unpublished_ops: null,
       quarantined: null,
       rewind: null,
+      offline_since: null,
+      last_error: null,
+      background_pid: null,
       next: "track remote add <remote>",
     };
   }
@@ -320,6 +333,8 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
   const iso = (ms: number) => new Date(ms).toISOString();
   const pending = unpublishedOplog(store.dir, engine.published_seq).length;
   const rewind = engine.rewind;
+  const failure = readSyncFailure(paths);
+  const since = offlineSince(failure, engine.synced_at);
   return {
     remote: config.remote,
     ref: config.ref,
@@ -343,6 +358,14 @@ export async function showRemote(store: Store): Promise<RemoteInfo> {
       known_state: rewind.known_state,
       open: rewind.open,
     },
+    offline_since: since === null ? null : iso(since),
+    last_error: since === null || failure === null ? null : {
+      at: iso(failure.last),
+      kind: failure.kind,
+      exit: failure.exit,
+      message: failure.message,
+    },
+    background_pid: backgroundSyncRunning(paths) || null,
     next: rewind?.open === true && rewind.kind === "diverged"
       ? "track sync --accept-rewind (after finding out who rewound the remote: the board has the alarm)"
       : "track sync",
