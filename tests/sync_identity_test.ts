@@ -5,11 +5,12 @@
  * without the network. Real clones of tests/sync_world.ts, the real CLI as subprocesses.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { testCommand } from "./helpers.ts";
+import { exists, testCommand } from "./helpers.ts";
 import { Clone, raceClones, SyncWorld } from "./sync_world.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
 import { readCloneId } from "../src/store/oplog.ts";
-import { fingerprintPath } from "../src/store/clone_home.ts";
+import { fingerprintPath, OBSERVED_FILE } from "../src/store/clone_home.ts";
+import { OBSERVED_FILE as LEASES_OBSERVED_FILE } from "../src/operations/leases.ts";
 
 const idOf = (c: Clone) => readCloneId(syncPaths(c.gitDir))!;
 
@@ -53,6 +54,10 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   await cpA(a.dir, `${world.root}/copy`);
   const copy = new Clone(world, "copy", `${world.root}/copy`);
   assertEquals(idOf(copy), original, "cp -a carried the id along");
+  // Lease observations timed on the original's clock (as a sync would have left them).
+  const observed = `${syncPaths(copy.gitDir).private}/${OBSERVED_FILE}`;
+  Deno.mkdirSync(syncPaths(copy.gitDir).private, { recursive: true });
+  Deno.writeTextFileSync(observed, "{}\n");
   // A read changes nothing (and says nothing).
   const read = await copy.ok(["agents"]);
   assertEquals(read.stderr, "");
@@ -66,6 +71,8 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   assertStringIncludes(first.stderr, `it is clone ${mine} now`);
   assertStringIncludes(first.stderr, "agents builder act from it");
   assertEquals(agentRecord(copy, "builder").host, mine, "re-homed");
+  assertEquals(OBSERVED_FILE, LEASES_OBSERVED_FILE);
+  assert(!exists(observed), "the original's lease observations are dropped");
   const events = boardTexts(copy).filter((t) => t.includes("tag: clone-copied"));
   assertEquals(events.length, 1);
   assertStringIncludes(events[0], `clone ${original}`);

@@ -145,7 +145,7 @@ export interface CloneMove {
  */
 export async function settleCloneHome(
   tx: Tx,
-  paths: Pick<SyncPaths, "home" | "cloneId" | "commonDir">,
+  paths: Pick<SyncPaths, "home" | "cloneId" | "commonDir" | "private">,
   now: Date,
 ): Promise<{ id: string; moved: CloneMove | null }> {
   const file = fingerprintPath(paths);
@@ -165,7 +165,9 @@ export async function settleCloneHome(
   // then publish one: the merge keeps the name for the first); published ones stay the original's.
   const agents = rehomeAgents(tx, recorded.clone, id, await publishedAgents(paths.commonDir));
   // TODO(idblocks): drop this clone's id blocks, they are the original's: dropIdBlocks(paths).
-  // TODO(leases): drop this clone's observations (observations/<old clone>.json is the original's).
+  // The lease observations (first-seen times of other clones' heartbeat tokens) were timed on the
+  // original's clock: this clone observes anew (later reclaims, never earlier ones).
+  if (copied) dropObservations(paths);
   // TODO(engine): withdraw pending decisions (oplog lines with a `decision` after published_seq):
   // the original publishes them; this copy must not publish them a second time.
   if (copied) {
@@ -178,6 +180,22 @@ export async function settleCloneHome(
   }
   tx.afterCommit(() => writeFingerprint(file, { clone: id, ...here }));
   return { id, moved: { from: recorded.clone, to: id, copied, agents } };
+}
+
+/**
+ * Name of the lease observations file in the engine's private directory (`OBSERVED_FILE` of
+ * src/operations/leases.ts, which this tier may not import; tests/sync_identity_test.ts checks
+ * they agree).
+ */
+export const OBSERVED_FILE = "observed.json";
+
+function dropObservations(paths: Pick<SyncPaths, "private">): void {
+  const path = join(paths.private, OBSERVED_FILE);
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw ioError("remove", path, e);
+  }
 }
 
 /** The agents of the last state this clone synced (`refs/track/local`); none before a sync. */
