@@ -90,7 +90,14 @@ async function runClaude(event: ClaudeEventArg, ctx: Context): Promise<number> {
         }
       }
       const { preToolUseBusy } = await import("../integrations/claude_liveness.ts");
-      await preToolUseBusy(store, input, now);
+      const busy = await preToolUseBusy(store, input, now);
+      if (busy === "written" && store.synced && input.session_id) {
+        // Sync on: a long call of a ticket holder gets a lease keeper (lease_keeper.ts).
+        const { resolveSessionAgent } = await import("../integrations/claude_session.ts");
+        const { startLeaseKeeper } = await import("../operations/lease_keeper.ts");
+        const agent = resolveSessionAgent(store, input.session_id);
+        startLeaseKeeper(store, agent, ctx.env.get("TRACK_SYNC"));
+      }
       return 0;
     }
     // The other events run once per session: load the rest only for them.

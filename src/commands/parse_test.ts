@@ -350,10 +350,31 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track serve"' }],
   ],
   "sync": [
-    [[], { "fetchOnly": false, "acceptRewind": false, "background": false }],
-    [["--fetch-only"], { "fetchOnly": true, "acceptRewind": false, "background": false }],
-    [["--accept-rewind"], { "fetchOnly": false, "acceptRewind": true, "background": false }],
-    [["--background"], { "fetchOnly": false, "acceptRewind": false, "background": true }],
+    [[], { "fetchOnly": false, "acceptRewind": false, "background": false, "keepLease": null }],
+    [["--fetch-only"], {
+      "fetchOnly": true,
+      "acceptRewind": false,
+      "background": false,
+      "keepLease": null,
+    }],
+    [["--accept-rewind"], {
+      "fetchOnly": false,
+      "acceptRewind": true,
+      "background": false,
+      "keepLease": null,
+    }],
+    [["--background"], {
+      "fetchOnly": false,
+      "acceptRewind": false,
+      "background": true,
+      "keepLease": null,
+    }],
+    [["--keep-lease", "bob"], {
+      "fetchOnly": false,
+      "acceptRewind": false,
+      "background": false,
+      "keepLease": "bob",
+    }],
     [["x"], { "usage": 'Unexpected argument "x" for "track sync"' }],
   ],
   "remote": [

@@ -1,5 +1,6 @@
 /** `track sync [--fetch-only]`: fetch the remote's state, merge, publish ours (docs/sync.md). */
-import { bool, defineCommand } from "../cli/command.ts";
+import { bool, defineCommand, str } from "../cli/command.ts";
+import { checkAgentName } from "../model/agent.ts";
 import { printJson } from "../cli/output.ts";
 import { syncSetupOf, syncStore, syncTimeout } from "../operations/sync.ts";
 import { joinFromHint } from "../operations/join.ts";
@@ -26,15 +27,32 @@ export default defineCommand({
       description:
         "Sync paced until nothing is left to publish, printing nothing (what writes start)",
     },
+    {
+      name: "keep-lease",
+      type: "string",
+      value: "AGENT",
+      description:
+        "Heartbeat and sync, paced, while AGENT is busy in a tool call (what the PreToolUse hook starts)",
+    },
   ],
   parse: (args) => ({
     fetchOnly: bool(args, "fetch-only"),
     acceptRewind: bool(args, "accept-rewind"),
     background: bool(args, "background"),
+    keepLease: str(args, "keep-lease") ?? null,
   }),
   async run(opts, ctx) {
     // A fresh clone whose config.json says schema 2 joins through its hint (operations/join.ts).
     const store = ctx.store({ unjoined: true });
+    if (opts.keepLease !== null) {
+      // Detached, started by the PreToolUse hook (operations/lease_keeper.ts): no output.
+      const { runLeaseKeeper } = await import("../operations/lease_keeper.ts");
+      await runLeaseKeeper(store, checkAgentName(opts.keepLease), {
+        now: () => ctx.now(),
+        timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
+      });
+      return;
+    }
     if (opts.background) {
       // Detached, started by a write (operations/background_sync.ts): no output, no join.
       const { runBackgroundSync } = await import("../operations/background_sync.ts");

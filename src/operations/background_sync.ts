@@ -127,7 +127,7 @@ export async function startBackgroundSync(
 }
 
 /** Holds the pid file locked (this process's pid in it), or null when another child has it. */
-function holdPidFile(path: string): Deno.FsFile | null {
+export function holdPidFile(path: string): Deno.FsFile | null {
   for (let i = 0; i < 10; i++) {
     const file = Deno.openSync(path, { read: true, write: true, create: true });
     if (!file.tryLockSync(true)) {

@@ -14,11 +14,13 @@
  *   observer may reclaim it.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { claudeHookInput } from "../helpers.ts";
+import { claudeHookInput, exists, MAIN } from "../helpers.ts";
 import { type Clone, type Outcome, SyncWorld } from "../sync_world.ts";
 import type { FakeClock } from "../track_test_main.ts";
 import { ticketsOf } from "./sync_lib.ts";
 import { agentForSession } from "../../src/integrations/claude_session.ts";
+import { keeperPidFile, keeperRunning } from "../../src/operations/lease_keeper.ts";
+import { syncPaths } from "../../src/store/sync_config.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -253,5 +255,145 @@ Deno.test("sync-lease: a partitioned holder refuses its own writes and edits bef
         `min, refused its writes and edits at ${refusedAt} min, reclaimed elsewhere at ` +
         `${reclaimedAt} min`,
     );
+  }
+});
+
+/** Sets `stale_threshold` in a clone's config.json. */
+function setThreshold(c: Clone, value: string): void {
+  const file = `${c.dir}/.track/config.json`;
+  const config = JSON.parse(Deno.readTextFileSync(file));
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({ ...config, stale_threshold: value }, null, 2) + "\n",
+  );
+}
+
+/** Waits (bounded) until `check` holds; throws with `what` when it never does. */
+async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("sync-lease: an agent in one long tool call keeps its lease through the keeper; once its Claude Code process is gone another machine reclaims", async () => {
+  // Real time here (the keeper is a detached process on the real clocks), with T = 12 s.
+  const T = 12_000;
+  const w = await SyncWorld.create();
+  await using _ = w;
+  const [a, b] = await w.syncedClones(["a", "b"]);
+  for (const c of [a, b]) setThreshold(c, "12s");
+  const session = "lease-keeper-session";
+  const agent = agentForSession(session);
+  await a.ok(["create", "--title", "A long build"]);
+  await a.ok(["register", "--agent", agent, "--session-id", session]);
+  await a.ok(["claim", "T-0001", "--agent", agent]);
+  await a.ok(["sync"]);
+  await b.ok(["sync"]);
+  // A stand-in for Claude Code: a shell named claude that runs the hook, then "works".
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  Deno.copyFileSync("/bin/sh", `${bin}/claude`);
+  Deno.chmodSync(`${bin}/claude`, 0o755);
+  const input = `${w.root}/pre-tool-use.json`;
+  Deno.writeTextFileSync(
+    input,
+    claudeHookInput(session, a.dir, "PreToolUse", {
+      tool_name: "Bash",
+      tool_use_id: "toolu_build",
+      tool_input: { command: "make build" },
+    }),
+  );
+  const hook = [Deno.execPath(), "run", "-A", "--quiet", MAIN, "hook", "claude", "pre-tool-use"]
+    .map((x) => `'${x}'`).join(" ");
+  const claude = w.spawn([`${bin}/claude`, "-c", `${hook} < '${input}'; sleep 600`], {
+    cwd: a.dir,
+    env: { TRACK_SYNC: "auto" },
+  });
+  const paths = syncPaths(a.gitDir);
+  await until(() => keeperRunning(paths, agent) !== null, "the keeper to start");
+  // Two thresholds of one tool call: another machine tries to reclaim all along, in vain.
+  const seqOf = () => {
+    const text = Deno.readTextFileSync(`${b.storeDir}/agents/${agent}.json`);
+    return (JSON.parse(text).heartbeat_seq ?? 0) as number;
+  };
+  const seq0 = seqOf();
+  const start = Date.now();
+  let attempts = 0;
+  while (Date.now() - start < 2 * T) {
+    await b.ok(["sync"]);
+    const r = await b.json<{ reclaimed: unknown[] }>(["stale", "--reclaim", "--agent", "watcher"]);
+    attempts++;
+    assertEquals(r.reclaimed, [], `reclaimed ${Date.now() - start} ms into the call`);
+  }
+  const beats = seqOf() - seq0;
+  assert(beats >= 2, `the keeper published ${beats} heartbeats in 2T`);
+  // The call's process dies (no PostToolUse comes): the keeper ends, the lease runs out.
+  claude.kill("SIGKILL");
+  await claude.status;
+  const killed = Date.now();
+  await until(() => keeperRunning(paths, agent) === null, "the keeper to exit", 4 * T);
+  let reclaimedAfter: number | null = null;
+  while (reclaimedAfter === null && Date.now() - killed < 8 * T) {
+    await b.ok(["sync"]);
+    const r = await b.json<{ reclaimed: unknown[] }>(["stale", "--reclaim", "--agent", "watcher"]);
+    if (r.reclaimed.length > 0) reclaimedAfter = Date.now() - killed;
+  }
+  assert(reclaimedAfter !== null, "never reclaimed after the process was gone");
+  console.log(
+    `[suite sync-lease] keeper, T=12s: ${attempts} reclaim attempts in a 2T tool call, 0 ` +
+      `reclaims, ${beats} heartbeats published by the keeper; reclaimed ${reclaimedAfter} ms ` +
+      `after the process was killed (3T/2 = ${1.5 * T} ms after the last published heartbeat)`,
+  );
+});
+
+Deno.test("sync-lease: PostToolUse ends the keeper; none starts with sync manual", async () => {
+  const w = await SyncWorld.create();
+  await using _ = w;
+  const [a] = await w.syncedClones(["a"]);
+  setThreshold(a, "12s");
+  const session = "lease-keeper-post";
+  const agent = agentForSession(session);
+  await a.ok(["create", "--title", "Short call"]);
+  await a.ok(["register", "--agent", agent, "--session-id", session]);
+  await a.ok(["claim", "T-0001", "--agent", agent]);
+  await a.ok(["sync"]);
+  const bin = `${w.root}/bin`;
+  Deno.mkdirSync(bin);
+  Deno.copyFileSync("/bin/sh", `${bin}/claude`);
+  Deno.chmodSync(`${bin}/claude`, 0o755);
+  const call = { tool_name: "Bash", tool_use_id: "toolu_1", tool_input: { command: "make" } };
+  const pre = `${w.root}/pre.json`;
+  const post = `${w.root}/post.json`;
+  Deno.writeTextFileSync(pre, claudeHookInput(session, a.dir, "PreToolUse", call));
+  Deno.writeTextFileSync(post, claudeHookInput(session, a.dir, "PostToolUse", call));
+  const track = [Deno.execPath(), "run", "-A", "--quiet", MAIN, "hook", "claude"]
+    .map((x) => `'${x}'`).join(" ");
+  const paths = syncPaths(a.gitDir);
+  // TRACK_SYNC=manual (the test default): no keeper.
+  const manual = w.spawn([`${bin}/claude`, "-c", `${track} pre-tool-use < '${pre}'`], {
+    cwd: a.dir,
+  });
+  assertEquals((await manual.output()).code, 0);
+  assert(!exists(keeperPidFile(paths, agent)), "a keeper was started with TRACK_SYNC=manual");
+  const claude = w.spawn(
+    [
+      `${bin}/claude`,
+      "-c",
+      `${track} pre-tool-use < '${pre}' && read _ && ${track} post-tool-use < '${post}'; sleep 600`,
+    ],
+    { cwd: a.dir, env: { TRACK_SYNC: "auto" }, stdin: "" },
+  );
+  try {
+    await until(() => keeperRunning(paths, agent) !== null, "the keeper to start");
+    // The call ends: PostToolUse clears the busy marker.
+    const go = claude.stdin.getWriter();
+    await go.write(new TextEncoder().encode("go\n"));
+    await go.close();
+    await until(() => keeperRunning(paths, agent) === null, "the keeper to exit after PostToolUse");
+  } finally {
+    claude.kill("SIGKILL");
+    await claude.status;
   }
 });
