@@ -36,7 +36,10 @@ Deno.test("oplog CLI: each command with sync on appends its line; track sync car
   await using world = await SyncWorld.create();
   const clone = await synced(world);
   await clone.ok(["create", "--title", "one"]);
-  await clone.ok(["claim", "T-0001", "--agent", "alice"]);
+  // A claim is a decision that syncs before it returns (docs/sync.md): --offline keeps it here
+  // (provisional, exit 9), so all three lines are still unpublished below.
+  const claimed = await clone.track(["claim", "T-0001", "--agent", "alice", "--offline"]);
+  assertEquals(claimed.code, 9, claimed.stderr);
   await clone.ok(["log", "T-0001", "--agent", "alice", "-m", "did it"]);
   await clone.ok(["list"]); // A read writes nothing, so no line.
   const id = readCloneId(syncPaths(clone.gitDir))!;

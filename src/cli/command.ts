@@ -1,7 +1,7 @@
 /** The shape of a command: data for help and completions, plus parse and run. */
 import { type FlagSpec, parseArgs, type ParsedArgs } from "./args.ts";
 import type { Context } from "./context.ts";
-import { usageError } from "../model/errors.ts";
+import { EXIT, usageError } from "../model/errors.ts";
 import { parseId } from "../model/ids.ts";
 
 /** One subcommand. `parse` turns argv into typed options; `run` does the work. */
@@ -35,6 +35,30 @@ export const AGENT_FLAG: FlagSpec = {
   value: "NAME",
   description: "Agent name (default: $TRACK_AGENT)",
 };
+
+/**
+ * `--offline`: a decision (claim, next) is granted on this machine only, without syncing;
+ * exit 9 ("provisional"), confirmed or lost at the next sync (docs/sync.md "Decisions").
+ */
+export const OFFLINE_FLAG: FlagSpec = {
+  name: "offline",
+  type: "boolean",
+  description: "With sync on: grant here without the remote (provisional, exit 9)",
+};
+
+/** The exit code and note of a settled decision: 9 and a warning when it is provisional. */
+export function settledExit(
+  ctx: Context,
+  what: string,
+  confirmed: boolean | null,
+): number | undefined {
+  if (confirmed !== false) return undefined;
+  ctx.io.err(
+    `warning: ${what} is granted on this machine only, not confirmed by the sync remote ` +
+      "(exit 9): it is at risk until the next track sync confirms it",
+  );
+  return EXIT.provisional;
+}
 
 /** Reads a string flag. */
 export function str(args: ParsedArgs, name: string): string | undefined {

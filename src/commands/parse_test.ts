@@ -146,14 +146,16 @@ const TABLES: Record<string, Row[]> = {
     [["x"], { "usage": 'Unexpected argument "x" for "track graph"' }],
   ],
   "next": [
-    [["--agent", "a"], { "agent": "a", "review": false }],
-    [["--label", "ui"], { "label": "ui", "review": false }],
-    [["--review", "--parent", "3"], { "parent": "T-0003", "review": true }],
-    [[], { "review": false }],
+    [["--agent", "a"], { "agent": "a", "review": false, "offline": false }],
+    [["--label", "ui"], { "label": "ui", "review": false, "offline": false }],
+    [["--review", "--parent", "3"], { "parent": "T-0003", "review": true, "offline": false }],
+    [[], { "review": false, "offline": false }],
+    [["--offline"], { "review": false, "offline": true }],
   ],
   "claim": [
-    [["1", "--agent", "a"], { "id": "T-0001", "agent": "a", "force": false }],
-    [["T-0001", "--force"], { "id": "T-0001", "force": true }],
+    [["1", "--agent", "a"], { "id": "T-0001", "agent": "a", "force": false, "offline": false }],
+    [["T-0001", "--force"], { "id": "T-0001", "force": true, "offline": false }],
+    [["T-0001", "--offline"], { "id": "T-0001", "force": false, "offline": true }],
     [[], { "usage": '"track claim" needs a ticket id' }],
     [["1", "2"], { "usage": '"track claim" takes one ticket id, got 2' }],
   ],
@@ -168,6 +170,7 @@ const TABLES: Record<string, Row[]> = {
       "addVerify": [],
       "removeVerify": [],
       "force": false,
+      "offline": false,
     }],
     [[
       "1",
@@ -193,6 +196,7 @@ const TABLES: Record<string, Row[]> = {
       "addVerify": [],
       "removeVerify": [],
       "force": false,
+      "offline": false,
     }],
     [["1", "--title", "t", "--priority", "low", "--force"], {
       "id": "T-0001",
@@ -205,6 +209,7 @@ const TABLES: Record<string, Row[]> = {
       "addVerify": [],
       "removeVerify": [],
       "force": true,
+      "offline": false,
     }],
     [["1"], { "usage": '"track update" needs something to change' }],
     [["1", "--status", "doing"], {
@@ -223,6 +228,7 @@ const TABLES: Record<string, Row[]> = {
       "addVerify": [],
       "removeVerify": [],
       "force": false,
+      "offline": false,
     }],
   ],
   "log": [

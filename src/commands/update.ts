@@ -1,11 +1,21 @@
 /** `track update T`: status transitions and fields. */
-import { AGENT_FLAG, bool, defineCommand, list, oneTicket, str } from "../cli/command.ts";
+import {
+  AGENT_FLAG,
+  bool,
+  defineCommand,
+  list,
+  OFFLINE_FLAG,
+  oneTicket,
+  settledExit,
+  str,
+} from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { printJson } from "../cli/output.ts";
 import { ticketJson } from "../model/json.ts";
 import { parseId } from "../model/ids.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
+import { decisionEnv, settleClaim } from "../operations/decide.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { checkText } from "../model/text.ts";
 import { checkVerifyCommands } from "../operations/verify.ts";
@@ -21,7 +31,7 @@ export default defineCommand({
   name: "update",
   summary: "Change a ticket's status or fields (enforces valid transitions)",
   usage:
-    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--parent T|none] [--needs a,b|none] [--verify CMD] [--remove-verify CMD] [--budget 200k|$5|none] [--force]",
+    "update T [--status S] [--agent A] [--priority P] [--title T] [--body TEXT] [--acceptance TEXT] [--add-label L] [--remove-label L] [--branch B] [--depends-on T] [--remove-dep T] [--parent T|none] [--needs a,b|none] [--verify CMD] [--remove-verify CMD] [--budget 200k|$5|none] [--force] [--offline]",
   positionals: ["ticket"],
   flags: [
     {
@@ -98,6 +108,7 @@ export default defineCommand({
       description:
         "Allow any transition, moving a ticket another agent works on (fences it), and done without passing verify (marked unverified)",
     },
+    OFFLINE_FLAG,
   ],
   parse(args) {
     const opts = {
@@ -121,6 +132,7 @@ export default defineCommand({
       removeVerify: list(args, "remove-verify"),
       budget: str(args, "budget"),
       force: bool(args, "force"),
+      offline: bool(args, "offline"),
     };
     if (opts.title !== undefined) checkText(opts.title, "title");
     if (
@@ -151,18 +163,35 @@ export default defineCommand({
       flag === "-" ? textFromFlagOrStdin(ctx, flag, what).then((t) => t ?? "") : flag;
     const description = await fromStdin(opts.body, "body");
     const acceptance = await fromStdin(opts.acceptance, "acceptance criteria");
+    const store = ctx.store();
     const r = await updateTicket(
-      ctx.store(),
+      store,
       opts.id,
       { ...opts, description, acceptance, agent },
       ctx.now(),
     );
+    // A move to claimed is a claim: settled with the remote as `track claim` is.
+    let confirmed: boolean | null = null;
+    if (r.changed && r.ticket.status === "claimed" && r.from !== "claimed" && agent !== null) {
+      const s = await settleClaim(store, r.ticket, agent, {
+        now: ctx.now,
+        ...decisionEnv(ctx.env, opts.offline),
+      });
+      r.ticket = s.ticket;
+      confirmed = s.confirmed;
+    }
     await warnBudget(ctx, r.ticket.id, agent);
     if (ctx.json) {
-      printJson(ctx, { ticket: ticketJson(r.ticket), from: r.from, changed: r.changed });
+      printJson(ctx, {
+        ticket: ticketJson(r.ticket),
+        from: r.from,
+        changed: r.changed,
+        ...(confirmed === null ? {} : { confirmed }),
+      });
     } else if (!r.changed) ctx.io.out(`${r.ticket.id} unchanged (${r.ticket.status})`);
     else if (r.from !== r.ticket.status) {
       ctx.io.out(`${r.ticket.id}: ${r.from} -> ${r.ticket.status}`);
     } else ctx.io.out(`Updated ${r.ticket.id}`);
+    return settledExit(ctx, `the claim of ${r.ticket.id}`, confirmed);
   },
 });

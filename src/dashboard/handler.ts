@@ -143,6 +143,7 @@ const HTTP_STATUS: Record<TrackError["kind"], number> = {
   badData: 500,
   io: 500,
   remote: 502,
+  provisional: 202,
 };
 
 function trackFailure(e: TrackError): Response {

@@ -24,6 +24,7 @@ const EXIT_MEANING: Record<ErrorKind, string> = {
   badData: "bad data in .track/",
   io: "I/O failure",
   remote: "sync remote unreachable",
+  provisional: "granted here, not confirmed by the sync remote",
 };
 
 /** Default port of `track serve`. */

@@ -9,7 +9,8 @@ import { parentOf } from "../model/planning.ts";
 import { SEARCH_FIELDS } from "../model/search.ts";
 import { searchStore } from "../operations/search.ts";
 import { projectRoot } from "../store/discovery.ts";
-import { claimNext, claimReview, claimTicket } from "../operations/claims.ts";
+import { claimReview } from "../operations/claims.ts";
+import { claimSettled, decisionEnv, nextSettled } from "../operations/decide.ts";
 import { postMessage, readBoard, unknownAddressees } from "../operations/board.ts";
 import { ackMessage, inboxMessagesJson, listInbox, markRead } from "../operations/inbox.ts";
 import { TrackError, usageError } from "../model/errors.ts";
@@ -39,6 +40,10 @@ const S = { type: "string" } as const;
 const ID = { type: "string", description: "T-0001" } as const;
 const AGENT = { type: "string", description: "default $TRACK_AGENT" } as const;
 const PATHS = { type: "array", items: S } as const;
+const OFFLINE = {
+  type: "boolean",
+  description: "grant without the sync remote (provisional)",
+} as const;
 
 /** What a claim's exits 8 and 9 mean with sync on (an error's `_meta.exit`). */
 const SYNC_EXITS = "With sync, exit 8: not granted: do not start; the claim was withdrawn. " +
@@ -61,13 +66,18 @@ export const TOOLS: readonly ToolDefinition[] = [
         label: S,
         parent: ID,
         review: { type: "boolean", description: "review a ticket in review (not yours)" },
+        offline: OFFLINE,
       },
     },
   },
   {
     name: "claim",
     description: "Claim a backlog ticket. " + SYNC_EXITS,
-    inputSchema: { type: "object", properties: { id: ID, agent: AGENT }, required: ["id"] },
+    inputSchema: {
+      type: "object",
+      properties: { id: ID, agent: AGENT, offline: OFFLINE },
+      required: ["id"],
+    },
   },
   {
     name: "update",
@@ -251,24 +261,32 @@ async function dispatch(name: string, args: Args, ctx: ToolContext): Promise<Too
         });
         return ok({ ticket: ticketJson(rv.ticket), already: rv.already });
       }
-      const r = await claimNext(store, agent, {
+      const r = await nextSettled(store, agent, {
         label,
         parent: parent === undefined ? undefined : parseId(parent),
-        now,
+        now: () => ctx.now(),
+        ...decisionEnv(Deno.env, args.offline === true),
       });
-      return ok({ ticket: ticketJson(r.ticket), already: r.already, handoff: r.handoff });
+      return ok({
+        ticket: ticketJson(r.ticket),
+        already: r.already,
+        handoff: r.handoff,
+        ...(r.confirmed === null ? {} : { confirmed: r.confirmed }),
+      });
     }
     case "claim": {
       const agent = agentOf(args, ctx, name);
-      const r = await claimTicket(store, parseId(reqStr(args, "id")), agent, {
+      const r = await claimSettled(store, parseId(reqStr(args, "id")), agent, {
         force: false,
-        now,
+        now: () => ctx.now(),
+        ...decisionEnv(Deno.env, args.offline === true),
       });
       return ok({
         ticket: ticketJson(r.ticket),
         already: r.already,
         taken_from: r.takenFrom,
         handoff: r.handoff,
+        ...(r.confirmed === null ? {} : { confirmed: r.confirmed }),
       });
     }
     case "update": {

@@ -12,6 +12,8 @@ export const EXIT = {
   badData: 6,
   io: 7,
   remote: 8,
+  /** Not an error: granted on this machine, not confirmed by the sync remote (docs/sync.md). */
+  provisional: 9,
 } as const;
 
 /** Machine name of an error kind, as printed in `--json` errors. */

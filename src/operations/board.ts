@@ -52,6 +52,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "archived",
   "budget",
   "claimed",
+  "claim-lost",
   "clone-copied",
   "created",
   "cycle-dropped",
@@ -68,6 +69,7 @@ export const EVENT_TAGS: ReadonlySet<string> = new Set([
   "status",
   "sync-conflict",
   "sync-quarantine",
+  "withdrawn",
   "acked",
 ]);
 

@@ -28,6 +28,8 @@ import { readAgent, touchAgent, writeAgent } from "../store/agent_records.ts";
 import { latestHandoff, withHandoff, type WorktreeState, worktreeStates } from "./handoff.ts";
 import { recordLostClaim } from "./fencing.ts";
 import { holderOf, isHeldBy } from "../model/holding.ts";
+import { claimGroupOf, claimIdOf, withClaimGroup } from "../model/decision.ts";
+import { newClaimId } from "../store/oplog.ts";
 
 /** Result of a claim. */
 export interface ClaimResult {
@@ -175,15 +177,27 @@ export function claimLocked(
     );
   }
   const at = isoSeconds(now);
-  const claimed: Ticket = {
-    ...base,
+  // With sync on, the claim is a decision replayed on the remote's state (decision.ts) and its
+  // tenure gets an id unique across machines.
+  const claimId = newClaimId(tx);
+  const claimed: Ticket = withClaimGroup({ ...base, updated: at }, {
     status: "claimed",
     claimed_by: agent,
     claimed_at: at,
     claim_epoch: ticket.claim_epoch + 1,
-    updated: at,
-  };
+    claim_id: claimId ?? claimIdOf(base),
+  });
   tx.writeTicket(claimed);
+  if (claimId !== null) {
+    tx.decide({
+      kind: "claim",
+      ticket: ticket.id,
+      agent,
+      claim_id: claimId,
+      force,
+      prev: claimGroupOf(ticket),
+    });
+  }
   const record = assignedBy === undefined ? touchAgent(tx, agent, now) : tx.readAgent(agent);
   if (record !== null && record.lost.some((l) => l.ticket === ticket.id)) {
     record.lost = record.lost.filter((l) => l.ticket !== ticket.id);

@@ -61,6 +61,17 @@ import {
   writeBlobs,
 } from "../store/sync_repo.ts";
 import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
+import {
+  type DecisionOutcome,
+  readWithdrawn,
+  replayClaims,
+  replayTickets,
+  settleDecisions,
+  type TicketSides,
+  type WithdrawnClaim,
+  writeWithdrawn,
+} from "./replay.ts";
+import type { OplogEntry } from "../store/oplog.ts";
 import { readCloneId, trackOpTrailer, trimOplog, unpublishedOplog } from "../store/oplog.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
@@ -172,6 +183,8 @@ export interface SyncResult {
    * stands (`fetched`, `state` are its), and no git fetch or push was run here.
    */
   piggybacked: boolean;
+  /** Pending decisions this step's accepted push settled (replay.ts). */
+  decisions: DecisionOutcome[];
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -945,6 +958,95 @@ async function postAlarm(
  * to another history or has a newer layout, 5 when another sync of this clone holds the sync
  * lock past the budget.
  */
+/**
+ * Replays `ops`' decisions and settles `withdrawn` on the merged tree `sides.out` (blob ids by
+ * store path), writing the tickets the replay changes as new blobs: returns the new tree
+ * (`sides.out` itself when nothing changed) and the outcomes.
+ */
+async function replayOnMerged(
+  gitDir: string,
+  scratch: string,
+  ops: readonly OplogEntry[],
+  withdrawn: readonly WithdrawnClaim[],
+  sides: {
+    base: ReadonlyMap<string, string>;
+    ours: ReadonlyMap<string, string>;
+    theirs: ReadonlyMap<string, string>;
+    out: Map<string, string>;
+  },
+): Promise<{
+  out: Map<string, string>;
+  outcomes: DecisionOutcome[];
+  released: WithdrawnClaim[];
+}> {
+  const ids = replayTickets(ops, withdrawn);
+  if (ids.size === 0) return { out: sides.out, outcomes: [], released: [] };
+  const pathIn = (m: ReadonlyMap<string, string>, id: string) =>
+    m.has(`tickets/${id}.md`)
+      ? `tickets/${id}.md`
+      : m.has(`archive/${id}.md`)
+      ? `archive/${id}.md`
+      : null;
+  const wanted: string[] = [];
+  for (const id of ids) {
+    for (const m of [sides.theirs, sides.ours, sides.out]) {
+      const p = pathIn(m, id);
+      if (p !== null) wanted.push(m.get(p)!);
+    }
+  }
+  const blobs = await readBlobs(gitDir, wanted);
+  const text = (m: ReadonlyMap<string, string>, id: string): string | null => {
+    const p = pathIn(m, id);
+    const b = p === null ? undefined : blobs.get(m.get(p)!);
+    if (b === undefined) return null;
+    try {
+      return decoder.decode(b);
+    } catch {
+      return null;
+    }
+  };
+  const sideMap = new Map<string, TicketSides>();
+  const deps = new Set<string>();
+  for (const id of ids) {
+    const merged = text(sides.out, id);
+    sideMap.set(id, {
+      theirs: text(sides.theirs, id),
+      ours: text(sides.ours, id),
+      merged,
+      inBase: pathIn(sides.base, id) !== null,
+    });
+    if (merged !== null) {
+      try {
+        for (const d of parseTicket(merged, id).depends_on) deps.add(d);
+      } catch {
+        // An unreadable ticket: the replay finds it unreadable too.
+      }
+    }
+  }
+  // Dependencies count as done only when the merged state has them done and not archived.
+  const depOids = [...deps].map((d) => sides.out.get(`tickets/${d}.md`)).filter((o) =>
+    o !== undefined
+  ) as string[];
+  const depBlobs = await readBlobs(gitDir, depOids);
+  const statusOf = (id: string): string | null => {
+    const oid = sides.out.get(`tickets/${id}.md`);
+    const b = oid === undefined ? undefined : depBlobs.get(oid);
+    if (b === undefined) return null;
+    try {
+      return parseTicket(decoder.decode(b), id).status;
+    } catch {
+      return null;
+    }
+  };
+  const { outcomes, writes, released } = replayClaims(ops, withdrawn, sideMap, statusOf);
+  if (writes.size === 0) return { out: sides.out, outcomes, released };
+  const entries = [...writes];
+  const oids = await writeBlobs(gitDir, scratch, entries.map(([, t]) => encoder.encode(t)));
+  const out = new Map(sides.out);
+  entries.forEach(([id], i) => out.set(pathIn(sides.out, id) ?? `tickets/${id}.md`, oids[i]));
+  return { out, outcomes, released };
+}
+
 export async function syncStore(
   store: Store,
   setup: SyncSetup,
@@ -984,6 +1086,7 @@ export async function syncStore(
       hashed: 0,
       piggybacked: false,
       quarantined: [],
+      decisions: [],
     };
     // Waiters piggyback (design §3.1): the step that held the lock completed meanwhile and the
     // store holds nothing it did not publish (same files as the state it left, no new oplog
@@ -1163,9 +1266,16 @@ export async function syncStore(
         store,
         gitDir,
         cacheFile,
-        () => unpublishedOplog(store.dir, engine.published_seq),
+        () => ({
+          ops: unpublishedOplog(store.dir, engine.published_seq),
+          withdrawn: readWithdrawn(store.dir),
+        }),
       );
       result.hashed += snap.hashed;
+      const { ops, withdrawn } = snap.extra;
+      // A push carrying a decision is never delayed (design §7.5).
+      const deciding = ops.some((e) => e.decision !== undefined) || withdrawn.length > 0;
+      if (deciding) paced = false;
       const local = await revParse(gitDir, LOCAL_REF);
       const baseCommit = local === null || tip === null
         ? null
@@ -1203,6 +1313,14 @@ export async function syncStore(
         result.losses = merged.report.losses;
         result.renumbered = merged.report.renumbered;
       }
+      // Pending decisions, replayed on the fetched state by the same rule (replay.ts).
+      const replay = await replayOnMerged(gitDir, paths.private, ops, withdrawn, {
+        base: baseTree.files,
+        ours: snap.oids,
+        theirs,
+        out: merged.out,
+      });
+      if (replay.out !== merged.out) merged = { ...merged, out: replay.out };
 
       // What the new state changes in the tip's tree (wire paths).
       const changes = new Map<string, string | null>();
@@ -1236,7 +1354,7 @@ export async function syncStore(
         changes,
         leases: engine.leases,
         fetched: engine.fetched_clock,
-        paced: options.paced === true && !restoring,
+        paced: options.paced === true && !restoring && !deciding,
       });
       let publish = changes.size > 0 || restoring || (tip === null && options.create === true);
       if (publish && lease.deferMs !== null) {
@@ -1291,7 +1409,6 @@ export async function syncStore(
         changes.set(META_PATH, meta);
       }
       const tree = await buildTree(gitDir, join(paths.private, `index.${Deno.pid}`), tip, changes);
-      const ops = snap.extra;
       const files = [...changes.keys()].filter((p) => p !== META_PATH).length;
       const message = `track sync: ${files} file${files === 1 ? "" : "s"} from clone ${clone}\n` +
         (ops.length === 0 ? "" : "\n" + ops.map(trackOpTrailer).join("\n") + "\n");
@@ -1349,11 +1466,23 @@ export async function syncStore(
       await updateRef(gitDir, LOCAL_REF, commit);
       writeStateTree(treeFile, { commit, files: published, meta });
       result.state = commit;
-      if (ops.length > 0) {
+      result.decisions = replay.outcomes;
+      if (replay.outcomes.some((o) => o.outcome === "lost") || replay.released.length > 0) {
+        // The losers learn it as other lost claims are told (a lost note, a board event); both
+        // are published by the next sync.
+        await store.mutate("sync (decisions)", (tx) => {
+          settleDecisions(tx, replay.outcomes, replay.released, options.now());
+        });
+      }
+      if (ops.length > 0 || withdrawn.length > 0) {
         const through = engine.published_seq;
         await store.mutate("sync (oplog)", (tx) => {
           tx.skipOplog();
           trimOplog(tx, through);
+          // Settled: a withdrawn claim's push that landed is an ancestor of the tip this push
+          // replaced (and was released above); one that did not land never will.
+          const settledIds = new Set(withdrawn.map((w) => w.claim_id));
+          writeWithdrawn(tx, readWithdrawn(store.dir).filter((w) => !settledIds.has(w.claim_id)));
         });
       }
       return result;

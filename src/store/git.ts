@@ -109,7 +109,23 @@ export async function runGit(args: string[], options: GitOptions = {}): Promise<
       await writer.write(data).catch(() => {});
       await writer.close().catch(() => {});
     }
-    const out = await output;
+    // Killed by the timer, git is gone, but a process it started (the receive-pack and hook of
+    // a path remote) can still hold its pipes open: stop waiting for them once git has exited.
+    const killed = new Promise<null>((resolve) => {
+      controller.signal.addEventListener("abort", () => {
+        child.status.then(() => setTimeout(() => resolve(null), 200), () => resolve(null));
+      });
+    });
+    const out = await Promise.race([output, killed]);
+    if (out === null) {
+      output.catch(() => {});
+      return {
+        code: 128,
+        stdout: new Uint8Array(),
+        stderr: "git did not finish in time (killed)",
+        timedOut: true,
+      };
+    }
     return { code: out.code, stdout: out.stdout, stderr: decoder.decode(out.stderr), timedOut };
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {

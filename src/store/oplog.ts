@@ -22,6 +22,7 @@
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { AGENT_NAME } from "../model/agent.ts";
 import { TICKET_ID } from "../model/ids.ts";
+import { type Decision, parseDecision } from "../model/decision.ts";
 import { syncs } from "../model/sync_wire.ts";
 import { dirname, join } from "../model/path.ts";
 import { syncDir, tempPathFor } from "./atomic.ts";
@@ -46,6 +47,8 @@ export interface OplogEntry {
   ticket: string | null;
   agent: string | null;
   clone: string;
+  /** The coordination decision this mutation made (decision.ts), when it made one. */
+  decision?: Decision;
 }
 
 const OP = /^[a-z][a-z0-9-]*$/;
@@ -96,6 +99,7 @@ export function oplogLine(entry: OplogEntry): string {
     ticket: entry.ticket,
     agent: entry.agent,
     clone: entry.clone,
+    ...(entry.decision === undefined ? {} : { decision: entry.decision }),
   }) + "\n";
 }
 
@@ -112,7 +116,8 @@ function parseLine(text: string, display: string, line: number): OplogEntry {
     typeof v.at !== "string" || !ISO.test(v.at) || typeof v.op !== "string" || !OP.test(v.op) ||
     !(v.ticket === null || (typeof v.ticket === "string" && TICKET_ID.test(v.ticket))) ||
     !(v.agent === null || (typeof v.agent === "string" && AGENT_NAME.test(v.agent))) ||
-    typeof v.clone !== "string" || !CLONE_ID.test(v.clone)
+    typeof v.clone !== "string" || !CLONE_ID.test(v.clone) ||
+    (v.decision !== undefined && parseDecision(v.decision) === undefined)
   ) {
     throw oplogError(
       display,
@@ -127,6 +132,7 @@ function parseLine(text: string, display: string, line: number): OplogEntry {
     ticket: v.ticket ?? null,
     agent: v.agent ?? null,
     clone: v.clone,
+    ...(v.decision === undefined ? {} : { decision: parseDecision(v.decision)! }),
   };
 }
 
@@ -314,7 +320,7 @@ export function appendOplog(
   storeDir: string,
   command: string,
   changes: Change[],
-  options: { agent: string | null; now: Date; cloneId?: string },
+  options: { agent: string | null; now: Date; cloneId?: string; decision?: Decision | null },
 ): void {
   // Only what changes the shared state is an operation of its audit trail: a command that
   // wrote only files that never leave the machine (server.json of `serve`) adds no line.
@@ -327,6 +333,7 @@ export function appendOplog(
     ticket: ticketOf(command, storeDir, changes),
     agent: options.agent !== null && AGENT_NAME.test(options.agent) ? options.agent : null,
     clone,
+    ...(options.decision == null ? {} : { decision: options.decision }),
   }, changes);
   if (!changes.includes(change)) changes.push(change);
 }
@@ -447,4 +454,50 @@ function readCloneIdFile(path: string): string | null {
     });
   }
   return id;
+}
+
+/** Name of the counter of this clone's claims inside the store (never leaves the machine). */
+export const CLAIM_COUNTER_FILE = "claim-counter";
+
+const counters = new WeakMap<object, number>();
+
+/**
+ * A new tenure id for a claim made in `tx`: `<clone id>-<counter>`, the counter kept in the
+ * store's `claim-counter` file and written with the mutation (so two claims never share one,
+ * even after the oplog is moved aside); null when the store does not sync.
+ */
+export function newClaimId(tx: {
+  store: { dir: string; oplog: boolean; home: { paths: { cloneId: string } } | null };
+  writeFile(path: string, data: string): void;
+}): string | null {
+  const home = tx.store.home;
+  if (!tx.store.oplog || home === null) return null;
+  const path = join(tx.store.dir, CLAIM_COUNTER_FILE);
+  let n = counters.get(tx);
+  if (n === undefined) {
+    let text = "";
+    try {
+      const info = Deno.lstatSync(path);
+      if (!info.isFile) throw badDataError(path, "is not a regular file");
+      text = decoder.decode(Deno.readFileSync(path)).trim();
+    } catch (e) {
+      if (e instanceof TrackError) throw e;
+      if (!(e instanceof Deno.errors.NotFound)) {
+        if (e instanceof TypeError) {
+          throw badDataError(path, "is not UTF-8", { hint: "track doctor" });
+        }
+        throw ioError("read", path, e);
+      }
+    }
+    n = text === "" ? 0 : Number(text);
+    if (!/^\d*$/.test(text) || !Number.isSafeInteger(n)) {
+      throw badDataError(path, "is not a claim counter (one whole number)", {
+        hint: "it only numbers this clone's claims: track doctor",
+      });
+    }
+  }
+  n++;
+  counters.set(tx, n);
+  tx.writeFile(path, `${n}\n`);
+  return `${readCloneId(home.paths, { create: true })}-${n}`;
 }

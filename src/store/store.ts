@@ -24,6 +24,7 @@ import { linkError, refuseLinks } from "./no_follow.ts";
 import { missingConfigError } from "./discovery.ts";
 import { type SyncPaths, unjoinedError } from "./sync_config.ts";
 import type { Agent } from "../model/agent.ts";
+import type { Decision } from "../model/decision.ts";
 
 /** Version of the on-disk layout, recorded in config.json. */
 export const STORE_SCHEMA = 1;
@@ -567,6 +568,7 @@ export class Store {
           agent: tx.agent,
           now: this.#now(),
           cloneId: this.home?.paths.cloneId,
+          decision: tx.decision,
         });
         this.#oplogAppended++;
       }
@@ -768,6 +770,7 @@ export class Tx {
   #agent: string | null = null;
   #skipOplog = false;
   #lazy: { files: Set<string>; dirs: Set<string> } | null = null;
+  #decision: Decision | null = null;
 
   constructor(store: Store, recovered: Recovery | null = null) {
     this.#dir = store.dir;
@@ -836,6 +839,22 @@ export class Tx {
   /** The target given to {@linkcode writeLazily}, or null. */
   get lazyTarget(): { files: Set<string>; dirs: Set<string> } | null {
     return this.#lazy;
+  }
+
+  /**
+   * Records the coordination decision this mutation makes (src/model/decision.ts): its oplog
+   * line carries it, and the sync step replays it on the fetched state. No effect with sync off.
+   */
+  decide(decision: Decision): void {
+    if (this.#decision !== null) {
+      throw new Error(`one decision per mutation (${this.#decision.kind}, then ${decision.kind})`);
+    }
+    this.#decision = decision;
+  }
+
+  /** The decision given to {@linkcode decide}, or null. */
+  get decision(): Decision | null {
+    return this.#decision;
   }
 
   /** Whether {@linkcode skipOplog} was called. */

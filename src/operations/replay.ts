@@ -1,0 +1,301 @@
+/**
+ * Replaying pending decisions on the fetched state (docs/sync.md "Decisions"; design §7.1).
+ * Each publish attempt of the sync step merges this clone's snapshot into the remote tip R, then
+ * re-runs every claim the snapshot carries, in oplog order, by the claim rule
+ * (decision.ts `claimRefusal`) on R's claim group and the merged dependencies: a claim made on a
+ * stale view (another clone's claim published first, a dependency reopened elsewhere) is lost
+ * there, and none of this clone's change to that ticket is published. Claims withdrawn after
+ * exit 8 that R holds after all (a push that landed although its sender was told otherwise) are
+ * released. Pure over blob contents: the caller reads and writes the blobs.
+ */
+import {
+  CLAIM_ID,
+  type ClaimGroup,
+  claimGroupOf,
+  claimIdOf,
+  claimRefusal,
+  type Decision,
+  withClaimGroup,
+} from "../model/decision.ts";
+import { parseTicket, serializeTicket, type Ticket } from "../model/ticket.ts";
+import type { OplogEntry } from "../store/oplog.ts";
+import type { Tx } from "../store/store.ts";
+import { badDataError, ioError, TrackError } from "../model/errors.ts";
+import { TICKET_ID } from "../model/ids.ts";
+import { join } from "../model/path.ts";
+import { postEntry } from "./board.ts";
+import { recordLostClaim } from "./fencing.ts";
+
+/** A claim withdrawn after exit 8 (kept in the store's `withdrawn` file until settled). */
+export interface WithdrawnClaim {
+  ticket: string;
+  agent: string;
+  claim_id: string;
+}
+
+/** What became of one pending decision at a publish attempt. */
+export interface DecisionOutcome {
+  seq: number;
+  kind: string;
+  ticket: string | null;
+  agent: string | null;
+  claim_id: string | null;
+  /** `confirmed`: published with the push; `lost`: another decision was published first. */
+  outcome: "confirmed" | "lost";
+  reason: string | null;
+  winner: string | null;
+}
+
+/** The three sides of one ticket, as text (null: absent on that side). */
+export interface TicketSides {
+  theirs: string | null;
+  ours: string | null;
+  merged: string | null;
+  /** Whether the state the snapshot descends from had the ticket (else it is new here). */
+  inBase: boolean;
+}
+
+/** The tickets a replay reads: those decisions name, withdrawn claims name, and their deps. */
+export function replayTickets(
+  ops: readonly OplogEntry[],
+  withdrawn: readonly WithdrawnClaim[],
+): Set<string> {
+  const ids = new Set<string>();
+  for (const e of ops) {
+    if (e.decision?.kind === "claim" && e.decision.ticket) ids.add(e.decision.ticket);
+  }
+  for (const w of withdrawn) ids.add(w.ticket);
+  return ids;
+}
+
+function parse(text: string | null, id: string): Ticket | null {
+  if (text === null) return null;
+  try {
+    return parseTicket(text, id);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Replays the claims of `ops` (in order) and settles `withdrawn`, given each named ticket's
+ * sides and the merged status of any ticket (`statusOf`, for dependencies). Returns the outcome
+ * of each claim and the new merged text of each ticket it changes.
+ */
+export function replayClaims(
+  ops: readonly OplogEntry[],
+  withdrawn: readonly WithdrawnClaim[],
+  sides: ReadonlyMap<string, TicketSides>,
+  statusOf: (id: string) => string | null,
+): { outcomes: DecisionOutcome[]; writes: Map<string, string>; released: WithdrawnClaim[] } {
+  const outcomes: DecisionOutcome[] = [];
+  const writes = new Map<string, string>();
+  const released: WithdrawnClaim[] = [];
+  const withdrawnIds = new Set(withdrawn.map((w) => w.claim_id));
+  // Per ticket: the claim group the replay has reached, starting from the remote's.
+  const current = new Map<string, { group: ClaimGroup; won: Decision | null }>();
+  const claims = ops.filter((e) =>
+    e.decision?.kind === "claim" && e.decision.ticket !== null && e.decision.agent !== null &&
+    !withdrawnIds.has(e.decision.claim_id ?? "")
+  );
+  for (const e of claims) {
+    const d = e.decision!;
+    const id = d.ticket!;
+    const side = sides.get(id);
+    const theirs = parse(side?.theirs ?? null, id);
+    const merged = parse(side?.merged ?? null, id);
+    let state = current.get(id);
+    if (state === undefined && merged !== null) {
+      // A ticket created here and never published is claimed on its own pre-claim state.
+      const start = theirs !== null
+        ? claimGroupOf(theirs)
+        : side?.inBase === false && d.prev !== null
+        ? d.prev
+        : null;
+      if (start !== null) state = { group: start, won: null };
+    }
+    const outcome = (o: "confirmed" | "lost", reason: string | null, winner: string | null) =>
+      outcomes.push({
+        seq: e.seq,
+        kind: d.kind,
+        ticket: id,
+        agent: d.agent,
+        claim_id: d.claim_id,
+        outcome: o,
+        reason,
+        winner,
+      });
+    if (state === undefined || merged === null) {
+      outcome("lost", "the ticket was deleted on another machine", null);
+      continue;
+    }
+    if (state.group.claim_id !== null && state.group.claim_id === d.claim_id) {
+      // R already holds this tenure: an earlier push carried it.
+      outcome("confirmed", null, null);
+      current.set(id, { group: state.group, won: d });
+      continue;
+    }
+    const open = merged.depends_on.filter((dep) => statusOf(dep) !== "done");
+    const refusal = claimRefusal(
+      withClaimGroup(merged, state.group),
+      d.agent!,
+      d.force,
+      open,
+    );
+    if (refusal !== null) {
+      outcome("lost", refusal.reason, refusal.winner);
+      current.set(id, state);
+      continue;
+    }
+    outcome("confirmed", null, null);
+    current.set(id, {
+      group: {
+        status: "claimed",
+        claimed_by: d.agent,
+        claimed_at: null, // From the snapshot below (when this decision is the one it shows).
+        claim_epoch: state.group.claim_epoch + 1,
+        claim_id: d.claim_id,
+      },
+      won: d,
+    });
+  }
+
+  for (const [id, state] of current) {
+    const side = sides.get(id)!;
+    const ours = parse(side.ours, id);
+    const merged = parse(side.merged, id)!;
+    const theirs = parse(side.theirs, id);
+    let out: Ticket;
+    if (ours !== null && state.won !== null && claimIdOf(ours) === state.won.claim_id) {
+      // The snapshot's tenure stands: its holder transitions made under it are kept; the
+      // epoch follows the remote's.
+      out = withClaimGroup(merged, { ...claimGroupOf(ours), claim_epoch: state.group.claim_epoch });
+    } else if (theirs !== null && state.won === null) {
+      // Every claim of this clone on it lost: none of this clone's change to it is published.
+      out = theirs;
+    } else {
+      const g = state.group.claimed_at === null && state.won !== null
+        ? { ...state.group, claimed_at: merged.claimed_at ?? ours?.claimed_at ?? null }
+        : state.group;
+      out = withClaimGroup(merged, g);
+    }
+    const text = out === theirs ? side.theirs! : serializeTicket(out);
+    if (text !== side.merged) writes.set(id, text);
+  }
+
+  // Withdrawn claims the remote holds after all: release them, unless the same agent claimed
+  // the ticket again since (that claim was replayed above and holds it now).
+  for (const w of withdrawn) {
+    if (current.get(w.ticket)?.won?.agent === w.agent) continue;
+    const side = sides.get(w.ticket);
+    const base = parse(writes.get(w.ticket) ?? side?.merged ?? null, w.ticket);
+    if (base === null) continue;
+    const g = claimGroupOf(base);
+    if (g.claim_id !== w.claim_id || g.claimed_by !== w.agent) continue;
+    if (g.status !== "claimed" && g.status !== "in-progress") continue;
+    writes.set(
+      w.ticket,
+      serializeTicket(withClaimGroup(base, {
+        ...g,
+        status: "backlog",
+        claimed_by: null,
+        claimed_at: null,
+      })),
+    );
+    released.push(w);
+  }
+  return { outcomes, writes, released };
+}
+
+/** The store file listing claims withdrawn after exit 8 (never leaves the machine). */
+export const WITHDRAWN_FILE = "withdrawn";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The claims withdrawn after exit 8 and not settled yet (read under the store lock). */
+export function readWithdrawn(storeDir: string): WithdrawnClaim[] {
+  const path = join(storeDir, WITHDRAWN_FILE);
+  let text: string;
+  try {
+    if (!Deno.lstatSync(path).isFile) throw badDataError(path, "is not a regular file");
+    text = decoder.decode(Deno.readFileSync(path));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof TrackError) throw e;
+    if (e instanceof TypeError) throw badDataError(path, "is not UTF-8", { hint: "track doctor" });
+    throw ioError("read", path, e);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = null;
+  }
+  const ok = (w: unknown): w is WithdrawnClaim =>
+    w !== null && typeof w === "object" && typeof (w as WithdrawnClaim).ticket === "string" &&
+    TICKET_ID.test((w as WithdrawnClaim).ticket) &&
+    typeof (w as WithdrawnClaim).agent === "string" &&
+    typeof (w as WithdrawnClaim).claim_id === "string" &&
+    CLAIM_ID.test((w as WithdrawnClaim).claim_id);
+  if (!Array.isArray(v) || !v.every(ok)) {
+    throw badDataError(path, 'is not a list of {"ticket","agent","claim_id"}', {
+      hint: "it lists claims withdrawn after exit 8 on this clone: track doctor",
+    });
+  }
+  return v.map((w) => ({ ticket: w.ticket, agent: w.agent, claim_id: w.claim_id }));
+}
+
+/** Inside a mutation: sets the withdrawn claims (removes the file when none are left). */
+export function writeWithdrawn(tx: Tx, list: readonly WithdrawnClaim[]): void {
+  const path = join(tx.store.dir, WITHDRAWN_FILE);
+  if (list.length === 0) {
+    try {
+      Deno.lstatSync(path);
+      tx.removeFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw ioError("read", path, e);
+    }
+    return;
+  }
+  tx.writeFile(path, JSON.stringify(list) + "\n");
+}
+
+/**
+ * Inside the mutation after an accepted push: each lost claim gets its agent a lost note (its
+ * later writes to the ticket are refused with the reason) and a `claim-lost` board event; each
+ * withdrawn claim released gets a `withdrawn` event.
+ */
+export function settleDecisions(
+  tx: Tx,
+  outcomes: readonly DecisionOutcome[],
+  released: readonly WithdrawnClaim[],
+  now: Date,
+): void {
+  for (const o of outcomes) {
+    if (o.outcome !== "lost" || o.agent === null || o.ticket === null) continue;
+    const t = tx.store.tryReadTicket(o.ticket);
+    if (t === null || t.claimed_by === o.agent) continue;
+    recordLostClaim(tx, o.agent, t, `not granted across machines: ${o.reason}`, now);
+    postEntry(tx, {
+      at: now,
+      agent: o.agent,
+      ticket: o.ticket,
+      tag: "claim-lost",
+      kind: "event",
+      message: `${o.agent}'s claim of ${o.ticket} (${o.claim_id}) was not granted: ${o.reason}`,
+      to: [o.agent],
+    });
+  }
+  for (const w of released) {
+    postEntry(tx, {
+      at: now,
+      agent: w.agent,
+      ticket: w.ticket,
+      tag: "withdrawn",
+      kind: "event",
+      message: `Released ${w.ticket}: ${w.agent}'s claim (${w.claim_id}) reached the remote ` +
+        "although its command exited 8 (withdrawn after exit 8)",
+      to: [w.agent],
+    });
+  }
+}
