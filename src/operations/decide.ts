@@ -11,7 +11,6 @@ import { type ClaimGroup, claimIdOf, withClaimGroup } from "../model/decision.ts
 import type { Ticket } from "../model/ticket.ts";
 import type { Store } from "../store/store.ts";
 import { unpublishedOplog } from "../store/oplog.ts";
-import { engineStateFile, readEngineState, syncSetupOf, syncStore, syncTimeout } from "./sync.ts";
 import { readWithdrawn, writeWithdrawn } from "./replay.ts";
 import { postEntry } from "./board.ts";
 import { claimNext, type ClaimResult, claimTicket } from "./claims.ts";
