@@ -32,26 +32,6 @@ export function syncSwitchedOff(env: { get(name: string): string | undefined }):
   return v !== undefined && ["off", "0", "false", "no"].includes(v.toLowerCase());
 }
 
-/**
- * The tenure ids of this clone's claims not confirmed by the remote yet (pending decisions,
- * withdrawn ones left out); empty with sync off. Reads two small files; never writes.
- */
-export async function unconfirmedClaims(store: Store): Promise<Set<string>> {
-  const out = new Set<string>();
-  if (!store.oplog) return out;
-  // Loaded only by sync stores: with sync off a claim costs what it did before.
-  const { engineStateFile, readEngineState, syncSetupOf } = await import("./sync.ts");
-  const setup = syncSetupOf(store);
-  if (setup === null) return out;
-  const published = readEngineState(engineStateFile(setup.paths)).published_seq;
-  const withdrawn = new Set(readWithdrawn(store.dir).map((w) => w.claim_id));
-  for (const e of unpublishedOplog(store.dir, published)) {
-    const id = e.decision?.kind === "claim" ? e.decision.claim_id : null;
-    if (id !== null && !withdrawn.has(id)) out.add(id);
-  }
-  return out;
-}
-
 /** The pending claim decision with tenure `claimId`, or null. */
 async function pendingClaim(
   store: Store,

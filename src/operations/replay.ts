@@ -25,6 +25,7 @@ import { TICKET_ID } from "../model/ids.ts";
 import { join } from "../model/path.ts";
 import { postEntry } from "./board.ts";
 import { recordLostClaim } from "./fencing.ts";
+import { WITHDRAWN_FILE } from "./unconfirmed.ts";
 
 /** A claim withdrawn after exit 8 (kept in the store's `withdrawn` file until settled). */
 export interface WithdrawnClaim {
@@ -206,9 +207,6 @@ export function replayClaims(
   }
   return { outcomes, writes, released };
 }
-
-/** The store file listing claims withdrawn after exit 8 (never leaves the machine). */
-export const WITHDRAWN_FILE = "withdrawn";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

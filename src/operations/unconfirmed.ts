@@ -10,6 +10,9 @@
 import { join } from "../model/path.ts";
 import type { Store } from "../store/store.ts";
 
+/** The store file listing claims withdrawn after exit 8 (replay.ts; never leaves the machine). */
+export const WITHDRAWN_FILE = "withdrawn";
+
 /** A ticket and the agent holding it, as views have them. */
 export interface Held {
   id: string;
@@ -65,13 +68,21 @@ export function readPending(store: Store): Pending {
   const last = lines.length === 0 ? 0 : lines[lines.length - 1].seq as number;
   // An oplog ending below the published seq was moved aside: every line is pending.
   const pending = last < published ? lines : lines.filter((l) => (l.seq as number) > published);
+  // Claims withdrawn after exit 8 (replay.ts) are not pending: no sync publishes them.
+  const withdrawn = new Set<string>();
+  try {
+    const list = JSON.parse(Deno.readTextFileSync(join(store.dir, WITHDRAWN_FILE)));
+    if (Array.isArray(list)) { for (const w of list) withdrawn.add(String(w?.claim_id)); }
+  } catch {
+    // None withdrawn (or unreadable: the write path reports it).
+  }
   const claims = new Map<string, { agent: string | null; claim_id: string | null }>();
   let decisions = 0;
   for (const l of pending) {
     const d = l.decision as Record<string, unknown> | undefined | null;
     if (d === null || d === undefined || typeof d !== "object") continue;
     decisions++;
-    if (d.kind !== "claim") continue;
+    if (d.kind !== "claim" || withdrawn.has(String(d.claim_id))) continue;
     const ticket = typeof d.ticket === "string" ? d.ticket : l.ticket;
     if (typeof ticket !== "string") continue;
     const agent = typeof d.agent === "string"
