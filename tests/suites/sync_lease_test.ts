@@ -103,8 +103,8 @@ Deno.test("sync-lease: an agent whose commands come 9 and 25 minutes apart (T = 
   const [w, a] = await started(2 * HOUR, clock);
   await using _ = w;
   const b = await join(w, "b", -2 * HOUR, clock);
+  // A claim with sync on is published before it returns (a decision, docs/sync.md).
   await a.ok(["claim", "T-0001", "--agent", "bob"]);
-  assert((await a.sync()).pushed);
   await b.sync();
   // The holder's commands: gaps of 9 and 25 minutes; the observer syncs and tries to reclaim
   // every 4 minutes and just before each of the holder's commands.
@@ -165,8 +165,8 @@ Deno.test("sync-lease: observers that each live T/2 together reclaim a killed ag
   const clock = { t: 0 };
   const [w, a] = await started(0, clock);
   await using _ = w;
+  // A claim with sync on is published before it returns (a decision, docs/sync.md).
   await a.ok(["claim", "T-0001", "--agent", "bob"]);
-  assert((await a.sync()).pushed);
   // Killed now: machine a runs nothing more. Containers come and go, each for T/2 = 15 min,
   // syncing every 5 min (the sync interval here) and trying to reclaim after each sync.
   const interval = 5 * MIN;
@@ -216,7 +216,7 @@ Deno.test("sync-lease: a partitioned holder refuses its own writes and edits bef
     await a.ok(["register", "--agent", agent, "--session-id", session]);
     await a.ok(["claim", "T-0001", "--agent", agent]);
     await a.ok(["files", "--add", "src/lease.ts", "--agent", agent, "--ticket", "T-0001"]);
-    assert((await a.sync()).pushed);
+    await a.sync();
     await b.sync();
     // The partition: machine a no longer reaches the remote.
     await a.clone.git(["remote", "set-url", "origin", `${w.root}/gone.git`]);
