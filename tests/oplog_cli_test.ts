@@ -9,6 +9,7 @@ import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { type Clone, SyncWorld } from "./sync_world.ts";
 import { race } from "./helpers.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
+import { writeIdBlocks } from "../src/store/id_blocks.ts";
 import { readCloneId, readOplog } from "../src/store/oplog.ts";
 
 /** The Track-Op trailers of the state commit on the remote. */
@@ -97,6 +98,13 @@ Deno.test("oplog CLI: concurrent writers in the main and a linked worktree get o
   await using world = await SyncWorld.create();
   const clone = await synced(world);
   await world.mustGit(["worktree", "add", "-q", `${world.root}/linked`], clone.dir);
+  // Numbers for every create from one confirmed id block (docs/sync.md "Ticket numbers"), so no
+  // create syncs (a sync trims the published lines) while they race.
+  writeIdBlocks(syncPaths(clone.gitDir), {
+    schema: 1,
+    grabs: 1,
+    blocks: [{ start: 1, end: 1000, commit: "0".repeat(40), on: null, state: "confirmed" }],
+  });
   const racers = 6;
   const each = 4;
   const plans = Array.from(

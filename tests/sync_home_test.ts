@@ -24,6 +24,7 @@ import type { Store } from "../src/store/store.ts";
 import type { TrackError } from "../src/model/errors.ts";
 import { relocateStore, restoreStore } from "../src/store/sync_home.ts";
 import { DEFAULT_STATE_REF, type SyncConfig, syncPaths } from "../src/store/sync_config.ts";
+import { writeIdBlocks } from "../src/store/id_blocks.ts";
 
 const WORKER = fileURLToPath(new URL("./sync_home_worker.ts", import.meta.url));
 
@@ -52,7 +53,7 @@ const SYNC: SyncConfig = {
 };
 
 /** A git repository whose committed `.track/` holds three tickets, an agent and board posts. */
-async function repoWithStore() {
+async function repoWithStore(options: { idBlock?: boolean } = {}) {
   const s = await tempStore({ init: false });
   git(s.root, ["init", "-q", "-b", "main"]);
   git(s.root, ["remote", "add", "origin", `${s.root}-remote.git`]);
@@ -63,7 +64,17 @@ async function repoWithStore() {
   git(s.root, ["add", ".track"]);
   git(s.root, ["commit", "-q", "-m", "Set up track"]);
   const common = `${s.root}/.git`;
-  return { s, common, paths: syncPaths(common) };
+  const paths = syncPaths(common);
+  // With sync on, create draws numbers from this clone's id blocks (docs/sync.md "Ticket
+  // numbers"); these tests have no reachable remote, so the clone is given a confirmed one.
+  if (options.idBlock) {
+    writeIdBlocks(paths, {
+      schema: 1,
+      grabs: 1,
+      blocks: [{ start: 1, end: 1000, commit: "0".repeat(40), on: null, state: "confirmed" }],
+    });
+  }
+  return { s, common, paths };
 }
 
 async function ticketIds(cwd: string): Promise<string[]> {
@@ -81,7 +92,7 @@ function config(trackDir: string): Record<string, unknown> {
 }
 
 Deno.test("relocateStore moves the data into the git common dir; restoreStore moves it back", async () => {
-  const { s, paths } = await repoWithStore();
+  const { s, paths } = await repoWithStore({ idBlock: true });
   await using _ = s;
   const before = snapshot(s.dir);
   const moved = await relocateStore(s.dir, paths, SYNC);
@@ -171,7 +182,7 @@ for (const mode of ["relocate", "restore"] as const) {
     let total = Infinity;
     let killed = 0;
     for (let k = 1; k <= total; k++) {
-      const { s, common, paths } = await repoWithStore();
+      const { s, common, paths } = await repoWithStore({ idBlock: true });
       await using _ = s;
       if (mode === "restore") await relocateStore(s.dir, paths, SYNC);
       const run = await worker(mode, s.dir, common, k);
@@ -217,7 +228,7 @@ for (const mode of ["relocate", "restore"] as const) {
 }
 
 Deno.test("with sync on, linked worktrees share one store and one lock: one winner of a claim", async () => {
-  const { s, paths } = await repoWithStore();
+  const { s, paths } = await repoWithStore({ idBlock: true });
   await using _ = s;
   await relocateStore(s.dir, paths, SYNC);
   git(s.root, ["commit", "-q", "-am", "Sync on: the data moved to the git dir"]);

@@ -1,5 +1,5 @@
 /** `track create`: a new backlog ticket. */
-import { AGENT_FLAG, defineCommand, list, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, list, str } from "../cli/command.ts";
 import { usageError } from "../model/errors.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { printJson } from "../cli/output.ts";
@@ -14,7 +14,7 @@ export default defineCommand({
   name: "create",
   summary: "Create a ticket in backlog",
   usage:
-    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--parent T] [--needs a,b] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME] [--agent A]",
+    "create --title TEXT [-p PRIORITY] [-l a,b] [--depends-on T-1,T-2] [--parent T] [--needs a,b] [--body TEXT | body on stdin] [--acceptance TEXT] [--verify CMD]... [--budget 200k|$5] [--by NAME] [--agent A] [--offline]",
   flags: [
     {
       name: "title",
@@ -83,6 +83,12 @@ export default defineCommand({
       description: "Author (default: --agent, $TRACK_AGENT, or human)",
     },
     AGENT_FLAG,
+    {
+      name: "offline",
+      type: "boolean",
+      description:
+        "With sync on: never reach the remote for a ticket number (exit 8 when this clone's id blocks are used up)",
+    },
   ],
   parse(args) {
     const title = str(args, "title");
@@ -110,6 +116,7 @@ export default defineCommand({
       // "human" is the default author: naming it is fine, though no agent may be called so.
       by: by === undefined || by === HUMAN ? by : checkAgentName(by),
       agent: str(args, "agent"),
+      offline: bool(args, "offline") || undefined,
     };
   },
   async run(opts, ctx) {
@@ -142,6 +149,8 @@ export default defineCommand({
       budget: opts.budget,
       by,
       agent,
+      offline: opts.offline === true || ctx.env.get("TRACK_SYNC") === "off",
+      syncTimeout: ctx.env.get("TRACK_SYNC_TIMEOUT"),
     }, ctx.now());
     if (ctx.json) printJson(ctx, { ticket: ticketJson(ticket) });
     else ctx.io.out(`Created ${ticket.id}: ${ticket.title}`);

@@ -57,6 +57,14 @@ const TABLES: Record<string, Row[]> = {
       "needs": ["review", "frontend"],
       "verify": [],
     }],
+    [["-t", "x", "--offline"], {
+      "title": "x",
+      "priority": "medium",
+      "labels": [],
+      "dependsOn": [],
+      "verify": [],
+      "offline": true,
+    }],
     [["-t", "x", "--parent", "epic"], { "usage": 'Invalid ticket id "epic"' }],
     [[], { "usage": '"track create" needs --title TEXT' }],
     [["-t", "x", "-p", "urgent"], {
@@ -390,6 +398,8 @@ const TABLES: Record<string, Row[]> = {
       "remote": "../r.git",
       "ref": "refs/track/x",
     }],
+    [["add", "origin", "--adopt"], { "action": "add", "remote": "origin", "adopt": true }],
+    [["show", "--adopt"], { "usage": '--adopt goes with "track remote add"' }],
     [["show"], { "action": "show" }],
     [["remove"], { "action": "remove" }],
     [["add"], { "usage": '"track remote add" takes one remote' }],

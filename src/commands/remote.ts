@@ -1,19 +1,19 @@
 /** `track remote add|show|remove`: turn sync through a git remote on or off (docs/sync.md). */
-import { defineCommand, str } from "../cli/command.ts";
+import { bool, defineCommand, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
 import { usageError } from "../model/errors.ts";
 import { addRemote, removeRemote, showRemote } from "../operations/remote.ts";
 import { syncTimeout } from "../operations/sync.ts";
 
 type Opts =
-  | { action: "add"; remote: string; ref: string | undefined }
+  | { action: "add"; remote: string; ref: string | undefined; adopt?: true }
   | { action: "show" }
   | { action: "remove" };
 
 export default defineCommand({
   name: "remote",
   summary: "Sync this store through a git remote: add one, show it, or remove it",
-  usage: "remote add <remote> [--ref REF] | remote show | remote remove",
+  usage: "remote add <remote> [--ref REF] [--adopt] | remote show | remote remove",
   positionals: ["action", "remote"],
   flags: [
     {
@@ -22,10 +22,20 @@ export default defineCommand({
       value: "REF",
       description: "Ref of the shared state on the remote (default: refs/track/state)",
     },
+    {
+      name: "adopt",
+      type: "boolean",
+      description:
+        "Join a remote that has a state while this store has tickets: renumber them once into a block reserved there",
+    },
   ],
   parse(args): Opts {
     const [action, ...rest] = args.positionals;
     const ref = str(args, "ref");
+    const adopt = bool(args, "adopt");
+    if (adopt && action !== "add") {
+      throw usageError(`--adopt goes with "track remote add"`, "track remote add origin --adopt");
+    }
     if (action === "add") {
       if (rest.length !== 1) {
         throw usageError(
@@ -33,7 +43,7 @@ export default defineCommand({
           "track remote add origin",
         );
       }
-      return { action, remote: rest[0], ref };
+      return adopt ? { action, remote: rest[0], ref, adopt } : { action, remote: rest[0], ref };
     }
     if ((action === "show" || action === "remove") && rest.length === 0) {
       if (ref !== undefined) {
@@ -124,7 +134,7 @@ export default defineCommand({
       }
       return;
     }
-    const r = await addRemote(store, { remote: opts.remote, ref: opts.ref }, {
+    const r = await addRemote(store, { remote: opts.remote, ref: opts.ref, adopt: opts.adopt }, {
       now: () => ctx.now(),
       timeoutMs: syncTimeout(ctx.env.get("TRACK_SYNC_TIMEOUT")),
       cwd: ctx.cwd,
@@ -135,9 +145,18 @@ export default defineCommand({
         ref: r.ref,
         outcome: r.outcome,
         store: r.store,
+        renumbered: r.renumbered,
         sync: r.sync,
       });
       return;
+    }
+    if (r.renumbered.length > 0) {
+      ctx.io.out(
+        `Renumbered this store's ${r.renumbered.length} ticket${
+          r.renumbered.length === 1 ? "" : "s"
+        } into a block reserved on ${r.remote} (posted to the board):`,
+      );
+      for (const { from, to } of r.renumbered) ctx.io.out(`  ${from} -> ${to}`);
     }
     ctx.io.out(
       r.outcome === "published"

@@ -35,6 +35,13 @@ export interface CreateInput {
   by: string;
   /** The agent running the command, if any: creating counts as its heartbeat. */
   agent?: string | null;
+  /**
+   * With sync on: never reach the remote for an id block (`--offline`, `TRACK_SYNC=off`); with
+   * none left the create is exit 8.
+   */
+  offline?: boolean;
+  /** With sync on: `TRACK_SYNC_TIMEOUT` as set, for the sync that reserves an id block. */
+  syncTimeout?: string;
 }
 
 /** Creates a ticket in backlog and posts a board event. */
@@ -46,8 +53,40 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
   checkSection(acceptance, "acceptance criteria");
   const verify = [...new Set(checkVerifyCommands(input.verify ?? []))];
   const needs = [...new Set(checkLabels(input.needs ?? []))].sort();
+  // With sync on the number comes from this clone's id blocks (id_draw.ts), so that two
+  // clones never make the same one; without a remote it is the highest + 1.
+  const ids = store.synced ? await import("./id_draw.ts") : null;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await created(store, input, now, ids?.drawTicketNumber ?? null, {
+        labels,
+        acceptance,
+        verify,
+        needs,
+      });
+    } catch (e) {
+      // No number left (or another create of this clone took the last one meanwhile): reserve
+      // a block through a sync, outside the store lock, then try again.
+      if (ids === null || !(e instanceof ids.NoNumberLeft) || attempt >= 3) throw e;
+    }
+    await ids.ensureIdBlock(store, {
+      now,
+      offline: input.offline === true,
+      syncTimeout: input.syncTimeout,
+    });
+  }
+}
+
+async function created(
+  store: Store,
+  input: CreateInput,
+  now: Date,
+  draw: ((store: Store) => string) | null,
+  checked: { labels: string[]; acceptance: string; verify: string[]; needs: string[] },
+): Promise<Ticket> {
+  const { labels, acceptance, verify, needs } = checked;
   return await store.mutate("create", (tx) => {
-    const id = tx.store.nextTicketId();
+    const id = draw === null ? tx.store.nextTicketId() : draw(tx.store);
     const deps = [...new Set(input.dependsOn)];
     checkDependenciesExist(tx.store, deps, id);
     checkNoCycle(tx.store, id, deps);

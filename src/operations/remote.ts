@@ -32,7 +32,9 @@ import {
   revParse,
 } from "../store/sync_repo.ts";
 import { type Store, storeFor } from "../store/store.ts";
-import { unpublishedOplog } from "../store/oplog.ts";
+import { readCloneId, unpublishedOplog } from "../store/oplog.ts";
+import { writeIdBlocks } from "../store/id_blocks.ts";
+import { type AdoptBlock, grabAdoptBlock, renumberStore } from "./id_adopt.ts";
 import { storePathOf } from "../model/sync_wire.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
 import {
@@ -146,6 +148,8 @@ export interface AddResult {
   outcome: "published" | "adopted";
   sync: SyncResult;
   store: string;
+  /** `--adopt`: this store's tickets, renumbered into a block reserved on the remote. */
+  renumbered: Array<{ from: string; to: string }>;
 }
 
 /**
@@ -163,6 +167,11 @@ export async function addRemote(
      * a shared state exists, so a remote without it lost it and is never given a new one.
      */
     join?: boolean;
+    /**
+     * The remote holds a state and this store has tickets: renumber ours once into a block
+     * reserved on the remote (id_blocks.ts), then join.
+     */
+    adopt?: boolean;
   },
   options: RemoteOptions,
 ): Promise<AddResult> {
@@ -210,13 +219,13 @@ export async function addRemote(
       },
     );
   }
-  if (fetched.kind === "found" && hasTickets(store)) {
+  const adopting = fetched.kind === "found" && hasTickets(store);
+  if (adopting && input.adopt !== true) {
     await deleteRef(gitDir, FETCHED_REF);
     throw conflictError(
       `Cannot add remote "${remote}": it already holds a shared state (${ref}) and this store ` +
-        "has tickets of its own; joining two stores that both have tickets needs the id work " +
-        "of the next sync release (renumbering); nothing was changed",
-      "start this clone from an empty store (track init in a fresh clone), or keep the stores apart",
+        "has tickets of its own, whose numbers other clones may use too; nothing was changed",
+      `renumber this store's tickets into a block reserved on the remote and join: track remote add ${input.remote} --adopt`,
     );
   }
   if (fetched.kind === "found") {
@@ -228,6 +237,27 @@ export async function addRemote(
       throw e;
     }
   }
+  // Joining with tickets of our own: every ticket must read (they are all rewritten), then a
+  // block of numbers for them is reserved on the remote before anything here changes.
+  let adopted: AdoptBlock | null = null;
+  if (adopting && fetched.kind === "found") {
+    const live = store.readAllTickets();
+    const archived = store.readArchivedTickets();
+    const problem = live.problems[0] ?? archived.problems[0];
+    if (problem !== undefined) throw problem.error;
+    adopted = await grabAdoptBlock(
+      paths,
+      remote,
+      ref,
+      fetched.oid,
+      live.tickets.length + archived.tickets.length,
+      {
+        now: options.now,
+        timeoutMs: options.timeoutMs,
+        clone: readCloneId({ cloneId: paths.cloneId }, { create: true })!,
+      },
+    );
+  }
   // Sync is off: refs and engine files left by a `remote remove` cut short belong to another
   // remote's history (as known tip they would make the first push carry that history here).
   for (const stale of [REMOTE_STATE_REF, LOCAL_REF]) await deleteRef(gitDir, stale);
@@ -238,6 +268,13 @@ export async function addRemote(
   }
   const config: SyncConfig = { schema: 1, remote, ref, interval_ms: null };
   const moved = await relocate(store, paths, config, options.now);
+  let renumbered: Array<{ from: string; to: string }> = [];
+  if (adopted !== null) {
+    renumbered = await renumberStore(moved, adopted.block.start, remote, options.now());
+    // Only now: a blocks file makes sync refuse new tickets outside them (a crash before this
+    // leaves the old numbers to the merge's renumbering).
+    writeIdBlocks(paths, { schema: 1, grabs: 0, blocks: [adopted.block] });
+  }
   const sync = await syncStore(moved, { paths, config }, {
     now: options.now,
     timeoutMs: options.timeoutMs,
@@ -249,6 +286,7 @@ export async function addRemote(
     outcome: fetched.kind === "found" ? "adopted" : "published",
     sync,
     store: moved.dir,
+    renumbered,
   };
 }
 

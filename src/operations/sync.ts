@@ -36,6 +36,8 @@ import {
 } from "../model/sync_wire.ts";
 import { parseTicket } from "../model/ticket.ts";
 import { formatId, idNumber } from "../model/ids.ts";
+import { SEQUENCE_PATH } from "../model/id_blocks.ts";
+import { drawForRenumber, planIdGrab } from "./id_blocks.ts";
 import {
   gitCommonDirOf,
   readSyncConfig,
@@ -140,6 +142,8 @@ export interface SyncOptions {
   paced?: boolean;
   /** Follow a remote rewound to another history, merging this clone's content into it. */
   acceptRewind?: boolean;
+  /** A create found no ticket number: reserve an id block even if nothing else is published. */
+  grabIds?: boolean;
   /** Called between steps (tests and fault injection): "fetched", "pushed". */
   onStep?: (step: string) => void | Promise<void>;
 }
@@ -597,6 +601,12 @@ async function applyTarget(
   const targetMax = maxTicketNumber(target.keys());
   const handedOut = new Set<string>();
   const allocateId = (_ours: string, taken: (id: string) => boolean): string => {
+    // A clone with id blocks renumbers into them (a number there may be published).
+    const drawn = drawForRenumber(store, target, (id) => taken(id) || handedOut.has(id));
+    if (drawn !== null) {
+      handedOut.add(drawn);
+      return drawn;
+    }
     let n = Math.max(targetMax, maxTicketNumber(listTicketPaths(store)));
     let id: string;
     do id = formatId(++n); while (taken(id) || handedOut.has(id));
@@ -1341,6 +1351,20 @@ export async function syncStore(
         path: storePathOf(w)!,
         reason,
       }));
+      // Id blocks (id_blocks.ts): settle earlier grabs, refuse stray new tickets, maybe grab.
+      const idGrab = await planIdGrab({
+        store,
+        paths,
+        tip,
+        base: baseTree.files,
+        ours: snap.oids,
+        theirs,
+        out: merged.out,
+        renumbered: result.renumbered,
+        changes,
+        ask: options.grabIds === true,
+        fetchOnly: options.fetchOnly === true,
+      });
       // Leases (lease_sync.ts): this clone's observations ride along; heartbeat-only changes
       // wait until a heartbeat is due (the published token T/3 old): they alone never push.
       const clone = readCloneId({ cloneId: paths.cloneId }, { create: true })!;
@@ -1413,6 +1437,7 @@ export async function syncStore(
       const message = `track sync: ${files} file${files === 1 ? "" : "s"} from clone ${clone}\n` +
         (ops.length === 0 ? "" : "\n" + ops.map(trackOpTrailer).join("\n") + "\n");
       const commit = await commitTree(gitDir, tree, tip, message, options.now());
+      idGrab?.carried(commit);
       result.attempts++;
       const pushFrom = monotonicNow();
       const pushAt = isoSeconds(options.now());
@@ -1443,6 +1468,7 @@ export async function syncStore(
       }
       // Accepted: the remote holds `commit`.
       await updateRef(gitDir, REMOTE_STATE_REF, commit);
+      idGrab?.accepted();
       engine.pushed_at = Date.now();
       engine.pushed = commit;
       engine.leases = afterPush(engine.leases, lease.hosted, pushFrom, pushAt);
@@ -1529,7 +1555,7 @@ export function namedPaths(
   };
   const out: Array<[string, string]> = [];
   for (const [wire, oid] of changes) {
-    if (wire === META_PATH) continue;
+    if (wire === META_PATH || wire === SEQUENCE_PATH) continue;
     const store = storePathOf(wire);
     const why = lines.filter((l) =>
       names(l, wire) || (store !== null && names(l, store)) ||

@@ -1,11 +1,11 @@
 /**
  * Suite sync-offline: three clones edit the same tickets while offline (different fields, the
  * same fields, work-log lines, board posts, hand edits of the ticket files, and one new ticket
- * each, all with the same number), then sync in every one of the 6 orders (each order on its
- * own copy of the world): every clone ends with byte-identical state, no write is lost (a
+ * each, numbered from the clone's id block), then sync in every one of the 6 orders (each order
+ * on its own copy of the world): every clone ends with byte-identical state, no write is lost (a
  * scalar both changed keeps the first published value and names the others in the Work Log; a
- * hand edit that conflicts is on the board), no file holds a conflict marker, and the clashing
- * new tickets are renumbered, none lost. Then the three clones sync all at once (released
+ * hand edit that conflicts is on the board), no file holds a conflict marker, and no new ticket
+ * is renumbered (each keeps the number its create printed). Then the three clones sync all at once (released
  * together, pushes racing): they agree again and lose nothing (the deterministic lost race is
  * in sync_remote_test.ts).
  * Sizes: TRACK_SUITE_SYNC_TICKETS (CI 10 shared tickets).
@@ -103,7 +103,7 @@ function plan(
         break;
     }
   });
-  runs.push(["create", "-t", `offline by ${clone}`, "--agent", agent]);
+  runs.push(["create", "-t", `offline by ${clone}`, "--agent", agent, "--offline"]);
   writes.push({ clone, kind: "create", ticket: null, value: `offline by ${clone}` });
   return runs;
 }
@@ -182,9 +182,9 @@ Deno.test("suite sync-offline: 3 clones edit offline, sync in every order, agree
     ]);
     ids.push(made.ticket.id);
   }
-  await syncOk(a);
-  await syncOk(b);
-  await syncOk(c);
+  // b and c reserve their first id block with their first create (a did with the shared ones).
+  for (const clone of [b, c]) await clone.ok(["create", "-t", `setup by ${clone.name}`]);
+  for (const clone of [a, b, c, a, b]) await syncOk(clone);
   assertSameState([a, b, c]);
 
   // Offline: each clone's edits run in one process, the three released together.
@@ -200,6 +200,12 @@ Deno.test("suite sync-offline: 3 clones edit offline, sync in every order, agree
       assertEquals(r.code, 0, `${plans[i].clone.name} ${plans[i].runs[j].join(" ")}: ${r.stderr}`)
     )
   );
+  // The number each clone's offline create printed (from its own id block).
+  const printed = new Map(plans.map((p, i) => {
+    const out = results[i][p.runs.length - 1].stdout;
+    return [`offline by ${p.clone.name}`, /^Created (T-\d+):/m.exec(out)![1]];
+  }));
+  assertEquals(new Set(printed.values()).size, 3, JSON.stringify([...printed]));
   // Hand edits: a and c in the Description (they clash), b in the Acceptance Criteria.
   for (const w of writes.filter((w) => w.kind === "hand")) {
     const clone = [a, b, c][NAMES.indexOf(w.clone)];
@@ -221,13 +227,14 @@ Deno.test("suite sync-offline: 3 clones edit offline, sync in every order, agree
     const files = syncedFiles(clones[0]);
     assertEquals(conflictMarkers(files), [], `order ${clones.map((x) => x.name)}`);
     assertEquals(checkWrites(clones[0], writes, clones[0].name), writes.length);
-    assertEquals(ticketsOf(clones[0]).length, tickets + 3, "every ticket, each once");
+    assertEquals(ticketsOf(clones[0]).length, tickets + 5, "every ticket, each once");
     const renumberedHere = (boardOf(clones[0]).match(/^tag: renumbered$/gm) ?? []).length;
-    assert(renumberedHere >= 2, "two of the three clashing new tickets were renumbered, posted");
+    assertEquals(renumberedHere, 0, "no new ticket renumbered: each came from its clone's block");
     renumbered = Math.max(renumbered, renumberedHere);
-    // The first to publish kept its new ticket's number.
-    const firstNew = ticketsOf(clones[0]).find((t) => t.title === `offline by ${clones[0].name}`);
-    assertEquals(firstNew?.id, `T-${String(tickets + 1).padStart(4, "0")}`);
+    // Every new ticket kept the number its create printed.
+    for (const [title, id] of printed) {
+      assertEquals(ticketsOf(clones[0]).find((t) => t.title === title)?.id, id, title);
+    }
   };
   for (let i = 0; i < orders.length; i += PARALLEL) {
     await Promise.all(orders.slice(i, i + PARALLEL).map(one));
@@ -244,7 +251,7 @@ Deno.test("suite sync-offline: 3 clones edit offline, sync in every order, agree
   assertEquals(conflictMarkers(syncedFiles(a)), []);
   // Who published first is the racers' business: any rival value may win a clash.
   assertEquals(checkWrites(a, writes, null), writes.length);
-  assertEquals(ticketsOf(a).length, tickets + 3);
+  assertEquals(ticketsOf(a).length, tickets + 5);
 
   report("sync-offline", {
     clones: 3,
