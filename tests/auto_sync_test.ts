@@ -50,6 +50,17 @@ async function guarded<T>(p: Promise<T>, what: string): Promise<T> {
   }
 }
 
+/**
+ * Gives `c` its first id block (docs/sync.md "Ticket numbers": an offline create with no block
+ * left exits 8, and the next `track sync` reserves one), so that the creates of a test run no
+ * sync of their own before their write.
+ */
+async function reserveIds(c: Clone): Promise<void> {
+  const r = await c.track(["create", "--title", "never made", "--offline"]);
+  assertEquals(r.code, 8, r.stderr);
+  await c.ok(["sync"]);
+}
+
 /** Titles of the tickets in the remote's state (read with git in the bare repository). */
 async function remoteTitles(world: SyncWorld): Promise<string[]> {
   const ls = await world.bareGit(["ls-tree", "-r", "--name-only", "refs/track/state"]);
@@ -79,6 +90,7 @@ async function recordingGit(
 Deno.test("auto-sync: a write returns at once (its output closed) while its detached background sync is still pushing; the push lands after", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
+  await reserveIds(a);
   const barrier = await world.pushBarrier();
   // The background child inherits the writer's environment: its push stops at the barrier.
   const env = { ...AUTO, ...barrier.env };
@@ -99,6 +111,7 @@ Deno.test("auto-sync: a write returns at once (its output closed) while its deta
 Deno.test("auto-sync: at most one background sync per clone; a write while one runs is published by it", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
+  await reserveIds(a);
   const barrier = await world.pushBarrier();
   const env = { ...AUTO, ...barrier.env };
   await a.ok(["create", "--title", "first"], { env });
@@ -120,6 +133,7 @@ Deno.test("auto-sync: at most one background sync per clone; a write while one r
 Deno.test("auto-sync: TRACK_SYNC=off and TRACK_SYNC=manual start no background sync and run no git", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
+  await reserveIds(a);
   const rec = await recordingGit(world);
   for (const mode of ["off", "manual"]) {
     const r = await a.ok(["create", "--title", `by ${mode}`], {
@@ -171,6 +185,7 @@ Deno.test("auto-sync: reads never touch the network: no git runs for list, show,
 Deno.test("auto-sync: a background sync that cannot reach the remote records the failure (offline since) and ends", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
+  await reserveIds(a);
   await Deno.rename(world.bare, `${world.bare}.away`);
   await a.ok(["create", "--title", "offline"], { env: AUTO });
   await backgroundDone(a, "unreachable remote");

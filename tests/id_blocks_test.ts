@@ -8,14 +8,14 @@
  * confirmed by ancestry; a ticket renumbered by an apply stays in the clone's block.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { type Clone, SyncWorld } from "./sync_world.ts";
+import { Clone, SyncWorld } from "./sync_world.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
 import { dropIdBlocks, readIdBlocks } from "../src/store/id_blocks.ts";
 import type { IdBlocks } from "../src/model/id_blocks.ts";
 import { storeFor } from "../src/store/store.ts";
 import { discoverStore } from "../src/store/discovery.ts";
 import { syncSetupOf, syncStore } from "../src/operations/sync.ts";
-import { mainEnv } from "./helpers.ts";
+import { mainEnv, testCommand } from "./helpers.ts";
 
 const ID = /^T-\d{4,}$/;
 
@@ -237,6 +237,20 @@ Deno.test("remote add --adopt renumbers this store's tickets into a reserved blo
   );
   const next = await create(b, "b three");
   assert(Number(next.slice(2)) >= 6, next);
+  // A clone that turned sync off and on again: the tickets the remote holds keep their numbers,
+  // only the one made while off is renumbered (nothing published twice).
+  await a.ok(["remote", "remove"]);
+  await create(a, "a while off");
+  const again = await a.json<{ renumbered: Array<{ from: string; to: string }> }>([
+    "remote",
+    "add",
+    "origin",
+    "--adopt",
+  ]);
+  assertEquals(again.renumbered.length, 1, JSON.stringify(again.renumbered));
+  assertEquals(titles(a).get(again.renumbered[0].to), "a while off");
+  const seen = [...titles(a).values()];
+  assertEquals(seen.length, new Set(seen).size, JSON.stringify(seen));
   // Printed in text too.
   const c = await w.clone("c");
   await create(c, "c one");
@@ -311,4 +325,28 @@ Deno.test("a ticket made here during an apply that brings its number is renumber
   assertEquals((await a.sync()).code, 0);
   assertEquals((await b.sync()).code, 0);
   assertEquals(titles(b).get("T-0004"), "made mid-apply");
+});
+
+Deno.test("two clones made from one copied directory create tickets: the copy drops the blocks, no number twice", async () => {
+  await using w = await SyncWorld.create();
+  const [a] = await w.syncedClones(["a"]);
+  const made = new Map<string, string>();
+  made.set("a0", await create(a, "a0"));
+  made.set("a1", await create(a, "a1", ["--offline"]));
+  const cp = await testCommand("cp", { args: ["-a", a.dir, `${w.root}/copy`] }).output();
+  assert(cp.success);
+  const copy = new Clone(w, "copy", `${w.root}/copy`);
+  // The copy's blocks are the original's: offline it has none to draw from.
+  const offline = await copy.track(["create", "-t", "x", "--offline"]);
+  assertEquals(offline.code, 8, offline.stderr);
+  assertEquals(blocksOf(copy).blocks.map((b) => b.state), ["retired"]);
+  made.set("c0", await create(copy, "c0")); // Reserves its own block.
+  made.set("c1", await create(copy, "c1", ["--offline"]));
+  made.set("a2", await create(a, "a2", ["--offline"]));
+  assertEquals(new Set(made.values()).size, made.size, JSON.stringify([...made]));
+  for (const c of [a, copy, a]) assertEquals((await c.sync()).code, 0);
+  const all = titles(a);
+  assertEquals(all.size, made.size);
+  for (const [title, id] of made) assertEquals(all.get(id), title, id);
+  assertEquals(titles(copy), all);
 });

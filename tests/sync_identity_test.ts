@@ -38,11 +38,12 @@ async function cpA(from: string, to: string): Promise<void> {
 Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents, says so once", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
+  // First (its first create reserves an id block through a sync, which would publish builder).
+  await a.ok(["create", "-t", "held"]);
   await a.ok(["register", "--agent", "builder"]);
   const original = idOf(a);
   assertEquals(agentRecord(a, "builder").host, original);
   assert(Deno.statSync(fingerprintPath(syncPaths(a.gitDir))).isFile);
-  await a.ok(["create", "-t", "held"]);
   // Provisional (exit 9): a claim that synced would publish builder, which a copy then keeps.
   assertEquals((await a.track(["claim", "T-0001", "--agent", "builder", "--offline"])).code, 9);
   // The tenure id the claim carries with sync on (`<clone id>-<counter>`), written here by hand.

@@ -57,19 +57,13 @@ export async function createTicket(store: Store, input: CreateInput, now: Date):
   // clones never make the same one; without a remote it is the highest + 1.
   const ids = store.synced ? await import("./id_draw.ts") : null;
   for (let attempt = 0;; attempt++) {
-    try {
-      return await created(store, input, now, ids?.drawTicketNumber ?? null, {
-        labels,
-        acceptance,
-        verify,
-        needs,
-      });
-    } catch (e) {
-      // No number left (or another create of this clone took the last one meanwhile): reserve
-      // a block through a sync, outside the store lock, then try again.
-      if (ids === null || !(e instanceof ids.NoNumberLeft) || attempt >= 3) throw e;
-    }
-    await ids.ensureIdBlock(store, {
+    const draw = ids?.drawTicketNumber ?? null;
+    const ticket = await created(store, input, now, draw, { labels, acceptance, verify, needs });
+    if (ticket !== null) return ticket;
+    // No number left (or other creates of this clone took the last ones meanwhile): reserve a
+    // block through a sync, outside the store lock, then try again.
+    if (attempt >= 3) throw ids!.noNumberLeft();
+    await ids!.ensureIdBlock(store, {
       now,
       offline: input.offline === true,
       syncTimeout: input.syncTimeout,
@@ -81,12 +75,15 @@ async function created(
   store: Store,
   input: CreateInput,
   now: Date,
-  draw: ((store: Store) => string) | null,
+  draw: ((store: Store) => string | null) | null,
   checked: { labels: string[]; acceptance: string; verify: string[]; needs: string[] },
-): Promise<Ticket> {
+): Promise<Ticket | null> {
   const { labels, acceptance, verify, needs } = checked;
   return await store.mutate("create", (tx) => {
     const id = draw === null ? tx.store.nextTicketId() : draw(tx.store);
+    // None left: nothing written by the create (what the mutation itself settled, such as a
+    // copied clone's new identity, stays), and a block is reserved before the next try.
+    if (id === null) return null;
     const deps = [...new Set(input.dependsOn)];
     checkDependenciesExist(tx.store, deps, id);
     checkNoCycle(tx.store, id, deps);

@@ -10,7 +10,7 @@ import { grabFrom, type IdBlock, SEQUENCE_PATH, sequenceText } from "../model/id
 import { join } from "../model/path.ts";
 import { PARENT_KEY } from "../model/planning.ts";
 import { storePathOf } from "../model/sync_wire.ts";
-import { appendLogEntry, serializeTicket, type Ticket } from "../model/ticket.ts";
+import { appendLogEntry, parseTicket, serializeTicket, type Ticket } from "../model/ticket.ts";
 import { isoSeconds } from "../model/time.ts";
 import { readAllAgents, writeAgent } from "../store/agent_records.ts";
 import type { Store } from "../store/store.ts";
@@ -21,6 +21,7 @@ import {
   fetchState,
   lsTree,
   pushState,
+  readBlobs,
   writeBlobs,
 } from "../store/sync_repo.ts";
 import { postEntry } from "./board.ts";
@@ -122,6 +123,7 @@ export async function renumberStore(
   start: number,
   remote: string,
   now: Date,
+  keep: ReadonlySet<string> = new Set(),
 ): Promise<Array<{ from: string; to: string }>> {
   return await store.mutate("remote add --adopt", (tx) => {
     const live = tx.store.readAllTickets();
@@ -133,22 +135,29 @@ export async function renumberStore(
       ...archived.tickets.map((t) => ({ t, folder: "archive" as const })),
     ].sort((a, b) => idNumber(a.t.id)! - idNumber(b.t.id)!);
     const map = new Map<string, string>();
-    all.forEach(({ t }, i) => map.set(t.id, formatId(start + i)));
+    all.filter(({ t }) => !keep.has(t.id)).forEach(({ t }, i) =>
+      map.set(t.id, formatId(start + i))
+    );
     const rename = (id: string) => map.get(id) ?? id;
     const at = isoSeconds(now);
     // Every old file goes first: a new number may be an old one of another ticket.
-    for (const { t, folder } of all) tx.removeFile(join(tx.store.dir, folder, `${t.id}.md`));
+    for (const { t, folder } of all) {
+      if (map.has(t.id)) tx.removeFile(join(tx.store.dir, folder, `${t.id}.md`));
+    }
     for (const { t, folder } of all) {
       const to = rename(t.id);
       const extra = t.extra.map(([k, v]): [string, typeof v] =>
         k === PARENT_KEY && typeof v === "string" ? [k, rename(v)] : [k, v]
       );
+      const depends_on = t.depends_on.map(rename);
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (to === t.id && same(depends_on, t.depends_on) && same(extra, t.extra)) continue;
       const moved: Ticket = {
         ...t,
         id: to,
-        depends_on: t.depends_on.map(rename),
+        depends_on,
         extra,
-        body: appendLogEntry(t.body, {
+        body: to === t.id ? t.body : appendLogEntry(t.body, {
           at,
           agent: "track",
           message: `renumbered ${t.id} to ${to}: this store joined the shared state of ${remote}`,
@@ -169,6 +178,7 @@ export async function renumberStore(
       });
     }
     const pairs = [...map].map(([from, to]) => ({ from, to }));
+    if (pairs.length === 0) return pairs;
     postEntry(tx, {
       at: now,
       agent: "track",
@@ -181,4 +191,36 @@ export async function renumberStore(
     });
     return pairs;
   });
+}
+
+/**
+ * The tickets of this store that the remote's state at `commit` already holds (the same number,
+ * created at the same second by the same author under the same title: this store synced with it
+ * before, e.g. until a `track remote remove`): they keep their numbers; `--adopt` renumbers only
+ * the others.
+ */
+export async function ticketsOnRemote(
+  gitDir: string,
+  commit: string,
+  tickets: readonly Ticket[],
+): Promise<Set<string>> {
+  const remote = new Map<string, string>();
+  for (const [wire, oid] of await lsTree(gitDir, commit)) {
+    const m = /^(?:tickets|archive)\/(T-\d+)\.md$/.exec(storePathOf(wire) ?? "");
+    if (m !== null) remote.set(m[1], oid);
+  }
+  const mine = tickets.filter((t) => remote.has(t.id));
+  const blobs = await readBlobs(gitDir, mine.map((t) => remote.get(t.id)!));
+  const out = new Set<string>();
+  for (const t of mine) {
+    try {
+      const r = parseTicket(new TextDecoder().decode(blobs.get(remote.get(t.id)!)), t.id);
+      if (r.created === t.created && r.created_by === t.created_by && r.title === t.title) {
+        out.add(t.id);
+      }
+    } catch {
+      // Not a ticket there: ours is renumbered.
+    }
+  }
+  return out;
 }

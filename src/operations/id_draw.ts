@@ -37,24 +37,17 @@ function numberTaken(store: Store, n: number): boolean {
 
 /**
  * The lowest free number of this clone's confirmed blocks (under the store lock: `store` is
- * the transaction's); {@linkcode NoNumberLeft} when none is left.
+ * the transaction's), or null when none is left.
  */
-export function drawTicketNumber(store: Store): string {
+export function drawTicketNumber(store: Store): string | null {
   const paths = store.home!.paths;
   const n = lowestFree(readIdBlocks(paths), (k) => numberTaken(store, k));
-  if (n === null) throw new NoNumberLeft();
-  return formatId(n);
+  return n === null ? null : formatId(n);
 }
 
-/**
- * A create found its clone's last number taken under the lock (another create of this clone
- * took it meanwhile): the create reserves again and retries; exit 8 if it escapes.
- */
-export class NoNumberLeft extends TrackError {
-  constructor() {
-    const e = noBlock("other creates of this clone took the numbers left meanwhile");
-    super(e.kind, e.message, { hint: e.hint ?? undefined });
-  }
+/** The error of a create that found no number after reserving blocks (exit 8). */
+export function noNumberLeft(): TrackError {
+  return noBlock("other creates of this clone took the numbers reserved meanwhile");
 }
 
 /** Options of {@linkcode ensureIdBlock}. */

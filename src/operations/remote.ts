@@ -34,7 +34,7 @@ import {
 import { type Store, storeFor } from "../store/store.ts";
 import { readCloneId, unpublishedOplog } from "../store/oplog.ts";
 import { writeIdBlocks } from "../store/id_blocks.ts";
-import { type AdoptBlock, grabAdoptBlock, renumberStore } from "./id_adopt.ts";
+import { type AdoptBlock, grabAdoptBlock, renumberStore, ticketsOnRemote } from "./id_adopt.ts";
 import { storePathOf } from "../model/sync_wire.ts";
 import { checkRelocatable, relocateStore, restoreStore } from "../store/sync_home.ts";
 import {
@@ -240,23 +240,21 @@ export async function addRemote(
   // Joining with tickets of our own: every ticket must read (they are all rewritten), then a
   // block of numbers for them is reserved on the remote before anything here changes.
   let adopted: AdoptBlock | null = null;
+  let keep = new Set<string>();
   if (adopting && fetched.kind === "found") {
     const live = store.readAllTickets();
     const archived = store.readArchivedTickets();
     const problem = live.problems[0] ?? archived.problems[0];
     if (problem !== undefined) throw problem.error;
-    adopted = await grabAdoptBlock(
-      paths,
-      remote,
-      ref,
-      fetched.oid,
-      live.tickets.length + archived.tickets.length,
-      {
+    const all = [...live.tickets, ...archived.tickets];
+    keep = await ticketsOnRemote(gitDir, fetched.oid, all);
+    if (keep.size < all.length) {
+      adopted = await grabAdoptBlock(paths, remote, ref, fetched.oid, all.length - keep.size, {
         now: options.now,
         timeoutMs: options.timeoutMs,
         clone: readCloneId({ cloneId: paths.cloneId }, { create: true })!,
-      },
-    );
+      });
+    }
   }
   // Sync is off: refs and engine files left by a `remote remove` cut short belong to another
   // remote's history (as known tip they would make the first push carry that history here).
@@ -270,7 +268,7 @@ export async function addRemote(
   const moved = await relocate(store, paths, config, options.now);
   let renumbered: Array<{ from: string; to: string }> = [];
   if (adopted !== null) {
-    renumbered = await renumberStore(moved, adopted.block.start, remote, options.now());
+    renumbered = await renumberStore(moved, adopted.block.start, remote, options.now(), keep);
     // Only now: a blocks file makes sync refuse new tickets outside them (a crash before this
     // leaves the old numbers to the merge's renumbering).
     writeIdBlocks(paths, { schema: 1, grabs: 0, blocks: [adopted.block] });

@@ -23,7 +23,7 @@ import { boardEntryText } from "../model/board_entry.ts";
 import { isoSeconds } from "../model/time.ts";
 import { parseAgent, serializeAgent } from "../model/agent.ts";
 import { join } from "../model/path.ts";
-import type { SyncPaths } from "./sync_config.ts";
+import { type SyncPaths, syncPaths } from "./sync_config.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { CLONE_ID, readCloneId } from "./oplog.ts";
 import type { Tx } from "./store.ts";
@@ -164,7 +164,8 @@ export async function settleCloneHome(
   // Agents of the old id registered here and not published yet move with the copy (both clones
   // then publish one: the merge keeps the name for the first); published ones stay the original's.
   const agents = rehomeAgents(tx, recorded.clone, id, await publishedAgents(paths.commonDir));
-  // TODO(idblocks): drop this clone's id blocks, they are the original's: dropIdBlocks(paths).
+  // Its id blocks are the original's: none is drawn from again (the next create reserves one).
+  if (copied) (await import("./id_blocks.ts")).dropIdBlocks(syncPaths(paths.commonDir));
   // The lease observations (first-seen times of other clones' heartbeat tokens) were timed on the
   // original's clock: this clone observes anew (later reclaims, never earlier ones).
   if (copied) dropObservations(paths);
