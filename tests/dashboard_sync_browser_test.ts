@@ -110,10 +110,16 @@ Deno.test({
       );
 
       await t.step("a change pushed by another clone shows up without a click", async () => {
-        await b.ok(["create", "--title", "Made on machine b"]);
+        // Numbered from b's own id block (docs/sync.md "Ticket numbers").
+        const made = await b.json<{ ticket: { id: string } }>([
+          "create",
+          "--title",
+          "Made on machine b",
+        ]);
         await b.ok(["sync"]);
-        await page.waitForSelector('.card[data-id="T-0003"]', WAIT);
-        assertStringIncludes(await text('.card[data-id="T-0003"]'), "Made on machine b");
+        const card = `.card[data-id="${made.ticket.id}"]`;
+        await page.waitForSelector(card, WAIT);
+        assertStringIncludes(await text(card), "Made on machine b");
       });
       assertEquals(errors, []);
     } finally {
