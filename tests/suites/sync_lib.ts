@@ -375,12 +375,16 @@ export interface Grant {
 
 /**
  * Reads the grant of a `claim`/`next --json` that exited 0: the contract of part 2 (a confirmed
- * grant says `"confirmed": true` and carries its `claim_id`). Throws on anything else.
+ * grant says `"confirmed": true`; its ticket carries its `claim_id`). When the JSON does not
+ * carry the `claim_id`, it is read from the ticket file in `clone` (the agent's own clone, read
+ * right after the round: in these suites no one else changes a ticket its agent holds). Throws on
+ * anything else.
  */
 export function grantOf(
   agent: string,
   stdout: string,
   where: string,
+  clone: Clone,
 ): Grant & { already: boolean } {
   const out = JSON.parse(stdout) as {
     ticket: Ticket & { claim_id?: string };
@@ -390,7 +394,13 @@ export function grantOf(
   };
   assertEquals(out.confirmed, true, `${where}: exit 0 without "confirmed": true: ${stdout}`);
   assertEquals(out.ticket.claimed_by, agent, `${where}: exit 0 for ${agent}: ${stdout}`);
-  const claimId = out.ticket.claim_id ?? out.claim_id;
+  let claimId = out.ticket.claim_id ?? out.claim_id;
+  if (claimId === undefined) {
+    const file = `${clone.storeDir}/tickets/${out.ticket.id}.md`;
+    const t = parseTicket(Deno.readTextFileSync(file), out.ticket.id);
+    assertEquals(t.claimed_by, agent, `${where}: ${file} after exit 0 for ${agent}`);
+    claimId = claimIdOf(t) ?? undefined;
+  }
   assert(typeof claimId === "string" && claimId !== "", `${where}: no claim_id: ${stdout}`);
   return { agent, ticket: out.ticket.id, claim_id: claimId, where, already: out.already === true };
 }
