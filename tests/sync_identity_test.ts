@@ -9,10 +9,21 @@ import { exists, testCommand } from "./helpers.ts";
 import { Clone, raceClones, SyncWorld } from "./sync_world.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
 import { readCloneId } from "../src/store/oplog.ts";
-import { fingerprintPath, OBSERVED_FILE } from "../src/store/clone_home.ts";
+import { ENGINE_STATE_FILE, fingerprintPath, OBSERVED_FILE } from "../src/store/clone_home.ts";
+import { engineStateFile } from "../src/operations/sync.ts";
 import { OBSERVED_FILE as LEASES_OBSERVED_FILE } from "../src/operations/leases.ts";
 
 const idOf = (c: Clone) => readCloneId(syncPaths(c.gitDir))!;
+
+/** A ticket's front matter keys as the file has them (claim_id included). */
+function ticketOf(c: Clone, id: string): Record<string, unknown> {
+  const text = Deno.readTextFileSync(`${c.storeDir}/tickets/${id}.md`);
+  const front = text.split("\n---\n")[0].split("\n").slice(1);
+  return Object.fromEntries(front.map((l) => {
+    const i = l.indexOf(": ");
+    return i === -1 ? [l.replace(/:$/, ""), null] : [l.slice(0, i), l.slice(i + 2)];
+  }));
+}
 
 function agentRecord(c: Clone, name: string): Record<string, unknown> {
   return JSON.parse(Deno.readTextFileSync(`${c.storeDir}/agents/${name}.json`));
@@ -44,14 +55,10 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   const original = idOf(a);
   assertEquals(agentRecord(a, "builder").host, original);
   assert(Deno.statSync(fingerprintPath(syncPaths(a.gitDir))).isFile);
-  // Provisional (exit 9): a claim that synced would publish builder, which a copy then keeps.
+  // Provisional (exit 9): a pending decision of this clone, which the copy carries along.
   assertEquals((await a.track(["claim", "T-0001", "--agent", "builder", "--offline"])).code, 9);
-  // The tenure id the claim carries with sync on (`<clone id>-<counter>`), written here by hand.
-  const file = `${a.storeDir}/tickets/T-0001.md`;
-  const text = Deno.readTextFileSync(file);
-  if (!text.includes("\nclaim_id:")) {
-    Deno.writeTextFileSync(file, text.replace("\n---\n", `\nclaim_id: ${original}-1\n---\n`));
-  }
+  const tenure = ticketOf(a, "T-0001").claim_id as string;
+  assert(tenure.startsWith(`${original}-`), tenure);
 
   await cpA(a.dir, `${world.root}/copy`);
   const copy = new Clone(world, "copy", `${world.root}/copy`);
@@ -83,12 +90,23 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   // The oplog line of that write names the new id.
   const oplog = Deno.readTextFileSync(`${copy.storeDir}/oplog`).trim().split("\n");
   assertEquals(JSON.parse(oplog[oplog.length - 1]).clone, mine);
+  // The original's pending claim is undone here and never replayed by this copy.
+  assertStringIncludes(first.stderr, "pending claims of T-0001 were undone");
+  assertEquals(ticketOf(copy, "T-0001").status, "backlog");
+  assertEquals(oplog.filter((l) => "decision" in JSON.parse(l)), []);
+  assertEquals(ticketOf(a, "T-0001").claim_id, tenure, "the original keeps its claim");
+  assertEquals(ENGINE_STATE_FILE, engineStateFile(syncPaths(a.gitDir)).split("/").pop());
 
   // Once: the next write says nothing and keeps the id.
   const second = await copy.ok(["heartbeat", "--agent", "builder"]);
   assertEquals(second.stderr, "");
   assertEquals(idOf(copy), mine);
 
+  // The original publishes its claim (and builder); the copy publishes no claim of its own.
+  await a.ok(["sync"]);
+  await copy.ok(["sync"]);
+  assertEquals(ticketOf(copy, "T-0001").claim_id, tenure);
+  assertEquals(ticketOf(copy, "T-0001").claimed_by, "builder");
   // "Already yours" needs the same host: the copy's builder does not hold the original's tenure.
   const again = await copy.track(["claim", "T-0001", "--agent", "builder"]);
   assertEquals(again.code, 3, again.stderr);

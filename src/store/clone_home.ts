@@ -25,7 +25,8 @@ import { parseAgent, serializeAgent } from "../model/agent.ts";
 import { join } from "../model/path.ts";
 import { type SyncPaths, syncPaths } from "./sync_config.ts";
 import { writeFileAtomic } from "./atomic.ts";
-import { CLONE_ID, readCloneId } from "./oplog.ts";
+import { CLONE_ID, OPLOG_FILE, oplogLine, readCloneId, readOplog } from "./oplog.ts";
+import { claimIdOf, withClaimGroup } from "../model/decision.ts";
 import type { Tx } from "./store.ts";
 
 /** Name of the fingerprint file in the sync home. */
@@ -133,6 +134,8 @@ export interface CloneMove {
   copied: boolean;
   /** Agents re-homed from `from` to `to`. */
   agents: string[];
+  /** Tickets whose pending claims (the original's) were undone here. */
+  withdrawn: string[];
 }
 
 /**
@@ -169,8 +172,9 @@ export async function settleCloneHome(
   // The lease observations (first-seen times of other clones' heartbeat tokens) were timed on the
   // original's clock: this clone observes anew (later reclaims, never earlier ones).
   if (copied) dropObservations(paths);
-  // TODO(engine): withdraw pending decisions (oplog lines with a `decision` after published_seq):
-  // the original publishes them; this copy must not publish them a second time.
+  // Its pending decisions are the original's, which publishes them (or withdraws them after an
+  // exit 8): this copy neither replays them nor publishes their effect as plain changes.
+  const withdrawn = copied ? withdrawPendingDecisions(tx, paths) : [];
   if (copied) {
     postEvent(
       tx,
@@ -180,7 +184,7 @@ export async function settleCloneHome(
     );
   }
   tx.afterCommit(() => writeFingerprint(file, { clone: id, ...here }));
-  return { id, moved: { from: recorded.clone, to: id, copied, agents } };
+  return { id, moved: { from: recorded.clone, to: id, copied, agents, withdrawn } };
 }
 
 /**
@@ -197,6 +201,67 @@ function dropObservations(paths: Pick<SyncPaths, "private">): void {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw ioError("remove", path, e);
   }
+}
+
+/** The highest oplog seq the sync engine published (`<private>/state.json`), 0 when none. */
+function publishedSeq(paths: Pick<SyncPaths, "private">): number {
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(join(paths.private, ENGINE_STATE_FILE)));
+    return Number.isSafeInteger(v?.published_seq) ? v.published_seq : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The engine's record of a clone in its private directory (`engineStateFile` of
+ * src/operations/sync.ts, which this tier may not import).
+ */
+export const ENGINE_STATE_FILE = "state.json";
+
+/**
+ * Undoes, in `tx`, the local effect of the decisions not published yet (newest first: a claim's
+ * ticket gets back the claim group the claim was made on, when it still has that tenure) and
+ * drops the `decision` of those oplog lines, so no sync of this copy replays them. Returns the
+ * tickets given back.
+ */
+function withdrawPendingDecisions(tx: Tx, paths: Pick<SyncPaths, "private">): string[] {
+  const dir = tx.store.dir;
+  const all = readOplog(dir, 0);
+  const published = publishedSeq(paths);
+  const last = all.length === 0 ? 0 : all[all.length - 1].seq;
+  const pending = new Set(
+    (last < published ? all : all.filter((e) => e.seq > published))
+      .filter((e) => e.decision !== undefined),
+  );
+  if (pending.size === 0) return [];
+  const undone: string[] = [];
+  for (const e of [...pending].reverse()) {
+    const d = e.decision!;
+    if (d.kind !== "claim" || d.ticket === null || d.claim_id === null) continue;
+    const t = tx.tryReadTicket(d.ticket);
+    if (t === null || claimIdOf(t) !== d.claim_id || t.claimed_by !== d.agent) continue;
+    tx.writeTicket(withClaimGroup(
+      t,
+      d.prev ?? {
+        status: "backlog",
+        claimed_by: null,
+        claimed_at: null,
+        claim_epoch: t.claim_epoch,
+        claim_id: null,
+      },
+    ));
+    if (!undone.includes(d.ticket)) undone.push(d.ticket);
+  }
+  tx.writeFile(
+    join(dir, OPLOG_FILE),
+    all.map((e) => {
+      if (!pending.has(e)) return oplogLine(e);
+      const { decision: _, ...rest } = e;
+      return oplogLine(rest);
+    }).join(""),
+  );
+  return undone.sort();
 }
 
 /** The agents of the last state this clone synced (`refs/track/local`); none before a sync. */

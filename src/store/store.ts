@@ -675,11 +675,16 @@ export class Store {
 }
 
 /** The one stderr line of a clone found copied (clone_home.ts). */
-function copiedNotice(m: { from: string; to: string; agents: string[] }): string {
+function copiedNotice(
+  m: { from: string; to: string; agents: string[]; withdrawn: string[] },
+): string {
   return `note: this clone was copied (its id ${m.from} belongs to the clone it was copied ` +
     `from): it is clone ${m.to} now` +
     (m.agents.length > 0 ? `, and agents ${m.agents.join(", ")} act from it` : "") +
-    "; id blocks and pending decisions of the original were dropped here (track remote show)";
+    (m.withdrawn.length > 0
+      ? `; the original's pending claims of ${m.withdrawn.join(", ")} were undone here`
+      : "") +
+    "; the original's id blocks and pending decisions are left to it (track remote show)";
 }
 
 /** What {@linkcode storeFor} needs of a discovery. */
