@@ -119,3 +119,22 @@ Deno.test("unconfirmed claims: prime of a store without sync says nothing about 
   );
   assertEquals(j.prime.synced, false);
 });
+
+Deno.test("unconfirmed claims: a claim the engine granted offline (exit 9) is marked until a sync confirms it", async () => {
+  await using world = await SyncWorld.create();
+  const [a] = await world.syncedClones(["a"]);
+  await a.ok(["create", "--title", "one"]);
+  const claimed = await a.track(["claim", "T-0001", "--agent", "alice", "--json"], {
+    env: { TRACK_SYNC: "off" },
+  });
+  assertEquals(claimed.code, 9, claimed.stderr);
+  assertEquals(JSON.parse(claimed.stdout).confirmed, false);
+  const before = await a.json<{ tickets: TicketJ[] }>(["list"]);
+  assertEquals(before.tickets.map((t) => [t.id, t.confirmed]), [["T-0001", false]]);
+  assertStringIncludes((await a.ok(["agents"])).stdout, "T-0001 (unconfirmed)");
+  await a.ok(["sync"]);
+  const after = await a.json<{ tickets: TicketJ[] }>(["list"]);
+  assertEquals(after.tickets.map((t) => [t.id, t.claimed_by, t.confirmed]), [
+    ["T-0001", "alice", undefined],
+  ]);
+});

@@ -29,10 +29,16 @@ export function backgroundPidFile(paths: SyncPaths): string {
 /** What `TRACK_SYNC` asks for: `off` (no network), `manual` (no background sync), `auto`. */
 export type SyncMode = "auto" | "manual" | "off";
 
-/** `TRACK_SYNC` read: unset or empty, `on` and `auto` are auto; null for anything else. */
+/**
+ * `TRACK_SYNC` read (any case): `off` (also `0`, `false`, `no`, as decide.ts `syncSwitchedOff`
+ * reads it), `manual`; unset, empty, `auto`, `on`, `1`, `true`, `yes` are auto; null for
+ * anything else.
+ */
 export function syncMode(raw: string | undefined): SyncMode | null {
-  if (raw === undefined || raw === "" || raw === "on" || raw === "auto") return "auto";
-  if (raw === "off" || raw === "manual") return raw;
+  const v = (raw ?? "").toLowerCase();
+  if (["", "auto", "on", "1", "true", "yes"].includes(v)) return "auto";
+  if (["off", "0", "false", "no"].includes(v)) return "off";
+  if (v === "manual") return "manual";
   return null;
 }
 
