@@ -130,7 +130,7 @@ Deno.test("auto-sync: at most one background sync per clone; a write while one r
   assertEquals(await remoteTitles(world), ["first", "second"]);
 });
 
-Deno.test("auto-sync: TRACK_SYNC=off and TRACK_SYNC=manual start no background sync and run no git", async () => {
+Deno.test("auto-sync: TRACK_SYNC=off, TRACK_SYNC=manual and --offline start no background sync and run no git", async () => {
   await using world = await SyncWorld.create();
   const [a] = await world.syncedClones(["a"]);
   await reserveIds(a);
@@ -142,6 +142,12 @@ Deno.test("auto-sync: TRACK_SYNC=off and TRACK_SYNC=manual start no background s
     assertEquals(r.stderr, "");
     assertEquals(readOrNull(pidFile(a)), null, mode);
   }
+  // --offline (claim, next, create): that command syncs nothing either, auto or not.
+  const offline = await a.track(["claim", "T-0001", "--agent", "alice", "--offline"], {
+    env: { ...rec.env, ...AUTO },
+  });
+  assertEquals(offline.code, 9, offline.stderr);
+  assertEquals(readOrNull(pidFile(a)), null, "--offline");
   assertEquals(await Deno.readTextFile(rec.log), "");
   assertEquals(await remoteTitles(world), []);
   // The recorder works: the next auto write's background sync runs git through it.
