@@ -21,7 +21,10 @@ function ticketOf(c: Clone, id: string): Record<string, unknown> {
   const front = text.split("\n---\n")[0].split("\n").slice(1);
   return Object.fromEntries(front.map((l) => {
     const i = l.indexOf(": ");
-    return i === -1 ? [l.replace(/:$/, ""), null] : [l.slice(0, i), l.slice(i + 2)];
+    if (i === -1) return [l.replace(/:$/, ""), null];
+    const v = l.slice(i + 2);
+    // A value the front matter quotes (a tenure id starting with digits): its JSON string.
+    return [l.slice(0, i), v.startsWith('"') ? JSON.parse(v) : v];
   }));
 }
 
@@ -58,7 +61,10 @@ Deno.test("a clone copied with cp -a gets its own clone id, re-homes its agents,
   // Provisional (exit 9): a pending decision of this clone, which the copy carries along.
   assertEquals((await a.track(["claim", "T-0001", "--agent", "builder", "--offline"])).code, 9);
   const tenure = ticketOf(a, "T-0001").claim_id as string;
-  assert(tenure.startsWith(`${original}-`), tenure);
+  assert(
+    tenure.startsWith(`${original}-`),
+    `${tenure} is not a tenure of ${original} (now ${idOf(a)})`,
+  );
 
   await cpA(a.dir, `${world.root}/copy`);
   const copy = new Clone(world, "copy", `${world.root}/copy`);
