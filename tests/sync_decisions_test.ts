@@ -188,3 +188,65 @@ Deno.test("next on two stale clones at once: each gets a different ticket (the l
   assertEquals(await remoteField(w, ta, "claimed_by"), "alpha");
   assertEquals(await remoteField(w, tb, "claimed_by"), "bravo");
 });
+
+Deno.test("a forced move decided on a stale view is refused: the remote's newer claim state stands", async () => {
+  const [w, a, b] = await twoClones(1);
+  await using _ = w;
+  await a.ok(["claim", "T-0001", "--agent", "alpha"]);
+  await b.ok(["sync"]);
+  // alpha starts work and publishes it; b has not fetched since.
+  await a.ok(["update", "T-0001", "--status", "in-progress", "--agent", "alpha"]);
+  await a.ok(["sync"]);
+  assertEquals(field(b, "T-0001", "status"), "claimed");
+  const r = await b.track([
+    "update",
+    "T-0001",
+    "--status",
+    "backlog",
+    "--force",
+    "--agent",
+    "bravo",
+    "--json",
+  ]);
+  assertEquals(r.code, 3, r.stderr);
+  assert(JSON.parse(r.stderr).error.message.includes("changed on another machine"), r.stderr);
+  assertEquals(await remoteField(w, "T-0001", "status"), "in-progress");
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
+  assertEquals(field(b, "T-0001", "status"), "in-progress");
+});
+
+Deno.test("two clones reserving overlapping paths exclusively: the second to publish is refused", async () => {
+  const [w, a, b] = await twoClones(2);
+  await using _ = w;
+  await a.ok(["claim", "T-0001", "--agent", "alpha"]);
+  await b.ok(["claim", "T-0002", "--agent", "bravo"]);
+  await a.ok(["sync"]);
+  const mine = await a.track([
+    "files",
+    "--add",
+    "src/x.ts",
+    "--agent",
+    "alpha",
+    "--ticket",
+    "T-0001",
+  ]);
+  assertEquals(mine.code, 0, mine.stderr);
+  // b has not fetched alpha's reservation: locally src/** is free.
+  const r = await b.track([
+    "files",
+    "--add",
+    "src/**",
+    "--agent",
+    "bravo",
+    "--ticket",
+    "T-0002",
+    "--json",
+  ]);
+  assertEquals(r.code, 3, r.stderr);
+  assert(JSON.parse(r.stderr).error.message.includes("alpha"), r.stderr);
+  const shown = await w.git(["show", "refs/track/state:reservations.json"], w.bare);
+  assert(shown.stdout.includes('"src/x.ts"'), shown.stdout);
+  assert(!shown.stdout.includes('"src/**"'), shown.stdout);
+  await b.ok(["sync"]);
+  assert(!Deno.readTextFileSync(`${b.storeDir}/reservations.json`).includes('"src/**"'));
+});

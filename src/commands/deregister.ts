@@ -1,5 +1,6 @@
 /** `track deregister`: leave, optionally handing tickets back. */
-import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, settledExit, str } from "../cli/command.ts";
+import { decisionEnv, settlePending } from "../operations/decide.ts";
 import { printJson } from "../cli/output.ts";
 import { deregisterAgent } from "../operations/lifecycle.ts";
 
@@ -15,9 +16,15 @@ export default defineCommand({
   parse: (args) => ({ agent: str(args, "agent"), release: bool(args, "release-tickets") }),
   async run(opts, ctx) {
     const agent = ctx.requireAgent(opts.agent, "deregister");
-    const r = await deregisterAgent(ctx.store(), agent, {
+    const store = ctx.store();
+    const r = await deregisterAgent(store, agent, {
       releaseTickets: opts.release,
       now: ctx.now(),
+    });
+    // With sync on, releasing the tickets is a decision settled with the remote.
+    const confirmed = await settlePending(store, r.released, {
+      now: ctx.now,
+      ...decisionEnv(ctx.env, false),
     });
     if (ctx.json) {
       printJson(ctx, {
@@ -32,5 +39,6 @@ export default defineCommand({
           (r.reservationsReleased ? `; released ${r.reservationsReleased} reservation(s)` : ""),
       );
     }
+    return settledExit(ctx, "the release of its tickets", confirmed);
   },
 });

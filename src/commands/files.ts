@@ -1,6 +1,7 @@
 /** `track files`: reserve, check, list and release paths. */
 import { projectRoot } from "../store/discovery.ts";
-import { AGENT_FLAG, bool, defineCommand, str } from "../cli/command.ts";
+import { AGENT_FLAG, bool, defineCommand, settledExit, str } from "../cli/command.ts";
+import { decisionEnv, settlePending } from "../operations/decide.ts";
 import { conflictError, usageError } from "../model/errors.ts";
 import { printJson, table } from "../cli/output.ts";
 import { isGlob, patternsOverlap } from "../model/reservation_paths.ts";
@@ -178,10 +179,15 @@ export default defineCommand({
       },
       ctx.now(),
     );
+    // With sync on, an exclusive reservation is a decision settled with the remote.
+    const confirmed = opts.shared ? null : await settlePending(store, [opts.ticket], {
+      now: ctx.now,
+      ...decisionEnv(ctx.env, false),
+    });
     if (ctx.json) printJson(ctx, { reserved: added });
     else {ctx.io.out(`Reserved ${
         added.map((r) => r.path).join(", ")
       } for ${agent} (${opts.ticket}, ${added[0]?.mode})`);}
-    return 0;
+    return settledExit(ctx, "the reservation", confirmed) ?? 0;
   },
 });

@@ -1,5 +1,6 @@
 /** `track stale`: agents without a recent heartbeat; `--reclaim` returns their work. */
-import { bool, defineCommand, str } from "../cli/command.ts";
+import { bool, defineCommand, settledExit, str } from "../cli/command.ts";
+import { decisionEnv, settlePending } from "../operations/decide.ts";
 import { printJson, table } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../model/time.ts";
 import { findStale, reclaimStale } from "../operations/lifecycle.ts";
@@ -77,6 +78,11 @@ export default defineCommand({
     const agent = await ctx.actingAgent(opts.agent, "stale");
     const by = agent ?? "track";
     const done = await reclaimStale(store, { thresholdMs, now, by, agent });
+    // With sync on, a reclaim is a decision settled with the remote before this returns.
+    const confirmed = await settlePending(store, done.flatMap((s) => s.reclaimed), {
+      now: ctx.now,
+      ...decisionEnv(ctx.env, false),
+    });
     if (ctx.json) {
       printJson(ctx, {
         threshold_s: thresholdMs / 1000,
@@ -101,6 +107,6 @@ export default defineCommand({
         );
       }
     }
-    return 0;
+    return settledExit(ctx, "the reclaim", confirmed) ?? 0;
   },
 });

@@ -15,7 +15,7 @@ import { ticketJson } from "../model/json.ts";
 import { parseId } from "../model/ids.ts";
 import { PRIORITIES, type Priority, type Status, STATUSES } from "../model/transitions.ts";
 import { updateTicket } from "../operations/update.ts";
-import { decisionEnv, settleClaim } from "../operations/decide.ts";
+import { decisionEnv, settleClaim, settlePending } from "../operations/decide.ts";
 import { textFromFlagOrStdin } from "../cli/input.ts";
 import { checkText } from "../model/text.ts";
 import { checkVerifyCommands } from "../operations/verify.ts";
@@ -179,6 +179,13 @@ export default defineCommand({
       });
       r.ticket = s.ticket;
       confirmed = s.confirmed;
+    }
+    // A move of a ticket another agent holds is a decision too (settled when one is pending).
+    if (confirmed === null) {
+      confirmed = await settlePending(store, [r.ticket.id], {
+        now: ctx.now,
+        ...decisionEnv(ctx.env, opts.offline),
+      });
     }
     await warnBudget(ctx, r.ticket.id, agent);
     if (ctx.json) {

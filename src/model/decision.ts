@@ -9,6 +9,7 @@ import { TICKET_ID } from "./ids.ts";
 import type { Ticket } from "./ticket.ts";
 import { AGENT_NAME } from "./agent.ts";
 import { isHeldBy } from "./holding.ts";
+import { type HeartbeatToken, parseToken } from "./lease.ts";
 
 /** The front-matter key of a claim's tenure id (`<clone id>-<counter>`). */
 export const CLAIM_ID_KEY = "claim_id";
@@ -37,6 +38,17 @@ export interface Decision {
   force: boolean;
   /** The claim group the decision was made on (what a withdrawal restores). */
   prev: ClaimGroup | null;
+  /**
+   * `release` (stale --reclaim, deregister --release-tickets, a forced move of a ticket another
+   * agent holds): each ticket it moves and the claim group it was made on. It stands only where
+   * the remote still has that claim group.
+   */
+  moves?: Array<{ ticket: string; prev: ClaimGroup }>;
+  /** `release` of another clone's agent: the heartbeat token seen, by agent (lease.ts). */
+  tokens?: Record<string, HeartbeatToken>;
+  /** `reserve` (exclusive `files --add`): the paths; they stand only where no other agent's
+   * exclusive reservation on the remote overlaps them. */
+  paths?: string[];
 }
 
 /** The tenure id of `t`, or null when it has none (claimed before sync, or never claimed). */
@@ -122,6 +134,12 @@ function groupOf(x: unknown): ClaimGroup | null | undefined {
   };
 }
 
+/** Whether two claim groups are the same (every field). */
+export function sameClaimGroup(a: ClaimGroup, b: ClaimGroup): boolean {
+  return a.status === b.status && a.claimed_by === b.claimed_by &&
+    a.claimed_at === b.claimed_at && a.claim_epoch === b.claim_epoch && a.claim_id === b.claim_id;
+}
+
 /** A decision read from an oplog line, or undefined when `x` is not one. */
 export function parseDecision(x: unknown): Decision | undefined {
   if (x === null || typeof x !== "object" || Array.isArray(x)) return undefined;
@@ -134,12 +152,55 @@ export function parseDecision(x: unknown): Decision | undefined {
     !(d.claim_id === null || (typeof d.claim_id === "string" && CLAIM_ID.test(d.claim_id))) ||
     typeof d.force !== "boolean" || prev === undefined
   ) return undefined;
-  return {
+  const out: Decision = {
     kind: d.kind,
     ticket: d.ticket as string | null,
     agent: d.agent as string | null,
     claim_id: d.claim_id as string | null,
     force: d.force,
     prev,
+  };
+  if (d.moves !== undefined) {
+    if (!Array.isArray(d.moves)) return undefined;
+    const moves: Array<{ ticket: string; prev: ClaimGroup }> = [];
+    for (const m of d.moves) {
+      const g = groupOf(m?.prev);
+      if (typeof m?.ticket !== "string" || !TICKET_ID.test(m.ticket) || !g) return undefined;
+      moves.push({ ticket: m.ticket, prev: g });
+    }
+    out.moves = moves;
+  }
+  if (d.tokens !== undefined) {
+    if (d.tokens === null || typeof d.tokens !== "object" || Array.isArray(d.tokens)) {
+      return undefined;
+    }
+    const tokens: Record<string, HeartbeatToken> = {};
+    for (const [agent, v] of Object.entries(d.tokens)) {
+      const t = parseToken(v);
+      if (t === null || !AGENT_NAME.test(agent)) return undefined;
+      tokens[agent] = t;
+    }
+    out.tokens = tokens;
+  }
+  if (d.paths !== undefined) {
+    if (!Array.isArray(d.paths) || !d.paths.every((p) => typeof p === "string")) return undefined;
+    out.paths = d.paths as string[];
+  }
+  return out;
+}
+
+/**
+ * A `release` decision by `by` (an agent, or `human`): `t` moved out of its holder's hands (none
+ * yet when null; more are added to the same decision by the same mutation).
+ */
+export function releaseDecision(by: string | null, t: Ticket | null): Decision {
+  return {
+    kind: "release",
+    ticket: null,
+    agent: by !== null && AGENT_NAME.test(by) ? by : null,
+    claim_id: null,
+    force: false,
+    prev: null,
+    moves: t === null ? [] : [{ ticket: t.id, prev: claimGroupOf(t) }],
   };
 }

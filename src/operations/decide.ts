@@ -7,7 +7,8 @@
  * granted on this machine, confirmed or lost at the next sync). Without a remote nothing changes.
  */
 import { conflictError, remoteError, TrackError } from "../model/errors.ts";
-import { type ClaimGroup, claimIdOf, withClaimGroup } from "../model/decision.ts";
+import { type ClaimGroup, claimIdOf, type Decision, withClaimGroup } from "../model/decision.ts";
+import { releaseWhere } from "./reservations.ts";
 import type { Ticket } from "../model/ticket.ts";
 import type { Store } from "../store/store.ts";
 import { unpublishedOplog } from "../store/oplog.ts";
@@ -213,4 +214,75 @@ export async function nextSettled(
       if (!(e instanceof TrackError) || e.detail?.lost !== true || round >= NEXT_ROUNDS) throw e;
     }
   }
+}
+
+/**
+ * Settles this clone's pending `release` and `reserve` decisions naming any of `tickets` (a
+ * reclaim, a release of a deregistered agent's tickets, a forced move, an exclusive
+ * reservation) with the remote, as {@linkcode settleClaim} settles a claim: true when published,
+ * false when provisional (`offline`), null when there is none (or sync is off); exit 3 when the
+ * replay on the remote's state refused it (the store now shows the remote's side). Exit 8 when
+ * the remote did not confirm it: an exclusive reservation is withdrawn here; a release stays
+ * queued (undoing it would hand tickets back to an agent judged gone; its replay at the next sync
+ * re-checks it).
+ */
+export async function settlePending(
+  store: Store,
+  tickets: readonly string[],
+  options: { now: () => Date; offline: boolean; timeout?: string },
+): Promise<boolean | null> {
+  if (!store.oplog) return null;
+  const { engineStateFile, readEngineState, syncSetupOf, syncStore, syncTimeout } = await import(
+    "./sync.ts"
+  );
+  const setup = syncSetupOf(store);
+  if (setup === null) return null;
+  const published = readEngineState(engineStateFile(setup.paths)).published_seq;
+  const names = (d: Decision) => [d.ticket, ...(d.moves ?? []).map((m) => m.ticket)];
+  const mine = unpublishedOplog(store.dir, published).filter((e) =>
+    (e.decision?.kind === "release" || e.decision?.kind === "reserve") &&
+    names(e.decision).some((t) => t !== null && tickets.includes(t))
+  );
+  if (mine.length === 0) return null;
+  if (options.offline) return false;
+  let result;
+  try {
+    result = await syncStore(store, setup, {
+      now: options.now,
+      paced: false,
+      timeoutMs: syncTimeout(options.timeout),
+    });
+  } catch (e) {
+    if (!(e instanceof TrackError) || e.kind !== "remote") throw e;
+    const reserves = mine.filter((m) => m.decision!.kind === "reserve");
+    if (reserves.length > 0) {
+      await store.mutate("files --remove", (tx) => {
+        for (const r of reserves) {
+          const d = r.decision!;
+          releaseWhere(
+            tx,
+            (x) => x.agent === d.agent && x.ticket === d.ticket && (d.paths ?? []).includes(x.path),
+          );
+        }
+      });
+    }
+    throw remoteError(
+      `Not confirmed by the remote: ${e.message}. ` +
+        (reserves.length > 0
+          ? "The reservation was withdrawn here: do not edit those files"
+          : "The change stays queued: the next sync publishes it or reports it lost"),
+      "track sync (once the remote answers)",
+      { ...(e.detail ?? {}), withdrawn: reserves.length > 0 },
+    );
+  }
+  const seqs = new Set(mine.map((m) => m.seq));
+  const lost = result.decisions.find((o) => seqs.has(o.seq) && o.outcome === "lost");
+  if (lost !== undefined) {
+    throw conflictError(
+      `Not applied: ${lost.reason}; the remote's version stands`,
+      lost.ticket === null ? "track list" : `track show ${lost.ticket}`,
+      { ticket: lost.ticket, winner: lost.winner, lost: true, kind: lost.kind },
+    );
+  }
+  return true;
 }

@@ -16,6 +16,8 @@ import {
   writeAgent,
 } from "../store/agent_records.ts";
 import { recordLostClaim } from "./fencing.ts";
+import { releaseDecision } from "../model/decision.ts";
+import { tokenOf } from "../model/lease.ts";
 import { withHandoff, type WorktreeState, worktreeStates } from "./handoff.ts";
 import { monotonicNow } from "../store/clock.ts";
 import { processState } from "../store/processes.ts";
@@ -163,6 +165,8 @@ function returnToBacklog(
     by,
   );
   tx.writeTicket({ ...noted, status: "backlog", claimed_by: null, claimed_at: null, updated: at });
+  // With sync on, a decision: it stands only where the remote still has the claim it took.
+  tx.decide(releaseDecision(by, t));
   recordLostClaim(tx, agent, t, reason, now);
   postEntry(tx, {
     at: now,
@@ -351,6 +355,10 @@ export async function reclaimStale(
     const stale = findStale(tx.store, options.thresholdMs, options.now, { holders });
     if (stale.length === 0) return out;
     for (const { agent, ageMs, future, processGone, observed } of stale) {
+      // Another clone's agent: the reclaim fails on replay if its token moved on the remote.
+      if (observed !== undefined && heldBy(tickets, agent.id).length > 0) {
+        tx.decide({ ...releaseDecision(options.by, null), tokens: { [agent.id]: tokenOf(agent) } });
+      }
       const reason = observed !== undefined
         ? `reclaimed: its heartbeat (token ${observed.token}) was seen unchanged for ` +
           `${formatAge(ageMs)} from this machine`

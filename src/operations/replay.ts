@@ -15,6 +15,7 @@ import {
   claimIdOf,
   claimRefusal,
   type Decision,
+  sameClaimGroup,
   withClaimGroup,
 } from "../model/decision.ts";
 import { parseTicket, serializeTicket, type Ticket } from "../model/ticket.ts";
@@ -22,6 +23,9 @@ import type { OplogEntry } from "../store/oplog.ts";
 import type { Tx } from "../store/store.ts";
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { TICKET_ID } from "../model/ids.ts";
+import { parseAgent } from "../model/agent.ts";
+import { formatToken, type HeartbeatToken, sameToken, tokenOf } from "../model/lease.ts";
+import { patternsOverlap } from "../model/reservation_paths.ts";
 import { join } from "../model/path.ts";
 import { postEntry } from "./board.ts";
 import { recordLostClaim } from "./fencing.ts";
@@ -64,6 +68,8 @@ export function replayTickets(
   const ids = new Set<string>();
   for (const e of ops) {
     if (e.decision?.kind === "claim" && e.decision.ticket) ids.add(e.decision.ticket);
+    for (const m of e.decision?.moves ?? []) ids.add(m.ticket);
+    if (e.decision?.kind === "reserve" && e.decision.ticket) ids.add(e.decision.ticket);
   }
   for (const w of withdrawn) ids.add(w.ticket);
   return ids;
@@ -271,6 +277,18 @@ export function settleDecisions(
 ): void {
   for (const o of outcomes) {
     if (o.outcome !== "lost" || o.agent === null || o.ticket === null) continue;
+    if (o.kind !== "claim") {
+      postEntry(tx, {
+        at: now,
+        agent: o.agent,
+        ticket: o.ticket,
+        tag: "sync-conflict",
+        kind: "event",
+        message: `${o.agent}'s ${o.kind} of ${o.ticket} was not applied: ${o.reason}`,
+        to: [o.agent],
+      });
+      continue;
+    }
     const t = tx.store.tryReadTicket(o.ticket);
     if (t === null || t.claimed_by === o.agent) continue;
     recordLostClaim(tx, o.agent, t, `not granted across machines: ${o.reason}`, now);
@@ -295,5 +313,132 @@ export function settleDecisions(
         "although its command exited 8 (withdrawn after exit 8)",
       to: [w.agent],
     });
+  }
+}
+
+/** The other files a replay reads, as text (null: absent): by store path. */
+export type FileText = (path: string) => string | null;
+
+/**
+ * Replays the `release` and `reserve` decisions of `ops` on the fetched state: a release stands
+ * only where the remote still has each ticket in the claim group it was made on and, for another
+ * clone's agent, the heartbeat token it saw (a reclaim decided on a view older than the holder's
+ * published heartbeat fails); an exclusive reservation only where no other agent's exclusive
+ * reservation on the remote overlaps it. A lost one publishes none of its change to those
+ * tickets (the remote's version stays) nor its reservations.
+ */
+export function replayOthers(
+  ops: readonly OplogEntry[],
+  sides: ReadonlyMap<string, TicketSides>,
+  theirsFile: FileText,
+  mergedFile: FileText,
+): { outcomes: DecisionOutcome[]; writes: Map<string, string>; files: Map<string, string> } {
+  const outcomes: DecisionOutcome[] = [];
+  const writes = new Map<string, string>();
+  const files = new Map<string, string>();
+  for (const e of ops) {
+    const d = e.decision;
+    if (d === undefined || (d.kind !== "release" && d.kind !== "reserve")) continue;
+    let lost: { reason: string; winner: string | null } | null = null;
+    if (d.kind === "release") {
+      for (const m of d.moves ?? []) {
+        const theirs = parse(sides.get(m.ticket)?.theirs ?? null, m.ticket);
+        if (theirs === null) continue; // Never published: nothing to race with.
+        if (!sameClaimGroup(claimGroupOf(theirs), m.prev)) {
+          lost = {
+            reason: `${m.ticket} changed on another machine first (${
+              theirs.claimed_by === null
+                ? `status ${theirs.status}`
+                : `held by "${theirs.claimed_by}", status ${theirs.status}`
+            })`,
+            winner: theirs.claimed_by,
+          };
+          break;
+        }
+      }
+      for (const [agent, token] of Object.entries(d.tokens ?? {})) {
+        if (lost !== null) break;
+        const text = theirsFile(`agents/${agent}.json`);
+        let now: HeartbeatToken | null = null;
+        try {
+          now = text === null ? null : tokenOf(parseAgent(text, agent));
+        } catch {
+          now = null;
+        }
+        if (now !== null && !sameToken(now, token)) {
+          lost = {
+            reason: `"${agent}" published a heartbeat after this clone judged it stale ` +
+              `(token ${formatToken(token)}, now ${formatToken(now)})`,
+            winner: agent,
+          };
+        }
+      }
+      if (lost !== null) {
+        for (const m of d.moves ?? []) {
+          const side = sides.get(m.ticket);
+          if (side?.theirs != null && side.theirs !== side.merged) {
+            writes.set(m.ticket, side.theirs);
+          }
+        }
+      }
+    } else {
+      const theirs = reservationsOf(theirsFile(RESERVATIONS));
+      const mine = d.paths ?? [];
+      const clash = theirs.find((r) =>
+        r.mode === "exclusive" && r.agent !== d.agent &&
+        mine.some((p) => patternsOverlap(r.path, p))
+      );
+      if (clash !== undefined) {
+        lost = {
+          reason: `"${clash.agent}" reserved ${clash.path} (for ${clash.ticket}) on another ` +
+            "machine first",
+          winner: clash.agent,
+        };
+        const text = files.get(RESERVATIONS) ?? mergedFile(RESERVATIONS);
+        if (text !== null) {
+          const obj = JSON.parse(text) as { reservations?: ReservationEntry[] };
+          const kept = (obj.reservations ?? []).filter((r) =>
+            !(r.agent === d.agent && r.ticket === d.ticket && mine.includes(r.path) &&
+              !theirs.some((t) => t.agent === r.agent && t.path === r.path))
+          );
+          files.set(RESERVATIONS, JSON.stringify({ ...obj, reservations: kept }, null, 2) + "\n");
+        }
+      }
+    }
+    outcomes.push({
+      seq: e.seq,
+      kind: d.kind,
+      ticket: d.ticket ?? d.moves?.[0]?.ticket ?? null,
+      agent: d.agent,
+      claim_id: null,
+      outcome: lost === null ? "confirmed" : "lost",
+      reason: lost?.reason ?? null,
+      winner: lost?.winner ?? null,
+    });
+  }
+  return { outcomes, writes, files };
+}
+
+const RESERVATIONS = "reservations.json";
+
+interface ReservationEntry {
+  path: string;
+  agent: string;
+  ticket: string;
+  mode: string;
+}
+
+function reservationsOf(text: string | null): ReservationEntry[] {
+  if (text === null) return [];
+  try {
+    const v = JSON.parse(text) as { reservations?: unknown };
+    return Array.isArray(v.reservations)
+      ? v.reservations.filter((r): r is ReservationEntry =>
+        r !== null && typeof r === "object" && typeof r.path === "string" &&
+        typeof r.agent === "string"
+      )
+      : [];
+  } catch {
+    return [];
   }
 }

@@ -233,6 +233,19 @@ export async function reservePaths(
     }));
     const keep = all.filter((r) => !(r.agent === input.agent && input.paths.includes(r.path)));
     writeReservations(tx, [...keep, ...added]);
+    if (mode === "exclusive") {
+      // With sync on, a decision: it stands only where no other agent's exclusive reservation on
+      // the remote overlaps it.
+      tx.decide({
+        kind: "reserve",
+        ticket: ticket.id,
+        agent: input.agent,
+        claim_id: null,
+        force: input.force ?? false,
+        prev: null,
+        paths: [...input.paths],
+      });
+    }
     const files = [...new Set([...ticket.files, ...input.paths])].sort();
     if (files.length !== ticket.files.length) tx.writeTicket({ ...ticket, files, updated: at });
     touchAgent(tx, input.agent, now);

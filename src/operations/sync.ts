@@ -67,6 +67,7 @@ import {
   type DecisionOutcome,
   readWithdrawn,
   replayClaims,
+  replayOthers,
   replayTickets,
   settleDecisions,
   type TicketSides,
@@ -1048,12 +1049,44 @@ async function replayOnMerged(
       return null;
     }
   };
-  const { outcomes, writes, released } = replayClaims(ops, withdrawn, sideMap, statusOf);
-  if (writes.size === 0) return { out: sides.out, outcomes, released };
-  const entries = [...writes];
+  const claims = replayClaims(ops, withdrawn, sideMap, statusOf);
+  // The other files releases and reservations are judged on: agents' records, reservations.
+  const extra = new Set<string>();
+  for (const e of ops) {
+    for (const a of Object.keys(e.decision?.tokens ?? {})) extra.add(`agents/${a}.json`);
+    if (e.decision?.kind === "reserve") extra.add("reservations.json");
+  }
+  const extraBlobs = await readBlobs(
+    gitDir,
+    [...extra].flatMap((p) => [sides.theirs.get(p), sides.out.get(p)]).filter((o) =>
+      o !== undefined
+    ) as string[],
+  );
+  const fileText = (m: ReadonlyMap<string, string>) => (p: string): string | null => {
+    const oid = m.get(p);
+    const b = oid === undefined ? undefined : extraBlobs.get(oid);
+    if (b === undefined) return null;
+    try {
+      return decoder.decode(b);
+    } catch {
+      return null;
+    }
+  };
+  const others = replayOthers(ops, sideMap, fileText(sides.theirs), fileText(sides.out));
+  const outcomes = [...claims.outcomes, ...others.outcomes].sort((a, b) => a.seq - b.seq);
+  const writes = new Map([...claims.writes, ...others.writes]);
+  const released = claims.released;
+  if (writes.size === 0 && others.files.size === 0) return { out: sides.out, outcomes, released };
+  const entries: Array<[string, string]> = [
+    ...[...writes].map(([id, t]): [string, string] => [
+      pathIn(sides.out, id) ?? `tickets/${id}.md`,
+      t,
+    ]),
+    ...others.files,
+  ];
   const oids = await writeBlobs(gitDir, scratch, entries.map(([, t]) => encoder.encode(t)));
   const out = new Map(sides.out);
-  entries.forEach(([id], i) => out.set(pathIn(sides.out, id) ?? `tickets/${id}.md`, oids[i]));
+  entries.forEach(([p], i) => out.set(p, oids[i]));
   return { out, outcomes, released };
 }
 

@@ -4,6 +4,7 @@ import { isoSeconds } from "../model/time.ts";
 import { HUMAN } from "../model/agent.ts";
 import { postEntry } from "./board.ts";
 import { assertMayMove, claimLocked, heldByOther } from "./claims.ts";
+import { releaseDecision } from "../model/decision.ts";
 import { assertNotFenced, recordLostClaim } from "./fencing.ts";
 import { touchAgent } from "../store/agent_records.ts";
 import { releaseWhere } from "./reservations.ts";
@@ -167,6 +168,8 @@ export async function updateTicket(
         }
         const how = input.force ? " with --force" : input.takeOver ? " after confirming" : "";
         if (taken !== null) {
+          // With sync on, a decision: it stands only where the remote still has that claim.
+          tx.decide(releaseDecision(agent ?? "human", onDisk));
           recordLostClaim(tx, taken, onDisk, `moved to ${to} by "${agent ?? "human"}"${how}`, now);
         }
         if (to === "backlog" || to === "done") {

@@ -851,6 +851,13 @@ export class Tx {
    * line carries it, and the sync step replays it on the fetched state. No effect with sync off.
    */
   decide(decision: Decision): void {
+    const had = this.#decision;
+    if (had !== null && had.kind === "release" && decision.kind === "release") {
+      // One mutation releasing several tickets (a reclaim of several agents): one decision.
+      had.moves = [...had.moves ?? [], ...decision.moves ?? []];
+      if (decision.tokens) had.tokens = { ...had.tokens, ...decision.tokens };
+      return;
+    }
     if (this.#decision !== null) {
       throw new Error(`one decision per mutation (${this.#decision.kind}, then ${decision.kind})`);
     }
