@@ -511,8 +511,8 @@ export const MUTANTS: Mutant[] = [
     name: "sync-heartbeat-pushed",
     breaks: "a change of heartbeats alone makes a push",
     file: "src/operations/sync.ts",
-    find: "if (publish && !restoring && options.paced === true) {",
-    replace: "if (publish && !restoring && options.paced === false) { // mutant",
+    find: "if (publish && lease.deferMs !== null) {",
+    replace: "if (publish && lease.deferMs !== null && false) { // mutant",
     suite: "tests/sync_test.ts",
   },
   {
