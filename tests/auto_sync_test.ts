@@ -7,7 +7,7 @@
  * hang guard (never a fixed sleep).
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { type Clone, SyncWorld } from "./sync_world.ts";
+import { type Clone, Lines, SyncWorld } from "./sync_world.ts";
 import { syncPaths } from "../src/store/sync_config.ts";
 
 const AUTO = { TRACK_SYNC: "auto" };
@@ -213,4 +213,44 @@ Deno.test("auto-sync: a background sync that cannot reach the remote records the
   assertEquals(await remoteTitles(world), ["offline", "online"]);
   const back = await a.json<Record<string, any>>(["remote", "show"]);
   assertEquals([back.offline_since, back.last_error], [null, null]);
+});
+
+Deno.test("auto-sync: a write through track mcp (a long-lived server) starts the background sync after the tool call", async () => {
+  await using world = await SyncWorld.create();
+  const [a] = await world.syncedClones(["a"]);
+  const child = a.spawn(["mcp", "--agent", "alice"], { env: AUTO, stdin: "" });
+  const w = child.stdin.getWriter();
+  const lines = new Lines(child.stdout);
+  const send = (msg: unknown) => w.write(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
+  try {
+    await send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18" },
+    });
+    await guarded(lines.next(), "no answer to initialize");
+    await send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "board", arguments: { message: "posted through MCP" } },
+    });
+    const answer = JSON.parse((await guarded(lines.next(), "no answer to tools/call"))!);
+    assertEquals(answer.result.isError ?? false, false, JSON.stringify(answer));
+    // The server still runs: the post reaches the remote by its background sync.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ls = await world.bareGit(["ls-tree", "-r", "--name-only", "refs/track/state"]);
+      if (ls.stdout.split("\n").some((p) => p.startsWith("board/"))) break;
+      if (Date.now() > deadline) throw new Error("hang guard: the MCP post was never published");
+      await new Promise((r) => setTimeout(r, 50)); // polling the remote, not ordering
+    }
+    await backgroundDone(a, "after the MCP call");
+  } finally {
+    await w.close();
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+    await child.status;
+  }
 });

@@ -18,6 +18,22 @@ export default defineCommand({
     const defaultAgent = ctx.agent(opts.agent);
     const store = ctx.store(); // fail fast (exit 4) when there is no store
     const { serveMcp } = await import("../integrations/mcp_server.ts");
-    await serveMcp({ store: () => store, defaultAgent, cwd: ctx.cwd, now: ctx.now }, VERSION);
+    // A tool call that wrote to a sync store starts the background sync, as a CLI write does
+    // (docs/sync.md "Auto-sync"; TRACK_SYNC of this server); none with sync off.
+    let written = store.oplogAppended;
+    const afterCall = async () => {
+      if (store.oplogAppended === written) return;
+      written = store.oplogAppended;
+      const { startBackgroundSync, syncMode } = await import(
+        "../operations/background_sync.ts"
+      );
+      if ((syncMode(ctx.env.get("TRACK_SYNC")) ?? "auto") === "auto") {
+        await startBackgroundSync(store);
+      }
+    };
+    await serveMcp(
+      { store: () => store, defaultAgent, cwd: ctx.cwd, now: ctx.now, afterCall },
+      VERSION,
+    );
   },
 });

@@ -94,6 +94,8 @@ export async function answer(
         return ok(await callTool(params.name, (args ?? {}) as Record<string, unknown>, ctx));
       } catch (e) {
         return failure(id, -32603, `Internal error: ${e instanceof Error ? e.message : e}`);
+      } finally {
+        await ctx.afterCall?.().catch(() => {});
       }
     }
     default:

@@ -183,6 +183,11 @@ export interface ToolContext {
   defaultAgent: string | null;
   cwd: string;
   now(): Date;
+  /**
+   * After each tool call (the MCP server): `track mcp` starts the background sync there when
+   * the call wrote to a sync store (docs/sync.md "Auto-sync").
+   */
+  afterCall?(): Promise<void>;
 }
 
 /** Result of a tool call, in MCP's shape. */
