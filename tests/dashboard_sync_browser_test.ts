@@ -40,8 +40,10 @@ Deno.test({
       page.on("pageerror", (e) => errors.push(e.message));
       const text = (sel: string) => page.textContent(sel, WAIT).then((s) => s ?? "");
       const shot = async (name: string) => {
-        // Kept in the temp dir, to be looked at (the world's directory is removed).
-        const path = await Deno.makeTempFile({ prefix: `track-sync-${name}-`, suffix: ".png" });
+        // TRACK_TEST_SCREENSHOT_DIR keeps it, to be looked at (a test knob: helpers.ts leaves
+        // TRACK_TEST_* in the environment); otherwise it goes with the world's directory.
+        const dir = Deno.env.get("TRACK_TEST_SCREENSHOT_DIR");
+        const path = `${dir || world.root}/sync-${name}.png`;
         await page.screenshot({ path });
       };
       await page.goto(url);
