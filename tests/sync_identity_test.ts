@@ -218,6 +218,43 @@ Deno.test("two clones run --agent builder: the second is refused (exit 3); regis
   await b.ok(["claim", "T-0001", "--agent", "builder"]);
 });
 
+Deno.test("register --force is a decision: a move published first by another clone wins (exit 3), nothing of the loser's move is published", async () => {
+  await using world = await SyncWorld.create();
+  const [a, b, c] = await world.syncedClones(["a", "b", "c"]);
+  await a.ok(["create", "-t", "one"]);
+  await a.ok(["claim", "T-0001", "--agent", "builder"]);
+  await b.ok(["sync"]);
+  await c.ok(["sync"]);
+
+  // b decides to move builder, then stops before it fetches; c moves it and publishes first.
+  const barrier = await world.gitBarrier(["fetch"]);
+  const moving = b.track(["register", "--agent", "builder", "--force", "--json"], {
+    env: barrier.env,
+  });
+  await barrier.reached();
+  const won = await c.json<{ confirmed: boolean }>(["register", "--agent", "builder", "--force"]);
+  assertEquals(won.confirmed, true);
+  await barrier.release();
+  const lost = await moving;
+  assertEquals(lost.code, 3, lost.stderr);
+  const err = JSON.parse(lost.stderr).error;
+  assertStringIncludes(err.message, `moved to clone ${idOf(c)} meanwhile`);
+  // The remote has c's move; b's store shows it too, and b may not act as builder.
+  await a.ok(["sync"]);
+  assertEquals(agentRecord(a, "builder").host, idOf(c));
+  assertEquals(agentRecord(b, "builder").host, idOf(c));
+  const refused = await b.track(["heartbeat", "--agent", "builder"]);
+  assertEquals(refused.code, 3, refused.stderr);
+  assertStringIncludes(refused.stderr, `hosted by clone ${idOf(c)}`);
+  // A move settled offline is provisional (exit 9), confirmed by the next sync.
+  const offline = await a.track(["register", "--agent", "builder", "--force", "--offline"]);
+  assertEquals(offline.code, 9, offline.stderr);
+  const synced = await a.json<{ decisions: Array<{ kind: string; outcome: string }> }>(["sync"]);
+  assertEquals(synced.decisions.map((d) => [d.kind, d.outcome]), [["register", "confirmed"]]);
+  await c.ok(["sync"]);
+  assertEquals(agentRecord(c, "builder").host, idOf(a));
+});
+
 Deno.test("four clones register at the same instant without names: four names, no network", async () => {
   await using world = await SyncWorld.create();
   const clones = await world.syncedClones(["a", "b", "c", "d"]);

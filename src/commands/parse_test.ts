@@ -292,13 +292,20 @@ const TABLES: Record<string, Row[]> = {
     [["a", "b"], { "usage": "ack takes one message id" }],
   ],
   "register": [
-    [[], { "capabilities": [], "sessionId": null, "worktree": null, "force": false }],
-    [["--agent", "a", "--capabilities", "ts,go", "--session-id", "s1", "--force"], {
+    [[], {
+      "capabilities": [],
+      "sessionId": null,
+      "worktree": null,
+      "force": false,
+      "offline": false,
+    }],
+    [["--agent", "a", "--capabilities", "ts,go", "--session-id", "s1", "--force", "--offline"], {
       "agent": "a",
       "capabilities": ["ts", "go"],
       "sessionId": "s1",
       "worktree": null,
       "force": true,
+      "offline": true,
     }],
     [["x"], { "usage": 'Unexpected argument "x" for "track register"' }],
   ],

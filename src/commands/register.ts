@@ -1,7 +1,8 @@
 /** `track register`: join as an agent. */
-import { bool, defineCommand, list, str } from "../cli/command.ts";
+import { bool, defineCommand, list, OFFLINE_FLAG, settledExit, str } from "../cli/command.ts";
 import { printJson } from "../cli/output.ts";
-import { registerAgent } from "../operations/lifecycle.ts";
+import { registerSettled } from "../operations/lifecycle.ts";
+import { decisionEnv } from "../operations/decide.ts";
 import { agentJson } from "../model/json.ts";
 
 export default defineCommand({
@@ -34,8 +35,9 @@ export default defineCommand({
       name: "force",
       short: "f",
       type: "boolean",
-      description: "Take over a name an active agent holds",
+      description: "Take over a name an active agent holds (with sync on: move it to this clone)",
     },
+    OFFLINE_FLAG,
   ],
   parse: (args) => ({
     agent: str(args, "agent"),
@@ -43,17 +45,25 @@ export default defineCommand({
     sessionId: str(args, "session-id") ?? null,
     worktree: str(args, "worktree") ?? null,
     force: bool(args, "force"),
+    offline: bool(args, "offline"),
   }),
   async run(opts, ctx) {
-    const a = await registerAgent(
+    const { offline, ...input } = opts;
+    // Only a move from another clone (--force, sync on) waits for the remote.
+    const { agent: a, confirmed } = await registerSettled(
       ctx.store(),
-      { ...opts, agent: ctx.agent(opts.agent) },
-      ctx.now(),
+      { ...input, agent: ctx.agent(opts.agent) },
+      { now: ctx.now, ...decisionEnv(ctx.env, offline) },
     );
-    if (ctx.json) printJson(ctx, { agent: agentJson(a, ctx.now(), [], 0) });
-    else {
+    if (ctx.json) {
+      printJson(ctx, {
+        agent: agentJson(a, ctx.now(), [], 0),
+        ...(confirmed === null ? {} : { confirmed }),
+      });
+    } else {
       ctx.io.out(a.id);
       ctx.io.err(`Registered ${a.id} (hint: export TRACK_AGENT=${a.id})`);
     }
+    return settledExit(ctx, `the move of ${a.id} to this clone`, confirmed);
   },
 });

@@ -49,6 +49,11 @@ export interface Decision {
   /** `reserve` (exclusive `files --add`): the paths; they stand only where no other agent's
    * exclusive reservation on the remote overlaps them. */
   paths?: string[];
+  /**
+   * `register` (`register --force` moving an agent from another clone): the clone id it was
+   * hosted by; the move is lost when the fetched state has it hosted elsewhere since.
+   */
+  from?: string;
 }
 
 /** The tenure id of `t`, or null when it has none (claimed before sync, or never claimed). */
@@ -150,7 +155,8 @@ export function parseDecision(x: unknown): Decision | undefined {
     !(d.ticket === null || (typeof d.ticket === "string" && TICKET_ID.test(d.ticket))) ||
     !(d.agent === null || (typeof d.agent === "string" && AGENT_NAME.test(d.agent))) ||
     !(d.claim_id === null || (typeof d.claim_id === "string" && CLAIM_ID.test(d.claim_id))) ||
-    typeof d.force !== "boolean" || prev === undefined
+    typeof d.force !== "boolean" || prev === undefined ||
+    !(d.from === undefined || (typeof d.from === "string" && /^[0-9a-f]{12}$/.test(d.from)))
   ) return undefined;
   const out: Decision = {
     kind: d.kind,
@@ -159,6 +165,7 @@ export function parseDecision(x: unknown): Decision | undefined {
     claim_id: d.claim_id as string | null,
     force: d.force,
     prev,
+    ...(d.from === undefined ? {} : { from: d.from as string }),
   };
   if (d.moves !== undefined) {
     if (!Array.isArray(d.moves)) return undefined;

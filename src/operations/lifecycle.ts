@@ -73,6 +73,15 @@ function pickCloneName(store: Store, clone: string): string {
  * host's late writes are fenced (docs/sync.md "Identities").
  */
 export async function registerAgent(store: Store, input: RegisterInput, now: Date): Promise<Agent> {
+  return (await registerLocked(store, input, now)).agent;
+}
+
+/** {@linkcode registerAgent}, and the clone the agent was moved from (`--force`), or null. */
+async function registerLocked(
+  store: Store,
+  input: RegisterInput,
+  now: Date,
+): Promise<{ agent: Agent; movedFrom: string | null }> {
   checkLabels(input.capabilities);
   if (input.sessionId !== null) checkLine(input.sessionId, "session id");
   if (input.worktree !== null) checkLine(input.worktree, "worktree");
@@ -85,9 +94,17 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
       : null;
     if (movedFrom !== null) {
       if (!input.force) throw hostedElsewhere(name, movedFrom, tx.clone!);
-      // TODO(engine): tx.decide({ kind: "register", agent: name, ticket: null, force: true,
-      // from: movedFrom }) once src/operations/replay.ts lands; its Replayer fails when the
-      // record's host in the fetched tip is no longer `movedFrom`.
+      // A decision (replay.ts `replayMoves`): lost when the fetched state has the agent hosted
+      // by another clone than `movedFrom` since.
+      tx.decide({
+        kind: "register",
+        ticket: null,
+        agent: name,
+        claim_id: null,
+        force: true,
+        prev: null,
+        from: movedFrom,
+      });
       const reason = `moved to clone ${tx.clone} by register --force (it was hosted by clone ` +
         `${movedFrom})`;
       for (const t of releasableTickets(tx.store, name)) {
@@ -129,8 +146,45 @@ export async function registerAgent(store: Store, input: RegisterInput, now: Dat
         ? `${name} registered`
         : `${name} registered on clone ${tx.clone}, moved from clone ${movedFrom}`,
     });
-    return agent;
+    return { agent, movedFrom };
   });
+}
+
+/**
+ * {@linkcode registerAgent} for a surface: with sync on, an agent moved here from another clone
+ * (`--force`) is a decision settled with the remote right away, as a claim is (docs/sync.md
+ * "Identities"): confirmed (true), provisional when `offline` (false, exit 9), exit 3 when
+ * the fetched state has it moved elsewhere meanwhile (the store then shows that host). `confirmed`
+ * is null when nothing needed settling. Registering never waits for the remote otherwise.
+ */
+export async function registerSettled(
+  store: Store,
+  input: RegisterInput,
+  options: { now: () => Date; offline: boolean; timeout?: string },
+): Promise<{ agent: Agent; confirmed: boolean | null }> {
+  const { agent, movedFrom } = await registerLocked(store, input, options.now());
+  if (movedFrom === null) return { agent, confirmed: null };
+  if (options.offline) return { agent, confirmed: false };
+  const { syncSetupOf, syncStore, syncTimeout } = await import("./sync.ts");
+  const setup = syncSetupOf(store);
+  if (setup === null) return { agent, confirmed: null };
+  const result = await syncStore(store, setup, {
+    now: options.now,
+    paced: false,
+    timeoutMs: syncTimeout(options.timeout),
+  });
+  const lost = result.decisions.find((o) =>
+    o.kind === "register" && o.agent === agent.id && o.outcome === "lost"
+  );
+  if (lost !== undefined) {
+    throw conflictError(
+      `Cannot move agent "${agent.id}" to this clone: ${lost.reason}; not moved, nothing of ` +
+        "the move was published",
+      `act as an agent of this clone: track register (picks a free name)`,
+      { agent: agent.id, from: movedFrom, host: lost.winner, lost: true },
+    );
+  }
+  return { agent: readAgent(store, agent.id) ?? agent, confirmed: true };
 }
 
 /** Records a heartbeat (registering the agent on the spot when unknown). */

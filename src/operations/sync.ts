@@ -75,6 +75,7 @@ import {
   writeWithdrawn,
 } from "./replay.ts";
 import type { OplogEntry } from "../store/oplog.ts";
+import { replayMoves } from "./replay_moves.ts";
 import { readCloneId, trackOpTrailer, trimOplog, unpublishedOplog } from "../store/oplog.ts";
 import { writeFileAtomic } from "../store/atomic.ts";
 import { lstatPath, type Stat } from "../store/native_fs.ts";
@@ -1364,6 +1365,9 @@ export async function syncStore(
         out: merged.out,
       });
       if (replay.out !== merged.out) merged = { ...merged, out: replay.out };
+      // Agents moved here by register --force (replay_moves.ts).
+      const moves = await replayMoves(gitDir, ops, theirs, merged.out);
+      if (moves.out !== merged.out) merged = { ...merged, out: moves.out };
 
       // What the new state changes in the tip's tree (wire paths).
       const changes = new Map<string, string | null>();
@@ -1525,7 +1529,7 @@ export async function syncStore(
       await updateRef(gitDir, LOCAL_REF, commit);
       writeStateTree(treeFile, { commit, files: published, meta });
       result.state = commit;
-      result.decisions = replay.outcomes;
+      result.decisions = [...replay.outcomes, ...moves.outcomes];
       if (replay.outcomes.some((o) => o.outcome === "lost") || replay.released.length > 0) {
         // The losers learn it as other lost claims are told (a lost note, a board event); both
         // are published by the next sync.
