@@ -50,8 +50,9 @@ export interface Decision {
    * exclusive reservation on the remote overlaps them. */
   paths?: string[];
   /**
-   * `register` (`register --force` moving an agent from another clone): the clone id it was
-   * hosted by; the move is lost when the fetched state has it hosted elsewhere since.
+   * The `release` of `register --force` moving agent `agent` from another clone: the clone id
+   * it was hosted by; the move is lost when the fetched state has it hosted by a third clone
+   * since (src/operations/replay_moves.ts).
    */
   from?: string;
 }

@@ -94,17 +94,11 @@ async function registerLocked(
       : null;
     if (movedFrom !== null) {
       if (!input.force) throw hostedElsewhere(name, movedFrom, tx.clone!);
-      // A decision (replay.ts `replayMoves`): lost when the fetched state has the agent hosted
-      // by another clone than `movedFrom` since.
-      tx.decide({
-        kind: "register",
-        ticket: null,
-        agent: name,
-        claim_id: null,
-        force: true,
-        prev: null,
-        from: movedFrom,
-      });
+      // A decision: the release of the old host's tickets (each stands only where the remote
+      // still has the claim it took, replay.ts) carrying `from`, the move of the agent itself
+      // (replay_moves.ts: lost when the fetched state has it hosted by a third clone since).
+      // Made first: the releases below join it.
+      tx.decide({ ...releaseDecision(name, null), from: movedFrom });
       const reason = `moved to clone ${tx.clone} by register --force (it was hosted by clone ` +
         `${movedFrom})`;
       for (const t of releasableTickets(tx.store, name)) {

@@ -1,5 +1,5 @@
 /**
- * Replaying `register --force` moves on the fetched state (docs/sync.md "Identities"; design
+ * Replaying `register --force` moves (decisions carrying `from`) on the fetched state (docs/sync.md "Identities"; design
  * §7.4), beside the claims of replay.ts: a move of agent X from clone H to this clone stands only
  * when the remote's record of X is still hosted by H (or already by this clone: an earlier push
  * carried it, or the remote has no record of X). Otherwise another clone moved it meanwhile and
@@ -27,7 +27,7 @@ export function moveOutcomes(
   const lost = new Set<string>();
   for (const e of ops) {
     const d = e.decision;
-    if (d?.kind !== "register" || d.agent === null || d.from === undefined) continue;
+    if (d === undefined || d.agent === null || d.from === undefined) continue;
     const text = theirsAgent(d.agent);
     let host: string | null = null;
     if (text !== null) {
@@ -42,7 +42,7 @@ export function moveOutcomes(
     else lost.add(d.agent);
     outcomes.push({
       seq: e.seq,
-      kind: d.kind,
+      kind: "register",
       ticket: null,
       agent: d.agent,
       claim_id: null,
@@ -65,7 +65,7 @@ export async function replayMoves(
   theirs: ReadonlyMap<string, string>,
   out: Map<string, string>,
 ): Promise<{ out: Map<string, string>; outcomes: DecisionOutcome[] }> {
-  const movers = ops.filter((e) => e.decision?.kind === "register" && e.decision.agent !== null);
+  const movers = ops.filter((e) => e.decision?.from !== undefined && e.decision.agent !== null);
   if (movers.length === 0) return { out, outcomes: [] };
   const path = (name: string) => `agents/${name}.json`;
   const oids = movers.map((e) => theirs.get(path(e.decision!.agent!))).filter((o) =>
