@@ -528,10 +528,13 @@ export const MUTANTS: Mutant[] = [
     name: "sync-apply-renumber-into-incoming",
     breaks:
       "a ticket created during the apply is renumbered into a number the incoming state fills",
-    file: "src/operations/sync.ts",
-    find: "    let n = Math.max(targetMax, maxTicketNumber(listTicketPaths(store)));",
-    replace: "    let n = maxTicketNumber(listTicketPaths(store)); // mutant",
-    suite: "tests/suites/sync_reconnect_test.ts",
+    // With id blocks the apply renumbers into this clone's block (id_blocks.ts drawForRenumber);
+    // the highest-number fallback is left only for stores from before blocks.
+    file: "src/operations/id_blocks.ts",
+    find:
+      "    if (taken(id) || target.has(`tickets/${id}.md`) || target.has(`archive/${id}.md`)) return true;",
+    replace: "    if (taken(id)) return true; // mutant",
+    suite: "tests/id_blocks_test.ts",
   },
   {
     name: "sync-no-piggyback",
@@ -580,5 +583,65 @@ export const MUTANTS: Mutant[] = [
     find: `if (this.status()?.remote_changed && this.#options.mode === "auto") this.sync();`,
     replace: `if (this.status()?.remote_changed && this.#options.mode === "off") this.sync();`,
     suite: "tests/dashboard_sync_test.ts",
+  },
+  {
+    name: "id-grab-ignores-sequence",
+    breaks: "a clone reserves its id block without the remote's sequence (two clones, one block)",
+    file: "src/operations/id_blocks.ts",
+    find: "  const grab = grabFrom(sequence, max, size);",
+    replace: "  const grab = grabFrom(null, 0 * max, size); // mutant",
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-block-drawn-unconfirmed",
+    breaks: "create draws from a block whose push was never seen accepted",
+    file: "src/model/id_blocks.ts",
+    find:
+      '  return blocks.blocks.filter((b) => b.state === "confirmed").sort((a, b) => a.start - b.start);',
+    replace:
+      '  return blocks.blocks.filter((b) => b.state !== "retired").sort((a, b) => a.start - b.start); // mutant',
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-block-no-doubling",
+    breaks: "id blocks stay at 5 numbers however much a clone creates",
+    file: "src/model/id_blocks.ts",
+    find: "  const size = FIRST_BLOCK * 2 ** Math.min(grabs, 30);",
+    replace: "  const size = FIRST_BLOCK + 0 * grabs; // mutant",
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-stray-ticket-published",
+    breaks: "sync publishes a new ticket whose number lies in none of this clone's id blocks",
+    file: "src/operations/id_blocks.ts",
+    find: "    if (stray.length > 0) {",
+    replace: "    if (stray.length < 0) { // mutant",
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-offline-create-syncs",
+    breaks: "create --offline (TRACK_SYNC=off) reaches the remote for an id block",
+    file: "src/operations/id_draw.ts",
+    find: "    if (options.offline) {",
+    replace: "    if (options.offline && false) { // mutant",
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-copy-keeps-blocks",
+    breaks: "a copied clone keeps drawing from the original's id blocks",
+    file: "src/store/clone_home.ts",
+    find:
+      '  if (copied) (await import("./id_blocks.ts")).dropIdBlocks(syncPaths(paths.commonDir));',
+    replace:
+      '  if (copied && false) (await import("./id_blocks.ts")).dropIdBlocks(syncPaths(paths.commonDir)); // mutant',
+    suite: "tests/id_blocks_test.ts",
+  },
+  {
+    name: "id-adopt-deps-kept",
+    breaks: "remote add --adopt renumbers tickets but leaves depends_on naming the old numbers",
+    file: "src/operations/id_adopt.ts",
+    find: "      const depends_on = t.depends_on.map(rename);",
+    replace: "      const depends_on = t.depends_on; // mutant",
+    suite: "tests/id_blocks_test.ts",
   },
 ];
