@@ -318,7 +318,11 @@ Deno.test("a ticket made here during an apply that brings its number is renumber
     },
   });
   assertEquals(made, "T-0002");
-  const mine = [...titles(a)].find(([, t]) => t === "made mid-apply")![0];
+  const mine = [...titles(a)].find(([, t]) => t === "made mid-apply")?.[0];
+  assert(
+    mine !== undefined,
+    `the ticket made mid-apply is lost: ${JSON.stringify([...titles(a)])}`,
+  );
   assertEquals(mine, "T-0004"); // The lowest number of a's block that nobody holds.
   assertEquals(titles(a).get("T-0002"), "b 2");
   // And it publishes (a number outside a's blocks would be refused: exit 6).
