@@ -673,7 +673,7 @@ export const MUTANTS: Mutant[] = [
     breaks: "two clones hold overlapping exclusive reservations",
     file: "src/operations/replay.ts",
     find: "if (clash !== undefined) {",
-    replace: "if (clash !== undefined && false) { // mutant",
+    replace: "if (clash !== undefined && clash.path === \"\\0\") { // mutant",
     suite: "tests/sync_decisions_test.ts",
   },
 ];
