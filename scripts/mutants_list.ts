@@ -673,7 +673,24 @@ export const MUTANTS: Mutant[] = [
     breaks: "two clones hold overlapping exclusive reservations",
     file: "src/operations/replay.ts",
     find: "if (clash !== undefined) {",
-    replace: "if (clash !== undefined && clash.path === \"\\0\") { // mutant",
+    replace: 'if (clash !== undefined && clash.path === "\\0") { // mutant',
     suite: "tests/sync_decisions_test.ts",
+  },
+  {
+    name: "replay-always-confirms",
+    breaks: "a claim made on a stale view is confirmed over the holder the remote shows",
+    file: "src/operations/replay.ts",
+    find: `    if (refusal !== null) {\n      outcome("lost", refusal.reason, refusal.winner);`,
+    replace:
+      `    if (refusal !== null && d.force) { // mutant\n      outcome("lost", refusal.reason, refusal.winner);`,
+    suite: "tests/suites/sync_race_test.ts",
+  },
+  {
+    name: "withdrawn-not-released",
+    breaks: "a claim withdrawn after exit 8 whose push landed after all stays held",
+    file: "src/operations/replay.ts",
+    find: `    if (current.get(w.ticket)?.won?.agent === w.agent) continue;`,
+    replace: `    if (w.agent !== "") continue; // mutant`,
+    suite: "tests/suites/sync_grants_test.ts",
   },
 ];
