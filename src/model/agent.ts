@@ -15,6 +15,8 @@ export interface LostClaim {
   epoch: number;
   at: string;
   reason: string;
+  /** The tenure it held (sync stores: `claim_id`, docs/sync.md "Decisions"); absent before. */
+  claim_id?: string;
 }
 
 /**
@@ -177,7 +179,13 @@ export function parseAgent(text: string, expectedId: string): Agent {
     ) {
       throw new AgentFormatError(`"lost" entries need ticket, epoch, at and reason`);
     }
-    return { ticket: l.ticket, epoch: l.epoch, at: l.at, reason: l.reason };
+    return {
+      ticket: l.ticket,
+      epoch: l.epoch,
+      at: l.at,
+      reason: l.reason,
+      ...(typeof l.claim_id === "string" ? { claim_id: l.claim_id } : {}),
+    };
   });
   const clockRaw = r.heartbeat_clock ?? null;
   let heartbeatClock: MonoStamp | null = null;

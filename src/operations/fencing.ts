@@ -4,6 +4,7 @@
  * log, reserving files) are refused until it claims the ticket again. Claims, updates, stale
  * reclaim and reservations all apply it, so it is its own module.
  */
+import { claimIdOf } from "../model/decision.ts";
 import { conflictError } from "../model/errors.ts";
 import { isoSeconds } from "../model/time.ts";
 import type { Ticket } from "../model/ticket.ts";
@@ -25,7 +26,14 @@ export function assertNotFenced(tx: Tx, agent: string, ticket: Ticket, action: s
   const lost = record?.lost.filter((l) => l.ticket === ticket.id).at(-1);
   if (!lost) return;
   // Claimed again since (a newer epoch): the note is history. A claim clears it anyway.
-  if (ticket.claimed_by === agent && ticket.claim_epoch !== lost.epoch) return;
+  // Claimed again since: a new tenure (by its id with sync on; ids are unique across machines,
+  // epochs are not), or a new epoch.
+  if (
+    ticket.claimed_by === agent &&
+    (lost.claim_id !== undefined
+      ? claimIdOf(ticket) !== lost.claim_id
+      : ticket.claim_epoch !== lost.epoch)
+  ) return;
   const now = ticket.claimed_by === null
     ? `it is in ${ticket.status}, unclaimed`
     : ticket.claimed_by === agent
@@ -49,7 +57,14 @@ export function recordLostClaim(
   const record = tx.readAgent(agent);
   if (!record) return;
   record.lost = record.lost.filter((l) => l.ticket !== ticket.id);
-  record.lost.push({ ticket: ticket.id, epoch: ticket.claim_epoch, at: isoSeconds(now), reason });
+  const claimId = claimIdOf(ticket);
+  record.lost.push({
+    ticket: ticket.id,
+    epoch: ticket.claim_epoch,
+    at: isoSeconds(now),
+    reason,
+    ...(claimId === null ? {} : { claim_id: claimId }),
+  });
   // Keep the notes bounded: an agent never needs more than its recent losses.
   if (record.lost.length > 50) record.lost = record.lost.slice(-50);
   writeAgent(tx, record);

@@ -23,7 +23,7 @@ import type { OplogEntry } from "../store/oplog.ts";
 import type { Tx } from "../store/store.ts";
 import { badDataError, ioError, TrackError } from "../model/errors.ts";
 import { TICKET_ID } from "../model/ids.ts";
-import { parseAgent } from "../model/agent.ts";
+import { parseAgent, serializeAgent } from "../model/agent.ts";
 import { formatToken, type HeartbeatToken, sameToken, tokenOf } from "../model/lease.ts";
 import { patternsOverlap } from "../model/reservation_paths.ts";
 import { join } from "../model/path.ts";
@@ -291,7 +291,11 @@ export function settleDecisions(
     }
     const t = tx.store.tryReadTicket(o.ticket);
     if (t === null || t.claimed_by === o.agent) continue;
-    recordLostClaim(tx, o.agent, t, `not granted across machines: ${o.reason}`, now);
+    // The note names the tenure the agent lost (its own claim_id), not the winner's.
+    const lostTenure = o.claim_id === null
+      ? t
+      : withClaimGroup(t, { ...claimGroupOf(t), claim_id: o.claim_id });
+    recordLostClaim(tx, o.agent, lostTenure, `not granted across machines: ${o.reason}`, now);
     postEntry(tx, {
       at: now,
       agent: o.agent,
@@ -378,6 +382,26 @@ export function replayOthers(
           const side = sides.get(m.ticket);
           if (side?.theirs != null && side.theirs !== side.merged) {
             writes.set(m.ticket, side.theirs);
+          }
+          // The holder keeps the ticket: the lost note this release gave it goes too.
+          const holder = m.prev.claimed_by;
+          const theirs = parse(side?.theirs ?? null, m.ticket);
+          if (holder === null || theirs === null || theirs.claimed_by !== holder) continue;
+          const path = `agents/${holder}.json`;
+          const text = files.get(path) ?? mergedFile(path);
+          if (text === null) continue;
+          try {
+            const record = parseAgent(text, holder);
+            const tenure = claimIdOf(theirs);
+            const kept = record.lost.filter((l) =>
+              !(l.ticket === m.ticket &&
+                (l.claim_id !== undefined ? l.claim_id === tenure : l.epoch === theirs.claim_epoch))
+            );
+            if (kept.length !== record.lost.length) {
+              files.set(path, serializeAgent({ ...record, lost: kept }));
+            }
+          } catch {
+            // An unreadable record: the merge reported it.
           }
         }
       }

@@ -176,7 +176,7 @@ Deno.test("replay: a withdrawn claim the remote holds after all is released; unl
 });
 
 const group = (t: Ticket): ClaimGroup => claimGroupOf(t);
-const agentText = (name: string, seq: number) =>
+const agentText = (name: string, seq: number, lost: unknown[] = []) =>
   JSON.stringify({
     id: name,
     status: "active",
@@ -185,7 +185,7 @@ const agentText = (name: string, seq: number) =>
     capabilities: [],
     session_id: null,
     worktree: null,
-    lost: [],
+    lost,
     heartbeat_clock: { boot: "b00t", uptime_ms: 1000 * seq },
     heartbeat_seq: seq,
   }) + "\n";
@@ -206,9 +206,24 @@ Deno.test("replay: a reclaim stands only while the remote has the claim it took 
   const stands = replayOthers([reclaim(7)], s, files(7), () => null);
   assertEquals(stands.outcomes[0].outcome, "confirmed");
   // The holder published a heartbeat after the view the reclaim was decided on: lost.
-  const moved = replayOthers([reclaim(7)], s, files(8), () => null);
+  // bravo's record as merged carries the lost note the reclaim gave it.
+  const noted = agentText("bravo", 8, [{
+    ticket: "T-0001",
+    epoch: 1,
+    at: T0,
+    reason: "reclaimed",
+    claim_id: "bbbbbbbbbbbb-1",
+  }]);
+  const moved = replayOthers(
+    [reclaim(7)],
+    s,
+    files(8),
+    (p) => p === "agents/bravo.json" ? noted : null,
+  );
   assertEquals(moved.outcomes[0].outcome, "lost");
   assertEquals(moved.writes.get("T-0001"), serializeTicket(held));
+  // bravo keeps the ticket, so the lost note goes too (its writes are not refused).
+  assertEquals(JSON.parse(moved.files.get("agents/bravo.json")!).lost, []);
   // The remote moved the ticket on (bravo started work): lost too.
   const working = { ...held, status: "in-progress" as const };
   const on = replayOthers(

@@ -1055,6 +1055,9 @@ async function replayOnMerged(
   const extra = new Set<string>();
   for (const e of ops) {
     for (const a of Object.keys(e.decision?.tokens ?? {})) extra.add(`agents/${a}.json`);
+    for (const m of e.decision?.moves ?? []) {
+      if (m.prev.claimed_by !== null) extra.add(`agents/${m.prev.claimed_by}.json`);
+    }
     if (e.decision?.kind === "reserve") extra.add("reservations.json");
   }
   const extraBlobs = await readBlobs(
