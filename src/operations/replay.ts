@@ -404,6 +404,37 @@ export function replayOthers(
             // An unreadable record: the merge reported it.
           }
         }
+        // A reclaim of another clone's agent that lost: the agent stays as the remote has it
+        // (not stale, no lost notes), with the reservations the reclaim released.
+        const agents = Object.keys(d.tokens ?? {});
+        for (const agent of agents) {
+          const text = theirsFile(`agents/${agent}.json`);
+          if (text !== null && text !== mergedFile(`agents/${agent}.json`)) {
+            files.set(`agents/${agent}.json`, text);
+          }
+        }
+        const back = reservationsOf(theirsFile(RESERVATIONS)).filter((r) =>
+          agents.includes(r.agent)
+        );
+        const text = files.get(RESERVATIONS) ?? mergedFile(RESERVATIONS);
+        let obj: { reservations?: ReservationEntry[] } | null = null;
+        try {
+          obj = text === null ? null : JSON.parse(text);
+        } catch {
+          obj = null; // Not JSON: the merge reported it; nothing to put back into.
+        }
+        if (back.length > 0 && obj !== null && Array.isArray(obj.reservations)) {
+          const have = obj.reservations;
+          const missing = back.filter((r) =>
+            !have.some((h) => h.agent === r.agent && h.path === r.path && h.ticket === r.ticket)
+          );
+          if (missing.length > 0) {
+            const all = [...have, ...missing].sort((x, y) =>
+              x.path < y.path ? -1 : x.path > y.path ? 1 : x.agent < y.agent ? -1 : 1
+            );
+            files.set(RESERVATIONS, JSON.stringify({ ...obj, reservations: all }, null, 2) + "\n");
+          }
+        }
       }
     } else {
       const theirs = reservationsOf(theirsFile(RESERVATIONS));

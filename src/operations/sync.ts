@@ -1058,7 +1058,10 @@ async function replayOnMerged(
     for (const m of e.decision?.moves ?? []) {
       if (m.prev.claimed_by !== null) extra.add(`agents/${m.prev.claimed_by}.json`);
     }
-    if (e.decision?.kind === "reserve") extra.add("reservations.json");
+    // A reserve, or a reclaim of another clone's agent (its reservations come back if lost).
+    if (e.decision?.kind === "reserve" || e.decision?.tokens !== undefined) {
+      extra.add("reservations.json");
+    }
   }
   const extraBlobs = await readBlobs(
     gitDir,

@@ -17,7 +17,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { claudeHookInput, exists, MAIN } from "../helpers.ts";
 import { type Clone, type Outcome, SyncWorld } from "../sync_world.ts";
 import type { FakeClock } from "../track_test_main.ts";
-import { ticketsOf } from "./sync_lib.ts";
+import { stateHistory, ticketsOf } from "./sync_lib.ts";
 import { agentForSession } from "../../src/integrations/claude_session.ts";
 import { keeperPidFile, keeperRunning } from "../../src/operations/lease_keeper.ts";
 import { syncPaths } from "../../src/store/sync_config.ts";
@@ -396,4 +396,52 @@ Deno.test("sync-lease: PostToolUse ends the keeper; none starts with sync manual
     claude.kill("SIGKILL");
     await claude.status;
   }
+});
+
+Deno.test("sync-lease: a reclaim decided on a view older than the holder's published heartbeat: 0 reclaims", async () => {
+  const clock = { t: 0 };
+  const [w, a] = await started(2 * HOUR, clock);
+  await using _ = w;
+  const b = await join(w, "b", -2 * HOUR, clock);
+  await a.ok(["claim", "T-0001", "--agent", "bob"]);
+  await a.ok(["files", "--add", "src/stale.ts", "--agent", "bob", "--ticket", "T-0001"]);
+  await a.sync();
+  await b.sync();
+  clock.t = 30 * MIN;
+  await b.sync();
+  // 46 minutes: b's fetch still shows bob's first token (3T/2 seen, the fetch is fresh) ...
+  clock.t = 46 * MIN;
+  await b.sync();
+  // ... when bob's machine publishes a heartbeat ...
+  await a.ok(["heartbeat", "--agent", "bob"]);
+  assert((await a.sync()).pushed);
+  // ... and b decides the reclaim on its older view: lost when replayed on the remote's state.
+  const r = await b.run(["stale", "--reclaim", "--agent", "watcher-b", "--json"]);
+  await b.run(["sync"]);
+  const history = await stateHistory(w);
+  const held = (c: (typeof history)[number]) => c.tickets.get("T-0001")?.claimed_by === "bob";
+  const since = history.findIndex(held);
+  assert(since >= 0, "bob's claim never reached the state ref");
+  const released = history.slice(since).filter((c) => !held(c));
+  assertEquals(released.map((c) => c.oid), [], "T-0001 was reclaimed on the state ref");
+  // The reclaimer is told: exit 3, naming why.
+  assertEquals(r.code, 3, r.stderr);
+  assert(/published a heartbeat/.test(r.stderr), r.stderr);
+  for (const m of [a, b]) {
+    const t = ticketsOf(m.clone).find((x) => x.id === "T-0001")!;
+    assertEquals([t.status, t.claimed_by], ["claimed", "bob"], m.clone.name);
+  }
+  // bob stays as its machine published it: active, no lost note, its reservation kept.
+  const bob = JSON.parse(Deno.readTextFileSync(`${b.clone.storeDir}/agents/bob.json`));
+  assertEquals([bob.status, bob.lost], ["active", []]);
+  const files = JSON.parse(Deno.readTextFileSync(`${b.clone.storeDir}/reservations.json`));
+  assertEquals(
+    files.reservations.map((r: { agent: string; path: string }) => `${r.agent} ${r.path}`),
+    ["bob src/stale.ts"],
+  );
+  console.log(
+    `[suite sync-lease] reclaim decided on a view older than the holder's published ` +
+      `heartbeat: ${released.length} reclaims in ${history.length} state commits ` +
+      `(reclaim exited ${r.code})`,
+  );
 });
