@@ -113,7 +113,9 @@ export async function settleClaim(
 ): Promise<Settled> {
   const claimId = claimIdOf(ticket);
   if (!store.oplog || claimId === null) return { ticket, confirmed: null };
-  const { syncSetupOf, syncStore, syncTimeout } = await import("./sync.ts");
+  const { engineStateFile, readEngineState, syncSetupOf, syncStore, syncTimeout } = await import(
+    "./sync.ts"
+  );
   const setup = syncSetupOf(store);
   if (setup === null) return { ticket, confirmed: null };
   const timeoutMs = syncTimeout(options.timeout);
@@ -128,6 +130,8 @@ export async function settleClaim(
       now: options.now,
       paced: false,
       timeoutMs,
+      // Another command's sync that held the lock first may have carried this claim already.
+      settled: async () => await pendingClaim(store, claimId) === null,
     });
   } catch (e) {
     const why = e instanceof TrackError ? e.message : String(e);
@@ -149,7 +153,9 @@ export async function settleClaim(
     }
     throw e;
   }
-  const outcome = result.decisions.find((o) => o.claim_id === claimId);
+  // Its outcome: from this step, or from the step of another command that carried it.
+  const outcome = result.decisions.find((o) => o.claim_id === claimId) ??
+    readEngineState(engineStateFile(setup.paths)).outcomes.find((o) => o.claim_id === claimId);
   const local = store.tryReadTicket(ticket.id);
   if (outcome?.outcome === "lost" || local === null || claimIdOf(local) !== claimId) {
     const winner = outcome?.winner ?? local?.claimed_by ?? null;
@@ -245,12 +251,18 @@ export async function settlePending(
   );
   if (mine.length === 0) return null;
   if (options.offline) return false;
+  const seqs = new Set(mine.map((m) => m.seq));
   let result;
   try {
     result = await syncStore(store, setup, {
       now: options.now,
       paced: false,
       timeoutMs: syncTimeout(options.timeout),
+      // Another command's sync that held the lock first may have carried these already.
+      settled: () => {
+        const at = readEngineState(engineStateFile(setup.paths)).published_seq;
+        return !unpublishedOplog(store.dir, at).some((e) => seqs.has(e.seq));
+      },
     });
   } catch (e) {
     if (!(e instanceof TrackError) || e.kind !== "remote") throw e;
@@ -275,8 +287,8 @@ export async function settlePending(
       { ...(e.detail ?? {}), withdrawn: reserves.length > 0 },
     );
   }
-  const seqs = new Set(mine.map((m) => m.seq));
-  const lost = result.decisions.find((o) => seqs.has(o.seq) && o.outcome === "lost");
+  const lost = [...result.decisions, ...readEngineState(engineStateFile(setup.paths)).outcomes]
+    .find((o) => seqs.has(o.seq) && o.outcome === "lost");
   if (lost !== undefined) {
     throw conflictError(
       `Not applied: ${lost.reason}; the remote's version stands`,

@@ -148,6 +148,12 @@ export interface SyncOptions {
   grabIds?: boolean;
   /** Called between steps (tests and fault injection): "fetched", "pushed". */
   onStep?: (step: string) => void | Promise<void>;
+  /**
+   * Checked once the sync lock is held: true when what the caller waits for (its decision) was
+   * already carried by the step that held the lock before (design §3.1: a waiter first checks
+   * whether the previous push carried its decision); then no git runs (`piggybacked`).
+   */
+  settled?: () => boolean | Promise<boolean>;
 }
 
 /** What a sync step did (`track sync --json`). */
@@ -846,6 +852,22 @@ export interface EngineState {
   fetched_clock: MonoStamp | null;
   /** This clone's agents' latest accepted heartbeat tokens, from the start of their push. */
   leases: Record<string, PublishedLease>;
+  /**
+   * What the latest accepted pushes settled (at most {@linkcode KEPT_OUTCOMES}): a command
+   * whose decision another command's sync carried reads its outcome here.
+   */
+  outcomes: DecisionOutcome[];
+}
+
+/** Settled decisions kept in the engine's record. */
+const KEPT_OUTCOMES = 200;
+
+function outcomesOf(x: unknown): DecisionOutcome[] {
+  if (!Array.isArray(x)) return [];
+  return x.filter((o): o is DecisionOutcome =>
+    o !== null && typeof o === "object" && Number.isSafeInteger(o.seq) &&
+    (o.outcome === "confirmed" || o.outcome === "lost") && typeof o.kind === "string"
+  ).slice(-KEPT_OUTCOMES);
 }
 
 const str = (x: unknown): string | null => typeof x === "string" ? x : null;
@@ -882,6 +904,7 @@ export function readEngineState(path: string): EngineState {
     quarantined: [],
     fetched_clock: null,
     leases: {},
+    outcomes: [],
   };
   try {
     const v = JSON.parse(Deno.readTextFileSync(path)) as Record<string, unknown>;
@@ -900,6 +923,7 @@ export function readEngineState(path: string): EngineState {
         : [],
       fetched_clock: parseStamp(v.fetched_clock ?? null),
       leases: parseLeases(v.leases),
+      outcomes: outcomesOf(v.outcomes),
     };
   } catch {
     // Missing or unreadable: the worst case is one repeated trailer or an earlier push.
@@ -1138,6 +1162,12 @@ export async function syncStore(
       quarantined: [],
       decisions: [],
     };
+    if (lock.waited && options.settled !== undefined && await options.settled()) {
+      result.fetched = engine.fetched;
+      result.state = engine.synced;
+      result.piggybacked = true;
+      return result;
+    }
     // Waiters piggyback (design §3.1): the step that held the lock completed meanwhile and the
     // store holds nothing it did not publish (same files as the state it left, no new oplog
     // line): its fetch and push stand for this one.
@@ -1518,6 +1548,7 @@ export async function syncStore(
       if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
       settled(engine, commit);
       engine.quarantined = [...quarantine.keys()];
+      engine.outcomes = [...engine.outcomes, ...replay.outcomes].slice(-KEPT_OUTCOMES);
       writeEngineState(stateFile, engine);
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
