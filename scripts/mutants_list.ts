@@ -693,4 +693,12 @@ export const MUTANTS: Mutant[] = [
     replace: `    if (w.agent !== "") continue; // mutant`,
     suite: "tests/suites/sync_grants_test.ts",
   },
+  {
+    name: "waiter-pushes-again",
+    breaks: "a claim another command's push already carried makes a push of its own",
+    file: "src/operations/decide.ts",
+    find: "settled: async () => await pendingClaim(store, claimId) === null,",
+    replace: "settled: async () => await pendingClaim(store, claimId) === null && false, // mutant",
+    suite: "tests/sync_decisions_test.ts",
+  },
 ];

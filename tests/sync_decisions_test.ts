@@ -250,3 +250,37 @@ Deno.test("two clones reserving overlapping paths exclusively: the second to pub
   await b.ok(["sync"]);
   assert(!Deno.readTextFileSync(`${b.storeDir}/reservations.json`).includes('"src/**"'));
 });
+
+Deno.test("group commit: claims waiting for the sync lock that an earlier push carried return without a push of their own", async () => {
+  const [w, a] = await twoClones(6);
+  await using _ = w;
+  const pushes = await w.countPushes();
+  const first = await w.pushBarrier();
+  const second = await w.pushBarrier();
+  const oplog = `${a.storeDir}/oplog`;
+  const decided = () =>
+    Deno.readTextFileSync(oplog).split("\n").filter((l) => l.includes('"decision"')).length;
+  const before = decided();
+  // alpha's claim stops at its push; five more claims decide meanwhile and queue for the lock.
+  const one = a.track(["claim", "T-0001", "--agent", "alpha"], { env: first.env });
+  await first.reached();
+  const rest = [2, 3, 4, 5, 6].map((n) =>
+    a.track(["claim", `T-000${n}`, "--agent", `agent${n}`], { env: second.env })
+  );
+  for (let i = 0; decided() < before + 6; i++) {
+    if (i > 3000) throw new Error("the five claims never decided");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await first.release();
+  // The next sync carries all five; while its push waits, a plain write changes the store.
+  await second.reached();
+  await a.ok(["log", "T-0001", "--agent", "alpha", "-m", "meanwhile"]);
+  await second.release();
+  const results = await Promise.all([one, ...rest]);
+  for (const r of results) assertEquals(r.code, 0, r.stderr);
+  // Two pushes for six claims: the four waiters found their decision carried and pushed nothing.
+  assertEquals(pushes(), 2);
+  for (let n = 1; n <= 6; n++) {
+    assertEquals(await remoteField(w, `T-000${n}`, "status"), "claimed");
+  }
+});
