@@ -25,6 +25,7 @@ import {
   observationsDue,
   observe,
   parseObservations,
+  parseToken,
   type PublishedLease,
   sameToken,
   serializeObservations,
@@ -187,29 +188,35 @@ async function observations(
   const { gitDir, store, cloneId } = input;
   const file = join(input.privateDir, OBSERVED_FILE);
   const records = readLeaseRecords(input.privateDir);
-  let seen: Record<string, FirstSeen> = records.seen;
-  let published: string | null = null;
-  // Only agents holding a ticket here are observed (nothing else is at stake in a reclaim), so
-  // an idle agent elsewhere never makes this clone push its observations.
-  const { readSummaries } = await import("../store/ticket_cache.ts");
-  const holders = holdersOf(readSummaries(store).tickets);
-  const holderKey = [...holders].sort().join(" ");
-  let fresh = records.tip !== null && records.tip === input.tip;
-  if (fresh) {
+  const sameTip = records.tip !== null && records.tip === input.tip;
+  // What the tip shows (read again only when it moved): other clones' agents that are not
+  // stale and their tokens, the largest relayed total for each of those tokens, and this
+  // clone's own published file.
+  let kept: { candidates?: unknown; relayed?: unknown; published?: unknown; holders?: unknown } =
+    {};
+  if (sameTip) {
     try {
-      const v = JSON.parse(Deno.readTextFileSync(file)) as {
-        published?: unknown;
-        holders?: unknown;
-      };
-      published = typeof v.published === "string" ? v.published : null;
-      fresh = v.holders === holderKey;
+      kept = JSON.parse(Deno.readTextFileSync(file));
     } catch {
-      fresh = false;
+      kept = {};
     }
   }
-  if (!fresh) {
-    const tokens = new Map<string, HeartbeatToken>();
-    const relayed: Array<Map<string, Observation>> = [];
+  let candidates: Record<string, HeartbeatToken>;
+  let relayed: Record<string, Observation>;
+  let published: string | null;
+  if (sameTip && kept.candidates !== undefined && kept.relayed !== undefined) {
+    candidates = Object.fromEntries(
+      Object.entries(kept.candidates as Record<string, unknown>).flatMap(([a, v]) => {
+        const token = parseToken(v);
+        return token === null ? [] : [[a, token]];
+      }),
+    );
+    relayed = Object.fromEntries(parseObservations(JSON.stringify(kept.relayed)));
+    published = typeof kept.published === "string" ? kept.published : null;
+  } else {
+    candidates = {};
+    relayed = {};
+    published = null;
     if (input.tip !== null) {
       const agentPaths = [...input.theirs].filter(([p]) => /^agents\/.+\.json$/.test(p));
       const obsTree = await lsTree(gitDir, input.tip, "observations");
@@ -221,25 +228,47 @@ async function observations(
       for (const [p, oid] of agentPaths) {
         const a = agentOf(blobs.get(oid), p.slice("agents/".length, -".json".length));
         if (a === null || !isForeign(a, cloneId, localBoot) || a.status === "stale") continue;
-        if (holders.has(a.id)) tokens.set(a.id, tokenOf(a));
+        candidates[a.id] = tokenOf(a);
       }
       for (const [w, oid] of obsFiles) {
         const body = textOf(blobs.get(oid));
         if (body === null) continue;
-        relayed.push(parseObservations(body));
         if (observationCloneOf(w) === cloneId) published = body;
+        for (const [agent, o] of parseObservations(body)) {
+          const token = candidates[agent];
+          if (token === undefined || !sameToken(token, o.token)) continue;
+          if ((relayed[agent]?.total_ms ?? -1) < o.total_ms) relayed[agent] = o;
+        }
       }
     }
+  }
+  // Only those holding a ticket here are observed (nothing else is at stake in a reclaim), so an
+  // idle agent elsewhere never makes this clone push; with none, the tickets are not read.
+  let holders = new Set<string>();
+  if (Object.keys(candidates).length > 0) {
+    const { readSummaries } = await import("../store/ticket_cache.ts");
+    holders = holdersOf(readSummaries(store).tickets);
+  }
+  const tokens = new Map(Object.entries(candidates).filter(([a]) => holders.has(a)));
+  const holderKey = [...tokens.keys()].sort().join(" ");
+  let seen: Record<string, FirstSeen> = records.seen;
+  if (!(sameTip && kept.holders === holderKey)) {
     // First seen at the first fetch that showed this tip (the store may have learnt only since
     // that an agent holds a ticket: the tree showed its token from then on).
-    const sameTip = records.tip !== null && records.tip === input.tip;
     const tipAt = sameTip && records.tip_at !== null ? records.tip_at : input.fetched ?? now;
-    seen = observe(records.seen, tokens, relayed, tipAt);
+    seen = observe(records.seen, tokens, [new Map(Object.entries(relayed))], tipAt);
     try {
       writeFileAtomic(
         file,
-        JSON.stringify({ tip: input.tip, tip_at: tipAt, holders: holderKey, seen, published }) +
-          "\n",
+        JSON.stringify({
+          tip: input.tip,
+          tip_at: tipAt,
+          holders: holderKey,
+          candidates,
+          relayed,
+          seen,
+          published,
+        }) + "\n",
         file,
         { durable: false },
       );
