@@ -2,17 +2,20 @@
  * Listing a directory and lstat-ing its entries, for the one place where that is the whole cost:
  * checking a 10,000-ticket metadata cache (`list`, `ready`, `blocked`, `agents`). Deno's
  * `readDirSync` and `lstatSync` spend about 2.5 and 4 µs per entry here, mostly outside the
- * system calls; through libc (`opendir`/`readdir`, and `statx` relative to the open directory)
- * the same work costs about half.
+ * system calls; through libc (`getdents64` into one buffer, and `statx` relative to the open
+ * directory) the same work costs about half. Canonical ticket names are recognised in the listing's
+ * bytes ({@linkcode Dir.ticketNumbers}): a reader of 1,000 tickets makes no string per name until
+ * it needs one.
  *
- * The native path is used only on Linux x86_64 and aarch64 with glibc (whose `struct dirent`
- * and `struct statx` layouts are the same there), only when FFI is already permitted (never a
+ * The native path is used only on Linux x86_64 and aarch64 with glibc >= 2.30 (`getdents64`;
+ * `struct linux_dirent64` and `struct statx` are the same on both), only when FFI is already permitted (never a
  * prompt), and only after it agreed with `Deno.lstatSync` on a real file in this process.
  * Anywhere else, and on any failure, {@linkcode openDir} answers through Deno's own API, with
  * the same {@linkcode Stat} values. Either way nothing is written.
  *
  * `TRACK_NATIVE_FS=0` turns the native path off (speed_switches.ts), for the benchmark.
  */
+import { formatId } from "../model/ids.ts";
 import { speedSwitches } from "./speed_switches.ts";
 
 /** What the metadata cache records of a file. Both paths produce identical numbers. */
@@ -40,6 +43,13 @@ export interface Dir {
   /** Whether this listing went through libc (for tests and diagnostics). */
   readonly native: boolean;
   readonly entries: readonly Entry[];
+  /**
+   * The canonical ticket file names listed (`T-` and four to nine digits, no leading zero past
+   * four, `.md`: store.ts `canonicalTicketNumber`), each as `number * 2 + (regular ? 1 : 0)`, in
+   * listing order; null when this listing cannot tell them without making every name a string
+   * (then use {@linkcode entries}).
+   */
+  ticketNumbers(): number[] | null;
   /** lstat of `name` inside the directory, or null when it cannot be stat-ed. */
   lstat(name: string): Stat | null;
   close(): void;
@@ -77,18 +87,18 @@ function denoDir(path: string): Dir {
   return {
     native: false,
     entries,
+    ticketNumbers: () => null,
     lstat: (name) => plainName(name) ? lstatPath(prefix + name) : null,
     close() {},
   };
 }
 
 const SYMBOLS = {
-  opendir: { parameters: ["buffer"], result: "pointer" },
-  readdir: { parameters: ["pointer"], result: "pointer" },
-  dirfd: { parameters: ["pointer"], result: "i32" },
-  closedir: { parameters: ["pointer"], result: "i32" },
+  // open(2) is variadic; without O_CREAT its third argument is never read.
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -98,9 +108,29 @@ const STATX_BASIC_STATS = 0x7ff;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const DT_REG = 8;
-/** Offsets in glibc's `struct dirent` (64-bit Linux). */
+const O_RDONLY_DIRECTORY_CLOEXEC = 0o2200000;
+/** Offsets in `struct linux_dirent64`: d_reclen (16-bit), d_type, d_name (NUL-terminated). */
+const DIRENT_RECLEN = 16;
 const DIRENT_TYPE = 18;
 const DIRENT_NAME = 19;
+const T = 84, DASH = 45, DOT = 46, M = 109, D = 100, ZERO = 48, NINE = 57;
+
+/**
+ * The number of the canonical ticket name at `buf[p…]` (NUL-terminated), or -1: the byte-level
+ * twin of store.ts `canonicalTicketNumber` (native_fs_test.ts holds them to the same answers).
+ */
+export function ticketNumberAt(buf: Uint8Array, p: number): number {
+  if (buf[p] !== T || buf[p + 1] !== DASH) return -1;
+  let n = 0, q = p + 2;
+  for (; q < p + 11; q++) {
+    const c = buf[q];
+    if (c < ZERO || c > NINE) break;
+    n = n * 10 + c - ZERO;
+  }
+  const digits = q - p - 2;
+  if (digits < 4 || (digits > 4 && buf[p + 2] === ZERO)) return -1;
+  return buf[q] === DOT && buf[q + 1] === M && buf[q + 2] === D && buf[q + 3] === 0 ? n : -1;
+}
 /**
  * `struct statx` (the same on every Linux architecture) as 32-bit words, little-endian as
  * x86_64 and aarch64 are: stx_mode is the low half of word 7; ino, size and the seconds of
@@ -124,48 +154,68 @@ function nativeLibc(): Libc | null {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 class NativeDir implements Dir {
   readonly native = true;
-  readonly entries: Entry[] = [];
   #lib: Libc;
-  #dir: Deno.PointerObject | null;
   #fd: number;
+  /** Canonical ticket names, as {@linkcode Dir.ticketNumbers} gives them. */
+  #tickets: number[] = [];
+  /** Every other name. */
+  #others: Entry[] = [];
+  #entries: Entry[] | null = null;
   #stat = new Uint8Array(256);
   #words = new Uint32Array(this.#stat.buffer);
   #signed = new Int32Array(this.#stat.buffer);
   #name = new Uint8Array(1024);
 
-  constructor(lib: Libc, dir: Deno.PointerObject) {
+  constructor(lib: Libc, fd: number) {
     this.#lib = lib;
-    this.#dir = dir;
-    this.#fd = lib.symbols.dirfd(dir);
+    this.#fd = fd;
   }
 
-  /** Reads every entry; throws when readdir fails. */
+  /** Reads every entry; throws when getdents64 fails. */
   read(): void {
-    const lib = this.#lib, dir = this.#dir!;
-    // readdir returns NULL both at the end and on an error; only errno tells them apart.
-    const errnoAt = lib.symbols.__errno_location();
-    if (errnoAt === null) throw new Error("no errno");
-    const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(errnoAt, 4));
+    const buf = new Uint8Array(32 * 1024);
+    const size = BigInt(buf.length);
     for (;;) {
-      errno[0] = 0;
-      const e = lib.symbols.readdir(dir);
-      if (e === null) {
-        if (errno[0] !== 0) throw new Error(`readdir failed (errno ${errno[0]})`);
-        break;
+      const got = Number(this.#lib.symbols.getdents64(this.#fd, buf, size));
+      if (got < 0) throw new Error("getdents64 failed");
+      if (got === 0) break;
+      for (let off = 0; off < got;) {
+        const reclen = buf[off + DIRENT_RECLEN] | (buf[off + DIRENT_RECLEN + 1] << 8);
+        if (reclen === 0) throw new Error("getdents64: bad record");
+        const p = off + DIRENT_NAME;
+        const regular = buf[off + DIRENT_TYPE] === DT_REG;
+        off += reclen;
+        const n = ticketNumberAt(buf, p);
+        if (n >= 0) {
+          this.#tickets.push(n * 2 + (regular ? 1 : 0));
+          continue;
+        }
+        const end = buf.indexOf(0, p);
+        if (end < 0 || end >= off) throw new Error("getdents64: unterminated name");
+        const name = decoder.decode(buf.subarray(p, end));
+        if (name === "." || name === "..") continue;
+        this.#others.push({ name, isFile: regular });
       }
-      // d_type is the byte right before d_name, so one C-string read from it returns both: the
-      // type as the first character, then the name. (d_type 0, "unknown", ends the string at
-      // once: then the name is read on its own.) Half the calls of a view per entry.
-      const typed = Deno.UnsafePointerView.getCString(e, DIRENT_TYPE);
-      const name = typed === ""
-        ? Deno.UnsafePointerView.getCString(e, DIRENT_NAME)
-        : typed.slice(1);
-      if (name === "." || name === "..") continue;
-      this.entries.push({ name, isFile: typed.charCodeAt(0) === DT_REG });
     }
+  }
+
+  get entries(): readonly Entry[] {
+    if (this.#entries === null) {
+      this.#entries = this.#tickets.map((x) => ({
+        name: formatId(Math.floor(x / 2)) + ".md",
+        isFile: x % 2 === 1,
+      }));
+      this.#entries.push(...this.#others);
+    }
+    return this.#entries;
+  }
+
+  ticketNumbers(): number[] {
+    return this.#tickets;
   }
 
   lstat(name: string): Stat | null {
@@ -187,7 +237,7 @@ class NativeDir implements Dir {
       len = written;
     }
     buf[len] = 0;
-    if (this.#dir === null) return null;
+    if (this.#fd < 0) return null;
     const s = this.#lib.symbols.statx(
       this.#fd,
       buf,
@@ -208,8 +258,8 @@ class NativeDir implements Dir {
   }
 
   close(): void {
-    if (this.#dir !== null) this.#lib.symbols.closedir(this.#dir);
-    this.#dir = null;
+    if (this.#fd >= 0) this.#lib.symbols.close(this.#fd);
+    this.#fd = -1;
   }
 }
 
@@ -218,7 +268,11 @@ let verified = false;
 /** Whether the native path gives what Deno gives, checked once on an entry of `dir`. */
 function agrees(dir: NativeDir, path: string): boolean {
   if (verified) return true;
-  const probe = dir.entries.find((e) => e.isFile) ?? dir.entries[0];
+  // A ticket file when there is one: the listing then makes no string of every name.
+  const ticket = dir.ticketNumbers().find((x) => x % 2 === 1);
+  const probe = ticket !== undefined
+    ? { name: formatId(Math.floor(ticket / 2)) + ".md" }
+    : dir.entries.find((e) => e.isFile) ?? dir.entries[0];
   if (probe === undefined) return true; // Nothing to stat: the listing alone was used.
   const native = dir.lstat(probe.name);
   const deno = lstatPath(`${path}/${probe.name}`);
@@ -236,9 +290,9 @@ export function openDir(path: string, options: { native?: boolean } = {}): Dir {
   // A NUL would cut the path short for libc; Deno's API refuses such a path outright.
   const off = options.native === false || !speedSwitches().nativeFs || path.includes("\0");
   const lib = off ? null : nativeLibc();
-  const handle = lib?.symbols.opendir(encoder.encode(path + "\0")) ?? null;
-  if (lib !== null && handle !== null) {
-    const dir = new NativeDir(lib, handle);
+  const fd = lib?.symbols.open(encoder.encode(path + "\0"), O_RDONLY_DIRECTORY_CLOEXEC) ?? -1;
+  if (lib !== null && fd >= 0) {
+    const dir = new NativeDir(lib, fd);
     try {
       dir.read();
       if (agrees(dir, path)) return dir;

@@ -404,7 +404,12 @@ export class Store {
    */
   listTicketFiles(dir?: Dir): { ids: string[]; numbers: number[]; regular: boolean[] } {
     let entries: Iterable<{ name: string; isFile: boolean }>;
-    if (dir !== undefined) {
+    const pending = this.#pendingIn(this.ticketsDir);
+    // A native listing packs them from the names' bytes (native_fs.ts): no string per name.
+    const native = pending ? null : dir?.ticketNumbers() ?? null;
+    if (native !== null) {
+      entries = [];
+    } else if (dir !== undefined) {
       entries = dir.entries;
     } else {
       this.#refuseLinkedTicketsDir();
@@ -416,12 +421,15 @@ export class Store {
         entries = [];
       }
     }
-    if (this.#pendingIn(this.ticketsDir)) entries = this.#merge(this.ticketsDir, entries);
+    if (pending) entries = this.#merge(this.ticketsDir, entries);
     // Each entry packed as number * 2 + (regular ? 1 : 0), sorted as numbers.
-    const packed: number[] = [];
-    for (const entry of entries) {
-      const n = canonicalTicketNumber(entry.name);
-      if (n >= 0) packed.push(n * 2 + (entry.isFile ? 1 : 0));
+    let packed = native;
+    if (packed === null) {
+      packed = [];
+      for (const entry of entries) {
+        const n = canonicalTicketNumber(entry.name);
+        if (n >= 0) packed.push(n * 2 + (entry.isFile ? 1 : 0));
+      }
     }
     const sorted = new Float64Array(packed).sort();
     const ids = new Array<string>(sorted.length);
