@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { testCommand } from "../../tests/helpers.ts";
 import { lstatPath, openDir, type Stat } from "./native_fs.ts";
+import { canonicalTicketNumber } from "./store.ts";
 
 /** A directory holding every kind of entry a tickets/ directory may meet. */
 function fixture(): string {
@@ -110,4 +111,70 @@ Deno.test("openDir: TRACK_NATIVE_FS=0 turns the native path off (the benchmark's
   // Where libc is usable the switch decides; elsewhere both are false.
   if (on === "true") assertEquals(await native("0"), "false");
   else assertEquals(on, "false");
+});
+
+Deno.test("openDir: ticket names told from the listing's bytes are exactly store.ts's canonical ones", () => {
+  const path = Deno.makeTempDirSync({ prefix: "track-native-" });
+  const names = [
+    "T-0000.md",
+    "T-0001.md",
+    "T-0042.md",
+    "T-00001.md",
+    "T-10000.md",
+    "T-123456789.md",
+    "T-1234567890.md",
+    "T-012345678.md",
+    "T-123.md",
+    "T-0001.mdx",
+    "T-0001.md~",
+    "t-0001.md",
+    "T-0001.MD",
+    "T-0001md",
+    "T-0001..md",
+    "T--001.md",
+    "T-0001.m",
+    "T-000a.md",
+    "XT-0007.md",
+    "T-\u0660\u0660\u0660\u0661.md",
+    "T-0009.md.tmp",
+    ".T-0010.md",
+    "T-0011",
+  ];
+  try {
+    for (const name of names) Deno.writeTextFileSync(`${path}/${name}`, name);
+    Deno.mkdirSync(`${path}/T-0012.md`);
+    Deno.symlinkSync(`${path}/T-0001.md`, `${path}/T-0013.md`);
+    const native = openDir(path);
+    const deno = openDir(path, { native: false });
+    try {
+      const expected = deno.entries
+        .map((e) => [canonicalTicketNumber(e.name), e.isFile] as const)
+        .filter(([n]) => n >= 0)
+        .map(([n, isFile]) => n * 2 + (isFile ? 1 : 0))
+        .sort((a, b) => a - b);
+      assertEquals(expected.length, 7, "T-0000, 0001, 0042, 10000, 123456789, 0012, 0013");
+      assertEquals(deno.ticketNumbers(), null, "Deno's listing has names only");
+      if (native.native) {
+        assertEquals([...native.ticketNumbers()!].sort((a, b) => a - b), expected);
+      }
+      assertEquals(describe(native), describe(deno), "every name, ticket or not");
+      const into = new Float64Array(5);
+      for (const { name } of deno.entries) {
+        const st = deno.lstat(name);
+        for (const d of [native, deno]) {
+          into.fill(-7);
+          assertEquals(d.lstatInto(name, into), st !== null, name);
+          if (st !== null) {
+            assertEquals([...into], [st.isFile ? 1 : 0, st.ino, st.size, st.mtime, st.ctime]);
+          }
+        }
+      }
+      assertEquals(native.lstatInto("a/../T-0001.md", into), false);
+    } finally {
+      native.close();
+      deno.close();
+    }
+  } finally {
+    Deno.removeSync(path, { recursive: true });
+  }
 });

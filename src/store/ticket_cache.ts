@@ -210,9 +210,9 @@ function load(store: Store): Cache | null {
  * Whether the recorded stat at `s[at…]` still describes the file. mtime can be set by anyone
  * and ctime has one-second granularity here, so both must match.
  */
-function sameStat(s: readonly unknown[], at: number, st: Stat): boolean {
-  return st.isFile && s[at] === st.ino && s[at + 1] === st.size && s[at + 2] === st.mtime &&
-    s[at + 3] === st.ctime;
+function sameStat(s: readonly unknown[], at: number, st: Float64Array): boolean {
+  return st[0] === 1 && s[at] === st[1] && s[at + 1] === st[2] && s[at + 2] === st[3] &&
+    s[at + 3] === st[4];
 }
 
 /** Whether the file had been unchanged for a while (both mtime and ctime) when recorded. */
@@ -242,10 +242,16 @@ const UNTRUSTED = 0, BY_STAT = 1, BY_HASH = 2;
 
 /**
  * Whether the entry recorded at `s[at…]` still describes the file `name` in `dir` (ending in
- * "/"), whose stat is `st`: the same stat, and either settled when recorded ({@linkcode BY_STAT})
+ * "/"), whose stat is `st` (as {@linkcode Dir.lstatInto} gives it): the same stat, and either settled when recorded ({@linkcode BY_STAT})
  * or (a file written moments before its entry) the same text hash now ({@linkcode BY_HASH}).
  */
-function trusted(s: readonly unknown[], at: number, st: Stat, dir: string, name: string): number {
+function trusted(
+  s: readonly unknown[],
+  at: number,
+  st: Float64Array,
+  dir: string,
+  name: string,
+): number {
   if (!sameStat(s, at, st)) return UNTRUSTED;
   if (settled(s, at)) return BY_STAT;
   const hash = s[at + 5];
@@ -338,13 +344,16 @@ function readThrough(
   const log = cache?.log ?? new Map<number, unknown[]>();
   const prefix = store.ticketsDir + "/";
   const fresh: unknown[][] = [];
+  // [isFile, ino, size, mtime, ctime] of the ticket at hand: no object per stat.
+  const cur = new Float64Array(5);
   let j = 0; // Both lists ascend: walk the snapshot alongside the listing.
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i], n = numbers[i];
     const name = id + ".md";
-    // null when it vanished since the listing, or cannot be stat-ed: the careful read below
+    // false when it vanished since the listing, or cannot be stat-ed: the careful read below
     // tells the two apart (skipped, or reported as a problem).
-    const st = dir.lstat(name);
+    const stated = dir.lstatInto(name, cur);
+    const st = stated ? cur : null;
     let t: TicketSummary | null = null;
     const logged = log.size === 0 ? undefined : log.get(n);
     let how = UNTRUSTED;
@@ -371,18 +380,25 @@ function readThrough(
       hashes?.push(typeof hash === "number" ? hash : -1);
       // Checked by its text because it was written moments before its entry, and quiet since:
       // an entry recorded now is settled, and the next reader needs only the stat.
-      if (how === BY_HASH && Math.max(st!.mtime, st!.ctime) < seen - RACY_MS) {
-        fresh.push([n, st!.ino, st!.size, st!.mtime, st!.ctime, seen, hash, ...toMeta(t)]);
+      if (how === BY_HASH && Math.max(cur[3], cur[4]) < seen - RACY_MS) {
+        fresh.push([n, cur[1], cur[2], cur[3], cur[4], seen, hash, ...toMeta(t)]);
       }
       continue;
     }
     try {
-      const full = store.tryReadTicketFile(id, { knownRegular: st?.isFile === true });
+      const regular = stated && cur[0] === 1;
+      const full = store.tryReadTicketFile(id, { knownRegular: regular });
       if (full !== null) {
         tickets.push(summary(full.ticket));
-        const row = statRow(st, seen, full.text);
+        const row = statRow(
+          stated
+            ? { isFile: regular, ino: cur[1], size: cur[2], mtime: cur[3], ctime: cur[4] }
+            : null,
+          seen,
+          full.text,
+        );
         hashes?.push(row[5]);
-        if (st !== null && st.isFile) fresh.push([n, ...row, ...toMeta(full.ticket)]);
+        if (regular) fresh.push([n, ...row, ...toMeta(full.ticket)]);
       }
     } catch (err) {
       if (!(err instanceof TrackError)) throw err;
