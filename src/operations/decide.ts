@@ -129,6 +129,7 @@ export async function settleClaim(
     result = await syncStore(store, setup, {
       now: options.now,
       paced: false,
+      maintenance: false,
       timeoutMs,
       // Another command's sync that held the lock first may have carried this claim already.
       settled: async () => await pendingClaim(store, claimId) === null,
@@ -257,6 +258,7 @@ export async function settlePending(
     result = await syncStore(store, setup, {
       now: options.now,
       paced: false,
+      maintenance: false,
       timeoutMs: syncTimeout(options.timeout),
       // Another command's sync that held the lock first may have carried these already.
       settled: () => {

@@ -60,6 +60,7 @@ import {
   remoteUrl,
   revParse,
   updateRef,
+  withBlobMemo,
   writeBlobs,
 } from "../store/sync_repo.ts";
 import { snapshotStore, type StoreSnapshot } from "../store/sync_snapshot.ts";
@@ -136,6 +137,11 @@ export interface SyncOptions {
   fetchOnly?: boolean;
   /** Budget of the whole step in milliseconds (default {@linkcode DEFAULT_SYNC_TIMEOUT_MS}). */
   timeoutMs?: number;
+  /**
+   * Run git's automatic maintenance after the fetch (default true). A decision's sync passes
+   * false (its caller waits for it); every other sync, background ones included, runs it.
+   */
+  maintenance?: boolean;
   /** Randomness for the backoff jitter (tests). */
   random?: () => number;
   /** Publish even an empty store when the remote has no state (`track remote add`). */
@@ -331,6 +337,11 @@ async function oursOnlyKeys(
   for (const [p, oid] of ours) if (base.get(p) !== oid) keys.add(p);
   for (const p of base.keys()) if (!ours.has(p)) keys.add(p);
   for (const p of [...keys]) for (const q of ticketFolders(p)) keys.add(q);
+  // One read for what this and the merge after it need (the step's blob memo keeps them).
+  await readBlobs(
+    gitDir,
+    [...keys].flatMap((p) => [base.get(p), ours.get(p)].filter((o) => o !== undefined)),
+  );
   const depsOf = async (ids: string[], side: Map<string, string>) => {
     const paths = ids.map((id) => `tickets/${id}.md`).filter((p) => side.has(p));
     const blobs = await readBlobs(gitDir, paths.map((p) => side.get(p)!));
@@ -1121,7 +1132,16 @@ async function replayOnMerged(
   return { out, outcomes, released };
 }
 
-export async function syncStore(
+export function syncStore(
+  store: Store,
+  setup: SyncSetup,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  // Blobs read once per step (the merge, the replay and the lease step read the same tickets).
+  return withBlobMemo(() => syncStep(store, setup, options));
+}
+
+async function syncStep(
   store: Store,
   setup: SyncSetup,
   options: SyncOptions,
@@ -1217,7 +1237,11 @@ export async function syncStore(
           { attempts: result.attempts },
         );
       }
-      const fetched = await fetchState(gitDir, config.remote, config.ref, left);
+      const fetched = await fetchState(gitDir, config.remote, config.ref, left, {
+        // Read with the fetched ref (one git run): only a sync step moves them, under its lock.
+        also: [REMOTE_STATE_REF, LOCAL_REF],
+        maintenance: options.maintenance,
+      });
       if (fetched.kind === "unreachable") {
         throw remoteError(
           `Cannot reach "${config.remote}" to sync ${config.ref}: ${fetched.reason}; ` +
@@ -1258,7 +1282,7 @@ export async function syncStore(
       }
 
       // The remote tip may only move forward from what this clone has seen.
-      let known = await revParse(gitDir, REMOTE_STATE_REF);
+      let known = fetched.refs.get(REMOTE_STATE_REF) ?? null;
       let tip = remote;
       let restoring = false;
       if (known !== null && remote !== known) {
@@ -1356,7 +1380,7 @@ export async function syncStore(
       // A push carrying a decision is never delayed (design §7.5).
       const deciding = ops.some((e) => e.decision !== undefined) || withdrawn.length > 0;
       if (deciding) paced = false;
-      const local = await revParse(gitDir, LOCAL_REF);
+      const local = fetched.refs.get(LOCAL_REF) ?? null;
       const baseCommit = local === null || tip === null
         ? null
         : local === tip

@@ -70,6 +70,33 @@ export async function revParse(gitDir: string, ref: string): Promise<string | nu
   return gitText(r).trim() || null;
 }
 
+/**
+ * The commit each of `refs` names (null: none), from one `git for-each-ref` instead of a
+ * `rev-parse` per ref; a ref naming anything but a commit is resolved by {@linkcode revParse}.
+ */
+export async function readRefs(
+  gitDir: string,
+  refs: readonly string[],
+): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>(refs.map((ref) => [ref, null]));
+  if (refs.length === 0) return out;
+  const r = await runGit(
+    ["for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", ...refs],
+    { gitDir },
+  );
+  if (r.code !== 0) {
+    for (const ref of refs) out.set(ref, await revParse(gitDir, ref));
+    return out;
+  }
+  for (const line of gitText(r).split("\n")) {
+    const [oid, type, name] = line.split(" ");
+    // A pattern also matches refs under it (`refs/x` lists `refs/x/y`): exact names only.
+    if (name === undefined || !out.has(name)) continue;
+    out.set(name, type === "commit" ? oid : await revParse(gitDir, name));
+  }
+  return out;
+}
+
 /** Sets `ref` to `oid` (created when missing). */
 export async function updateRef(gitDir: string, ref: string, oid: string): Promise<void> {
   const r = await runGit(["update-ref", "-m", "track sync", ref, oid], { gitDir });
@@ -128,13 +155,49 @@ export async function lsTree(
   return out;
 }
 
-/** The bytes of each blob in `oids` (one `git cat-file --batch`). */
+/**
+ * Blobs read or written during a sync step, by git directory: a blob id names the same bytes
+ * forever, so the merge, the replay and the lease step, which read the same few tickets, start
+ * one `git cat-file` between them instead of one each. Kept only while a step runs
+ * ({@linkcode withBlobMemo}), so an object pruned between two steps is still found missing.
+ */
+const blobMemo = new Map<string, { blobs: Map<string, Uint8Array>; bytes: number }>();
+let memoUsers = 0;
+/** What the memo keeps at most per git directory (bytes); beyond it, blobs are read again. */
+const BLOB_MEMO_BYTES = 32 << 20;
+
+/** Runs `fn` with blobs of this process's reads and writes remembered until it returns. */
+export async function withBlobMemo<T>(fn: () => Promise<T>): Promise<T> {
+  memoUsers++;
+  try {
+    return await fn();
+  } finally {
+    if (--memoUsers === 0) blobMemo.clear();
+  }
+}
+
+function remember(gitDir: string, oid: string, bytes: Uint8Array): void {
+  if (memoUsers === 0) return;
+  let memo = blobMemo.get(gitDir);
+  if (memo === undefined) blobMemo.set(gitDir, memo = { blobs: new Map(), bytes: 0 });
+  if (memo.blobs.has(oid) || memo.bytes + bytes.length > BLOB_MEMO_BYTES) return;
+  memo.blobs.set(oid, bytes);
+  memo.bytes += bytes.length;
+}
+
+/** The bytes of each blob in `oids` (one `git cat-file --batch` for those not remembered). */
 export async function readBlobs(
   gitDir: string,
   oids: Iterable<string>,
 ): Promise<Map<string, Uint8Array>> {
-  const wanted = [...new Set(oids)];
   const out = new Map<string, Uint8Array>();
+  const memo = memoUsers === 0 ? undefined : blobMemo.get(gitDir)?.blobs;
+  const wanted: string[] = [];
+  for (const oid of new Set(oids)) {
+    const known = memo?.get(oid);
+    if (known === undefined) wanted.push(oid);
+    else out.set(oid, known);
+  }
   if (wanted.length === 0) return out;
   const r = await runGit(["cat-file", "--batch"], {
     gitDir,
@@ -155,7 +218,9 @@ export async function readBlobs(
       });
     }
     const size = Number(header[2]);
-    out.set(oid, buf.slice(nl + 1, nl + 1 + size));
+    const bytes = buf.slice(nl + 1, nl + 1 + size);
+    out.set(oid, bytes);
+    remember(gitDir, oid, bytes);
     at = nl + 1 + size + 1;
   }
   return out;
@@ -193,7 +258,9 @@ export async function writeBlobs(
       Deno.writeFileSync(p, c);
       return p;
     });
-    return await hashFiles(gitDir, paths);
+    const oids = await hashFiles(gitDir, paths);
+    oids.forEach((oid, i) => remember(gitDir, oid, contents[i]));
+    return oids;
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -299,8 +366,8 @@ export async function commitTree(
 
 /** What a fetch of the state ref found. */
 export type FetchOutcome =
-  | { kind: "found"; oid: string }
-  | { kind: "missing" }
+  | { kind: "found"; oid: string; refs: Map<string, string | null> }
+  | { kind: "missing"; refs: Map<string, string | null> }
   | { kind: "unreachable"; reason: string };
 
 function lastLines(text: string): string {
@@ -310,15 +377,21 @@ function lastLines(text: string): string {
 /**
  * Fetches `ref` of `remote` into {@linkcode FETCHED_REF} (forced: it is a scratch ref, checked
  * before anything trusts it). A remote without the ref is `missing`; any other failure,
- * timeout included, is `unreachable`.
+ * timeout included, is `unreachable`. `refs`: the commits `options.also` name, read after the
+ * fetch with the fetched ref (one git run). `options.maintenance: false` skips git's automatic
+ * maintenance after the fetch (a process, and now and then a repack, on the caller's time).
  */
 export async function fetchState(
   gitDir: string,
   remote: string,
   ref: string,
   timeoutMs: number,
+  options: { also?: readonly string[]; maintenance?: boolean } = {},
 ): Promise<FetchOutcome> {
-  const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
+  const args = options.maintenance === false
+    ? ["-c", "maintenance.auto=false", "-c", "gc.auto=0", "fetch"]
+    : ["fetch"];
+  args.push("--no-tags", "--no-recurse-submodules", "--quiet");
   let r = await runGit([...args, "--no-write-fetch-head", remote, `+${ref}:${FETCHED_REF}`], {
     gitDir,
     timeoutMs,
@@ -329,11 +402,15 @@ export async function fetchState(
   }
   if (r.timedOut) return { kind: "unreachable", reason: `no answer within ${timeoutMs} ms` };
   if (r.code === 0) {
-    const oid = await revParse(gitDir, FETCHED_REF);
+    const refs = await readRefs(gitDir, [FETCHED_REF, ...options.also ?? []]);
+    const oid = refs.get(FETCHED_REF) ?? null;
+    refs.delete(FETCHED_REF);
     if (oid === null) return { kind: "unreachable", reason: "the fetched ref is not a commit" };
-    return { kind: "found", oid };
+    return { kind: "found", oid, refs };
   }
-  if (/couldn't find remote ref/i.test(r.stderr)) return { kind: "missing" };
+  if (/couldn't find remote ref/i.test(r.stderr)) {
+    return { kind: "missing", refs: await readRefs(gitDir, options.also ?? []) };
+  }
   // The remote answered; this repository could not take the fetched ref (a stale lock here).
   const lock = localLockError("fetch", r);
   if (lock !== null) throw lock;
