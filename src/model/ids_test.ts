@@ -33,3 +33,10 @@ Deno.test("idNumber() only accepts canonical ids", () => {
   assertEquals(idNumber("T-042"), null);
   assertEquals(idNumber("T-00042"), null);
 });
+
+Deno.test("formatId: the fast path gives exactly the padded form", () => {
+  const padded = (n: number) => `T-${String(n).padStart(4, "0")}`;
+  const values = [0, -0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 123456789, 1e21, 2 ** 53];
+  for (let n = 0; n < 12000; n += 7) values.push(n);
+  for (const n of [...values, -1, 1.5, NaN, Infinity]) assertEquals(formatId(n), padded(n), `${n}`);
+});
