@@ -36,7 +36,7 @@ Deno.test("tenures: claims and releases in turn pass; the exit-0 grants are foun
     checkGrants([
       { agent: "a", ticket: "T-0001", claim_id: "x-1", where: "1" },
       { agent: "b", ticket: "T-0001", claim_id: "y-1", where: "2" },
-    ], seen.tenures),
+    ], seen),
     [],
   );
 });
@@ -74,7 +74,7 @@ Deno.test("tenures: every shape of a tenure granted twice is reported", () => {
 });
 
 Deno.test("checkGrants: a claim_id told to two agents, or never published, is reported", () => {
-  const seen = tenures(history({ T: held("a", "x-1") })).tenures;
+  const seen = tenures(history({ T: held("a", "x-1") }));
   assertEquals(
     checkGrants([
       { agent: "a", ticket: "T", claim_id: "x-1", where: "1" },
@@ -82,5 +82,20 @@ Deno.test("checkGrants: a claim_id told to two agents, or never published, is re
       { agent: "c", ticket: "T", claim_id: "z-9", where: "3" },
     ], seen).length,
     3,
+  );
+});
+
+Deno.test("tenures: an agent's new tenure over its own untold one is a regrant, a double grant only when the old one was told exit 0", () => {
+  // a's claim x-1 was killed (or withdrawn with exit 8) and published after all; a claimed
+  // again: y-1 replaces x-1 while a holds the ticket. No other agent ever held it.
+  const seen = tenures(history({ T: free() }, { T: held("a", "x-1") }, { T: held("a", "y-1") }));
+  assertEquals(seen.problems, []);
+  assertEquals(seen.regrants.map((r) => [r.from, r.to]), [["x-1", "y-1"]]);
+  const y = { agent: "a", ticket: "T", claim_id: "y-1", where: "2" };
+  assertEquals(checkGrants([y], seen), []);
+  // Told exit 0 for x-1, then x-1 replaced under it: its writes under x-1 would be fenced.
+  assertEquals(
+    checkGrants([{ agent: "a", ticket: "T", claim_id: "x-1", where: "1" }, y], seen).length,
+    1,
   );
 });

@@ -306,17 +306,33 @@ export interface Tenure {
 }
 
 /**
+ * A tenure replaced by a new one of the same agent while it held the ticket: an agent that
+ * claims again a ticket whose earlier claim it was never told it won (its claim was killed, or
+ * withdrawn with exit 8 and published after all). No second agent holds it, so this is not a
+ * double grant, unless the replaced tenure was told exit 0 ({@linkcode checkGrants}).
+ */
+export interface Regrant {
+  ticket: string;
+  agent: string;
+  from: string | null;
+  to: string;
+  at: string;
+}
+
+/**
  * Reads the tenures of a first-parent history and every way it shows a tenure granted twice:
  * a `claim_id` held by two agents or on two tickets; a ticket whose `claim_id` changed while the
- * parent commit showed it held (a claim over a live holder: the suites publish every release
- * before the next claim of that clone starts); a holder that changed without a new `claim_id`; a
- * `claim_id` that came back after another replaced it; a ticket held without a `claim_id`.
+ * parent commit showed another agent holding it (a claim over a live holder: the suites publish
+ * every release before the next claim of that clone starts); a holder that changed without a
+ * new `claim_id`; a `claim_id` that came back after another replaced it; a ticket held without a
+ * `claim_id`. A new tenure of the agent that held the ticket is listed in `regrants`.
  */
 export function tenures(
   history: StateCommit[],
-): { tenures: Map<string, Tenure>; problems: string[] } {
+): { tenures: Map<string, Tenure>; problems: string[]; regrants: Regrant[] } {
   const out = new Map<string, Tenure>();
   const problems: string[] = [];
+  const regrants: Regrant[] = [];
   const past = new Map<string, Set<string>>(); // ticket -> claim_ids it has had
   let prev = new Map<string, StateTicket>();
   for (const c of history) {
@@ -339,7 +355,9 @@ export function tenures(
       }
       if (p === undefined) continue;
       if (t.claim_id !== p.claim_id && t.claim_id !== null) {
-        if (p.claimed_by !== null) {
+        if (p.claimed_by !== null && p.claimed_by === t.claimed_by) {
+          regrants.push({ ticket: id, agent: p.claimed_by, from: p.claim_id, to: t.claim_id, at });
+        } else if (p.claimed_by !== null) {
           problems.push(
             `${at}: claim_id ${p.claim_id} -> ${t.claim_id} (${t.claimed_by}) while ` +
               `${p.claimed_by} held it in the parent commit`,
@@ -361,7 +379,7 @@ export function tenures(
     }
     prev = c.tickets;
   }
-  return { tenures: out, problems };
+  return { tenures: out, problems, regrants };
 }
 
 /** A claim or `next` some agent was told exit 0 for. */
@@ -406,12 +424,27 @@ export function grantOf(
 }
 
 /**
- * Checks exit-0 grants against the state ref's tenures: every one was published (its claim_id
- * is on the first-parent history, on its ticket, for its agent) and no claim_id was told to two
- * agents. Returns the problems found (each one a tenure granted twice or a lost grant).
+ * Checks exit-0 grants against the state ref's tenures (`seen`, from {@linkcode tenures}): every
+ * one was published (its claim_id is on the first-parent history, on its ticket, for its agent),
+ * no claim_id was told to two agents, and no tenure told exit 0 was replaced by a new one while
+ * its agent held it (its writes would be fenced). Returns the problems found.
  */
-export function checkGrants(grants: Grant[], seen: Map<string, Tenure>): string[] {
+export function checkGrants(
+  grants: Grant[],
+  all: { tenures: Map<string, Tenure>; regrants: Regrant[] },
+): string[] {
+  const seen = all.tenures;
   const problems: string[] = [];
+  const toldZero = new Map(grants.map((g) => [g.claim_id, g]));
+  for (const r of all.regrants) {
+    const g = r.from === null ? undefined : toldZero.get(r.from);
+    if (g !== undefined) {
+      problems.push(
+        `${r.at}: ${r.from}, told exit 0 to ${g.agent} (${g.where}), replaced by ${r.to} while ` +
+          `${r.agent} held it`,
+      );
+    }
+  }
   const told = new Map<string, Grant>();
   for (const g of grants) {
     const other = told.get(g.claim_id);

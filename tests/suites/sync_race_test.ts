@@ -152,7 +152,7 @@ Deno.test("suite sync-race: 4 clones x 8 agents race next on 20 tickets; no tenu
   }
   const history = await stateHistory(world);
   const seen = tenures(history);
-  const problems = [...seen.problems, ...checkGrants(grants, seen.tenures)];
+  const problems = [...seen.problems, ...checkGrants(grants, seen)];
   assertEquals(problems, [], "tenures granted twice or grants lost");
   report("sync-race", {
     clones: CLONES.length,
@@ -161,6 +161,7 @@ Deno.test("suite sync-race: 4 clones x 8 agents race next on 20 tickets; no tenu
     runs,
     design_runs: 100,
     double_grants: 0,
+    regrants: seen.regrants.length,
     granted: `${TICKETS}/${TICKETS}`,
     grants: grants.length,
     exit0: codes[0] ?? 0,
@@ -229,7 +230,7 @@ Deno.test("suite sync-race: 32 agents on 4 clones claim one ticket; exactly one 
     await converge(world, clones);
   }
   const seen = tenures(await stateHistory(world));
-  assertEquals([...seen.problems, ...checkGrants(grants, seen.tenures)], []);
+  assertEquals([...seen.problems, ...checkGrants(grants, seen)], []);
   report("sync-race-one-ticket", {
     clones: CLONES.length,
     agents: agents.length,
