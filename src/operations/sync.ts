@@ -1276,8 +1276,11 @@ async function syncStep(
             );
           }
         } else unmoved = 0;
-        // Backoff with jitter before building on the new tip (50 ms · 2^k, cap 2 s).
-        const wait = Math.min(2_000, 50 * 2 ** Math.min(round, 6)) * (0.5 + random());
+        // Backoff with jitter before building on the new tip (cap 2 s): 10 ms · 2^k after a lost
+        // race (the remote moved: another clone published, and a retry already costs a fetch and
+        // a push), 50 ms · 2^k when it did not move.
+        const base = remote === rejected.remote ? 50 : 10;
+        const wait = Math.min(2_000, base * 2 ** Math.min(round, 6)) * (0.5 + random());
         await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
       }
 
