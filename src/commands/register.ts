@@ -8,7 +8,8 @@ import { agentJson } from "../model/json.ts";
 export default defineCommand({
   name: "register",
   summary: "Register an agent (without --agent, picks a free name and prints it)",
-  usage: "register [--agent A] [--capabilities a,b] [--session-id ID] [--worktree PATH] [--force]",
+  usage:
+    "register [--agent A] [--capabilities a,b] [--session-id ID] [--worktree PATH] [--force] [--offline]",
   flags: [
     {
       name: "agent",

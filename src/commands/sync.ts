@@ -9,7 +9,7 @@ import { finishMove } from "../store/sync_home.ts";
 export default defineCommand({
   name: "sync",
   summary: "Fetch the shared state from the remote, merge, and publish this clone's changes",
-  usage: "sync [--fetch-only] [--accept-rewind]",
+  usage: "sync [--fetch-only] [--accept-rewind] [--background] [--keep-lease AGENT]",
   flags: [
     {
       name: "fetch-only",
