@@ -701,4 +701,12 @@ export const MUTANTS: Mutant[] = [
     replace: "settled: async () => await pendingClaim(store, claimId) === null && false, // mutant",
     suite: "tests/sync_decisions_test.ts",
   },
+  {
+    name: "sync-publishes-hand-claim",
+    breaks: "a claim made by editing a ticket file is published without a decision",
+    file: "src/operations/sync.ts",
+    find: "await refuseUnjournaledClaims(gitDir, baseTree.files, snap.oids, theirs, ops, store);",
+    replace: "// mutant: no check of claims made by hand",
+    suite: "tests/sync_decisions_test.ts",
+  },
 ];

@@ -284,3 +284,30 @@ Deno.test("group commit: claims waiting for the sync lock that an earlier push c
     assertEquals(await remoteField(w, `T-000${n}`, "status"), "claimed");
   }
 });
+
+Deno.test("a claim made by editing the ticket file (no track command) is never published: sync exits 6 naming it", async () => {
+  const [w, a] = await twoClones(1);
+  await using _ = w;
+  const file = `${a.storeDir}/tickets/T-0001.md`;
+  const before = await w.remoteRef();
+  Deno.writeTextFileSync(
+    file,
+    Deno.readTextFileSync(file)
+      .replace(/^status: backlog$/m, "status: claimed")
+      .replace(/^claimed_by: null$/m, "claimed_by: mallory"),
+  );
+  const r = await a.track(["sync", "--json"]);
+  assertEquals(r.code, 6, r.stderr);
+  assert(JSON.parse(r.stderr).error.message.includes("tickets/T-0001.md"), r.stderr);
+  assertEquals(await w.remoteRef(), before);
+  // A change to another field by hand is not a claim: it is published as before.
+  Deno.writeTextFileSync(
+    file,
+    Deno.readTextFileSync(file)
+      .replace(/^status: claimed$/m, "status: backlog")
+      .replace(/^claimed_by: mallory$/m, "claimed_by: null")
+      .replace(/^priority: medium$/m, "priority: high"),
+  );
+  await a.ok(["sync"]);
+  assertEquals(await remoteField(w, "T-0001", "priority"), "high");
+});

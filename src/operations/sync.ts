@@ -35,6 +35,7 @@ import {
   wirePathOf,
 } from "../model/sync_wire.ts";
 import { parseTicket } from "../model/ticket.ts";
+import { claimGroupOf, sameClaimGroup } from "../model/decision.ts";
 import { formatId, idNumber } from "../model/ids.ts";
 import { SEQUENCE_PATH } from "../model/id_blocks.ts";
 import { drawForRenumber, planIdGrab } from "./id_blocks.ts";
@@ -1006,6 +1007,60 @@ async function postAlarm(
  * lock past the budget.
  */
 /**
+ * Exit 6 naming the file when a ticket's claim group (status, holder, epoch, tenure) differs
+ * between `base` and this clone's snapshot `ours` with no unpublished oplog line naming that
+ * ticket: a claim made by editing the file, which no decision covers, is never published.
+ */
+async function refuseUnjournaledClaims(
+  gitDir: string,
+  base: ReadonlyMap<string, string>,
+  ours: ReadonlyMap<string, string>,
+  theirs: ReadonlyMap<string, string>,
+  ops: readonly OplogEntry[],
+  store: Store,
+): Promise<void> {
+  // The tickets the unpublished oplog names: each line's ticket, and every ticket a decision moved.
+  const journaled = new Set<string | null>(ops.map((e) => e.ticket));
+  for (const e of ops) for (const m of e.decision?.moves ?? []) journaled.add(m.ticket);
+  const changed: Array<[string, string, string, string, string | undefined]> = [];
+  for (const [p, oid] of ours) {
+    const m = /^(tickets|archive)\/(T-\d+)\.md$/.exec(p);
+    if (m === null || journaled.has(m[2])) continue;
+    const other = `${m[1] === "tickets" ? "archive" : "tickets"}/${m[2]}.md`;
+    const was = base.get(p) ?? base.get(other);
+    const published = theirs.get(p) ?? theirs.get(other);
+    if (was !== undefined && was !== oid && published !== oid) {
+      changed.push([p, m[2], was, oid, published]);
+    }
+  }
+  if (changed.length === 0) return;
+  const blobs = await readBlobs(
+    gitDir,
+    changed.flatMap(([, , a, b, c]) => c === undefined ? [a, b] : [a, b, c]),
+  );
+  for (const [p, id, was, now, published] of changed) {
+    try {
+      const group = (oid: string) => claimGroupOf(parseTicket(decoder.decode(blobs.get(oid)!), id));
+      const b = group(now);
+      if (sameClaimGroup(group(was), b)) continue;
+      // Already what the remote has (a push whose bookkeeping a kill cut short).
+      if (published !== undefined && sameClaimGroup(group(published), b)) continue;
+    } catch {
+      continue; // A file that does not parse: the merge reports it.
+    }
+    throw badDataError(
+      store.display(join(store.dir, p)),
+      "its claim (status, claimed_by, claim_epoch or claim_id) was changed without a track " +
+        "command, so no decision covers it; sync publishes nothing until it is undone",
+      {
+        hint: `claim through track (track claim ${id} --agent NAME); the last synced copy: ` +
+          `git show ${LOCAL_REF}:${wirePathOf(p)}`,
+      },
+    );
+  }
+}
+
+/**
  * Replays `ops`' decisions and settles `withdrawn` on the merged tree `sides.out` (blob ids by
  * store path), writing the tickets the replay changes as new blobs: returns the new tree
  * (`sides.out` itself when nothing changed) and the outcomes.
@@ -1395,6 +1450,8 @@ async function syncStep(
         ? tipTree
         : await stateTree(gitDir, baseCommit, cached);
       const theirs = tipTree.files;
+      // A claim made by hand (no oplog line for the ticket) is never published (design §7.1).
+      await refuseUnjournaledClaims(gitDir, baseTree.files, snap.oids, theirs, ops, store);
       let merged: Merged;
       try {
         merged = await mergeTrees(
