@@ -158,7 +158,10 @@ export async function settleClaim(
   const outcome = result.decisions.find((o) => o.claim_id === claimId) ??
     readEngineState(engineStateFile(setup.paths)).outcomes.find((o) => o.claim_id === claimId);
   const local = store.tryReadTicket(ticket.id);
-  if (outcome?.outcome === "lost" || local === null || claimIdOf(local) !== claimId) {
+  // Confirmed under this tenure, or adopted under the tenure the agent already held there.
+  const held = local !== null && local.claimed_by === agent &&
+    (claimIdOf(local) === claimId || outcome?.outcome === "confirmed");
+  if (outcome?.outcome === "lost" || !held) {
     const winner = outcome?.winner ?? local?.claimed_by ?? null;
     throw conflictError(
       `Cannot claim "${ticket.id}": ${
@@ -179,7 +182,7 @@ export async function settleClaim(
       { ticket: ticket.id, claim_id: claimId, withdrawn: true },
     );
   }
-  return { ticket: local, confirmed: true };
+  return { ticket: local!, confirmed: true };
 }
 
 /** {@linkcode claimTicket}, settled with the remote ({@linkcode settleClaim}). */

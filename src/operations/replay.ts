@@ -142,6 +142,16 @@ export function replayClaims(
       current.set(id, { group: state.group, won: d });
       continue;
     }
+    if (
+      state.group.claimed_by === d.agent &&
+      (state.group.status === "claimed" || state.group.status === "in-progress")
+    ) {
+      // The agent already holds it on the remote (a claim of its own that landed after this
+      // clone was told otherwise): the claim is adopted under that tenure, never a second one.
+      outcome("confirmed", null, null);
+      current.set(id, { group: state.group, won: { ...d, claim_id: state.group.claim_id } });
+      continue;
+    }
     const open = merged.depends_on.filter((dep) => statusOf(dep) !== "done");
     const refusal = claimRefusal(
       withClaimGroup(merged, state.group),

@@ -267,3 +267,19 @@ Deno.test("replay: an exclusive reservation overlapping another agent's on the r
   assertEquals(free.outcomes[0].outcome, "confirmed");
   assertEquals(free.files.size, 0);
 });
+
+Deno.test("replay: a claim by the agent the remote already shows holding the ticket is adopted under that tenure, never a second one", () => {
+  const base = ticket("T-0001");
+  const landed = claimed(base, "alpha", "aaaaaaaaaaaa-1");
+  const again = claimed(base, "alpha", "aaaaaaaaaaaa-2");
+  const r = replayClaims(
+    [op(2, { ticket: "T-0001", agent: "alpha", claim_id: "aaaaaaaaaaaa-2" })],
+    [],
+    new Map([["T-0001", sides(landed, again, again)]]),
+    done,
+  );
+  assertEquals(r.outcomes[0].outcome, "confirmed");
+  const out = parseTicket(r.writes.get("T-0001")!, "T-0001");
+  assertEquals([out.claimed_by, out.claim_epoch], ["alpha", 1]);
+  assertEquals(out.extra.find(([k]) => k === "claim_id")?.[1], "aaaaaaaaaaaa-1");
+});

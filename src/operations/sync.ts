@@ -1451,7 +1451,10 @@ async function syncStep(
         : await stateTree(gitDir, baseCommit, cached);
       const theirs = tipTree.files;
       // A claim made by hand (no oplog line for the ticket) is never published (design §7.1).
-      await refuseUnjournaledClaims(gitDir, baseTree.files, snap.oids, theirs, ops, store);
+      // Only against this clone's own last state (not the base of a rewound or lost history).
+      if (local !== null && baseCommit === local) {
+        await refuseUnjournaledClaims(gitDir, baseTree.files, snap.oids, theirs, ops, store);
+      }
       let merged: Merged;
       try {
         merged = await mergeTrees(
