@@ -20,30 +20,13 @@ import {
   type StoreTree,
 } from "./sync_merge.ts";
 import { diffLines, merge3Lines } from "./diff3.ts";
+import { SAMPLE_TIME, sampleTicket } from "../../tests/ticket_fixture.ts";
 
 const NOW = new Date("2026-11-29T18:00:00.123Z");
-const T0 = "2026-11-25T10:00:00Z";
+const T0 = SAMPLE_TIME;
 
 function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
-  return {
-    id,
-    title: `Ticket ${id}`,
-    status: "backlog",
-    priority: "medium",
-    created: T0,
-    created_by: "human",
-    claimed_by: null,
-    claimed_at: null,
-    labels: [],
-    branch: null,
-    files: [],
-    depends_on: [],
-    updated: T0,
-    claim_epoch: 0,
-    extra: [],
-    body: newTicketBody("Line one.\nLine two.\nLine three."),
-    ...over,
-  };
+  return sampleTicket(id, { body: newTicketBody("Line one.\nLine two.\nLine three."), ...over });
 }
 
 function agent(id: string, over: Partial<Agent> = {}): Agent {

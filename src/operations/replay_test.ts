@@ -6,33 +6,14 @@
  */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { type ClaimGroup, claimGroupOf, type Decision } from "../model/decision.ts";
-import { newTicketBody, parseTicket, serializeTicket, type Ticket } from "../model/ticket.ts";
+import { parseTicket, serializeTicket, type Ticket } from "../model/ticket.ts";
 import type { OplogEntry } from "../store/oplog.ts";
+import { sampleTicket } from "../../tests/ticket_fixture.ts";
 import { replayClaims, replayOthers, type TicketSides } from "./replay.ts";
 
 const T0 = "2026-11-29T10:00:00Z";
 
-function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
-  return {
-    id,
-    title: `Ticket ${id}`,
-    status: "backlog",
-    priority: "medium",
-    created: T0,
-    created_by: "human",
-    claimed_by: null,
-    claimed_at: null,
-    labels: [],
-    branch: null,
-    files: [],
-    depends_on: [],
-    updated: T0,
-    claim_epoch: 0,
-    extra: [],
-    body: newTicketBody("Text."),
-    ...over,
-  };
-}
+const ticket = sampleTicket;
 
 function claimed(t: Ticket, agent: string, id: string, epoch = t.claim_epoch + 1): Ticket {
   return {
