@@ -166,6 +166,26 @@ if (import.meta.main) {
   const text = table(outcomes);
   Deno.stdout.writeSync(enc.encode(text + "\n"));
   if (write) {
+    // A run of some mutants (names given) replaces their rows and keeps every other row, in the
+    // order of scripts/mutants_list.ts.
+    let rows = text.split("\n").slice(2);
+    if (names.length > 0) {
+      const rowName = (row: string) => /^\| `([^`]+)`/.exec(row)?.[1] ?? null;
+      const ran = new Map(rows.map((r) => [rowName(r), r]));
+      let kept: string[] = [];
+      try {
+        kept = Deno.readTextFileSync(`${ROOT}/docs/mutants.md`).split("\n").filter((r) =>
+          rowName(r) !== null
+        );
+      } catch {
+        // No table yet: only the rows of this run.
+      }
+      const old = new Map(kept.map((r) => [rowName(r), r]));
+      rows = MUTANTS.map((m) => ran.get(m.name) ?? old.get(m.name)).filter((r) =>
+        r !== undefined
+      ) as string[];
+    }
+    const merged = [...text.split("\n").slice(0, 2), ...rows].join("\n");
     const doc = `# Mutants: does each guarantee suite fail when its guarantee breaks?
 
 Made by \`deno task mutants --write\` (scripts/mutants.ts) on ${
@@ -175,7 +195,7 @@ scripts/mutants_list.ts) in a throw-away copy of the checkout and runs the suite
 guarantee it breaks. Every suite passed on the unmutated copy first. A mutant that survives
 fails the run.
 
-${text}
+${merged}
 `;
     Deno.writeTextFileSync(`${ROOT}/docs/mutants.md`, doc);
   }
