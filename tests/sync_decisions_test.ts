@@ -311,3 +311,23 @@ Deno.test("a claim made by editing the ticket file (no track command) is never p
   await a.ok(["sync"]);
   assertEquals(await remoteField(w, "T-0001", "priority"), "high");
 });
+
+Deno.test("a claim whose sync cannot take the clone's sync lock in time is exit 8 (withdrawn), not a lock timeout", async () => {
+  const [w, a] = await twoClones(2);
+  await using _ = w;
+  const held = await w.pushBarrier();
+  // A sync of this clone holds the sync lock, stopped at its push.
+  await a.ok(["log", "T-0002", "--agent", "alpha", "-m", "pending"]);
+  const other = a.track(["sync"], { env: held.env });
+  await held.reached();
+  const r = await a.track(["claim", "T-0001", "--agent", "bravo", "--json"], {
+    env: { TRACK_SYNC_TIMEOUT: "1500" },
+  });
+  await held.release();
+  assertEquals((await other).code, 0);
+  assertEquals(r.code, 8, r.stderr);
+  const err = JSON.parse(r.stderr).error;
+  assertEquals(err.detail.withdrawn, true);
+  assert(err.message.includes("do not start"), err.message);
+  assertEquals(field(a, "T-0001", "claimed_by"), null);
+});

@@ -144,7 +144,9 @@ export async function settleClaim(
       "the remote did not confirm it",
       options.now(),
     );
-    if (e instanceof TrackError && e.kind === "remote") {
+    // Not confirmed in time, whether the remote or this clone's other syncs (the sync lock)
+    // took it: exit 8, "not granted" (design §7.2), never a bare lock timeout.
+    if (e instanceof TrackError && (e.kind === "remote" || e.kind === "lockBusy")) {
       throw remoteError(
         `Claim of ${ticket.id} by ${agent} not granted: ${why}. It was withdrawn here: ` +
           `do not start work on ${ticket.id}`,
@@ -270,7 +272,7 @@ export async function settlePending(
       },
     });
   } catch (e) {
-    if (!(e instanceof TrackError) || e.kind !== "remote") throw e;
+    if (!(e instanceof TrackError) || (e.kind !== "remote" && e.kind !== "lockBusy")) throw e;
     const reserves = mine.filter((m) => m.decision!.kind === "reserve");
     if (reserves.length > 0) {
       await store.mutate("files --remove", (tx) => {
