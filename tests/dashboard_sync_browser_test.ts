@@ -6,7 +6,7 @@
 // another clone pushed shows up without a click (the server's git ls-remote poll).
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { launchBrowser } from "./dashboard_helpers.ts";
-import { type Clone, SyncWorld } from "./sync_world.ts";
+import { SyncWorld } from "./sync_world.ts";
 
 const WAIT = { timeout: 30_000 };
 

@@ -26,7 +26,6 @@ import {
   hasIdBlocks,
   idBlockSize,
   idBlockWanted,
-  markIdBlockWanted,
   readIdBlocks,
   writeIdBlocks,
 } from "../store/id_blocks.ts";

@@ -22,6 +22,12 @@ import { agentForSession } from "../../src/integrations/claude_session.ts";
 import { keeperPidFile, keeperRunning } from "../../src/operations/lease_keeper.ts";
 import { syncPaths } from "../../src/store/sync_config.ts";
 
+/** Prints one figure line of this suite (`[suite sync-lease] …`). */
+function say(text: string): void {
+  // deno-lint-ignore no-console
+  console.log(text);
+}
+
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
@@ -155,7 +161,7 @@ Deno.test("sync-lease: an agent whose commands come 9 and 25 minutes apart (T = 
     const t = ticketsOf(m.clone).find((x) => x.id === "T-0001")!;
     assertEquals([t.status, t.claimed_by], ["claimed", "bob"], m.clone.name);
   }
-  console.log(
+  say(
     `[suite sync-lease] 9/25-minute holder, T=30m, ±2h skew: ${checks} reclaim attempts, ` +
       `0 reclaims; heartbeats published at ${published.join(", ")} min`,
   );
@@ -198,7 +204,7 @@ Deno.test("sync-lease: observers that each live T/2 together reclaim a killed ag
   await a.sync();
   const t = ticketsOf(a.clone).find((x) => x.id === "T-0001")!;
   assertEquals([t.status, t.claimed_by], ["backlog", null]);
-  console.log(
+  say(
     `[suite sync-lease] observers living T/2 each: reclaimed by ${by} at ` +
       `${reclaimedAt / MIN} min after the kill (3T/2 = 45 min, sync interval 5 min), ` +
       `${attempts} attempts`,
@@ -250,7 +256,7 @@ Deno.test("sync-lease: a partitioned holder refuses its own writes and edits bef
     assertEquals([refusedAt, deniedAt], [44, 44], "refuses from 3T/2 - T/20 = 43.5 min");
     assert(reclaimedAt !== null && reclaimedAt >= 45, `reclaimed at ${reclaimedAt}`);
     assert(refusedAt < reclaimedAt && deniedAt < reclaimedAt);
-    console.log(
+    say(
       `[suite sync-lease] partitioned holder (skew ${skew / HOUR} h): warned at ${warnedAt} ` +
         `min, refused its writes and edits at ${refusedAt} min, reclaimed elsewhere at ` +
         `${reclaimedAt} min`,
@@ -341,7 +347,7 @@ Deno.test("sync-lease: an agent in one long tool call keeps its lease through th
     if (r.reclaimed.length > 0) reclaimedAfter = Date.now() - killed;
   }
   assert(reclaimedAfter !== null, "never reclaimed after the process was gone");
-  console.log(
+  say(
     `[suite sync-lease] keeper, T=12s: ${attempts} reclaim attempts in a 2T tool call, 0 ` +
       `reclaims, ${beats} heartbeats published by the keeper; reclaimed ${reclaimedAfter} ms ` +
       `after the process was killed (3T/2 = ${1.5 * T} ms after the last published heartbeat)`,
@@ -439,7 +445,7 @@ Deno.test("sync-lease: a reclaim decided on a view older than the holder's publi
     files.reservations.map((r: { agent: string; path: string }) => `${r.agent} ${r.path}`),
     ["bob src/stale.ts"],
   );
-  console.log(
+  say(
     `[suite sync-lease] reclaim decided on a view older than the holder's published ` +
       `heartbeat: ${released.length} reclaims in ${history.length} state commits ` +
       `(reclaim exited ${r.code})`,
