@@ -108,13 +108,28 @@ export async function startBackgroundSync(
   // Written before the child starts, so that whoever waits for the file to go away (a test,
   // `track remote show`) never sees a gap; the child takes it over (lock, its own pid).
   Deno.mkdirSync(paths.private, { recursive: true });
-  Deno.writeTextFileSync(backgroundPidFile(paths), "starting\n");
-  const [cmd, ...args] = [...(options.argv ?? selfArgv()), "sync", "--background"];
+  const args = [...(options.argv ?? selfArgv()), "sync", "--background"];
+  return spawnDetached(store.root, backgroundPidFile(paths), args, options.env) ? "started" : "off";
+}
+
+/**
+ * Starts `argv` detached from this process (no stdin, stdout or stderr; it outlives the command),
+ * with `pidFile` written first ("starting") so that a waiter never sees a gap; the child takes
+ * it over. False, with the pid file removed, when it could not start.
+ */
+export function spawnDetached(
+  cwd: string,
+  pidFile: string,
+  argv: string[],
+  env: Record<string, string> | undefined,
+): boolean {
+  Deno.writeTextFileSync(pidFile, "starting\n");
+  const [cmd, ...args] = argv;
   try {
     const child = new Deno.Command(cmd, {
       args,
-      cwd: store.root,
-      env: options.env,
+      cwd,
+      env,
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -123,13 +138,13 @@ export async function startBackgroundSync(
     child.unref();
   } catch {
     try {
-      Deno.removeSync(backgroundPidFile(paths));
+      Deno.removeSync(pidFile);
     } catch {
       // Gone already.
     }
-    return "off";
+    return false;
   }
-  return "started";
+  return true;
 }
 
 /** Holds the pid file locked (this process's pid in it), or null when another child has it. */

@@ -17,7 +17,7 @@ import { monotonicNow } from "../store/clock.ts";
 import { processState } from "../store/processes.ts";
 import { readAgent } from "../store/agent_records.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { holdPidFile, selfArgv, syncMode } from "./background_sync.ts";
+import { holdPidFile, selfArgv, spawnDetached, syncMode } from "./background_sync.ts";
 import { configThreshold, readLeaseRecords } from "./leases.ts";
 
 /** The keeper's pid file for `agent` (locked while it runs). */
@@ -73,28 +73,10 @@ export function startLeaseKeeper(
   if (!needsKeeper(store, agent)) return "not-needed";
   if (keeperRunning(paths, agent) !== null) return "running";
   Deno.mkdirSync(paths.private, { recursive: true });
-  Deno.writeTextFileSync(keeperPidFile(paths, agent), "starting\n");
-  const [cmd, ...args] = [...(options.argv ?? selfArgv()), "sync", "--keep-lease", agent];
-  try {
-    const child = new Deno.Command(cmd, {
-      args,
-      cwd: store.root,
-      env: options.env,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      detached: true,
-    }).spawn();
-    child.unref();
-  } catch {
-    try {
-      Deno.removeSync(keeperPidFile(paths, agent));
-    } catch {
-      // Gone already.
-    }
-    return "off";
-  }
-  return "started";
+  const args = [...(options.argv ?? selfArgv()), "sync", "--keep-lease", agent];
+  return spawnDetached(store.root, keeperPidFile(paths, agent), args, options.env)
+    ? "started"
+    : "off";
 }
 
 function sleep(ms: number): Promise<void> {
