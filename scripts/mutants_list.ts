@@ -709,4 +709,12 @@ export const MUTANTS: Mutant[] = [
     replace: "if (local !== null && baseCommit === local && false) { // mutant",
     suite: "tests/sync_decisions_test.ts",
   },
+  {
+    name: "sync-forgets-materialized",
+    breaks: "a sync cut short after writing the remote's state takes those files as local changes",
+    file: "src/operations/sync.ts",
+    find: "  if (candidates.length === 0) return base;\n",
+    replace: "  if (candidates.length >= 0) return base; // mutant\n",
+    suite: "tests/sync_decisions_test.ts",
+  },
 ];

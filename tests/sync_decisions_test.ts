@@ -331,3 +331,25 @@ Deno.test("a claim whose sync cannot take the clone's sync lock in time is exit 
   assert(err.message.includes("do not start"), err.message);
   assertEquals(field(a, "T-0001", "claimed_by"), null);
 });
+
+Deno.test("a sync killed after its push was accepted, before it recorded the state it wrote: the next sync takes the remote's newer claim, no exit 6", async () => {
+  const [w, a, b] = await twoClones(1);
+  await using _ = w;
+  const before = await b.ref("refs/track/local");
+  assert(before !== null);
+  await b.ok(["claim", "T-0001", "--agent", "bravo"]);
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "bravo");
+  // The cut: the store holds the published claim, refs/track/local still the state before it
+  // (a kill between writing the store and moving the ref).
+  const cut = await b.git(["update-ref", "refs/track/local", before]);
+  assertEquals(cut.code, 0, cut.stderr);
+  // Meanwhile another clone moves the ticket's claim on (a forced claim).
+  await a.ok(["sync"]);
+  await a.ok(["claim", "T-0001", "--agent", "alpha", "--force"]);
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
+  const r = await b.track(["sync", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  // The remote's newer claim stands on both sides; b's store shows it.
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
+  assertEquals(field(b, "T-0001", "claimed_by"), "alpha");
+});

@@ -48,6 +48,7 @@ import {
   syncPaths,
 } from "../store/sync_config.ts";
 import {
+  blobsInRange,
   buildTree,
   commitTree,
   fetchState,
@@ -1007,6 +1008,44 @@ async function postAlarm(
  * lock past the budget.
  */
 /**
+ * The merge base `base` (blob ids by store path), with each path this clone's snapshot `ours`
+ * holds at a version the remote's history `from..to` wrote there taken as unchanged here: a sync
+ * killed after it wrote the remote's state (or its own accepted push) into the store, before it
+ * moved refs/track/local, leaves such files; they are the remote's, not this clone's changes
+ * (without this, a later change on the remote conflicts with them, and a claim among them reads
+ * as made by hand). Only paths all three sides disagree on are looked up.
+ */
+async function rebaseMaterialized(
+  gitDir: string,
+  from: string,
+  to: string,
+  sides: {
+    base: Map<string, string>;
+    ours: ReadonlyMap<string, string>;
+    theirs: ReadonlyMap<string, string>;
+  },
+): Promise<Map<string, string>> {
+  const { base, ours, theirs } = sides;
+  const candidates: Array<[string, string]> = [];
+  for (const [p, oid] of ours) {
+    const was = base.get(p);
+    const wire = wirePathOf(p);
+    if (wire === null || was === oid || theirs.get(p) === oid || theirs.get(p) === was) continue;
+    candidates.push([p, wire]);
+  }
+  if (candidates.length === 0) return base;
+  const written = await blobsInRange(gitDir, from, to, candidates.map(([, w]) => w));
+  let out: Map<string, string> | null = null;
+  for (const [p, wire] of candidates) {
+    const oid = ours.get(p)!;
+    if (written.get(wire)?.has(oid) !== true) continue;
+    out ??= new Map(base);
+    out.set(p, oid);
+  }
+  return out ?? base;
+}
+
+/**
  * Exit 6 naming the file when a ticket's claim group (status, holder, epoch, tenure) differs
  * between `base` and this clone's snapshot `ours` with no unpublished oplog line naming that
  * ticket: a claim made by editing the file, which no decision covers, is never published.
@@ -1450,17 +1489,24 @@ async function syncStep(
         ? tipTree
         : await stateTree(gitDir, baseCommit, cached);
       const theirs = tipTree.files;
+      const base = baseCommit === null || tip === null
+        ? baseTree.files
+        : await rebaseMaterialized(gitDir, baseCommit, tip, {
+          base: baseTree.files,
+          ours: snap.oids,
+          theirs,
+        });
       // A claim made by hand (no oplog line for the ticket) is never published (design §7.1).
       // Only against this clone's own last state (not the base of a rewound or lost history).
       if (local !== null && baseCommit === local) {
-        await refuseUnjournaledClaims(gitDir, baseTree.files, snap.oids, theirs, ops, store);
+        await refuseUnjournaledClaims(gitDir, base, snap.oids, theirs, ops, store);
       }
       let merged: Merged;
       try {
         merged = await mergeTrees(
           gitDir,
           paths.private,
-          { base: baseTree.files, ours: snap.oids, theirs },
+          { base, ours: snap.oids, theirs },
           options.now(),
         );
       } catch (e) {
@@ -1482,7 +1528,7 @@ async function syncStep(
       }
       // Pending decisions, replayed on the fetched state by the same rule (replay.ts).
       const replay = await replayOnMerged(gitDir, paths.private, ops, withdrawn, {
-        base: baseTree.files,
+        base,
         ours: snap.oids,
         theirs,
         out: merged.out,
@@ -1516,7 +1562,7 @@ async function syncStep(
         store,
         paths,
         tip,
-        base: baseTree.files,
+        base,
         ours: snap.oids,
         theirs,
         out: merged.out,

@@ -118,6 +118,34 @@ export async function isAncestor(gitDir: string, a: string, b: string): Promise<
   throw failed("merge-base --is-ancestor", r);
 }
 
+/**
+ * Every blob `paths` (wire paths) had in the commits of `from..to`: by path, the blob ids the
+ * range wrote there. One `git log` over the range, limited to those paths.
+ */
+export async function blobsInRange(
+  gitDir: string,
+  from: string,
+  to: string,
+  paths: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (paths.length === 0 || from === to) return out;
+  const r = await runGit(
+    ["log", "--format=", "--raw", "--no-abbrev", "--no-renames", `${from}..${to}`, "--", ...paths],
+    { gitDir },
+  );
+  if (r.code !== 0) throw failed("log --raw", r);
+  // ":100644 100644 <old> <new> M\t<path>"
+  for (const line of gitText(r).split("\n")) {
+    const m = /^:\d+ \d+ [0-9a-f]+ ([0-9a-f]+) [A-Z]\d*\t(.+)$/.exec(line);
+    if (m === null) continue;
+    let set = out.get(m[2]);
+    if (set === undefined) out.set(m[2], set = new Set());
+    set.add(m[1]);
+  }
+  return out;
+}
+
 /** The best common ancestor of two commits, or null when they share none. */
 export async function mergeBase(gitDir: string, a: string, b: string): Promise<string | null> {
   const r = await runGit(["merge-base", a, b], { gitDir });
