@@ -717,4 +717,22 @@ export const MUTANTS: Mutant[] = [
     replace: "  if (candidates.length >= 0) return base; // mutant\n",
     suite: "tests/sync_decisions_test.ts",
   },
+  {
+    name: "sync-publishes-oplog-early",
+    breaks: "a sync cut short after its push leaves a lost claim that no oplog line covers",
+    file: "src/operations/sync.ts",
+    find: `      writeEngineState(stateFile, engine);\n      await options.onStep?.("recorded");\n`,
+    replace:
+      `      if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq; // mutant\n` +
+      `      writeEngineState(stateFile, engine);\n      await options.onStep?.("recorded");\n`,
+    suite: "tests/sync_decisions_test.ts",
+  },
+  {
+    name: "carried-oplog-stays-pending",
+    breaks: "decisions already on the remote are never settled when nothing is left to push",
+    file: "src/operations/sync.ts",
+    find: "quarantine.size === 0 && ops.length > 0;",
+    replace: "quarantine.size === 0 && ops.length > 0 && false; // mutant",
+    suite: "tests/sync_decisions_test.ts",
+  },
 ];

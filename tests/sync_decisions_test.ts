@@ -69,11 +69,10 @@ Deno.test("a claim with sync on exits 0 only once published; the same ticket cla
   // The loser is told on the board.
   const board = await b.json<{ entries: Array<{ tag: string; ticket: string | null }> }>([
     "board",
-    "--all",
-  ]).catch(() => null);
-  if (board !== null) {
-    assert(board.entries.some((e) => e.tag === "claim-lost" && e.ticket === "T-0001"));
-  }
+    "--last",
+    "100",
+  ]);
+  assert(board.entries.some((e) => e.tag === "claim-lost" && e.ticket === "T-0001"));
 });
 
 Deno.test("claim --offline (and TRACK_SYNC=off) is provisional, exit 9; the next sync confirms it or fences it", async () => {
@@ -352,4 +351,39 @@ Deno.test("a sync killed after its push was accepted, before it recorded the sta
   // The remote's newer claim stands on both sides; b's store shows it.
   assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
   assertEquals(field(b, "T-0001", "claimed_by"), "alpha");
+});
+
+Deno.test("a sync killed after its accepted push was recorded, before it wrote the store: the lost claim it carried is settled by the next sync, no exit 6", async () => {
+  const [w, a, b] = await twoClones(1);
+  await using _ = w;
+  await a.ok(["claim", "T-0001", "--agent", "alpha"]);
+  // b has not fetched: its claim is provisional, then lost at b's next sync.
+  const provisional = await b.track(["claim", "T-0001", "--agent", "bravo", "--offline"]);
+  assertEquals(provisional.code, 9, provisional.stderr);
+  const victim = await w.spawn(
+    [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      new URL("./sync_step_worker.ts", import.meta.url).pathname,
+      "recorded",
+    ],
+    { cwd: b.dir },
+  ).output();
+  assertEquals(victim.signal, "SIGKILL", new TextDecoder().decode(victim.stderr));
+  // The push carrying the lost claim was accepted; b's store still shows bravo's claim.
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
+  assertEquals(field(b, "T-0001", "claimed_by"), "bravo");
+  const r = await b.track(["sync", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(field(b, "T-0001", "claimed_by"), "alpha");
+  assertEquals(await remoteField(w, "T-0001", "claimed_by"), "alpha");
+  // bravo is told it lost.
+  const board = await b.json<{ entries: Array<{ tag: string; ticket: string | null }> }>([
+    "board",
+    "--last",
+    "100",
+  ]);
+  assert(board.entries.some((e) => e.tag === "claim-lost" && e.ticket === "T-0001"));
 });

@@ -154,7 +154,10 @@ export interface SyncOptions {
   acceptRewind?: boolean;
   /** A create found no ticket number: reserve an id block even if nothing else is published. */
   grabIds?: boolean;
-  /** Called between steps (tests and fault injection): "fetched", "pushed". */
+  /**
+   * Called between steps (tests and fault injection): "fetched", "pushed" (the push returned),
+   * "recorded" (an accepted push recorded, the store not yet written).
+   */
   onStep?: (step: string) => void | Promise<void>;
   /**
    * Checked once the sync lock is held: true when what the caller waits for (its decision) was
@@ -1629,7 +1632,19 @@ async function syncStep(
         result.state = tip;
         settled(engine, tip);
         if (!options.fetchOnly) engine.quarantined = [...quarantine.keys()];
+        // Nothing to publish: the tip already holds every change of this clone (a push killed
+        // after it was accepted carried them), or a replay lost them. Those oplog lines are
+        // settled as a push would have settled them; a withdrawn claim stays listed (a push of
+        // it still in flight may land).
+        const carried = !options.fetchOnly && tip !== null && changes.size === 0 && !restoring &&
+          quarantine.size === 0 && ops.length > 0;
+        if (carried) {
+          engine.published_seq = ops[ops.length - 1].seq;
+          engine.outcomes = [...engine.outcomes, ...replay.outcomes].slice(-KEPT_OUTCOMES);
+          result.decisions = [...replay.outcomes, ...moves.outcomes];
+        }
         writeEngineState(stateFile, engine);
+        if (carried) await settleCarried(store, replay, engine.published_seq, [], options.now());
         return result;
       }
 
@@ -1678,11 +1693,11 @@ async function syncStep(
       engine.pushed_at = Date.now();
       engine.pushed = commit;
       engine.leases = afterPush(engine.leases, lease.hosted, pushFrom, pushAt);
-      if (ops.length > 0) engine.published_seq = ops[ops.length - 1].seq;
       settled(engine, commit);
       engine.quarantined = [...quarantine.keys()];
       engine.outcomes = [...engine.outcomes, ...replay.outcomes].slice(-KEPT_OUTCOMES);
       writeEngineState(stateFile, engine);
+      await options.onStep?.("recorded");
       if (restoring) result.restored = { from: remote, to: commit };
       result.pushed = true;
       result.published = files;
@@ -1698,25 +1713,20 @@ async function syncStep(
       result.merged_local += done.merged_local;
       await updateRef(gitDir, LOCAL_REF, commit);
       writeStateTree(treeFile, { commit, files: published, meta });
+      // Only now are this step's oplog lines published: a step cut short before the store held
+      // the merged state (killed, or an I/O error) leaves them pending, and the next step
+      // replays them (a replay of a carried decision gives the same outcome), never reading the
+      // store's copy of a lost claim as a claim made by hand.
+      if (ops.length > 0) {
+        engine.published_seq = ops[ops.length - 1].seq;
+        writeEngineState(stateFile, engine);
+      }
       result.state = commit;
       result.decisions = [...replay.outcomes, ...moves.outcomes];
-      if (replay.outcomes.some((o) => o.outcome === "lost") || replay.released.length > 0) {
-        // The losers learn it as other lost claims are told (a lost note, a board event); both
-        // are published by the next sync.
-        await store.mutate("sync (decisions)", (tx) => {
-          settleDecisions(tx, replay.outcomes, replay.released, options.now());
-        });
-      }
+      // Settled: a withdrawn claim's push that landed is an ancestor of the tip this push
+      // replaced (and was released above); one that did not land never will.
       if (ops.length > 0 || withdrawn.length > 0) {
-        const through = engine.published_seq;
-        await store.mutate("sync (oplog)", (tx) => {
-          tx.skipOplog();
-          trimOplog(tx, through);
-          // Settled: a withdrawn claim's push that landed is an ancestor of the tip this push
-          // replaced (and was released above); one that did not land never will.
-          const settledIds = new Set(withdrawn.map((w) => w.claim_id));
-          writeWithdrawn(tx, readWithdrawn(store.dir).filter((w) => !settledIds.has(w.claim_id)));
-        });
+        await settleCarried(store, replay, engine.published_seq, withdrawn, options.now());
       }
       return result;
     }
@@ -1737,6 +1747,32 @@ async function syncStep(
     }
     lock.release();
   }
+}
+
+/**
+ * After a step settled this clone's oplog through `through` (carried by an accepted push, or
+ * already on the tip): the losers of its decisions are told (a lost note, a board event, both
+ * published by the next sync), the settled oplog lines and `withdrawn` claims are dropped.
+ */
+async function settleCarried(
+  store: Store,
+  replay: { outcomes: readonly DecisionOutcome[]; released: readonly WithdrawnClaim[] },
+  through: number,
+  withdrawn: readonly WithdrawnClaim[],
+  now: Date,
+): Promise<void> {
+  if (replay.outcomes.some((o) => o.outcome === "lost") || replay.released.length > 0) {
+    await store.mutate("sync (decisions)", (tx) => {
+      settleDecisions(tx, replay.outcomes, replay.released, now);
+    });
+  }
+  await store.mutate("sync (oplog)", (tx) => {
+    tx.skipOplog();
+    trimOplog(tx, through);
+    if (withdrawn.length === 0) return;
+    const settledIds = new Set(withdrawn.map((w) => w.claim_id));
+    writeWithdrawn(tx, readWithdrawn(store.dir).filter((w) => !settledIds.has(w.claim_id)));
+  });
 }
 
 /**
