@@ -16,4 +16,4 @@ await syncStore(store, syncSetupOf(store)!, {
     if (step === killAt) Deno.kill(Deno.pid, "SIGKILL");
   },
 });
-console.log("done");
+Deno.stdout.writeSync(new TextEncoder().encode("done\n"));
