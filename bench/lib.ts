@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { newTicketBody, serializeTicket, type Ticket } from "../src/model/ticket.ts";
 import { formatId } from "../src/model/ids.ts";
+import { V8_FLAGS_ARG } from "../src/store/self_argv.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -80,12 +81,28 @@ export async function timeCommand(
   return ms;
 }
 
-/** Times `track args` as a real subprocess. */
+/**
+ * How the benchmark runs `track`: as every shipped `track` runs, with its V8 flags
+ * (src/store/self_argv.ts).
+ */
+export const TRACK_RUN = ["run", "-A", "--quiet", V8_FLAGS_ARG, MAIN];
+
+/**
+ * Times `track args` as a real subprocess; `defaultV8`: without the shipped V8 flags (what a
+ * plain `deno run -A main.ts` costs).
+ */
 export function timeTrack(
   args: string[],
-  options: { cwd: string; env?: Record<string, string>; expect?: number[]; stdin?: string },
+  options: {
+    cwd: string;
+    env?: Record<string, string>;
+    expect?: number[];
+    stdin?: string;
+    defaultV8?: boolean;
+  },
 ): Promise<number> {
-  return timeCommand(Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args], options);
+  const run = options.defaultV8 ? ["run", "-A", "--quiet", MAIN] : TRACK_RUN;
+  return timeCommand(Deno.execPath(), [...run, ...args], options);
 }
 
 /** Repeats `fn` `n` times (after `warmup` untimed runs) and summarizes. */
@@ -210,7 +227,7 @@ export function round(n: number): number {
 /** Runs `track args` in `cwd` as a real subprocess and returns its stdout; throws unless 0. */
 export async function trackOutput(args: string[], cwd: string): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args: [...TRACK_RUN, ...args],
     cwd,
     env: { NO_COLOR: "1", TRACK_AGENT: "" },
     stdout: "piped",

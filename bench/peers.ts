@@ -6,7 +6,7 @@
  * contention rounds (default 10), BACKLOG_MD_VERSION the version (default 1.52.0).
  */
 import { fileURLToPath } from "node:url";
-import { machine, MAIN, ms, summarize } from "./lib.ts";
+import { machine, ms, summarize, TRACK_RUN } from "./lib.ts";
 
 const N = Number(Deno.env.get("TRACK_PEERS_N") ?? 1000);
 const ROUNDS = Number(Deno.env.get("TRACK_PEERS_ROUNDS") ?? 10);
@@ -94,7 +94,7 @@ async function installBacklog(dir: string): Promise<string> {
 function trackTool(): Tool {
   return {
     name: "track",
-    cmd: [Deno.execPath(), "run", "-A", "--quiet", MAIN],
+    cmd: [Deno.execPath(), ...TRACK_RUN],
     init: ["init"],
     create: (i) => ["create", "--title", `Task number ${i}`],
     list: ["list"],

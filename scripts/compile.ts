@@ -9,6 +9,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { V8_FLAGS_ARG } from "../src/store/self_argv.ts";
 
 /** Every target the release builds. */
 export const TARGETS = [
@@ -107,6 +108,7 @@ async function main(args: string[]): Promise<number> {
         "compile",
         "--allow-all",
         "--no-prompt",
+        V8_FLAGS_ARG,
         ...includes,
         "--target",
         target,

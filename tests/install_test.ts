@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { testCommand } from "./helpers.ts";
+import { V8_FLAGS_ARG } from "../src/store/self_argv.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dec = new TextDecoder();
@@ -47,6 +48,7 @@ Deno.test("deno install -g gives a track that runs the Quick Start offline outsi
       "-f",
       "-n",
       "track",
+      V8_FLAGS_ARG,
       "--root",
       installRoot,
       "--config",
@@ -56,6 +58,8 @@ Deno.test("deno install -g gives a track that runs the Quick Start offline outsi
     assertEquals(install.code, 0, install.stderr);
     const bin = join(installRoot, "bin", "track");
     assert(Deno.statSync(bin).isFile, `${bin} was not created`);
+    // The installed track runs with the shipped V8 flags.
+    assertStringIncludes(Deno.readTextFileSync(bin), V8_FLAGS_ARG);
 
     const project = join(tmp, "project");
     Deno.mkdirSync(project);
@@ -156,4 +160,19 @@ Deno.test("deno install -g gives a track that runs the Quick Start offline outsi
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("every install line of the README runs track with the shipped V8 flags", () => {
+  const readme = Deno.readTextFileSync(join(ROOT, "README.md"));
+  const lines = readme.split("\n").filter((l) => /deno install -g/.test(l));
+  assert(lines.length >= 3, `README install lines: ${lines.length}`);
+  for (const l of lines) assertStringIncludes(l, V8_FLAGS_ARG);
+});
+
+Deno.test("the shipped V8 flags are accepted by this deno and change no output", async () => {
+  const run = (flags: string[]) => exec(Deno.execPath(), ["eval", ...flags, "console.log(1 + 1)"]);
+  const [plain, flagged] = await Promise.all([run([]), run([V8_FLAGS_ARG])]);
+  assertEquals(flagged.code, 0, flagged.stderr);
+  assertEquals(flagged.stdout, plain.stdout);
+  assertEquals(flagged.stderr, "");
 });

@@ -7,7 +7,7 @@
  * - the same for 10,000 tickets written as files (issue 18: under a second), columns of
  *   hundreds to thousands of cards each.
  */
-import { MAIN, quantile, round, type Row, trackOutput as track } from "../lib.ts";
+import { quantile, round, type Row, TRACK_RUN, trackOutput as track } from "../lib.ts";
 import { launchBrowser } from "../../tests/dashboard_helpers.ts";
 import { Store } from "../../src/store/store.ts";
 import { createTicket } from "../../src/operations/create.ts";
@@ -166,7 +166,7 @@ export default async function dashboardBench(
         mo.observe(document.body, { childList: true, subtree: true });
       }); 0`); // 0: evaluate must not wait for the promise here
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--quiet", MAIN, "create", "--title", `Latency probe ${i}`],
+        args: [...TRACK_RUN, "create", "--title", `Latency probe ${i}`],
         cwd: small,
         env: { NO_COLOR: "1", TRACK_AGENT: "" },
         stdout: "null",

@@ -3,7 +3,7 @@
  * bare startup floor (target: under 30 ms), the PreToolUse check, and the size of the MCP tool
  * definitions an agent pays for in its context window (target: under 2,500 tokens).
  */
-import { MAIN, quantile, round, type Row, timeTrack } from "../lib.ts";
+import { quantile, round, type Row, timeTrack, TRACK_RUN } from "../lib.ts";
 import { toolDefinitionSize } from "../../src/integrations/mcp_tools.ts";
 
 const RUNS = 15;
@@ -17,7 +17,7 @@ function run(args: string[], cwd: string, stdin?: string): Promise<number> {
 async function mcpInitializeMs(cwd: string): Promise<number> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, "mcp"],
+    args: [...TRACK_RUN, "mcp"],
     cwd,
     env: { NO_COLOR: "1", TRACK_AGENT: "bench" },
     stdin: "piped",

@@ -1,6 +1,7 @@
 /**
  * What each speed layer buys, side by side in one run, at 1,000 and 10,000 tickets: `list` with
- * every layer on (warm), with the native listing off (TRACK_NATIVE_FS=0), with the metadata
+ * every layer on (warm), without the shipped V8 flags (a plain `deno run`), with the native
+ * listing off (TRACK_NATIVE_FS=0), with the metadata
  * cache off (TRACK_NO_CACHE=1), and the cold case, where every ticket file was replaced under
  * track (a fresh clone, a `git pull` or checkout) a while before: the first read after it, the
  * reads after that one, the same within two seconds of the change (entries checked by hash), and
@@ -77,6 +78,10 @@ export default async function layers(): Promise<Row[]> {
       await row(`${label}, warm (every layer on)`, () => list(root), {
         target_x: n === 1000 ? 2.5 : undefined,
       });
+      await row(
+        `${label}, warm, V8's default young generation (no --v8-flags: plain deno run)`,
+        () => timeTrack(["list", "--all"], { cwd: root, defaultV8: true }),
+      );
       await row(
         `${label}, warm, native listing off (TRACK_NATIVE_FS=0)`,
         () => list(root, { TRACK_NATIVE_FS: "0" }),

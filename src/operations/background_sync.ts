@@ -20,6 +20,7 @@
 import { join } from "../model/path.ts";
 import type { Store } from "../store/store.ts";
 import type { SyncPaths } from "../store/sync_config.ts";
+import { selfArgv } from "../store/self_argv.ts";
 
 /** The background sync's pid file (locked while it runs) in the engine's private directory. */
 export function backgroundPidFile(paths: SyncPaths): string {
@@ -40,16 +41,6 @@ export function syncMode(raw: string | undefined): SyncMode | null {
   if (["off", "0", "false", "no"].includes(v)) return "off";
   if (v === "manual") return "manual";
   return null;
-}
-
-/** The argv prefix that runs this very `track` (the compiled binary, or deno + main.ts). */
-export function selfArgv(): string[] {
-  const exec = Deno.execPath();
-  const main = Deno.mainModule;
-  if (/(^|[/\\])deno(\.exe)?$/.test(exec) && main.startsWith("file:")) {
-    return [exec, "run", "-A", "--quiet", decodeURIComponent(new URL(main).pathname)];
-  }
-  return [exec];
 }
 
 /** The pid of the background sync of this clone while one runs (its file is locked), or null. */

@@ -17,7 +17,8 @@ import { monotonicNow } from "../store/clock.ts";
 import { processState } from "../store/processes.ts";
 import { readAgent } from "../store/agent_records.ts";
 import { readSummaries } from "../store/ticket_cache.ts";
-import { holdPidFile, selfArgv, spawnDetached, syncMode } from "./background_sync.ts";
+import { holdPidFile, spawnDetached, syncMode } from "./background_sync.ts";
+import { selfArgv } from "../store/self_argv.ts";
 import { configThreshold, readLeaseRecords } from "./leases.ts";
 
 /** The keeper's pid file for `agent` (locked while it runs). */
