@@ -1005,12 +1005,6 @@ async function postAlarm(
 }
 
 /**
- * One sync step of `store` through its remote (see the module doc). Exit 8 (remote) when the
- * remote cannot be reached or does not confirm within the budget, 6 when its state went back
- * to another history or has a newer layout, 5 when another sync of this clone holds the sync
- * lock past the budget.
- */
-/**
  * The merge base `base` (blob ids by store path), with each path this clone's snapshot `ours`
  * holds at a version the remote's history `from..to` wrote there taken as unchanged here: a sync
  * killed after it wrote the remote's state (or its own accepted push) into the store, before it
@@ -1229,6 +1223,12 @@ async function replayOnMerged(
   return { out, outcomes, released };
 }
 
+/**
+ * One sync step of `store` through its remote (see the module doc). Exit 8 (remote) when the
+ * remote cannot be reached or does not confirm within the budget, 6 when its state went back
+ * to another history or has a newer layout, 5 when another sync of this clone holds the sync
+ * lock past the budget.
+ */
 export function syncStore(
   store: Store,
   setup: SyncSetup,
