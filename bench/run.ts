@@ -165,15 +165,17 @@ async function sections(only?: string): Promise<Row[]> {
   }
   for (const name of names) {
     log(`section ${name}`);
+    const base = name.replace(/\.ts$/, "");
     try {
       const mod = await import(new URL(`./sections/${name}`, import.meta.url).href);
       const got = await mod.default() as Row[];
-      const base = name.replace(/\.ts$/, "");
       for (const r of got) {
         out.push({ ...r, name: r.name.startsWith(`${base}:`) ? r.name : `${base}: ${r.name}` });
       }
     } catch (e) {
-      out.push({ name: `${name}: failed`, note: String((e as Error)?.message ?? e).slice(0, 200) });
+      // Named like the section's rows (so the next --section run replaces it), on one line.
+      const why = String((e as Error)?.message ?? e).replace(/\s+/g, " ").slice(0, 200);
+      out.push({ name: `${base}: failed`, note: why });
     }
   }
   return out;

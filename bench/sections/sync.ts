@@ -9,6 +9,7 @@
  * the runner loads, clears those).
  */
 import { runGit } from "../../src/store/git.ts";
+import { V8_FLAGS_ARG } from "../../src/store/self_argv.ts";
 import { fileURLToPath } from "node:url";
 import {
   floorScript,
@@ -157,10 +158,12 @@ async function syncOff(cleanup: string[]): Promise<Row[]> {
     const before: number[] = [];
     for (let i = -1; i < REPS; i++) {
       const a = await timeTrack([...args], { cwd: root });
+      // The same runtime flags on both sides: the rows compare code.
       const b = await timeCommand(Deno.execPath(), [
         "run",
         "-A",
         "--quiet",
+        V8_FLAGS_ARG,
         `${old}/main.ts`,
         ...args,
       ], {
