@@ -5,7 +5,8 @@
  * commands Claude Code's hooks and an agent run, as subprocesses: SessionStart, `next` (a
  * decision: synced before it returns, never paced), then a tool call every 3 s (PreToolUse and
  * PostToolUse of an Edit; PostToolUse is the heartbeat), a Work Log line every 5th call, and
- * every 100th call the ticket done and the next one claimed. Rows: accepted pushes per minute of
+ * every 100th call (BENCH_SYNC_HOOKS_CALLS_PER_TICKET) the ticket through review to done and the
+ * next one claimed (each ticket in progress while worked on). Rows: accepted pushes per minute of
  * the clone (state commits, from the remote's history), with those that carried a decision and
  * all pushes that reached the remote (a pre-receive hook); the PostToolUse hook's latency with
  * auto-sync on. BENCH_SYNC_HOOKS_SECONDS: how long the agents work (default 120; the issue's 600).
@@ -19,7 +20,7 @@ const AGENTS = 8;
 const TICKETS = 40;
 const TOOL_EVERY_MS = 3_000;
 const LOG_EVERY = 5;
-const CALLS_PER_TICKET = 100;
+const CALLS_PER_TICKET = Number(Deno.env.get("BENCH_SYNC_HOOKS_CALLS_PER_TICKET") ?? 100);
 const INTERVAL_MS = 60_000;
 const AUTO = { TRACK_SYNC: "auto" };
 
@@ -52,12 +53,20 @@ async function agent(c: Clone, index: number, until: number, tally: Tally): Prom
     if (r.code !== 0) tally.failed.push(`${name} ${arg}: exit ${r.code}: ${r.stderr.trim()}`);
     return performance.now() - t0;
   };
+  /** Moves `id` on through the lifecycle; a refusal is a failure of the run. */
+  const step = async (id: string, status: string): Promise<boolean> => {
+    const r = await c.track(["update", id, "--status", status, "--agent", name], { env: AUTO });
+    if (r.code !== 0) tally.failed.push(`${name} ${status}: exit ${r.code}: ${r.stderr.trim()}`);
+    return r.code === 0;
+  };
   const next = async (): Promise<string | null> => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const r = await c.track(["next", "--agent", name, "--json"], { env: AUTO });
       if (r.code === 0) {
         tally.claims++;
-        return (JSON.parse(r.stdout) as { ticket: { id: string } }).ticket.id;
+        const id = (JSON.parse(r.stdout) as { ticket: { id: string } }).ticket.id;
+        await step(id, "in-progress");
+        return id;
       }
       if (r.code === 4) return null;
       await sleep(500);
@@ -88,11 +97,7 @@ async function agent(c: Clone, index: number, until: number, tally: Tally): Prom
       else tally.failed.push(`${name} log: exit ${r.code}: ${r.stderr.trim()}`);
     }
     if (call % CALLS_PER_TICKET === 0) {
-      const r = await c.track(["update", ticket, "--status", "done", "--agent", name], {
-        env: AUTO,
-      });
-      if (r.code === 0) tally.done++;
-      else tally.failed.push(`${name} done: exit ${r.code}: ${r.stderr.trim()}`);
+      if (await step(ticket, "review") && await step(ticket, "done")) tally.done++;
       ticket = await next();
     }
   }
